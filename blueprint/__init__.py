@@ -1,0 +1,1 @@
+"""Clearance kit engine."""
