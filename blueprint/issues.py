@@ -1,0 +1,72 @@
+"""The data-issues report: every problem found in the input, where it is, and what the engine did.
+
+Nothing is lost: a row the engine cannot use is *skipped* and appears here; a row it can use with
+one value treated as unknown is *kept* and appears here too, and the conviction it belongs to goes
+to hand review. The run manifest reconciles, per file, rows read = rows used + rows skipped.
+
+Values of personal columns (name, date of birth, CII, case numbers) are never copied into the report:
+the file and line are enough for staff to find the row, and the report may travel further than the
+DOJ file itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+#: Columns whose values are personal data and are withheld from the report.
+PERSONAL_COLUMNS = frozenset(
+    {"PRI_NAME", "PRI_DOB", "CII_NUMBER", "OFN", "FE_NUM_CRT_CASE", "REQ_NAME", "REQ_DOB", "PRI_SSN"}
+)
+
+ISSUE_COLUMNS = ["file", "line", "column", "code", "problem", "action", "value"]
+
+SKIPPED = "row skipped"
+
+
+@dataclass
+class IssueLog:
+    """Collects issues as small DataFrames (vectorised checks add thousands at once)."""
+
+    parts: list[pd.DataFrame] = field(default_factory=list)
+
+    def add(self, file: str, line, column: str, code: str, problem: str, action: str, value=None) -> None:
+        """Record one issue, or many when ``line`` (and optionally ``value``) are sequences."""
+        lines = pd.Series(line if hasattr(line, "__len__") and not isinstance(line, str) else [line])
+        if len(lines) == 0:
+            return
+        if column in PERSONAL_COLUMNS or value is None:
+            values = [""] * len(lines)
+        else:
+            values = (
+                pd.Series(value, dtype="object").fillna("").astype(str).str.strip().tolist()
+                if hasattr(value, "__len__") and not isinstance(value, str)
+                else [str(value).strip()] * len(lines)
+            )
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "file": file,
+                    "line": lines.to_numpy(dtype="int64"),
+                    "column": column,
+                    "code": code,
+                    "problem": problem,
+                    "action": action,
+                    "value": values,
+                }
+            )
+        )
+
+    def extend(self, other: "IssueLog") -> None:
+        self.parts.extend(other.parts)
+
+    def frame(self) -> pd.DataFrame:
+        """All issues, ordered by file and line."""
+        if not self.parts:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "object") for c in ISSUE_COLUMNS})
+        df = pd.concat(self.parts, ignore_index=True)
+        return df.sort_values(["file", "line", "column"], kind="stable").reset_index(drop=True)
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.parts)
