@@ -33,7 +33,7 @@ from blueprint.offenses import (
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "blueprint" / "rules" / "california" / "prop64"
 EXAMPLES = Path(__file__).parent / "offense_examples"
-LIST_NAMES = ("cannabis",)
+LIST_NAMES = ("cannabis", "super_strikes", "pc290", "related", "plea_standins")
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -310,3 +310,49 @@ def test_invalid_files_get_clear_errors(tmp_path: Path, body: str, message: str)
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(OffenseListError, match="not found"):
         load_offense_lists(tmp_path)
+
+
+def test_same_case_companion_flow(lists: dict[str, OffenseList]) -> None:
+    """The documented engine recipe: find the companion, spread it over its case, then match."""
+    ss = lists["super_strikes"]
+    assert ss.companion is not None and ss.companion.describe() == "186.22(B)(4) PC"
+    parsed = _parse(
+        [
+            "136.1(A)(1) PC-DISSUADE WITNESS",  # case A, which has the gang enhancement
+            "186.22(B)(4) PC-GANG ENHANCEMENT",  # case A
+            "136.1(A)(1) PC-DISSUADE WITNESS",  # case B, no enhancement
+            "186.22(B)(1) PC-OTHER GANG ENHANCEMENT",  # case B: not the companion
+            "187(A) PC-MURDER",  # case B: needs no companion
+        ],
+        ["", "", "", "", ""],
+        index=[11, 12, 13, 14, 15],
+    )
+    case_key = pd.Series(["A", "A", "B", "B", "B"], index=parsed.index)
+    companion = ss.companion_matches(parsed)
+    assert companion.tolist() == [False, True, False, False, False]
+    case_has = companion.groupby(case_key).transform("any")
+    assert ss.matches(parsed, same_case_has=case_has).tolist() == [True, False, False, False, True]
+    assert ss.matches(parsed).tolist() == [False, False, False, False, True]
+    assert ss.needs_companion(parsed).tolist() == [True, False, True, False, False]
+    labels = ss.matched_labels(parsed, same_case_has=case_has).tolist()
+    assert labels == ["136.1(A)(1) PC", "", "", "", "187(A) PC"]
+
+
+def test_same_case_has_must_share_the_index(lists: dict[str, OffenseList]) -> None:
+    parsed = _parse(["136.1 PC-X"], [""], index=[5])
+    with pytest.raises(ValueError, match="same index"):
+        lists["super_strikes"].matches(parsed, same_case_has=pd.Series([True], index=[6]))
+
+
+def test_lists_without_a_companion(lists: dict[str, OffenseList]) -> None:
+    parsed = _parse(["186.22(B)(4) PC-GANG", "11357 HS-POSS"], ["", ""])
+    assert lists["cannabis"].companion is None
+    assert lists["cannabis"].companion_matches(parsed).tolist() == [False, False]
+    assert lists["cannabis"].needs_companion(parsed).tolist() == [False, False]
+
+
+def test_only_the_cannabis_list_assumes_a_missing_code(lists: dict[str, OffenseList]) -> None:
+    parsed = _parse(["11359-POSS FOR SALE", "187(A)-MURDER", "288(A)-LEWD ACT", "602-TRESPASS"], [""] * 4)
+    assert lists["cannabis"].matches(parsed).tolist() == [True, False, False, False]
+    for name in ("super_strikes", "pc290", "related", "plea_standins"):
+        assert not lists[name].matches(parsed).any(), name
