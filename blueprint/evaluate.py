@@ -1,0 +1,172 @@
+"""Applying a policy to the evaluated convictions: first matching rule wins, every decision explained.
+
+For each conviction the rules are tried in order. A rule *fires* when every condition is true; the
+conviction gets the rule's determination, relief, basis and reason, and ``rule_facts`` records the
+fact values the rule looked at. When a rule's conditions cannot be decided from the data (an
+unknown date, level or section: three-valued logic in ``blueprint.predicates``), the conviction
+stops there and goes to **hand review**, naming the rule and the facts that are unknown. A rule
+that is definitely false passes the conviction on to the next rule.
+
+The currently-serving track (HS 11361.8(a)-(b)) or completed track (HS 11361.8(e)-(f)) is marked on
+every conviction, and a rule whose basis is ``by_track`` cites the subsection of that track.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import dates
+from .policy import RELIEF_LABELS, Policy, Rule
+from .predicates import FACT_LABELS, PREDICATES, EvalContext
+
+HAND_REVIEW = "Hand Review"
+TRACK_SERVING = "currently serving"
+TRACK_COMPLETED = "completed sentence"
+BASIS_SERVING = "HS 11361.8(b)"
+BASIS_COMPLETED = "HS 11361.8(f)"
+
+
+def _condition_values(facts: pd.DataFrame, ctx: EvalContext, cond) -> pd.arrays.BooleanArray:
+    if isinstance(cond, tuple):  # an "any" group: true if one member is true (Kleene OR)
+        result = pd.array(np.zeros(len(facts), dtype=bool), dtype="boolean")
+        for member in cond:
+            result = result | _condition_values(facts, ctx, member)
+        return result
+    return PREDICATES[cond.predicate].test(facts, ctx, cond.argument)
+
+
+def _describe(facts: pd.DataFrame, ctx: EvalContext, rule: Rule, rows: np.ndarray,
+              only_unknown: list[pd.arrays.BooleanArray] | None = None) -> np.ndarray:
+    """``label=value; …`` for the rule's conditions, on the selected rows."""
+    sub = facts.iloc[rows]
+    parts: list[np.ndarray] = []
+    flat = []
+    for cond in rule.conditions:
+        flat.extend(cond if isinstance(cond, tuple) else (cond,))
+    for i, cond in enumerate(flat):
+        label = FACT_LABELS.get(cond.predicate, cond.predicate)
+        if not label:
+            continue
+        values = np.asarray(PREDICATES[cond.predicate].describe(sub, ctx, cond.argument), dtype=object).astype(str)
+        text = np.char.add(f"{label}=", values.astype(str)).astype(object)
+        if only_unknown is not None:
+            unknown = np.asarray(only_unknown[i][rows].isna(), dtype=bool)
+            text = np.where(unknown, text, "")
+        parts.append(text)
+    if not parts:
+        return np.full(len(rows), "", dtype=object)
+    joined = pd.DataFrame(parts).T.apply(lambda r: "; ".join(x for x in r if x), axis=1) if len(rows) else pd.Series([], dtype=object)
+    # de-duplicate repeated labels (two conditions on the same fact)
+    return np.array(["; ".join(dict.fromkeys(s.split("; "))) if s else "" for s in joined], dtype=object)
+
+
+def track(facts: pd.DataFrame, as_of: np.datetime64) -> np.ndarray:
+    """Which HS 11361.8 track the conviction is on, from its sentence end on the evaluation date."""
+    lo = facts["sentence_end_lo"].to_numpy("datetime64[D]")
+    hi = facts["sentence_end_hi"].to_numpy("datetime64[D]")
+    unknown = np.isnat(lo)
+    out = np.full(len(facts), "unknown", dtype=object)
+    out[~unknown & (lo > as_of)] = TRACK_SERVING
+    out[~unknown & (hi <= as_of)] = TRACK_COMPLETED
+    return out
+
+
+def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) -> pd.DataFrame:
+    """Decide every evaluated conviction; returns the facts with the decision columns added."""
+    as_of = np.datetime64(as_of, "D")
+    ctx = EvalContext(as_of=as_of)
+    n = len(facts)
+    out = facts.copy()
+    determination = np.full(n, "", dtype=object)
+    relief = np.full(n, "", dtype=object)
+    basis = np.full(n, "", dtype=object)
+    reason_code = np.full(n, "", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    rule_id = np.full(n, "", dtype=object)
+    rule_facts = np.full(n, "", dtype=object)
+    tracks = track(facts, as_of)
+    undecided = np.ones(n, dtype=bool)
+
+    for rule in policy.rules:
+        if not undecided.any():
+            break
+        flat_values: list[pd.arrays.BooleanArray] = []
+        result = pd.array(np.ones(n, dtype=bool), dtype="boolean")
+        for cond in rule.conditions:
+            values = _condition_values(facts, ctx, cond)
+            result = result & values
+            members = cond if isinstance(cond, tuple) else (cond,)
+            for m in members:
+                flat_values.append(PREDICATES[m.predicate].test(facts, ctx, m.argument) if isinstance(cond, tuple) else values)
+        fires = undecided & np.asarray(result.fillna(False), dtype=bool)
+        unknown = undecided & np.asarray(result.isna(), dtype=bool)
+        if fires.any():
+            rows = np.flatnonzero(fires)
+            determination[rows] = rule.determination
+            relief[rows] = rule.relief or ""
+            if rule.basis == "by_track":
+                basis[rows] = np.where(tracks[rows] == TRACK_SERVING, BASIS_SERVING,
+                                       np.where(tracks[rows] == TRACK_COMPLETED, BASIS_COMPLETED, "HS 11361.8 (track unknown)"))
+            else:
+                basis[rows] = rule.basis
+            reason_code[rows] = rule.reason_code
+            reason[rows] = rule.reason
+            rule_id[rows] = rule.id
+            rule_facts[rows] = _describe(facts, ctx, rule, rows)
+        if unknown.any():
+            rows = np.flatnonzero(unknown)
+            determination[rows] = HAND_REVIEW
+            reason_code[rows] = "UNDECIDABLE"
+            reason[rows] = f"The data cannot decide rule '{rule.id}' ({rule.reason}); review by hand"
+            rule_id[rows] = rule.id
+            rule_facts[rows] = _describe(facts, ctx, rule, rows, only_unknown=flat_values)
+        undecided &= ~(fires | unknown)
+
+    out["determination"] = determination
+    out["relief"] = relief
+    out["relief_label"] = [RELIEF_LABELS.get(r, "") for r in relief]
+    out["basis"] = basis
+    out["track"] = tracks
+    out["reason_code"] = reason_code
+    out["reason"] = reason
+    out["rule_id"] = rule_id
+    out["rule_facts"] = rule_facts
+    out["flags"] = _flags(facts)
+    _add_display_facts(out, as_of)
+    return out
+
+
+def _flags(f: pd.DataFrame) -> np.ndarray:
+    """Things a reviewer should see even when they did not decide the outcome."""
+    columns = []
+    hint = f["possible_other_cannabis"].astype(str).to_numpy()
+    columns.append(np.where(hint != "", "possible other cannabis charge in comments: HS " + hint, ""))
+    columns.append(np.where(f["attempt"].to_numpy(dtype=bool), "attempt (PC 664)", ""))
+    columns.append(np.where(f["deceased"].to_numpy(dtype=bool), "deceased", ""))
+    columns.append(np.where(f["pc290_registration"].to_numpy(dtype=bool), "PC 290 registration on record", ""))
+    ss = f["superstrike_sections"].astype(str).to_numpy()
+    columns.append(np.where(ss != "", "super strike on record: " + ss, ""))
+    problems = f["data_problems"].astype(str).to_numpy()
+    columns.append(np.where(problems != "", "data problem: " + problems, ""))
+    dob = f["dob_status"].astype(str).to_numpy()
+    columns.append(np.where(dob != "ok", "date of birth " + dob, ""))
+    stacked = np.stack(columns, axis=1) if len(f) else np.empty((0, len(columns)), dtype=object)
+    return np.array(["; ".join(x for x in row if x) for row in stacked], dtype=object)
+
+
+def _add_display_facts(out: pd.DataFrame, as_of: np.datetime64) -> None:
+    conv_exact = np.where(out["conviction_date_status"].to_numpy() == "ok",
+                          out["conv_lo"].to_numpy("datetime64[D]"), dates.NAT)
+    dob_exact = np.where(out["dob_status"].to_numpy() == "ok", out["dob_lo"].to_numpy("datetime64[D]"), dates.NAT)
+    out["conviction_date"] = conv_exact
+    out["date_of_birth"] = dob_exact
+    out["age_at_conviction"] = dates.years_between(dob_exact, conv_exact)
+    out["age_on_evaluation_date"] = dates.years_between(dob_exact, as_of)
+    days = (as_of - conv_exact).astype("timedelta64[D]").astype(float)
+    days[np.isnat(conv_exact)] = np.nan
+    out["years_since_conviction"] = np.round(days / 365.25, 1)
+    end = out["sentence_end_lo"].to_numpy("datetime64[D]")
+    out["sentence_end"] = np.where(out["sentence_end_lo"].to_numpy("datetime64[D]") == out["sentence_end_hi"].to_numpy("datetime64[D]"), end, dates.NAT)
+    status = out["track"].to_numpy()
+    out["sentence_status"] = np.where(status == TRACK_SERVING, "serving", np.where(status == TRACK_COMPLETED, "complete", "unknown"))

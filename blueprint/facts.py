@@ -1,0 +1,171 @@
+"""The facts about each evaluated conviction that the policy's predicates read.
+
+An *evaluated* conviction is a cannabis conviction (the rule pack's ``cannabis`` list) whose court is
+in the run's county. Everything else on the person's record, in any county, is context: earlier
+serious offenses, PC 290 registration, earlier convictions of the same section, the person's most
+recent conviction, whether every conviction is a cannabis one, sentences still running.
+
+Facts that depend on dates are kept as ranges (earliest, latest) so that predicates can answer
+"true", "false" or "unknown" honestly (see ``blueprint.dates``). Nothing here knows the evaluation
+date: that is a parameter of the predicates, never the wall clock.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .offenses import comment_mentions
+from .records import Records, case_numbers
+from .rulepack import RulePack
+
+NAT = np.datetime64("NaT", "D")
+
+
+def _three_valued_before(other_lo, other_hi, this_lo, this_hi) -> tuple[np.ndarray, np.ndarray]:
+    """Is an *other* dated event strictly before *this* conviction? (definitely, possibly)."""
+    unknown = np.isnat(other_lo) | np.isnat(this_lo)
+    definitely = ~unknown & (other_hi < this_lo)
+    definitely_not = ~unknown & (other_lo >= this_hi)
+    possibly = ~definitely & ~definitely_not
+    return definitely, possibly
+
+
+def _prior_counts(candidates: pd.DataFrame, events: pd.DataFrame, same_key: str | None = None) -> pd.DataFrame:
+    """Count, per candidate, the person's events definitely and possibly before the conviction.
+
+    ``events`` has ``person_id``, ``lo``, ``hi`` (and optionally ``case_key``/``number``/``conviction_id``).
+    When ``same_key`` is given, only events sharing that column's value are counted (same section).
+    Events in the same court case as the conviction never count as "prior" (People v. Smit: a
+    disqualifying offense must come before the cannabis offense, not with it).
+    """
+    cols = ["conviction_id", "person_id", "conv_lo", "conv_hi", "case_key"] + ([same_key] if same_key else [])
+    left = candidates[cols].reset_index(drop=True)
+    if len(events) == 0 or len(left) == 0:
+        return pd.DataFrame({"definite": np.zeros(len(left), int), "possible": np.zeros(len(left), int)},
+                            index=candidates.index)
+    on = ["person_id"] + ([same_key] if same_key else [])
+    pairs = left.merge(events, on=on, how="inner", suffixes=("", "_event"))
+    if "conviction_id_event" in pairs:
+        pairs = pairs[pairs["conviction_id_event"] != pairs["conviction_id"]]
+    if "case_key_event" in pairs:
+        pairs = pairs[pairs["case_key_event"] != pairs["case_key"]]
+    definitely, possibly = _three_valued_before(
+        pairs["lo"].to_numpy("datetime64[D]"), pairs["hi"].to_numpy("datetime64[D]"),
+        pairs["conv_lo"].to_numpy("datetime64[D]"), pairs["conv_hi"].to_numpy("datetime64[D]"),
+    )
+    counts = pd.DataFrame({"conviction_id": pairs["conviction_id"].to_numpy(), "definite": definitely, "possible": possibly})
+    agg = counts.groupby("conviction_id", sort=False)[["definite", "possible"]].sum()
+    out = agg.reindex(left["conviction_id"]).fillna(0).astype(int)
+    out.index = candidates.index
+    return out
+
+
+def build_facts(records: Records, pack: RulePack, county: str) -> pd.DataFrame:
+    """One row per evaluated conviction with every fact a predicate or an output needs.
+
+    The evaluated offenses are the rule pack's ``evaluated_list`` (HS 11357-11360 in California);
+    ``super_strikes`` and ``pc290`` lists are optional, so a pack for another state may omit them.
+    """
+    conv = records.convictions
+    people = records.people
+    county = county.strip().upper()
+
+    evaluated = pack.evaluated
+    is_cannabis = conv[f"on_{pack.evaluated_list}"].to_numpy(dtype=bool)
+    candidates = conv[is_cannabis & (conv["county"].to_numpy() == county)].copy()
+
+    # Same-case companions: some super strikes count only with a gang enhancement in the same case.
+    super_strike = conv["on_super_strikes"].to_numpy(dtype=bool) if "on_super_strikes" in conv else np.zeros(len(conv), bool)
+    pc290 = conv["on_pc290"].to_numpy(dtype=bool) if "on_pc290" in conv else np.zeros(len(conv), bool)
+
+    def events(mask: np.ndarray, extra: list[str] | None = None) -> pd.DataFrame:
+        cols = ["conviction_id", "person_id", "conv_lo", "conv_hi", "case_key"] + (extra or [])
+        return conv.loc[mask, cols].rename(columns={"conv_lo": "lo", "conv_hi": "hi"})
+
+    ss = _prior_counts(candidates, events(super_strike))
+    candidates["prior_super_strike_definite"] = ss["definite"].to_numpy()
+    candidates["prior_super_strike_possible"] = ss["possible"].to_numpy()
+
+    p290 = _prior_counts(candidates, events(pc290))
+    reg = records.registrations.assign(conviction_id="", case_key="")
+    preg = _prior_counts(candidates, reg)
+    candidates["prior_pc290_definite"] = p290["definite"].to_numpy() + preg["definite"].to_numpy()
+    candidates["prior_pc290_possible"] = p290["possible"].to_numpy() + preg["possible"].to_numpy()
+
+    same = _prior_counts(candidates, events(is_cannabis, ["number"]), same_key="number")
+    candidates["earlier_same_section_definite"] = same["definite"].to_numpy()
+    candidates["earlier_same_section_possible"] = same["possible"].to_numpy()
+
+    # Person-level context over every conviction on the record, any county.
+    by_person = conv.groupby("person_id", sort=False)
+    last_lo = by_person["conv_lo"].max()
+    any_unknown_date = pd.Series(np.isnat(conv["conv_lo"].to_numpy("datetime64[D]"))).groupby(
+        conv["person_id"].to_numpy()).any()
+    last_hi = by_person["conv_hi"].max()
+    non_cannabis_known = (~conv[f"on_{pack.evaluated_list}"] & conv["section_readable"]).groupby(conv["person_id"]).any()
+    unreadable = (~conv["section_readable"]).groupby(conv["person_id"]).any()
+    counts = by_person.size()
+    cannabis_counts = conv[is_cannabis].groupby(["person_id", "number"]).size().unstack(fill_value=0)
+
+    pid = candidates["person_id"]
+    candidates["person_last_conv_lo"] = last_lo.reindex(pid).to_numpy("datetime64[D]")
+    candidates["person_last_conv_hi"] = np.where(
+        any_unknown_date.reindex(pid).fillna(True).to_numpy(dtype=bool), NAT,
+        last_hi.reindex(pid).to_numpy("datetime64[D]"),
+    )
+    only = pd.array(~non_cannabis_known.reindex(pid).fillna(False).to_numpy(dtype=bool), dtype="boolean")
+    only[(~non_cannabis_known.reindex(pid).fillna(False) & unreadable.reindex(pid).fillna(False)).to_numpy(dtype=bool)] = pd.NA
+    candidates["only_cannabis"] = only
+    candidates["convictions_on_record"] = counts.reindex(pid).fillna(0).astype(int).to_numpy()
+    candidates["cannabis_on_record"] = conv[is_cannabis].groupby("person_id").size().reindex(pid).fillna(0).astype(int).to_numpy()
+    for number in evaluated.numbers:
+        col = cannabis_counts[number] if number in cannabis_counts else pd.Series(dtype=int)
+        candidates[f"count_{number}"] = col.reindex(pid).fillna(0).astype(int).to_numpy()
+
+    # Sentence end of every conviction, for "all sentences complete" (person) and this conviction.
+    days = conv["sentence_days"].to_numpy(dtype=float)
+    whole = np.where(np.isnan(days), 0, np.ceil(days)).astype("timedelta64[D]")
+    conv_end_lo = np.where(np.isnan(days), NAT, conv["conv_lo"].to_numpy("datetime64[D]") + whole)
+    conv_end_hi = np.where(np.isnan(days), NAT, conv["conv_hi"].to_numpy("datetime64[D]") + whole)
+    ends = pd.DataFrame({"person_id": conv["person_id"].to_numpy(), "lo": conv_end_lo, "hi": conv_end_hi})
+    candidates["sentence_end_lo"] = conv_end_lo[candidates.index.to_numpy()] if len(candidates) else np.array([], "datetime64[D]")
+    candidates["sentence_end_hi"] = conv_end_hi[candidates.index.to_numpy()] if len(candidates) else np.array([], "datetime64[D]")
+    unknown_end = ends.assign(u=np.isnat(ends["hi"].to_numpy("datetime64[D]"))).groupby("person_id")["u"].any()
+    latest_end_hi = ends.groupby("person_id")["hi"].max()
+    latest_end_lo = ends.groupby("person_id")["lo"].max()
+    candidates["person_latest_end_lo"] = latest_end_lo.reindex(pid).to_numpy("datetime64[D]")
+    candidates["person_latest_end_hi"] = np.where(
+        unknown_end.reindex(pid).fillna(True).to_numpy(dtype=bool), NAT,
+        latest_end_hi.reindex(pid).to_numpy("datetime64[D]"),
+    )
+
+    # Person identity and flags.
+    person_cols = ["cii_number", "name", "other_names", "gender", "race", "date_of_birth_recorded",
+                   "dob_lo", "dob_hi", "dob_status", "deceased", "pc290_registration"]
+    pinfo = people.reindex(pid)[person_cols]
+    for c in person_cols:
+        candidates[c] = pinfo[c].to_numpy()
+
+    # Sections on the record that reviewers need to see.
+    candidates["superstrike_sections"] = _sections_by_person(conv, super_strike).reindex(pid).fillna("").to_numpy()
+    candidates["pc290_sections"] = _sections_by_person(conv, pc290).reindex(pid).fillna("").to_numpy()
+    candidates["case_numbers"] = case_numbers(records.court_rows, candidates["case_key"]).to_numpy()
+    candidates["possible_other_cannabis"] = _comment_hints(candidates, evaluated.numbers)
+    return candidates.reset_index(drop=True)
+
+
+def _sections_by_person(conv: pd.DataFrame, mask: np.ndarray) -> pd.Series:
+    sub = conv.loc[mask, ["person_id", "code_section"]].drop_duplicates()
+    return sub.groupby("person_id", sort=False)["code_section"].agg(";".join)
+
+
+def _comment_hints(candidates: pd.DataFrame, numbers: tuple[str, ...]) -> np.ndarray:
+    """Evaluated sections mentioned in the comment other than the one convicted: for review."""
+    mentioned = comment_mentions(candidates["comment"], list(numbers))
+    own = candidates["number"].astype(str)
+    out = []
+    for m, n in zip(mentioned.fillna(""), own):
+        others = [s.strip() for s in str(m).split(",") if s.strip() and s.strip() != n]
+        out.append(";".join(others))
+    return np.array(out, dtype=object)

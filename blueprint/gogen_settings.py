@@ -1,0 +1,155 @@
+"""Importing the earlier desktop tool's settings file as a policy, with its exact decision order.
+
+Many prosecutors ran the 2019-2020 review with a desktop app whose settings are a small JSON file
+(shared/domain/bear-gogen-compatibility.md). Importing it lets an office switch to this kit and check
+its old results. The decision order and the reason labels are the old tool's, word for word:
+
+1. not a felony -> Eligible for Dismissal, "Misdemeanor or Infraction"
+2. section in ``dismiss`` -> Eligible for Dismissal, "Dismiss all HS <section> convictions"
+3. under 21 on the conviction date (option) -> "21 years or younger"
+4. N or older on the evaluation date (threshold) -> "<N> years or older"
+5. conviction on or before the evaluation date minus N years -> "Conviction occurred <N> or more years ago"
+6. most recent conviction before the evaluation date minus N years -> "No convictions in the past <N> years"
+7. every conviction is HS 11357-11360 (option) -> "Only has 11357-60 charges"
+8. deceased (option) -> "Individual is deceased"
+9. section in ``reduce`` -> Eligible for Reduction, "Reduce all HS <section> convictions"
+10. otherwise -> no determination
+
+Super strikes, PC 290 and the 9 November 2016 date are informational in this mode, as they were in
+the old tool; applying them here would make the results differ. Where the old tool guessed on bad
+data (a partial date read as year 1), this kit sends the conviction to hand review instead.
+
+Validation is stricter than the old engine's: an unknown section, a value out of range or a wrong
+type is a configuration error naming the key, the value and the allowed range. Unknown extra keys
+the desktop app wrote (``dismissOlderThanAgeThreshold`` …) are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .policy import PolicyError, PolicySpec, RuleSpec, build_policy
+
+SECTIONS = ("11357", "11358", "11359", "11360")
+
+#: key -> (kind, allowed) where kind is "bool" or a range of thresholds with 0 meaning off.
+ADDITIONAL_RELIEF = {
+    "subjectUnder21AtConviction": ("bool", None),
+    "subjectAgeThreshold": ("threshold", (40, 65)),
+    "yearsSinceConvictionThreshold": ("threshold", (1, 15)),
+    "yearsCrimeFreeThreshold": ("threshold", (1, 15)),
+    "subjectHasOnlyProp64Charges": ("bool", None),
+    "subjectIsDeceased": ("bool", None),
+}
+
+
+def _sections(where: str, raw: Any) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise PolicyError(f"{where} must be a list of sections ({', '.join(SECTIONS)}), got {raw!r}")
+    out = []
+    for value in raw:
+        text = str(value).strip()
+        if text not in SECTIONS:
+            raise PolicyError(f"{where} has section {value!r}; allowed: {', '.join(SECTIONS)}")
+        out.append(text)
+    return out
+
+
+def settings_to_spec(settings: dict, name: str = "desktop-settings") -> PolicySpec:
+    """Validate a settings document and express it as a policy (see the module docstring)."""
+    if not isinstance(settings, dict):
+        raise PolicyError("settings file must be a JSON object with 'baselineEligibility' and 'additionalRelief'")
+    baseline = settings.get("baselineEligibility") or {}
+    if not isinstance(baseline, dict):
+        raise PolicyError("baselineEligibility must be an object with 'dismiss' and 'reduce' lists")
+    for key in baseline:
+        if key not in ("dismiss", "reduce"):
+            raise PolicyError(f"baselineEligibility.{key} is not a known key; allowed: dismiss, reduce")
+    dismiss = _sections("baselineEligibility.dismiss", baseline.get("dismiss"))
+    reduce = _sections("baselineEligibility.reduce", baseline.get("reduce"))
+    both = sorted(set(dismiss) & set(reduce))
+    if both:
+        raise PolicyError(f"section {both[0]} is in both baselineEligibility.dismiss and baselineEligibility.reduce")
+
+    extra = settings.get("additionalRelief") or {}
+    if not isinstance(extra, dict):
+        raise PolicyError("additionalRelief must be an object")
+    values: dict[str, Any] = {}
+    for key, (kind, allowed) in ADDITIONAL_RELIEF.items():
+        value = extra.get(key, False if kind == "bool" else 0)
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise PolicyError(f"additionalRelief.{key} = {value!r}: allowed values are true or false")
+        else:
+            lo, hi = allowed
+            if isinstance(value, bool) or not isinstance(value, int) or not (value == 0 or lo <= value <= hi):
+                raise PolicyError(f"additionalRelief.{key} = {value!r}: allowed values are 0 (off) or {lo}-{hi}")
+        values[key] = value
+
+    rules: list[dict] = [
+        dict(id="not-felony", when={"felony": False}, determination="Eligible for Dismissal",
+             relief="dismiss_and_seal", basis="by_track", reason_code="MISDEMEANOR_OR_INFRACTION",
+             reason="Misdemeanor or Infraction"),
+    ]
+    for section in dismiss:
+        rules.append(dict(id=f"dismiss-{section}", when={"section_in": [section]}, determination="Eligible for Dismissal",
+                          relief="dismiss_and_seal", basis="by_track", reason_code="BASELINE_DISMISS",
+                          reason=f"Dismiss all HS {section} convictions"))
+    if values["subjectUnder21AtConviction"]:
+        rules.append(dict(id="under-21-at-conviction", when={"age_at_conviction": {"under": 21}},
+                          determination="Eligible for Dismissal", relief="dismiss_and_seal", basis="by_track",
+                          reason_code="ADDITIONAL_UNDER_21", reason="21 years or younger"))
+    if values["subjectAgeThreshold"]:
+        n = values["subjectAgeThreshold"]
+        rules.append(dict(id="age-threshold", when={"age_on_evaluation_date": {"at_least": n}},
+                          determination="Eligible for Dismissal", relief="dismiss_and_seal", basis="by_track",
+                          reason_code="ADDITIONAL_AGE", reason=f"{n} years or older"))
+    if values["yearsSinceConvictionThreshold"]:
+        n = values["yearsSinceConvictionThreshold"]
+        rules.append(dict(id="years-since-conviction", when={"years_since_conviction": {"at_least": n}},
+                          determination="Eligible for Dismissal", relief="dismiss_and_seal", basis="by_track",
+                          reason_code="ADDITIONAL_YEARS_SINCE", reason=f"Conviction occurred {n} or more years ago"))
+    if values["yearsCrimeFreeThreshold"]:
+        n = values["yearsCrimeFreeThreshold"]
+        rules.append(dict(id="crime-free", when={"years_without_conviction": {"at_least": n}},
+                          determination="Eligible for Dismissal", relief="dismiss_and_seal", basis="by_track",
+                          reason_code="ADDITIONAL_CRIME_FREE", reason=f"No convictions in the past {n} years"))
+    if values["subjectHasOnlyProp64Charges"]:
+        rules.append(dict(id="only-cannabis", when={"only_cannabis_convictions": True},
+                          determination="Eligible for Dismissal", relief="dismiss_and_seal", basis="by_track",
+                          reason_code="ADDITIONAL_ONLY_CANNABIS", reason="Only has 11357-60 charges"))
+    if values["subjectIsDeceased"]:
+        rules.append(dict(id="deceased", when={"deceased": True}, determination="Eligible for Dismissal",
+                          relief="dismiss_and_seal", basis="by_track", reason_code="ADDITIONAL_DECEASED",
+                          reason="Individual is deceased"))
+    for section in reduce:
+        rules.append(dict(id=f"reduce-{section}", when={"section_in": [section]}, determination="Eligible for Reduction",
+                          relief="redesignate_misdemeanor", basis="by_track", reason_code="BASELINE_REDUCE",
+                          reason=f"Reduce all HS {section} convictions"))
+    return PolicySpec(
+        name=name,
+        title="Imported desktop-tool settings",
+        description="Decision order and labels of the earlier desktop tool, imported from its settings file.",
+        settings={"dismiss": dismiss, "reduce": reduce, **values},
+        rules=[RuleSpec(**r) for r in rules],
+    )
+
+
+def policy_from_settings(settings: dict, name: str = "desktop-settings", source: str = "settings"):
+    return build_policy(settings_to_spec(settings, name), source=source, where=name)
+
+
+def policy_from_settings_file(path: Path):
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise PolicyError(f"{path.name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    try:
+        return policy_from_settings(data, name=path.stem, source=str(path))
+    except PolicyError as exc:
+        raise PolicyError(f"{path.name}: {exc}") from None

@@ -1,0 +1,301 @@
+"""County policies: ordered decision lists written as data, validated with clear errors.
+
+A policy is a list of rules; the first rule whose conditions hold decides a conviction. Each rule
+names conditions from the predicate library (``blueprint.predicates``) and an outcome: a
+determination, the relief, the statutory basis, a stable reason code and the reason in words.
+
+Where a policy comes from:
+
+- a built-in preset of a rule pack (``california``, ``los-angeles-2020``), a YAML file in
+  ``blueprint/rules/<state>/<pack>/presets/``;
+- a county's own YAML file, usually ``extends: california`` with its own ``settings``;
+- the earlier desktop tool's settings JSON, imported with its exact decision order and labels
+  (``blueprint.gogen_settings``).
+
+Settings are named values a rule can use: an argument written ``$name`` takes the setting's value,
+a rule with ``enabled_if: name`` is skipped when the setting is off (false, 0 or empty), and
+``{name}`` in a reason is replaced by the setting's value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .predicates import PREDICATES
+
+RULES_DIR = Path(__file__).parent / "rules"
+DEFAULT_PACK = "california/prop64"
+
+RELIEF_LABELS = {
+    "dismiss_and_seal": "Dismiss and seal",
+    "redesignate_misdemeanor": "Redesignate as misdemeanor",
+    "redesignate_infraction": "Redesignate as infraction",
+    "recall_and_resentence": "Recall and resentence",
+}
+
+
+class PolicyError(ValueError):
+    """A policy or settings file that cannot be used, with every problem named."""
+
+
+class RuleSpec(BaseModel):
+    """One rule as written in a policy file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    when: dict[str, Any]
+    determination: str
+    relief: str | None = None
+    basis: str = ""
+    reason_code: str = Field(pattern=r"^[A-Z0-9_]+$")
+    reason: str
+    law: str = ""
+    enabled_if: str | None = None
+
+    @field_validator("relief")
+    @classmethod
+    def _relief(cls, value):
+        if value is not None and value not in RELIEF_LABELS:
+            raise ValueError(f"unknown relief '{value}'; allowed: {', '.join(RELIEF_LABELS)}")
+        return value
+
+
+class PolicySpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    title: str = ""
+    description: str = ""
+    rule_pack: str = DEFAULT_PACK
+    extends: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+    rules: list[RuleSpec] | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    predicate: str
+    argument: Any  # validated and with settings substituted
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule ready to evaluate: conditions all of which must hold (``any`` groups hold if one does)."""
+
+    id: str
+    conditions: tuple[Condition | tuple[Condition, ...], ...]
+    determination: str
+    relief: str | None
+    basis: str
+    reason_code: str
+    reason: str
+    law: str
+
+    @property
+    def relief_label(self) -> str:
+        return RELIEF_LABELS.get(self.relief or "", "")
+
+    def predicate_names(self) -> list[str]:
+        names: list[str] = []
+        for c in self.conditions:
+            for one in (c if isinstance(c, tuple) else (c,)):
+                names.append(one.predicate)
+        return names
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A validated policy: its rules in order, its settings, and a fingerprint of both."""
+
+    name: str
+    title: str
+    description: str
+    rule_pack: str
+    settings: dict
+    rules: tuple[Rule, ...]
+    source: str
+    document: dict  # the resolved policy as data (for the manifest, the workbook and hashing)
+
+    @property
+    def sha256(self) -> str:
+        canonical = json.dumps(self.document, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def presets_dir(rule_pack: str = DEFAULT_PACK) -> Path:
+    return RULES_DIR / rule_pack / "presets"
+
+
+def list_presets(rule_pack: str = DEFAULT_PACK) -> list[str]:
+    return sorted(p.stem for p in presets_dir(rule_pack).glob("*.yaml"))
+
+
+def load_policy(ref: str | Path, *, rule_pack: str = DEFAULT_PACK) -> Policy:
+    """Load a preset by name, a policy YAML file, or the earlier tool's settings JSON."""
+    path = Path(ref)
+    if path.suffix.lower() == ".json" and path.exists():
+        from .gogen_settings import policy_from_settings_file
+
+        return policy_from_settings_file(path)
+    if path.suffix.lower() in (".yaml", ".yml") and path.exists():
+        return _load_yaml(path, source=str(path))
+    preset = presets_dir(rule_pack) / f"{ref}.yaml"
+    if preset.exists():
+        return _load_yaml(preset, source=f"preset:{ref}")
+    known = ", ".join(list_presets(rule_pack))
+    raise PolicyError(f"policy '{ref}' is neither a preset ({known}) nor an existing .yaml or .json file")
+
+
+def _read_spec(path: Path) -> PolicySpec:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path.name}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"{path.name}: a policy file is a mapping with 'name' and 'rules'")
+    try:
+        return PolicySpec.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise PolicyError(f"{path.name}: {problems}") from None
+
+
+def _load_yaml(path: Path, source: str) -> Policy:
+    spec = _read_spec(path)
+    settings: dict[str, Any] = {}
+    rules = spec.rules
+    if spec.extends:
+        base_path = presets_dir(spec.rule_pack) / f"{spec.extends}.yaml"
+        if not base_path.exists():
+            raise PolicyError(f"{path.name}: extends '{spec.extends}', which is not a preset of {spec.rule_pack}")
+        base = _read_spec(base_path)
+        settings.update(base.settings)
+        if rules is None:
+            rules = base.rules
+        unknown = sorted(set(spec.settings) - set(base.settings))
+        if unknown:
+            raise PolicyError(
+                f"{path.name}: unknown setting '{unknown[0]}' for preset '{spec.extends}'; "
+                f"known settings: {', '.join(sorted(base.settings))}"
+            )
+    settings.update(spec.settings)
+    if not rules:
+        raise PolicyError(f"{path.name}: a policy needs at least one rule")
+    return build_policy(spec.model_copy(update={"rules": rules, "settings": settings}), source, where=path.name)
+
+
+def build_policy(spec: PolicySpec, source: str, where: str = "policy") -> Policy:
+    """Validate every rule against the predicate library and the settings; resolve ``$`` references."""
+    errors: list[str] = []
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for index, rs in enumerate(spec.rules or [], start=1):
+        label = f"rule {index} ('{rs.id}')"
+        if rs.id in seen:
+            errors.append(f"{label}: duplicate rule id")
+        seen.add(rs.id)
+        if rs.enabled_if is not None:
+            if rs.enabled_if not in spec.settings:
+                errors.append(f"{label}: enabled_if names unknown setting '{rs.enabled_if}'")
+                continue
+            if not spec.settings[rs.enabled_if]:
+                continue
+        conditions = []
+        for name, raw in rs.when.items():
+            if name == "any":
+                if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+                    errors.append(f"{label}: 'any' expects a list of conditions")
+                    continue
+                group = []
+                for item in raw:
+                    for n2, r2 in item.items():
+                        c = _condition(n2, r2, spec.settings, label, errors)
+                        if c:
+                            group.append(c)
+                conditions.append(tuple(group))
+                continue
+            c = _condition(name, raw, spec.settings, label, errors)
+            if c:
+                conditions.append(c)
+        try:
+            reason = rs.reason.format_map(spec.settings)
+        except (KeyError, ValueError) as exc:
+            errors.append(f"{label}: reason refers to unknown setting {exc}")
+            reason = rs.reason
+        rules.append(
+            Rule(id=rs.id, conditions=tuple(conditions), determination=rs.determination, relief=rs.relief,
+                 basis=rs.basis, reason_code=rs.reason_code, reason=reason, law=rs.law)
+        )
+    if errors:
+        raise PolicyError(f"{where}: " + "; ".join(errors))
+    document = {
+        "name": spec.name,
+        "title": spec.title,
+        "rule_pack": spec.rule_pack,
+        "settings": spec.settings,
+        "rules": [
+            {
+                "id": r.id,
+                "when": [_condition_doc(c) for c in r.conditions],
+                "determination": r.determination,
+                "relief": r.relief,
+                "basis": r.basis,
+                "reason_code": r.reason_code,
+                "reason": r.reason,
+            }
+            for r in rules
+        ],
+    }
+    return Policy(name=spec.name, title=spec.title or spec.name, description=spec.description.strip(),
+                  rule_pack=spec.rule_pack, settings=dict(spec.settings), rules=tuple(rules), source=source,
+                  document=document)
+
+
+def _condition(name: str, raw: Any, settings: dict, label: str, errors: list[str]) -> Condition | None:
+    predicate = PREDICATES.get(name)
+    if predicate is None:
+        errors.append(f"{label}: unknown condition '{name}'; known: {', '.join(sorted(PREDICATES))}")
+        return None
+    value = _substitute(raw, settings, label, errors)
+    try:
+        return Condition(name, predicate.validate(value))
+    except ValueError as exc:
+        errors.append(f"{label}: condition '{name}' {exc}")
+        return None
+
+
+def _substitute(raw: Any, settings: dict, label: str, errors: list[str]) -> Any:
+    if isinstance(raw, str) and raw.startswith("$"):
+        key = raw[1:]
+        if key not in settings:
+            errors.append(f"{label}: refers to unknown setting '{key}'")
+            return raw
+        return settings[key]
+    if isinstance(raw, dict):
+        return {k: _substitute(v, settings, label, errors) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_substitute(v, settings, label, errors) for v in raw]
+    return raw
+
+
+def _condition_doc(c) -> Any:
+    if isinstance(c, tuple):
+        return {"any": [_condition_doc(x) for x in c]}
+    arg = c.argument
+    if hasattr(arg, "dtype"):
+        arg = str(arg)
+    elif isinstance(arg, tuple) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], float):
+        arg = {arg[0]: arg[1]}
+    elif isinstance(arg, tuple):
+        arg = list(arg)
+    return {c.predicate: arg}

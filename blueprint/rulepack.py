@@ -1,0 +1,69 @@
+"""Rule packs: the law of one state (or one program) as data.
+
+A rule pack is a folder under ``blueprint/rules/<state>/<program>/`` with:
+
+- ``pack.yaml``: what the pack is, the statutes, which offense list is evaluated and which list holds
+  the "related charges" of the what-if report;
+- ``offenses.yaml``: the offense lists (``blueprint.offenses``);
+- ``presets/*.yaml``: built-in policies (``blueprint.policy``).
+
+A fork for another state adds a folder like this; the engine does not change (docs/forking.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .offenses import OffenseList, load_offense_lists
+from .policy import DEFAULT_PACK, RULES_DIR, PolicyError
+
+
+@dataclass(frozen=True)
+class RulePack:
+    name: str
+    state: str
+    title: str
+    statutes: dict
+    evaluated_list: str
+    related_list: str | None
+    default_preset: str
+    input_format: str
+    lists: dict[str, OffenseList]
+    folder: Path
+
+    @property
+    def evaluated(self) -> OffenseList:
+        return self.lists[self.evaluated_list]
+
+
+@lru_cache(maxsize=8)
+def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
+    """Load and check a rule pack by its folder name under ``blueprint/rules`` (or an absolute path)."""
+    folder = Path(name) if Path(name).is_absolute() else RULES_DIR / name
+    meta_path = folder / "pack.yaml"
+    if not meta_path.exists():
+        raise PolicyError(f"rule pack '{name}' not found (expected {meta_path})")
+    meta = yaml.safe_load(meta_path.read_text()) or {}
+    lists = load_offense_lists(folder)
+    evaluated = meta.get("evaluated_list", "cannabis")
+    if evaluated not in lists:
+        raise PolicyError(f"rule pack '{name}': evaluated_list '{evaluated}' is not one of its offense lists")
+    related = meta.get("related_list")
+    if related and related not in lists:
+        raise PolicyError(f"rule pack '{name}': related_list '{related}' is not one of its offense lists")
+    return RulePack(
+        name=meta.get("name", name),
+        state=meta.get("state", ""),
+        title=meta.get("title", ""),
+        statutes=meta.get("statutes", {}),
+        evaluated_list=evaluated,
+        related_list=related,
+        default_preset=meta.get("default_preset", ""),
+        input_format=meta.get("input_format", "doj-research-file"),
+        lists=lists,
+        folder=folder,
+    )
