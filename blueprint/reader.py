@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import threading
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,9 @@ from .issues import SKIPPED, IssueLog
 
 #: How many lines at the start of a file are inspected to decide whether it is a DOJ file at all.
 SNIFF_LINES = 50
-BLOCK_SIZE = 16 << 20
+#: Arrow parses a chunk in blocks of this size on all cores; a chunk is what is in memory at once.
+BLOCK_SIZE = 4 << 20
+CHUNK_BYTES = 64 << 20
 
 
 class FileRejected(Exception):
@@ -167,34 +169,6 @@ def sniff(path: Path) -> Sniff:
                  approx_row_bytes=max(approx, 1.0))
 
 
-class _Fingerprint(threading.Thread):
-    """SHA-256 and physical line count of a file, computed beside the parser (hashlib releases the GIL)."""
-
-    def __init__(self, path: Path):
-        super().__init__(daemon=True)
-        self.path = path
-        self.sha256 = ""
-        self.bytes = 0
-        self.newlines = 0
-        self.ends_with_newline = True
-        self.error: Exception | None = None
-
-    def run(self) -> None:
-        try:
-            digest = hashlib.sha256()
-            last = b"\n"
-            with open(self.path, "rb") as fh:
-                while chunk := fh.read(8 << 20):
-                    digest.update(chunk)
-                    self.newlines += chunk.count(b"\n")
-                    self.bytes += len(chunk)
-                    last = chunk[-1:]
-            self.sha256 = digest.hexdigest()
-            self.ends_with_newline = last == b"\n" or self.bytes == 0
-        except OSError as exc:  # reported by the caller
-            self.error = exc
-
-
 def _column_names(field_count: int) -> list[str]:
     names = list(DOJ_COLUMNS)
     if field_count == len(DOJ_COLUMNS) + 1:
@@ -202,9 +176,28 @@ def _column_names(field_count: int) -> list[str]:
     return names
 
 
-def _parse(path: Path, sn: Sniff, encoding: str, newlines_in_values: bool,
-           progress: Callable[[int], None] | None) -> tuple[pa.Table, int]:
-    """Parse with Arrow; return the engine columns of well-formed rows and the count of malformed rows."""
+def _chunks(fh, size: int) -> Iterator[memoryview]:
+    """Read a file in pieces of about ``size`` bytes that end on a line boundary (no big copies)."""
+    carry = b""
+    while True:
+        block = fh.read(size)
+        if not block:
+            if carry:
+                yield memoryview(carry)
+            return
+        data = carry + block if carry else block
+        cut = data.rfind(b"\n")
+        if cut == -1:
+            carry = data
+            continue
+        view = memoryview(data)
+        carry = bytes(view[cut + 1:])
+        yield view[: cut + 1]
+
+
+def _parse_chunk(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
+                 newlines_in_values: bool) -> tuple[pa.Table, int]:
+    """Parse one chunk with Arrow (multi-threaded); return engine columns and the malformed-row count."""
     malformed = 0
 
     def on_invalid(_row) -> str:
@@ -212,12 +205,11 @@ def _parse(path: Path, sn: Sniff, encoding: str, newlines_in_values: bool,
         malformed += 1
         return "skip"
 
-    names = _column_names(sn.field_count)
-    reader = pacsv.open_csv(
-        path,
+    table = pacsv.read_csv(
+        pa.BufferReader(pa.py_buffer(data)),
         read_options=pacsv.ReadOptions(
-            column_names=names,
-            skip_rows=1 if sn.has_header else 0,
+            column_names=_column_names(sn.field_count),
+            skip_rows=1 if skip_header else 0,
             block_size=BLOCK_SIZE,
             encoding=encoding,
         ),
@@ -234,120 +226,145 @@ def _parse(path: Path, sn: Sniff, encoding: str, newlines_in_values: bool,
             null_values=[],
         ),
     )
-    batches = []
-    for batch in reader:
-        batches.append(batch)
-        if progress:
-            progress(batch.num_rows)
-    schema = pa.schema([(c, pa.string()) for c in ENGINE_COLUMNS])
-    table = pa.Table.from_batches(batches, schema=schema) if batches else schema.empty_table()
     return table, malformed
 
 
-def _locate_rows(path: Path, sn: Sniff, encoding: str) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Slow, exact pass for files with malformed rows: the physical line of every record.
+def _locate_records(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
+                    first_line: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Exact pass for a chunk that has malformed rows: the physical line of every record in it.
 
-    Returns the line numbers of well-formed records in order, and (line, field count) of malformed
-    ones. Used only when a file has problems, so the common case stays fast.
+    Returns the lines of well-formed records (in order) and (line, field count) of malformed ones.
+    It runs only on chunks with problems, so clean files stay on the fast path.
     """
+    text = bytes(data).decode(encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
     good: list[int] = []
     bad: list[tuple[int, int]] = []
-    with open(path, "r", encoding=encoding, newline="") as fh:
-        if fh.read(1) != "\ufeff":
-            fh.seek(0)
-        reader = csv.reader(fh)
-        line_start = 1
-        for record in reader:
-            if not (sn.has_header and line_start == 1):
-                count = len(record)
-                if count == sn.field_count or count == 0:
-                    good.append(line_start)
-                else:
-                    bad.append((line_start, count))
-            line_start = reader.line_num + 1
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    for record in reader:
+        if not (skip_header and start == 1):
+            count = len(record)
+            line = first_line + start - 1
+            if count == sn.field_count or count == 0:
+                good.append(line)
+            else:
+                bad.append((line, count))
+        start = reader.line_num + 1
     return np.asarray(good, dtype=np.int64), bad
+
+
+def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
+              progress: Callable[[int], None] | None = None,
+              chunk_bytes: int = CHUNK_BYTES) -> Iterator[pa.Table]:
+    """Yield the usable rows of one DOJ file chunk by chunk (engine columns, ``_file``, ``_line``).
+
+    Fills ``report`` as it goes (fingerprint, row accounts). Raises :class:`FileRejected` for a
+    file-level failure; rows already yielded must then be discarded by the caller.
+    """
+    sn = sniff(path)
+    report.has_header = sn.has_header
+    digest = hashlib.sha256()
+    encoding = "utf-8"
+    next_line = 1  # physical line number of the first line of the next chunk
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise FileRejected(path.name, f"could not be read ({exc.strerror or exc.__class__.__name__})") from None
+    with fh:
+        first = True
+        for data in _chunks(fh, chunk_bytes):
+            digest.update(data)
+            report.bytes += len(data)
+            lines_here = data.obj.count(b"\n", 0, len(data)) if data.obj is not None and hasattr(data.obj, "count") \
+                else bytes(data).count(b"\n")
+            if data[-1:] != b"\n":
+                lines_here += 1
+            skip_header = first and sn.has_header
+            data_lines = lines_here - (1 if skip_header else 0)
+            first_data_line = next_line + (1 if skip_header else 0)
+            try:
+                table, malformed = _parse_chunk(data, sn, encoding, skip_header, False)
+            except pa.ArrowInvalid as exc:
+                if "UTF8" not in str(exc).upper():
+                    raise FileRejected(path.name, "could not be parsed as comma-separated text") from None
+                # Not UTF-8: Latin-1 maps every byte to one character, so nothing is altered.
+                encoding = "latin-1"
+                table, malformed = _parse_chunk(data, sn, encoding, skip_header, False)
+            report.encoding = encoding
+            if malformed == 0 and table.num_rows == data_lines:
+                lines = np.arange(table.num_rows, dtype=np.int64) + first_data_line
+            else:
+                # Malformed rows (or a quoted value spanning lines): locate every record exactly and
+                # parse again with the same record rules the exact pass uses.
+                lines, bad = _locate_records(data, sn, encoding, skip_header, next_line)
+                table, malformed = _parse_chunk(data, sn, encoding, skip_header, True)
+                if len(lines) != table.num_rows or len(bad) != malformed:
+                    raise FileRejected(path.name, f"rows near line {next_line} could not be reconciled with "
+                                                  "their lines (irregular quoting); fix the file and rerun")
+                for line, count in bad:
+                    issues.add(path.name, line, "(row)", "FIELD_COUNT",
+                               f"row has {count} fields, expected {sn.field_count}", SKIPPED)
+            next_line += lines_here
+            first = False
+            report.rows_read += table.num_rows + malformed
+            report.rows_skipped += malformed
+            table = _drop_unattachable(table, lines, path.name, file_index, issues, report)
+            report.rows_used += table.num_rows
+            if progress:
+                progress(table.num_rows + malformed)
+            yield table
+    report.sha256 = digest.hexdigest()
+    if report.rows_read == 0:
+        raise FileRejected(path.name, "is empty: it has no data rows")
+
+
+def _drop_unattachable(table: pa.Table, lines: np.ndarray, name: str, file_index: int,
+                       issues: IssueLog, report: FileReport) -> pa.Table:
+    """Skip blank lines and rows without SUBJECT_ID (they cannot be attached to a person)."""
+    subject = pc.utf8_trim_whitespace(table["SUBJECT_ID"])
+    no_subject = pc.equal(subject, "")
+    blank = no_subject
+    for column in ("CNT_ORDER", "OFFENSE_DESCR", "PRI_NAME", "DISP_DESCR"):
+        blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(table[column]), ""))
+    no_subject_np = no_subject.to_numpy(zero_copy_only=False)
+    if no_subject_np.any():
+        blank_np = blank.to_numpy(zero_copy_only=False)
+        if blank_np.any():
+            issues.add(name, lines[blank_np], "(row)", "BLANK_LINE", "blank line", SKIPPED)
+        missing = no_subject_np & ~blank_np
+        if missing.any():
+            issues.add(name, lines[missing], "SUBJECT_ID", "MISSING_SUBJECT_ID",
+                       "SUBJECT_ID is empty, so the row cannot be attached to a person", SKIPPED)
+        report.rows_skipped += int(no_subject_np.sum())
+        keep = ~no_subject_np
+        table = table.filter(pa.array(keep))
+        lines = lines[keep]
+        subject = subject.filter(pa.array(keep))
+    table = table.set_column(table.schema.get_field_index("SUBJECT_ID"), "SUBJECT_ID", subject)
+    table = table.append_column("_file", pa.array(np.full(table.num_rows, file_index, dtype=np.int16)))
+    return table.append_column("_line", pa.array(lines))
+
+
+EMPTY_SCHEMA = pa.schema([(c, pa.string()) for c in ENGINE_COLUMNS] + [("_file", pa.int16()), ("_line", pa.int64())])
 
 
 def read_file(path: Path, file_index: int, issues: IssueLog,
               progress: Callable[[int], None] | None = None) -> tuple[pa.Table | None, FileReport]:
-    """Read one DOJ file. Returns its rows (or None when the file is rejected) and its report."""
+    """Read one DOJ file whole. Returns its rows (or None when the file is rejected) and its report."""
     path = Path(path)
     report = FileReport(file=path.name, path=str(path))
-    fingerprint = _Fingerprint(path)
+    file_issues = IssueLog()
     try:
-        sn = sniff(path)
-        report.has_header = sn.has_header
-        fingerprint.start()
-        encoding = "utf-8"
-        try:
-            table, malformed = _parse(path, sn, encoding, False, progress)
-        except pa.ArrowInvalid as exc:
-            if "UTF8" not in str(exc).upper():
-                raise FileRejected(path.name, "could not be parsed as comma-separated text") from None
-            # Not UTF-8: Latin-1 maps every byte to one character, so nothing is altered.
-            encoding = "latin-1"
-            table, malformed = _parse(path, sn, encoding, False, progress)
-        report.encoding = encoding
-        fingerprint.join()
-        if fingerprint.error:
-            raise FileRejected(path.name, f"could not be read ({fingerprint.error.__class__.__name__})")
+        tables = list(iter_file(path, file_index, file_issues, report, progress))
     except FileRejected as exc:
-        if fingerprint.is_alive():
-            fingerprint.join()
         report.status = "failed"
         report.error = exc.reason
-        report.sha256 = fingerprint.sha256
-        report.bytes = fingerprint.bytes
+        report.rows_used = 0
         return None, report
-
-    report.sha256 = fingerprint.sha256
-    report.bytes = fingerprint.bytes
-    physical_lines = fingerprint.newlines + (0 if fingerprint.ends_with_newline else 1)
-    data_lines = physical_lines - (1 if sn.has_header else 0)
-
-    if malformed == 0 and table.num_rows == data_lines:
-        lines = np.arange(table.num_rows, dtype=np.int64) + sn.first_data_line
-    else:
-        # Some rows are malformed (or a quoted value spans lines): find every record's line exactly,
-        # and re-parse with the same record rules the exact pass uses.
-        lines, bad = _locate_rows(path, sn, encoding)
-        table, malformed = _parse(path, sn, encoding, True, None)
-        if len(lines) != table.num_rows or len(bad) != malformed:
-            report.status = "failed"
-            report.error = "its rows could not be reconciled with its lines (irregular quoting); fix the file and rerun"
-            return None, report
-        for line, count in bad:
-            issues.add(path.name, line, "(row)", "FIELD_COUNT",
-                       f"row has {count} fields, expected {sn.field_count}", SKIPPED)
-
-    report.rows_read = table.num_rows + malformed
-
-    # Blank lines and rows without a person key cannot be attached to anyone.
-    subject = pc.utf8_trim_whitespace(table["SUBJECT_ID"])
-    no_subject = pc.equal(subject, "")
-    blank = no_subject
-    for name in ("CNT_ORDER", "OFFENSE_DESCR", "PRI_NAME", "DISP_DESCR"):
-        blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(table[name]), ""))
-    no_subject_np = no_subject.to_numpy(zero_copy_only=False)
-    blank_np = blank.to_numpy(zero_copy_only=False)
-    if blank_np.any():
-        issues.add(path.name, lines[blank_np], "(row)", "BLANK_LINE", "blank line", SKIPPED)
-    missing = no_subject_np & ~blank_np
-    if missing.any():
-        issues.add(path.name, lines[missing], "SUBJECT_ID", "MISSING_SUBJECT_ID",
-                   "SUBJECT_ID is empty, so the row cannot be attached to a person", SKIPPED)
-    keep = ~no_subject_np
-    skipped_here = int((~keep).sum())
-    report.rows_skipped = malformed + skipped_here
-    report.rows_used = report.rows_read - report.rows_skipped
-
-    table = table.filter(pa.array(keep)) if skipped_here else table
-    lines = lines[keep] if skipped_here else lines
-    table = table.set_column(table.schema.get_field_index("SUBJECT_ID"), "SUBJECT_ID",
-                             pc.utf8_trim_whitespace(table["SUBJECT_ID"]))
-    table = table.append_column("_file", pa.array(np.full(table.num_rows, file_index, dtype=np.int16)))
-    table = table.append_column("_line", pa.array(lines))
-    return table, report
+    issues.extend(file_issues)
+    return (pa.concat_tables(tables) if tables else EMPTY_SCHEMA.empty_table()), report
 
 
 def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] | None = None) -> ReadResult:
@@ -360,12 +377,7 @@ def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] 
         reports.append(report)
         if table is not None:
             tables.append(table)
-    if tables:
-        rows = pa.concat_tables(tables)
-    else:
-        rows = pa.schema(
-            [(c, pa.string()) for c in ENGINE_COLUMNS] + [("_file", pa.int16()), ("_line", pa.int64())]
-        ).empty_table()
+    rows = pa.concat_tables(tables) if tables else EMPTY_SCHEMA.empty_table()
     return ReadResult(rows=rows, files=reports, issues=issues)
 
 

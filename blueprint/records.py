@@ -66,6 +66,22 @@ def _strip(s: pd.Series) -> pd.Series:
     return s.astype("str").str.strip()
 
 
+def join_by_key(keys, values, sep: str = "; ") -> pd.Series:
+    """Join the non-empty ``values`` of each key, in input order, de-duplicated: ``{key: "a; b"}``.
+
+    Done in Arrow (hash aggregation into lists, then a list join) because a pandas groupby with a
+    Python join costs seconds on a few hundred thousand rows.
+    """
+    table = pa.table({"k": pa.array(np.asarray(keys, dtype=object), pa.string()),
+                      "v": pa.array(np.asarray(values, dtype=object), pa.string())})
+    table = table.filter(pc.not_equal(table["v"], ""))
+    if table.num_rows == 0:
+        return pd.Series(dtype=object)
+    grouped = table.group_by("k", use_threads=False).aggregate([("v", "distinct", pc.CountOptions(mode="only_valid"))])
+    joined = pc.binary_join(grouped["v_distinct"], sep)
+    return pd.Series(joined.to_numpy(zero_copy_only=False), index=grouped["k"].to_numpy(zero_copy_only=False))
+
+
 def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists: dict[str, OffenseList]) -> Records:
     """Derive people and convictions from the rows of one run (or one shard of whole people)."""
     step = _trim_upper(rows["STP_TYPE_DESCR"])
@@ -119,12 +135,7 @@ def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataF
     first_name = names[first_mask].set_axis(first["SUBJECT_ID"].to_numpy())
     differs = names.to_numpy() != first_name.reindex(ident["SUBJECT_ID"].to_numpy()).to_numpy()
     differs &= names.to_numpy() != ""
-    other = (
-        pd.DataFrame({"person_id": ident["SUBJECT_ID"].to_numpy()[differs], "name": names.to_numpy()[differs]})
-        .drop_duplicates()
-        .groupby("person_id")["name"]
-        .agg("; ".join)
-    )
+    other = join_by_key(ident["SUBJECT_ID"].to_numpy()[differs], names.to_numpy()[differs])
     dob = dates.parse_dates(first["PRI_DOB"])
     _report_dates(issues, file_names, first, dob, "PRI_DOB", "date of birth",
                   "age treated as unknown; rules that need it send the conviction to hand review")
@@ -214,7 +225,16 @@ def _convictions(conv_rows: pd.DataFrame, file_names, issues: IssueLog, lists: d
     cnt_first = cnt[first_mask]
     wf_first = well_formed[first_mask]
 
-    parsed = parse_code_sections(first["OFFENSE_DESCR"], first["COMMENT_TEXT"]).reset_index(drop=True)
+    # Offense texts repeat a great deal (a few thousand distinct values per million rows): parse and
+    # match each distinct (offense, comment) pair once, then spread the results back to the rows.
+    pair = first["OFFENSE_DESCR"].astype(str) + "\x1f" + first["COMMENT_TEXT"].astype(str)
+    codes, uniques = pd.factorize(pair.to_numpy(dtype=object))
+    _, first_pos = np.unique(codes, return_index=True)
+    unique_parsed = parse_code_sections(
+        first["OFFENSE_DESCR"].iloc[first_pos].reset_index(drop=True),
+        first["COMMENT_TEXT"].iloc[first_pos].reset_index(drop=True),
+    )
+    parsed = unique_parsed.iloc[codes].reset_index(drop=True)
     conv_date = dates.parse_dates(first["STP_EVENT_DATE"])
     _report_dates(issues, file_names, first, conv_date, "STP_EVENT_DATE", "conviction date",
                   "conviction kept with an unknown date; rules that need it send it to hand review")
@@ -238,12 +258,7 @@ def _convictions(conv_rows: pd.DataFrame, file_names, issues: IssueLog, lists: d
                        (pd.Series(level_text[sel]) + " / TOC " + pd.Series(toc[sel])).to_numpy())
 
     days = sentence_days.reindex(key).to_numpy()
-    sent_text = (
-        pd.DataFrame({"k": row_key, "t": _sentence_part_text(length_text, unit, conv_rows["SENT_LOC_DESCR"])})
-        .query("t != ''")
-        .groupby("k", sort=False)["t"]
-        .agg("; ".join)
-    )
+    sent_text = join_by_key(row_key, _sentence_part_text(length_text, unit, conv_rows["SENT_LOC_DESCR"]))
     problems = np.where(wf_first, "", "BAD_CNT_ORDER")
     problems = np.where(unknown_level, np.char.add(problems.astype(str), " UNKNOWN_LEVEL"), problems)
     problems = np.where(np.isnan(days), np.char.add(problems.astype(str), " BAD_SENTENCE"), problems)
@@ -286,11 +301,12 @@ def _convictions(conv_rows: pd.DataFrame, file_names, issues: IssueLog, lists: d
     # Entries that count only with a companion section in the same court case (PC 136.1 with a
     # PC 186.22(b)(4) gang enhancement) are decided per case here, where the case key is known.
     for name, offense_list in lists.items():
-        same_case = None
         if offense_list.companion is not None:
-            companion = offense_list.companion_matches(parsed)
-            same_case = companion.groupby(out["case_key"].to_numpy()).transform("any")
-        out[f"on_{name}"] = offense_list.matches(parsed, same_case_has=same_case).to_numpy(dtype=bool)
+            companion = offense_list.companion_matches(unique_parsed).to_numpy(dtype=bool)[codes]
+            same_case = pd.Series(companion).groupby(out["case_key"].to_numpy()).transform("any")
+            out[f"on_{name}"] = offense_list.matches(parsed, same_case_has=same_case).to_numpy(dtype=bool)
+        else:
+            out[f"on_{name}"] = offense_list.matches(unique_parsed).to_numpy(dtype=bool)[codes]
     return out
 
 
@@ -319,6 +335,6 @@ def case_numbers(court_rows: pd.DataFrame, case_keys: pd.Series) -> pd.Series:
         ],
         ignore_index=True,
     )
-    vals = vals[(vals["v"] != "") & (vals["v"].str.upper() != "NULL")].drop_duplicates(["k", "v"])
-    joined = vals.groupby("k", sort=False)["v"].agg("; ".join)
+    vals = vals[vals["v"].str.upper() != "NULL"]
+    joined = join_by_key(vals["k"].to_numpy(), vals["v"].to_numpy())
     return pd.Series(joined.reindex(case_keys.to_numpy()).fillna("").to_numpy(), index=case_keys.index)

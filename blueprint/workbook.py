@@ -1,0 +1,269 @@
+"""The review workbook (``review.xlsx``): what the office reads, decides in, and sends back.
+
+One row per evaluated conviction on the **Convictions** sheet with everything a deputy DA needs to
+follow the decision (the rule, the facts that made it fire, the statute) and four columns for the
+office's own decision. The ``Prosecutor decision`` column has a dropdown and is pre-filled from the
+recommendation, so "approve everything recommended" is simply sending the workbook back unchanged.
+The layout is a stable interface (docs/reference/results.md): ``blueprint.review`` reads it back.
+
+Written with XlsxWriter in constant-memory mode (rows are streamed to disk), with dates as real Excel
+dates, a frozen header, filters and sensible widths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+
+from .policy import RELIEF_LABELS, Policy
+
+DECISION_NO_CHALLENGE = "No challenge"
+DECISION_DIFFERENT_RELIEF = "No challenge - different relief"
+DECISION_CHALLENGE_CRITERIA = "Challenge - does not meet HS 11361.8 criteria"
+DECISION_CHALLENGE_SAFETY = "Challenge - unreasonable risk to public safety"
+DECISION_PENDING = "Hand review pending"
+PROSECUTOR_DECISIONS = (
+    DECISION_NO_CHALLENGE,
+    DECISION_DIFFERENT_RELIEF,
+    DECISION_CHALLENGE_CRITERIA,
+    DECISION_CHALLENGE_SAFETY,
+    DECISION_PENDING,
+)
+
+#: (header, result column, width, kind) in the documented order. kind: text, date, int.
+CONVICTION_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
+    ("Conviction ID", "conviction_id", 20, "text"),
+    ("Person ID", "person_id", 11, "text"),
+    ("Name", "name", 24, "text"),
+    ("CII", "cii_number", 11, "text"),
+    ("Date of birth", "date_of_birth", 11, "date"),
+    ("Case numbers", "case_numbers", 16, "text"),
+    ("Court", "court", 18, "text"),
+    ("Count", "count", 6, "text"),
+    ("Conviction date", "conviction_date", 11, "date"),
+    ("Code section", "code_section", 14, "text"),
+    ("Level", "level", 11, "text"),
+    ("Sentence", "sentence", 18, "text"),
+    ("Sentence status", "sentence_status", 9, "text"),
+    ("Determination", "determination", 22, "text"),
+    ("Relief", "relief_label", 22, "text"),
+    ("Basis", "basis", 14, "text"),
+    ("Reason", "reason", 40, "text"),
+    ("Rule", "rule_id", 18, "text"),
+    ("Facts", "rule_facts", 40, "text"),
+    ("Flags", "flags", 30, "text"),
+)
+OFFICE_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("Prosecutor decision", 30),
+    ("Relief if different", 24),
+    ("Ground / notes", 30),
+    ("Override out-of-scope", 10),
+)
+IDENTIFYING_COLUMNS = ("Conviction ID", "Person ID", "Name", "CII", "Case numbers", "Code section", "Conviction date")
+
+EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def recommended_decision(determination: pd.Series, relief: pd.Series) -> np.ndarray:
+    """Pre-fill of ``Prosecutor decision`` from the recommendation (see docs/reference/results.md)."""
+    rel = relief.fillna("").astype(str).to_numpy()
+    det = determination.fillna("").astype(str).to_numpy()
+    return np.where(rel != "", DECISION_NO_CHALLENGE,
+                    np.where(np.char.startswith(det.astype(str), "Not eligible"), DECISION_CHALLENGE_CRITERIA, DECISION_PENDING))
+
+
+def _excel_serial(values: pd.Series) -> np.ndarray:
+    days = pd.Series(values).to_numpy("datetime64[D]")
+    serial = (days - EXCEL_EPOCH).astype("timedelta64[D]").astype(float)
+    serial[np.isnat(days)] = np.nan
+    return serial
+
+
+def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy, run: dict,
+                          summary_rows: Iterable[tuple[str, object]] = (), issues: pd.DataFrame | None = None,
+                          people: pd.DataFrame | None = None) -> Path:
+    """Write ``review.xlsx``. ``run`` holds the Run sheet's keys (run_id, inputs_sha256, …)."""
+    path = Path(path)
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                         "strings_to_formulas": False, "strings_to_urls": False})
+    header = wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "text_wrap": True, "valign": "top"})
+    office = wb.add_format({"bold": True, "bg_color": "#FCE9B6", "border": 1, "text_wrap": True, "valign": "top"})
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    input_fmt = wb.add_format({"bg_color": "#FFF8E1", "locked": False})
+
+    _convictions_sheet(wb, decisions, header, office, date_fmt, input_fmt)
+    _people_sheet(wb, decisions if people is None else people, header)
+    _key_value_sheet(wb, "Summary", list(summary_rows), header)
+    _issues_sheet(wb, issues, header)
+    _policy_sheet(wb, policy, header)
+    run_sheet = _key_value_sheet(wb, "Run", list(run.items()), header)
+    run_sheet.protect()  # the Run sheet identifies the run; finalisation compares it
+    wb.close()
+    return path
+
+
+def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt) -> None:
+    ws = wb.add_worksheet("Convictions")
+    n = len(d)
+    ncols = len(CONVICTION_COLUMNS) + len(OFFICE_COLUMNS)
+    for c, (title, _, width, _) in enumerate(CONVICTION_COLUMNS):
+        ws.set_column(c, c, width)
+        ws.write_string(0, c, title, header)
+    for i, (title, width) in enumerate(OFFICE_COLUMNS):
+        c = len(CONVICTION_COLUMNS) + i
+        ws.set_column(c, c, width)
+        ws.write_string(0, c, title, office)
+    ws.freeze_panes(1, 3)
+    ws.set_row(0, 30)
+    ws.autofilter(0, 0, max(n, 1), ncols - 1)
+    if n:
+        first_office = len(CONVICTION_COLUMNS)
+        ws.data_validation(1, first_office, n, first_office,
+                           {"validate": "list", "source": list(PROSECUTOR_DECISIONS),
+                            "error_title": "Prosecutor decision",
+                            "error_message": "Choose one of the listed decisions."})
+        ws.data_validation(1, first_office + 1, n, first_office + 1,
+                           {"validate": "list", "source": list(RELIEF_LABELS.values()), "ignore_blank": True})
+        ws.data_validation(1, first_office + 3, n, first_office + 3,
+                           {"validate": "list", "source": ["Y"], "ignore_blank": True})
+
+    columns = []
+    for _, col, _, kind in CONVICTION_COLUMNS:
+        if kind == "date":
+            columns.append(("date", _excel_serial(d[col]) if n else np.array([])))
+        else:
+            columns.append(("text", d[col].fillna("").astype(str).to_numpy(dtype=object) if n else np.array([], object)))
+    prefill = recommended_decision(d["determination"], d["relief"]) if n else np.array([])
+    write_string = ws.write_string
+    write_number = ws.write_number
+    for r in range(n):
+        row = r + 1
+        for c, (kind, values) in enumerate(columns):
+            v = values[r]
+            if kind == "date":
+                if v == v:  # not NaN
+                    write_number(row, c, v, date_fmt)
+            elif v:
+                write_string(row, c, v)
+        write_string(row, len(CONVICTION_COLUMNS), prefill[r], input_fmt)
+        for extra in range(1, len(OFFICE_COLUMNS)):
+            ws.write_blank(row, len(CONVICTION_COLUMNS) + extra, None, input_fmt)
+
+
+def _people_sheet(wb, d: pd.DataFrame, header) -> None:
+    ws = wb.add_worksheet("People")
+    titles = ["Person ID", "Name", "CII", "Other names", "Evaluated convictions", "With relief recommended",
+              "Hand review", "Not eligible"]
+    widths = [11, 24, 11, 24, 11, 11, 11, 11]
+    for c, (t, w) in enumerate(zip(titles, widths)):
+        ws.set_column(c, c, w)
+        ws.write_string(0, c, t, header)
+    ws.freeze_panes(1, 1)
+    if len(d) == 0:
+        return
+    g = d.assign(
+        _relief=d["relief"].astype(str) != "",
+        _hand=d["determination"].astype(str).str.startswith("Hand Review"),
+        _not=d["determination"].astype(str).str.startswith("Not eligible"),
+    ).groupby("person_id", sort=False)
+    people = pd.DataFrame({
+        "name": g["name"].first(), "cii": g["cii_number"].first(), "other": g["other_names"].first(),
+        "n": g.size(), "relief": g["_relief"].sum(), "hand": g["_hand"].sum(), "not_eligible": g["_not"].sum(),
+    })
+    ws.autofilter(0, 0, len(people), len(titles) - 1)
+    for r, (pid, row) in enumerate(zip(people.index, people.itertuples(index=False)), start=1):
+        ws.write_string(r, 0, str(pid))
+        ws.write_string(r, 1, str(row.name))
+        ws.write_string(r, 2, str(row.cii))
+        if row.other:
+            ws.write_string(r, 3, str(row.other))
+        ws.write_number(r, 4, int(row.n))
+        ws.write_number(r, 5, int(row.relief))
+        ws.write_number(r, 6, int(row.hand))
+        ws.write_number(r, 7, int(row.not_eligible))
+
+
+def _key_value_sheet(wb, name: str, rows: list[tuple[str, object]], header):
+    ws = wb.add_worksheet(name)
+    ws.set_column(0, 0, 48)
+    ws.set_column(1, 1, 70)
+    ws.write_string(0, 0, "Item", header)
+    ws.write_string(0, 1, "Value", header)
+    for r, (k, v) in enumerate(rows, start=1):
+        ws.write_string(r, 0, str(k))
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            ws.write_number(r, 1, v)
+        else:
+            ws.write_string(r, 1, "" if v is None else str(v))
+    return ws
+
+
+def _issues_sheet(wb, issues: pd.DataFrame | None, header) -> None:
+    ws = wb.add_worksheet("Data issues")
+    titles = ["File", "Line", "Column", "Code", "Problem", "What the engine did", "Value"]
+    widths = [18, 8, 16, 18, 50, 50, 16]
+    for c, (t, w) in enumerate(zip(titles, widths)):
+        ws.set_column(c, c, w)
+        ws.write_string(0, c, t, header)
+    ws.freeze_panes(1, 0)
+    if issues is None or len(issues) == 0:
+        ws.write_string(1, 0, "No data issues were found.")
+        return
+    limit = min(len(issues), EXCEL_MAX_ROWS - 2)
+    ws.autofilter(0, 0, limit, len(titles) - 1)
+    cols = [issues[c].astype(str).to_numpy(dtype=object) for c in ("file", "line", "column", "code", "problem", "action", "value")]
+    lines = issues["line"].to_numpy()
+    for r in range(limit):
+        ws.write_string(r + 1, 0, cols[0][r])
+        ws.write_number(r + 1, 1, int(lines[r]))
+        for c in range(2, 7):
+            if cols[c][r]:
+                ws.write_string(r + 1, c, cols[c][r])
+    if limit < len(issues):
+        ws.write_string(limit + 1, 0, f"{len(issues) - limit} more issues are listed in data_issues.csv")
+
+
+def _policy_sheet(wb, policy: Policy, header) -> None:
+    ws = wb.add_worksheet("Policy")
+    ws.set_column(0, 0, 6)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, 2, 50)
+    ws.set_column(3, 6, 22)
+    ws.set_column(7, 7, 50)
+    ws.set_column(8, 8, 40)
+    ws.write_string(0, 0, f"Policy: {policy.title} ({policy.name}), sha256 {policy.sha256}", header)
+    titles = ["Order", "Rule", "When (all must hold)", "Determination", "Relief", "Basis", "Reason code", "Reason", "Law"]
+    for c, t in enumerate(titles):
+        ws.write_string(2, c, t, header)
+    for r, (doc, rule) in enumerate(zip(policy.document["rules"], policy.rules), start=3):
+        ws.write_number(r, 0, r - 2)
+        ws.write_string(r, 1, rule.id)
+        ws.write_string(r, 2, "; ".join(_condition_text(c) for c in doc["when"]))
+        ws.write_string(r, 3, rule.determination)
+        ws.write_string(r, 4, rule.relief_label)
+        ws.write_string(r, 5, rule.basis)
+        ws.write_string(r, 6, rule.reason_code)
+        ws.write_string(r, 7, rule.reason)
+        ws.write_string(r, 8, rule.law)
+    r = len(policy.rules) + 4
+    ws.write_string(r, 0, "Settings", header)
+    for i, (k, v) in enumerate(policy.settings.items(), start=r + 1):
+        ws.write_string(i, 1, str(k))
+        ws.write_string(i, 2, str(v))
+
+
+def _condition_text(cond: dict) -> str:
+    (name, arg), = cond.items()
+    if name == "any":
+        return "any of (" + ", ".join(_condition_text(c) for c in arg) + ")"
+    if isinstance(arg, dict):
+        (op, n), = arg.items()
+        return f"{name.replace('_', ' ')} {op.replace('_', ' ')} {n:g}" if isinstance(n, float) else f"{name} {op} {n}"
+    if isinstance(arg, list):
+        return f"{name.replace('_', ' ')}: {', '.join(map(str, arg))}"
+    return f"{name.replace('_', ' ')}: {arg}"
