@@ -1,0 +1,172 @@
+"""The earlier tool's ``summary.json``, computed from the kit's records and decisions.
+
+Key names are the earlier tool's (confirmed against its published source), so a county's existing
+dashboards keep working:
+
+``county``, ``earliestConviction`` (``YYYY-MM-DDT00:00:00Z``; ``null`` when no evaluated conviction
+has a known date), ``lineCount`` (data rows of the readable files), ``processingTimeInSeconds``,
+``reliefWithCurrentEligibilityChoices`` and ``reliefWithDismissAllProp64`` (each with
+``CountSubjectsNoFelony``, ``CountSubjectsNoConvictionLast7Years``, ``CountSubjectsNoConviction``),
+``prop64ConvictionsCountInCountyByCodeSection`` (only sections that occur),
+``subjectsWithProp64ConvictionCountInCounty``, ``prop64FelonyConvictionsCountInCounty``,
+``prop64NonFelonyConvictionsCountInCounty``, ``subjectsWithSomeReliefCount``,
+``convictionDismissalCountByCodeSection``, ``convictionReductionCountByCodeSection``,
+``convictionDismissalCountByAdditionalRelief``.
+
+Added by the kit (the earlier tool had no such keys):
+
+- ``prop64UnknownLevelConvictionsCountInCounty``: convictions whose level the data cannot tell. The
+  earlier tool counted them as non-felonies; here they are neither.
+- ``evaluationDate``: the date every "years since" and "last 7 years" figure is measured from (the
+  earlier tool used the wall clock for "last 7 years").
+- ``errors``: input files that failed, by file name, as ``{"errorType": "PARSING" | "OTHER",
+  "errorMessage": ...}`` (the earlier tool's error shape). ``PARSING`` means the file's content could
+  not be parsed as a DOJ file; ``OTHER`` is anything else (unreadable, empty).
+
+The people counts, under a given set of decisions (every conviction on the record, any county):
+
+- no felony: people with at least one felony conviction, every one of which is dismissed or reduced;
+- no conviction: people with at least one conviction, every one of which is dismissed;
+- no conviction in the last 7 years: people with at least one conviction that may fall in the 7 years
+  before the evaluation date (an unknown date may), every one of which is dismissed.
+
+"Dismiss all" treats every evaluated conviction as dismissed unless its decisions are given.
+
+Per-section dismissal and reduction counts follow the earlier tool when the policy came from its
+settings file (one entry per section listed in ``dismiss`` / ``reduce``, counting the convictions that
+rule decided). For the kit's own policies, which have no such lists, they count every dismissal and
+every reduction by section.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import dates
+from .engine import Evaluation
+from .reader import ReadResult
+
+DISMISSAL = "Eligible for Dismissal"
+REDUCTION = "Eligible for Reduction"
+SECTIONS = ("11357", "11358", "11359", "11360")
+#: Dismissals that are not "additional relief": the baseline section rule and the non-felony rule.
+BASELINE_REASON_PREFIXES = ("Dismiss all HS", "Misdemeanor or Infraction")
+BASELINE_REASON_CODES = ("BASELINE_DISMISS", "MISDEMEANOR_OR_INFRACTION", "FELONY_SECTION_DISMISS")
+#: Reasons of a rejected file that mean its content is not a parseable DOJ file.
+PARSING_MARKERS = ("not a DOJ research file", "could not be parsed", "irregular quoting")
+
+
+def _day(values) -> np.ndarray:
+    return np.asarray(pd.Series(values).to_numpy("datetime64[D]"), dtype="datetime64[D]")
+
+
+def people_relief_counts(evaluation: Evaluation, decisions: pd.DataFrame, as_of) -> dict[str, int]:
+    """How many people would have no felony / no conviction / no recent conviction left."""
+    conv = evaluation.records.convictions
+    as_of = np.datetime64(as_of, "D")
+    if len(conv) == 0:
+        return {"CountSubjectsNoFelony": 0, "CountSubjectsNoConvictionLast7Years": 0, "CountSubjectsNoConviction": 0}
+    outcome = pd.Series(decisions["determination"].to_numpy(), index=decisions["conviction_id"].to_numpy())
+    determination = outcome.reindex(conv["conviction_id"].to_numpy()).fillna("").to_numpy()
+    dismissed = determination == DISMISSAL
+    relieved = dismissed | (determination == REDUCTION)
+    felony = conv["level"].to_numpy() == "felony"
+    cutoff = dates.add_years(as_of, -7)
+    hi = _day(conv["conv_hi"])
+    recent = np.isnat(hi) | (hi > cutoff)
+    person = conv["person_id"].to_numpy()
+
+    def count(subset: np.ndarray, ok: np.ndarray) -> int:
+        frame = pd.DataFrame({"p": person[subset], "ok": ok[subset]})
+        if frame.empty:
+            return 0
+        return int(frame.groupby("p")["ok"].all().sum())
+
+    return {
+        "CountSubjectsNoFelony": count(felony, relieved),
+        "CountSubjectsNoConvictionLast7Years": count(recent, dismissed),
+        "CountSubjectsNoConviction": count(np.ones(len(conv), dtype=bool), dismissed),
+    }
+
+
+def _dismiss_all(decisions: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"conviction_id": decisions["conviction_id"].to_numpy(),
+                         "determination": np.full(len(decisions), DISMISSAL, dtype=object)})
+
+
+def _by_section(decisions: pd.DataFrame, mask: np.ndarray) -> dict[str, int]:
+    numbers = decisions["number"].astype(str).to_numpy()[mask]
+    values, counts = np.unique(numbers, return_counts=True)
+    return {str(v): int(c) for v, c in zip(values, counts)}
+
+
+def _section_relief(decisions: pd.DataFrame, settings: dict, key: str, determination: str, label: str) -> dict[str, int]:
+    det = decisions["determination"].to_numpy()
+    if isinstance(settings.get(key), list):
+        reasons = decisions["reason"].to_numpy()
+        return {s: int(((det == determination) & (reasons == f"{label} all HS {s} convictions")).sum())
+                for s in settings[key]}
+    return _by_section(decisions, det == determination)
+
+
+def _additional_relief(decisions: pd.DataFrame) -> dict[str, int]:
+    d = decisions[decisions["determination"].to_numpy() == DISMISSAL]
+    keep = ~d["reason"].astype(str).str.startswith(BASELINE_REASON_PREFIXES) & ~d["reason_code"].isin(BASELINE_REASON_CODES)
+    counts = d.loc[keep.to_numpy(), "reason"].value_counts()
+    return {str(k): int(v) for k, v in counts.sort_index().items()}
+
+
+def file_errors(read: ReadResult) -> dict[str, dict[str, str]]:
+    """Failed input files by name, in the earlier tool's error shape (no personal data: reasons only)."""
+    out = {}
+    for f in read.files:
+        if f.status == "ok":
+            continue
+        kind = "PARSING" if any(m in f.error for m in PARSING_MARKERS) else "OTHER"
+        out[f.file] = {"errorType": kind, "errorMessage": f.error}
+    return out
+
+
+def build_summary(read: ReadResult, evaluation: Evaluation, *, policy, processing_seconds: float,
+                  county: str | None = None, as_of=None, dismiss_all_decisions: pd.DataFrame | None = None) -> dict:
+    """The summary document (see the module docstring for every key)."""
+    d = evaluation.decisions
+    as_of = np.datetime64(as_of if as_of is not None else evaluation.as_of, "D")
+    county = (county or evaluation.county).strip().upper()
+    settings = dict(getattr(policy, "settings", {}) or {})
+    exact = _day(d["conviction_date"]) if len(d) else np.array([], dtype="datetime64[D]")
+    known = exact[~np.isnat(exact)]
+    earliest = f"{known.min()}T00:00:00Z" if len(known) else None
+    level = d["level"].to_numpy() if len(d) else np.array([], dtype=object)
+    det = d["determination"].to_numpy() if len(d) else np.array([], dtype=object)
+    some_relief = d.loc[(det == DISMISSAL) | (det == REDUCTION), "person_id"].nunique() if len(d) else 0
+    all_dismissed = dismiss_all_decisions if dismiss_all_decisions is not None else _dismiss_all(d)
+    return {
+        "county": county,
+        "earliestConviction": earliest,
+        "lineCount": int(sum(f.rows_read for f in read.files if f.status == "ok")),
+        "processingTimeInSeconds": float(processing_seconds),
+        "reliefWithCurrentEligibilityChoices": people_relief_counts(evaluation, d, as_of),
+        "reliefWithDismissAllProp64": people_relief_counts(evaluation, all_dismissed, as_of),
+        "prop64ConvictionsCountInCountyByCodeSection": _by_section(d, np.ones(len(d), dtype=bool)) if len(d) else {},
+        "subjectsWithProp64ConvictionCountInCounty": int(d["person_id"].nunique()) if len(d) else 0,
+        "prop64FelonyConvictionsCountInCounty": int((level == "felony").sum()),
+        "prop64NonFelonyConvictionsCountInCounty": int(np.isin(level, ["misdemeanor", "infraction"]).sum()),
+        "prop64UnknownLevelConvictionsCountInCounty": int(np.isin(level, ["unknown"]).sum()),
+        "subjectsWithSomeReliefCount": int(some_relief),
+        "convictionDismissalCountByCodeSection": _section_relief(d, settings, "dismiss", DISMISSAL, "Dismiss") if len(d) else {},
+        "convictionReductionCountByCodeSection": _section_relief(d, settings, "reduce", REDUCTION, "Reduce") if len(d) else {},
+        "convictionDismissalCountByAdditionalRelief": _additional_relief(d) if len(d) else {},
+        "evaluationDate": str(as_of),
+        "errors": file_errors(read),
+    }
+
+
+def write_summary(summary: dict, path: Path) -> Path:
+    path = Path(path)
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return path
