@@ -18,11 +18,15 @@ import os
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from reportlab import rl_config
 from reportlab.lib.pagesizes import letter, landscape
 from reportlab.pdfgen.canvas import Canvas
 
 from .model import Caption, Document, PageBreak, Paragraph, Signature, Space, Table, TableData, table_rows
 from .textfit import width, wrap_plain, wrap_runs
+
+# Compressed page streams are written as binary, not ASCII85 text: smaller and faster to write.
+rl_config.useA85 = 0
 
 BODY_SIZE = 12.0
 LINE = 24.0  # one pleading line
@@ -59,7 +63,7 @@ def _frame(doc: Document) -> _Frame:
         return _Frame(P_WIDTH, P_HEIGHT, P_TEXT_LEFT, P_TEXT_RIGHT, P_FIRST_BASELINE, P_LAST_BASELINE, True)
     w, h = landscape(letter) if doc.landscape else letter
     top = h - 36.0 - (14.0 if doc.header else 0.0)
-    return _Frame(w, h, 36.0, w - 36.0, top - 10.0, 60.0, False)
+    return _Frame(w, h, 28.0, w - 28.0, top - 10.0, 60.0, False)
 
 
 @dataclass
@@ -116,6 +120,8 @@ class _Layout:
     # -- blocks -------------------------------------------------------------------------------
     def place(self, blocks: list) -> None:
         for i, block in enumerate(blocks):
+            if not (isinstance(block, Paragraph) and block.style == "single"):
+                self.snap()  # back onto the pleading grid after single-spaced lines
             if isinstance(block, Paragraph):
                 following = blocks[i + 1] if i + 1 < len(blocks) else None
                 self.paragraph(block, following)
@@ -130,6 +136,10 @@ class _Layout:
             elif isinstance(block, Space):
                 for _ in range(block.lines):
                     self.advance(self.pitch())
+
+    def lines_left(self, pitch: float) -> int:
+        """How many lines of this pitch still fit on the page, counting the current one."""
+        return int((self.y - self.f.bottom) / pitch + 1e-6) + 1
 
     def pitch(self) -> float:
         return LINE if self.f.pleading else 14.0
@@ -152,8 +162,10 @@ class _Layout:
         lines = wrap_runs(p.runs, BODY_SIZE, available, first_indent)
         if p.style == "heading":
             lines = wrap_runs(tuple(r.__class__(r.text, True, r.italic, r.underline) for r in p.runs), BODY_SIZE, available)
-        need = pitch * (len(lines) + (1 if p.keep_with_next and following is not None else 0))
-        if need <= (f.top - f.bottom) and self.room() < need - pitch:
+        # Orphan control: start on a new page unless two lines fit here (plus two lines of the
+        # next block for a heading), but let long paragraphs flow across pages.
+        need_lines = min(len(lines), 2) + (2 if p.keep_with_next and following is not None else 0)
+        if self.lines_left(pitch) < need_lines and self.y < f.top - 1e-6:
             self.new_page()
         for n, segments in enumerate(lines):
             line_width = segments[-1][0] + width(segments[-1][1], segments[-1][2], BODY_SIZE) if segments else 0
@@ -171,8 +183,6 @@ class _Layout:
                     w = width(text, font, BODY_SIZE)
                     self.page.lines.append((x0 + dx, self.y - 1.5, x0 + dx + w, self.y - 1.5, 0.6))
             self.advance(pitch)
-        if p.style == "single":
-            self.snap()
 
     def caption(self, c: Caption) -> None:
         f = self.f

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont
+from reportlab.pdfbase.pdfmetrics import stringWidth as _reportlab_width
 
 from .model import Run
 
@@ -33,6 +34,30 @@ def widest_glyph(font: str) -> float:
     """The widest glyph of a font, per point of size: an upper bound for quick fit checks."""
     widths = getFont(font).widths
     return max(w for w in widths if w) / 1000.0
+
+
+@lru_cache(maxsize=16)
+def _glyph_widths(font: str) -> dict[str, int]:
+    """Character -> width in 1/1000 em for a standard font (its WinAnsi encoding)."""
+    widths = getFont(font).widths
+    table = {}
+    for code in range(256):
+        try:
+            char = bytes([code]).decode("cp1252")
+        except UnicodeDecodeError:
+            continue
+        table[char] = widths[code]
+    return table
+
+
+def stringWidth(text: str, font: str, size: float) -> float:  # noqa: N802 - reportlab's name
+    """The width of ``text`` in points: a table lookup per character (reportlab's own
+    measurement, used for anything outside the font's encoding, is several times slower)."""
+    table = _glyph_widths(font)
+    try:
+        return sum(map(table.__getitem__, text)) * size / 1000.0
+    except KeyError:
+        return _reportlab_width(text, font, size)
 
 
 def width(text: str, font: str, size: float) -> float:

@@ -1,0 +1,504 @@
+"""From a run and the office's review to the complete filing set, in three steps.
+
+1. ``plan_document_batches``: read the office's decisions (a reviewed workbook, or "approve all"),
+   check them against the run, and write the decided table, the office profile and a plan into the
+   output folder. Returns the batches of work.
+2. ``render_document_batch``: render one batch. The "bulk" batch makes the notice of non-challenge,
+   Attachment A (PDF, DOCX, CSV, XLSX), the proposed order, the public defender's list and the court
+   and DOJ exports; the other batches make per-person notices of challenge and per-case orders, a
+   slice at a time.
+3. ``assemble_filings``: check every expected file is there, write the filing summary and the index
+   of every file with its SHA-256.
+
+``finalize`` runs the three steps in one process (the CLI). The cloud pipeline runs step 2's batches
+in parallel (Step Functions Distributed Map) on the same local-folder contract: each task needs only
+the output folder that step 1 wrote. Nothing here knows about AWS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import review as review_module
+from ..documents import render_document, render_docx, render_pdf
+from . import exports
+from .decided import challenged, decided_table, granted, pending
+from .profile import PROFILE_ENV_VAR, OfficeProfile, ProfileError, load_profile
+from .run import load_run
+
+PLAN_FILE = "plan.json"
+DECIDED_FILE = "decisions.parquet"
+PROFILE_COPY = "office-profile.yaml"
+PLAN_MARKER = "clearance-kit filing plan"
+DEFAULT_BATCH_SIZE = 250
+
+# File names of the bulk set (stable: the docs and the cloud pipeline refer to them).
+NOTICE = "01-notice-of-non-challenge"
+ATTACHMENT_A = "02-attachment-a"
+ORDER = "03-proposed-order"
+PD_LIST = "04-public-defender-list"
+CHALLENGES_DIR = "challenges"
+CASE_ORDERS_DIR = "case-orders"
+EXPORTS_DIR = "exports"
+CMS_FILE = f"{EXPORTS_DIR}/court-cms-update.csv"
+DOJ_FILE = f"{EXPORTS_DIR}/doj-disposition-update.csv"
+PENDING_FILE = "pending-hand-review.csv"
+SUMMARY = "filing-summary"
+INDEX_JSON = "index.json"
+SHA256SUMS = "SHA256SUMS"
+
+
+class FilingError(RuntimeError):
+    """The filing set cannot be produced (bad arguments, or a batch's files are missing)."""
+
+
+@dataclass
+class FilingResult:
+    """What ``finalize`` / ``assemble_filings`` produced."""
+
+    out_dir: Path
+    files: list[dict[str, Any]]  # {"path", "bytes", "sha256"}, relative to out_dir
+    counts: dict[str, int]
+    summary_path: Path
+    index_path: Path
+    overrides: list[str] = field(default_factory=list)  # conviction IDs
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 1: plan
+
+
+def plan_document_batches(
+    run_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    review: str | os.PathLike[str] | None = None,
+    approve_all: bool = False,
+    profile: str | os.PathLike[str] | None = None,
+    per_case: bool = False,
+    filing_date: dt.date | str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> list[dict[str, Any]]:
+    """Check the office's decisions against the run and plan the filing work.
+
+    Exactly one of ``review`` (the reviewed workbook) and ``approve_all`` must be given. Raises
+    ``blueprint.review.ReviewRejected`` when the workbook is not acceptable, ``ProfileError`` for a
+    missing or incomplete office profile. Writes ``decisions.parquet``, ``office-profile.yaml`` and
+    ``plan.json`` into ``out_dir`` and returns the batches (small JSON-able dicts).
+    """
+    if bool(review) == bool(approve_all):
+        raise FilingError("give either a reviewed workbook or approve_all=True (exactly one)")
+    chosen = profile or os.environ.get(PROFILE_ENV_VAR, "")
+    if not chosen:
+        raise ProfileError(f"no office profile: pass one (see templates/office-profile.example.yaml) or set {PROFILE_ENV_VAR}")
+    profile_path = Path(chosen)
+    office = load_profile(profile_path)
+    run = load_run(run_dir)
+    run_county = str(run.manifest.get("county", "")).strip()
+    if run_county and run_county.casefold() != office.county.strip().casefold():
+        raise ProfileError(f"the office profile is for county '{office.county}' but the run is for '{run_county}'")
+    result = review_module.read_review(review, run) if review else review_module.approve_all(run)
+
+    out = Path(out_dir)
+    _prepare_out_dir(out)
+    decided = decided_table(run, result)
+    decided["filed_basis_full"] = [f"{b} via HS 11361.9" if b else "" for b in decided["filed_basis"]]
+    decided.to_parquet(out / DECIDED_FILE, index=False)
+    shutil.copyfile(profile_path, out / PROFILE_COPY)
+
+    people = _challenged_people(decided)
+    cases = _granted_cases(decided) if per_case else []
+    batches: list[dict[str, Any]] = [{"kind": "bulk", "id": "bulk"}]
+    for start in range(0, len(people), batch_size):
+        stop = min(start + batch_size, len(people))
+        batches.append({"kind": "challenge_notices", "id": f"challenges-{start}", "start": start, "stop": stop})
+    for start in range(0, len(cases), batch_size):
+        stop = min(start + batch_size, len(cases))
+        batches.append({"kind": "case_orders", "id": f"case-orders-{start}", "start": start, "stop": stop})
+
+    if isinstance(filing_date, dt.date):
+        filing_date = f"{filing_date:%B} {filing_date.day}, {filing_date.year}"
+    plan = {
+        "marker": PLAN_MARKER,
+        "run": _run_context(run.manifest, office),
+        "run_dir": str(Path(run_dir)),
+        "review": {"source": result.source, "sha256": result.workbook_sha256, "file": Path(review).name if review else ""},
+        "filing_date": filing_date or "",
+        "per_case": per_case,
+        "batches": batches,
+        "challenged_people": len(people),
+        "cases": len(cases),
+    }
+    (out / PLAN_FILE).write_text(json.dumps(plan, indent=2), encoding="utf-8")
+    return batches
+
+
+def _prepare_out_dir(out: Path) -> None:
+    """Create the output folder; replace an earlier filing set there, never anything else."""
+    if out.exists() and any(out.iterdir()):
+        plan = out / PLAN_FILE
+        try:
+            earlier = json.loads(plan.read_text(encoding="utf-8")).get("marker") == PLAN_MARKER
+        except (OSError, ValueError):
+            earlier = False
+        if not earlier:
+            raise FilingError(f"the output folder is not empty and holds no earlier filing set: {out}")
+        for child in out.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _run_context(manifest: dict, office: OfficeProfile) -> dict[str, str]:
+    policy = manifest.get("policy") or {}
+    county = str(manifest.get("county") or office.county)
+    return {
+        "run_id": str(manifest.get("run_id", "")),
+        "county": county,
+        "county_name": county.strip().title(),
+        "evaluation_date": str(manifest.get("evaluation_date", "")),
+        "policy_name": str(policy.get("name", "")),
+        "policy_sha256": str(policy.get("sha256", "")),
+        "inputs_sha256": str(manifest.get("inputs_sha256", "")),
+        "software_version": str(manifest.get("software_version", "")),
+    }
+
+
+def _challenged_people(decided: pd.DataFrame) -> list[str]:
+    return sorted(set(challenged(decided)["person_id"]))
+
+
+def _granted_cases(decided: pd.DataFrame) -> list[str]:
+    return sorted(set(granted(decided)["case_key"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 2: render batches
+
+
+@dataclass
+class _Work:
+    """Everything a batch needs, read back from the output folder."""
+
+    out: Path
+    plan: dict
+    profile: OfficeProfile
+    decided: pd.DataFrame
+    templates: str | None
+
+    def context(self, **extra) -> dict[str, Any]:
+        base = {"profile": self.profile, "run": self.plan["run"], "filing_date": self.plan["filing_date"], "totals": totals(self.decided)}
+        base.update(extra)
+        return base
+
+
+def _load_work(out_dir: str | os.PathLike[str], templates: str | os.PathLike[str] | None) -> _Work:
+    out = Path(out_dir)
+    try:
+        plan = json.loads((out / PLAN_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FilingError(f"no filing plan in {out}: run plan_document_batches first") from None
+    decided = pd.read_parquet(out / DECIDED_FILE)
+    return _Work(out, plan, load_profile(out / PROFILE_COPY), decided, str(templates) if templates else None)
+
+
+def render_document_batch(
+    out_dir: str | os.PathLike[str], batch: dict[str, Any], *, templates: str | os.PathLike[str] | None = None
+) -> list[str]:
+    """Render one planned batch into ``out_dir``; return the relative paths written."""
+    work = _load_work(out_dir, templates)
+    kind = batch.get("kind")
+    if kind == "bulk":
+        return _render_bulk(work)
+    if kind == "challenge_notices":
+        people = _challenged_people(work.decided)[batch["start"] : batch["stop"]]
+        return _render_challenge_notices(work, people)
+    if kind == "case_orders":
+        cases = _granted_cases(work.decided)[batch["start"] : batch["stop"]]
+        return _render_case_orders(work, cases)
+    raise FilingError(f"unknown batch kind: {kind!r}")
+
+
+def totals(decided: pd.DataFrame) -> dict[str, Any]:
+    """The counts every document quotes (computed from the decided table, never typed)."""
+    g = granted(decided)
+    c = challenged(decided)
+    by_relief = []
+    if len(g):
+        grouped = g.groupby(["filed_relief", "filed_relief_label", "filed_basis"], sort=True).size()
+        for (code, label, basis), n in grouped.items():
+            by_relief.append({"code": code, "label": label, "basis": basis, "convictions": int(n)})
+        order = list(review_module.RELIEF_LABELS)
+        by_relief.sort(key=lambda r: (order.index(r["code"]) if r["code"] in order else 99, r["basis"]))
+    return {
+        "evaluated_convictions": len(decided),
+        "granted_convictions": len(g),
+        "granted_people": int(g["person_id"].nunique()),
+        "challenged_convictions": len(c),
+        "challenged_people": int(c["person_id"].nunique()),
+        "pending_convictions": len(pending(decided)),
+        "relief": {code: int((g["filed_relief"] == code).sum()) for code in review_module.RELIEF_LABELS},
+        "by_relief": by_relief,
+    }
+
+
+def _write_document(work: _Work, template: str, context: dict, base: str, tables=None) -> tuple[list[str], int]:
+    """Render a template to ``base``.pdf and ``base``.docx; return the paths and the PDF's page count."""
+    doc = render_document(template, context, work.templates)
+    pdf, docx = work.out / f"{base}.pdf", work.out / f"{base}.docx"
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    pages = render_pdf(doc, pdf, tables)
+    render_docx(doc, docx, tables)
+    return [f"{base}.pdf", f"{base}.docx"], pages
+
+
+def _render_bulk(work: _Work) -> list[str]:
+    decided = work.decided
+    g = exports.with_export_columns(granted(decided))
+    written: list[str] = []
+    tables = {"attachment_a": g, "challenges": challenged(decided)}
+
+    paths, attachment_pages = _write_document(work, "filings/attachment-a.xml.j2", work.context(), ATTACHMENT_A, tables)
+    written += paths
+    csv_columns = tuple((name, source) for name, _, source in exports.ATTACHMENT_A_COLUMNS)
+    exports.write_csv(g, csv_columns, work.out / f"{ATTACHMENT_A}.csv")
+    exports.write_xlsx(g, exports.ATTACHMENT_A_COLUMNS, work.out / f"{ATTACHMENT_A}.xlsx", "Attachment A")
+    written += [f"{ATTACHMENT_A}.csv", f"{ATTACHMENT_A}.xlsx"]
+
+    attachment = {"pages": attachment_pages}
+    written += _write_document(work, "filings/notice-of-non-challenge.xml.j2", work.context(attachment=attachment), NOTICE)[0]
+    written += _write_document(work, "filings/proposed-order.xml.j2", work.context(attachment=attachment), ORDER)[0]
+    c = challenged(decided)
+    if len(c):
+        written += _write_document(work, "filings/public-defender-list.xml.j2", work.context(), PD_LIST, tables)[0]
+        exports.write_csv(c, exports.CHALLENGE_COLUMNS, work.out / f"{PD_LIST}.csv")
+        written.append(f"{PD_LIST}.csv")
+
+    exports.write_csv(g, exports.CMS_COLUMNS, work.out / CMS_FILE)
+    exports.write_csv(g, exports.DOJ_COLUMNS, work.out / DOJ_FILE)
+    written += [CMS_FILE, DOJ_FILE]
+    p = pending(decided)
+    exports.write_csv(p, (("conviction_id", "conviction_id"), ("person_id", "person_id"), ("workbook_row", "review_row")), work.out / PENDING_FILE)
+    written.append(PENDING_FILE)
+    return written
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def safe_name(identifier: str) -> str:
+    """An ID made safe as part of a file name (IDs only: names never appear in file names)."""
+    return _UNSAFE.sub("-", identifier).strip("-") or "unknown"
+
+
+def challenge_notice_base(person_id: str) -> str:
+    return f"{CHALLENGES_DIR}/notice-of-challenge-{safe_name(person_id)}"
+
+
+def case_order_base(case_key: str) -> str:
+    return f"{CASE_ORDERS_DIR}/order-{safe_name(case_key)}"
+
+
+def _unique_join(values) -> str:
+    seen: list[str] = []
+    for value in values:
+        for part in str(value).split("; "):
+            if part and part not in seen:
+                seen.append(part)
+    return "; ".join(seen)
+
+
+def _group_records(rows: pd.DataFrame, key: str) -> list[tuple[str, list[dict]]]:
+    """Rows as plain dicts grouped by ``key`` (sorted), keeping the table's order within a group.
+
+    Converting once and grouping in Python is much cheaper than a pandas group per document."""
+    groups: dict[str, list[dict]] = {}
+    for record in rows.to_dict("records"):
+        groups.setdefault(record[key], []).append(record)
+    return sorted(groups.items())
+
+
+def _render_challenge_notices(work: _Work, people: list[str]) -> list[str]:
+    rows = challenged(work.decided)
+    rows = rows[rows["person_id"].isin(set(people))]
+    written: list[str] = []
+    base_context = work.context()
+    for person_id, records in _group_records(rows, "person_id"):
+        first = records[0]
+        person = {
+            "person_id": person_id,
+            "name": first["name"],
+            "other_names": _unique_join(r["other_names"] for r in records),
+            "date_of_birth": first["date_of_birth"],
+            "cii_number": first["cii_number"],
+            "case_numbers": _unique_join(r["case_numbers"] for r in records),
+        }
+        context = dict(base_context, person=person, convictions=records)
+        written += _write_document(work, "filings/notice-of-challenge.xml.j2", context, challenge_notice_base(person_id))[0]
+    return written
+
+
+def _render_case_orders(work: _Work, cases: list[str]) -> list[str]:
+    rows = granted(work.decided)
+    rows = rows[rows["case_key"].isin(set(cases))]
+    written: list[str] = []
+    base_context = work.context()
+    for case_key, records in _group_records(rows, "case_key"):
+        first = records[0]
+        case = {
+            "case_key": case_key,
+            "court": first["court"],
+            "case_numbers": _unique_join(r["case_numbers"] for r in records),
+            "name": first["name"],
+            "other_names": first["other_names"],
+            "date_of_birth": first["date_of_birth"],
+            "cii_number": first["cii_number"],
+        }
+        context = dict(base_context, case=case, convictions=records)
+        written += _write_document(work, "filings/order-after-petition.xml.j2", context, case_order_base(case_key))[0]
+    return written
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 3: assemble
+
+
+def expected_files(plan: dict, decided: pd.DataFrame) -> list[str]:
+    """Every file the planned batches must have written (names are deterministic)."""
+    files = [f"{ATTACHMENT_A}.{ext}" for ext in ("pdf", "docx", "csv", "xlsx")]
+    files += [f"{NOTICE}.pdf", f"{NOTICE}.docx", f"{ORDER}.pdf", f"{ORDER}.docx", CMS_FILE, DOJ_FILE, PENDING_FILE]
+    people = _challenged_people(decided)
+    if people:
+        files += [f"{PD_LIST}.{ext}" for ext in ("pdf", "docx", "csv")]
+    for person_id in people:
+        files += [f"{challenge_notice_base(person_id)}.{ext}" for ext in ("pdf", "docx")]
+    if plan.get("per_case"):
+        for case_key in _granted_cases(decided):
+            files += [f"{case_order_base(case_key)}.{ext}" for ext in ("pdf", "docx")]
+    return files
+
+
+def assemble_filings(out_dir: str | os.PathLike[str], *, templates: str | os.PathLike[str] | None = None) -> FilingResult:
+    """Check the batches' output, then write the filing summary and the index with SHA-256s."""
+    work = _load_work(out_dir, templates)
+    missing = [f for f in expected_files(work.plan, work.decided) if not (work.out / f).is_file()]
+    if missing:
+        raise FilingError(f"{len(missing)} expected file(s) are missing, first: {missing[0]}; re-run the failed batches")
+    decided = work.decided
+    t = totals(decided)
+    overrides = decided[decided["override"] == "Y"]
+    summary = {
+        "review_source": "reviewed workbook " + work.plan["review"]["file"] if work.plan["review"]["source"] == "workbook" else "approve all (every recommendation accepted)",
+        "review_sha256": work.plan["review"]["sha256"],
+        "by_decision": _by_decision(decided),
+        "total_convictions": len(decided),
+        "total_people": int(decided["person_id"].nunique()),
+        "overrides": overrides[["conviction_id", "item", "review_row", "filed_relief_label", "determination"]].to_dict("records"),
+        "pending_convictions": t["pending_convictions"],
+    }
+    files_before = _file_groups(work.out)
+    _write_document(work, "filings/filing-summary.xml.j2", work.context(summary=summary, files=files_before), SUMMARY)
+    summary_json = {
+        "run": work.plan["run"],
+        "review": work.plan["review"],
+        "filing_date": work.plan["filing_date"],
+        "counts": {k: v for k, v in t.items() if isinstance(v, int)},
+        "by_relief": t["by_relief"],
+        "by_decision": summary["by_decision"],
+        "overrides": summary["overrides"],
+    }
+    (work.out / f"{SUMMARY}.json").write_text(json.dumps(summary_json, indent=2), encoding="utf-8")
+
+    files = index_files(work.out)
+    (work.out / INDEX_JSON).write_text(json.dumps({"run_id": work.plan["run"]["run_id"], "files": files}, indent=2), encoding="utf-8")
+    (work.out / SHA256SUMS).write_text("".join(f"{f['sha256']}  {f['path']}\n" for f in files), encoding="utf-8")
+    return FilingResult(
+        out_dir=work.out,
+        files=files,
+        counts=summary_json["counts"],
+        summary_path=work.out / f"{SUMMARY}.pdf",
+        index_path=work.out / INDEX_JSON,
+        overrides=list(overrides["conviction_id"]),
+    )
+
+
+def _by_decision(decided: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for decision in review_module.Decision:
+        part = decided[decided["decision"] == decision.value]
+        rows.append({"code": decision.value, "label": decision.label, "convictions": len(part), "people": int(part["person_id"].nunique())})
+    return rows
+
+
+def _file_groups(out: Path) -> list[dict[str, Any]]:
+    """Files at the top of the folder one by one, sub-folders as one line each (for the summary)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for path in sorted(out.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(out).as_posix()
+        key = rel if "/" not in rel else rel.split("/")[0] + "/"
+        group = groups.setdefault(key, {"path": key, "files": 0, "bytes": 0})
+        group["files"] += 1
+        group["bytes"] += path.stat().st_size
+    return list(groups.values())
+
+
+def index_files(out: Path) -> list[dict[str, Any]]:
+    """Every file in the folder (but the index files themselves) with its size and SHA-256."""
+    files = []
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out).as_posix()
+        if not path.is_file() or rel in (INDEX_JSON, SHA256SUMS):
+            continue
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        files.append({"path": rel, "bytes": path.stat().st_size, "sha256": digest.hexdigest()})
+    return files
+
+
+# ---------------------------------------------------------------------------------------------
+# All three steps
+
+
+def finalize(
+    run_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    review: str | os.PathLike[str] | None = None,
+    approve_all: bool = False,
+    profile: str | os.PathLike[str] | None = None,
+    per_case: bool = False,
+    filing_date: dt.date | str | None = None,
+    templates: str | os.PathLike[str] | None = None,
+) -> FilingResult:
+    """Produce the complete filing set for a run in ``out_dir`` (plan, every batch, assemble)."""
+    started = time.perf_counter()
+    batches = plan_document_batches(
+        run_dir, out_dir, review=review, approve_all=approve_all, profile=profile, per_case=per_case, filing_date=filing_date
+    )
+    planned = time.perf_counter()
+    for batch in batches:
+        render_document_batch(out_dir, batch, templates=templates)
+    rendered = time.perf_counter()
+    result = assemble_filings(out_dir, templates=templates)
+    result.seconds = {
+        "plan": round(planned - started, 3),
+        "render": round(rendered - planned, 3),
+        "assemble": round(time.perf_counter() - rendered, 3),
+        "total": round(time.perf_counter() - started, 3),
+    }
+    return result

@@ -1,0 +1,125 @@
+"""Reading a finished run directory: its manifest and its evaluated convictions.
+
+The run writes ``manifest.json`` and ``convictions.parquet`` (or ``convictions.csv``) with the columns
+documented in ``docs/reference/results.md``. The filings read those columns by name and treat every
+value as text: a court filing prints values as recorded, and text avoids surprises such as a count
+"01" turning into the number 1 or an unknown date turning into "NaT".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+#: Columns the filings need from the run's conviction table (docs/reference/results.md).
+REQUIRED_COLUMNS = (
+    "conviction_id",
+    "person_id",
+    "cii_number",
+    "name",
+    "other_names",
+    "date_of_birth",
+    "county",
+    "court",
+    "case_numbers",
+    "case_key",
+    "count",
+    "conviction_date",
+    "code_section",
+    "level",
+    "determination",
+    "relief",
+    "relief_label",
+    "basis",
+    "track",
+    "reason",
+)
+
+
+class RunError(ValueError):
+    """The run directory is missing a file or a column the filings need."""
+
+
+@dataclass
+class RunData:
+    """A run as the filings see it: the manifest and one text row per evaluated conviction."""
+
+    run_dir: Path
+    manifest: dict
+    convictions: pd.DataFrame
+
+    @property
+    def run_id(self) -> str:
+        return str(self.manifest.get("run_id", ""))
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """What identifies the run for the review round trip (the workbook's Run sheet)."""
+        policy = self.manifest.get("policy") or {}
+        return {
+            "run_id": str(self.manifest.get("run_id", "")),
+            "inputs_sha256": str(self.manifest.get("inputs_sha256", "")),
+            "policy_name": str(policy.get("name", "")),
+            "policy_sha256": str(policy.get("sha256", "")),
+        }
+
+
+def load_run(run_dir: str | os.PathLike[str]) -> RunData:
+    """Read a run directory's manifest and conviction table (all values as stripped text)."""
+    run_dir = Path(run_dir)
+    manifest_path = run_dir / "manifest.json"
+    if not manifest_path.is_file():
+        raise RunError(f"not a run directory (no manifest.json): {run_dir}")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    parquet, csv = run_dir / "convictions.parquet", run_dir / "convictions.csv"
+    if parquet.is_file():
+        frame = pd.read_parquet(parquet)
+    elif csv.is_file():
+        frame = pd.read_csv(csv, dtype=str, keep_default_na=False, na_filter=False)
+    else:
+        raise RunError(f"the run has no convictions.parquet or convictions.csv: {run_dir}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise RunError(f"the run's conviction table lacks the columns: {', '.join(missing)}")
+    return RunData(run_dir, manifest, as_text(frame))
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as stripped text, with missing values as empty strings.
+
+    Dates become ISO ``YYYY-MM-DD``; booleans ``true``/``false``; whole numbers lose any ``.0``.
+    """
+    out = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column):
+            values = column.map(lambda v: "" if pd.isna(v) else ("true" if v else "false"))
+        elif pd.api.types.is_datetime64_any_dtype(column):
+            values = column.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_integer_dtype(column):
+            values = column.astype("Int64").astype(str)
+        elif pd.api.types.is_float_dtype(column):
+            values = column.map(lambda v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else str(v)))
+        else:
+            values = column.map(_text)
+        out[name] = values.fillna("").replace({"<NA>": "", "NaT": "", "nan": ""}).astype(str).str.strip()
+    return pd.DataFrame(out, index=range(len(frame)))
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        return value.isoformat()[:10]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

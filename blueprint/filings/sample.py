@@ -1,0 +1,194 @@
+"""A small synthetic run directory and review workbook, for tests, the benchmark and trying the filings.
+
+Everything here is invented: names are drawn from short lists of common words, numbers are sequential.
+The files follow the documented interface (``docs/reference/results.md``): ``manifest.json``,
+``convictions.parquet`` with the result columns, and ``review.xlsx`` with the **Convictions** and **Run**
+sheets in the documented layout. The real engine writes the same files for real runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+from pathlib import Path
+
+import pandas as pd
+
+from ..review import DECISION_LABELS, RELIEF_LABELS, recommended_decision
+
+REVIEW_HEADERS = (
+    "Conviction ID", "Person ID", "Name", "CII", "Date of birth", "Case numbers", "Court", "Count",
+    "Conviction date", "Code section", "Level", "Sentence", "Sentence status", "Determination", "Relief",
+    "Basis", "Reason", "Rule", "Facts", "Flags", "Prosecutor decision", "Relief if different",
+    "Ground / notes", "Override out-of-scope",
+)
+#: review header -> result column (None: not in the result table)
+REVIEW_SOURCE = {
+    "Conviction ID": "conviction_id", "Person ID": "person_id", "Name": "name", "CII": "cii_number",
+    "Date of birth": "date_of_birth", "Case numbers": "case_numbers", "Court": "court", "Count": "count",
+    "Conviction date": "conviction_date", "Code section": "code_section", "Level": "level",
+    "Sentence": "sentence", "Sentence status": "sentence_status", "Determination": "determination",
+    "Relief": "relief_label", "Basis": "basis", "Reason": "reason", "Rule": "rule_id", "Facts": "rule_facts",
+    "Flags": "flags",
+}
+
+_LAST = ["RIVER", "STONE", "MEADOW", "BROOK", "FIELD", "HILL", "LAKE", "FOREST", "MARSH", "VALE", "GLEN", "CLIFF"]
+_FIRST = ["ALEX", "SAM", "JORDAN", "TAYLOR", "CASEY", "MORGAN", "RILEY", "JAMIE", "AVERY", "QUINN", "DREW", "ROBIN"]
+_COURTS = ["CASC EXAMPLE CENTRAL", "CASC EXAMPLE NORTH", "CAMC EXAMPLE METRO"]
+_SECTIONS = {"11357": "POSSESS MARIJUANA", "11358": "CULTIVATE MARIJUANA", "11359": "POSSESS MARIJUANA FOR SALE", "11360": "SELL/TRANSPORT MARIJUANA"}
+
+
+def sample_convictions(
+    eligible: int, not_eligible: int = 0, hand_review: int = 0, *, seed: int = 7, county: str = "EXAMPLE"
+) -> pd.DataFrame:
+    """A result table of invented convictions: ``eligible`` with a recommended relief, ``not_eligible``
+    found out of scope by the rules, ``hand_review`` left to a person. People have 1 to 3 convictions."""
+    rng = random.Random(seed)
+    kinds = ["eligible"] * eligible + ["not_eligible"] * not_eligible + ["hand_review"] * hand_review
+    rows = []
+    person = 0
+    i = 0
+    while i < len(kinds):
+        person += 1
+        pid = f"{900000 + person}"
+        last, first = rng.choice(_LAST), rng.choice(_FIRST)
+        name = f"{last},{first} {chr(65 + person % 26)}"
+        other = f"{last},{rng.choice(_FIRST)}" if person % 4 == 0 else ""
+        dob = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 45))
+        cii = f"A{person:08d}"
+        n = min(len(kinds) - i, rng.choice([1, 1, 1, 2, 3]))
+        court = rng.choice(_COURTS)
+        case_no = f"{'BA' if 'CASC' in court else 'M'}{rng.randrange(100000, 999999)}"
+        for k in range(n):
+            kind = kinds[i]
+            i += 1
+            section = rng.choice(list(_SECTIONS))
+            level = "misdemeanor" if section == "11357" or rng.random() < 0.2 else "felony"
+            conv_date = dt.date(1975, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 40))
+            cnt_order = f"{(k // 2) + 1:03d}001{k + 1:03d}"
+            relief = ""
+            determination = "Hand Review"
+            reason, reason_code, rule = "Sentence status unknown", "SENTENCE_UNKNOWN", "hand_review"
+            if kind == "eligible":
+                relief = "dismiss_and_seal" if level != "felony" or section in ("11357", "11358") else "redesignate_misdemeanor"
+                if rng.random() < 0.03:
+                    relief = "recall_and_resentence"
+                determination = "Eligible for Dismissal" if relief == "dismiss_and_seal" else "Eligible for Reduction"
+                reason, reason_code, rule = ("Misdemeanor or infraction", "MISDEMEANOR_OR_INFRACTION", "misdemeanor") if level != "felony" else (
+                    f"Policy: HS {section} felonies", "POLICY_SECTION", f"policy_{section}")
+            elif kind == "not_eligible":
+                determination = "Not eligible"
+                reason, reason_code, rule = "Prior super strike (PC 667(e)(2)(C)(iv))", "PRIOR_SUPERSTRIKE", "superstrike"
+            track = "currently serving" if relief == "recall_and_resentence" else "completed sentence"
+            basis = "" if not relief else ("HS 11361.8(b)" if track == "currently serving" else "HS 11361.8(f)")
+            rows.append({
+                "conviction_id": f"{pid}:{cnt_order}",
+                "person_id": pid,
+                "cii_number": cii,
+                "name": name,
+                "other_names": other,
+                "date_of_birth": dob,
+                "date_of_birth_recorded": dob.strftime("%Y%m%d"),
+                "gender": "MALE" if person % 2 else "FEMALE",
+                "race": "OTHER",
+                "county": county,
+                "court": court,
+                "case_numbers": case_no,
+                "case_key": f"{pid}:{cnt_order[:6]}",
+                "count": cnt_order[6:],
+                "cnt_order": cnt_order,
+                "conviction_date": conv_date,
+                "conviction_date_recorded": conv_date.strftime("%Y%m%d"),
+                "offense": _SECTIONS[section],
+                "code_section": f"{section} HS",
+                "section": section,
+                "attempt": False,
+                "level": level,
+                "sentence": "3Y PROBATION",
+                "sentence_end": conv_date + dt.timedelta(days=3 * 365),
+                "sentence_status": "serving" if track == "currently serving" else "complete",
+                "determination": determination,
+                "relief": relief,
+                "relief_label": RELIEF_LABELS.get(relief, ""),
+                "basis": basis,
+                "track": track,
+                "reason_code": reason_code,
+                "reason": reason,
+                "rule_id": rule,
+                "rule_facts": f"level={level}; section={section}",
+                "flags": "",
+                "source_file": "sample.dat",
+                "source_line": len(rows) + 2,
+            })
+    return pd.DataFrame(rows)
+
+
+def write_sample_run(
+    run_dir: str | os.PathLike[str],
+    eligible: int,
+    not_eligible: int = 0,
+    hand_review: int = 0,
+    *,
+    seed: int = 7,
+    county: str = "EXAMPLE",
+    review: bool = True,
+) -> Path:
+    """Write a sample run directory (manifest, convictions.parquet/.csv, and review.xlsx)."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    frame = sample_convictions(eligible, not_eligible, hand_review, seed=seed, county=county)
+    frame.to_parquet(run_dir / "convictions.parquet", index=False)
+    inputs_sha = hashlib.sha256(f"inputs-{seed}-{len(frame)}".encode()).hexdigest()
+    manifest = {
+        "run_id": f"sample-{seed}-{len(frame)}",
+        "software_version": "0.1.0",
+        "county": county,
+        "evaluation_date": "2026-11-21",
+        "policy": {"name": "california", "sha256": hashlib.sha256(b"policy").hexdigest(), "source": "preset:california"},
+        "inputs": [{"file": "sample.dat", "sha256": inputs_sha, "bytes": 0, "rows_read": len(frame), "rows_used": len(frame), "rows_skipped": 0, "status": "ok"}],
+        "inputs_sha256": inputs_sha,
+        "reconciliation": {"rows_read": len(frame), "rows_used": len(frame), "rows_skipped": 0, "balanced": True},
+        "counts": {"people": int(frame["person_id"].nunique()) if len(frame) else 0, "convictions_evaluated": len(frame), "data_issues": 0},
+    }
+    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    if review:
+        write_review_workbook(run_dir / "review.xlsx", frame, manifest)
+    return run_dir
+
+
+def write_review_workbook(path: str | os.PathLike[str], frame: pd.DataFrame, manifest: dict) -> Path:
+    """Write a review workbook in the documented layout, decisions pre-filled from the recommendation."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Convictions"
+    sheet.append(list(REVIEW_HEADERS))
+    for row in frame.to_dict("records"):
+        values = []
+        for header in REVIEW_HEADERS:
+            source = REVIEW_SOURCE.get(header)
+            value = row.get(source, "") if source else ""
+            if isinstance(value, (dt.date,)):
+                value = value.isoformat()
+            values.append("" if value is None else value)
+        decision = recommended_decision(row["determination"], row["relief"])
+        values[REVIEW_HEADERS.index("Prosecutor decision")] = DECISION_LABELS[decision]
+        sheet.append(values)
+    run = book.create_sheet("Run")
+    policy = manifest.get("policy", {})
+    for key, value in (
+        ("run_id", manifest["run_id"]),
+        ("inputs_sha256", manifest["inputs_sha256"]),
+        ("policy_name", policy.get("name", "")),
+        ("policy_sha256", policy.get("sha256", "")),
+        ("evaluation_date", manifest.get("evaluation_date", "")),
+        ("county", manifest.get("county", "")),
+        ("software_version", manifest.get("software_version", "")),
+    ):
+        run.append([key, value])
+    book.save(path)
+    return Path(path)
