@@ -7,7 +7,10 @@ under the policy and under two what-ifs, and aggregate demographics. It holds no
 birth, CII or case numbers, and no per-person rows, so it can be shared and published.
 
 It reads only columns that both the engine's decisions and the written result tables carry, so the
-cloud can compute it from the concatenated per-shard results without the raw DOJ rows.
+cloud can compute it from the concatenated per-shard results without the raw DOJ rows. Conviction
+dates: with the engine's date ranges, the earliest (latest) conviction is the earliest (latest)
+possible day, so a partial date such as ``19750000`` counts from 1975-01-01; a result table has only
+full dates, and its partial dates count as unknown.
 
 ``write_summary_html`` renders the same dictionary with ``templates/report/summary.html.j2`` into
 one self-contained page (inline CSS and SVG charts, no scripts, no external resources) that opens
@@ -127,8 +130,9 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
 
     ``decisions`` are the evaluated convictions (engine decisions or the result table, possibly the
     concatenation of several shards); ``outcomes`` the matching ``person_outcomes`` rows. ``files``
-    are the reader's per-file reports as dicts; ``timings`` maps a step name to seconds (``total``
-    when present gives rows per second).
+    are the reader's per-file reports as dicts; ``timings`` maps a step name to seconds. Rows per
+    second divide the rows read by ``total`` when given, else by the sum of the steps; keys starting
+    with ``rows`` are counts, not steps, and are left out.
     """
     level = _text(decisions, "level").str.lower()
     relief = _text(decisions, "relief")
@@ -176,7 +180,8 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
     read = sum(int(f.get("rows_read", 0) or 0) for f in files)
     used = sum(int(f.get("rows_used", 0) or 0) for f in files)
     skipped = sum(int(f.get("rows_skipped", 0) or 0) for f in files)
-    seconds = {str(k): round(float(v), 3) for k, v in timings.items()}
+    # Durations only: a count passed along with them (``rows_read``, ``rows_per_second``) is not a step.
+    seconds = {str(k): round(float(v), 3) for k, v in timings.items() if not str(k).startswith("rows")}
     total = seconds.get("total", sum(seconds.values()))
 
     return {

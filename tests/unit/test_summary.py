@@ -139,6 +139,13 @@ def test_works_from_a_result_table_read_back_from_parquet(tmp_path, run):
     assert again == whole
 
 
+def test_rows_per_second_without_a_total(run):
+    evaluation, outcomes, _ = run
+    s = _summary(evaluation.decisions, outcomes, timings={"read": 1.5, "evaluate": 2.5, "rows_read": 20})
+    assert s["processing"]["timings_seconds"] == {"read": 1.5, "evaluate": 2.5}
+    assert s["processing"]["rows_per_second"] == 5.0  # 20 rows in 4 seconds
+
+
 def test_empty_run(tmp_path):
     ev = evaluate_file(write_doj(tmp_path / "none.dat", ["8"]))
     s = _summary(ev.decisions, person_outcomes(ev, load_rule_pack()), timings={})
