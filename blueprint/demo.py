@@ -1,0 +1,114 @@
+"""``clearance demo``: the whole job on synthetic data, as an office would do it.
+
+1. generate a seeded synthetic DOJ file (with a few malformed rows, so the data-issues report has
+   something to show);
+2. run the California default policy on it: review workbook, report, tables, manifest;
+3. play the office's part: record a few decisions in the workbook the way staff would in Excel
+   (two public-safety challenges, one different relief), saved as ``review-demo.xlsx``;
+4. finalize: the filing set (notice, Attachment A, proposed order, notices of challenge, exports).
+
+Everything lands under one folder (default ``demo-output/``). No real data is ever involved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from .workbook import (
+    DECISION_CHALLENGE_SAFETY,
+    DECISION_DIFFERENT_RELIEF,
+    DECISION_NO_CHALLENGE,
+)
+
+
+def record_demo_decisions(workbook: Path, reviewed: Path, *, challenges: int = 2, different_relief: int = 1) -> dict:
+    """Fill the office's columns of a few rows, as a deputy DA would, and save a copy."""
+    wb = load_workbook(workbook)
+    ws = wb["Convictions"]
+    header = [c.value for c in ws[1]]
+    col = {name: header.index(name) + 1 for name in header if name}
+    decided = {"challenged": 0, "different_relief": 0}
+    for row in range(2, ws.max_row + 1):
+        decision = ws.cell(row, col["Prosecutor decision"]).value
+        relief = ws.cell(row, col["Relief"]).value
+        if decision != DECISION_NO_CHALLENGE:
+            continue
+        if decided["challenged"] < challenges and relief == "Recall and resentence":
+            ws.cell(row, col["Prosecutor decision"]).value = DECISION_CHALLENGE_SAFETY
+            ws.cell(row, col["Ground / notes"]).value = "Demo: risk of a super strike offense per PC 1170.18(c)"
+            decided["challenged"] += 1
+        elif decided["different_relief"] < different_relief and relief == "Redesignate as misdemeanor":
+            ws.cell(row, col["Prosecutor decision"]).value = DECISION_DIFFERENT_RELIEF
+            ws.cell(row, col["Relief if different"]).value = "Dismiss and seal"
+            ws.cell(row, col["Ground / notes"]).value = "Demo: office dismisses in the interest of justice"
+            decided["different_relief"] += 1
+    if decided["challenged"] < challenges:  # no one serving in this sample: challenge any eligible row
+        for row in range(2, ws.max_row + 1):
+            if decided["challenged"] >= challenges:
+                break
+            if ws.cell(row, col["Prosecutor decision"]).value == DECISION_NO_CHALLENGE:
+                ws.cell(row, col["Prosecutor decision"]).value = DECISION_CHALLENGE_SAFETY
+                ws.cell(row, col["Ground / notes"]).value = "Demo: public safety"
+                decided["challenged"] += 1
+    wb.save(reviewed)
+    return decided
+
+
+def demo_profile(path: Path, county: str) -> Path:
+    """The example office profile (a fictional office) pointed at the demo's county."""
+    import yaml
+
+    from .summary import templates_root
+
+    data = yaml.safe_load((templates_root() / "office-profile.example.yaml").read_text())
+    data["county"] = county
+    data.setdefault("court", {})["county_line"] = f"FOR THE COUNTY OF {county}"
+    path.write_text("# Demo only: the example profile's fictional office, for the demo county.\n"
+                    + yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def run_demo(args) -> int:
+    from .cli import EXIT_OK, cmd_finalize, cmd_run
+    from .synthetic import generate
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    doj = out / "synthetic-doj.dat"
+    stats = generate(doj, rows=args.rows, county=args.county.upper(), seed=args.seed, malformed_rate=0.0005)
+    if not (args.quiet or args.json):
+        print(f"1. Generated {stats.rows} synthetic DOJ rows for {stats.people} people: {doj}")
+
+    run_dir = out / "run"
+    ns = _namespace(args, input=[doj], county=args.county, policy="california", as_of=args.as_of,
+                    out=run_dir, compat="gogen", run_id="")
+    if not (args.quiet or args.json):
+        print("2. Evaluating with the California default policy (and the earlier tool's result files):")
+    code = cmd_run(ns)
+    if code != EXIT_OK:
+        return code
+
+    reviewed = out / "review-demo.xlsx"
+    decided = record_demo_decisions(run_dir / "review.xlsx", reviewed)
+    if not (args.quiet or args.json):
+        print(f"3. Recorded the office's review in {reviewed}: {decided['challenged']} challenged, "
+              f"{decided['different_relief']} with a different relief, every other recommendation accepted.")
+
+    filings = out / "filings"
+    profile = demo_profile(out / "office-profile.demo.yaml", args.county.upper())
+    ns = _namespace(args, run=run_dir, review=reviewed, approve_all=False, out=filings, profile=profile,
+                    per_case=True, filing_date=args.as_of)
+    if not (args.quiet or args.json):
+        print("4. Producing the filing set:")
+    code = cmd_finalize(ns)
+    if code == EXIT_OK and not (args.quiet or args.json):
+        print(f"Done. Open {run_dir / 'summary.html'}, {run_dir / 'review.xlsx'} and {filings}/.")
+    return code
+
+
+def _namespace(args, **values):
+    import argparse
+
+    return argparse.Namespace(quiet=args.quiet, json=args.json, **values)

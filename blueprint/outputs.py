@@ -1,0 +1,142 @@
+"""Writing a run's results: tables, data issues, review workbook, summary report and manifest.
+
+The local run and the cloud's "combine" step both call :func:`write_outputs`, so a county gets the
+same files from a laptop and from its AWS account. The manifest is written last: its presence means
+every other file of the run is complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .policy import Policy
+from .workbook import write_review_workbook
+
+#: The result columns of ``convictions.csv`` / ``.parquet``, in order (docs/reference/results.md).
+RESULT_COLUMNS = [
+    "conviction_id", "person_id", "cii_number", "name", "other_names", "date_of_birth",
+    "date_of_birth_recorded", "gender", "race", "county", "court", "case_numbers", "case_key", "count",
+    "cnt_order", "conviction_date", "conviction_date_recorded", "offense", "code_section", "number",
+    "attempt", "level", "sentence", "sentence_end", "sentence_status", "determination", "relief",
+    "relief_label", "basis", "track", "reason_code", "reason", "rule_id", "rule_facts", "flags",
+    "superstrike_sections", "pc290_sections", "pc290_registration", "deceased", "age_at_conviction",
+    "age_on_evaluation_date", "years_since_conviction", "source_file", "source_line",
+]
+DATE_COLUMNS = ("date_of_birth", "conviction_date", "sentence_end")
+
+
+def result_table(decisions: pd.DataFrame) -> pd.DataFrame:
+    """The documented result columns, with dates as ``date`` values and ``number`` named ``section``."""
+    out = decisions.reindex(columns=RESULT_COLUMNS).copy()
+    for col in DATE_COLUMNS:
+        out[col] = pd.to_datetime(out[col]).dt.date
+    for col in ("age_at_conviction", "age_on_evaluation_date"):
+        out[col] = pd.array(out[col].round(), dtype="Int64")
+    return out.rename(columns={"number": "section"})
+
+
+def inputs_fingerprint(files: list[dict]) -> str:
+    """One SHA-256 over the inputs' own SHA-256s, in order: identifies the run's input."""
+    return hashlib.sha256("\n".join(f.get("sha256", "") for f in files).encode()).hexdigest()
+
+
+def run_identity(files: list[dict], policy: Policy, county: str, as_of: str) -> str:
+    """A run id derived from what the run read and how, so the same inputs give the same id."""
+    text = "|".join([inputs_fingerprint(files), policy.sha256, county.upper(), str(as_of)])
+    return "run-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFrame, issues: pd.DataFrame,
+                  files: list[dict], policy: Policy, county: str, as_of: str, run_id: str | None = None,
+                  timings: dict | None = None, workbook: bool = True) -> dict:
+    """Write every result file of a run into ``out_dir``; return the manifest (also written)."""
+    from .summary import summarize, write_summary_html
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    timings = dict(timings or {})
+    started = time.perf_counter()
+    run_id = run_id or run_identity(files, policy, county, as_of)
+    decisions = decisions.sort_values(["person_id", "conviction_id"], kind="stable").reset_index(drop=True) \
+        if len(decisions) else decisions
+
+    results = result_table(decisions)
+    results.to_parquet(out_dir / "convictions.parquet", index=False)
+    results.to_csv(out_dir / "convictions.csv", index=False, date_format="%Y-%m-%d")
+    issues.to_csv(out_dir / "data_issues.csv", index=False)
+
+    reconciliation = {
+        "rows_read": int(sum(f.get("rows_read", 0) for f in files)),
+        "rows_used": int(sum(f.get("rows_used", 0) for f in files)),
+        "rows_skipped": int(sum(f.get("rows_skipped", 0) for f in files)),
+    }
+    reconciliation["balanced"] = reconciliation["rows_read"] == reconciliation["rows_used"] + reconciliation["rows_skipped"]
+    skipped_reported = int((issues["action"] == "row skipped").sum()) if len(issues) else 0
+    reconciliation["rows_skipped_reported"] = skipped_reported
+    reconciliation["every_skipped_row_reported"] = skipped_reported == reconciliation["rows_skipped"]
+
+    summary = summarize(decisions, outcomes, county=county, as_of=as_of, policy=policy,
+                        issues_count=len(issues), files=files, timings=timings)
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    write_summary_html(summary, out_dir / "summary.html")
+
+    run_sheet = {
+        "run_id": run_id,
+        "inputs_sha256": inputs_fingerprint(files),
+        "policy_name": policy.name,
+        "policy_sha256": policy.sha256,
+        "evaluation_date": str(as_of),
+        "county": county.upper(),
+        "software_version": __version__,
+    }
+    if workbook:
+        write_review_workbook(out_dir / "review.xlsx", decisions, policy=policy, run=run_sheet,
+                              summary_rows=_flat(summary), issues=issues)
+    timings["outputs"] = round(time.perf_counter() - started, 3)
+
+    manifest = {
+        **{k: v for k, v in run_sheet.items() if k not in ("policy_name", "policy_sha256")},
+        "policy": {"name": policy.name, "sha256": policy.sha256, "source": policy.source,
+                   "rule_pack": policy.rule_pack, "document": policy.document},
+        "inputs": files,
+        "reconciliation": reconciliation,
+        "counts": {
+            "people": int(decisions["person_id"].nunique()) if len(decisions) else 0,
+            "convictions_evaluated": int(len(decisions)),
+            "data_issues": int(len(issues)),
+            "files_failed": int(sum(1 for f in files if f.get("status") != "ok")),
+        },
+        "timings_seconds": timings,
+        "outputs": sorted(p.name for p in out_dir.iterdir() if p.is_file() and p.name != "manifest.json"),
+    }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default))
+    return manifest
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    return str(value)
+
+
+def _flat(summary: dict, prefix: str = "") -> list[tuple[str, object]]:
+    """Flatten the summary for the workbook's Summary sheet ("by_relief / dismiss_and_seal" …)."""
+    rows: list[tuple[str, object]] = []
+    for key, value in summary.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            rows.extend(_flat(value, name + " / "))
+        elif isinstance(value, list):
+            rows.append((name, json.dumps(value, default=str)[:32000]))
+        else:
+            rows.append((name, value))
+    return rows

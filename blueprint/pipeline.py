@@ -1,0 +1,274 @@
+"""A run from start to finish, on a laptop or as the cloud's steps.
+
+Local run (``clearance run``): read every file -> evaluate -> write the outputs.
+
+Cloud run (the Step Functions state machine, one Lambda per step):
+
+1. :func:`check_input` - is the upload a DOJ file at all, and its SHA-256 (ingest);
+2. :func:`split_into_shards` - read the file(s) once in bounded chunks and write shards such that all
+   rows of a person are in the same shard (a stable hash of ``SUBJECT_ID``), plus the read-level data
+   issues and the per-file row accounts;
+3. :func:`evaluate_shard` - the same engine as the local run, on one shard (Distributed Map);
+4. :func:`combine` - concatenate the shards' decisions and write the same outputs as the local run.
+
+Both paths end in :func:`blueprint.outputs.write_outputs`, so the results are the same files.
+Everything here works on local paths; the Lambda handlers move files between S3 and ``/tmp``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, field_validator
+
+from .engine import evaluate_rows
+from .issues import ISSUE_COLUMNS, IssueLog
+from .outcomes import person_outcomes
+from .outputs import run_identity, write_outputs
+from .policy import load_policy
+from .reader import EMPTY_SCHEMA, FileRejected, FileReport, iter_file, read_doj_files, sniff
+from .rulepack import load_rule_pack
+
+
+class RunSettings(BaseModel):
+    """What a run needs besides its input: JSON-serialisable, passed along the state machine."""
+
+    county: str
+    policy: str = "california"
+    evaluation_date: date
+    run_id: str = ""
+    compat: bool = False
+
+    @field_validator("county")
+    @classmethod
+    def _county(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not value:
+            raise ValueError("county is required (as written in STP_ORI_CNTY_NAME, e.g. SACRAMENTO)")
+        return value
+
+
+class InputRejected(Exception):
+    """An input file is not usable at all. The message names the file and the reason, nothing else."""
+
+
+@dataclass
+class InputCheck:
+    file: str
+    sha256: str
+    bytes: int
+    has_header: bool
+
+
+def check_input(path: Path) -> InputCheck:
+    """File-level checks (is it a DOJ research file?) and the file's SHA-256, before a run starts."""
+    import hashlib
+
+    path = Path(path)
+    try:
+        sn = sniff(path)
+    except FileRejected as exc:
+        raise InputRejected(str(exc)) from None
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(8 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return InputCheck(file=path.name, sha256=digest.hexdigest(), bytes=size, has_header=sn.has_header)
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    manifest: dict
+    files: list[FileReport]
+    failed: bool = False
+    compat_files: dict = field(default_factory=dict)
+
+
+def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
+              progress: Callable[[int], None] | None = None) -> RunResult:
+    """Read, evaluate and write every output for one run on this machine."""
+    t0 = time.perf_counter()
+    policy = load_policy(settings.policy)
+    pack = load_rule_pack(policy.rule_pack)
+    read = read_doj_files(inputs, progress)
+    t1 = time.perf_counter()
+    names = [f.file for f in read.files]
+    evaluation = evaluate_rows(read.rows, names, read.issues, pack, policy, settings.county, settings.evaluation_date)
+    outcomes = person_outcomes(evaluation, pack)
+    t2 = time.perf_counter()
+    files = [f.as_dict() for f in read.files]
+    rows_read = sum(f.rows_read for f in read.files)
+    timings = {"read": round(t1 - t0, 3), "evaluate": round(t2 - t1, 3), "rows_read": rows_read}
+    out_dir = Path(out_dir)
+    manifest = write_outputs(out_dir, decisions=evaluation.decisions, outcomes=outcomes, issues=read.issues.frame(),
+                             files=files, policy=policy, county=settings.county,
+                             as_of=str(settings.evaluation_date), run_id=settings.run_id or None, timings=timings)
+    compat = {}
+    if settings.compat:
+        from .compat_gogen import write_gogen_files
+
+        compat = write_gogen_files(read, evaluation, out_dir / "compat", policy=policy, county=settings.county,
+                                   as_of=settings.evaluation_date, processing_seconds=time.perf_counter() - t0)
+    total = round(time.perf_counter() - t0, 3)
+    manifest["timings_seconds"]["total"] = total
+    if rows_read and total:
+        manifest["timings_seconds"]["rows_per_second"] = round(rows_read / total)
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+    return RunResult(out_dir=out_dir, manifest=manifest, files=read.files, failed=bool(read.failed),
+                     compat_files=compat)
+
+
+# --- the cloud's steps -------------------------------------------------------------------------------
+
+SPLIT_MANIFEST = "split.json"
+READ_ISSUES = "read_issues.parquet"
+
+
+def _shard_of(subject_ids: pa.ChunkedArray | pa.Array, shards: int) -> np.ndarray:
+    """Stable shard number of each SUBJECT_ID (pandas' fixed-key hash, identical on every machine)."""
+    values = np.asarray(subject_ids.to_numpy(zero_copy_only=False), dtype=object)
+    return (pd.util.hash_array(values) % np.uint64(shards)).astype(np.int64)
+
+
+def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int = 250_000) -> dict:
+    """Read the input once, in bounded chunks, and write shards of whole people.
+
+    A shard is a folder ``shard-NNNNN/`` holding one Parquet part per input file, so every row of a
+    person lands in the same shard whichever file it came from. A file that fails half-way has its
+    parts removed: nothing half-read is evaluated. Returns (and writes as ``split.json``) the shard
+    folders, the per-file reports and the count of read-level issues. If every file fails,
+    :class:`InputRejected` is raised after ``split.json`` is written.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    estimated = 0
+    for p in inputs:
+        try:
+            estimated += int(Path(p).stat().st_size / sniff(Path(p)).approx_row_bytes)
+        except (FileRejected, OSError):
+            pass
+    shards = max(1, math.ceil(estimated / max(rows_per_shard, 1)))
+    names = [f"shard-{i:05d}" for i in range(shards)]
+    issues = IssueLog()
+    reports: list[FileReport] = []
+    for index, path in enumerate(map(Path, inputs)):
+        report = FileReport(file=path.name, path=path.name)
+        file_issues = IssueLog()
+        writers: dict[int, pq.ParquetWriter] = {}
+        part = f"part-{index:04d}.parquet"
+        try:
+            for table in iter_file(path, index, file_issues, report):
+                which = _shard_of(table["SUBJECT_ID"], shards)
+                for shard in np.unique(which):
+                    shard = int(shard)
+                    if shard not in writers:
+                        (out_dir / names[shard]).mkdir(exist_ok=True)
+                        writers[shard] = pq.ParquetWriter(out_dir / names[shard] / part, table.schema)
+                    writers[shard].write_table(table.filter(pa.array(which == shard)))
+        except FileRejected as exc:
+            report.status, report.error, report.rows_used = "failed", exc.reason, 0
+            for shard, writer in writers.items():
+                writer.close()
+                (out_dir / names[shard] / part).unlink(missing_ok=True)
+            reports.append(report)
+            continue
+        for writer in writers.values():
+            writer.close()
+        issues.extend(file_issues)
+        reports.append(report)
+    written = [n for n in names if (out_dir / n).is_dir() and any((out_dir / n).iterdir())]
+    issues.frame().to_parquet(out_dir / READ_ISSUES, index=False)
+    split = {
+        "shards": written,
+        "shard_count": len(written),
+        "file_names": [r.file for r in reports],
+        "files": [r.as_dict() for r in reports],
+        "read_issues": READ_ISSUES,
+        "issues_count": len(issues),
+        "rows_read": sum(r.rows_read for r in reports),
+    }
+    (out_dir / SPLIT_MANIFEST).write_text(json.dumps(split, indent=2))
+    if all(r.status != "ok" for r in reports):
+        raise InputRejected("; ".join(f"{r.file}: {r.error}" for r in reports))
+    return split
+
+
+def evaluate_shard(shard: Path, settings: RunSettings, out_dir: Path, *, file_names: list[str]) -> dict:
+    """Evaluate every person of one shard; write its decisions, outcomes and record-level issues."""
+    shard = Path(shard)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    policy = load_policy(settings.policy)
+    pack = load_rule_pack(policy.rule_pack)
+    parts = sorted(shard.glob("part-*.parquet")) if shard.is_dir() else [shard]
+    rows = pa.concat_tables([pq.read_table(p) for p in parts]) if parts else EMPTY_SCHEMA.empty_table()
+    issues = IssueLog()
+    evaluation = evaluate_rows(rows, file_names, issues, pack, policy, settings.county, settings.evaluation_date)
+    outcomes = person_outcomes(evaluation, pack)
+    stem = shard.name.removesuffix(".parquet")
+    paths = {
+        "decisions": out_dir / f"{stem}.decisions.parquet",
+        "outcomes": out_dir / f"{stem}.outcomes.parquet",
+        "issues": out_dir / f"{stem}.issues.parquet",
+    }
+    _decisions_for_parquet(evaluation.decisions).to_parquet(paths["decisions"], index=False)
+    outcomes.to_parquet(paths["outcomes"], index=False)
+    issues.frame().to_parquet(paths["issues"], index=False)
+    return {
+        "shard": shard.name,
+        "rows": rows.num_rows,
+        "people": int(rows["SUBJECT_ID"].unique().length()) if rows.num_rows else 0,
+        "convictions_evaluated": int(len(evaluation.decisions)),
+        "issues": int(len(issues)),
+        "outputs": {k: v.name for k, v in paths.items()},
+    }
+
+
+def _decisions_for_parquet(decisions: pd.DataFrame) -> pd.DataFrame:
+    out = decisions.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            sample = out[col].dropna()
+            if len(sample) and not isinstance(sample.iloc[0], str):
+                out[col] = out[col].astype(str)
+    return out
+
+
+def combine(evaluated_dirs: list[Path], split: dict, split_dir: Path, settings: RunSettings, out_dir: Path) -> dict:
+    """Concatenate evaluated shards and write the run's outputs (the same files as a local run).
+
+    ``evaluated_dirs`` are folders holding the ``*.decisions.parquet``, ``*.outcomes.parquet`` and
+    ``*.issues.parquet`` files that :func:`evaluate_shard` wrote.
+    """
+    policy = load_policy(settings.policy)
+    frames: dict[str, list[pd.DataFrame]] = {"decisions": [], "outcomes": [], "issues": []}
+    for folder in map(Path, evaluated_dirs):
+        for kind in frames:
+            for path in sorted(folder.glob(f"*.{kind}.parquet")):
+                frames[kind].append(pd.read_parquet(path))
+    decisions = pd.concat(frames["decisions"], ignore_index=True) if frames["decisions"] else pd.DataFrame()
+    outcomes = pd.concat(frames["outcomes"], ignore_index=True) if frames["outcomes"] else pd.DataFrame()
+    read_issues = pd.read_parquet(Path(split_dir) / split["read_issues"])
+    issues = pd.concat([read_issues] + frames["issues"], ignore_index=True)
+    issues = issues.reindex(columns=ISSUE_COLUMNS).sort_values(["file", "line", "column"], kind="stable").reset_index(drop=True)
+    as_of = str(settings.evaluation_date)
+    return write_outputs(Path(out_dir), decisions=decisions, outcomes=outcomes, issues=issues, files=split["files"],
+                         policy=policy, county=settings.county, as_of=as_of,
+                         run_id=settings.run_id or run_identity(split["files"], policy, settings.county, as_of))
+
+
+__all__ = ["RunSettings", "InputRejected", "InputCheck", "check_input", "run_local", "split_into_shards",
+           "evaluate_shard", "combine", "EMPTY_SCHEMA"]
