@@ -48,6 +48,7 @@ from .columns import CONDENSED_COLUMNS, DOJ_COLUMNS
 from .compat_gogen_summary import build_summary, write_summary
 from .engine import Evaluation
 from .reader import FileRejected, ReadResult, sniff
+from .rulepack import RulePack
 
 #: The earlier tool's eligibility columns, in its order.
 ELIGIBILITY_COLUMNS: tuple[str, ...] = (
@@ -108,7 +109,8 @@ def _years_since(day: np.datetime64, as_of: np.datetime64) -> str:
     if np.isnat(day):
         return ""
     days = int((as_of - day).astype("timedelta64[D]").astype(np.int64))
-    return f"{days / 365.25:.1f}"
+    text = f"{days / 365.25:.1f}"
+    return "0.0" if text == "-0.0" else text  # a date after the evaluation date can be negative
 
 
 def _after_prop64(lo: np.datetime64, hi: np.datetime64) -> str:
@@ -259,14 +261,14 @@ def _decisions_by_file(evaluation: Evaluation) -> dict[int, dict[int, list[str]]
 
 def write_gogen_files(read: ReadResult, evaluation: Evaluation, out_dir: Path, *, policy,
                       processing_seconds: float, county: str | None = None, as_of=None,
-                      dismiss_all_decisions: pd.DataFrame | None = None) -> dict[str, Path]:
+                      pack: RulePack | None = None, outcomes: pd.DataFrame | None = None) -> dict[str, Path]:
     """Write the earlier tool's four result files into ``out_dir``; return their paths by file name.
 
     ``read`` and ``evaluation`` are the run's reader result and engine result (decisions carry
     ``source_file_index`` and ``source_line``). ``county`` and ``as_of`` default to the
-    evaluation's. ``dismiss_all_decisions`` are the decisions under a "dismiss every evaluated
-    conviction" policy, for the summary's comparison; when omitted every evaluated conviction
-    counts as dismissed there. Files that the reader rejected have no rows here; they appear in
+    evaluation's; ``pack`` (for the summary's people outcomes) defaults to the policy's rule
+    pack; ``outcomes`` (``blueprint.outcomes.person_outcomes`` of this evaluation) is reused when
+    the caller already has it. Files that the reader rejected have no rows here; they appear in
     ``summary.json`` under ``errors``. Raises ``CompatError`` when an input no longer matches what
     was read (the outputs would not be faithful).
     """
@@ -324,7 +326,7 @@ def write_gogen_files(read: ReadResult, evaluation: Evaluation, out_dir: Path, *
         for fh in files_out.values():
             fh.close()
         summary = build_summary(read, evaluation, policy=policy, processing_seconds=processing_seconds,
-                                county=county, as_of=as_of, dismiss_all_decisions=dismiss_all_decisions)
+                                county=county, as_of=as_of, pack=pack, outcomes=outcomes)
         write_summary(summary, temps[SUMMARY])
         for name in paths:
             os.replace(temps[name], paths[name])

@@ -23,14 +23,17 @@ Added by the kit (the earlier tool had no such keys):
   "errorMessage": ...}`` (the earlier tool's error shape). ``PARSING`` means the file's content could
   not be parsed as a DOJ file; ``OTHER`` is anything else (unreadable, empty).
 
-The people counts, under a given set of decisions (every conviction on the record, any county):
+The people counts come from ``blueprint.outcomes.person_outcomes`` (every conviction on the record,
+any county; the policy's decisions, and "dismiss every evaluated conviction"), counted the earlier
+tool's way:
 
-- no felony: people with at least one felony conviction, every one of which is dismissed or reduced;
-- no conviction: people with at least one conviction, every one of which is dismissed;
+- no felony: people with at least one felony conviction and none left that may be a felony (a
+  reduction counts; a conviction of unknown level may still be a felony);
+- no conviction: people whose every conviction would be dismissed;
 - no conviction in the last 7 years: people with at least one conviction that may fall in the 7 years
-  before the evaluation date (an unknown date may), every one of which is dismissed.
+  before the evaluation date (an unknown date may), every one of which would be dismissed.
 
-"Dismiss all" treats every evaluated conviction as dismissed unless its decisions are given.
+``subjectsWithSomeReliefCount`` is the people the policy grants any relief on at least one conviction.
 
 Per-section dismissal and reduction counts follow the earlier tool when the policy came from its
 settings file (one entry per section listed in ``dismiss`` / ``reduce``, counting the convictions that
@@ -48,7 +51,10 @@ import pandas as pd
 
 from . import dates
 from .engine import Evaluation
+from .outcomes import RECENT_YEARS, person_outcomes
+from .policy import DEFAULT_PACK
 from .reader import ReadResult
+from .rulepack import RulePack, load_rule_pack
 
 DISMISSAL = "Eligible for Dismissal"
 REDUCTION = "Eligible for Reduction"
@@ -64,38 +70,36 @@ def _day(values) -> np.ndarray:
     return np.asarray(pd.Series(values).to_numpy("datetime64[D]"), dtype="datetime64[D]")
 
 
-def people_relief_counts(evaluation: Evaluation, decisions: pd.DataFrame, as_of) -> dict[str, int]:
-    """How many people would have no felony / no conviction / no recent conviction left."""
+def _with_recent_conviction(evaluation: Evaluation, person_ids: np.ndarray, as_of: np.datetime64) -> np.ndarray:
+    """Whether each person has a conviction (any offense, any county) that may fall in the last 7 years."""
     conv = evaluation.records.convictions
-    as_of = np.datetime64(as_of, "D")
-    if len(conv) == 0:
-        return {"CountSubjectsNoFelony": 0, "CountSubjectsNoConvictionLast7Years": 0, "CountSubjectsNoConviction": 0}
-    outcome = pd.Series(decisions["determination"].to_numpy(), index=decisions["conviction_id"].to_numpy())
-    determination = outcome.reindex(conv["conviction_id"].to_numpy()).fillna("").to_numpy()
-    dismissed = determination == DISMISSAL
-    relieved = dismissed | (determination == REDUCTION)
-    felony = conv["level"].to_numpy() == "felony"
-    cutoff = dates.add_years(as_of, -7)
-    hi = _day(conv["conv_hi"])
-    recent = np.isnat(hi) | (hi > cutoff)
-    person = conv["person_id"].to_numpy()
-
-    def count(subset: np.ndarray, ok: np.ndarray) -> int:
-        frame = pd.DataFrame({"p": person[subset], "ok": ok[subset]})
-        if frame.empty:
-            return 0
-        return int(frame.groupby("p")["ok"].all().sum())
-
-    return {
-        "CountSubjectsNoFelony": count(felony, relieved),
-        "CountSubjectsNoConvictionLast7Years": count(recent, dismissed),
-        "CountSubjectsNoConviction": count(np.ones(len(conv), dtype=bool), dismissed),
-    }
+    cutoff = dates.add_years(as_of, -RECENT_YEARS)
+    latest = _day(conv["conv_hi"])
+    recent = np.isnat(latest) | (latest >= cutoff)
+    return np.isin(np.asarray(person_ids, dtype=object), conv.loc[recent, "person_id"].to_numpy(dtype=object))
 
 
-def _dismiss_all(decisions: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"conviction_id": decisions["conviction_id"].to_numpy(),
-                         "determination": np.full(len(decisions), DISMISSAL, dtype=object)})
+def people_relief_counts(evaluation: Evaluation, pack: RulePack, as_of,
+                         outcomes: pd.DataFrame | None = None) -> dict[str, dict[str, int]]:
+    """People left with no felony / no conviction / no recent conviction, per scenario.
+
+    Built on ``blueprint.outcomes.person_outcomes`` (the kit's cautious per-person outcomes), counted
+    the earlier tool's way: a person counts only if they had what is removed (a felony, a conviction
+    in the last 7 years) to begin with.
+    """
+    if outcomes is None:
+        outcomes = person_outcomes(evaluation, pack)
+    recent = _with_recent_conviction(evaluation, outcomes["person_id"].to_numpy(), np.datetime64(as_of, "D"))
+    had_felony = outcomes["had_felony"].to_numpy(dtype=bool)
+    out = {}
+    for key, scenario in (("reliefWithCurrentEligibilityChoices", "policy"), ("reliefWithDismissAllProp64", "dismiss_all")):
+        out[key] = {
+            "CountSubjectsNoFelony": int((had_felony & outcomes[f"{scenario}_no_felony"].to_numpy(dtype=bool)).sum()),
+            "CountSubjectsNoConvictionLast7Years": int((recent & outcomes[f"{scenario}_no_conviction_7y"].to_numpy(dtype=bool)).sum()),
+            "CountSubjectsNoConviction": int(outcomes[f"{scenario}_no_conviction"].sum()),
+        }
+    out["subjectsWithSomeReliefCount"] = int(outcomes["policy_helped"].sum())
+    return out
 
 
 def _by_section(decisions: pd.DataFrame, mask: np.ndarray) -> dict[str, int]:
@@ -132,8 +136,13 @@ def file_errors(read: ReadResult) -> dict[str, dict[str, str]]:
 
 
 def build_summary(read: ReadResult, evaluation: Evaluation, *, policy, processing_seconds: float,
-                  county: str | None = None, as_of=None, dismiss_all_decisions: pd.DataFrame | None = None) -> dict:
-    """The summary document (see the module docstring for every key)."""
+                  county: str | None = None, as_of=None, pack: RulePack | None = None,
+                  outcomes: pd.DataFrame | None = None) -> dict:
+    """The summary document (see the module docstring for every key).
+
+    ``pack`` defaults to the policy's rule pack; ``county`` and ``as_of`` to the evaluation's;
+    ``outcomes`` (``person_outcomes`` of this evaluation) is computed when not given.
+    """
     d = evaluation.decisions
     as_of = np.datetime64(as_of if as_of is not None else evaluation.as_of, "D")
     county = (county or evaluation.county).strip().upper()
@@ -142,22 +151,21 @@ def build_summary(read: ReadResult, evaluation: Evaluation, *, policy, processin
     known = exact[~np.isnat(exact)]
     earliest = f"{known.min()}T00:00:00Z" if len(known) else None
     level = d["level"].to_numpy() if len(d) else np.array([], dtype=object)
-    det = d["determination"].to_numpy() if len(d) else np.array([], dtype=object)
-    some_relief = d.loc[(det == DISMISSAL) | (det == REDUCTION), "person_id"].nunique() if len(d) else 0
-    all_dismissed = dismiss_all_decisions if dismiss_all_decisions is not None else _dismiss_all(d)
+    pack = pack or load_rule_pack(getattr(policy, "rule_pack", DEFAULT_PACK))
+    people = people_relief_counts(evaluation, pack, as_of, outcomes)
     return {
         "county": county,
         "earliestConviction": earliest,
         "lineCount": int(sum(f.rows_read for f in read.files if f.status == "ok")),
         "processingTimeInSeconds": float(processing_seconds),
-        "reliefWithCurrentEligibilityChoices": people_relief_counts(evaluation, d, as_of),
-        "reliefWithDismissAllProp64": people_relief_counts(evaluation, all_dismissed, as_of),
+        "reliefWithCurrentEligibilityChoices": people["reliefWithCurrentEligibilityChoices"],
+        "reliefWithDismissAllProp64": people["reliefWithDismissAllProp64"],
         "prop64ConvictionsCountInCountyByCodeSection": _by_section(d, np.ones(len(d), dtype=bool)) if len(d) else {},
         "subjectsWithProp64ConvictionCountInCounty": int(d["person_id"].nunique()) if len(d) else 0,
         "prop64FelonyConvictionsCountInCounty": int((level == "felony").sum()),
         "prop64NonFelonyConvictionsCountInCounty": int(np.isin(level, ["misdemeanor", "infraction"]).sum()),
         "prop64UnknownLevelConvictionsCountInCounty": int(np.isin(level, ["unknown"]).sum()),
-        "subjectsWithSomeReliefCount": int(some_relief),
+        "subjectsWithSomeReliefCount": people["subjectsWithSomeReliefCount"],
         "convictionDismissalCountByCodeSection": _section_relief(d, settings, "dismiss", DISMISSAL, "Dismiss") if len(d) else {},
         "convictionReductionCountByCodeSection": _section_relief(d, settings, "reduce", REDUCTION, "Reduce") if len(d) else {},
         "convictionDismissalCountByAdditionalRelief": _additional_relief(d) if len(d) else {},

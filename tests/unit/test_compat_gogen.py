@@ -13,10 +13,12 @@ import json
 import tracemalloc
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from blueprint.columns import CONDENSED_COLUMNS, DOJ_COLUMNS
-from blueprint.compat_gogen import ELIGIBILITY_COLUMNS, CompatError, raw_records, write_gogen_files
+from blueprint.compat_gogen import (ELIGIBILITY_COLUMNS, CompatError, eligibility_values, raw_records,
+                                     write_gogen_files)
 from blueprint.engine import evaluate_rows
 from blueprint.gogen_settings import policy_from_settings
 from blueprint.policy import load_policy
@@ -56,6 +58,7 @@ P1 = dict(SUBJECT_ID="1", CII_NUMBER=" 11111111 ", PRI_NAME="DOE,JANE Q", GENDER
 P2 = dict(SUBJECT_ID="2", CII_NUMBER="22222222", PRI_NAME="ROE,RICHARD", GENDER="MALE", PRI_DOB="19900505")
 P3 = dict(SUBJECT_ID="3", CII_NUMBER="33333333", PRI_NAME="POE,ED", GENDER="MALE", PRI_DOB="19600101")
 P4 = dict(SUBJECT_ID="4", CII_NUMBER="44444444", PRI_NAME="LOE,AL", GENDER="MALE", PRI_DOB="19800101")
+P5 = dict(SUBJECT_ID="5", CII_NUMBER="55555555", PRI_NAME="MOE,SAM", GENDER="MALE", PRI_DOB="19850101")
 
 # file A (CRLF, header with a trailing empty field); the comment gives each row's physical line
 FILE_A_ROWS = [
@@ -75,9 +78,11 @@ FILE_A_ROWS = [
 MALFORMED = "9,ROW,WITH,TOO,FEW,FIELDS"  # line 9
 # file B (LF, no header)
 FILE_B_ROWS = [
-    _court(P3, "001002001000", "11360 HS-TRANSPORT", "20180101", "FELONY", OFN="18F004"),  # 1: evaluated
+    _court(P3, "001002001000", "11360 HS-TRANSPORT", "20180101", "FELONY", OFN="18F004",
+           COMMENT_TEXT="ALSO 11359 HS AND 11357(A) HS"),  # 1: evaluated
     _court(P3, "002002001000", "187 PC-MURDER", "20190101", "FELONY", OFN="19F005"),  # 2
     _court(P4, "001002001000", "11357 HS-POSSESS", "20140101", "MISDEMEANOR", county="LOS ANGELES", OFN="14M006"),  # 3
+    _court(P5, "001002001000", "11357 HS-POSSESS", "20080101", "MISDEMEANOR", OFN="08M007"),  # 4: evaluated
 ]
 
 
@@ -124,7 +129,7 @@ def test_all_results_keeps_every_input_line_byte_for_byte(inputs, results):
     header, body = out_lines[0], out_lines[1:]
     assert header.decode().split(",") == list(DOJ_COLUMNS) + list(ELIGIBILITY_COLUMNS)
     expected = _input_lines(inputs[0], header=True) + _input_lines(inputs[1], header=False)
-    assert len(body) == len(expected) == 12
+    assert len(body) == len(expected) == 13
     for raw, row in zip(expected, body):
         assert row.startswith(raw + b","), raw[:40]
         assert len(next(csv.reader([row[len(raw) + 1:].decode()]))) == len(ELIGIBILITY_COLUMNS)
@@ -156,6 +161,7 @@ def test_eligibility_columns_have_the_documented_values(results):
     assert (p3["Occurred after 11/9/2016"], p3["Superstrike Code Section(s)"], p3["# of convictions on record"]) == (
         "Y", "187 PC", "2")
     assert (p3["Years Since This Conviction"], p3["Years Since Any Conviction"]) == ("2.5", "1.5")
+    assert p3["Possible Other P64 Charges"] == "11357;11359"
     assert (p3["Eligibility Determination"], p3["Eligibility Reason"]) == ("Eligible for Dismissal", "50 years or older")
     for i in (0, 5, 6, 10, 11):  # arrest, registration, deceased step, murder, out-of-county conviction
         assert set(elig[i].values()) == {""}, i
@@ -175,7 +181,7 @@ def test_condensed_has_every_row_with_values_as_read(results):
     _, _, written = results
     rows = _rows(written["All_Results_Condensed.csv"])
     assert rows[0] == list(CONDENSED_COLUMNS) + list(ELIGIBILITY_COLUMNS)
-    assert len(rows) == 1 + 12
+    assert len(rows) == 1 + 13
     assert all(len(r) == len(CONDENSED_COLUMNS) + len(ELIGIBILITY_COLUMNS) for r in rows)
     first = dict(zip(CONDENSED_COLUMNS, rows[2]))
     assert first["CII_NUMBER"] == " 11111111 " and first["PRI_NAME"] == "DOE,JANE Q"
@@ -189,8 +195,8 @@ def test_prop64_results_has_exactly_the_evaluated_convictions(inputs, results):
     rows = _rows(written["Prop64_Results.csv"])
     assert rows[0] == list(DOJ_COLUMNS) + list(ELIGIBILITY_COLUMNS)
     body = rows[1:]
-    assert len(body) == len(evaluation.decisions) == 4
-    expected = [FILE_A_ROWS[1], FILE_A_ROWS[2], FILE_A_ROWS[4], FILE_B_ROWS[0]]
+    assert len(body) == len(evaluation.decisions) == 5
+    expected = [FILE_A_ROWS[1], FILE_A_ROWS[2], FILE_A_ROWS[4], FILE_B_ROWS[0], FILE_B_ROWS[3]]
     assert [r[:95] for r in body] == expected
     assert all(r[-2].startswith("Eligible for") for r in body)
     all_rows = written["All_Results.csv"].read_bytes().split(b"\n")
@@ -199,18 +205,21 @@ def test_prop64_results_has_exactly_the_evaluated_convictions(inputs, results):
 
 
 def test_summary_uses_the_earlier_key_names_and_hand_counted_figures(results):
+    # People: 1 (11357 misdemeanor dismissed, 11359 felony reduced), 2 (11358 felony dismissed, 2015),
+    # 3 (11360 dismissed at 60, but a 2019 murder), 4 (only a Los Angeles conviction), 5 (2008
+    # misdemeanor dismissed: never had a felony, nothing recent, so only "no conviction" counts them).
     _, _, written = results
     s = json.loads(written["summary.json"].read_text())
-    assert s["county"] == COUNTY and s["lineCount"] == 12 and s["processingTimeInSeconds"] == 1.25
-    assert s["earliestConviction"] == "2010-03-01T00:00:00Z"
+    assert s["county"] == COUNTY and s["lineCount"] == 13 and s["processingTimeInSeconds"] == 1.25
+    assert s["earliestConviction"] == "2008-01-01T00:00:00Z"
     assert s["reliefWithCurrentEligibilityChoices"] == {
-        "CountSubjectsNoFelony": 2, "CountSubjectsNoConvictionLast7Years": 1, "CountSubjectsNoConviction": 1}
-    assert s["reliefWithDismissAllProp64"] == {
         "CountSubjectsNoFelony": 2, "CountSubjectsNoConvictionLast7Years": 1, "CountSubjectsNoConviction": 2}
-    assert s["prop64ConvictionsCountInCountyByCodeSection"] == {"11357": 1, "11358": 1, "11359": 1, "11360": 1}
-    assert s["subjectsWithProp64ConvictionCountInCounty"] == 3
-    assert (s["prop64FelonyConvictionsCountInCounty"], s["prop64NonFelonyConvictionsCountInCounty"]) == (3, 1)
-    assert s["subjectsWithSomeReliefCount"] == 3
+    assert s["reliefWithDismissAllProp64"] == {
+        "CountSubjectsNoFelony": 2, "CountSubjectsNoConvictionLast7Years": 1, "CountSubjectsNoConviction": 3}
+    assert s["prop64ConvictionsCountInCountyByCodeSection"] == {"11357": 2, "11358": 1, "11359": 1, "11360": 1}
+    assert s["subjectsWithProp64ConvictionCountInCounty"] == 4
+    assert (s["prop64FelonyConvictionsCountInCounty"], s["prop64NonFelonyConvictionsCountInCounty"]) == (3, 2)
+    assert s["subjectsWithSomeReliefCount"] == 4
     assert s["convictionDismissalCountByCodeSection"] == {"11357": 0, "11358": 1}
     assert s["convictionReductionCountByCodeSection"] == {"11359": 1, "11360": 0}
     assert s["convictionDismissalCountByAdditionalRelief"] == {"50 years or older": 1}
@@ -227,8 +236,8 @@ def test_failed_files_are_reported_by_kind_without_rows(inputs, tmp_path):
     assert set(s["errors"]) == {"empty.dat", "wrong.csv"}
     assert s["errors"]["wrong.csv"]["errorType"] == "PARSING"
     assert s["errors"]["empty.dat"]["errorType"] == "OTHER"
-    assert s["lineCount"] == 3
-    assert len(_rows(written["All_Results.csv"])) == 1 + 3
+    assert s["lineCount"] == 4
+    assert len(_rows(written["All_Results.csv"])) == 1 + 4
 
 
 def test_rows_with_a_trailing_empty_field_line_up(tmp_path):
@@ -290,3 +299,17 @@ def test_synthetic_file_streams_and_reconciles(tmp_path):
     prop = _rows(written["Prop64_Results.csv"])[1:]
     assert len(prop) == len(evaluation.decisions) > 0
     assert sorted(r[COL["SUBJECT_ID"]].strip() for r in prop) == sorted(evaluation.decisions["person_id"])
+
+
+def test_unknown_dates_leave_date_fields_empty_instead_of_guessing(results):
+    _, evaluation, _ = results
+    d = evaluation.decisions.iloc[[0, 0, 0]].reset_index(drop=True)
+    d["conviction_date"] = pd.to_datetime([None, None, "2020-07-10"])
+    d["conv_lo"] = pd.to_datetime(["2016-01-01", "2010-01-01", "2020-07-10"])  # partial years 2016 and 2010
+    d["conv_hi"] = pd.to_datetime(["2016-12-31", "2010-12-31", "2020-07-10"])
+    d["person_last_conv_hi"] = pd.to_datetime([None, "2012-06-01", "2012-06-01"])
+    values = [dict(zip(ELIGIBILITY_COLUMNS, v)) for v in eligibility_values(d, AS_OF)]
+    assert [v["Occurred after 11/9/2016"] for v in values] == ["", "N", "Y"]
+    assert [v["Date of Conviction"] for v in values] == ["", "", "07/10/2020"]
+    assert [v["Years Since This Conviction"] for v in values] == ["", "", "0.0"]  # 9 days after: never "-0.0"
+    assert [v["Years Since Any Conviction"] for v in values] == ["", "8.1", "8.1"]
