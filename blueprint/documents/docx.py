@@ -118,7 +118,7 @@ class _Writer:
         parts.append(_plain("BodyPlain", ""))
         parts.extend(_plain("CourtName", line) for line in c.court)
         parts.append(_plain("Single", ""))
-        left_w = int(self.text_width * 0.52)
+        left_w = int(self.text_width * 0.59)
         right_w = self.text_width - left_w
         left = "".join(_plain("Single", line) for line in c.parties) or _plain("Single", "")
         right = "".join(_plain("Single", line, bold=True) for line in c.case) or _plain("Single", "")

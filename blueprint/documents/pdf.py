@@ -196,7 +196,7 @@ class _Layout:
             self.advance(HALF)
         self.snap()
         self.advance(HALF)
-        middle = f.left + (f.right - f.left) * 0.52
+        middle = f.left + (f.right - f.left) * 0.59  # "THE PEOPLE OF THE STATE OF CALIFORNIA," fits on one line
         left_lines = [s for line in c.parties for s in wrap_plain(line, "Times-Roman", BODY_SIZE, middle - f.left - 8)]
         right_lines = [s for line in c.case for s in wrap_plain(line, "Times-Bold", BODY_SIZE, f.right - middle - 10)]
         rows = max(len(left_lines), len(right_lines)) + 1
