@@ -111,7 +111,7 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
     t2 = time.perf_counter()
     files = [f.as_dict() for f in read.files]
     rows_read = sum(f.rows_read for f in read.files)
-    timings = {"read": round(t1 - t0, 3), "evaluate": round(t2 - t1, 3), "rows_read": rows_read}
+    timings = {"read": round(t1 - t0, 3), "evaluate": round(t2 - t1, 3)}
     out_dir = Path(out_dir)
     manifest = write_outputs(out_dir, decisions=evaluation.decisions, outcomes=outcomes, issues=read.issues.frame(),
                              files=files, policy=policy, county=settings.county,
@@ -121,7 +121,8 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
         from .compat_gogen import write_gogen_files
 
         compat = write_gogen_files(read, evaluation, out_dir / "compat", policy=policy, county=settings.county,
-                                   as_of=settings.evaluation_date, processing_seconds=time.perf_counter() - t0)
+                                   as_of=settings.evaluation_date, processing_seconds=time.perf_counter() - t0,
+                                   pack=pack, outcomes=outcomes)
     total = round(time.perf_counter() - t0, 3)
     manifest["timings_seconds"]["total"] = total
     if rows_read and total:
