@@ -75,6 +75,19 @@ class FilingResult:
     overrides: list[str] = field(default_factory=list)  # conviction IDs
     seconds: dict[str, float] = field(default_factory=dict)
 
+    def as_dict(self) -> dict[str, Any]:
+        """A small JSON-able report (IDs and counts only) for the CLI and the state machine."""
+        return {
+            "out_dir": str(self.out_dir),
+            "counts": self.counts,
+            "overrides": self.overrides,
+            "files": len(self.files),
+            "bytes": sum(f["bytes"] for f in self.files),
+            "summary": str(self.summary_path),
+            "index": str(self.index_path),
+            "seconds": self.seconds,
+        }
+
 
 # ---------------------------------------------------------------------------------------------
 # Step 1: plan
