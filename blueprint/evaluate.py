@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import dates
-from .policy import RELIEF_LABELS, Policy, Rule
+from .policy import Policy, Rule
 from .predicates import FACT_LABELS, PREDICATES, EvalContext
 
 HAND_REVIEW = "Hand Review"
@@ -38,27 +38,27 @@ def _condition_values(facts: pd.DataFrame, ctx: EvalContext, cond) -> pd.arrays.
 
 def _describe(facts: pd.DataFrame, ctx: EvalContext, rule: Rule, rows: np.ndarray,
               only_unknown: list[pd.arrays.BooleanArray] | None = None) -> np.ndarray:
-    """``label=value; …`` for the rule's conditions, on the selected rows."""
+    """``label=value; …`` for the rule's conditions, on the selected rows (each fact once)."""
     sub = facts.iloc[rows]
-    parts: list[np.ndarray] = []
     flat = []
     for cond in rule.conditions:
         flat.extend(cond if isinstance(cond, tuple) else (cond,))
+    result = np.full(len(rows), "", dtype=object)
+    seen: set[str] = set()
     for i, cond in enumerate(flat):
         label = FACT_LABELS.get(cond.predicate, cond.predicate)
-        if not label:
+        if not label or label in seen:
             continue
+        seen.add(label)
         values = np.asarray(PREDICATES[cond.predicate].describe(sub, ctx, cond.argument), dtype=object).astype(str)
-        text = np.char.add(f"{label}=", values.astype(str)).astype(object)
+        text = (label + "=" + pd.Series(values, dtype=object)).to_numpy(dtype=object)
         if only_unknown is not None:
             unknown = np.asarray(only_unknown[i][rows].isna(), dtype=bool)
             text = np.where(unknown, text, "")
-        parts.append(text)
-    if not parts:
-        return np.full(len(rows), "", dtype=object)
-    joined = pd.DataFrame(parts).T.apply(lambda r: "; ".join(x for x in r if x), axis=1) if len(rows) else pd.Series([], dtype=object)
-    # de-duplicate repeated labels (two conditions on the same fact)
-    return np.array(["; ".join(dict.fromkeys(s.split("; "))) if s else "" for s in joined], dtype=object)
+        has_text = text != ""
+        has_result = result != ""
+        result = np.where(has_result & has_text, result + "; " + text, np.where(has_text, text, result))
+    return result
 
 
 def track(facts: pd.DataFrame, as_of: np.datetime64) -> np.ndarray:
@@ -125,7 +125,7 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
 
     out["determination"] = determination
     out["relief"] = relief
-    out["relief_label"] = [RELIEF_LABELS.get(r, "") for r in relief]
+    out["relief_label"] = [policy.relief_label(r) for r in relief]
     out["basis"] = basis
     out["track"] = tracks
     out["reason_code"] = reason_code

@@ -20,6 +20,7 @@ import pandas as pd
 import xlsxwriter
 
 from .policy import RELIEF_LABELS, Policy
+from .xlsx_rows import Column, replace_rows
 
 DECISION_NO_CHALLENGE = "No challenge"
 DECISION_DIFFERENT_RELIEF = "No challenge - different relief"
@@ -96,14 +97,18 @@ def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     input_fmt = wb.add_format({"bg_color": "#FFF8E1", "locked": False})
 
-    _convictions_sheet(wb, decisions, header, office, date_fmt, input_fmt)
-    _people_sheet(wb, decisions if people is None else people, header)
+    bulk: dict[int, tuple[int, list[Column]]] = {}
+    bulk[1] = (2, _convictions_sheet(wb, decisions, header, office, date_fmt, input_fmt))
+    bulk[2] = (2, _people_sheet(wb, decisions if people is None else people, header))
     _key_value_sheet(wb, "Summary", list(summary_rows), header)
-    _issues_sheet(wb, issues, header)
+    issue_rows = _issues_sheet(wb, issues, header)
+    if issue_rows:
+        bulk[4] = (2, issue_rows)
     _policy_sheet(wb, policy, header)
     run_sheet = _key_value_sheet(wb, "Run", list(run.items()), header)
     run_sheet.protect()  # the Run sheet identifies the run; finalisation compares it
     wb.close()
+    replace_rows(path, {k: v for k, v in bulk.items() if v[1]})
     return path
 
 
@@ -132,27 +137,25 @@ def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt)
         ws.data_validation(1, first_office + 3, n, first_office + 3,
                            {"validate": "list", "source": ["Y"], "ignore_blank": True})
 
+    # One probe row carries each column's format; the rows themselves are generated in bulk
+    # (blueprint.xlsx_rows) because per-cell writes cost seconds on a large county.
+    for c, (_, _, _, kind) in enumerate(CONVICTION_COLUMNS):
+        if kind == "date":
+            ws.write_blank(1, c, None, date_fmt)
+    for extra in range(len(OFFICE_COLUMNS)):
+        ws.write_blank(1, len(CONVICTION_COLUMNS) + extra, None, input_fmt)
+    if n == 0:
+        return []
     columns = []
     for _, col, _, kind in CONVICTION_COLUMNS:
         if kind == "date":
-            columns.append(("date", _excel_serial(d[col]) if n else np.array([])))
+            columns.append(Column(_excel_serial(d[col]), "number"))
         else:
-            columns.append(("text", d[col].fillna("").astype(str).to_numpy(dtype=object) if n else np.array([], object)))
-    prefill = recommended_decision(d["determination"], d["relief"]) if n else np.array([])
-    write_string = ws.write_string
-    write_number = ws.write_number
-    for r in range(n):
-        row = r + 1
-        for c, (kind, values) in enumerate(columns):
-            v = values[r]
-            if kind == "date":
-                if v == v:  # not NaN
-                    write_number(row, c, v, date_fmt)
-            elif v:
-                write_string(row, c, v)
-        write_string(row, len(CONVICTION_COLUMNS), prefill[r], input_fmt)
-        for extra in range(1, len(OFFICE_COLUMNS)):
-            ws.write_blank(row, len(CONVICTION_COLUMNS) + extra, None, input_fmt)
+            columns.append(Column(d[col].fillna("").astype(str).to_numpy(dtype=object)))
+    columns.append(Column(recommended_decision(d["determination"], d["relief"]), keep_empty=True))
+    blank = np.full(n, "", dtype=object)
+    columns.extend(Column(blank, keep_empty=True) for _ in range(len(OFFICE_COLUMNS) - 1))
+    return columns
 
 
 def _people_sheet(wb, d: pd.DataFrame, header) -> None:
@@ -165,7 +168,7 @@ def _people_sheet(wb, d: pd.DataFrame, header) -> None:
         ws.write_string(0, c, t, header)
     ws.freeze_panes(1, 1)
     if len(d) == 0:
-        return
+        return []
     g = d.assign(
         _relief=d["relief"].astype(str) != "",
         _hand=d["determination"].astype(str).str.startswith("Hand Review"),
@@ -176,16 +179,16 @@ def _people_sheet(wb, d: pd.DataFrame, header) -> None:
         "n": g.size(), "relief": g["_relief"].sum(), "hand": g["_hand"].sum(), "not_eligible": g["_not"].sum(),
     })
     ws.autofilter(0, 0, len(people), len(titles) - 1)
-    for r, (pid, row) in enumerate(zip(people.index, people.itertuples(index=False)), start=1):
-        ws.write_string(r, 0, str(pid))
-        ws.write_string(r, 1, str(row.name))
-        ws.write_string(r, 2, str(row.cii))
-        if row.other:
-            ws.write_string(r, 3, str(row.other))
-        ws.write_number(r, 4, int(row.n))
-        ws.write_number(r, 5, int(row.relief))
-        ws.write_number(r, 6, int(row.hand))
-        ws.write_number(r, 7, int(row.not_eligible))
+    return [
+        Column(people.index.astype(str).to_numpy(dtype=object)),
+        Column(people["name"].astype(str).to_numpy(dtype=object)),
+        Column(people["cii"].astype(str).to_numpy(dtype=object)),
+        Column(people["other"].fillna("").astype(str).to_numpy(dtype=object)),
+        Column(people["n"].to_numpy(dtype=float), "number"),
+        Column(people["relief"].to_numpy(dtype=float), "number"),
+        Column(people["hand"].to_numpy(dtype=float), "number"),
+        Column(people["not_eligible"].to_numpy(dtype=float), "number"),
+    ]
 
 
 def _key_value_sheet(wb, name: str, rows: list[tuple[str, object]], header):
@@ -213,19 +216,15 @@ def _issues_sheet(wb, issues: pd.DataFrame | None, header) -> None:
     ws.freeze_panes(1, 0)
     if issues is None or len(issues) == 0:
         ws.write_string(1, 0, "No data issues were found.")
-        return
+        return []
     limit = min(len(issues), EXCEL_MAX_ROWS - 2)
     ws.autofilter(0, 0, limit, len(titles) - 1)
-    cols = [issues[c].astype(str).to_numpy(dtype=object) for c in ("file", "line", "column", "code", "problem", "action", "value")]
-    lines = issues["line"].to_numpy()
-    for r in range(limit):
-        ws.write_string(r + 1, 0, cols[0][r])
-        ws.write_number(r + 1, 1, int(lines[r]))
-        for c in range(2, 7):
-            if cols[c][r]:
-                ws.write_string(r + 1, c, cols[c][r])
     if limit < len(issues):
-        ws.write_string(limit + 1, 0, f"{len(issues) - limit} more issues are listed in data_issues.csv")
+        ws.write_string(0, len(titles), f"{len(issues) - limit} more issues are listed in data_issues.csv")
+    head = issues.iloc[:limit]
+    return [Column(head[c].astype(str).to_numpy(dtype=object)) if c != "line"
+            else Column(head["line"].to_numpy(dtype=float), "number")
+            for c in ("file", "line", "column", "code", "problem", "action", "value")]
 
 
 def _policy_sheet(wb, policy: Policy, header) -> None:

@@ -1,0 +1,111 @@
+"""Fast bulk rows for XlsxWriter workbooks.
+
+XlsxWriter builds everything a reviewer relies on in the workbook (styles, dropdowns, filters,
+frozen panes, protection), but it spends about 20 microseconds on every cell: 8 seconds for the
+400,000 cells of a large county's review sheet. So the workbook is written in two steps:
+
+1. XlsxWriter writes each sheet's header and one *probe* row whose cells carry the column's format;
+2. :func:`replace_rows` rewrites that sheet's rows from the probe row on, generating the cell XML
+   column by column, and reuses the style numbers XlsxWriter gave the probe cells.
+
+The result is the same OOXML XlsxWriter would write (inline strings, numbers, styles by index); only
+the row data is produced here. Excel, LibreOffice and openpyxl read it as usual (tested).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+_CONTROL = {c: None for c in list(range(0, 9)) + [11, 12] + list(range(14, 32))}
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{chr(k): None for k in _CONTROL}})
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of bulk rows: ``kind`` is ``text`` or ``number``; NaN/empty cells are left out
+    unless ``keep_empty`` (then they keep the column's style, e.g. an input cell's colour)."""
+
+    values: Sequence
+    kind: str = "text"
+    keep_empty: bool = False
+
+
+def _cells(letter: str, col: Column, rows: np.ndarray, style: str | None) -> list[str]:
+    s = f' s="{style}"' if style else ""
+    empty = f'<c r="{letter}%d"{s}/>' if (col.keep_empty and style) else ""
+    out: list[str] = []
+    append = out.append
+    if col.kind == "number":
+        for r, v in zip(rows, col.values):
+            if v is None or v != v:
+                append(empty % r if empty else "")
+            else:
+                append(f'<c r="{letter}{r}"{s}><v>{float(v):.15g}</v></c>')
+    else:
+        for r, v in zip(rows, col.values):
+            if not v:
+                append(empty % r if empty else "")
+            else:
+                text = str(v).translate(_ESCAPE)
+                append(f'<c r="{letter}{r}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+    return out
+
+
+def replace_rows(xlsx: Path, sheets: dict[int, tuple[int, list[Column]]]) -> None:
+    """Replace the bulk rows of several sheets: ``{sheet number: (first row, columns)}``.
+
+    Sheet numbers are 1-based in creation order; rows are 1-based. Each sheet must contain a probe
+    row at its first row, written by XlsxWriter; the style of each probe cell is reused for its
+    column. The archive is rewritten once.
+    """
+    xlsx = Path(xlsx)
+    new_xml: dict[str, bytes] = {}
+    with zipfile.ZipFile(xlsx) as z:
+        for number, (first_row, columns) in sheets.items():
+            member = f"xl/worksheets/sheet{number}.xml"
+            new_xml[member] = _rewrite(z.read(member).decode("utf-8"), member, first_row, columns).encode("utf-8")
+    tmp = xlsx.with_name(xlsx.name + ".partial")
+    with zipfile.ZipFile(xlsx) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if item.filename in new_xml:
+                dst.writestr(item, new_xml[item.filename], compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            else:
+                dst.writestr(item, src.read(item.filename))
+    shutil.move(tmp, xlsx)
+
+
+def _rewrite(xml: str, member: str, first_row: int, columns: list[Column]) -> str:
+    end = xml.find("</sheetData>")
+    if end == -1:
+        raise ValueError(f"{member}: no sheet data to extend")
+    start = xml.find(f'<row r="{first_row}"')
+    if start == -1:  # no probe row: the columns have no formats, rows go at the end
+        start, styles = end, {}
+    else:
+        probe = xml[start:xml.find("</row>", start)]
+        styles = dict(re.findall(r'<c r="([A-Z]+)\d+" s="(\d+)"', probe))
+    n = len(columns[0].values) if columns else 0
+    rows = np.arange(first_row, first_row + n)
+    per_column = [_cells(column_letter(i), c, rows, styles.get(column_letter(i))) for i, c in enumerate(columns)]
+    body = "".join(f'<row r="{r}">' + "".join(cells) + "</row>" for r, cells in zip(rows, zip(*per_column)))
+    xml = xml[:start] + body + xml[end:]
+    last_row = max(first_row + n - 1, 1)
+    last_col = column_letter(max(len(columns), 1) - 1)
+    return re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_col}{last_row}"/>', xml, count=1)
