@@ -8,6 +8,7 @@ retyping. The column names and their order below are a stable, documented interf
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -139,7 +140,8 @@ def write_xlsx(frame: pd.DataFrame, columns: tuple[tuple[str, str, str], ...], p
 
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
-    book.set_properties({"title": sheet, "author": "clearance-kit"})
+    # A fixed creation date keeps the file byte-for-byte reproducible (same review, same SHA-256).
+    book.set_properties({"title": sheet, "author": "clearance-kit", "created": datetime.datetime(2000, 1, 1)})
     book.set_calc_mode("manual")
     bold = book.add_format({"bold": True, "bg_color": "#E7E6E6", "border": 1})
     text = book.add_format({"num_format": "@"})

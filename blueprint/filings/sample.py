@@ -161,26 +161,26 @@ def write_sample_run(
 
 def write_review_workbook(path: str | os.PathLike[str], frame: pd.DataFrame, manifest: dict) -> Path:
     """Write a review workbook in the documented layout, decisions pre-filled from the recommendation."""
-    import openpyxl
+    import xlsxwriter
 
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Convictions"
-    sheet.append(list(REVIEW_HEADERS))
-    for row in frame.to_dict("records"):
-        values = []
-        for header in REVIEW_HEADERS:
-            source = REVIEW_SOURCE.get(header)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    sheet = book.add_worksheet("Convictions")
+    for c, header in enumerate(REVIEW_HEADERS):
+        sheet.write_string(0, c, header)
+    decision_at = REVIEW_HEADERS.index("Prosecutor decision")
+    sources = [REVIEW_SOURCE.get(h) for h in REVIEW_HEADERS]
+    for r, row in enumerate(frame.to_dict("records"), start=1):
+        for c, source in enumerate(sources):
             value = row.get(source, "") if source else ""
-            if isinstance(value, (dt.date,)):
+            if isinstance(value, dt.date):
                 value = value.isoformat()
-            values.append("" if value is None else value)
+            if value not in ("", None):
+                sheet.write_string(r, c, str(value))
         decision = recommended_decision(row["determination"], row["relief"])
-        values[REVIEW_HEADERS.index("Prosecutor decision")] = DECISION_LABELS[decision]
-        sheet.append(values)
-    run = book.create_sheet("Run")
+        sheet.write_string(r, decision_at, DECISION_LABELS[decision])
+    run = book.add_worksheet("Run")
     policy = manifest.get("policy", {})
-    for key, value in (
+    for r, (key, value) in enumerate((
         ("run_id", manifest["run_id"]),
         ("inputs_sha256", manifest["inputs_sha256"]),
         ("policy_name", policy.get("name", "")),
@@ -188,7 +188,8 @@ def write_review_workbook(path: str | os.PathLike[str], frame: pd.DataFrame, man
         ("evaluation_date", manifest.get("evaluation_date", "")),
         ("county", manifest.get("county", "")),
         ("software_version", manifest.get("software_version", "")),
-    ):
-        run.append([key, value])
-    book.save(path)
+    )):
+        run.write_string(r, 0, key)
+        run.write_string(r, 1, str(value))
+    book.close()
     return Path(path)

@@ -277,6 +277,8 @@ def test_batches_in_any_order_give_the_same_filing_set(sample_run, tmp_path, fil
     # The plan records its batches (7 per batch here, the default in finalize), and the summary lists the
     # plan's size; every other file must be byte for byte the same.
     differ = ("plan.json", "filing-summary.pdf", "filing-summary.docx")
+    mismatched = [(a["path"]) for a, b in zip(result.files, again.files) if a["sha256"] != b["sha256"] and a["path"] not in differ]
+    assert not mismatched
     assert [(f["path"], f["sha256"]) for f in result.files if f["path"] not in differ] == [
         (f["path"], f["sha256"]) for f in again.files if f["path"] not in differ
     ]
