@@ -187,6 +187,17 @@ def _chunks(fh, size: int) -> Iterator[memoryview]:
             return
         data = carry + block if carry else block
         cut = data.rfind(b"\n")
+        # A line break inside a quoted value is not a row boundary: step back to a line break with
+        # balanced quotes (an even count before it). If there is none, read on (the value may end in
+        # the next block), up to twice the chunk size; then keep the plain line cut (stray quote).
+        quotes = data.count(b'"', 0, cut) if cut != -1 else 0
+        balanced = cut
+        while balanced != -1 and quotes % 2:
+            previous = data.rfind(b"\n", 0, balanced)
+            quotes -= data.count(b'"', previous + 1, balanced)
+            balanced = previous
+        if balanced != -1 or len(data) < 2 * size:
+            cut = balanced
         if cut == -1:
             carry = data
             continue
