@@ -152,7 +152,27 @@ def build_facts(records: Records, pack: RulePack, county: str) -> pd.DataFrame:
     candidates["pc290_sections"] = _sections_by_person(conv, pc290).reindex(pid).fillna("").to_numpy()
     candidates["case_numbers"] = case_numbers(records.court_rows, candidates["case_key"]).to_numpy()
     candidates["possible_other_cannabis"] = _comment_hints(candidates, evaluated.numbers)
+    for name in getattr(pack, "case_context_lists", ()):
+        candidates[f"case_charge_{name}"] = _case_context(records.case_charges, candidates["case_key"], name)
     return candidates.reset_index(drop=True)
+
+
+def _case_context(case_charges: pd.DataFrame | None, case_keys: pd.Series, name: str) -> pd.arrays.BooleanArray:
+    """Three-valued: a charge of the conviction's court case (any disposition) is on list ``name``.
+
+    Unknown when the case itself is unknown (an unreadable CNT_ORDER) or when no charge matched but
+    some charge of the case has a section that cannot be read.
+    """
+    out = pd.array(np.full(len(case_keys), pd.NA), dtype="boolean")
+    if case_charges is None or len(case_keys) == 0:
+        return out
+    found = case_charges.reindex(case_keys.to_numpy())
+    known = found["unreadable"].notna().to_numpy(dtype=bool)
+    hit = found[f"on_{name}"].fillna(False).to_numpy(dtype=bool)
+    unreadable = found["unreadable"].fillna(True).to_numpy(dtype=bool)
+    out[known & hit] = True
+    out[known & ~hit & ~unreadable] = False
+    return out
 
 
 def _sections_by_person(conv: pd.DataFrame, mask: np.ndarray) -> pd.Series:

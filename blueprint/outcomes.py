@@ -8,7 +8,8 @@ county), under three scenarios:
 
 - ``policy``: the decisions as made. ``dismiss_and_seal`` removes the conviction;
   ``redesignate_misdemeanor`` and ``recall_and_resentence`` turn a felony into a misdemeanor;
-  ``redesignate_infraction`` turns it into an infraction; no relief leaves it as it is.
+  ``redesignate_infraction`` turns it into an infraction; no relief leaves it as it is. A rule pack
+  that declares its own relief kinds says which of these effects each has (``effect_on_record``).
 - ``dismiss_all``: what if every evaluated conviction were dismissed.
 - ``dismiss_all_related``: the same, and also every conviction on the rule pack's ``related_list``
   (public intoxication, paraphernalia, ...) in the same court case as an evaluated conviction.
@@ -106,6 +107,16 @@ def _position(values, among) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def _relief_effects(pack: RulePack) -> tuple[list[str], list[str]]:
+    """The pack's relief codes that remove a conviction, and those that lower a felony's level."""
+    kinds = getattr(pack, "reliefs", None)
+    if not kinds:
+        return list(DISMISS), list(TO_MISDEMEANOR + TO_INFRACTION)
+    removes = [code for code, kind in kinds.items() if kind["effect_on_record"] == "removed"]
+    lowers = [code for code, kind in kinds.items() if kind["effect_on_record"] in ("misdemeanor", "infraction")]
+    return removes, lowers
+
+
 def person_outcomes(evaluation: Evaluation, pack: RulePack) -> pd.DataFrame:
     """One row per person with an evaluated conviction: demographics and the three scenarios' outcomes.
 
@@ -160,9 +171,10 @@ def person_outcomes(evaluation: Evaluation, pack: RulePack) -> pd.DataFrame:
             "no_conviction_7y": ~any_per_person(kept & recent),
         }
 
-    reduced = np.isin(relief, TO_MISDEMEANOR + TO_INFRACTION)
+    removes, lowers = _relief_effects(pack)
+    reduced = np.isin(relief, lowers)
     scenarios = {
-        "policy": outcome(np.isin(relief, DISMISS), possibly_felony & ~reduced, relief != ""),
+        "policy": outcome(np.isin(relief, removes), possibly_felony & ~reduced, relief != ""),
         "dismiss_all": outcome(evaluated, possibly_felony, evaluated),
         "dismiss_all_related": outcome(evaluated | related, possibly_felony, evaluated | related),
     }

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .predicates import PREDICATES
 
@@ -39,6 +41,53 @@ RELIEF_LABELS = {
     "redesignate_infraction": "Redesignate as infraction",
     "recall_and_resentence": "Recall and resentence",
 }
+
+#: What each relief does to the conviction on the person's record (``blueprint.outcomes``):
+#: ``removed`` (no conviction left), ``misdemeanor`` or ``infraction`` (a felony becomes that level).
+RECORD_EFFECTS = ("removed", "misdemeanor", "infraction")
+
+#: The relief kinds of a rule pack that declares none (California's, HS 11361.8).
+DEFAULT_RELIEFS: dict[str, dict[str, str]] = {
+    "dismiss_and_seal": {"label": RELIEF_LABELS["dismiss_and_seal"], "effect_on_record": "removed"},
+    "redesignate_misdemeanor": {"label": RELIEF_LABELS["redesignate_misdemeanor"], "effect_on_record": "misdemeanor"},
+    "redesignate_infraction": {"label": RELIEF_LABELS["redesignate_infraction"], "effect_on_record": "infraction"},
+    "recall_and_resentence": {"label": RELIEF_LABELS["recall_and_resentence"], "effect_on_record": "misdemeanor"},
+}
+
+
+def pack_reliefs(rule_pack: str = DEFAULT_PACK) -> dict[str, dict[str, str]]:
+    """The relief kinds a rule pack's policies may name: ``{code: {label, effect_on_record}}``.
+
+    A pack declares them under ``reliefs:`` in its ``pack.yaml`` (docs/forking.md); a pack that
+    declares none uses California's (:data:`DEFAULT_RELIEFS`).
+    """
+    return _pack_reliefs(str(rule_pack))
+
+
+@lru_cache(maxsize=16)
+def _pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
+    folder = Path(rule_pack) if Path(rule_pack).is_absolute() else RULES_DIR / rule_pack
+    meta_path = folder / "pack.yaml"
+    meta = yaml.safe_load(meta_path.read_text()) if meta_path.is_file() else None
+    declared = (meta or {}).get("reliefs")
+    if not declared:
+        return DEFAULT_RELIEFS
+    if not isinstance(declared, dict):
+        raise PolicyError(f"rule pack '{rule_pack}': 'reliefs' is a mapping of relief codes")
+    out: dict[str, dict[str, str]] = {}
+    for code, spec in declared.items():
+        if not re.match(r"^[a-z][a-z0-9_]*$", str(code)):
+            raise PolicyError(f"rule pack '{rule_pack}': relief code '{code}' must be lower_case_with_underscores")
+        spec = spec or {}
+        label = str(spec.get("label", "")).strip() if isinstance(spec, dict) else ""
+        effect = spec.get("effect_on_record") if isinstance(spec, dict) else None
+        if not label:
+            raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' needs a label")
+        if effect not in RECORD_EFFECTS:
+            raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' effect_on_record must be one of "
+                              f"{', '.join(RECORD_EFFECTS)}")
+        out[str(code)] = {"label": label, "effect_on_record": effect}
+    return out
 
 
 class PolicyError(ValueError):
@@ -59,13 +108,7 @@ class RuleSpec(BaseModel):
     reason: str
     law: str = ""
     enabled_if: str | None = None
-
-    @field_validator("relief")
-    @classmethod
-    def _relief(cls, value):
-        if value is not None and value not in RELIEF_LABELS:
-            raise ValueError(f"unknown relief '{value}'; allowed: {', '.join(RELIEF_LABELS)}")
-        return value
+    # ``relief`` is checked against the rule pack's relief kinds in ``build_policy``.
 
 
 class PolicySpec(BaseModel):
@@ -98,10 +141,7 @@ class Rule:
     reason_code: str
     reason: str
     law: str
-
-    @property
-    def relief_label(self) -> str:
-        return RELIEF_LABELS.get(self.relief or "", "")
+    relief_label: str = ""  # the rule pack's label of ``relief``
 
     def predicate_names(self) -> list[str]:
         names: list[str] = []
@@ -123,6 +163,10 @@ class Policy:
     rules: tuple[Rule, ...]
     source: str
     document: dict  # the resolved policy as data (for the manifest, the workbook and hashing)
+    relief_labels: dict = field(default_factory=lambda: dict(RELIEF_LABELS))  # the pack's relief kinds
+
+    def relief_label(self, relief: str) -> str:
+        return self.relief_labels.get(relief or "", "")
 
     @property
     def sha256(self) -> str:
@@ -139,8 +183,16 @@ def list_presets(rule_pack: str = DEFAULT_PACK) -> list[str]:
 
 
 def load_policy(ref: str | Path, *, rule_pack: str = DEFAULT_PACK) -> Policy:
-    """Load a preset by name, a policy YAML file, or the earlier tool's settings JSON."""
+    """Load a preset by name, a policy YAML file, or the earlier tool's settings JSON.
+
+    A preset of another rule pack is named ``<pack>:<preset>``, e.g. ``illinois/crta:default``.
+    """
     path = Path(ref)
+    if isinstance(ref, str) and ":" in ref and not path.exists():
+        pack_name, _, preset_name = ref.rpartition(":")
+        if pack_name and preset_name and (RULES_DIR / pack_name / "pack.yaml").is_file():
+            rule_pack, ref = pack_name, preset_name
+            path = Path(ref)
     if path.suffix.lower() == ".json" and path.exists():
         from .gogen_settings import policy_from_settings_file
 
@@ -199,6 +251,11 @@ def build_policy(spec: PolicySpec, source: str, where: str = "policy") -> Policy
     errors: list[str] = []
     rules: list[Rule] = []
     seen: set[str] = set()
+    try:
+        reliefs = pack_reliefs(spec.rule_pack)
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyError(f"{where}: rule pack '{spec.rule_pack}' cannot be read ({exc.__class__.__name__})") from None
+    relief_labels = {code: kind["label"] for code, kind in reliefs.items()}
     for index, rs in enumerate(spec.rules or [], start=1):
         label = f"rule {index} ('{rs.id}')"
         if rs.id in seen:
@@ -232,9 +289,12 @@ def build_policy(spec: PolicySpec, source: str, where: str = "policy") -> Policy
         except (KeyError, ValueError) as exc:
             errors.append(f"{label}: reason refers to unknown setting {exc}")
             reason = rs.reason
+        if rs.relief is not None and rs.relief not in relief_labels:
+            errors.append(f"{label}: unknown relief '{rs.relief}'; allowed: {', '.join(relief_labels)}")
         rules.append(
             Rule(id=rs.id, conditions=tuple(conditions), determination=rs.determination, relief=rs.relief,
-                 basis=rs.basis, reason_code=rs.reason_code, reason=reason, law=rs.law)
+                 basis=rs.basis, reason_code=rs.reason_code, reason=reason, law=rs.law,
+                 relief_label=relief_labels.get(rs.relief or "", ""))
         )
     if errors:
         raise PolicyError(f"{where}: " + "; ".join(errors))
@@ -258,7 +318,7 @@ def build_policy(spec: PolicySpec, source: str, where: str = "policy") -> Policy
     }
     return Policy(name=spec.name, title=spec.title or spec.name, description=spec.description.strip(),
                   rule_pack=spec.rule_pack, settings=dict(spec.settings), rules=tuple(rules), source=source,
-                  document=document)
+                  document=document, relief_labels=relief_labels)
 
 
 def _condition(name: str, raw: Any, settings: dict, label: str, errors: list[str]) -> Condition | None:

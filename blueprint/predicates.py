@@ -300,6 +300,23 @@ def _data_problem(f, ctx, want):
     return _as_bool(p == want)
 
 
+def _case_charge_column(f, name):
+    column = f"case_charge_{name}"
+    if column not in f:
+        raise ValueError(f"condition 'case_has_charge_on: {name}' needs '{name}' in the rule pack's case_context_lists")
+    return f[column].astype("boolean").array
+
+
+def _case_has_charge_on(f, ctx, name):
+    return _case_charge_column(f, name)
+
+
+def _list_name_arg(value):
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expects the name of one of the rule pack's offense lists, e.g. violent")
+    return value.strip()
+
+
 def _always(f, ctx, want):
     return _as_bool(np.full(len(f), bool(want)))
 
@@ -370,6 +387,10 @@ PREDICATES: dict[str, Predicate] = {
                   lambda f, c, a: _yes_no(f["deceased"].to_numpy(dtype=bool)), _bool_arg),
         Predicate("data_problem", "The conviction's own row has a data problem (unreadable CNT_ORDER, level, sentence or conviction date).",
                   "true | false", _data_problem, lambda f, c, a: np.where(f["data_problems"].astype(str).to_numpy() == "", "none", f["data_problems"].astype(str).to_numpy()), _bool_arg),
+        Predicate("case_has_charge_on",
+                  "A charge of the same court case, whatever its disposition, is on the named offense list of the rule pack "
+                  "(one of its case_context_lists); unknown when a charge of the case cannot be read.",
+                  "violent", _case_has_charge_on, lambda f, c, a: _tv_text(_case_charge_column(f, a)), _list_name_arg),
         Predicate("always", "Always true: the last rule of a policy, for everything no earlier rule decided.",
                   "true", _always, lambda f, c, a: np.full(len(f), "", dtype=object), _bool_arg),
     ]
@@ -395,5 +416,6 @@ FACT_LABELS = {
     "all_sentences_complete": "last sentence ends",
     "deceased": "deceased",
     "data_problem": "data problems",
+    "case_has_charge_on": "charge on the list in the same case",
     "always": "",
 }

@@ -52,6 +52,10 @@ class Records:
     convictions: pd.DataFrame
     court_rows: pd.DataFrame  # case_key, case number values of court steps
     registrations: pd.DataFrame  # person_id, date ranges of PC 290 registration steps
+    #: Per court case (``case_key`` index): whether any charge of the case, whatever its
+    #: disposition, is on each context list (``on_<list>``), and whether any charge's section is
+    #: unreadable (``unreadable``). Only for a rule pack's ``case_context_lists``; else empty.
+    case_charges: pd.DataFrame | None = None
 
 
 def _trim_upper(col: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -82,8 +86,13 @@ def join_by_key(keys, values, sep: str = "; ") -> pd.Series:
     return pd.Series(joined.to_numpy(zero_copy_only=False), index=grouped["k"].to_numpy(zero_copy_only=False))
 
 
-def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists: dict[str, OffenseList]) -> Records:
-    """Derive people and convictions from the rows of one run (or one shard of whole people)."""
+def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists: dict[str, OffenseList],
+                  context_lists: tuple[str, ...] = ()) -> Records:
+    """Derive people and convictions from the rows of one run (or one shard of whole people).
+
+    ``context_lists`` names offense lists to check against every charge of each court case (any
+    disposition, not only convictions), for rules such as "not associated with a violent crime".
+    """
     step = _trim_upper(rows["STP_TYPE_DESCR"])
     disp = _trim_upper(rows["DISP_DESCR"])
     is_conviction = pc.starts_with(disp, "CONVICTED")
@@ -120,7 +129,30 @@ def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists
         ).filter(is_conviction)
     )
     convictions = _convictions(conv_rows, file_names, issues, lists)
-    return Records(people=people, convictions=convictions, court_rows=court_rows, registrations=registrations)
+    case_charges = None
+    if context_lists:
+        charges = _to_pandas(rows.select(["SUBJECT_ID", "CNT_ORDER", "OFFENSE_DESCR", "COMMENT_TEXT"]).filter(is_court))
+        case_charges = _case_charges(charges, {name: lists[name] for name in context_lists})
+    return Records(people=people, convictions=convictions, court_rows=court_rows, registrations=registrations,
+                   case_charges=case_charges)
+
+
+def _case_charges(charges: pd.DataFrame, lists: dict[str, OffenseList]) -> pd.DataFrame:
+    """Per court case: any charge on each list, and any charge whose section cannot be read."""
+    cnt = _strip(charges["CNT_ORDER"]).to_numpy(dtype=object)
+    well_formed = np.array([len(c) == CNT_ORDER_DIGITS and c.isdigit() for c in cnt], dtype=bool)
+    charges = charges[well_formed]
+    case_key = charges["SUBJECT_ID"].to_numpy().astype(object) + ":" + np.array([c[:6] for c in cnt[well_formed]], dtype=object)
+    pair = charges["OFFENSE_DESCR"].astype(str) + "\x1f" + charges["COMMENT_TEXT"].astype(str)
+    codes, _ = pd.factorize(pair.to_numpy(dtype=object))
+    _, first_pos = np.unique(codes, return_index=True)
+    parsed = parse_code_sections(charges["OFFENSE_DESCR"].iloc[first_pos].reset_index(drop=True),
+                                 charges["COMMENT_TEXT"].iloc[first_pos].reset_index(drop=True))
+    flags = {f"on_{name}": offense_list.matches(parsed).to_numpy(dtype=bool)[codes] for name, offense_list in lists.items()}
+    flags["unreadable"] = ~parsed["readable"].to_numpy(dtype=bool)[codes]
+    frame = pd.DataFrame(flags)
+    frame["case_key"] = case_key
+    return frame.groupby("case_key", sort=False).any()
 
 
 def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataFrame:

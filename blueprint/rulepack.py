@@ -5,21 +5,24 @@ A rule pack is a folder under ``blueprint/rules/<state>/<program>/`` with:
 - ``pack.yaml``: what the pack is, the statutes, which offense list is evaluated and which list holds
   the "related charges" of the what-if report;
 - ``offenses.yaml``: the offense lists (``blueprint.offenses``);
-- ``presets/*.yaml``: built-in policies (``blueprint.policy``).
+- ``presets/*.yaml``: built-in policies (``blueprint.policy``);
+- optionally ``reliefs`` (the relief kinds its policies name), ``case_context_lists`` (lists checked
+  against every charge of the same court case) and, for ``input_format: mapped-csv``, an
+  ``input_mapping`` file (``blueprint.mapped_reader``).
 
 A fork for another state adds a folder like this; the engine does not change (docs/forking.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from .offenses import OffenseList, load_offense_lists
-from .policy import DEFAULT_PACK, RULES_DIR, PolicyError
+from .policy import DEFAULT_PACK, RULES_DIR, PolicyError, pack_reliefs
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,13 @@ class RulePack:
     input_format: str
     lists: dict[str, OffenseList]
     folder: Path
+    #: Relief kinds: ``{code: {label, effect_on_record}}`` (California's when the pack declares none).
+    reliefs: dict = field(default_factory=dict)
+    #: Offense lists checked against every charge of the same court case, any disposition
+    #: (predicate ``case_has_charge_on``); none for California.
+    case_context_lists: tuple[str, ...] = ()
+    #: Where the input mapping of a ``mapped-csv`` pack lives (``blueprint.mapped_reader``).
+    input_mapping: Path | None = None
 
     @property
     def evaluated(self) -> OffenseList:
@@ -55,6 +65,11 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
     related = meta.get("related_list")
     if related and related not in lists:
         raise PolicyError(f"rule pack '{name}': related_list '{related}' is not one of its offense lists")
+    context = tuple(meta.get("case_context_lists") or ())
+    for list_name in context:
+        if list_name not in lists:
+            raise PolicyError(f"rule pack '{name}': case_context_lists names '{list_name}', which is not one of its offense lists")
+    mapping = meta.get("input_mapping")
     return RulePack(
         name=meta.get("name", name),
         state=meta.get("state", ""),
@@ -66,4 +81,7 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
         input_format=meta.get("input_format", "doj-research-file"),
         lists=lists,
         folder=folder,
+        reliefs=pack_reliefs(name),
+        case_context_lists=context,
+        input_mapping=(folder / mapping) if mapping else None,
     )
