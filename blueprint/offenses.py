@@ -80,9 +80,12 @@ _ATTEMPT = (
     r"|664(?=\d{3}))?"
 )
 # The section number: digits, an optional decimal part (191.5, 11357.5, 186.22) and an optional
-# one- or two-letter suffix (273AB, 288A, 653F, 266H) that is not itself a code abbreviation.
+# one- or two-letter suffix (273AB, 288A, 653F, 266H) that is not itself a code abbreviation. For
+# other states' codes, a short article-section number is read whole (Illinois' Criminal Code 12-3.05,
+# 9-1): one or two digits, a dash, one or two digits. A 664 attempt dash is read first, so it is never
+# taken for one of these.
 _NUMBER = (
-    r"(?P<number>\d+(?:\.\d+)?"
+    r"(?P<number>(?:\d{1,2}-\d{1,2}(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?)"
     rf"(?:(?!(?:{_CODES_ALT})(?![A-Z]))[A-Z]{{1,2}}(?![A-Z]))?)"
 )
 # Any run of parenthesised subdivisions, spaces allowed between and inside: (B), (A)(2), (D) (3).
@@ -206,7 +209,7 @@ class OffenseListError(ValueError):
     """A rule pack's offense list file is missing or invalid. The message says where and why."""
 
 
-_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?[A-Z]{0,2}$")
+_NUMBER_RE = re.compile(r"^(?:\d{1,2}-\d{1,2}(?:\.\d+)?|\d+(?:\.\d+)?)[A-Z]{0,2}$")
 _SUBSECTION_RE = re.compile(r"^(?:\([A-Z0-9]{1,4}\))+$")
 _CODE_RE = re.compile(r"^[A-Z]{2,4}$")
 
@@ -246,7 +249,7 @@ class SectionPattern(BaseModel):
             )
         text = str(value).strip().upper()
         if not _NUMBER_RE.match(text):
-            raise ValueError(f"section number must look like 11357, 191.5 or 273AB, got {value!r}")
+            raise ValueError(f"section number must look like 11357, 191.5, 273AB or 12-3.05, got {value!r}")
         return text
 
     @field_validator("subsections", mode="before")
