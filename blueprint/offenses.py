@@ -82,10 +82,10 @@ _ATTEMPT = (
 # The section number: digits, an optional decimal part (191.5, 11357.5, 186.22) and an optional
 # one- or two-letter suffix (273AB, 288A, 653F, 266H) that is not itself a code abbreviation. For
 # other states' codes, a short article-section number is read whole (Illinois' Criminal Code 12-3.05,
-# 9-1): one or two digits, a dash, one or two digits. A 664 attempt dash is read first, so it is never
+# 9-1; its Vehicle Code 11-501): one or two digits, a dash, one to three digits. A 664 attempt dash is read first, so it is never
 # taken for one of these.
 _NUMBER = (
-    r"(?P<number>(?:\d{1,2}-\d{1,2}(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<number>(?:\d{1,2}-\d{1,3}(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?)"
     rf"(?:(?!(?:{_CODES_ALT})(?![A-Z]))[A-Z]{{1,2}}(?![A-Z]))?)"
 )
 # Any run of parenthesised subdivisions, spaces allowed between and inside: (B), (A)(2), (D) (3).
@@ -209,7 +209,7 @@ class OffenseListError(ValueError):
     """A rule pack's offense list file is missing or invalid. The message says where and why."""
 
 
-_NUMBER_RE = re.compile(r"^(?:\d{1,2}-\d{1,2}(?:\.\d+)?|\d+(?:\.\d+)?)[A-Z]{0,2}$")
+_NUMBER_RE = re.compile(r"^(?:\d{1,2}-\d{1,3}(?:\.\d+)?|\d+(?:\.\d+)?)[A-Z]{0,2}$")
 _SUBSECTION_RE = re.compile(r"^(?:\([A-Z0-9]{1,4}\))+$")
 _CODE_RE = re.compile(r"^[A-Z]{2,4}$")
 
