@@ -67,9 +67,9 @@ class Person:
     def court(self, cnt: str, offense: str, date: str, disposition: str, county: str = COUNTY,
               ofn: str = "", **extra: str) -> list[str]:
         """A court-action row with any disposition (``DISMISSED``, ``CONVICTED``...)."""
-        return self.row(STP_TYPE_DESCR="COURT ACTION", CNT_ORDER=cnt, OFFENSE_DESCR=offense, STP_EVENT_DATE=date,
-                        STP_ORI_CNTY_NAME=county, STP_ORI_DESCR=f"CASC {county}", DISP_DESCR=disposition,
-                        OFN=ofn, **extra)
+        values = dict(STP_TYPE_DESCR="COURT ACTION", CNT_ORDER=cnt, OFFENSE_DESCR=offense, STP_EVENT_DATE=date,
+                      STP_ORI_CNTY_NAME=county, STP_ORI_DESCR=f"CASC {county}", DISP_DESCR=disposition, OFN=ofn)
+        return self.row(**{**values, **extra})
 
     def conviction(self, cnt: str, offense: str, date: str, level: str = "FELONY", county: str = COUNTY,
                    toc: str = "", sentence: Sequence[str] | None = ("PROBATION", "1", "Y"), ofn: str | None = None,
