@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 NAT = np.datetime64("NaT", "D")
 
@@ -45,21 +47,18 @@ class DateRanges:
 
 def parse_dates(values: pd.Series | np.ndarray | list) -> DateRanges:
     """Parse ``YYYYMMDD`` strings (space padding and the literal ``NULL`` tolerated) into ranges."""
-    text = pd.Series(values, dtype="object").fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    text = pa.array(np.asarray(pd.Series(values, dtype="object").fillna(""), dtype=object), pa.string())
+    text = pc.utf8_trim_whitespace(text)
     n = len(text)
     status = np.full(n, "invalid", dtype=object)
-    missing = (text == "") | (text == "NULL")
+    missing = pc.or_(pc.equal(text, ""), pc.equal(text, "NULL")).to_numpy(zero_copy_only=False)
     status[missing] = "missing"
 
-    well_formed = np.array([len(t) == 8 and t.isdigit() for t in text], dtype=bool) if n else np.zeros(0, bool)
-    year = np.zeros(n, dtype=np.int64)
-    month = np.zeros(n, dtype=np.int64)
-    day = np.zeros(n, dtype=np.int64)
-    if well_formed.any():
-        digits = np.array([int(t) for t in text[well_formed]], dtype=np.int64)
-        year[well_formed] = digits // 10000
-        month[well_formed] = (digits // 100) % 100
-        day[well_formed] = digits % 100
+    well_formed = pc.match_substring_regex(text, r"^[0-9]{8}$").to_numpy(zero_copy_only=False)
+    digits = pc.cast(pc.if_else(pa.array(well_formed), text, "0"), pa.int64()).to_numpy()
+    year = digits // 10000
+    month = (digits // 100) % 100
+    day = digits % 100
 
     good_year = well_formed & (year >= MIN_YEAR) & (year <= MAX_YEAR)
     month_known = good_year & (month >= 1) & (month <= 12)

@@ -104,30 +104,30 @@ def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists
     is_court = pc.or_(pc.equal(step, "COURT ACTION"), is_conviction)
 
     people = _people(rows, file_names, issues)
-    deceased_ids = set(pc.unique(rows["SUBJECT_ID"].filter(is_deceased)).to_pylist())
+    deceased_ids = set(_text(pc.unique(rows["SUBJECT_ID"].filter(is_deceased))))
     people["deceased"] = people.index.isin(deceased_ids)
 
-    reg = _to_pandas(rows.select(["SUBJECT_ID", "STP_EVENT_DATE", "_file", "_line"]).filter(is_registration))
-    reg_dates = dates.parse_dates(reg["STP_EVENT_DATE"])
+    reg = rows.select(["SUBJECT_ID", "STP_EVENT_DATE", "_file", "_line"]).filter(is_registration)
+    reg_text = _text(pc.utf8_trim_whitespace(reg["STP_EVENT_DATE"]))
+    reg_dates = dates.parse_dates(reg_text)
     registrations = pd.DataFrame(
-        {"person_id": reg["SUBJECT_ID"].to_numpy(), "lo": reg_dates.earliest, "hi": reg_dates.latest}
+        {"person_id": _text(reg["SUBJECT_ID"]), "lo": reg_dates.earliest, "hi": reg_dates.latest}
     )
-    _report_dates(issues, file_names, reg, reg_dates, "STP_EVENT_DATE", "registration date",
+    _report_dates(issues, file_names, reg["_file"].to_numpy(), reg["_line"].to_numpy(), reg_text, reg_dates,
+                  "STP_EVENT_DATE", "registration date",
                   "registration kept with an unknown date; convictions it could precede go to hand review")
     people["pc290_registration"] = people.index.isin(set(registrations["person_id"]))
 
     court = rows.select(["SUBJECT_ID", "CNT_ORDER", "OFN", "FE_NUM_CRT_CASE"]).filter(is_court)
     court_rows = _to_pandas(court)
 
-    conv_rows = _to_pandas(
-        rows.select(
-            [
-                "SUBJECT_ID", "CNT_ORDER", "STP_EVENT_DATE", "STP_ORI_DESCR", "STP_ORI_CNTY_NAME",
-                "OFFENSE_DESCR", "OFFENSE_TOC", "CONV_STAT_DESCR", "SENT_LOC_DESCR", "SENT_LENGTH",
-                "SENT_TIME_CODE", "COMMENT_TEXT", "CYC_AGE", "_file", "_line",
-            ]
-        ).filter(is_conviction)
-    )
+    conv_rows = rows.select(
+        [
+            "SUBJECT_ID", "CNT_ORDER", "STP_EVENT_DATE", "STP_ORI_DESCR", "STP_ORI_CNTY_NAME",
+            "OFFENSE_DESCR", "OFFENSE_TOC", "CONV_STAT_DESCR", "SENT_LOC_DESCR", "SENT_LENGTH",
+            "SENT_TIME_CODE", "COMMENT_TEXT", "CYC_AGE", "_file", "_line",
+        ]
+    ).filter(is_conviction)
     convictions = _convictions(conv_rows, file_names, issues, lists)
     case_charges = None
     if context_lists:
@@ -155,47 +155,60 @@ def _case_charges(charges: pd.DataFrame, lists: dict[str, OffenseList]) -> pd.Da
     return frame.groupby("case_key", sort=False).any()
 
 
+def _first_rows(keys: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Positions of the first row of each distinct key, in file order (Arrow hash aggregation)."""
+    n = len(keys)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    table = pa.table({"k": keys, "i": pa.array(np.arange(n, dtype=np.int64))})
+    first = table.group_by("k", use_threads=False).aggregate([("i", "min")])["i_min"].to_numpy()
+    return np.sort(first)
+
+
+def _text(col) -> np.ndarray:
+    """An Arrow string column as a numpy object array (one conversion, at the end of the Arrow work)."""
+    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
+
+
 def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataFrame:
     """One row per person: the first row of a subject is authoritative for identity and demographics."""
-    ident = _to_pandas(
-        rows.select(["SUBJECT_ID", "CII_NUMBER", "PRI_NAME", "GENDER", "PRI_DOB", "RACE_DESCR", "_file", "_line"])
-    )
-    first_mask = ~ident["SUBJECT_ID"].duplicated(keep="first")
-    first = ident[first_mask]
+    subject = rows["SUBJECT_ID"]
+    first_idx = _first_rows(subject)
+    first = rows.select(["SUBJECT_ID", "CII_NUMBER", "PRI_NAME", "GENDER", "PRI_DOB", "RACE_DESCR", "_file", "_line"]).take(first_idx)
     # Other names used on the record (for court documents: "and other names used").
-    names = ident["PRI_NAME"].str.strip()
-    first_name = names[first_mask].set_axis(first["SUBJECT_ID"].to_numpy())
-    differs = names.to_numpy() != first_name.reindex(ident["SUBJECT_ID"].to_numpy()).to_numpy()
-    differs &= names.to_numpy() != ""
-    other = join_by_key(ident["SUBJECT_ID"].to_numpy()[differs], names.to_numpy()[differs])
-    dob = dates.parse_dates(first["PRI_DOB"])
-    _report_dates(issues, file_names, first, dob, "PRI_DOB", "date of birth",
+    names = pc.utf8_trim_whitespace(rows["PRI_NAME"])
+    first_names = pc.utf8_trim_whitespace(first["PRI_NAME"])
+    owner = pc.index_in(subject, value_set=first["SUBJECT_ID"])
+    differs = pc.and_(pc.not_equal(names, pc.take(first_names, owner)), pc.not_equal(names, ""))
+    other = join_by_key(_text(subject.filter(differs)), _text(names.filter(differs)))
+    dob_text = _text(pc.utf8_trim_whitespace(first["PRI_DOB"]))
+    dob = dates.parse_dates(dob_text)
+    _report_dates(issues, file_names, first["_file"].to_numpy(), first["_line"].to_numpy(), dob_text, dob,
+                  "PRI_DOB", "date of birth",
                   "age treated as unknown; rules that need it send the conviction to hand review")
+    ids = _text(first["SUBJECT_ID"])
     people = pd.DataFrame(
         {
-            "cii_number": _strip(first["CII_NUMBER"]).to_numpy(),
-            "name": names[first_mask].to_numpy(),
-            "gender": _strip(first["GENDER"]).str.upper().to_numpy(),
-            "race": _strip(first["RACE_DESCR"]).str.upper().to_numpy(),
-            "date_of_birth_recorded": _strip(first["PRI_DOB"]).to_numpy(),
+            "cii_number": _text(pc.utf8_trim_whitespace(first["CII_NUMBER"])),
+            "name": _text(first_names),
+            "gender": _text(_trim_upper(first["GENDER"])),
+            "race": _text(_trim_upper(first["RACE_DESCR"])),
+            "date_of_birth_recorded": dob_text,
             "dob_lo": dob.earliest,
             "dob_hi": dob.latest,
             "dob_status": dob.status,
         },
-        index=pd.Index(first["SUBJECT_ID"].to_numpy(), name="person_id"),
+        index=pd.Index(ids, name="person_id"),
     )
     people["other_names"] = other.reindex(people.index).fillna("").to_numpy()
     return people
 
 
-def _report_dates(issues: IssueLog, file_names, frame: pd.DataFrame, parsed: dates.DateRanges,
-                  column: str, what: str, action: str) -> None:
+def _report_dates(issues: IssueLog, file_names, files: np.ndarray, lines: np.ndarray, values: np.ndarray,
+                  parsed: dates.DateRanges, column: str, what: str, action: str) -> None:
     """Report partial and invalid dates of the rows the rules read, once per row."""
-    if len(frame) == 0:
+    if len(files) == 0:
         return
-    files = frame["_file"].to_numpy()
-    lines = frame["_line"].to_numpy()
-    values = frame[column].to_numpy()
     for status, code, problem, act in (
         ("partial", "PARTIAL_DATE", f"{what} is partial (month or day unknown)",
          "kept as a range of possible dates; a rule that the range cannot decide goes to hand review"),
@@ -210,143 +223,153 @@ def _report_dates(issues: IssueLog, file_names, frame: pd.DataFrame, parsed: dat
             issues.add(file_names[int(f)], lines[sel], column, code, problem, act, values[sel])
 
 
-def _convictions(conv_rows: pd.DataFrame, file_names, issues: IssueLog, lists: dict[str, OffenseList]) -> pd.DataFrame:
-    """One row per convicted count, with the sum of its sentence parts."""
-    person = conv_rows["SUBJECT_ID"].to_numpy()
-    cnt = _strip(conv_rows["CNT_ORDER"]).to_numpy(dtype=object)
-    well_formed = np.array([len(c) == CNT_ORDER_DIGITS and c.isdigit() for c in cnt], dtype=bool)
-    files = conv_rows["_file"].to_numpy()
-    lines = conv_rows["_line"].to_numpy()
-    bad = ~well_formed
+def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, OffenseList]) -> pd.DataFrame:
+    """One row per convicted count, with the sum of its sentence parts.
+
+    ``conv`` holds every row with a CONVICTED disposition (Arrow). The string work is done in Arrow;
+    only the first row of each count is turned into Python values.
+    """
+    person = conv["SUBJECT_ID"]
+    cnt = pc.utf8_trim_whitespace(conv["CNT_ORDER"])
+    well_formed = pc.match_substring_regex(cnt, f"^[0-9]{{{CNT_ORDER_DIGITS}}}$")
+    files = conv["_file"].to_numpy()
+    lines = conv["_line"].to_numpy()
+    wf_np = well_formed.to_numpy(zero_copy_only=False)
+    bad = ~wf_np
     if bad.any():
+        cnt_bad = _text(cnt.filter(pa.array(bad)))
         for f in np.unique(files[bad]):
-            sel = bad & (files == f)
-            issues.add(file_names[int(f)], lines[sel], "CNT_ORDER", "BAD_CNT_ORDER",
+            sel = files[bad] == f
+            issues.add(file_names[int(f)], lines[bad][sel], "CNT_ORDER", "BAD_CNT_ORDER",
                        f"CNT_ORDER is not {CNT_ORDER_DIGITS} digits, so the count and its court case are unknown",
                        "conviction kept on its own, without case numbers; sent to hand review",
-                       cnt[sel])
-    row_key = np.where(
-        well_formed,
-        person.astype(object) + ":" + cnt,
-        person.astype(object) + ":L" + files.astype(str).astype(object) + "." + lines.astype(str).astype(object),
-    )
-    conv_rows = conv_rows.assign(_key=row_key)
+                       cnt_bad[sel])
+    # A count's key is its person and CNT_ORDER; a row with a malformed CNT_ORDER is its own count.
+    row_ref = pc.binary_join_element_wise(pa.scalar("L"), pc.cast(conv["_file"], pa.string()), pa.scalar("."),
+                                          pc.cast(conv["_line"], pa.string()), "")
+    row_key = pc.binary_join_element_wise(person, pc.if_else(well_formed, cnt, row_ref), ":")
 
-    # Sentence parts: every row of a count contributes one part.
-    length_text = _strip(conv_rows["SENT_LENGTH"]).to_numpy(dtype=object)
-    unit = _strip(conv_rows["SENT_TIME_CODE"]).str.upper().to_numpy(dtype=object)
-    length = pd.to_numeric(pd.Series(length_text), errors="coerce").to_numpy()
-    unit_days = pd.Series(unit).map(UNIT_DAYS).to_numpy(dtype=float)
-    no_part = (length_text == "") & (unit == "")
-    part_days = np.where(no_part, 0.0, length * unit_days)  # NaN when either is unreadable
+    # Sentence parts: every row of a count contributes one part (length and unit, D/M/Y).
+    length_text = pc.utf8_trim_whitespace(conv["SENT_LENGTH"])
+    unit = _trim_upper(conv["SENT_TIME_CODE"])
+    length_ok = pc.match_substring_regex(length_text, r"^[0-9]+$")
+    length = pc.cast(pc.if_else(length_ok, length_text, "0"), pa.float64()).to_numpy()
+    unit_pos = pc.index_in(unit, value_set=pa.array(list(UNIT_DAYS))).to_numpy(zero_copy_only=False)
+    unit_days = np.where(np.isnan(unit_pos), np.nan, np.array(list(UNIT_DAYS.values()) + [np.nan])[np.nan_to_num(unit_pos, nan=3).astype(int)])
+    no_part = pc.and_(pc.equal(length_text, ""), pc.equal(unit, "")).to_numpy(zero_copy_only=False)
+    length_ok_np = length_ok.to_numpy(zero_copy_only=False)
+    part_days = np.where(no_part, 0.0, np.where(length_ok_np, length * unit_days, np.nan))
     bad_part = ~no_part & np.isnan(part_days)
     if bad_part.any():
+        shown = _text(pc.binary_join_element_wise(length_text, unit, " ").filter(pa.array(bad_part)))
         for f in np.unique(files[bad_part]):
-            sel = bad_part & (files == f)
-            issues.add(file_names[int(f)], lines[sel], "SENT_LENGTH", "BAD_SENTENCE",
+            sel = files[bad_part] == f
+            issues.add(file_names[int(f)], lines[bad_part][sel], "SENT_LENGTH", "BAD_SENTENCE",
                        "sentence length or unit is not readable (expected digits and D, M or Y)",
                        "sentence treated as unknown; whether it is still running goes to hand review",
-                       (pd.Series(length_text[sel]) + " " + pd.Series(unit[sel])).to_numpy())
-    sentence_days = pd.Series(part_days).groupby(row_key, sort=False).sum(min_count=1)
-    has_bad_part = pd.Series(bad_part).groupby(row_key, sort=False).any()
-    sentence_days[has_bad_part.reindex(sentence_days.index).to_numpy()] = np.nan
+                       shown[sel])
+    per_count = pa.table({"k": row_key, "d": pa.array(np.nan_to_num(part_days)), "b": pa.array(bad_part)}) \
+        .group_by("k", use_threads=False).aggregate([("d", "sum"), ("b", "any")])
+    loc = pc.utf8_trim_whitespace(conv["SENT_LOC_DESCR"])
+    part_text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(
+        pc.binary_join_element_wise(length_text, unit, ""), loc, " "))
+    sent_text = join_by_key(_text(row_key), _text(part_text))
 
-    first_mask = ~pd.Series(row_key).duplicated(keep="first").to_numpy()
-    first = conv_rows[first_mask].reset_index(drop=True)
-    key = first["_key"].to_numpy()
-    cnt_first = cnt[first_mask]
-    wf_first = well_formed[first_mask]
+    first_idx = _first_rows(row_key)
+    first = conv.take(first_idx)
+    key_first = row_key.take(first_idx)
+    key = _text(key_first)
+    at = pc.index_in(key_first, value_set=per_count["k"]).to_numpy()
+    days = per_count["d_sum"].to_numpy()[at]
+    days[per_count["b_any"].to_numpy(zero_copy_only=False)[at]] = np.nan
+    cnt_first = _text(cnt.take(first_idx))
+    wf_first = wf_np[first_idx]
+    f_files = first["_file"].to_numpy()
+    f_lines = first["_line"].to_numpy()
 
     # Offense texts repeat a great deal (a few thousand distinct values per million rows): parse and
     # match each distinct (offense, comment) pair once, then spread the results back to the rows.
-    pair = first["OFFENSE_DESCR"].astype(str) + "\x1f" + first["COMMENT_TEXT"].astype(str)
-    codes, uniques = pd.factorize(pair.to_numpy(dtype=object))
+    offense_col = pc.utf8_trim_whitespace(first["OFFENSE_DESCR"])
+    comment_col = pc.utf8_trim_whitespace(first["COMMENT_TEXT"])
+    pair = pc.dictionary_encode(pc.binary_join_element_wise(offense_col, comment_col, "\x1f")).combine_chunks()
+    codes = pair.indices.to_numpy(zero_copy_only=False)
     _, first_pos = np.unique(codes, return_index=True)
-    unique_parsed = parse_code_sections(
-        first["OFFENSE_DESCR"].iloc[first_pos].reset_index(drop=True),
-        first["COMMENT_TEXT"].iloc[first_pos].reset_index(drop=True),
-    )
+    unique_parsed = parse_code_sections(pd.Series(_text(offense_col.take(first_pos)), dtype=object),
+                                        pd.Series(_text(comment_col.take(first_pos)), dtype=object))
+    # np.unique sorts by code, so unique_parsed row i describes dictionary entry i.
     parsed = unique_parsed.iloc[codes].reset_index(drop=True)
-    conv_date = dates.parse_dates(first["STP_EVENT_DATE"])
-    _report_dates(issues, file_names, first, conv_date, "STP_EVENT_DATE", "conviction date",
+
+    date_text = _text(pc.utf8_trim_whitespace(first["STP_EVENT_DATE"]))
+    conv_date = dates.parse_dates(date_text)
+    _report_dates(issues, file_names, f_files, f_lines, date_text, conv_date, "STP_EVENT_DATE", "conviction date",
                   "conviction kept with an unknown date; rules that need it send it to hand review")
 
-    level_text = _strip(first["CONV_STAT_DESCR"]).str.upper().to_numpy(dtype=object)
-    toc = _strip(first["OFFENSE_TOC"]).str.upper().to_numpy(dtype=object)
-    level = np.full(len(first), "unknown", dtype=object)
+    level_text = _text(_trim_upper(first["CONV_STAT_DESCR"]))
+    toc = _text(_trim_upper(first["OFFENSE_TOC"]))
+    level = np.full(len(key), "unknown", dtype=object)
     for word, name in (("FELONY", "felony"), ("MISDEMEANOR", "misdemeanor"), ("INFRACTION", "infraction")):
         level[level_text == word] = name
     for letter, name in (("F", "felony"), ("M", "misdemeanor"), ("I", "infraction")):
         level[(level_text == "") & (toc == letter)] = name
     unknown_level = level == "unknown"
     if unknown_level.any():
-        ffirst = first["_file"].to_numpy()
-        lfirst = first["_line"].to_numpy()
-        for f in np.unique(ffirst[unknown_level]):
-            sel = unknown_level & (ffirst == f)
-            issues.add(file_names[int(f)], lfirst[sel], "CONV_STAT_DESCR", "UNKNOWN_LEVEL",
+        for f in np.unique(f_files[unknown_level]):
+            sel = unknown_level & (f_files == f)
+            issues.add(file_names[int(f)], f_lines[sel], "CONV_STAT_DESCR", "UNKNOWN_LEVEL",
                        "level of the conviction is not FELONY, MISDEMEANOR or INFRACTION, and OFFENSE_TOC does not decide it",
                        "level treated as unknown; the conviction goes to hand review",
-                       (pd.Series(level_text[sel]) + " / TOC " + pd.Series(toc[sel])).to_numpy())
+                       (pd.Series(level_text[sel], dtype=object) + " / TOC " + pd.Series(toc[sel], dtype=object)).to_numpy())
 
-    days = sentence_days.reindex(key).to_numpy()
-    sent_text = join_by_key(row_key, _sentence_part_text(length_text, unit, conv_rows["SENT_LOC_DESCR"]))
-    problems = np.where(wf_first, "", "BAD_CNT_ORDER")
-    problems = np.where(unknown_level, np.char.add(problems.astype(str), " UNKNOWN_LEVEL"), problems)
-    problems = np.where(np.isnan(days), np.char.add(problems.astype(str), " BAD_SENTENCE"), problems)
-    problems = np.where(conv_date.status != "ok", np.char.add(problems.astype(str), " CONVICTION_DATE"), problems)
+    problems = np.where(wf_first, "", "BAD_CNT_ORDER").astype(object)
+    for flag, code in ((unknown_level, "UNKNOWN_LEVEL"), (np.isnan(days), "BAD_SENTENCE"),
+                       (conv_date.status != "ok", "CONVICTION_DATE")):
+        problems = np.where(flag, np.where(problems == "", code, problems + " " + code), problems)
+
+    person_first = _text(first["SUBJECT_ID"])
+    case_key = np.where(wf_first, _text(pc.binary_join_element_wise(first["SUBJECT_ID"], pc.utf8_slice_codeunits(
+        cnt.take(first_idx), 0, 6), ":")), key)
+    count = np.where(wf_first, _text(pc.utf8_slice_codeunits(cnt.take(first_idx), 6, 9)), "")
+    count = np.array([c.lstrip("0") or ("0" if c else "") for c in count], dtype=object)
 
     out = pd.DataFrame(
         {
             "conviction_id": key,
-            "person_id": first["SUBJECT_ID"].to_numpy(),
+            "person_id": person_first,
             "cnt_order": cnt_first,
-            "case_key": np.where(
-                wf_first,
-                first["SUBJECT_ID"].to_numpy().astype(object) + ":" + np.array([c[:6] for c in cnt_first], dtype=object),
-                key,
-            ),
-            "count": np.where(wf_first, np.array([c[6:9].lstrip("0") or "0" for c in cnt_first], dtype=object), ""),
-            "county": _strip(first["STP_ORI_CNTY_NAME"]).str.upper().to_numpy(),
-            "court": _strip(first["STP_ORI_DESCR"]).to_numpy(),
-            "offense": _strip(first["OFFENSE_DESCR"]).to_numpy(),
-            "comment": _strip(first["COMMENT_TEXT"]).to_numpy(),
-            "code_section": parsed["code_section"].to_numpy(),
-            "number": parsed["number"].to_numpy(),
-            "subsection": parsed["subsection"].to_numpy(),
-            "code": parsed["code"].to_numpy(),
+            "case_key": case_key,
+            "count": count,
+            "county": _text(_trim_upper(first["STP_ORI_CNTY_NAME"])),
+            "court": _text(pc.utf8_trim_whitespace(first["STP_ORI_DESCR"])),
+            "offense": _text(offense_col),
+            "comment": _text(comment_col),
+            "code_section": parsed["code_section"].to_numpy(dtype=object),
+            "number": parsed["number"].to_numpy(dtype=object),
+            "subsection": parsed["subsection"].to_numpy(dtype=object),
+            "code": parsed["code"].to_numpy(dtype=object),
             "attempt": parsed["attempt"].to_numpy(dtype=bool),
             "section_readable": parsed["readable"].to_numpy(dtype=bool),
             "level": level,
             "conv_lo": conv_date.earliest,
             "conv_hi": conv_date.latest,
             "conviction_date_status": conv_date.status,
-            "conviction_date_recorded": _strip(first["STP_EVENT_DATE"]).to_numpy(),
+            "conviction_date_recorded": date_text,
             "sentence_days": days,
-            "sentence": sent_text.reindex(key).fillna("").to_numpy(),
-            "data_problems": pd.Series(problems).str.strip().to_numpy(),
-            "source_file": first["_file"].to_numpy(),
-            "source_line": first["_line"].to_numpy(),
+            "sentence": sent_text.reindex(key).fillna("").to_numpy(dtype=object),
+            "data_problems": problems,
+            "source_file": f_files,
+            "source_line": f_lines,
         }
     )
-    # Which offense lists each conviction is on (cannabis, super strikes, PC 290, related charges).
     # Entries that count only with a companion section in the same court case (PC 136.1 with a
     # PC 186.22(b)(4) gang enhancement) are decided per case here, where the case key is known.
     for name, offense_list in lists.items():
         if offense_list.companion is not None:
             companion = offense_list.companion_matches(unique_parsed).to_numpy(dtype=bool)[codes]
-            same_case = pd.Series(companion).groupby(out["case_key"].to_numpy()).transform("any")
+            same_case = pd.Series(companion).groupby(case_key).transform("any")
             out[f"on_{name}"] = offense_list.matches(parsed, same_case_has=same_case).to_numpy(dtype=bool)
         else:
             out[f"on_{name}"] = offense_list.matches(unique_parsed).to_numpy(dtype=bool)[codes]
     return out
-
-
-def _sentence_part_text(length: np.ndarray, unit: np.ndarray, where: pd.Series) -> np.ndarray:
-    loc = _strip(where).to_numpy(dtype=object)
-    text = pd.Series(length) + pd.Series(unit) + " " + pd.Series(loc)
-    empty = (length == "") & (unit == "") & (loc == "")
-    return np.where(empty, "", text.str.strip().to_numpy(dtype=object))
 
 
 def case_numbers(court_rows: pd.DataFrame, case_keys: pd.Series) -> pd.Series:
