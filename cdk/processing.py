@@ -1,0 +1,491 @@
+"""The processing pipeline: the Lambda functions, the S3 triggers and the Step Functions state machine.
+
+```
+incoming/<file> --S3 event--> ingest --StartExecution(name = run id from the object version)-->
+  Validate input -> Split into shards -> Evaluate shards (Distributed Map) -> Combine results
+  -> Wait for review (notify "review ready", task token) <-- resume-review <--S3 event-- reviews/<run>/
+  -> Apply review (plan document batches) -> Render documents (Distributed Map) -> Assemble filings
+  -> Notify filings ready
+any failure -> Notify failure (run marked failed, STATUS.json says so) -> Run failed
+```
+
+Every function is a thin handler in `functions/` over one `blueprint` call; what each one may touch
+is granted here, one statement per need, so a reviewer can read each role's reach in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, Size, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from .packaging import RUNTIME, FunctionCode
+from .settings import DeploymentSettings
+from .storage import INCOMING_PREFIX, REVIEWS_PREFIX, RUNS_PREFIX, WORK_PREFIX, Storage
+
+#: The CloudWatch namespace of the functions' own metrics (rows read, convictions evaluated, ...).
+METRICS_NAMESPACE = "ClearanceKit"
+
+#: Errors a task is retried on, beyond the Lambda service errors CDK retries by default.
+TRANSIENT_ERRORS = ["Lambda.TooManyRequestsException", "TransientError"]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function: its handler module, code group, size and time limit."""
+
+    name: str
+    description: str
+    group: str  # control | engine | documents (see packaging.py)
+    memory_mb: int
+    timeout_minutes: int
+    ephemeral_mb: int = 512
+
+    @property
+    def handler(self) -> str:
+        return f"functions.{self.name}.handler"
+
+
+#: Memory and disk per function. The engine's figures come from the measurements in
+#: docs/deployment.md ("Scale"): a 250,000-row shard peaks well under 3 GB while being evaluated;
+#: validate and split stream the whole input file through /tmp (up to 10 GB).
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec("ingest", "Records a new DOJ upload and starts its run", "control", 256, 1),
+    FunctionSpec("resume_review", "Resumes a run when the office uploads its review", "control", 256, 1),
+    FunctionSpec("notify", "Records a run's status and notifies the office", "control", 256, 1),
+    FunctionSpec("validate", "Checks the uploaded file and fingerprints it", "engine", 2048, 15, 10240),
+    FunctionSpec("split", "Splits the input into shards on person boundaries", "engine", 4096, 15, 10240),
+    FunctionSpec("evaluate", "Evaluates one shard against the policy", "engine", 3008, 15, 4096),
+    FunctionSpec("combine", "Combines the shards into the run's review outputs", "engine", 6144, 15, 10240),
+    FunctionSpec("plan_documents", "Applies the office's review and plans document batches", "documents", 3008, 15, 4096),
+    FunctionSpec("render_batch", "Renders one batch of documents", "documents", 2048, 15, 4096),
+    FunctionSpec("assemble", "Assembles the filing set and the court and DOJ exports", "documents", 4096, 15, 10240),
+)
+
+#: CloudWatch Logs' allowed retention periods, in days, with their CDK names.
+_LOG_RETENTION = tuple(
+    zip(
+        (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653),
+        (
+            logs.RetentionDays.ONE_DAY, logs.RetentionDays.THREE_DAYS, logs.RetentionDays.FIVE_DAYS,
+            logs.RetentionDays.ONE_WEEK, logs.RetentionDays.TWO_WEEKS, logs.RetentionDays.ONE_MONTH,
+            logs.RetentionDays.TWO_MONTHS, logs.RetentionDays.THREE_MONTHS, logs.RetentionDays.FOUR_MONTHS,
+            logs.RetentionDays.FIVE_MONTHS, logs.RetentionDays.SIX_MONTHS, logs.RetentionDays.ONE_YEAR,
+            logs.RetentionDays.THIRTEEN_MONTHS, logs.RetentionDays.EIGHTEEN_MONTHS, logs.RetentionDays.TWO_YEARS,
+            logs.RetentionDays.THREE_YEARS, logs.RetentionDays.FIVE_YEARS, logs.RetentionDays.SIX_YEARS,
+            logs.RetentionDays.SEVEN_YEARS, logs.RetentionDays.EIGHT_YEARS, logs.RetentionDays.NINE_YEARS,
+            logs.RetentionDays.TEN_YEARS,
+        ),
+    )
+)
+
+
+def log_retention(days: int) -> logs.RetentionDays:
+    """The shortest CloudWatch retention period that keeps logs at least ``days`` days."""
+    for allowed, member in _LOG_RETENTION:
+        if allowed >= days:
+            return member
+    return _LOG_RETENTION[-1][1]
+
+
+class ProcessingPipeline(Construct):
+    """The functions, their triggers and the state machine that runs a county's file end to end."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: DeploymentSettings,
+        storage: Storage,
+        topic: sns.ITopic,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.settings = settings
+        self.storage = storage
+        self.topic = topic
+        key = storage.key
+
+        self.dead_letters = sqs.Queue(
+            self,
+            "DeadLetters",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+
+        code = FunctionCode(settings)
+        self.functions: dict[str, lambda_.Function] = {}
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        environment = {
+            "UPLOAD_BUCKET": storage.uploads.bucket_name,
+            "RESULTS_BUCKET": storage.results.bucket_name,
+            "TABLE_NAME": storage.table.table_name,
+            "TOPIC_ARN": topic.topic_arn,
+            "COUNTY": settings.county,
+            "POLICY": code.policy_in_package,
+            "OFFICE_PROFILE": code.profile_in_package,
+            "EVALUATION_DATE": settings.evaluation_date,
+            "COMPAT": "true" if settings.compat else "false",
+            "PER_CASE_DOCUMENTS": "true" if settings.per_case_documents else "false",
+            "ROWS_PER_SHARD": str(settings.rows_per_shard),
+            "CLEARANCE_TEMPLATES": "/var/task/templates",
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+        for spec in FUNCTIONS:
+            self._function(spec, code, environment)
+
+        self.state_machine = self._state_machine()
+        self._grant()
+        self._triggers()
+
+    # -- functions ---------------------------------------------------------------------------------
+
+    def _function(self, spec: FunctionSpec, code: FunctionCode, environment: dict[str, str]) -> None:
+        log_group = logs.LogGroup(
+            self,
+            f"{_camel(spec.name)}Logs",
+            retention=log_retention(self.settings.log_retention_days),
+            encryption_key=self.storage.key,
+        )
+        role = iam.Role(
+            self,
+            f"{_camel(spec.name)}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Clearance kit {spec.name} function (least privilege, see cdk/processing.py)",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn, f"{log_group.log_group_arn}:*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="SendTraces",
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                resources=["*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="UseTheKeyForDeadLettersAndEnvironment",
+                # The dead-letter queue and the environment variables are encrypted with the county key.
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=[self.storage.key.key_arn],
+            )
+        )
+        function = lambda_.Function(
+            self,
+            _camel(spec.name),
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.X86_64,
+            handler=spec.handler,
+            code=code.code(spec.group),
+            memory_size=spec.memory_mb,
+            timeout=Duration.minutes(spec.timeout_minutes),
+            ephemeral_storage_size=Size.mebibytes(spec.ephemeral_mb),
+            role=role,
+            log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            tracing=lambda_.Tracing.ACTIVE,
+            dead_letter_queue=self.dead_letters,
+            environment={**environment, "POWERTOOLS_SERVICE_NAME": f"clearance-{spec.name.replace('_', '-')}"},
+            environment_encryption=self.storage.key,
+            retry_attempts=2,
+        )
+        self.functions[spec.name] = function
+        self.log_groups[spec.name] = log_group
+
+    # -- permissions -------------------------------------------------------------------------------
+
+    def _grant(self) -> None:
+        st, f = self.storage, self.functions
+        uploads, results = st.uploads, st.results
+
+        read(f["validate"], uploads, INCOMING_PREFIX)
+        write(f["validate"], results, RUNS_PREFIX)  # the data-issues report of a rejected file
+        read(f["split"], uploads, INCOMING_PREFIX)
+        write(f["split"], results, WORK_PREFIX)
+        read(f["evaluate"], results, WORK_PREFIX)
+        write(f["evaluate"], results, WORK_PREFIX)
+        for name in ("combine", "plan_documents", "render_batch", "assemble"):
+            read(f[name], results, WORK_PREFIX)
+            list_prefix(f[name], results, WORK_PREFIX)
+            write(f[name], results, WORK_PREFIX)
+        write(f["combine"], results, RUNS_PREFIX)
+        for name in ("plan_documents", "render_batch", "assemble"):
+            read(f[name], results, RUNS_PREFIX)
+        read(f["plan_documents"], uploads, REVIEWS_PREFIX)
+        write(f["plan_documents"], results, RUNS_PREFIX)  # the review-problems report
+        write(f["assemble"], results, RUNS_PREFIX)
+        write(f["notify"], results, RUNS_PREFIX)  # STATUS.json
+        read(f["notify"], results, RUNS_PREFIX)
+        read(f["resume_review"], uploads, REVIEWS_PREFIX)
+
+        for name in ("ingest", "notify", "resume_review"):
+            use_table(f[name], st.table, st.key)
+        for name in ("notify", "resume_review"):
+            publish(f[name], self.topic, st.key)
+
+        f["ingest"].add_to_role_policy(
+            iam.PolicyStatement(
+                sid="StartRuns",
+                actions=["states:StartExecution"],
+                resources=[self.state_machine.state_machine_arn],
+            )
+        )
+        f["ingest"].add_environment("STATE_MACHINE_ARN", self.state_machine.state_machine_arn)
+        f["resume_review"].add_to_role_policy(
+            iam.PolicyStatement(
+                sid="ResumeWaitingRuns",
+                # Task-token actions have no resource type in IAM: the token itself is the credential.
+                actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
+                resources=["*"],
+            )
+        )
+        # The state machine reads the shard and batch lists (ItemReader) from the results bucket.
+        st.key.grant_decrypt(self.state_machine)
+
+    def _triggers(self) -> None:
+        self.storage.uploads.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.LambdaDestination(self.functions["ingest"]),
+            s3.NotificationKeyFilter(prefix=INCOMING_PREFIX),
+        )
+        self.storage.uploads.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.LambdaDestination(self.functions["resume_review"]),
+            s3.NotificationKeyFilter(prefix=REVIEWS_PREFIX),
+        )
+
+    # -- state machine -----------------------------------------------------------------------------
+
+    def _task(self, state_name: str, function: str, payload: dict, result_path: str | None) -> tasks.LambdaInvoke:
+        task = tasks.LambdaInvoke(
+            self,
+            state_name,
+            state_name=state_name,
+            lambda_function=self.functions[function],
+            payload=sfn.TaskInput.from_object(payload),
+            payload_response_only=True,
+            result_path=result_path if result_path is not None else sfn.JsonPath.DISCARD,
+        )
+        add_transient_retry(task)
+        return task
+
+    def _distributed_map(self, state_name: str, items_key_path: str, item_selector: dict) -> sfn.DistributedMap:
+        return sfn.DistributedMap(
+            self,
+            state_name,
+            state_name=state_name,
+            item_reader=sfn.S3JsonItemReader(bucket=self.storage.results, key=sfn.JsonPath.string_at(items_key_path)),
+            item_selector=item_selector,
+            max_concurrency=self.settings.max_concurrency,
+            map_execution_type=sfn.StateMachineType.STANDARD,
+            tolerated_failure_count=0,
+            result_path=sfn.JsonPath.DISCARD,
+        )
+
+    def _state_machine(self) -> sfn.StateMachine:
+        run = {"run.$": "$.run", "options.$": "$.options"}
+
+        notify_failure = self._task(
+            "Notify failure",
+            "notify",
+            {"kind": "failed", **run, "error.$": "$.error"},
+            result_path=None,
+        )
+        run_failed = sfn.Fail(self, "Run failed", error="RunFailed", cause="The run failed; the office was notified.")
+        notify_failure.add_catch(run_failed, errors=["States.ALL"], result_path="$.notify_error")
+        notify_failure.next(run_failed)
+
+        def on_failure(state) -> None:
+            state.add_catch(notify_failure, errors=["States.ALL"], result_path="$.error")
+
+        validate = self._task("Validate input", "validate", {**run, "source.$": "$.source"}, "$.input")
+        split = self._task(
+            "Split into shards", "split", {**run, "source.$": "$.source", "input.$": "$.input"}, "$.split"
+        )
+        evaluate_map = self._distributed_map(
+            "Evaluate shards",
+            "$.split.items_key",
+            {"run.$": "$.run", "options.$": "$.options", "shard.$": "$$.Map.Item.Value"},
+        )
+        evaluate_map.item_processor(
+            self._task("Evaluate shard", "evaluate", {"run.$": "$.run", "options.$": "$.options", "shard.$": "$.shard"}, None)
+        )
+        combine = self._task("Combine results", "combine", {**run, "split.$": "$.split"}, "$.outputs")
+
+        first_review = sfn.Pass(
+            self,
+            "Ready for review",
+            result=sfn.Result.from_object({"rejected": False}),
+            result_path="$.review_attempt",
+        )
+        wait_for_review = tasks.LambdaInvoke(
+            self,
+            "Wait for review",
+            state_name="Wait for review",
+            comment="Notifies the office that the review outputs are ready, records the task token, and waits "
+            "until resume-review returns the uploaded review (or the review timeout passes).",
+            lambda_function=self.functions["notify"],
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "kind": "review_ready",
+                    **run,
+                    "outputs.$": "$.outputs",
+                    "review_attempt.$": "$.review_attempt",
+                    "task_token": sfn.JsonPath.task_token,
+                }
+            ),
+            task_timeout=sfn.Timeout.duration(Duration.days(self.settings.review_timeout_days)),
+            result_path="$.review",
+        )
+        add_transient_retry(wait_for_review)
+
+        plan = self._task(
+            "Apply review", "plan_documents", {**run, "outputs.$": "$.outputs", "review.$": "$.review"}, "$.plan"
+        )
+        render_map = self._distributed_map(
+            "Render documents",
+            "$.plan.items_key",
+            {"run.$": "$.run", "options.$": "$.options", "batch.$": "$$.Map.Item.Value"},
+        )
+        render_map.item_processor(
+            self._task("Render batch", "render_batch", {"run.$": "$.run", "options.$": "$.options", "batch.$": "$.batch"}, None)
+        )
+        assemble = self._task(
+            "Assemble filings", "assemble", {**run, "plan.$": "$.plan", "review.$": "$.review"}, "$.filings"
+        )
+        notify_done = self._task(
+            "Notify filings ready", "notify", {"kind": "filings_ready", **run, "filings.$": "$.filings"}, None
+        )
+        done = sfn.Succeed(self, "Filings ready")
+
+        # A review the office must correct sends the run back to waiting, with the problems reported.
+        plan.add_catch(wait_for_review, errors=["ReviewRejected"], result_path="$.review_attempt")
+        for state in (validate, split, evaluate_map, combine, wait_for_review, plan, render_map, assemble, notify_done):
+            on_failure(state)
+
+        definition = (
+            validate.next(split)
+            .next(evaluate_map)
+            .next(combine)
+            .next(first_review)
+            .next(wait_for_review)
+            .next(plan)
+            .next(render_map)
+            .next(assemble)
+            .next(notify_done)
+            .next(done)
+        )
+
+        log_group = logs.LogGroup(
+            self,
+            "StateMachineLogs",
+            retention=log_retention(self.settings.log_retention_days),
+            encryption_key=self.storage.key,
+        )
+        self.state_machine_log_group = log_group
+        return sfn.StateMachine(
+            self,
+            "StateMachine",
+            comment=f"Clearance kit run for {self.settings.county}: DOJ file to review to filings",
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            # Execution data holds ids and S3 keys only; it is still left out of the logs.
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            tracing_enabled=True,
+            timeout=Duration.days(365),
+        )
+
+
+# -- small, named grants (one statement each) -------------------------------------------------------
+
+
+def read(function: lambda_.Function, bucket: s3.IBucket, prefix: str) -> None:
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["s3:GetObject", "s3:GetObjectVersion"],
+            resources=[bucket.arn_for_objects(prefix + "*")],
+        )
+    )
+    _key_use(function, bucket, ["kms:Decrypt"])
+
+
+def write(function: lambda_.Function, bucket: s3.IBucket, prefix: str) -> None:
+    function.add_to_role_policy(
+        iam.PolicyStatement(actions=["s3:PutObject"], resources=[bucket.arn_for_objects(prefix + "*")])
+    )
+    # Multipart uploads (large files) need Decrypt as well as GenerateDataKey.
+    _key_use(function, bucket, ["kms:GenerateDataKey", "kms:Decrypt"])
+
+
+def list_prefix(function: lambda_.Function, bucket: s3.IBucket, prefix: str) -> None:
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["s3:ListBucket"],
+            resources=[bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [prefix + "*"]}},
+        )
+    )
+
+
+def use_table(function: lambda_.Function, table, key: kms.IKey) -> None:
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            resources=[table.table_arn],
+        )
+    )
+    function.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            resources=[key.key_arn],
+        )
+    )
+
+
+def publish(function: lambda_.Function, topic: sns.ITopic, key: kms.IKey) -> None:
+    function.add_to_role_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn]))
+    function.add_to_role_policy(
+        iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn])
+    )
+
+
+def _key_use(function: lambda_.Function, bucket: s3.IBucket, actions: list[str]) -> None:
+    if bucket.encryption_key is not None:
+        function.add_to_role_policy(iam.PolicyStatement(actions=actions, resources=[bucket.encryption_key.key_arn]))
+
+
+def add_transient_retry(task: sfn.TaskStateBase) -> None:
+    """Throttling and errors the handlers report as transient are retried with backoff and jitter."""
+    task.add_retry(
+        errors=TRANSIENT_ERRORS,
+        interval=Duration.seconds(5),
+        max_attempts=6,
+        backoff_rate=2,
+        max_delay=Duration.minutes(2),
+        jitter_strategy=sfn.JitterType.FULL,
+    )
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))

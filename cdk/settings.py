@@ -1,0 +1,198 @@
+"""The county's deployment choices, read from CDK context (defaults in the repository's `cdk.json`).
+
+Every key is prefixed with ``clearance:`` so it cannot collide with CDK's own context keys. A county
+overrides a value either in `cdk.json` or on the command line, for example
+``npx cdk deploy -c clearance:county="LOS ANGELES" -c clearance:notificationEmails=a@x.gov,b@x.gov``.
+Values given on the command line arrive as strings; this module turns them into the right types and
+refuses values that would deploy a broken pipeline, naming the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: The repository root: policy and office-profile paths in context are relative to it.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+PREFIX = "clearance:"
+
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+_COUNTY = re.compile(r"^[A-Z][A-Z .'-]*[A-Z]$")
+
+
+def _key(field_name: str) -> str:
+    """The context key of a field, as the county writes it (``clearance:retentionDays``)."""
+    field = DeploymentSettings.model_fields[field_name]
+    return PREFIX + (field.alias or field_name)
+
+
+class DeploymentSettings(BaseModel):
+    """What one county's stack is configured with. Field names are the context keys without prefix."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    county: str = Field(
+        description="The county as DOJ writes it in STP_ORI_CNTY_NAME, upper case, e.g. 'LOS ANGELES'."
+    )
+    policy: str = Field(
+        "california",
+        description="A built-in policy preset name, or a path (relative to the repository) to a policy file.",
+    )
+    office_profile: str = Field(
+        "",
+        alias="officeProfile",
+        description="Path (relative to the repository) to the office profile used on filings; empty uses "
+        "the kit's example profile.",
+    )
+    notification_emails: tuple[str, ...] = Field(
+        (), alias="notificationEmails", description="Addresses that receive run notifications and alarms."
+    )
+    evaluation_date: str = Field(
+        "",
+        alias="evaluationDate",
+        description="Fixed evaluation date (YYYY-MM-DD) for every run; empty means the upload's date in California.",
+    )
+    compat: bool = Field(False, description="Also write the earlier tool's result files.")
+    retention_days: int = Field(
+        365,
+        alias="retentionDays",
+        description="Days uploads and results are kept before S3 deletes them; 0 keeps them until removed by hand.",
+    )
+    noncurrent_version_days: int = Field(
+        30, alias="noncurrentVersionDays", description="Days an overwritten or deleted object version is kept."
+    )
+    work_retention_days: int = Field(
+        30,
+        alias="workRetentionDays",
+        description="Days the pipeline's intermediate files (shards, document batches) are kept.",
+    )
+    access_log_retention_days: int = Field(
+        730, alias="accessLogRetentionDays", description="Days S3 server-access logs and CloudTrail files are kept."
+    )
+    log_retention_days: int = Field(
+        365, alias="logRetentionDays", description="Days CloudWatch Logs of the functions and state machine are kept."
+    )
+    audit_trail: bool = Field(
+        True,
+        alias="auditTrail",
+        description="Create a CloudTrail trail with S3 data events; switch off when an organisation trail covers it.",
+    )
+    per_case_documents: bool = Field(
+        False, alias="perCaseDocuments", description="Also render one document per conviction (not only the bulk set)."
+    )
+    review_timeout_days: int = Field(
+        120, alias="reviewTimeoutDays", description="How long a run waits for the office's review before it fails."
+    )
+    rows_per_shard: int = Field(
+        250_000, alias="rowsPerShard", description="Input rows per evaluation shard (whole people per shard)."
+    )
+    max_concurrency: int = Field(
+        40, alias="maxConcurrency", description="Shards or document batches processed at the same time."
+    )
+    lambda_bundling: Literal["pip", "source"] = Field(
+        "pip",
+        alias="lambdaBundling",
+        description="'pip' installs the dependencies into the Lambda packages (deployments); 'source' packages "
+        "only the source folders, for fast offline synthesis in tests.",
+    )
+
+    @field_validator("county")
+    @classmethod
+    def _county_as_doj_writes_it(cls, value: str) -> str:
+        value = value.strip()
+        if not _COUNTY.match(value):
+            raise ValueError(
+                f"clearance:county must be the county name in upper case as DOJ writes it (e.g. 'LOS ANGELES'), got {value!r}"
+            )
+        return value
+
+    @field_validator("notification_emails", mode="before")
+    @classmethod
+    def _emails(cls, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [v for v in (p.strip() for p in value.split(",")) if v]
+        emails = tuple(value or ())
+        for email in emails:
+            if not _EMAIL.match(email):
+                raise ValueError(f"clearance:notificationEmails has an invalid address: {email!r}")
+        return emails
+
+    @field_validator("evaluation_date")
+    @classmethod
+    def _iso_date(cls, value: str) -> str:
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"clearance:evaluationDate must be a date written YYYY-MM-DD, got {value!r}") from None
+        return value
+
+    @field_validator(
+        "retention_days",
+        "work_retention_days",
+        "noncurrent_version_days",
+        "access_log_retention_days",
+        "log_retention_days",
+        "review_timeout_days",
+        "rows_per_shard",
+        "max_concurrency",
+    )
+    @classmethod
+    def _non_negative(cls, value: int, info) -> int:
+        minimum = 0 if info.field_name == "retention_days" else 1
+        if value < minimum:
+            raise ValueError(f"{_key(info.field_name)} must be at least {minimum}, got {value}")
+        return value
+
+    @field_validator("review_timeout_days")
+    @classmethod
+    def _within_a_year(cls, value: int) -> int:
+        # A standard Step Functions execution lasts at most one year; leave room for the other steps.
+        if value > 360:
+            raise ValueError(f"clearance:reviewTimeoutDays must be at most 360 (a run lasts at most a year), got {value}")
+        return value
+
+    @field_validator("policy", "office_profile")
+    @classmethod
+    def _file_exists_when_a_path(cls, value: str, info) -> str:
+        value = value.strip()
+        looks_like_path = "/" in value or "." in value
+        if value and looks_like_path and not (REPO_ROOT / value).is_file():
+            raise ValueError(f"{_key(info.field_name)} names a file that does not exist: {value}")
+        return value
+
+    # -- derived ---------------------------------------------------------------------------------
+
+    @property
+    def slug(self) -> str:
+        """The county in a form usable in resource names: 'LOS ANGELES' -> 'los-angeles'."""
+        return re.sub(r"[^a-z0-9]+", "-", self.county.lower()).strip("-")
+
+    @property
+    def policy_file(self) -> Path | None:
+        """The policy file to package with the functions, or None for a built-in preset."""
+        return REPO_ROOT / self.policy if ("/" in self.policy or "." in self.policy) else None
+
+    @property
+    def office_profile_file(self) -> Path | None:
+        return REPO_ROOT / self.office_profile if self.office_profile else None
+
+    @classmethod
+    def from_context(cls, try_get_context) -> "DeploymentSettings":
+        """Read every ``clearance:*`` key through CDK's ``node.try_get_context``.
+
+        Strings from the command line ("365", "true", "a@x.gov,b@x.gov") are converted by the field types.
+        """
+        values: dict[str, Any] = {}
+        for name, field in cls.model_fields.items():
+            key = field.alias or name
+            raw = try_get_context(PREFIX + key)
+            if raw is None:
+                continue
+            values[key] = raw
+        return cls.model_validate(values)

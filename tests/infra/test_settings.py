@@ -1,0 +1,69 @@
+"""The county's deployment settings: defaults from cdk.json, command-line strings, refusals."""
+
+import pytest
+from pydantic import ValidationError
+
+from cdk.app import default_context
+from cdk.settings import PREFIX, DeploymentSettings
+
+
+def settings_from(**values):
+    context = {**default_context(), **{PREFIX + k: v for k, v in values.items()}}
+    return DeploymentSettings.from_context(context.get)
+
+
+def test_cdk_json_defaults_are_a_complete_valid_configuration():
+    settings = settings_from()
+    assert settings.county == "SACRAMENTO"
+    assert settings.policy == "california"
+    assert settings.audit_trail is True
+    assert settings.retention_days == 365
+    assert settings.per_case_documents is False
+    assert settings.lambda_bundling == "pip"
+    # every setting has a default in cdk.json, so a county sees all its choices in one place
+    keys = {k.removeprefix(PREFIX) for k in default_context() if k.startswith(PREFIX)}
+    assert keys == {f.alias or name for name, f in DeploymentSettings.model_fields.items()}
+
+
+def test_command_line_strings_are_converted():
+    settings = settings_from(
+        county="LOS ANGELES",
+        notificationEmails="a@da.lacounty.gov, b@da.lacounty.gov",
+        auditTrail="false",
+        perCaseDocuments="true",
+        retentionDays="90",
+        rowsPerShard="100000",
+    )
+    assert settings.notification_emails == ("a@da.lacounty.gov", "b@da.lacounty.gov")
+    assert settings.audit_trail is False and settings.per_case_documents is True
+    assert settings.retention_days == 90 and settings.rows_per_shard == 100_000
+    assert settings.slug == "los-angeles"
+
+
+@pytest.mark.parametrize(
+    "key, value, fragment",
+    [
+        ("county", "Los Angeles", "upper case"),
+        ("county", "", "upper case"),
+        ("notificationEmails", "not-an-address", "invalid address"),
+        ("reviewTimeoutDays", "400", "at most 360"),
+        ("rowsPerShard", "0", "clearance:rowsPerShard must be at least 1"),
+        ("evaluationDate", "07/01/2020", "YYYY-MM-DD"),
+        ("policy", "policies/missing.yaml", "clearance:policy names a file that does not exist"),
+        ("lambdaBundling", "docker", "lambdaBundling"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_key(key, value, fragment):
+    with pytest.raises(ValidationError) as raised:
+        settings_from(**{key: value})
+    assert fragment in str(raised.value)
+
+
+def test_retention_zero_means_keep_and_is_allowed():
+    assert settings_from(retentionDays=0).retention_days == 0
+
+
+def test_a_policy_file_is_packaged_and_a_preset_is_not(tmp_path):
+    assert settings_from(policy="los-angeles-2020").policy_file is None
+    settings = settings_from(policy="pyproject.toml")  # any existing file stands in for a policy file
+    assert settings.policy_file is not None and settings.policy_file.name == "pyproject.toml"

@@ -1,0 +1,151 @@
+"""The Step Functions state machine: order of the steps, Distributed Maps, the review wait, retries
+and the failure path, read from the synthesized definition."""
+
+import json
+
+import pytest
+from synth_support import render
+
+from cdk.processing import TRANSIENT_ERRORS
+
+
+@pytest.fixture(scope="module")
+def machine(synthesized):
+    (resource,) = synthesized.resources("AWS::StepFunctions::StateMachine").values()
+    return resource
+
+
+@pytest.fixture(scope="module")
+def definition(machine, synthesized):
+    names = {synthesized.logical_id(f): name for name, f in synthesized.stack.pipeline.functions.items()}
+    names[synthesized.logical_id(synthesized.stack.storage.results)] = "results"
+    return json.loads(render(machine["Properties"]["DefinitionString"], names))
+
+
+def function_of(state):
+    resource = state.get("Resource", "")
+    if resource.endswith(":states:::lambda:invoke.waitForTaskToken"):
+        return state["Parameters"]["FunctionName"].strip("<>").split(".")[0]
+    return resource.strip("<>").split(".")[0]
+
+
+def happy_path(definition):
+    order, name = [], definition["StartAt"]
+    while name:
+        order.append(name)
+        state = definition["States"][name]
+        name = state.get("Next")
+    return order
+
+
+def test_standard_workflow_with_logging_and_tracing(machine, synthesized):
+    props = machine["Properties"]
+    assert props["StateMachineType"] == "STANDARD"
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    logging = props["LoggingConfiguration"]
+    assert logging["Level"] == "ALL" and logging["IncludeExecutionData"] is False
+    group = synthesized.logical_id(synthesized.stack.pipeline.state_machine_log_group)
+    assert logging["Destinations"] == [{"CloudWatchLogsLogGroup": {"LogGroupArn": {"Fn::GetAtt": [group, "Arn"]}}}]
+
+
+def test_steps_run_in_the_documented_order(definition):
+    assert happy_path(definition) == [
+        "Validate input",
+        "Split into shards",
+        "Evaluate shards",
+        "Combine results",
+        "Ready for review",
+        "Wait for review",
+        "Apply review",
+        "Render documents",
+        "Assemble filings",
+        "Notify filings ready",
+        "Filings ready",
+    ]
+    states = definition["States"]
+    assert [function_of(states[s]) for s in ("Validate input", "Split into shards", "Combine results",
+                                             "Wait for review", "Apply review", "Assemble filings",
+                                             "Notify filings ready")] == [
+        "validate", "split", "combine", "notify", "plan_documents", "assemble", "notify",
+    ]
+    assert states["Filings ready"]["Type"] == "Succeed"
+
+
+@pytest.mark.parametrize("state_name, items_key, worker, function",
+                         [("Evaluate shards", "$.split.items_key", "Evaluate shard", "evaluate"),
+                          ("Render documents", "$.plan.items_key", "Render batch", "render_batch")])
+def test_distributed_maps_read_their_items_from_the_results_bucket(definition, state_name, items_key, worker, function):
+    state = definition["States"][state_name]
+    assert state["Type"] == "Map"
+    assert state["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    assert state["ItemReader"]["ReaderConfig"] == {"InputType": "JSON"}
+    assert state["ItemReader"]["Resource"].endswith(":states:::s3:getObject")
+    assert state["ItemReader"]["Parameters"] == {"Bucket": "<results>", "Key.$": items_key}
+    assert state["MaxConcurrency"] == 40
+    # no tolerated failures (Step Functions' default when absent): one failed shard fails the run
+    assert state.get("ToleratedFailureCount", 0) == 0 and "ToleratedFailurePercentage" not in state
+    assert state["ResultPath"] is None  # results stay in S3; nothing large passes through the state
+    inner = state["ItemProcessor"]["States"][worker]
+    assert function_of(inner) == function and inner["End"] is True
+
+
+def test_review_wait_uses_a_task_token_with_the_configured_timeout(definition):
+    wait = definition["States"]["Wait for review"]
+    assert wait["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
+    assert wait["Parameters"]["Payload"]["task_token.$"] == "$$.Task.Token"
+    assert wait["Parameters"]["Payload"]["kind"] == "review_ready"
+    assert wait["TimeoutSeconds"] == 120 * 24 * 3600
+    assert wait["ResultPath"] == "$.review"
+
+
+def test_a_rejected_review_goes_back_to_waiting_and_other_errors_fail_the_run(definition):
+    catches = definition["States"]["Apply review"]["Catch"]
+    assert catches[0] == {"ErrorEquals": ["ReviewRejected"], "ResultPath": "$.review_attempt", "Next": "Wait for review"}
+    assert catches[-1]["ErrorEquals"] == ["States.ALL"] and catches[-1]["Next"] == "Notify failure"
+
+
+def all_work_states(definition):
+    for name, state in definition["States"].items():
+        if state["Type"] in ("Task", "Map"):
+            yield name, state
+        if state["Type"] == "Map":
+            yield from state["ItemProcessor"]["States"].items()
+
+
+def test_every_task_retries_transient_errors_with_backoff(definition):
+    for name, state in all_work_states(definition):
+        if state["Type"] != "Task":
+            continue
+        retries = {tuple(r["ErrorEquals"]): r for r in state["Retry"]}
+        lambda_errors = ("Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException",
+                         "Lambda.AWSLambdaException", "Lambda.SdkClientException")
+        assert retries[lambda_errors]["BackoffRate"] == 2, name
+        transient = retries[tuple(TRANSIENT_ERRORS)]
+        assert transient["BackoffRate"] == 2 and transient["JitterStrategy"] == "FULL", name
+        assert transient["MaxAttempts"] == 6 and transient["MaxDelaySeconds"] == 120, name
+
+
+def test_every_failure_path_notifies_and_ends_failed(definition):
+    states = definition["States"]
+    top_level_work = [n for n, s in states.items() if s["Type"] in ("Task", "Map")]
+    for name in top_level_work:
+        if name == "Notify failure":
+            continue
+        last = states[name]["Catch"][-1]
+        assert last == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Notify failure"}, name
+    failure = states["Notify failure"]
+    assert function_of(failure) == "notify" and failure["Parameters"]["kind"] == "failed"
+    assert failure["Next"] == "Run failed"
+    assert failure["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.notify_error", "Next": "Run failed"}]
+    assert states["Run failed"]["Type"] == "Fail"
+
+
+def test_state_machine_role_can_read_the_item_lists_encrypted_with_the_key(synthesized):
+    machine_role = synthesized.logical_id(synthesized.stack.pipeline.state_machine.role)
+    key = synthesized.logical_id(synthesized.stack.storage.key)
+    statements = [
+        s for p in synthesized.resources("AWS::IAM::Policy").values() if {"Ref": machine_role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert any(s["Action"] == "kms:Decrypt" and s["Resource"] == {"Fn::GetAtt": [key, "Arn"]} for s in statements)
+    assert any(s["Action"] == "s3:GetObject" for s in statements)
