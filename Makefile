@@ -47,6 +47,11 @@ bench: $(BASE_STAMP)
 bench-filings: $(BASE_STAMP)
 	$(BIN)/python tests/bench/bench_filings.py
 
+## synth: synthesize the county stack offline into cdk.out (source-only Lambda packages; the cdk-nag
+## checks run). `npx cdk deploy` builds the real packages with pip.
+synth: $(DEV_STAMP)
+	$(BIN)/python cdk/app.py clearance:lambdaBundling=source
+
 ## docs: build the documentation site with strict link checking.
 docs: $(DEV_STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site
