@@ -31,7 +31,7 @@ TOP = 1440  # 1 inch: the first pleading line starts here
 LINE_TWIPS = 480  # 24 points, one pleading line
 BOTTOM = PAGE_H - TOP - 28 * LINE_TWIPS  # exactly 28 lines of body per page
 LEFT, RIGHT = 1728, 1600
-LAND_MARGIN = 560
+LAND_MARGIN = 480
 
 _NS = (
     'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '

@@ -63,7 +63,7 @@ def _frame(doc: Document) -> _Frame:
         return _Frame(P_WIDTH, P_HEIGHT, P_TEXT_LEFT, P_TEXT_RIGHT, P_FIRST_BASELINE, P_LAST_BASELINE, True)
     w, h = landscape(letter) if doc.landscape else letter
     top = h - 36.0 - (14.0 if doc.header else 0.0)
-    return _Frame(w, h, 28.0, w - 28.0, top - 10.0, 60.0, False)
+    return _Frame(w, h, 24.0, w - 24.0, top - 10.0, 60.0, False)
 
 
 @dataclass
@@ -324,20 +324,53 @@ def _pleading_form(canvas: Canvas) -> None:
     canvas.endForm()
 
 
+_PDF_ESCAPES = str.maketrans({"\\": "\\\\", "(": "\\(", ")": "\\)"})
+
+
+def _pdf_string(text: str) -> str:
+    """Text as the inside of a PDF literal string in the standard fonts' WinAnsi encoding.
+
+    Plain printable ASCII (nearly all DOJ data) only needs its three special characters escaped;
+    anything else is encoded to cp1252 (unknown characters become '?') and written as octal escapes.
+    """
+    if text.isascii() and text.isprintable():
+        return text.translate(_PDF_ESCAPES)
+    out = []
+    for code in text.encode("cp1252", "replace"):
+        if 32 <= code < 127 and code not in (40, 41, 92):
+            out.append(chr(code))
+        else:
+            out.append(f"\\{code:03o}")
+    return "".join(out)
+
+
 def _draw_page(canvas: Canvas, page: _Page) -> None:
-    text = canvas.beginText()
+    """Draw one page's text, table rows and rules.
+
+    This is the hot path of a 66,000-row Attachment A, so it writes the PDF text and path operators
+    itself (one ``Tm``/``Tj`` pair per line of text) instead of going through reportlab's text object,
+    whose per-call number formatting dominates the cost. The operators are the standard ones of the
+    PDF specification (ISO 32000: BT/ET, Tf, Tm, Tj, m, l, w, S).
+    """
+    fonts: dict[str, str] = {}
+
+    def font_ref(name: str) -> str:
+        if name not in fonts:
+            fonts[name] = canvas._doc.getInternalFontName(name)  # registers the font with the document
+        return fonts[name]
+
+    ops = ["BT"]
     current = None
     for x, y, font, size, s in page.texts:
         if (font, size) != current:
-            text.setFont(font, size)
+            ops.append(f"{font_ref(font)} {size:g} Tf")
             current = (font, size)
-        text.setTextOrigin(x, y)
-        text.textOut(s)
-    path = canvas.beginPath()
+        ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm ({_pdf_string(s)}) Tj")
+    rules = []
     for geo, top, h, cells, font in page.rows:
         size, leading, pad, xs = geo.font_size, geo.leading, geo.pad, geo.xs
         if (font, size) != current:
-            text.setFont(font, size)
+            ops.append(f"{font_ref(font)} {size:g} Tf")
             current = (font, size)
         first = top - pad - size
         for i, lines in enumerate(cells):
@@ -345,21 +378,17 @@ def _draw_page(canvas: Canvas, page: _Page) -> None:
             y = first
             for s in lines:
                 if s:
-                    text.setTextOrigin(x, y)
-                    text.textOut(s)
+                    ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm ({_pdf_string(s)}) Tj")
                 y -= leading
         bottom = top - h
-        path.moveTo(xs[0], bottom)
-        path.lineTo(xs[-1], bottom)
-        path.moveTo(xs[0], top)
-        path.lineTo(xs[-1], top)
-        for x in xs:
-            path.moveTo(x, top)
-            path.lineTo(x, bottom)
-    canvas.drawText(text)
-    if page.rows:
-        canvas.setLineWidth(0.4)
-        canvas.drawPath(path, stroke=1, fill=0)
+        rules.append(f"{xs[0]:.2f} {top:.2f} m {xs[-1]:.2f} {top:.2f} l {xs[0]:.2f} {bottom:.2f} m {xs[-1]:.2f} {bottom:.2f} l")
+        rules.extend(f"{x:.2f} {top:.2f} m {x:.2f} {bottom:.2f} l" for x in xs)
+    ops.append("ET")
+    if rules:
+        ops.append("q 0.4 w")
+        ops.extend(rules)
+        ops.append("S Q")
+    canvas.addLiteral("\n".join(ops))
     for x1, y1, x2, y2, w in page.lines:
         canvas.setLineWidth(w)
         canvas.line(x1, y1, x2, y2)
