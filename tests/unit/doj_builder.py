@@ -136,24 +136,27 @@ def read(paths, **kw):
     return read_doj_files([Path(p) for p in paths], **kw)
 
 
-def records_of(tmp_path: Path, rows, name: str = "doj.dat"):
-    """(records, issues frame) of one file built from ``rows``."""
+def records_of(tmp_path: Path, rows, name: str = "doj.dat", pack=None):
+    """(records, issues frame) of one file built from ``rows`` (California's rule pack by default)."""
     from blueprint.records import build_records
     from blueprint.rulepack import load_rule_pack
 
+    pack = pack or load_rule_pack()
     result = read([write_doj(tmp_path / name, rows)])
     assert not result.failed, result.failed
-    records = build_records(result.rows, [f.file for f in result.files], result.issues, load_rule_pack().lists)
+    records = build_records(result.rows, [f.file for f in result.files], result.issues, pack.lists,
+                            pack.case_context_lists)
     return records, result.issues.frame()
 
 
-def facts_of(tmp_path: Path, rows, county: str = COUNTY) -> pd.DataFrame:
+def facts_of(tmp_path: Path, rows, county: str = COUNTY, pack=None) -> pd.DataFrame:
     """The evaluated convictions' facts (indexed by conviction_id) of one file built from ``rows``."""
     from blueprint.facts import build_facts
     from blueprint.rulepack import load_rule_pack
 
-    records, _ = records_of(tmp_path, rows)
-    return build_facts(records, load_rule_pack(), county).set_index("conviction_id", drop=False)
+    pack = pack or load_rule_pack()
+    records, _ = records_of(tmp_path, rows, pack=pack)
+    return build_facts(records, pack, county).set_index("conviction_id", drop=False)
 
 
 def decide(tmp_path: Path, rows, policy="california", county: str = COUNTY, as_of: str = AS_OF,
