@@ -36,7 +36,7 @@ from .issues import ISSUE_COLUMNS, IssueLog
 from .outcomes import person_outcomes
 from .outputs import run_identity, write_outputs
 from .policy import load_policy
-from .reader import EMPTY_SCHEMA, FileRejected, FileReport, iter_file, read_doj_files, sniff
+from .reader import EMPTY_SCHEMA, FileRejected, FileReport, engine_rows, iter_file, read_doj_files, sniff
 from .rulepack import load_rule_pack
 
 
@@ -103,7 +103,7 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
     t0 = time.perf_counter()
     policy = load_policy(settings.policy)
     pack = load_rule_pack(policy.rule_pack)
-    read = read_doj_files(inputs, progress)
+    read = read_doj_files(inputs, progress, prune=True)
     t1 = time.perf_counter()
     names = [f.file for f in read.files]
     evaluation = evaluate_rows(read.rows, names, read.issues, pack, policy, settings.county, settings.evaluation_date)
@@ -171,7 +171,7 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
         writers: dict[int, pq.ParquetWriter] = {}
         part = f"part-{index:04d}.parquet"
         try:
-            for table in iter_file(path, index, file_issues, report):
+            for table in map(engine_rows, iter_file(path, index, file_issues, report)):
                 which = _shard_of(table["SUBJECT_ID"], shards)
                 for shard in np.unique(which):
                     shard = int(shard)

@@ -361,14 +361,47 @@ def _drop_unattachable(table: pa.Table, lines: np.ndarray, name: str, file_index
 EMPTY_SCHEMA = pa.schema([(c, pa.string()) for c in ENGINE_COLUMNS] + [("_file", pa.int16()), ("_line", pa.int64())])
 
 
+#: Step types the engine reads besides convictions (court rows carry case numbers).
+CONTEXT_STEPS = ("COURT ACTION", "REGISTRATION", "DECEASED")
+
+
+def engine_rows(table: pa.Table) -> pa.Table:
+    """Only the rows the engine derives facts from, so memory holds no more than it needs.
+
+    Kept: convictions, court, registration and deceased steps, each person's first row in the chunk
+    (identity and demographics), and rows naming the person differently (other names used).
+    Every other row (e.g. an arrest that led nowhere) has been read, checked and counted already;
+    it simply adds no fact.
+    """
+    if table.num_rows == 0:
+        return table
+    step = pc.utf8_upper(pc.utf8_trim_whitespace(table["STP_TYPE_DESCR"]))
+    disp = pc.utf8_upper(pc.utf8_trim_whitespace(table["DISP_DESCR"]))
+    keep = pc.or_(pc.starts_with(disp, "CONVICTED"), pc.is_in(step, value_set=pa.array(CONTEXT_STEPS)))
+    idx = pa.table({"k": table["SUBJECT_ID"], "i": pa.array(np.arange(table.num_rows))})
+    first = idx.group_by("k", use_threads=False).aggregate([("i", "min")])
+    names = pc.utf8_trim_whitespace(table["PRI_NAME"])
+    first_name = pc.take(names, pc.take(first["i_min"], pc.index_in(table["SUBJECT_ID"], value_set=first["k"])))
+    is_first = np.zeros(table.num_rows, dtype=bool)
+    is_first[first["i_min"].to_numpy()] = True
+    keep = pc.or_(pc.or_(keep, pa.array(is_first)), pc.not_equal(names, first_name))
+    return table.filter(keep)
+
+
 def read_file(path: Path, file_index: int, issues: IssueLog,
-              progress: Callable[[int], None] | None = None) -> tuple[pa.Table | None, FileReport]:
-    """Read one DOJ file whole. Returns its rows (or None when the file is rejected) and its report."""
+              progress: Callable[[int], None] | None = None, *, prune: bool = False,
+              chunk_bytes: int | None = None) -> tuple[pa.Table | None, FileReport]:
+    """Read one DOJ file whole. Returns its rows (or None when the file is rejected) and its report.
+
+    With ``prune``, only :func:`engine_rows` are kept in memory (the row accounts still cover
+    every row).
+    """
     path = Path(path)
     report = FileReport(file=path.name, path=str(path))
     file_issues = IssueLog()
     try:
-        tables = list(iter_file(path, file_index, file_issues, report, progress))
+        chunks = iter_file(path, file_index, file_issues, report, progress, chunk_bytes=chunk_bytes or CHUNK_BYTES)
+        tables = [engine_rows(t) if prune else t for t in chunks]
     except FileRejected as exc:
         report.status = "failed"
         report.error = exc.reason
@@ -378,13 +411,14 @@ def read_file(path: Path, file_index: int, issues: IssueLog,
     return (pa.concat_tables(tables) if tables else EMPTY_SCHEMA.empty_table()), report
 
 
-def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] | None = None) -> ReadResult:
+def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] | None = None, *,
+                   prune: bool = False, chunk_bytes: int | None = None) -> ReadResult:
     """Read every file of a run into one table of rows (engine columns, ``_file``, ``_line``)."""
     issues = IssueLog()
     tables: list[pa.Table] = []
     reports: list[FileReport] = []
     for index, path in enumerate(paths):
-        table, report = read_file(Path(path), index, issues, progress)
+        table, report = read_file(Path(path), index, issues, progress, prune=prune, chunk_bytes=chunk_bytes)
         reports.append(report)
         if table is not None:
             tables.append(table)
