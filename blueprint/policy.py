@@ -216,10 +216,18 @@ def _read_spec(path: Path) -> PolicySpec:
     try:
         return PolicySpec.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(f"{_where(data, e['loc'])}: {e['msg']}" for e in exc.errors())
         raise PolicyError(f"{path.name}: {problems}") from None
+
+
+def _where(data: dict, loc: tuple) -> str:
+    """``rule 2 ('broken'): reason_code`` rather than pydantic's ``rules.1.reason_code``."""
+    rules = data.get("rules")
+    if len(loc) > 1 and loc[0] == "rules" and isinstance(loc[1], int) and isinstance(rules, list):
+        rule = rules[loc[1]] if loc[1] < len(rules) else None
+        rule_id = rule.get("id", "?") if isinstance(rule, dict) else "?"
+        return f"rule {loc[1] + 1} ('{rule_id}')" + "".join(f": {p}" for p in loc[2:])
+    return ".".join(str(p) for p in loc)
 
 
 def _load_yaml(path: Path, source: str) -> Policy:
