@@ -103,7 +103,12 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
     t0 = time.perf_counter()
     policy = load_policy(settings.policy)
     pack = load_rule_pack(policy.rule_pack)
-    read = read_doj_files(inputs, progress, prune=True)
+    if pack.input_format == "doj-research-file":
+        read = read_doj_files(inputs, progress, prune=True)
+    else:  # another state's extract, read through the pack's input mapping (docs/forking.md)
+        from .mapped_reader import read_inputs
+
+        read = read_inputs(pack, inputs, progress)
     t1 = time.perf_counter()
     names = [f.file for f in read.files]
     evaluation = evaluate_rows(read.rows, names, read.issues, pack, policy, settings.county, settings.evaluation_date)
