@@ -31,7 +31,7 @@ import pandas as pd
 import blueprint
 
 from .outcomes import AGE_BANDS, AGE_UNKNOWN, OUTCOME_MEASURES, SCENARIOS
-from .policy import RELIEF_LABELS, Policy
+from .policy import Policy
 
 SUMMARY_VERSION = 1
 NO_RELIEF = "none"
@@ -141,7 +141,7 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
     earliest, latest = _conviction_dates(decisions)
 
     by_section_relief: dict[str, dict[str, int]] = {}
-    relief_order = (*RELIEF_LABELS, NO_RELIEF)
+    relief_order = (*policy.relief_labels, NO_RELIEF)
     for sec, group in relief.groupby(section.where(section != "", "unknown"), sort=True):
         by_section_relief[str(sec)] = {k: v for k, v in _counts(group, relief_order, blank=NO_RELIEF).items() if v}
 
@@ -191,7 +191,7 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
         "policy": {"name": policy.name, "title": policy.title, "source": policy.source, "sha256": policy.sha256},
         "convictions": convictions,
         "labels": {
-            "relief": {**RELIEF_LABELS, NO_RELIEF: "No relief"},
+            "relief": {**policy.relief_labels, NO_RELIEF: "No relief"},
             "reason_code": _reason_labels(reason_code, _text(decisions, "reason")),
         },
         "people": people,

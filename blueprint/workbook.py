@@ -98,7 +98,7 @@ def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy
     input_fmt = wb.add_format({"bg_color": "#FFF8E1", "locked": False})
 
     bulk: dict[int, tuple[int, list[Column]]] = {}
-    bulk[1] = (2, _convictions_sheet(wb, decisions, header, office, date_fmt, input_fmt))
+    bulk[1] = (2, _convictions_sheet(wb, decisions, header, office, date_fmt, input_fmt, policy.relief_labels))
     bulk[2] = (2, _people_sheet(wb, decisions if people is None else people, header))
     _key_value_sheet(wb, "Summary", list(summary_rows), header)
     issue_rows = _issues_sheet(wb, issues, header)
@@ -112,7 +112,8 @@ def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy
     return path
 
 
-def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt) -> None:
+def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
+                       relief_labels: dict[str, str] = RELIEF_LABELS) -> None:
     ws = wb.add_worksheet("Convictions")
     n = len(d)
     ncols = len(CONVICTION_COLUMNS) + len(OFFICE_COLUMNS)
@@ -133,7 +134,7 @@ def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt)
                             "error_title": "Prosecutor decision",
                             "error_message": "Choose one of the listed decisions."})
         ws.data_validation(1, first_office + 1, n, first_office + 1,
-                           {"validate": "list", "source": list(RELIEF_LABELS.values()), "ignore_blank": True})
+                           {"validate": "list", "source": list(relief_labels.values()), "ignore_blank": True})
         ws.data_validation(1, first_office + 3, n, first_office + 3,
                            {"validate": "list", "source": ["Y"], "ignore_blank": True})
 
