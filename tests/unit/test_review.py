@@ -4,6 +4,7 @@ strict about anything that could put the wrong relief on the wrong record."""
 from __future__ import annotations
 
 import shutil
+import sys
 
 import openpyxl
 import pytest
@@ -26,6 +27,14 @@ ELIGIBLE, NOT_ELIGIBLE, HAND = 40, 6, 4
 def base_run(tmp_path_factory):
     run_dir = write_sample_run(tmp_path_factory.mktemp("run"), ELIGIBLE, NOT_ELIGIBLE, HAND, seed=11)
     return run_dir
+
+
+@pytest.fixture(params=["calamine", "openpyxl"])
+def reader(request, monkeypatch):
+    """Run a test with each workbook reader: python-calamine, and the openpyxl fallback."""
+    if request.param == "openpyxl":
+        monkeypatch.setitem(sys.modules, "python_calamine", None)  # as if calamine were not installed
+    return request.param
 
 
 @pytest.fixture
@@ -69,7 +78,7 @@ def assert_no_personal_data(error: ReviewRejected, run_dir) -> None:
 # -- accepted -------------------------------------------------------------------------------------
 
 
-def test_untouched_workbook_gives_the_recommended_decisions(run_dir):
+def test_untouched_workbook_gives_the_recommended_decisions(run_dir, reader):
     run = load_run(run_dir)
     result = read_review(run_dir / "review.xlsx", run)
     assert result.source == "workbook" and len(result.workbook_sha256) == 64
@@ -104,7 +113,7 @@ def test_recommended_decision_follows_the_documented_prefill():
     assert recommended_decision("Hand Review", "") is Decision.HAND_REVIEW_PENDING
 
 
-def test_tolerates_reordered_rows_extra_columns_spaces_case_and_blank_rows(run_dir):
+def test_tolerates_reordered_rows_extra_columns_spaces_case_and_blank_rows(run_dir, reader):
     path = run_dir / "review.xlsx"
     book = openpyxl.load_workbook(path)
     sheet = book["Convictions"]
@@ -206,7 +215,7 @@ def test_a_value_that_could_be_personal_data_is_not_quoted(run_dir):
     assert_no_personal_data(error, run_dir)
 
 
-def test_added_removed_and_duplicated_rows_are_reported(run_dir):
+def test_added_removed_and_duplicated_rows_are_reported(run_dir, reader):
     run = load_run(run_dir)
     removed_id = None
 
@@ -302,7 +311,7 @@ def test_a_review_of_a_different_run_is_refused(run_dir, key):
     assert key in str(error) and "different run" in str(error)
 
 
-def test_a_workbook_without_run_sheet_or_not_xlsx_is_refused(run_dir):
+def test_a_workbook_without_run_sheet_or_not_xlsx_is_refused(run_dir, reader):
     edit(run_dir / "review.xlsx", lambda _, book: book.remove(book["Run"]))
     assert rejected(run_dir).problems[0].sheet == "Run"
     (run_dir / "review.xlsx").write_text("not a workbook")
