@@ -72,7 +72,11 @@ def decided_table(run: RunData, review: ReviewResult) -> pd.DataFrame:
     frame["decision"] = [d.decision.value for d in decisions]
     frame["decision_label"] = [DECISION_LABELS[d.decision] for d in decisions]
     frame["filed_relief"] = [d.relief if d.decision.grants_relief else "" for d in decisions]
-    frame["filed_relief_label"] = [RELIEF_LABELS.get(r, "") for r in frame["filed_relief"]]
+    # Another state's rule pack declares its own relief kinds: the run recorded their labels.
+    frame["filed_relief_label"] = [
+        RELIEF_LABELS.get(r) or (label if r == rec else "")
+        for r, rec, label in zip(frame["filed_relief"], frame["relief"], frame["relief_label"])
+    ]
     frame["filed_basis"] = [
         _basis(r, rec, basis, track) if r else ""
         for r, rec, basis, track in zip(frame["filed_relief"], frame["relief"], frame["basis"], frame["track"])

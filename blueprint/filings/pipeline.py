@@ -127,7 +127,8 @@ def plan_document_batches(
     out = Path(out_dir)
     _prepare_out_dir(out)
     decided = decided_table(run, result)
-    decided["filed_basis_full"] = [f"{b} via HS 11361.9" if b else "" for b in decided["filed_basis"]]
+    # HS 11361.9 is the process statute of California's bases (HS 11361.8); another state's basis stands alone.
+    decided["filed_basis_full"] = [f"{b} via HS 11361.9" if b.startswith("HS ") else b for b in decided["filed_basis"]]
     decided.to_parquet(out / DECIDED_FILE, index=False)
     shutil.copyfile(profile_path, out / PROFILE_COPY)
 
