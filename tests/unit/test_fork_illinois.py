@@ -237,6 +237,8 @@ def test_filings_from_the_run_name_the_right_people_and_relief(run_dir, decision
     attachment = pd.read_csv(out / "02-attachment-a.csv", dtype=str, keep_default_na=False)
     assert sorted(attachment["person_id"]) == ELIGIBLE
     assert set(attachment["relief"]) == {"vacate_and_expunge"}
+    assert set(attachment["relief_requested"]) == {"Vacate and expunge"}
+    assert set(attachment["statutory_basis"]) == {"20 ILCS 2630/5.2(i)"}
 
 
 def test_the_clearance_command_runs_the_illinois_pack(tmp_path, capsys):
