@@ -511,6 +511,8 @@ _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 def _same(cell_value, run_value: str) -> bool:
     """Whether a workbook cell still shows the run's value (tolerating spaces, case, date cells)."""
+    if cell_value == run_value or (cell_value is None and run_value == ""):
+        return True  # the usual case, decided without any normalising
     found = _norm(_cell_text(cell_value))
     wanted = _norm(run_value)
     if found == wanted:

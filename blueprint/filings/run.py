@@ -104,8 +104,10 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
             values = column.astype("Int64").astype(str)
         elif pd.api.types.is_float_dtype(column):
             values = column.map(lambda v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else str(v)))
+        elif pd.api.types.is_string_dtype(column) and column.dtype != object:
+            values = column.fillna("").astype(str)  # already text: no per-value work
         else:
-            values = column.map(_text)
+            values = column.map(_text)  # mixed values, e.g. dates read from Parquet
         out[name] = values.fillna("").replace({"<NA>": "", "NaT": "", "nan": ""}).astype(str).str.strip()
     return pd.DataFrame(out, index=range(len(frame)))
 
