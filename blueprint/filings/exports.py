@@ -8,7 +8,6 @@ retyping. The column names and their order below are a stable, documented interf
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -135,28 +134,12 @@ def with_export_columns(granted: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_xlsx(frame: pd.DataFrame, columns: tuple[tuple[str, str, str], ...], path: Path, sheet: str) -> Path:
-    """Write a table as XLSX with human headers, frozen header row and filters (streamed, low memory)."""
-    import xlsxwriter
+    """Write a table as XLSX with human headers, a frozen header row and filters (all cells text)."""
+    from .xlsx import write_text_table
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
-    # A fixed creation date keeps the file byte-for-byte reproducible (same review, same SHA-256).
-    book.set_properties({"title": sheet, "author": "clearance-kit", "created": datetime.datetime(2000, 1, 1)})
-    book.set_calc_mode("manual")
-    bold = book.add_format({"bold": True, "bg_color": "#E7E6E6", "border": 1})
-    text = book.add_format({"num_format": "@"})
-    ws = book.add_worksheet(sheet)
-    for col, (_, header, _) in enumerate(columns):
-        ws.write_string(0, col, header, bold)
-        width = 12 if header not in ("Name", "Other names", "Relief requested", "Court", "Case number(s)") else 24
-        ws.set_column(col, col, width, text)
-    ws.freeze_panes(1, 0)
+    wide = ("Name", "Other names", "Relief requested", "Court", "Case number(s)", "Statutory basis")
+    widths = [28 if header in wide else 14 for _, header, _ in columns]
     values = [frame[source].tolist() for _, _, source in columns]
-    write = ws.write_string
-    for r, row in enumerate(zip(*values), start=1):
-        for c, value in enumerate(row):
-            if value:
-                write(r, c, value)
-    ws.autofilter(0, 0, max(len(frame), 1), len(columns) - 1)
-    book.close()
+    write_text_table(path, sheet, [header for _, header, _ in columns], zip(*values), widths)
     return path
