@@ -236,7 +236,7 @@ def evaluate_shard(shard: Path, settings: RunSettings, out_dir: Path, *, file_na
     return {
         "shard": shard.name,
         "rows": rows.num_rows,
-        "people": int(rows["SUBJECT_ID"].unique().length()) if rows.num_rows else 0,
+        "people": len(rows["SUBJECT_ID"].unique()) if rows.num_rows else 0,
         "convictions_evaluated": int(len(evaluation.decisions)),
         "issues": int(len(issues)),
         "outputs": {k: v.name for k, v in paths.items()},
