@@ -178,6 +178,8 @@ COMMANDS = {"run": cmd_run, "generate": cmd_generate, "finalize": cmd_finalize, 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from pydantic import ValidationError
+
     from .filings import FilingError, ProfileError, RunError
     from .policy import PolicyError
     from .review import ReviewRejected
@@ -187,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     except ReviewRejected as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REVIEW_REFUSED
+    except ValidationError as exc:  # run settings (e.g. an empty --county); the values are not echoed
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"error: {problems}", file=sys.stderr)
+        return EXIT_USAGE
     except (PolicyError, FilingError, ProfileError, RunError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
