@@ -22,7 +22,7 @@ REASONS = {
     "statement names the group and its streams (<group>:*), nothing else.",
     "xray": "AWS X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions; '*' is "
     "the only possible resource.",
-    "task-token": "X-Ray (no resource-level permissions) and states:SendTaskSuccess/SendTaskFailure, which have "
+    "task-token": "X-Ray (no resource-level permissions) and states:SendTaskSuccess, which has "
     "no resource type in IAM: the task token is the credential, and the function only sends tokens it "
     "read from the run registry.",
     "objects": "Objects under one fixed prefix of one bucket (keys are generated per run); the prefix is the "

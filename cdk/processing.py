@@ -236,7 +236,6 @@ class ProcessingPipeline(Construct):
         write(f["assemble"], results, RUNS_PREFIX)
         write(f["notify"], results, RUNS_PREFIX)  # STATUS.json
         read(f["notify"], results, RUNS_PREFIX)
-        read(f["resume_review"], uploads, REVIEWS_PREFIX)
 
         for name in ("ingest", "notify", "resume_review"):
             use_table(f[name], st.table, st.key)
@@ -255,7 +254,7 @@ class ProcessingPipeline(Construct):
             iam.PolicyStatement(
                 sid="ResumeWaitingRuns",
                 # Task-token actions have no resource type in IAM: the token itself is the credential.
-                actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
+                actions=["states:SendTaskSuccess"],
                 resources=["*"],
             )
         )

@@ -5,7 +5,7 @@ to hand to the office (bucket names, the staff policy) and where to look (dashbo
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import Annotations, CfnOutput, Stack, Tags
 from constructs import Construct
 
 from .access import OfficeAccess
@@ -76,4 +76,22 @@ class CountyStack(Stack):
         CfnOutput(self, "NotificationTopicArn", value=self.notifications.topic.topic_arn)
         CfnOutput(self, "DashboardName", value=self.monitoring.dashboard.dashboard_name)
 
+        self._check_office_profile(settings)
         suppress_reviewed_findings(self)
+
+    def _check_office_profile(self, settings: DeploymentSettings) -> None:
+        """The filings need the office's profile for this county: say so at synthesis, not at filing time."""
+        if settings.office_profile_file is None:
+            Annotations.of(self).add_warning_v2(
+                "clearance:officeProfile",
+                "No office profile is configured (clearance:officeProfile): runs will stop at 'Apply review' "
+                "until one is set. Copy templates/office-profile.example.yaml and fill it in.",
+            )
+            return
+        from blueprint.filings.profile import load_profile
+
+        profile = load_profile(settings.office_profile_file)
+        if profile.county.strip().upper() != settings.county:
+            raise ValueError(
+                f"clearance:officeProfile is for county {profile.county!r} but clearance:county is {settings.county!r}"
+            )

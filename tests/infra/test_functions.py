@@ -133,9 +133,7 @@ PUBLISH = {("Allow", "sns:Publish", "<topic>"), ("Allow", "kms:GenerateDataKey",
 #: Exactly what each function may do beyond logging, tracing and its dead-letter queue.
 EXPECTED = {
     "ingest": TABLE | {("Allow", "states:StartExecution", "<machine>")},
-    "resume_review": TABLE | PUBLISH | reads("uploads", "reviews/") | {
-        ("Allow", "states:SendTaskSuccess", "*"), ("Allow", "states:SendTaskFailure", "*")
-    },
+    "resume_review": TABLE | PUBLISH | {("Allow", "states:SendTaskSuccess", "*")},
     "notify": TABLE | PUBLISH | reads("results", "runs/") | writes("results", "runs/"),
     "validate": reads("uploads", "incoming/") | writes("results", "runs/"),
     "split": reads("uploads", "incoming/") | writes("results", "work/"),

@@ -67,3 +67,25 @@ def test_a_policy_file_is_packaged_and_a_preset_is_not(tmp_path):
     assert settings_from(policy="los-angeles-2020").policy_file is None
     settings = settings_from(policy="pyproject.toml")  # any existing file stands in for a policy file
     assert settings.policy_file is not None and settings.policy_file.name == "pyproject.toml"
+
+
+def test_an_office_profile_for_another_county_is_refused_at_synthesis():
+    import yaml
+    from synth_support import synthesize
+
+    from cdk.settings import REPO_ROOT
+
+    profile = yaml.safe_load((REPO_ROOT / "templates" / "office-profile.example.yaml").read_text())
+    assert profile["county"] != "SACRAMENTO"
+    relative = "templates/office-profile.example.yaml"
+    with pytest.raises(ValueError, match="is for county"):
+        synthesize(officeProfile=relative)
+
+
+def test_a_missing_office_profile_is_a_synthesis_warning(synthesized):
+    import json
+
+    # CDK writes a stack's annotations to <stack>.metadata.json in the cloud assembly.
+    metadata = json.loads((synthesized.outdir / f"{synthesized.stack.stack_name}.metadata.json").read_text())
+    warnings = [entry["data"] for entries in metadata.values() for entry in entries if entry["type"] == "aws:cdk:warning"]
+    assert any("clearance:officeProfile" in str(w) for w in warnings)

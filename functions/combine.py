@@ -1,0 +1,41 @@
+"""Combine results: the evaluated shards become the run's review outputs under ``runs/<run id>/``.
+
+Calls ``blueprint.pipeline.combine``, which writes the same files as a local run (review workbook,
+result tables, summary report, data issues, manifest). They are uploaded with ``manifest.json``
+last; the run is only presented as ready for review once "Wait for review" writes ``STATUS.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from blueprint.pipeline import SPLIT_MANIFEST, combine
+
+from . import layout
+from .common import MetricUnit, download, download_prefix, env, handler as lambda_handler, logger, metrics, upload_dir, workspace
+from .engine_steps import settings
+
+
+@lambda_handler
+def handler(event: dict, context: Any) -> dict:
+    run = settings(event)
+    logger.append_keys(run_id=run.run_id, step="combine")
+    results = env("RESULTS_BUCKET")
+    with workspace("combine") as folder:
+        split_dir = folder / "split"
+        split_prefix = layout.split_prefix(run.run_id)
+        download(results, split_prefix + SPLIT_MANIFEST, split_dir / SPLIT_MANIFEST)
+        split = json.loads((split_dir / SPLIT_MANIFEST).read_text())
+        download(results, split_prefix + split["read_issues"], split_dir / split["read_issues"])
+        evaluated = folder / "evaluated"
+        download_prefix(results, layout.evaluated_prefix(run.run_id), evaluated)
+        shard_dirs = [evaluated / name for name in split["shards"]]
+        out = folder / "run"
+        manifest = combine(shard_dirs, split, split_dir, run, out)
+        files = upload_dir(out, results, layout.run_prefix(run.run_id), last=("manifest.json",))
+    counts = manifest["counts"]
+    metrics.add_metric(name="DataIssuesFound", unit=MetricUnit.Count, value=counts.get("data_issues", 0))
+    logger.info("combined", extra={"counts": counts, "files": len(files)})
+    return {"run_prefix": layout.run_prefix(run.run_id), "counts": counts,
+            "balanced": manifest.get("reconciliation", {}).get("balanced")}

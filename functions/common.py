@@ -1,0 +1,191 @@
+"""What every handler shares: Powertools (set up once), AWS clients, S3 transfers, a private /tmp
+workspace, and the error that tells Step Functions to retry.
+
+Privacy: log and metric only run ids, step names, counts and sizes. Never log an event, an object key
+under ``incoming/`` (it may carry a file name), a row, a name, a date of birth or a case number.
+Exceptions raised to Step Functions carry the same kind of text, because Step Functions records it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+#: Set up once per process. In Lambda the environment (cdk/processing.py) names the service per
+#: function; the defaults keep the same names when a handler runs elsewhere (tests, a laptop).
+METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ClearanceKit")
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "clearance"))
+tracer = Tracer(service="clearance")
+#: One "service" dimension for every function, so the dashboard sums each figure over the pipeline.
+metrics = Metrics(namespace=METRICS_NAMESPACE, service="clearance")
+
+__all__ = [
+    "MetricUnit", "TransientError", "client", "download", "download_prefix", "env", "handler", "logger",
+    "metrics", "put_json", "read_json", "safe_id", "tracer", "upload_dir", "upload_file", "workspace",
+]
+
+_BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, connect_timeout=10, read_timeout=120)
+
+#: Error codes that mean "try again later", not "this will never work".
+_TRANSIENT_CODES = {
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "SlowDown",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException", "RequestTimeout",
+    "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable",
+}
+
+
+class TransientError(Exception):
+    """An AWS call kept failing for a reason that usually passes (throttling, a 5xx).
+
+    The state machine retries this error with backoff (see cdk/processing.py TRANSIENT_ERRORS).
+    """
+
+
+def env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise RuntimeError(f"environment variable {name} is not set (see cdk/processing.py)")
+    return value
+
+
+_local = threading.local()
+
+
+def client(service: str):
+    """A boto3 client for this invocation (created on first use, reused within the invocation)."""
+    cache = getattr(_local, "clients", None)
+    if cache is None:
+        cache = _local.clients = {}
+    if service not in cache:
+        cache[service] = boto3.client(service, config=_BOTO_CONFIG)
+    return cache[service]
+
+
+def _reset_clients() -> None:
+    _local.clients = {}
+
+
+@contextmanager
+def transient_errors() -> Iterator[None]:
+    """Turn throttling and server-side AWS errors into :class:`TransientError`."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in _TRANSIENT_CODES or status >= 500:
+            raise TransientError(f"AWS error {code or status}; retry later") from None
+        raise
+    except BotoCoreError as exc:  # connection resets, timeouts
+        raise TransientError(f"AWS connection problem: {type(exc).__name__}") from None
+
+
+def handler(function: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:
+    """Decorate a Lambda handler: Powertools context, tracing, metrics, fresh clients, transient errors."""
+
+    @functools.wraps(function)
+    def run(event: dict, context: Any) -> dict:
+        _reset_clients()
+        with transient_errors():
+            return function(event, context)
+
+    traced = tracer.capture_lambda_handler(run)
+    with_metrics = metrics.log_metrics(traced)
+    return logger.inject_lambda_context(with_metrics, clear_state=True, log_event=False)
+
+
+@contextmanager
+def workspace(step: str) -> Iterator[Path]:
+    """A private folder under /tmp for one invocation, removed afterwards (Lambda reuses /tmp)."""
+    root = Path(os.environ.get("CLEARANCE_SCRATCH", tempfile.gettempdir()))
+    folder = root / f"clearance-{step}-{uuid.uuid4().hex}"
+    folder.mkdir(parents=True)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def safe_id(text: str, limit: int = 80) -> str:
+    """A run id from outside (an upload's key) made safe to echo in a log or a message."""
+    return _SAFE.sub("_", text)[:limit] or "_"
+
+
+# -- S3 transfers -------------------------------------------------------------------------------------
+
+
+def download(bucket: str, key: str, path: Path, *, version_id: str | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    extra = {"VersionId": version_id} if version_id else None
+    client("s3").download_file(bucket, key, str(path), ExtraArgs=extra)
+    return path
+
+
+def download_prefix(bucket: str, prefix: str, folder: Path) -> list[Path]:
+    """Every object under ``prefix`` into ``folder``, keeping the relative paths."""
+    paths = []
+    paginator = client("s3").get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            relative = item["Key"][len(prefix):]
+            if not relative or relative.endswith("/"):
+                continue
+            paths.append(download(bucket, item["Key"], folder / relative))
+    return paths
+
+
+def upload_file(path: Path, bucket: str, key: str) -> str:
+    client("s3").upload_file(str(path), bucket, key)
+    return key
+
+
+def upload_dir(folder: Path, bucket: str, prefix: str, *, last: tuple[str, ...] = ()) -> list[str]:
+    """Upload every file under ``folder`` to ``prefix``; the names in ``last`` go after all others.
+
+    Uploading the manifest or index last means a reader who sees it also sees everything it lists.
+    """
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    files.sort(key=lambda p: p.relative_to(folder).as_posix() in last)
+    return [upload_file(p, bucket, prefix + p.relative_to(folder).as_posix()) for p in files]
+
+
+def put_json(bucket: str, key: str, value: Any) -> None:
+    client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(value, indent=2, default=str).encode(),
+                            ContentType="application/json")
+
+
+def read_json(bucket: str, key: str) -> Any:
+    return json.loads(client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def exists(bucket: str, key: str) -> bool:
+    try:
+        client("s3").head_object(Bucket=bucket, Key=key)
+        return True
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "403"):
+            return False
+        raise
+
+
+def publish(subject: str, message: str) -> None:
+    """Send a notification to the office's topic (ids, counts and locations only)."""
+    client("sns").publish(TopicArn=env("TOPIC_ARN"), Subject=subject[:100], Message=message)
