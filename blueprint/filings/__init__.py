@@ -11,6 +11,7 @@ See ``docs/filings.md`` for what each filing is and how an office files it.
 
 from ..review import ReviewProblem, ReviewRejected
 from .pipeline import (
+    WORK_FILES,
     FilingError,
     FilingResult,
     assemble_filings,
@@ -22,6 +23,7 @@ from .profile import OfficeProfile, ProfileError, load_profile
 from .run import RunData, RunError, load_run
 
 __all__ = [
+    "WORK_FILES",
     "FilingError",
     "FilingResult",
     "OfficeProfile",

@@ -41,6 +41,9 @@ PLAN_FILE = "plan.json"
 DECIDED_FILE = "decisions.parquet"
 PROFILE_COPY = "office-profile.yaml"
 PLAN_MARKER = "clearance-kit filing plan"
+#: The files step 1 writes and every batch reads: a parallel runner copies these into each task's
+#: local output folder before calling ``render_document_batch`` (and collects what it wrote after).
+WORK_FILES = (PLAN_FILE, DECIDED_FILE, PROFILE_COPY)
 DEFAULT_BATCH_SIZE = 250
 
 # File names of the bulk set (stable: the docs and the cloud pipeline refer to them).

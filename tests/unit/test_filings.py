@@ -327,3 +327,21 @@ def test_a_county_edits_wording_in_its_own_templates(sample_run, tmp_path):
     out = tmp_path / "out"
     finalize(sample_run, out, approve_all=True, profile=PROFILE, templates=templates)
     assert "Submitted with respect by Example County," in " ".join(pdf_text(out / "01-notice-of-non-challenge.pdf"))
+
+
+def test_a_batch_needs_only_the_work_files(sample_run, tmp_path):
+    """As in the cloud: a task gets a fresh folder with the plan's work files and renders its slice."""
+    from blueprint.filings import WORK_FILES
+
+    planned = tmp_path / "planned"
+    batches = plan_document_batches(sample_run, planned, approve_all=True, profile=PROFILE, batch_size=3)
+    batch = next(b for b in batches if b["kind"] == "challenge_notices")
+    task = tmp_path / "task"
+    task.mkdir()
+    for name in WORK_FILES:
+        shutil.copy(planned / name, task / name)
+    written = render_document_batch(task, batch)
+    assert len(written) == 2 * (batch["stop"] - batch["start"])
+    assert all((task / path).is_file() for path in written)
+    render_document_batch(planned, batch)
+    assert all((task / p).read_bytes() == (planned / p).read_bytes() for p in written)
