@@ -378,7 +378,8 @@ def case_numbers(court_rows: pd.DataFrame, case_keys: pd.Series) -> pd.Series:
         return pd.Series("", index=case_keys.index)
     cnt = _strip(court_rows["CNT_ORDER"])
     keys = court_rows["SUBJECT_ID"].astype(str) + ":" + cnt.str.slice(0, 6)
-    wanted = keys.isin(set(case_keys))
+    # A malformed CNT_ORDER says nothing reliable about its case: never slice it into one.
+    wanted = keys.isin(set(case_keys)) & cnt.str.fullmatch(rf"\d{{{CNT_ORDER_DIGITS}}}").fillna(False).astype(bool)
     if not wanted.any():
         return pd.Series("", index=case_keys.index)
     sub = court_rows[wanted.to_numpy()]
