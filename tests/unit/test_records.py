@@ -220,3 +220,16 @@ def test_attempt_and_comment_sections(tmp_path):
     assert conv.loc["1:001002001000", ["number", "attempt", "on_cannabis"]].tolist() == ["11360", True, True]
     assert conv.loc["1:001002002000", ["number", "on_cannabis"]].tolist() == ["11358", True]
     assert conv.loc["1:001002003000", ["number", "on_cannabis"]].tolist() == ["11357.5", False]
+
+
+def test_a_court_row_with_a_malformed_cnt_order_gives_no_case_number(tmp_path):
+    # Its court case is unknown, so its numbers must not be attached to a case that merely shares a prefix.
+    p = Person("1")
+    rows = [
+        p.conviction("001002001000", OFFENSE, "19990301", ofn="99F111"),
+        p.court("00100200200X", "11360 HS-TRANSPORT", "19990301", "DISMISSED", ofn="WRONG1"),
+        p.court("001002", "11360 HS-TRANSPORT", "19990301", "DISMISSED", ofn="WRONG2"),
+        p.court(" 001002003000 ", "11360 HS-TRANSPORT", "19990301", "DISMISSED", ofn="PADDED"),
+    ]
+    facts = facts_of(tmp_path, rows)
+    assert facts.loc["1:001002001000", "case_numbers"] == "99F111; PADDED"
