@@ -48,7 +48,7 @@ LAMBDA_UNZIPPED_LIMIT = 262_144_000
 #: The source folders every package carries.
 SOURCE_FOLDERS = ("blueprint", "functions", "templates")
 
-_CONTROL = ("aws-lambda-powertools[tracer]", "pydantic")
+_CONTROL = ("aws-lambda-powertools[tracer]", "pydantic", "tzdata")  # tzdata: California dates via zoneinfo
 _ENGINE = _CONTROL + ("pandas", "pyarrow", "pyyaml", "jinja2", "xlsxwriter", "openpyxl", "tqdm")
 _DOCUMENTS = _ENGINE + ("reportlab",)
 
