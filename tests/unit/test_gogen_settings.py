@@ -243,3 +243,30 @@ def test_settings_file_through_load_policy(tmp_path):
     listed.write_text("[1, 2]")
     with pytest.raises(PolicyError, match="must be a JSON object"):
         load_policy(listed)
+
+
+def test_boundaries_of_each_threshold(tmp_path):
+    """Each threshold on the day it starts to hold, and the day before (evaluation date 2020-07-01)."""
+    settings = {"baselineEligibility": {"reduce": ["11359"]}}
+
+    def decided(option, value, rows):
+        policy = policy_from_settings({**settings, "additionalRelief": {option: value}})
+        d = decide(tmp_path, rows, policy, name=f"{option}.dat")
+        return {pid: d.loc[f"{pid}:{C}", "reason"] for pid in d["person_id"]}
+
+    # Under 21 on the conviction date: the 21st birthday itself is no longer under 21.
+    rows = person("on", "20010301", dob="19800301") + person("before", "20010228", dob="19800301")
+    assert decided("subjectUnder21AtConviction", True, rows) == {
+        "on": "Reduce all HS 11359 convictions", "before": "21 years or younger"}
+    # N or older on the evaluation date: the 50th birthday itself counts.
+    rows = person("on", "20150101", dob="19700701") + person("after", "20150101", dob="19700702")
+    assert decided("subjectAgeThreshold", 50, rows) == {
+        "on": "50 years or older", "after": "Reduce all HS 11359 convictions"}
+    # On or before the evaluation date minus N years.
+    rows = person("on", "20100701") + person("after", "20100702")
+    assert decided("yearsSinceConvictionThreshold", 10, rows) == {
+        "on": "Conviction occurred 10 or more years ago", "after": "Reduce all HS 11359 convictions"}
+    # The most recent conviction strictly before the evaluation date minus N years.
+    rows = person("on", "20100701") + person("before", "20100630")
+    assert decided("yearsCrimeFreeThreshold", 10, rows) == {
+        "on": "Reduce all HS 11359 convictions", "before": "No convictions in the past 10 years"}
