@@ -225,8 +225,9 @@ class _Layout:
         self.page.lines.append((x, self.y + 2, f.right, self.y + 2, 0.6))
         self.y -= HALF
         for line in s.lines:
-            self.text(x, self.y, "Times-Roman", BODY_SIZE, line)
-            self.y -= HALF
+            for part in wrap_plain(line, "Times-Roman", BODY_SIZE, f.right - x):
+                self.text(x, self.y, "Times-Roman", BODY_SIZE, part)
+                self.y -= HALF
         self.snap()
 
     def table(self, t: Table) -> None:
@@ -269,8 +270,8 @@ class _Layout:
                 y = start_segment(self.y + BODY_SIZE * 0.8)
             self.page.rows.append((geo, y, h, cells, font))
             y -= h
-        # Continue below the table on the pleading grid.
-        self.y = y - BODY_SIZE
+        # Continue below the table (on the pleading grid, or after a small gap).
+        self.y = y - (BODY_SIZE if f.pleading else 2 * BODY_SIZE)
         if self.y < f.bottom:
             self.new_page()
         else:
