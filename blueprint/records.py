@@ -70,8 +70,10 @@ def _strip(s: pd.Series) -> pd.Series:
     return s.astype("str").str.strip()
 
 
-def join_by_key(keys, values, sep: str = "; ") -> pd.Series:
+def join_by_key(keys, values, sep: str = "; ", distinct: bool = True) -> pd.Series:
     """Join the non-empty ``values`` of each key, in input order, de-duplicated: ``{key: "a; b"}``.
+
+    With ``distinct=False`` every value is kept (two equal sentence parts are two parts).
 
     Done in Arrow (hash aggregation into lists, then a list join) because a pandas groupby with a
     Python join costs seconds on a few hundred thousand rows.
@@ -81,8 +83,9 @@ def join_by_key(keys, values, sep: str = "; ") -> pd.Series:
     table = table.filter(pc.not_equal(table["v"], ""))
     if table.num_rows == 0:
         return pd.Series(dtype=object)
-    grouped = table.group_by("k", use_threads=False).aggregate([("v", "distinct", pc.CountOptions(mode="only_valid"))])
-    joined = pc.binary_join(grouped["v_distinct"], sep)
+    how = ("v", "distinct", pc.CountOptions(mode="only_valid")) if distinct else ("v", "list")
+    grouped = table.group_by("k", use_threads=False).aggregate([how])
+    joined = pc.binary_join(grouped["v_distinct" if distinct else "v_list"], sep)
     return pd.Series(joined.to_numpy(zero_copy_only=False), index=grouped["k"].to_numpy(zero_copy_only=False))
 
 
@@ -273,7 +276,7 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
     loc = pc.utf8_trim_whitespace(conv["SENT_LOC_DESCR"])
     part_text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(
         pc.binary_join_element_wise(length_text, unit, ""), loc, " "))
-    sent_text = join_by_key(_text(row_key), _text(part_text))
+    sent_text = join_by_key(_text(row_key), _text(part_text), distinct=False)  # the parts that are summed
 
     first_idx = _first_rows(row_key)
     first = conv.take(first_idx)
