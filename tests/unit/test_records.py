@@ -233,3 +233,13 @@ def test_a_court_row_with_a_malformed_cnt_order_gives_no_case_number(tmp_path):
     ]
     facts = facts_of(tmp_path, rows)
     assert facts.loc["1:001002001000", "case_numbers"] == "99F111; PADDED"
+
+
+def test_two_equal_sentence_parts_are_both_shown_and_summed(tmp_path):
+    p = Person("1")
+    rows = [p.conviction("001002001000", OFFENSE, "19990301", sentence=("JAIL", "90", "D")),
+            p.sentence_part("001002001000", OFFENSE, "19990301", ("PROBATION", "3", "Y")),
+            p.sentence_part("001002001000", OFFENSE, "19990301", ("JAIL", "90", "D"))]
+    conv = by_id(records_of(tmp_path, rows)[0])
+    assert conv.loc["1:001002001000", "sentence_days"] == pytest.approx(180 + 3 * YEAR)
+    assert conv.loc["1:001002001000", "sentence"] == "90D JAIL; 3Y PROBATION; 90D JAIL"
