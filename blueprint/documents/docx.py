@@ -23,6 +23,7 @@ import zipfile
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
+from .textfit import wrap_plain
 from .model import Caption, Document, PageBreak, Paragraph, Run, Signature, Space, Table, TableData, table_rows
 
 # Page geometry in twentieths of a point ("twips"): letter paper.
@@ -114,14 +115,27 @@ class _Writer:
         return _para(style, runs, extra)
 
     def caption(self, c: Caption) -> str:
-        parts = [_plain("Single", line) for line in c.counsel]
+        """The caption, single spaced. Each single-spaced group is padded to an even number of lines
+        so that the body text after it sits on the pleading line numbers (two half lines = one line)."""
+
+        def even(lines: list[str], extra: int = 0) -> list[str]:
+            return lines + [""] * ((len(lines) + extra) % 2)
+
+        parts = [_plain("Single", line) for line in even(list(c.counsel))]
         parts.append(_plain("BodyPlain", ""))
-        parts.extend(_plain("CourtName", line) for line in c.court)
-        parts.append(_plain("Single", ""))
+        court = list(c.court) + [""]
+        parts.extend(_plain("CourtName", line) if line else _plain("Single", "") for line in even(court))
         left_w = int(self.text_width * 0.59)
         right_w = self.text_width - left_w
-        left = "".join(_plain("Single", line) for line in c.parties) or _plain("Single", "")
-        right = "".join(_plain("Single", line, bold=True) for line in c.case) or _plain("Single", "")
+        # The row is as tall as its longer cell once wrapped; estimate the wrapping with the Times
+        # metrics the PDF uses (Word's Times New Roman has the same widths) and pad to an even count.
+        left_lines = sum(len(wrap_plain(line, "Times-Roman", 12, (left_w - 144) / 20)) for line in c.parties)
+        right_lines = sum(len(wrap_plain(line, "Times-Bold", 12, (right_w - 216 - 144) / 20)) for line in c.case)
+        rows = max(left_lines, right_lines, 1)
+        parties = list(c.parties) + [""] * (rows + rows % 2 - left_lines)
+        case = list(c.case) + [""] * (rows + rows % 2 - right_lines)
+        left = "".join(_plain("Single", line) for line in parties)
+        right = "".join(_plain("Single", line, bold=True) for line in case)
         parts.append(
             '<w:tbl><w:tblPr><w:tblW w:w="{tw}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
             '<w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="144" w:type="dxa"/></w:tblCellMar>'
@@ -208,12 +222,12 @@ def _header(doc: Document, pleading: bool) -> str:
             f'</w:pPr><w:r><w:t>{n}</w:t></w:r></w:p>'
             for n in range(1, 29)
         )
-        rules = "".join(
+        rules = [
             f'<v:line id="PleadingRule{i}" from="{x}pt,0" to="{x}pt,792pt" strokeweight=".6pt" '
             'style="position:absolute;z-index:-251650000;mso-position-horizontal-relative:page;'
             'mso-position-vertical-relative:page"/>'
             for i, x in enumerate((67, 70, 542))
-        )
+        ]
         box = (
             '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
             '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
@@ -222,7 +236,8 @@ def _header(doc: Document, pleading: bool) -> str:
             'mso-position-horizontal-relative:page;mso-position-vertical-relative:page">'
             f'<v:textbox inset="0,0,0,0"><w:txbxContent>{numbers}</w:txbxContent></v:textbox></v:shape>'
         )
-        content += f"<w:r><w:pict>{box}</w:pict></w:r><w:r><w:pict>{rules}</w:pict></w:r>"
+        # One drawing per run: LibreOffice reads only one shape from a <w:pict> holding several.
+        content += f"<w:r><w:pict>{box}</w:pict></w:r>" + "".join(f"<w:r><w:pict>{rule}</w:pict></w:r>" for rule in rules)
     if doc.header:
         content += f'<w:r><w:rPr><w:b/><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve">{_x(doc.header)}</w:t></w:r>'
     return f'<w:hdr {_NS}><w:p><w:pPr><w:pStyle w:val="HeaderLine"/></w:pPr>{content}</w:p></w:hdr>'
