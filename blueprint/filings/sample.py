@@ -123,7 +123,17 @@ def sample_convictions(
                 "source_file": "sample.dat",
                 "source_line": len(rows) + 2,
             })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+#: The result table's columns (docs/reference/results.md), also for a run with no convictions.
+RESULT_COLUMNS = (
+    "conviction_id", "person_id", "cii_number", "name", "other_names", "date_of_birth", "date_of_birth_recorded",
+    "gender", "race", "county", "court", "case_numbers", "case_key", "count", "cnt_order", "conviction_date",
+    "conviction_date_recorded", "offense", "code_section", "section", "attempt", "level", "sentence", "sentence_end",
+    "sentence_status", "determination", "relief", "relief_label", "basis", "track", "reason_code", "reason", "rule_id",
+    "rule_facts", "flags", "source_file", "source_line",
+)
 
 
 def write_sample_run(

@@ -345,3 +345,14 @@ def test_a_batch_needs_only_the_work_files(sample_run, tmp_path):
     assert all((task / path).is_file() for path in written)
     render_document_batch(planned, batch)
     assert all((task / p).read_bytes() == (planned / p).read_bytes() for p in written)
+
+
+def test_a_run_with_nothing_to_grant_still_gives_a_consistent_set(tmp_path):
+    run_dir = write_sample_run(tmp_path / "run", 0, 4, 1, seed=9)
+    result = finalize(run_dir, tmp_path / "out", approve_all=True, profile=PROFILE)
+    assert result.counts["granted_convictions"] == 0 and result.counts["challenged_convictions"] == 4
+    assert read_csv(tmp_path / "out" / "02-attachment-a.csv") == []
+    assert len(read_csv(tmp_path / "out" / "04-public-defender-list.csv")) == 4
+    assert "Page 1 of 1" in pdf_text(tmp_path / "out" / "02-attachment-a.pdf")[0]
+    empty = write_sample_run(tmp_path / "empty", 0, 0, 0)
+    assert finalize(empty, tmp_path / "out-empty", approve_all=True, profile=PROFILE).counts["evaluated_convictions"] == 0
