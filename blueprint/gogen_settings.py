@@ -90,46 +90,34 @@ def settings_to_spec(settings: dict, name: str = "desktop-settings") -> PolicySp
                 raise PolicyError(f"additionalRelief.{key} = {value!r}: allowed values are 0 (off) or {lo}-{hi}")
         values[key] = value
 
-    rules: list[dict] = [
-        dict(id="not-felony", when={"felony": False}, determination="Eligible for Dismissal",
-             relief="dismiss_and_seal", basis="by_track", reason_code="MISDEMEANOR_OR_INFRACTION",
-             reason="Misdemeanor or Infraction"),
-    ]
-    for section in dismiss:
-        rules.append(dict(id=f"dismiss-{section}", when={"section_in": [section]}, determination="Eligible for Dismissal",
-                          relief="dismiss_and_seal", basis="by_track", reason_code="BASELINE_DISMISS",
-                          reason=f"Dismiss all HS {section} convictions"))
-    if values["subjectUnder21AtConviction"]:
-        rules.append(dict(id="under-21-at-conviction", when={"age_at_conviction": {"under": 21}},
-                          determination="Eligible for Dismissal", relief="dismiss_and_seal", basis="by_track",
-                          reason_code="ADDITIONAL_UNDER_21", reason="21 years or younger"))
-    if values["subjectAgeThreshold"]:
-        n = values["subjectAgeThreshold"]
-        rules.append(dict(id="age-threshold", when={"age_on_evaluation_date": {"at_least": n}},
-                          determination="Eligible for Dismissal", relief="dismiss_and_seal", basis="by_track",
-                          reason_code="ADDITIONAL_AGE", reason=f"{n} years or older"))
-    if values["yearsSinceConvictionThreshold"]:
-        n = values["yearsSinceConvictionThreshold"]
-        rules.append(dict(id="years-since-conviction", when={"years_since_conviction": {"at_least": n}},
-                          determination="Eligible for Dismissal", relief="dismiss_and_seal", basis="by_track",
-                          reason_code="ADDITIONAL_YEARS_SINCE", reason=f"Conviction occurred {n} or more years ago"))
-    if values["yearsCrimeFreeThreshold"]:
-        n = values["yearsCrimeFreeThreshold"]
-        rules.append(dict(id="crime-free", when={"years_without_conviction": {"at_least": n}},
-                          determination="Eligible for Dismissal", relief="dismiss_and_seal", basis="by_track",
-                          reason_code="ADDITIONAL_CRIME_FREE", reason=f"No convictions in the past {n} years"))
-    if values["subjectHasOnlyProp64Charges"]:
-        rules.append(dict(id="only-cannabis", when={"only_cannabis_convictions": True},
-                          determination="Eligible for Dismissal", relief="dismiss_and_seal", basis="by_track",
-                          reason_code="ADDITIONAL_ONLY_CANNABIS", reason="Only has 11357-60 charges"))
-    if values["subjectIsDeceased"]:
-        rules.append(dict(id="deceased", when={"deceased": True}, determination="Eligible for Dismissal",
-                          relief="dismiss_and_seal", basis="by_track", reason_code="ADDITIONAL_DECEASED",
-                          reason="Individual is deceased"))
-    for section in reduce:
-        rules.append(dict(id=f"reduce-{section}", when={"section_in": [section]}, determination="Eligible for Reduction",
-                          relief="redesignate_misdemeanor", basis="by_track", reason_code="BASELINE_REDUCE",
-                          reason=f"Reduce all HS {section} convictions"))
+    def dismissal(rule_id: str, when: dict, reason_code: str, reason: str) -> dict:
+        return dict(id=rule_id, when=when, determination="Eligible for Dismissal", relief="dismiss_and_seal",
+                    basis="by_track", reason_code=reason_code, reason=reason)
+
+    rules = [dismissal("not-felony", {"felony": False}, "MISDEMEANOR_OR_INFRACTION", "Misdemeanor or Infraction")]
+    rules += [dismissal(f"dismiss-{s}", {"section_in": [s]}, "BASELINE_DISMISS", f"Dismiss all HS {s} convictions")
+              for s in dismiss]
+    # The additional-relief options, in the old tool's order (rules 3-8 of its decision list).
+    for key, rule_id, when, reason_code, reason in (
+        ("subjectUnder21AtConviction", "under-21-at-conviction", lambda n: {"age_at_conviction": {"under": 21}},
+         "ADDITIONAL_UNDER_21", lambda n: "21 years or younger"),
+        ("subjectAgeThreshold", "age-threshold", lambda n: {"age_on_evaluation_date": {"at_least": n}},
+         "ADDITIONAL_AGE", lambda n: f"{n} years or older"),
+        ("yearsSinceConvictionThreshold", "years-since-conviction", lambda n: {"years_since_conviction": {"at_least": n}},
+         "ADDITIONAL_YEARS_SINCE", lambda n: f"Conviction occurred {n} or more years ago"),
+        ("yearsCrimeFreeThreshold", "crime-free", lambda n: {"years_without_conviction": {"at_least": n}},
+         "ADDITIONAL_CRIME_FREE", lambda n: f"No convictions in the past {n} years"),
+        ("subjectHasOnlyProp64Charges", "only-cannabis", lambda n: {"only_cannabis_convictions": True},
+         "ADDITIONAL_ONLY_CANNABIS", lambda n: "Only has 11357-60 charges"),
+        ("subjectIsDeceased", "deceased", lambda n: {"deceased": True},
+         "ADDITIONAL_DECEASED", lambda n: "Individual is deceased"),
+    ):
+        n = values[key]
+        if n:
+            rules.append(dismissal(rule_id, when(n), reason_code, reason(n)))
+    rules += [dict(id=f"reduce-{s}", when={"section_in": [s]}, determination="Eligible for Reduction",
+                   relief="redesignate_misdemeanor", basis="by_track", reason_code="BASELINE_REDUCE",
+                   reason=f"Reduce all HS {s} convictions") for s in reduce]
     return PolicySpec(
         name=name,
         title="Imported desktop-tool settings",
