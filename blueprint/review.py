@@ -107,6 +107,7 @@ _TRUE = {"y", "yes", "true", "x", "1"}
 _FALSE = {"", "n", "no", "false", "0"}
 _SPACES = re.compile(r"\s+")
 _SHOWABLE = re.compile(r"^[A-Za-z /\-.?!']{1,30}$")
+_WORDS = re.compile(r"[a-z']+")
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,18 @@ def _read_convictions(sheet_rows: list[Sequence], run: RunData) -> tuple[dict[st
     reliefs = frame["relief"].tolist()
     levels = frame["level"].tolist() if "level" in frame.columns else [""] * len(frame)
 
+    known_words: list[frozenset[str]] = []
+
+    def private() -> frozenset[str]:
+        """Every word of every name in the run (built only if a value is about to be quoted)."""
+        if not known_words:
+            words: set[str] = set()
+            for column in ("name", "other_names"):
+                for text in frame[column]:
+                    words.update(w for w in _WORDS.findall(text.casefold()) if len(w) > 1)
+            known_words.append(frozenset(words))
+        return known_words[0]
+
     seen: dict[str, int] = {}
     decisions: dict[str, OfficeDecision] = {}
     id_pos = wanted["Conviction ID"]
@@ -362,11 +375,11 @@ def _read_convictions(sheet_rows: list[Sequence], run: RunData) -> tuple[dict[st
                 )
         if changed:
             continue
-        decision, problem = _decision(cell(values, DECISION_COLUMN), row_number)
+        decision, problem = _decision(cell(values, DECISION_COLUMN), row_number, private)
         if problem:
             problems.append(problem)
             continue
-        override, problem = _override(cell(values, OVERRIDE_COLUMN), row_number)
+        override, problem = _override(cell(values, OVERRIDE_COLUMN), row_number, private)
         if problem:
             problems.append(problem)
             continue
@@ -386,7 +399,7 @@ def _read_convictions(sheet_rows: list[Sequence], run: RunData) -> tuple[dict[st
                 )
                 continue
         elif decision is Decision.NO_CHALLENGE_DIFFERENT_RELIEF:
-            relief, problem = _relief(cell(values, RELIEF_COLUMN), row_number)
+            relief, problem = _relief(cell(values, RELIEF_COLUMN), row_number, private)
             if problem:
                 problems.append(problem)
                 continue
@@ -426,13 +439,13 @@ _DECISION_BY_TEXT = {_SPACES.sub(" ", label.casefold()): decision for decision, 
 _RELIEF_BY_TEXT = {**{label.casefold(): code for code, label in RELIEF_LABELS.items()}, **{code: code for code in RELIEF_LABELS}}
 
 
-def _decision(value, row: int) -> tuple[Decision | None, ReviewProblem | None]:
+def _decision(value, row: int, private: Callable[[], frozenset[str]]) -> tuple[Decision | None, ReviewProblem | None]:
     text = _norm(_cell_text(value))
     text = text.replace("\u2013", "-").replace("\u2014", "-")  # Excel's autocorrect turns " - " into a dash
     text = re.sub(r"\s*-\s*", " - ", text)
     decision = _DECISION_BY_TEXT.get(text)
     if decision is None:
-        shown = "an empty value" if not text else _show(value)
+        shown = "an empty value" if not text else _show(value, private)
         return None, ReviewProblem(
             CONVICTIONS_SHEET,
             row,
@@ -442,11 +455,11 @@ def _decision(value, row: int) -> tuple[Decision | None, ReviewProblem | None]:
     return decision, None
 
 
-def _relief(value, row: int) -> tuple[str, ReviewProblem | None]:
+def _relief(value, row: int, private: Callable[[], frozenset[str]]) -> tuple[str, ReviewProblem | None]:
     text = _norm(_cell_text(value))
     code = _RELIEF_BY_TEXT.get(text)
     if code is None:
-        shown = "an empty value" if not text else _show(value)
+        shown = "an empty value" if not text else _show(value, private)
         return "", ReviewProblem(
             CONVICTIONS_SHEET,
             row,
@@ -470,19 +483,20 @@ def _relief_fits_level(relief: str, level: str, row: int) -> ReviewProblem | Non
     return None
 
 
-def _override(value, row: int) -> tuple[bool, ReviewProblem | None]:
+def _override(value, row: int, private: Callable[[], frozenset[str]]) -> tuple[bool, ReviewProblem | None]:
     text = _norm(_cell_text(value))
     if text in _TRUE:
         return True, None
     if text in _FALSE:
         return False, None
-    return False, ReviewProblem(CONVICTIONS_SHEET, row, OVERRIDE_COLUMN, f"{_show(value)} is not an allowed value (use 'Y' or leave empty)")
+    return False, ReviewProblem(CONVICTIONS_SHEET, row, OVERRIDE_COLUMN, f"{_show(value, private)} is not an allowed value (use 'Y' or leave empty)")
 
 
-def _show(value) -> str:
-    """A cell value fit to quote in a problem: short controlled words only, never data."""
+def _show(value, private: Callable[[], frozenset[str]]) -> str:
+    """A cell value fit to quote in a problem: a few plain words, none of them part of a name in the
+    run (someone may have typed or pasted a name into the wrong column). Anything else is not shown."""
     text = _cell_text(value).strip()
-    if _SHOWABLE.match(text) and "," not in text:
+    if _SHOWABLE.match(text) and "," not in text and not set(_WORDS.findall(text.casefold())) & private():
         return f"'{text}'"
     return "the value (not shown)"
 

@@ -316,3 +316,12 @@ def test_a_workbook_without_run_sheet_or_not_xlsx_is_refused(run_dir, reader):
     assert rejected(run_dir).problems[0].sheet == "Run"
     (run_dir / "review.xlsx").write_text("not a workbook")
     assert "cannot be opened" in str(rejected(run_dir))
+
+
+def test_a_name_typed_without_a_comma_is_not_quoted(run_dir):
+    run = load_run(run_dir)
+    last, first = run.convictions["name"][0].split(",")
+    typed = f"{first.split()[0].title()} {last.title()}"  # e.g. "Alex River"
+    edit(run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(6, col("Prosecutor decision")), "value", typed))
+    error = rejected(run_dir)
+    assert "not shown" in str(error.problems[0]) and typed not in str(error)
