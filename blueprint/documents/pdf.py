@@ -22,7 +22,7 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import letter, landscape
 from reportlab.pdfgen.canvas import Canvas
 
-from .model import Caption, Document, PageBreak, Paragraph, Signature, Space, Table, TableData, table_rows
+from .model import Caption, Document, PageBreak, Paragraph, Run, Signature, Space, Table, TableData, table_rows
 from .textfit import width, wrap_plain, wrap_runs
 
 # Compressed page streams are written as binary, not ASCII85 text: smaller and faster to write.
@@ -159,9 +159,10 @@ class _Layout:
         elif p.style == "item":
             left = f.left + INDENT
         available = f.right - left
-        lines = wrap_runs(p.runs, BODY_SIZE, available, first_indent)
-        if p.style == "heading":
-            lines = wrap_runs(tuple(r.__class__(r.text, True, r.italic, r.underline) for r in p.runs), BODY_SIZE, available)
+        runs = p.runs
+        if p.style == "heading":  # headings are bold throughout
+            runs = tuple(Run(r.text, True, r.italic, r.underline) for r in runs)
+        lines = wrap_runs(runs, BODY_SIZE, available, first_indent)
         # Orphan control: start on a new page unless two lines fit here (plus two lines of the
         # next block for a heading), but let long paragraphs flow across pages.
         need_lines = min(len(lines), 2) + (2 if p.keep_with_next and following is not None else 0)
