@@ -57,9 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--review", type=Path, help="the reviewed workbook")
     src.add_argument("--approve-all", action="store_true", help="accept every recommendation as is")
     fin.add_argument("--out", type=Path, required=True, help="folder for the filings")
-    fin.add_argument("--profile", type=Path, help="office profile YAML (default: the example profile)")
+    fin.add_argument("--profile", type=Path,
+                     help="office profile YAML (required unless CLEARANCE_OFFICE_PROFILE is set; "
+                          "see templates/office-profile.example.yaml)")
     fin.add_argument("--per-case", action="store_true", help="also write one order per court case")
-    fin.add_argument("--filing-date", type=_date, help="date printed on the filings (default: today)")
+    fin.add_argument("--filing-date", type=_date,
+                     help="date printed on the filings (default: a blank 'Dated:' line to fill in when signing)")
     _output_flags(fin)
 
     demo = sub.add_parser("demo", help="generate synthetic data and run everything on it")
