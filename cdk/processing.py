@@ -57,23 +57,30 @@ class FunctionSpec:
         return f"functions.{self.name}.handler"
 
 
-#: Memory and disk per function. The engine's figures come from the measurements in
-#: docs/deployment.md ("Scale"): a 250,000-row shard peaks well under 3 GB while being evaluated;
-#: validate and split stream the whole input file through /tmp (up to 10 GB).
+#: Memory and disk per function, from the measurements in docs/deployment.md ("Scale"): peak
+#: resident memory of each step run on its own on synthetic DOJ files of 1 and 4 million rows,
+#: extrapolated to a 20-million-row statewide file. Lambda gives CPU in proportion to memory
+#: (one full vCPU at 1,769 MB), so the CPU-bound steps get at least that.
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("ingest", "Records a new DOJ upload and starts its run", "control", 256, 1),
     FunctionSpec("resume_review", "Resumes a run when the office uploads its review", "control", 256, 1),
     FunctionSpec("notify", "Records a run's status and notifies the office", "control", 256, 1),
+    # streams the upload through SHA-256; needs disk for the whole file (8.1 GB at 20 million rows)
     FunctionSpec("validate", "Checks the uploaded file and fingerprints it", "engine", 2048, 15, 10240),
-    FunctionSpec("split", "Splits the input into shards on person boundaries", "engine", 4096, 15, 10240),
-    FunctionSpec("evaluate", "Evaluates one shard against the policy", "engine", 3008, 15, 4096),
-    FunctionSpec("combine", "Combines the shards into the run's review outputs", "engine", 6144, 15, 10240),
+    # peak 670-690 MB whatever the file size (it reads in bounded blocks); shards are ~4% of the input
+    FunctionSpec("split", "Splits the input into shards on person boundaries", "engine", 3008, 15, 10240),
+    # peak 345-385 MB for a 250,000-row shard, about 1 s of CPU
+    FunctionSpec("evaluate", "Evaluates one shard against the policy", "engine", 1769, 15, 2048),
+    # peak 1.1 GB at 61,000 convictions, growing ~15 KB per conviction: ~4.6 GB at 300,000
+    FunctionSpec("combine", "Combines the shards into the run's review outputs", "engine", 8192, 15, 4096),
+    # peak 380 MB at 61,000 convictions
     FunctionSpec("plan_documents", "Applies the office's review and plans document batches", "documents", 3008, 15, 4096),
-    FunctionSpec("render_batch", "Renders one batch of documents", "documents", 2048, 15, 4096),
-    FunctionSpec("assemble", "Assembles the filing set and the court and DOJ exports", "documents", 4096, 15, 10240),
+    # the bulk batch (Attachment A for every granted conviction): 912 MB at 61,000 convictions
+    FunctionSpec("render_batch", "Renders one batch of documents", "documents", 6144, 15, 4096),
+    # downloads, indexes and publishes the set: 420 MB, 142 MB of files at 61,000 convictions
+    FunctionSpec("assemble", "Assembles the filing set and the court and DOJ exports", "documents", 3008, 15, 10240),
 )
 
-#: CloudWatch Logs' allowed retention periods, in days, with their CDK names.
 _LOG_RETENTION = tuple(
     zip(
         (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653),

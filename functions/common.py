@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -36,7 +37,7 @@ metrics = Metrics(namespace=METRICS_NAMESPACE, service="clearance")
 
 __all__ = [
     "MetricUnit", "TransientError", "client", "download", "download_prefix", "env", "handler", "logger",
-    "metrics", "put_json", "read_json", "safe_id", "tracer", "upload_dir", "upload_file", "workspace",
+    "metrics", "put_json", "read_json", "safe_id", "tracer", "upload_dir", "upload_file", "upload_files", "workspace",
 ]
 
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, connect_timeout=10, read_timeout=120)
@@ -139,22 +140,48 @@ def download(bucket: str, key: str, path: Path, *, version_id: str | None = None
     return path
 
 
+#: Parallel transfers: a filing set has tens of thousands of small files (two per challenged person),
+#: and one request at a time would spend minutes waiting on the network.
+TRANSFER_THREADS = 32
+
+
+def _in_parallel(work: Callable[[Any], Any], items: list) -> list:
+    if len(items) <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=TRANSFER_THREADS) as pool:
+        return list(pool.map(work, items))
+
+
 def download_prefix(bucket: str, prefix: str, folder: Path) -> list[Path]:
     """Every object under ``prefix`` into ``folder``, keeping the relative paths."""
-    paths = []
-    paginator = client("s3").get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            relative = item["Key"][len(prefix):]
-            if not relative or relative.endswith("/"):
-                continue
-            paths.append(download(bucket, item["Key"], folder / relative))
-    return paths
+    s3 = client("s3")
+    keys = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys += [item["Key"] for item in page.get("Contents", []) if not item["Key"].endswith("/")]
+
+    def fetch(key: str) -> Path:
+        path = folder / key[len(prefix):]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        s3.download_file(bucket, key, str(path))
+        return path
+
+    return _in_parallel(fetch, [k for k in keys if k != prefix])
 
 
 def upload_file(path: Path, bucket: str, key: str) -> str:
     client("s3").upload_file(str(path), bucket, key)
     return key
+
+
+def upload_files(files: list[tuple[Path, str]], bucket: str) -> list[str]:
+    """Upload (path, key) pairs in parallel."""
+    s3 = client("s3")
+
+    def send(pair: tuple[Path, str]) -> str:
+        s3.upload_file(str(pair[0]), bucket, pair[1])
+        return pair[1]
+
+    return _in_parallel(send, files)
 
 
 def upload_dir(folder: Path, bucket: str, prefix: str, *, last: tuple[str, ...] = ()) -> list[str]:
@@ -163,8 +190,9 @@ def upload_dir(folder: Path, bucket: str, prefix: str, *, last: tuple[str, ...] 
     Uploading the manifest or index last means a reader who sees it also sees everything it lists.
     """
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    files.sort(key=lambda p: p.relative_to(folder).as_posix() in last)
-    return [upload_file(p, bucket, prefix + p.relative_to(folder).as_posix()) for p in files]
+    first = [(p, prefix + p.relative_to(folder).as_posix()) for p in files if p.relative_to(folder).as_posix() not in last]
+    final = [(folder / name, prefix + name) for name in last if (folder / name).is_file()]
+    return upload_files(first, bucket) + [upload_file(p, bucket, k) for p, k in final]
 
 
 def put_json(bucket: str, key: str, value: Any) -> None:

@@ -13,7 +13,7 @@ from blueprint.filings import render_document_batch
 from blueprint.filings.pipeline import DECIDED_FILE, PLAN_FILE, PROFILE_COPY
 
 from . import layout
-from .common import MetricUnit, download, env, handler as lambda_handler, logger, metrics, upload_file, workspace
+from .common import MetricUnit, download, env, handler as lambda_handler, logger, metrics, upload_files, workspace
 from .engine_steps import settings
 
 
@@ -27,8 +27,7 @@ def handler(event: dict, context: Any) -> dict:
         for name in (PLAN_FILE, DECIDED_FILE, PROFILE_COPY):
             download(results, prefix + name, folder / name)
         written = render_document_batch(folder, batch, templates=env("CLEARANCE_TEMPLATES", "") or None)
-        for relative in written:
-            upload_file(folder / relative, results, prefix + relative)
+        upload_files([(folder / relative, prefix + relative) for relative in written], results)
     documents = sum(1 for path in written if path.endswith(".pdf"))
     metrics.add_metric(name="DocumentsRendered", unit=MetricUnit.Count, value=documents)
     logger.info("batch rendered", extra={"files": len(written), "documents": documents})
