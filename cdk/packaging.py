@@ -49,7 +49,7 @@ LAMBDA_UNZIPPED_LIMIT = 262_144_000
 SOURCE_FOLDERS = ("blueprint", "functions", "templates")
 
 _CONTROL = ("aws-lambda-powertools[tracer]", "pydantic", "tzdata")  # tzdata: California dates via zoneinfo
-_ENGINE = _CONTROL + ("pandas", "pyarrow", "pyyaml", "jinja2", "xlsxwriter", "openpyxl", "tqdm")
+_ENGINE = _CONTROL + ("pandas", "numpy", "pyarrow", "pyyaml", "jinja2", "xlsxwriter", "openpyxl", "tqdm")
 _DOCUMENTS = _ENGINE + ("reportlab",)
 
 REQUIREMENTS: dict[str, tuple[str, ...]] = {

@@ -288,3 +288,19 @@ def test_filings_ready_marks_the_run_complete(recorded):
 def test_an_unknown_notification_kind_is_an_error(county):
     with pytest.raises(ValueError, match="unknown notification kind"):
         notify.handler({"kind": "party", "run": RUN}, FakeContext())
+
+
+def test_control_functions_import_without_the_engine_libraries():
+    """ingest, resume_review and notify are packaged without pandas/pyarrow (cdk/packaging.py)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for name in ('pandas', 'pyarrow', 'numpy', 'openpyxl', 'reportlab', 'blueprint'):\n"
+        "    sys.modules[name] = None  # any import of these now fails\n"
+        "import functions.ingest, functions.resume_review, functions.notify\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    assert done.returncode == 0, done.stderr
