@@ -2,11 +2,12 @@
 
 ```
 incoming/<file> --S3 event--> ingest --StartExecution(name = run id from the object version)-->
-  Validate input -> Split into shards -> Evaluate shards (Distributed Map) -> Combine results
+  Start -> Validate input -> Split into shards -> Evaluate shards (Distributed Map) -> Combine results
   -> Wait for review (notify "review ready", task token) <-- resume-review <--S3 event-- reviews/<run>/
   -> Apply review (plan document batches) -> Render documents (Distributed Map) -> Assemble filings
   -> Notify filings ready
 any failure -> Notify failure (run marked failed, STATUS.json says so) -> Run failed
+Start -> Apply review, when IT re-files a run that failed after its review (restart_at=apply_review)
 ```
 
 Every function is a thin handler in `functions/` over one `blueprint` call; what each one may touch
@@ -240,6 +241,13 @@ class ProcessingPipeline(Construct):
             read(f[name], results, RUNS_PREFIX)
         read(f["plan_documents"], uploads, REVIEWS_PREFIX)
         write(f["plan_documents"], results, RUNS_PREFIX)  # the review-problems report
+        f["plan_documents"].add_to_role_policy(
+            iam.PolicyStatement(
+                sid="ClearAnEarlierFilingPlan",
+                actions=["s3:DeleteObject"],
+                resources=[results.arn_for_objects(WORK_PREFIX + "*")],
+            )
+        )
         write(f["assemble"], results, RUNS_PREFIX)
         write(f["notify"], results, RUNS_PREFIX)  # STATUS.json
         read(f["notify"], results, RUNS_PREFIX)
@@ -367,7 +375,7 @@ class ProcessingPipeline(Construct):
         add_transient_retry(wait_for_review)
 
         plan = self._task(
-            "Apply review", "plan_documents", {**run, "outputs.$": "$.outputs", "review.$": "$.review"}, "$.plan"
+            "Apply review", "plan_documents", {**run, "review.$": "$.review"}, "$.plan"
         )
         render_map = self._distributed_map(
             "Render documents",
@@ -390,17 +398,22 @@ class ProcessingPipeline(Construct):
         for state in (validate, split, evaluate_map, combine, wait_for_review, plan, render_map, assemble, notify_done):
             on_failure(state)
 
+        validate.next(split).next(evaluate_map).next(combine).next(first_review).next(wait_for_review)
+        plan.next(render_map).next(assemble).next(notify_done).next(done)
+        wait_for_review.next(plan)
+        # A run that failed after the office's review can be filed again without repeating the
+        # review: IT starts an execution whose input names the review and restart_at=apply_review
+        # (docs/operations.md, "Recovering a failed run"). Every other execution starts at the top.
         definition = (
-            validate.next(split)
-            .next(evaluate_map)
-            .next(combine)
-            .next(first_review)
-            .next(wait_for_review)
-            .next(plan)
-            .next(render_map)
-            .next(assemble)
-            .next(notify_done)
-            .next(done)
+            sfn.Choice(self, "Start", state_name="Start")
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.is_present("$.restart_at"),
+                    sfn.Condition.string_equals("$.restart_at", "apply_review"),
+                ),
+                plan,
+            )
+            .otherwise(validate)
         )
 
         log_group = logs.LogGroup(

@@ -168,6 +168,18 @@ def download_prefix(bucket: str, prefix: str, folder: Path) -> list[Path]:
     return _in_parallel(fetch, [k for k in keys if k != prefix])
 
 
+def delete_prefix(bucket: str, prefix: str) -> int:
+    """Delete every object under ``prefix`` (an earlier attempt's intermediate files); return the count."""
+    s3 = client("s3")
+    deleted = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            deleted += len(keys)
+    return deleted
+
+
 def upload_file(path: Path, bucket: str, key: str) -> str:
     client("s3").upload_file(str(path), bucket, key)
     return key

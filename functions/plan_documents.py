@@ -20,7 +20,7 @@ from blueprint.filings import ReviewRejected as EngineReviewRejected
 from blueprint.filings import plan_document_batches
 
 from . import layout
-from .common import download, env, handler as lambda_handler, logger, put_json, upload_dir, upload_file, workspace
+from .common import delete_prefix, download, env, handler as lambda_handler, logger, put_json, upload_dir, upload_file, workspace
 from .engine_steps import settings
 
 #: The files of a run that the filings read (docs/reference/results.md).
@@ -65,6 +65,8 @@ def handler(event: dict, context: Any) -> dict:
             upload_file(report, results, layout.review_problems_key(run.run_id))
             logger.warning("review not accepted", extra={"problems": len(exc.problems)})
             raise ReviewRejected(f"{len(exc.problems)} problem(s); see the run's review-problems.csv") from None
+        # Documents of an earlier attempt (a run filed again) must not mix with this plan's.
+        delete_prefix(results, layout.work_filings_prefix(run.run_id))
         upload_dir(out, results, layout.work_filings_prefix(run.run_id))
     put_json(results, layout.batches_list_key(run.run_id), batches)
     logger.info("review applied", extra={"batches": len(batches), "approve_all": bool(review.get("approve_all"))})

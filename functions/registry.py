@@ -98,7 +98,7 @@ def set_status(run_id: str, status: str, *, task_token: str | None = None, clear
     return True
 
 
-def take_review_token(run_id: str, review_key: str) -> str | None:
+def take_review_token(run_id: str, review_key: str, review_version: str | None = None) -> str | None:
     """Atomically move a waiting run to ``review_received`` and return its task token.
 
     None when the run is not waiting (unknown, already resumed, finished or failed): two uploads can
@@ -108,12 +108,14 @@ def take_review_token(run_id: str, review_key: str) -> str | None:
         response = client("dynamodb").update_item(
             TableName=env("TABLE_NAME"),
             Key=_key(run_id),
-            UpdateExpression="SET #status = :received, #updated = :now, #review = :review REMOVE #token",
+            UpdateExpression="SET #status = :received, #updated = :now, #review = :review, #version = :version "
+                             "REMOVE #token",
             ConditionExpression="#status = :waiting AND attribute_exists(#token)",
             ExpressionAttributeNames={"#status": "status", "#updated": "updated_at", "#review": "review_key",
-                                      "#token": "task_token"},
+                                      "#token": "task_token", "#version": "review_version"},
             ExpressionAttributeValues={":received": {"S": REVIEW_RECEIVED}, ":waiting": {"S": WAITING_FOR_REVIEW},
-                                       ":now": {"S": _now()}, ":review": {"S": review_key}},
+                                       ":now": {"S": _now()}, ":review": {"S": review_key},
+                                       ":version": {"S": review_version or ""}},
             ReturnValues="ALL_OLD",
         )
     except ClientError as exc:

@@ -42,7 +42,7 @@ def resume(bucket: str, key: str, version_id: str | None) -> dict[str, Any]:
     if run is None:
         return _report(shown, "unknown_run", "no run has this id. Check the folder name against the run id in the "
                                              "'review ready' notification.")
-    token = registry.take_review_token(run_id, key)
+    token = registry.take_review_token(run_id, key, version_id)
     if token is None:
         return _report(shown, "not_waiting", f"the run is not waiting for a review (its status is {run['status']}).")
     output = {"bucket": bucket, "key": key, "version_id": version_id, "approve_all": approve_all}

@@ -148,3 +148,37 @@ def test_a_failing_shard_fails_the_run_and_notifies(stack, doj_file, monkeypatch
     assert status["status"] == "failed" and "docs/operations.md" in status["what_to_do"]
     assert county.run_item(run_id)["status"] == "failed"
     assert wait_for_message(stack, f"Run failed: {run_id}")
+
+
+def test_a_run_that_failed_after_its_review_is_filed_again_without_a_new_review(stack, doj_file):
+    import os
+    from unittest import mock
+
+    county = stack.county
+    (ingested,) = stack.put_and_notify(DOJ_KEY, doj_file[0]).values()
+    run_id = ingested["runs"][0]["run_id"]
+    wait_for_message(stack, f"Review ready: run {run_id}")
+    # The documents cannot be rendered (their templates are missing): the run fails after the review.
+    with mock.patch.dict(os.environ, {"CLEARANCE_TEMPLATES": "/nonexistent/templates"}):
+        stack.put_and_notify(f"reviews/{run_id}/APPROVE_ALL", b"")
+        first = county.wait_for_execution(only_execution(stack)["executionArn"])
+    assert first["status"] == "FAILED"
+    wait_for_message(stack, f"Run failed: {run_id}")
+    assert county.result_json(f"runs/{run_id}/STATUS.json")["status"] == "failed"
+    assert county.result_keys(f"runs/{run_id}/filings/") == []
+
+    # IT fixes the cause and re-files, as docs/operations.md describes: the original input, the
+    # review the registry recorded, and restart_at=apply_review.
+    item = county.run_item(run_id)
+    restart = json.loads(first["input"]) | {
+        "review": {"bucket": NAMES["UPLOAD_BUCKET"], "key": item["review_key"],
+                   "version_id": item["review_version"] or None, "approve_all": item["review_key"].endswith("APPROVE_ALL")},
+        "restart_at": "apply_review",
+    }
+    again = county.sfn.start_execution(stateMachineArn=stack.state_machine_arn, name=f"{run_id}-refile-1",
+                                       input=json.dumps(restart))
+    done = county.wait_for_execution(again["executionArn"])
+    assert done["status"] == "SUCCEEDED", done
+    assert f"runs/{run_id}/filings/index.json" in county.result_keys(f"runs/{run_id}/filings/")
+    assert county.result_json(f"runs/{run_id}/STATUS.json")["status"] == "filings_ready"
+    assert county.run_item(run_id)["status"] == "filings_ready"

@@ -140,7 +140,7 @@ EXPECTED = {
     "evaluate": reads("results", "work/") | writes("results", "work/"),
     "combine": reads("results", "work/") | LISTS | writes("results", "work/") | writes("results", "runs/"),
     "plan_documents": reads("results", "work/") | LISTS | writes("results", "work/") | reads("results", "runs/")
-    | reads("uploads", "reviews/") | writes("results", "runs/"),
+    | reads("uploads", "reviews/") | writes("results", "runs/") | {("Allow", "s3:DeleteObject", "<results.Arn>/work/*")},
     "render_batch": reads("results", "work/") | LISTS | writes("results", "work/") | reads("results", "runs/"),
     "assemble": reads("results", "work/") | LISTS | writes("results", "work/") | reads("results", "runs/")
     | writes("results", "runs/"),

@@ -30,7 +30,8 @@ def function_of(state):
 
 
 def happy_path(definition):
-    order, name = [], definition["StartAt"]
+    start = definition["States"][definition["StartAt"]]
+    order, name = [definition["StartAt"]], start.get("Default") or start.get("Next")
     while name:
         order.append(name)
         state = definition["States"][name]
@@ -50,6 +51,7 @@ def test_standard_workflow_with_logging_and_tracing(machine, synthesized):
 
 def test_steps_run_in_the_documented_order(definition):
     assert happy_path(definition) == [
+        "Start",
         "Validate input",
         "Split into shards",
         "Evaluate shards",
@@ -96,6 +98,17 @@ def test_review_wait_uses_a_task_token_with_the_configured_timeout(definition):
     assert wait["Parameters"]["Payload"]["kind"] == "review_ready"
     assert wait["TimeoutSeconds"] == 120 * 24 * 3600
     assert wait["ResultPath"] == "$.review"
+
+
+def test_only_an_explicit_restart_skips_to_applying_the_review(definition):
+    start = definition["States"][definition["StartAt"]]
+    assert start["Type"] == "Choice" and start["Default"] == "Validate input"
+    (choice,) = start["Choices"]
+    assert choice == {
+        "And": [{"Variable": "$.restart_at", "IsPresent": True},
+                {"Variable": "$.restart_at", "StringEquals": "apply_review"}],
+        "Next": "Apply review",
+    }
 
 
 def test_a_rejected_review_goes_back_to_waiting_and_other_errors_fail_the_run(definition):

@@ -165,6 +165,7 @@ def test_a_reviewed_workbook_resumes_the_waiting_run(county, waiting_run):
     }
     item = county.run_item(waiting_run["run_id"])
     assert item["status"] == registry.REVIEW_RECEIVED and "task_token" not in item and item["review_key"] == key
+    assert item["review_version"] == event["Records"][0]["s3"]["object"]["versionId"]
     assert county.messages() == []
 
 
