@@ -120,7 +120,7 @@ def failed(event: dict) -> dict:
         details["data_issues"] = f"s3://{results}/{layout.data_issues_key(run_id)}"
     registry.set_status(run_id, registry.FAILED, clear_token=True, failure=error)
     _status(run, registry.FAILED, **details)
-    lines = [f"Run {run_id} ({run['county']}) failed at error {error}. Nothing of it was marked complete.",
+    lines = [f"Run {run_id} ({run['county']}) failed (error: {error}). Nothing of it was marked complete.",
              details["what_to_do"]]
     if "data_issues" in details:
         lines.append(f"Data-issues report: {details['data_issues']}")
