@@ -21,6 +21,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import queue
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -206,9 +208,74 @@ def _chunks(fh, size: int) -> Iterator[memoryview]:
         yield view[: cut + 1]
 
 
+def _counted_chunks(fh, size: int, digest) -> Iterator[tuple[memoryview, int]]:
+    """Chunks with their physical line count, fed to the file's SHA-256 on the way."""
+    for data in _chunks(fh, size):
+        digest.update(data)
+        lines_here = data.obj.count(b"\n", 0, len(data)) if isinstance(data.obj, bytes) else bytes(data).count(b"\n")
+        if data[-1:] != b"\n":
+            lines_here += 1
+        yield data, lines_here
+
+
+def _prefetch(items: Iterator, depth: int = 1) -> Iterator:
+    """Produce the next item in a background thread while the caller works on the current one.
+
+    Reading, hashing and counting the next chunk overlaps Arrow's parse of this one (both release
+    the GIL). Exceptions from the producer are re-raised in the caller; if the caller stops early
+    (a rejected file), the producer is told to stop and the thread ends.
+    """
+    done = object()
+    stop = threading.Event()
+    q: queue.Queue = queue.Queue(maxsize=depth)
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer
+            put(exc)
+            return
+        put(done)
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _parse_chunk(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
                  newlines_in_values: bool) -> tuple[pa.Table, int]:
-    """Parse one chunk with Arrow (multi-threaded); return engine columns and the malformed-row count."""
+    """Parse one chunk with Arrow (multi-threaded); return engine columns and the malformed-row count.
+
+    A chunk is first parsed with no handler for malformed rows, which lets Arrow use every core
+    (a Python row handler roughly halves its speed); only a chunk that turns out to contain a row
+    with the wrong number of fields is parsed again with the handler that skips and counts them.
+    """
+    try:
+        return _read_chunk(data, sn, encoding, skip_header, newlines_in_values, None), 0
+    except pa.ArrowInvalid as exc:
+        if "columns" not in str(exc):
+            raise
     malformed = 0
 
     def on_invalid(_row) -> str:
@@ -216,7 +283,12 @@ def _parse_chunk(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
         malformed += 1
         return "skip"
 
-    table = pacsv.read_csv(
+    return _read_chunk(data, sn, encoding, skip_header, newlines_in_values, on_invalid), malformed
+
+
+def _read_chunk(data, sn: Sniff, encoding: str, skip_header: bool, newlines_in_values: bool,
+                on_invalid) -> pa.Table:
+    return pacsv.read_csv(
         pa.BufferReader(pa.py_buffer(data)),
         read_options=pacsv.ReadOptions(
             column_names=_column_names(sn.field_count),
@@ -237,7 +309,6 @@ def _parse_chunk(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
             null_values=[],
         ),
     )
-    return table, malformed
 
 
 def _locate_records(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
@@ -285,13 +356,8 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
         raise FileRejected(path.name, f"could not be read ({exc.strerror or exc.__class__.__name__})") from None
     with fh:
         first = True
-        for data in _chunks(fh, chunk_bytes):
-            digest.update(data)
+        for data, lines_here in _prefetch(_counted_chunks(fh, chunk_bytes, digest)):
             report.bytes += len(data)
-            lines_here = data.obj.count(b"\n", 0, len(data)) if data.obj is not None and hasattr(data.obj, "count") \
-                else bytes(data).count(b"\n")
-            if data[-1:] != b"\n":
-                lines_here += 1
             skip_header = first and sn.has_header
             data_lines = lines_here - (1 if skip_header else 0)
             first_data_line = next_line + (1 if skip_header else 0)
