@@ -49,8 +49,8 @@ class FakeFunction:
 
 def test_a_handler_runs_in_process_and_its_exception_is_a_function_error():
     headers = {}
-    ok = _invoke_in_process(FakeFunction("tests.e2e.test_harness.echo_handler"), '{"a": 1}', {}, headers)
+    ok = _invoke_in_process(FakeFunction("tests.e2e.test_cloud_harness.echo_handler"), '{"a": 1}', {}, headers)
     assert json.loads(ok) == {"seen": {"a": 1}, "function": "PipelineEvaluate"} and headers == {}
-    failed = _invoke_in_process(FakeFunction("tests.e2e.test_harness.boom_handler"), "{}", {}, headers)
+    failed = _invoke_in_process(FakeFunction("tests.e2e.test_cloud_harness.boom_handler"), "{}", {}, headers)
     assert json.loads(failed) == {"errorType": "Boom", "errorMessage": "shard failed"}
     assert headers["x-amz-function-error"] == "Unhandled"
