@@ -305,3 +305,45 @@ def test_control_functions_import_without_the_engine_libraries():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
     assert done.returncode == 0, done.stderr
+
+
+# -- shared plumbing --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key, run_id, approve_all, workbook",
+    [
+        ("reviews/20260301-0123456789ab/review.xlsx", "20260301-0123456789ab", False, True),
+        ("reviews/20260301-0123456789ab/Review (final).XLSX", "20260301-0123456789ab", False, True),
+        ("reviews/20260301-0123456789ab/APPROVE_ALL", "20260301-0123456789ab", True, False),
+        ("reviews/20260301-0123456789ab/approve_all.txt", "20260301-0123456789ab", True, False),
+        ("reviews/20260301-0123456789ab/APPROVE_ALL_BUT_ONE.xlsx", "20260301-0123456789ab", False, True),
+        ("reviews/20260301-0123456789ab/", None, False, False),
+        ("reviews/a/b/review.xlsx", None, False, True),
+        ("incoming/review.xlsx", None, False, True),
+    ],
+)
+def test_review_keys_are_read_by_folder_and_name(key, run_id, approve_all, workbook):
+    from functions import layout
+
+    assert layout.review_run_id(key) == run_id
+    assert layout.is_approve_all(key) is approve_all
+    assert layout.is_workbook(key) is workbook
+
+
+def test_throttling_and_server_errors_become_transient_and_others_do_not():
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    from functions.common import TransientError, transient_errors
+
+    def client_error(code, status):
+        return ClientError({"Error": {"Code": code, "Message": "x"}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+
+    for error in (client_error("SlowDown", 503), client_error("ThrottlingException", 400),
+                  client_error("InternalError", 500), EndpointConnectionError(endpoint_url="https://s3")):
+        with pytest.raises(TransientError):
+            with transient_errors():
+                raise error
+    with pytest.raises(ClientError):
+        with transient_errors():
+            raise client_error("AccessDenied", 403)
