@@ -54,8 +54,9 @@ REASONS = {
     "cdk-notifications": "CDK's own custom resource that configures the S3 event notifications at deploy "
     "time (AWS managed AWSLambdaBasicExecutionRole, inline policy limited to "
     "s3:PutBucketNotification). It runs only during deployment and never sees data.",
-    "machine-xray": "The state machine's tracing grant (X-Ray PutTraceSegments/PutTelemetryRecords/"
-    "GetSamplingRules/GetSamplingTargets), which do not support resource-level permissions.",
+    "machine-xray": "The state machine's tracing and logging grants made by CDK: X-Ray PutTraceSegments/"
+    "PutTelemetryRecords/GetSamplingRules/GetSamplingTargets and the CloudWatch Logs vended-log delivery "
+    "actions (CreateLogDelivery, PutResourcePolicy, ...), none of which support resource-level permissions.",
     "trail-logs": "CloudTrail's delivery role to its CloudWatch Logs group: CDK's inline policy allows only "
     "logs:CreateLogStream/PutLogEvents on that group, and belongs to that role alone.",
     "staff-objects": "The office staff may put files under incoming/ and reviews/ and read runs/: object keys "
