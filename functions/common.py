@@ -35,11 +35,6 @@ tracer = Tracer(service="clearance")
 #: One "service" dimension for every function, so the dashboard sums each figure over the pipeline.
 metrics = Metrics(namespace=METRICS_NAMESPACE, service="clearance")
 
-__all__ = [
-    "MetricUnit", "TransientError", "client", "download", "download_prefix", "env", "handler", "logger",
-    "metrics", "put_json", "read_json", "safe_id", "tracer", "upload_dir", "upload_file", "upload_files", "workspace",
-]
-
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, connect_timeout=10, read_timeout=120)
 
 #: Error codes that mean "try again later", not "this will never work".
