@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 BASE_STAMP := $(VENV)/.installed-base
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test test-unit test-infra test-e2e bench bench-filings synth docs clean
+.PHONY: demo test test-unit test-infra test-e2e bench bench-filings bench-steps synth docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench: $(BASE_STAMP)
 
 bench-filings: $(BASE_STAMP)
 	$(BIN)/python tests/bench/bench_filings.py
+
+## bench-steps: the cloud steps (split, evaluate a shard, combine, render) timed locally, for sizing.
+bench-steps: $(BASE_STAMP)
+	$(BIN)/python tests/bench/bench_steps.py
 
 ## synth: synthesize the county stack offline into cdk.out (source-only Lambda packages; the cdk-nag
 ## checks run). `npx cdk deploy` builds the real packages with pip.

@@ -1,6 +1,6 @@
 """Measure the cloud pipeline's engine steps one process at a time: time, peak memory, disk.
 
-    .venv/bin/python tests/e2e/bench_steps.py [--rows 1000000] [--rows-per-shard 250000] [--documents]
+    .venv/bin/python tests/bench/bench_steps.py [--rows 1000000] [--rows-per-shard 250000] [--documents]
 
 Each step (split, evaluate one shard, combine; with --documents also plan, render each batch and
 assemble) runs in its own process, as in Lambda, so its peak
