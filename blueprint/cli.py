@@ -183,20 +183,28 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from pydantic import ValidationError
 
-    from .filings import FilingError, ProfileError, RunError
     from .policy import PolicyError
-    from .review import ReviewRejected
+
+    usage_errors: tuple = (PolicyError, FileNotFoundError)
+    review_errors: tuple = ()
+    if args.command in ("finalize", "demo"):
+        # Only these commands load the filings code (and with it the PDF and DOCX writers).
+        from .filings import FilingError, ProfileError, RunError
+        from .review import ReviewRejected
+
+        usage_errors += (FilingError, ProfileError, RunError)
+        review_errors = (ReviewRejected,)
 
     try:
         return COMMANDS[args.command](args)
-    except ReviewRejected as exc:
+    except review_errors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REVIEW_REFUSED
     except ValidationError as exc:  # run settings (e.g. an empty --county); the values are not echoed
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         print(f"error: {problems}", file=sys.stderr)
         return EXIT_USAGE
-    except (PolicyError, FilingError, ProfileError, RunError, FileNotFoundError) as exc:
+    except usage_errors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -147,6 +147,8 @@ def _flags(f: pd.DataFrame) -> np.ndarray:
     columns.append(np.where(f["pc290_registration"].to_numpy(dtype=bool), "PC 290 registration on record", ""))
     ss = f["superstrike_sections"].astype(str).to_numpy()
     columns.append(np.where(ss != "", "super strike on record: " + ss, ""))
+    p290 = f["pc290_sections"].astype(str).to_numpy()
+    columns.append(np.where(p290 != "", "PC 290 offense on record: " + p290, ""))
     problems = f["data_problems"].astype(str).to_numpy()
     columns.append(np.where(problems != "", "data problem: " + problems, ""))
     dob = f["dob_status"].astype(str).to_numpy()

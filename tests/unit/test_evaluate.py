@@ -144,6 +144,16 @@ def test_flags_for_the_reviewer(tmp_path):
     assert d.loc[f"2:{C}", "flags"] == ""
 
 
+def test_a_pc290_offense_on_the_record_is_flagged_even_when_it_decides_nothing(tmp_path):
+    # A misdemeanor is dismissed whatever the record holds, but the reviewer still sees the offense.
+    p = Person("1")
+    rows = [p.conviction(C, "11357(B) HS-POSSESS MARIJUANA", "19990301", level="MISDEMEANOR"),
+            p.conviction("002001001000", "243.4(A) PC-SEXUAL BATTERY", "19900101", county="FRESNO")]
+    d = decide(tmp_path, rows, "california")
+    assert d.loc[f"1:{C}", "determination"] == "Eligible for Dismissal"
+    assert d.loc[f"1:{C}", "flags"] == "PC 290 offense on record: 243.4(A) PC"  # registrable, not a super strike
+
+
 def test_display_facts(tmp_path):
     rows = [Person("1", dob="19780615").conviction(C, CAN, "19990301", sentence=("PROBATION", "1", "Y")),
             Person("2", dob="19780000").conviction(C, CAN, "19990000")]
