@@ -57,7 +57,8 @@ class DeploymentSettings(BaseModel):
         alias="evaluationDate",
         description="Fixed evaluation date (YYYY-MM-DD) for every run; empty means the upload's date in California.",
     )
-    compat: bool = Field(False, description="Also write the earlier tool's result files.")
+    compat: bool = Field(False, description="Reserved: carried to the run, but the cloud pipeline does not yet "
+                                            "write the earlier tool's result files (the local run does).")
     retention_days: int = Field(
         365,
         alias="retentionDays",
