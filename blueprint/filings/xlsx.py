@@ -15,21 +15,12 @@ import re
 import zipfile
 from typing import Iterable, Sequence
 from xml.sax.saxutils import escape
+from ..xlsx_rows import column_letter  # one spreadsheet column-name function for the kit
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def _text(value: object) -> str:
