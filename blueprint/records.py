@@ -282,12 +282,15 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
                        "sentence length or unit is not readable (expected digits and D, M or Y)",
                        "sentence treated as unknown; whether it is still running goes to hand review",
                        shown[sel])
-    per_count = pa.table({"k": row_key, "d": pa.array(np.nan_to_num(part_days)), "b": pa.array(bad_part)}) \
-        .group_by("k", use_threads=False).aggregate([("d", "sum"), ("b", "any")])
     loc = pc.utf8_trim_whitespace(conv["SENT_LOC_DESCR"])
     part_text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(
         pc.binary_join_element_wise(length_text, unit, ""), loc, " "))
-    sent_text = join_by_key(_text(row_key), _text(part_text), distinct=False)  # the parts that are summed
+    per_count = pa.table({"k": row_key, "d": pa.array(np.nan_to_num(part_days)), "b": pa.array(bad_part)}) \
+        .group_by("k", use_threads=False).aggregate([("d", "sum"), ("b", "any")])
+    # Every part that is summed, in file order (a single-threaded list aggregation keeps row order).
+    texts = pa.table({"k": row_key, "t": part_text}).filter(pc.not_equal(part_text, "")) \
+        .group_by("k", use_threads=False).aggregate([("t", "list")])
+    texts_joined = pc.binary_join(texts["t_list"], "; ")
 
     first_idx = _first_rows(row_key)
     first = conv.take(first_idx)
@@ -337,7 +340,8 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
     problems = np.where(wf_first, "", "BAD_CNT_ORDER").astype(object)
     for flag, code in ((unknown_level, "UNKNOWN_LEVEL"), (np.isnan(days), "BAD_SENTENCE"),
                        (conv_date.status != "ok", "CONVICTION_DATE")):
-        problems = np.where(flag, np.where(problems == "", code, problems + " " + code), problems)
+        rows = np.flatnonzero(flag)
+        problems[rows] = [f"{p} {code}" if p else code for p in problems[rows]]
 
     person_first = _text(first["SUBJECT_ID"])
     case_key = np.where(wf_first, _text(pc.binary_join_element_wise(first["SUBJECT_ID"], pc.utf8_slice_codeunits(
@@ -368,7 +372,7 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
             "conviction_date_status": conv_date.status,
             "conviction_date_recorded": date_text,
             "sentence_days": days,
-            "sentence": sent_text.reindex(key).fillna("").to_numpy(dtype=object),
+            "sentence": _text(pc.fill_null(pc.take(texts_joined, pc.index_in(key_first, value_set=texts["k"])), "")),
             "data_problems": problems,
             "source_file": f_files,
             "source_line": f_lines,
@@ -379,7 +383,11 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
     for name, offense_list in lists.items():
         if offense_list.companion is not None:
             companion = offense_list.companion_matches(unique_parsed).to_numpy(dtype=bool)[codes]
-            same_case = pd.Series(companion).groupby(case_key).transform("any")
+            if companion.any():
+                cases_with_companion = pd.unique(case_key[companion])
+                same_case = pd.Series(pd.Series(case_key).isin(cases_with_companion).to_numpy())
+            else:
+                same_case = pd.Series(np.zeros(len(case_key), dtype=bool))
             out[f"on_{name}"] = offense_list.matches(parsed, same_case_has=same_case).to_numpy(dtype=bool)
         else:
             out[f"on_{name}"] = offense_list.matches(unique_parsed).to_numpy(dtype=bool)[codes]
