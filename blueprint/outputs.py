@@ -14,6 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from . import __version__
 from .policy import Policy
@@ -68,9 +71,12 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
         if len(decisions) else decisions
 
     results = result_table(decisions)
-    results.to_parquet(out_dir / "convictions.parquet", index=False)
-    results.to_csv(out_dir / "convictions.csv", index=False, date_format="%Y-%m-%d")
-    issues.to_csv(out_dir / "data_issues.csv", index=False)
+    # One Arrow table serves both files; Arrow's CSV writer is C++ (pandas' took 0.5 s per 17,000 rows).
+    table = pa.Table.from_pandas(results, preserve_index=False)
+    pq.write_table(table, out_dir / "convictions.parquet")
+    pacsv.write_csv(table, out_dir / "convictions.csv", pacsv.WriteOptions(quoting_style="needed"))
+    pacsv.write_csv(pa.Table.from_pandas(issues, preserve_index=False), out_dir / "data_issues.csv",
+                    pacsv.WriteOptions(quoting_style="needed"))
 
     reconciliation = {
         "rows_read": int(sum(f.get("rows_read", 0) for f in files)),
