@@ -50,7 +50,7 @@ class Records:
 
     people: pd.DataFrame
     convictions: pd.DataFrame
-    court_rows: pd.DataFrame  # case_key, case number values of court steps
+    court_rows: pa.Table  # SUBJECT_ID, CNT_ORDER and case numbers of court steps (Arrow)
     registrations: pd.DataFrame  # person_id, date ranges of PC 290 registration steps
     #: Per court case (``case_key`` index): whether any charge of the case, whatever its
     #: disposition, is on each context list (``on_<list>``), and whether any charge's section is
@@ -121,8 +121,7 @@ def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists
                   "registration kept with an unknown date; convictions it could precede go to hand review")
     people["pc290_registration"] = people.index.isin(set(registrations["person_id"]))
 
-    court = rows.select(["SUBJECT_ID", "CNT_ORDER", "OFN", "FE_NUM_CRT_CASE"]).filter(is_court)
-    court_rows = _to_pandas(court)
+    court_rows = rows.select(["SUBJECT_ID", "CNT_ORDER", "OFN", "FE_NUM_CRT_CASE"]).filter(is_court)
 
     conv_rows = rows.select(
         [
@@ -394,25 +393,24 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
     return out
 
 
-def case_numbers(court_rows: pd.DataFrame, case_keys: pd.Series) -> pd.Series:
-    """Court case number(s) of each case key, from its court rows (``OFN`` then ``FE_NUM_CRT_CASE``)."""
-    if len(court_rows) == 0 or len(case_keys) == 0:
+def case_numbers(court_rows: pa.Table, case_keys: pd.Series) -> pd.Series:
+    """Court case number(s) of each case key, from its court rows (``OFN`` then ``FE_NUM_CRT_CASE``).
+
+    Only well-formed 12-digit ``CNT_ORDER`` values name a case: a malformed one says nothing
+    reliable about its case and is never sliced into one. ``NULL`` and blanks are not numbers.
+    """
+    if court_rows.num_rows == 0 or len(case_keys) == 0:
         return pd.Series("", index=case_keys.index)
-    cnt = _strip(court_rows["CNT_ORDER"])
-    keys = court_rows["SUBJECT_ID"].astype(str) + ":" + cnt.str.slice(0, 6)
-    # A malformed CNT_ORDER says nothing reliable about its case: never slice it into one.
-    wanted = keys.isin(set(case_keys)) & cnt.str.fullmatch(rf"\d{{{CNT_ORDER_DIGITS}}}").fillna(False).astype(bool)
-    if not wanted.any():
-        return pd.Series("", index=case_keys.index)
-    sub = court_rows[wanted.to_numpy()]
-    k = keys[wanted].to_numpy()
-    vals = pd.concat(
-        [
-            pd.DataFrame({"k": k, "v": _strip(sub["OFN"]).to_numpy(), "o": 0}),
-            pd.DataFrame({"k": k, "v": _strip(sub["FE_NUM_CRT_CASE"]).to_numpy(), "o": 1}),
-        ],
-        ignore_index=True,
-    )
-    vals = vals[vals["v"].str.upper() != "NULL"]
-    joined = join_by_key(vals["k"].to_numpy(), vals["v"].to_numpy())
-    return pd.Series(joined.reindex(case_keys.to_numpy()).fillna("").to_numpy(), index=case_keys.index)
+    cnt = pc.utf8_trim_whitespace(court_rows["CNT_ORDER"])
+    keys = pc.binary_join_element_wise(court_rows["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt, 0, 6), ":")
+    wanted_keys = pa.array(pd.unique(np.asarray(case_keys, dtype=object)), pa.string())
+    wanted = pc.and_(pc.is_in(keys, value_set=wanted_keys),
+                     pc.match_substring_regex(cnt, f"^[0-9]{{{CNT_ORDER_DIGITS}}}$"))
+    k = keys.filter(wanted)
+    ofn = pc.utf8_trim_whitespace(court_rows["OFN"].filter(wanted))
+    crt = pc.utf8_trim_whitespace(court_rows["FE_NUM_CRT_CASE"].filter(wanted))
+    all_k = pa.concat_arrays([k.combine_chunks(), k.combine_chunks()]) if len(k) else pa.array([], pa.string())
+    all_v = pa.concat_arrays([ofn.combine_chunks(), crt.combine_chunks()]) if len(k) else pa.array([], pa.string())
+    real = pc.not_equal(pc.utf8_upper(all_v), "NULL")
+    joined = join_by_key(_text(all_k.filter(real)), _text(all_v.filter(real)))
+    return pd.Series(joined.reindex(np.asarray(case_keys, dtype=object)).fillna("").to_numpy(), index=case_keys.index)
