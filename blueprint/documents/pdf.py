@@ -284,6 +284,10 @@ def render_pdf(doc: Document, out: str | os.PathLike[str] | BinaryIO, data: Tabl
     layout = _Layout(doc, data)
     layout.place(doc.blocks)
     pages = layout.pages
+    # A block that ends exactly at the foot of a page opens the next page in advance; when nothing
+    # follows, that page would be blank ("Page 5 of 5" with no rows), so it is not a page.
+    while len(pages) > 1 and not (pages[-1].texts or pages[-1].lines or pages[-1].rows):
+        pages.pop()
     f = layout.f
     target = out if hasattr(out, "write") else os.fspath(out)
     canvas = Canvas(target, pagesize=(f.width, f.height), invariant=1, pageCompression=1)

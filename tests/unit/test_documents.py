@@ -143,6 +143,17 @@ def test_large_table_pdf_repeats_the_header_and_keeps_every_row_once():
     assert sorted(int(x) for x in found) == list(range(1, n + 1))
 
 
+def test_no_blank_last_page_whatever_the_row_count():
+    # Find the rows that fill one landscape page exactly, then check that count and its neighbours:
+    # a table ending at the foot of a page must not leave an empty "Page N of N" behind it.
+    doc = parse(f'<document title="A" footer="ATT" pleading="no" orientation="landscape">{BIG_TABLE}</document>')
+    per_page = pdf_pages(render_pdf_bytes(doc, {"rows": table_source(400)}))[0].count("CASE")
+    for n in (per_page - 1, per_page, per_page + 1, 2 * per_page, 2 * per_page + 1):
+        pages = pdf_pages(render_pdf_bytes(doc, {"rows": table_source(n)}))
+        assert len(pages) == -(-n // per_page), f"{n} rows"
+        assert all("Case number" in text and "CASE" in text for text in pages), f"{n} rows: a page without rows"
+
+
 def test_long_cells_wrap_without_losing_text():
     long_names = "; ".join(f"ALIAS{i},NAME" for i in range(25))
     source = {"item": ["1"], "name": [long_names], "case": ["C" * 80]}
