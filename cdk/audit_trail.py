@@ -19,6 +19,7 @@ from constructs import Construct
 
 from .processing import log_retention
 from .settings import DeploymentSettings
+from .storage import protected_bucket
 
 
 class AuditTrail(Construct):
@@ -56,19 +57,12 @@ class AuditTrail(Construct):
             )
         )
 
-        self.bucket = s3.Bucket(
+        self.bucket = protected_bucket(
             self,
             "TrailFiles",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
-            bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=RemovalPolicy.RETAIN,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="trail/",
+            key=key,
+            access_logs=access_logs,
+            log_prefix="trail/",
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-trail-files",

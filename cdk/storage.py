@@ -139,18 +139,27 @@ class Storage(Construct):
             rules.append(
                 s3.LifecycleRule(id="expire-after-retention", expiration=Duration.days(settings.retention_days))
             )
-        return s3.Bucket(
-            self,
-            construct_id,
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=RemovalPolicy.RETAIN,
-            server_access_logs_bucket=self.access_logs,
-            server_access_logs_prefix=log_prefix,
-            lifecycle_rules=rules,
-        )
+        return protected_bucket(self, construct_id, key=self.key, access_logs=self.access_logs,
+                                log_prefix=log_prefix, lifecycle_rules=rules)
+
+
+def protected_bucket(scope: Construct, construct_id: str, *, key: kms.IKey, access_logs: s3.IBucket,
+                     log_prefix: str, lifecycle_rules: list) -> s3.Bucket:
+    """A bucket that holds criminal-history data or its audit trail, with every protection the kit
+    requires: encrypted with the county's key, no public access, TLS only, versioned, owner-enforced
+    objects, server access logs, retained when the stack is deleted."""
+    return s3.Bucket(
+        scope,
+        construct_id,
+        encryption=s3.BucketEncryption.KMS,
+        encryption_key=key,
+        bucket_key_enabled=True,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        versioned=True,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        removal_policy=RemovalPolicy.RETAIN,
+        server_access_logs_bucket=access_logs,
+        server_access_logs_prefix=log_prefix,
+        lifecycle_rules=lifecycle_rules,
+    )
