@@ -51,12 +51,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
 import pyarrow as pa
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .columns import ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
 from .reader import EMPTY_SCHEMA, FileRejected, FileReport, ReadResult, read_doj_files
+from .yaml_files import load_yaml_model
 
 #: Input formats a rule pack can name in ``input_format``.
 INPUT_FORMATS = ("doj-research-file", "mapped-csv")
@@ -153,18 +153,7 @@ class InputMapping(BaseModel):
 
 @lru_cache(maxsize=8)
 def _load_mapping(path: str) -> InputMapping:
-    p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MappingError(f"input mapping not found: {p}") from None
-    except yaml.YAMLError as exc:
-        raise MappingError(f"input mapping {p.name} is not valid YAML: {exc}") from None
-    try:
-        return InputMapping.model_validate(raw or {})
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise MappingError(f"input mapping {p.name}: {problems}") from None
+    return load_yaml_model(path, InputMapping, what="input mapping", error=MappingError)
 
 
 def load_mapping(path: str | Path) -> InputMapping:

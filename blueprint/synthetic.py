@@ -977,7 +977,6 @@ class _PersonBuilder:
 
     def _cycle_deceased(self, day: int) -> None:
         """A DECEASED step, its own cycle; the date of death is sometimes partial or invalid."""
-        rng = self.rng
         self._begin_cycle(day)
         county = self._event_county(0.8)
         date_text = self._date_field(day, 0.15, 0.1)

@@ -9,10 +9,10 @@ convictions come from the data, not from here.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..yaml_files import load_yaml_model
 
 
 class _Strict(BaseModel):
@@ -80,15 +80,5 @@ PROFILE_ENV_VAR = "CLEARANCE_OFFICE_PROFILE"
 
 def load_profile(path: str | os.PathLike[str]) -> OfficeProfile:
     """Read and validate an office profile YAML file."""
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProfileError(f"office profile not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise ProfileError(f"office profile {path.name} is not valid YAML: {exc}") from None
-    try:
-        return OfficeProfile.model_validate(raw or {})
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ProfileError(f"office profile {path.name} is incomplete or wrong: {problems}") from None
+    return load_yaml_model(path, OfficeProfile, what="office profile", error=ProfileError,
+                           invalid="is incomplete or wrong")
