@@ -35,6 +35,7 @@ from .engine import evaluate_rows
 from .issues import ISSUE_COLUMNS, IssueLog
 from .outcomes import person_outcomes
 from .outputs import run_identity, write_outputs
+from .parallel import evaluate_in_parallel, workers_for
 from .policy import load_policy
 from .reader import EMPTY_SCHEMA, FileRejected, FileReport, engine_rows, iter_file, read_doj_files, sniff
 from .rulepack import load_rule_pack
@@ -111,14 +112,22 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
         read = read_inputs(pack, inputs, progress)
     t1 = time.perf_counter()
     names = [f.file for f in read.files]
-    evaluation = evaluate_rows(read.rows, names, read.issues, pack, policy, settings.county, settings.evaluation_date)
-    outcomes = person_outcomes(evaluation, pack)
+    evaluation = None
+    workers = 1 if settings.compat else workers_for(read.rows.num_rows)  # compat needs the records in hand
+    parallel = evaluate_in_parallel(read.rows, names, read.issues, pack, policy, settings.county,
+                                    settings.evaluation_date, workers) if workers > 1 else None
+    if parallel is not None:
+        decisions, outcomes = parallel
+    else:
+        evaluation = evaluate_rows(read.rows, names, read.issues, pack, policy, settings.county,
+                                   settings.evaluation_date)
+        decisions, outcomes = evaluation.decisions, person_outcomes(evaluation, pack)
     t2 = time.perf_counter()
     files = [f.as_dict() for f in read.files]
     rows_read = sum(f.rows_read for f in read.files)
     timings = {"read": round(t1 - t0, 3), "evaluate": round(t2 - t1, 3)}
     out_dir = Path(out_dir)
-    manifest = write_outputs(out_dir, decisions=evaluation.decisions, outcomes=outcomes, issues=read.issues.frame(),
+    manifest = write_outputs(out_dir, decisions=decisions, outcomes=outcomes, issues=read.issues.frame(),
                              files=files, policy=policy, county=settings.county,
                              as_of=str(settings.evaluation_date), run_id=settings.run_id or None, timings=timings)
     compat = {}
@@ -130,6 +139,7 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
                                    pack=pack, outcomes=outcomes)
     total = round(time.perf_counter() - t0, 3)
     manifest["timings_seconds"]["total"] = total
+    manifest["evaluation_processes"] = workers if parallel is not None else 1
     if rows_read and total:
         manifest["timings_seconds"]["rows_per_second"] = round(rows_read / total)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))

@@ -1,0 +1,75 @@
+"""Evaluating a large local run on every core: whole people split into shards, one process each.
+
+The engine is single-threaded once the file is read. On a machine with several cores a large run
+is split exactly as the cloud splits it (a stable hash of ``SUBJECT_ID``, so every row of a person
+is in one shard), each shard is evaluated by the same :func:`blueprint.engine.evaluate_rows` in a
+forked worker process, and the decisions, outcomes and record-level issues are concatenated.
+A person's decisions never depend on another person's rows, so the result is the same as a
+single-process run (tested). If the platform cannot fork, or a worker fails, the run falls back to
+one process; ``CLEARANCE_WORKERS=1`` turns the parallel path off.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .engine import evaluate_rows
+from .issues import IssueLog
+from .outcomes import person_outcomes
+
+#: Below this many rows the cost of starting workers outweighs the gain.
+MIN_ROWS = 300_000
+
+# The shards and the run's context, inherited by forked workers (never pickled).
+_WORK: dict = {}
+
+
+def workers_for(rows: int) -> int:
+    """How many worker processes a run of ``rows`` rows should use on this machine."""
+    configured = os.environ.get("CLEARANCE_WORKERS")
+    if configured:
+        return max(1, int(configured))
+    if rows < MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _evaluate_shard(index: int) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
+    rows, names, pack, policy, county, as_of = _WORK["shards"][index], *_WORK["context"]
+    issues = IssueLog()
+    evaluation = evaluate_rows(rows, names, issues, pack, policy, county, as_of)
+    return evaluation.decisions, person_outcomes(evaluation, pack), issues.parts
+
+
+def evaluate_in_parallel(rows: pa.Table, names: list[str], issues: IssueLog, pack, policy, county: str,
+                         as_of, workers: int) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Decisions and outcomes of ``rows`` evaluated in ``workers`` processes, or None to run serially.
+
+    Record-level issues are added to ``issues``. Returns None (and changes nothing) when the
+    parallel path cannot be used, so the caller runs the ordinary single-process evaluation.
+    """
+    from .pipeline import _shard_of
+
+    which = _shard_of(rows["SUBJECT_ID"], workers)
+    shards = [rows.filter(pa.array(which == i)) for i in range(workers)]
+    _WORK["shards"] = shards
+    _WORK["context"] = (names, pack, policy, county, as_of)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_evaluate_shard, range(workers)))
+    except Exception:  # a worker died or the pool could not start: the serial path is always there
+        return None
+    finally:
+        _WORK.clear()
+    decisions = pd.concat([r[0] for r in results], ignore_index=True)
+    outcomes = pd.concat([r[1] for r in results], ignore_index=True)
+    for r in results:
+        issues.parts.extend(r[2])
+    order = np.lexsort((decisions["conviction_id"].to_numpy(dtype=str), decisions["person_id"].to_numpy(dtype=str)))
+    return decisions.iloc[order].reset_index(drop=True), outcomes
