@@ -265,6 +265,16 @@ class ProcessingPipeline(Construct):
             )
         )
         f["ingest"].add_environment("STATE_MACHINE_ARN", self.state_machine.state_machine_arn)
+        # A READY marker starts one run over its delivery folder: ingest lists the folder's current
+        # versions (names, versions and sizes only; it never reads a file).
+        f["ingest"].add_to_role_policy(
+            iam.PolicyStatement(
+                sid="ListDeliveryFolders",
+                actions=["s3:ListBucketVersions"],
+                resources=[uploads.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [INCOMING_PREFIX + "*"]}},
+            )
+        )
         f["resume_review"].add_to_role_policy(
             iam.PolicyStatement(
                 sid="ResumeWaitingRuns",

@@ -4,12 +4,12 @@ must not import this module)."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from blueprint.issues import IssueLog
 from blueprint.pipeline import RunSettings
 
-from .common import env, upload_file
+from .common import download, env, upload_file
 from . import layout
 
 
@@ -24,6 +24,24 @@ class InputTooLarge(Exception):
 
 def settings(event: dict) -> RunSettings:
     return RunSettings.model_validate(event["run"])
+
+
+def source_files(source: dict) -> list[dict]:
+    """The files of a run's source: a delivery's files, or the one uploaded file."""
+    files = source.get("files")
+    if files is None:  # an execution input written by hand (re-filing) may name one file only
+        files = [{k: source.get(k) for k in ("key", "version_id", "size")}]
+    return files
+
+
+def download_sources(source: dict, folder: Path) -> list[Path]:
+    """Download every file of the source, at its exact version, under distinct local names."""
+    paths = []
+    for index, item in enumerate(source_files(source)):
+        name = PurePosixPath(item["key"]).name
+        paths.append(download(source["bucket"], item["key"], folder / f"{index:04d}" / name,
+                              version_id=item.get("version_id") or None))
+    return paths
 
 
 def require_space(folder: Path, needed: int) -> None:

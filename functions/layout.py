@@ -2,6 +2,8 @@
 
 Upload bucket (the office writes, the pipeline only reads):
     incoming/<file>                       a DOJ file; each new object version starts one run
+    incoming/<delivery>/<file> ...        a delivery of several DOJ files (a person may be in several);
+    incoming/<delivery>/READY             uploaded last: one run over every file of the folder
     reviews/<run id>/<workbook>.xlsx      the office's reviewed workbook, or
     reviews/<run id>/APPROVE_ALL          "accept every recommendation"
 
@@ -30,6 +32,17 @@ STATUS_FILE = "STATUS.json"
 DATA_ISSUES_FILE = "data_issues.csv"
 REVIEW_PROBLEMS_FILE = "review-problems.csv"
 APPROVE_ALL = "APPROVE_ALL"
+READY = "READY"
+
+
+def delivery_folder(key: str) -> str | None:
+    """``incoming/<delivery>/`` for a key inside a delivery folder, None for a file directly in ``incoming/``."""
+    if not key.startswith(INCOMING):
+        return None
+    rest = key[len(INCOMING):]
+    if "/" not in rest:
+        return None
+    return INCOMING + rest.split("/", 1)[0] + "/"
 
 
 def run_prefix(run_id: str) -> str:

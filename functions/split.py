@@ -1,4 +1,4 @@
-"""Split into shards: read the upload once and write shards of whole people for the Distributed Map.
+"""Split into shards: read the run's file(s) once and write shards of whole people for the Distributed Map.
 
 Calls ``blueprint.pipeline.split_into_shards`` (every row of a person lands in the same shard),
 uploads the shards to ``work/<run id>/split/`` and writes ``work/<run id>/shards.json``, the list of
@@ -9,7 +9,6 @@ report is published and the step fails with ``InputRejected``.
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -19,8 +18,8 @@ from blueprint.pipeline import InputRejected as EngineRejected
 from blueprint.pipeline import split_into_shards
 
 from . import layout
-from .common import MetricUnit, download, env, handler as lambda_handler, logger, metrics, put_json, upload_dir, workspace
-from .engine_steps import InputRejected, publish_rejection, require_space, settings
+from .common import MetricUnit, env, handler as lambda_handler, logger, metrics, put_json, upload_dir, workspace
+from .engine_steps import InputRejected, download_sources, publish_rejection, require_space, settings
 
 #: The shards hold only the rows and columns the engine reads, as compressed Parquet: 3.6-3.8% of the
 #: input's size in the measurements of docs/deployment.md. Budget 10% next to the input.
@@ -34,11 +33,10 @@ def handler(event: dict, context: Any) -> dict:
     results = env("RESULTS_BUCKET")
     with workspace("split") as folder:
         require_space(folder, int(int(source.get("size") or 0) * SHARD_SPACE_FACTOR))
-        local = download(source["bucket"], source["key"], folder / "input" / PurePosixPath(source["key"]).name,
-                         version_id=source.get("version_id"))
+        inputs = download_sources(source, folder / "input")
         out = folder / "split"
         try:
-            split = split_into_shards([local], out, rows_per_shard=int(options.get("rows_per_shard") or 250_000))
+            split = split_into_shards(inputs, out, rows_per_shard=int(options.get("rows_per_shard") or 250_000))
         except EngineRejected:
             manifest = json.loads((out / SPLIT_MANIFEST).read_text())
             issues = IssueLog()
@@ -46,7 +44,8 @@ def handler(event: dict, context: Any) -> dict:
             if read_issues.is_file():
                 issues.parts.append(pd.read_parquet(read_issues))
             reason = "; ".join(f.get("error") or f.get("status", "") for f in manifest["files"])
-            publish_rejection(run.run_id, local.name, reason or "no row could be read", folder, issues)
+            publish_rejection(run.run_id, ", ".join(p.name for p in inputs), reason or "no row could be read",
+                              folder, issues)
             raise InputRejected("no row of the upload could be read; see the run's data_issues.csv") from None
         upload_dir(out, results, layout.split_prefix(run.run_id))
     items = [{"shard": name, "file_names": split["file_names"]} for name in split["shards"]]

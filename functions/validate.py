@@ -1,7 +1,7 @@
-"""Validate input: is the upload a DOJ research file at all, and what is its SHA-256?
+"""Validate input: is each uploaded file a DOJ research file at all, and what is its SHA-256?
 
-First step of the state machine. Downloads the exact object version that started the run and calls
-``blueprint.pipeline.check_input``. A file that is not usable ends the run: its reason goes into
+First step of the state machine. Downloads the exact object version of every file of the run (one
+upload, or every file of a delivery folder) and calls ``blueprint.pipeline.check_input`` on each. A file that is not usable ends the run: its reason goes into
 ``runs/<run id>/data_issues.csv`` and the step fails with ``InputRejected``, which the state machine
 turns into a failure notification.
 """
@@ -14,23 +14,28 @@ from typing import Any
 from blueprint.pipeline import InputRejected as EngineRejected
 from blueprint.pipeline import check_input
 
-from .common import download, handler as lambda_handler, logger, workspace
-from .engine_steps import InputRejected, publish_rejection, require_space, settings
+from .common import handler as lambda_handler, logger, workspace
+from .engine_steps import InputRejected, download_sources, publish_rejection, require_space, settings
 
 
 @lambda_handler
 def handler(event: dict, context: Any) -> dict:
     run, source = settings(event), event["source"]
     logger.append_keys(run_id=run.run_id, step="validate")
+    checked = []
     with workspace("validate") as folder:
         require_space(folder, int(source.get("size") or 0))
-        local = download(source["bucket"], source["key"], folder / PurePosixPath(source["key"]).name,
-                         version_id=source.get("version_id"))
-        try:
-            checked = check_input(local)
-        except EngineRejected as exc:
-            publish_rejection(run.run_id, local.name, str(exc), folder)
-            logger.warning("upload rejected", extra={"bytes": local.stat().st_size})
-            raise InputRejected("the upload is not a usable DOJ file; see the run's data_issues.csv") from None
-    logger.info("upload accepted", extra={"bytes": checked.bytes, "has_header": checked.has_header})
-    return {"sha256": checked.sha256, "bytes": checked.bytes, "has_header": checked.has_header}
+        locals_ = download_sources(source, folder)
+        if not locals_:
+            publish_rejection(run.run_id, PurePosixPath(source["key"]).parent.name, "the delivery folder has no file", folder)
+            raise InputRejected("the delivery has no DOJ file; see the run's data_issues.csv")
+        for local in locals_:
+            try:
+                checked.append(check_input(local))
+            except EngineRejected as exc:
+                publish_rejection(run.run_id, local.name, str(exc), folder)
+                logger.warning("upload rejected", extra={"bytes": local.stat().st_size, "files": len(locals_)})
+                raise InputRejected("an upload is not a usable DOJ file; see the run's data_issues.csv") from None
+    logger.info("upload accepted", extra={"files": len(checked), "bytes": sum(c.bytes for c in checked)})
+    return {"files": [{"sha256": c.sha256, "bytes": c.bytes, "has_header": c.has_header} for c in checked],
+            "bytes": sum(c.bytes for c in checked)}

@@ -132,7 +132,7 @@ PUBLISH = {("Allow", "sns:Publish", "<topic>"), ("Allow", "kms:GenerateDataKey",
 
 #: Exactly what each function may do beyond logging, tracing and its dead-letter queue.
 EXPECTED = {
-    "ingest": TABLE | {("Allow", "states:StartExecution", "<machine>")},
+    "ingest": TABLE | {("Allow", "states:StartExecution", "<machine>"), ("Allow", "s3:ListBucketVersions", "<uploads.Arn>")},
     "resume_review": TABLE | PUBLISH | {("Allow", "states:SendTaskSuccess", "*")},
     "notify": TABLE | PUBLISH | reads("results", "runs/") | writes("results", "runs/"),
     "validate": reads("uploads", "incoming/") | writes("results", "runs/"),
@@ -164,6 +164,16 @@ def test_listing_is_limited_to_intermediate_files(synthesized):
             for s in p["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "s3:ListBucket"
         ]
         assert [s["Condition"] for s in statements] == [{"StringLike": {"s3:prefix": ["work/*"]}}]
+
+
+def test_ingest_lists_only_delivery_folders_and_reads_no_file(synthesized):
+    role = synthesized.logical_id(synthesized.stack.pipeline.functions["ingest"].role)
+    statements = [
+        s for p in synthesized.resources("AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"] if str(s["Action"]).startswith("s3:")
+    ]
+    assert [(s["Action"], s["Condition"]) for s in statements] == \
+        [("s3:ListBucketVersions", {"StringLike": {"s3:prefix": ["incoming/*"]}})]
 
 
 def test_ingest_knows_the_state_machine_and_nothing_reads_uploads_back_to_staff(synthesized):

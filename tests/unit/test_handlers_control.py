@@ -54,7 +54,8 @@ def test_an_upload_starts_one_run_named_after_the_object_version(county, capsys,
     started = json.loads(county.sfn.describe_execution(executionArn=execution["executionArn"])["input"])
     assert started["run"] == {"run_id": run["run_id"], "county": "SACRAMENTO", "policy": "california",
                               "evaluation_date": "2026-03-01", "compat": False}
-    assert started["source"] == {"bucket": NAMES["UPLOAD_BUCKET"], "key": DOJ_KEY, "version_id": version, "size": 25}
+    assert started["source"] == {"bucket": NAMES["UPLOAD_BUCKET"], "key": DOJ_KEY, "version_id": version, "size": 25,
+                                 "files": [{"key": DOJ_KEY, "version_id": version, "size": 25}]}
     assert started["options"] == {"rows_per_shard": 250000, "per_case_documents": False, "office_profile": ""}
     item = county.run_item(run["run_id"])
     assert item["status"] == registry.STARTED and item["source_key"] == DOJ_KEY
@@ -89,6 +90,37 @@ def test_a_new_version_of_the_same_file_is_a_new_run(county):
     first = ingest.handler(county.upload(DOJ_KEY, b"first"), FakeContext())["runs"][0]
     second = ingest.handler(county.upload(DOJ_KEY, b"second"), FakeContext())["runs"][0]
     assert first["run_id"] != second["run_id"]
+    assert len(executions(county)) == 2
+
+
+def test_a_delivery_folder_becomes_one_run_when_its_ready_marker_arrives(county):
+    # Two files of one delivery (a person may be in both) wait for the marker; then one run reads both.
+    first = county.upload("incoming/2019-delivery/part 1.dat", b"RECORD_ID,A\n")
+    second = county.upload("incoming/2019-delivery/part 2.dat", b"RECORD_ID,AB\n")
+    county.upload("incoming/2019-delivery/part 1.dat", b"RECORD_ID,ABC\n")  # a corrected part 1 replaces it
+    assert ingest.handler(first, FakeContext()) == {"runs": []}
+    assert ingest.handler(second, FakeContext()) == {"runs": []}
+    assert executions(county) == []
+
+    ready = county.upload("incoming/2019-delivery/READY", b"")
+    (run,) = ingest.handler(ready, FakeContext())["runs"]
+    assert run["started"] is True
+    (execution,) = executions(county)
+    source = json.loads(county.sfn.describe_execution(executionArn=execution["executionArn"])["input"])["source"]
+    versions = {v["Key"]: v["VersionId"] for v in county.s3.list_object_versions(
+        Bucket=NAMES["UPLOAD_BUCKET"], Prefix="incoming/2019-delivery/")["Versions"] if v["IsLatest"]}
+    assert source["key"] == "incoming/2019-delivery/READY"
+    assert source["files"] == [
+        {"key": "incoming/2019-delivery/part 1.dat", "version_id": versions["incoming/2019-delivery/part 1.dat"], "size": 14},
+        {"key": "incoming/2019-delivery/part 2.dat", "version_id": versions["incoming/2019-delivery/part 2.dat"], "size": 13},
+    ]
+    assert source["size"] == 27
+    # The same marker event again starts nothing (the same run id answers); a new marker (a
+    # corrected delivery) is a new run.
+    assert ingest.handler(ready, FakeContext())["runs"][0]["run_id"] == run["run_id"]
+    assert len(executions(county)) == 1
+    again = county.upload("incoming/2019-delivery/READY", b"")
+    assert ingest.handler(again, FakeContext())["runs"][0]["started"] is True
     assert len(executions(county)) == 2
 
 

@@ -61,7 +61,8 @@ def test_validate_fingerprints_exactly_the_uploaded_version(county, doj_file, tm
     first = county.upload(KEY, content)
     county.upload(KEY, b"\x00\x01 not a DOJ file any more")  # a newer version must not be read
     result = validate.handler(step_event(source=source_of(first)), FakeContext())
-    assert result == {"sha256": hashlib.sha256(content).hexdigest(), "bytes": len(content), "has_header": True}
+    assert result == {"files": [{"sha256": hashlib.sha256(content).hexdigest(), "bytes": len(content), "has_header": True}],
+                      "bytes": len(content)}
     assert list(tmp_path.iterdir()) == []  # the workspace is removed after the invocation
 
 
@@ -114,6 +115,44 @@ def test_split_evaluate_and_combine_publish_the_review_outputs(county, doj_file)
     assert manifest["reconciliation"]["rows_read"] == stats.rows
     assert manifest["inputs"][0]["sha256"] == hashlib.sha256(content).hexdigest()
     assert not any(k.startswith(f"runs/{RUN_ID}/STATUS") for k in published)  # "review ready" is notify's call
+
+
+def test_a_delivery_of_two_files_is_evaluated_as_one_input(county, doj_file):
+    # The same synthetic extract cut in two at a line boundary inside someone's record: the two
+    # halves, delivered as one folder, must give exactly the decisions of the whole file.
+    content, stats = doj_file
+    lines = content.splitlines(keepends=True)
+    header, body = lines[0], lines[1:]
+    cut = len(body) // 2
+    parts = {"incoming/d/part-a.dat": header + b"".join(body[:cut]), "incoming/d/part-b.dat": b"".join(body[cut:])}
+    files = []
+    for key, data in parts.items():
+        put = county.s3.put_object(Bucket=NAMES["UPLOAD_BUCKET"], Key=key, Body=data)
+        files.append({"key": key, "version_id": put["VersionId"], "size": len(data)})
+    source = {"bucket": NAMES["UPLOAD_BUCKET"], "key": "incoming/d/READY", "version_id": "m1",
+              "size": len(content), "files": files}
+    checked = validate.handler(step_event(source=source), FakeContext())
+    assert [f["bytes"] for f in checked["files"]] == [len(d) for d in parts.values()]
+    shards = split.handler(step_event(source=source, input=checked), FakeContext())
+    items = county.result_json(shards["items_key"])
+    assert all(item["file_names"] == ["part-a.dat", "part-b.dat"] for item in items)
+    for item in items:
+        evaluate.handler(step_event(shard=item), FakeContext())
+    combined = combine.handler(step_event(split=shards), FakeContext())
+    assert shards["rows_read"] == stats.rows
+    assert combined["counts"]["convictions_evaluated"] == stats.cannabis_convictions_in_county
+    manifest = county.result_json(f"runs/{RUN_ID}/manifest.json")
+    assert [f["file"] for f in manifest["inputs"]] == ["part-a.dat", "part-b.dat"]
+    assert manifest["reconciliation"]["balanced"] is True
+
+
+def test_validate_rejects_an_empty_delivery(county):
+    source = {"bucket": NAMES["UPLOAD_BUCKET"], "key": "incoming/d/READY", "version_id": "m1", "size": 0, "files": []}
+    with pytest.raises(engine_steps.InputRejected):
+        validate.handler(step_event(source=source), FakeContext())
+    report = pd.read_csv(io.BytesIO(county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"],
+                                                         Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()))
+    assert list(report["code"]) == ["FILE_REJECTED"] and "no file" in report["problem"].iloc[0]
 
 
 def test_split_rejects_a_file_with_no_readable_row_and_publishes_why(county):
