@@ -1,6 +1,7 @@
 """A run from start to finish, on a laptop or as the cloud's steps.
 
-Local run (``clearance run``): read every file -> evaluate -> write the outputs.
+Local run (``clearance run``): read every file -> evaluate (large runs: whole people split over one
+process per core, ``blueprint.parallel``) -> write the outputs.
 
 Cloud run (the Step Functions state machine, one Lambda per step):
 
