@@ -346,14 +346,23 @@ def _group_records(rows: pd.DataFrame, key: str) -> list[tuple[str, list[dict]]]
     return sorted(groups.items())
 
 
-def _render_challenge_notices(work: _Work, people: list[str]) -> list[str]:
-    rows = challenged(work.decided)
-    rows = rows[rows["person_id"].isin(set(people))]
+def _render_grouped(work: _Work, rows: pd.DataFrame, key: str, wanted: list[str], template: str,
+                    subject: str, header, base_name) -> list[str]:
+    """One document per value of ``key`` among ``wanted``: its rows as ``convictions``, and the
+    document's subject (``header(value, records)``) under the name ``subject``."""
+    rows = rows[rows[key].isin(set(wanted))]
     written: list[str] = []
     base_context = work.context()
-    for person_id, records in _group_records(rows, "person_id"):
+    for value, records in _group_records(rows, key):
+        context = dict(base_context, **{subject: header(value, records)}, convictions=records)
+        written += _write_document(work, template, context, base_name(value))[0]
+    return written
+
+
+def _render_challenge_notices(work: _Work, people: list[str]) -> list[str]:
+    def person(person_id: str, records: list[dict]) -> dict:
         first = records[0]
-        person = {
+        return {
             "person_id": person_id,
             "name": first["name"],
             "other_names": _unique_join(r["other_names"] for r in records),
@@ -361,19 +370,15 @@ def _render_challenge_notices(work: _Work, people: list[str]) -> list[str]:
             "cii_number": first["cii_number"],
             "case_numbers": _unique_join(r["case_numbers"] for r in records),
         }
-        context = dict(base_context, person=person, convictions=records)
-        written += _write_document(work, "filings/notice-of-challenge.xml.j2", context, challenge_notice_base(person_id))[0]
-    return written
+
+    return _render_grouped(work, challenged(work.decided), "person_id", people, "filings/notice-of-challenge.xml.j2",
+                           "person", person, challenge_notice_base)
 
 
 def _render_case_orders(work: _Work, cases: list[str]) -> list[str]:
-    rows = granted(work.decided)
-    rows = rows[rows["case_key"].isin(set(cases))]
-    written: list[str] = []
-    base_context = work.context()
-    for case_key, records in _group_records(rows, "case_key"):
+    def case(case_key: str, records: list[dict]) -> dict:
         first = records[0]
-        case = {
+        return {
             "case_key": case_key,
             "court": first["court"],
             "case_numbers": _unique_join(r["case_numbers"] for r in records),
@@ -382,9 +387,9 @@ def _render_case_orders(work: _Work, cases: list[str]) -> list[str]:
             "date_of_birth": first["date_of_birth"],
             "cii_number": first["cii_number"],
         }
-        context = dict(base_context, case=case, convictions=records)
-        written += _write_document(work, "filings/order-after-petition.xml.j2", context, case_order_base(case_key))[0]
-    return written
+
+    return _render_grouped(work, granted(work.decided), "case_key", cases, "filings/order-after-petition.xml.j2",
+                           "case", case, case_order_base)
 
 
 # ---------------------------------------------------------------------------------------------
