@@ -313,18 +313,24 @@ class ProcessingPipeline(Construct):
         add_transient_retry(task)
         return task
 
-    def _distributed_map(self, state_name: str, items_key_path: str, item_selector: dict) -> sfn.DistributedMap:
-        return sfn.DistributedMap(
+    def _distributed_map(self, state_name: str, items_key_path: str, item: str, task_name: str,
+                         function: str) -> sfn.DistributedMap:
+        """A Distributed Map over the JSON list at ``items_key_path`` in the results bucket; each item,
+        under the name ``item``, goes with the run's settings to one ``function`` task."""
+        common = {"run.$": "$.run", "options.$": "$.options"}
+        mapped = sfn.DistributedMap(
             self,
             state_name,
             state_name=state_name,
             item_reader=sfn.S3JsonItemReader(bucket=self.storage.results, key=sfn.JsonPath.string_at(items_key_path)),
-            item_selector=item_selector,
+            item_selector={**common, f"{item}.$": "$$.Map.Item.Value"},
             max_concurrency=self.settings.max_concurrency,
             map_execution_type=sfn.StateMachineType.STANDARD,
             tolerated_failure_count=0,
             result_path=sfn.JsonPath.DISCARD,
         )
+        mapped.item_processor(self._task(task_name, function, {**common, f"{item}.$": f"$.{item}"}, None))
+        return mapped
 
     def _state_machine(self) -> sfn.StateMachine:
         run = {"run.$": "$.run", "options.$": "$.options"}
@@ -346,14 +352,7 @@ class ProcessingPipeline(Construct):
         split = self._task(
             "Split into shards", "split", {**run, "source.$": "$.source", "input.$": "$.input"}, "$.split"
         )
-        evaluate_map = self._distributed_map(
-            "Evaluate shards",
-            "$.split.items_key",
-            {"run.$": "$.run", "options.$": "$.options", "shard.$": "$$.Map.Item.Value"},
-        )
-        evaluate_map.item_processor(
-            self._task("Evaluate shard", "evaluate", {"run.$": "$.run", "options.$": "$.options", "shard.$": "$.shard"}, None)
-        )
+        evaluate_map = self._distributed_map("Evaluate shards", "$.split.items_key", "shard", "Evaluate shard", "evaluate")
         combine = self._task("Combine results", "combine", {**run, "split.$": "$.split"}, "$.outputs")
 
         first_review = sfn.Pass(
@@ -387,14 +386,7 @@ class ProcessingPipeline(Construct):
         plan = self._task(
             "Apply review", "plan_documents", {**run, "review.$": "$.review"}, "$.plan"
         )
-        render_map = self._distributed_map(
-            "Render documents",
-            "$.plan.items_key",
-            {"run.$": "$.run", "options.$": "$.options", "batch.$": "$$.Map.Item.Value"},
-        )
-        render_map.item_processor(
-            self._task("Render batch", "render_batch", {"run.$": "$.run", "options.$": "$.options", "batch.$": "$.batch"}, None)
-        )
+        render_map = self._distributed_map("Render documents", "$.plan.items_key", "batch", "Render batch", "render_batch")
         assemble = self._task(
             "Assemble filings", "assemble", {**run, "plan.$": "$.plan", "review.$": "$.review"}, "$.filings"
         )
