@@ -177,33 +177,58 @@ def _column_names(field_count: int) -> list[str]:
     return names
 
 
+#: Read buffers in rotation: one being parsed, one waiting in the prefetch queue, one being filled.
+READ_BUFFERS = 3
+
+
 def _chunks(fh, size: int) -> Iterator[memoryview]:
-    """Read a file in pieces of about ``size`` bytes that end on a line boundary (no big copies)."""
-    carry = b""
+    """Read a file in pieces of about ``size`` bytes that end on a line boundary.
+
+    The pieces are views of a few read buffers used in rotation, so a file of any size is read
+    into the same memory: no fresh copy of the file, and no fresh pages for the operating system to
+    map on every piece (on a virtual machine that mapping cost more than Arrow's parse). A piece
+    stays valid until ``READ_BUFFERS - 1`` further pieces have been taken; :func:`_prefetch` with
+    its queue of one never runs further ahead than that.
+    """
+    pool: list[bytearray | None] = [None] * READ_BUFFERS
+    carry = memoryview(b"")
+    turn = 0
     while True:
-        block = fh.read(size)
-        if not block:
-            if carry:
-                yield memoryview(carry)
+        slot = turn % READ_BUFFERS
+        turn += 1
+        kept = len(carry)
+        buf = pool[slot]
+        if buf is None or len(buf) < kept + size:
+            buf = pool[slot] = bytearray(kept + size)
+        view = memoryview(buf)
+        view[:kept] = carry  # the rest of the previous piece's last line (a different buffer)
+        end = kept
+        while end < kept + size:
+            got = fh.readinto(view[end:kept + size])
+            if not got:
+                break
+            end += got
+        if end == kept:  # end of file
+            if kept:
+                yield view[:kept]
             return
-        data = carry + block if carry else block
-        cut = data.rfind(b"\n")
+        cut = buf.rfind(b"\n", 0, end)
         # A line break inside a quoted value is not a row boundary: step back to a line break with
         # balanced quotes (an even count before it). If there is none, read on (the value may end in
         # the next block), up to twice the chunk size; then keep the plain line cut (stray quote).
-        quotes = data.count(b'"', 0, cut) if cut != -1 else 0
+        quotes = buf.count(b'"', 0, cut) if cut != -1 else 0
         balanced = cut
         while balanced != -1 and quotes % 2:
-            previous = data.rfind(b"\n", 0, balanced)
-            quotes -= data.count(b'"', previous + 1, balanced)
+            previous = buf.rfind(b"\n", 0, balanced)
+            quotes -= buf.count(b'"', previous + 1, balanced)
             balanced = previous
-        if balanced != -1 or len(data) < 2 * size:
+        if balanced != -1 or end < 2 * size:
             cut = balanced
-        if cut == -1:
-            carry = data
+        if cut == -1:  # no usable line break yet (a very long line): read more into this slot
+            carry = memoryview(bytes(view[:end]))
+            turn -= 1
             continue
-        view = memoryview(data)
-        carry = bytes(view[cut + 1:])
+        carry = view[cut + 1:end]
         yield view[: cut + 1]
 
 
@@ -211,7 +236,7 @@ def _counted_chunks(fh, size: int, digest) -> Iterator[tuple[memoryview, int]]:
     """Chunks with their physical line count, fed to the file's SHA-256 on the way."""
     for data in _chunks(fh, size):
         digest.update(data)
-        lines_here = data.obj.count(b"\n", 0, len(data)) if isinstance(data.obj, bytes) else bytes(data).count(b"\n")
+        lines_here = data.obj.count(b"\n", 0, len(data))  # every piece starts at its buffer's start
         if data[-1:] != b"\n":
             lines_here += 1
         yield data, lines_here
@@ -355,7 +380,7 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
         raise FileRejected(path.name, f"could not be read ({exc.strerror or exc.__class__.__name__})") from None
     with fh:
         first = True
-        for data, lines_here in _prefetch(_counted_chunks(fh, chunk_bytes, digest)):
+        for data, lines_here in _prefetch(_counted_chunks(fh, chunk_bytes, digest), depth=READ_BUFFERS - 2):
             report.bytes += len(data)
             skip_header = first and sn.has_header
             data_lines = lines_here - (1 if skip_header else 0)
