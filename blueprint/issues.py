@@ -12,8 +12,10 @@ DOJ file itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Columns whose values are personal data and are withheld from the report.
 PERSONAL_COLUMNS = frozenset(
@@ -33,6 +35,8 @@ class IssueLog:
 
     def add(self, file: str, line, column: str, code: str, problem: str, action: str, value=None) -> None:
         """Record one issue, or many when ``line`` (and optionally ``value``) are sequences."""
+        import pandas as pd  # here, so that reading a file does not wait for pandas to load
+
         lines = pd.Series(line if hasattr(line, "__len__") and not isinstance(line, str) else [line])
         if len(lines) == 0:
             return
@@ -63,6 +67,8 @@ class IssueLog:
 
     def frame(self) -> pd.DataFrame:
         """All issues, ordered by file and line."""
+        import pandas as pd
+
         if not self.parts:
             return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "object") for c in ISSUE_COLUMNS})
         df = pd.concat(self.parts, ignore_index=True)

@@ -42,6 +42,10 @@ BLOCK_SIZE = 4 << 20
 CHUNK_BYTES = 64 << 20
 
 
+class ReadCancelled(Exception):
+    """A background read was cancelled by its owner (the rows read so far are discarded)."""
+
+
 class FileRejected(Exception):
     """A whole input file cannot be used. The message names the file and the reason only."""
 
@@ -363,7 +367,7 @@ def _locate_records(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
 
 def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
               progress: Callable[[int], None] | None = None,
-              chunk_bytes: int = CHUNK_BYTES) -> Iterator[pa.Table]:
+              chunk_bytes: int = CHUNK_BYTES, cancel: threading.Event | None = None) -> Iterator[pa.Table]:
     """Yield the usable rows of one DOJ file chunk by chunk (engine columns, ``_file``, ``_line``).
 
     Fills ``report`` as it goes (fingerprint, row accounts). Raises :class:`FileRejected` for a
@@ -381,6 +385,8 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
     with fh:
         first = True
         for data, lines_here in _prefetch(_counted_chunks(fh, chunk_bytes, digest), depth=READ_BUFFERS - 2):
+            if cancel is not None and cancel.is_set():
+                raise ReadCancelled(path.name)
             report.bytes += len(data)
             skip_header = first and sn.has_header
             data_lines = lines_here - (1 if skip_header else 0)
@@ -480,7 +486,8 @@ def engine_rows(table: pa.Table) -> pa.Table:
 
 def read_file(path: Path, file_index: int, issues: IssueLog,
               progress: Callable[[int], None] | None = None, *, prune: bool = False,
-              chunk_bytes: int | None = None) -> tuple[pa.Table | None, FileReport]:
+              chunk_bytes: int | None = None,
+              cancel: threading.Event | None = None) -> tuple[pa.Table | None, FileReport]:
     """Read one DOJ file whole. Returns its rows (or None when the file is rejected) and its report.
 
     With ``prune``, only :func:`engine_rows` are kept in memory (the row accounts still cover
@@ -490,7 +497,8 @@ def read_file(path: Path, file_index: int, issues: IssueLog,
     report = FileReport(file=path.name, path=str(path))
     file_issues = IssueLog()
     try:
-        chunks = iter_file(path, file_index, file_issues, report, progress, chunk_bytes=chunk_bytes or CHUNK_BYTES)
+        chunks = iter_file(path, file_index, file_issues, report, progress, chunk_bytes=chunk_bytes or CHUNK_BYTES,
+                           cancel=cancel)
         tables = [engine_rows(t) if prune else t for t in chunks]
     except FileRejected as exc:
         report.status = "failed"
@@ -502,18 +510,61 @@ def read_file(path: Path, file_index: int, issues: IssueLog,
 
 
 def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] | None = None, *,
-                   prune: bool = False, chunk_bytes: int | None = None) -> ReadResult:
-    """Read every file of a run into one table of rows (engine columns, ``_file``, ``_line``)."""
+                   prune: bool = False, chunk_bytes: int | None = None,
+                   cancel: threading.Event | None = None) -> ReadResult:
+    """Read every file of a run into one table of rows (engine columns, ``_file``, ``_line``).
+
+    ``cancel``, when set by another thread, stops the read at the next chunk (:class:`ReadCancelled`).
+    """
     issues = IssueLog()
     tables: list[pa.Table] = []
     reports: list[FileReport] = []
     for index, path in enumerate(paths):
-        table, report = read_file(Path(path), index, issues, progress, prune=prune, chunk_bytes=chunk_bytes)
+        table, report = read_file(Path(path), index, issues, progress, prune=prune, chunk_bytes=chunk_bytes,
+                                  cancel=cancel)
         reports.append(report)
         if table is not None:
             tables.append(table)
     rows = pa.concat_tables(tables) if tables else EMPTY_SCHEMA.empty_table()
     return ReadResult(rows=rows, files=reports, issues=issues)
+
+
+class BackgroundRead:
+    """:func:`read_doj_files` in a thread of its own, started at once; :meth:`result` waits for it.
+
+    The local run starts reading before it loads pandas, the engine and the policy. Arrow's parse,
+    the file reads and the SHA-256 run outside Python's global lock, so that half second of
+    loading and the first chunks of the read happen at the same time instead of one after the
+    other. The result is exactly what :func:`read_doj_files` returns.
+    """
+
+    def __init__(self, paths: Iterable[Path | str], progress: Callable[[int], None] | None = None, *,
+                 prune: bool = False):
+        self._cancel = threading.Event()
+        self._result: ReadResult | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, args=(list(paths), progress, prune),
+                                        name="doj-reader", daemon=True)
+        self._thread.start()
+
+    def _read(self, paths: list, progress, prune: bool) -> None:
+        try:
+            self._result = read_doj_files(paths, progress, prune=prune, cancel=self._cancel)
+        except BaseException as exc:  # handed to result()
+            self._error = exc
+
+    def result(self) -> ReadResult:
+        """Wait for the read; return its result or raise what it raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+    def cancel(self) -> None:
+        """Stop the read at its next chunk and wait for the thread to end; the rows are discarded."""
+        self._cancel.set()
+        self._thread.join()
 
 
 def estimate_rows(paths: Iterable[Path | str]) -> int:
@@ -528,4 +579,5 @@ def estimate_rows(paths: Iterable[Path | str]) -> int:
     return total
 
 
-__all__ = ["FileRejected", "FileReport", "ReadResult", "read_doj_files", "read_file", "sniff", "estimate_rows"]
+__all__ = ["BackgroundRead", "FileRejected", "FileReport", "ReadCancelled", "ReadResult", "read_doj_files", "read_file",
+           "sniff", "estimate_rows"]

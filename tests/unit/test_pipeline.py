@@ -217,3 +217,30 @@ def test_split_with_every_file_failing(tmp_path):
         split_into_shards([tmp_path / "empty.dat"], tmp_path / "split")
     split = json.loads((tmp_path / "split" / "split.json").read_text())
     assert split["shards"] == [] and split["files"][0]["status"] == "failed"
+
+
+def test_a_policy_error_stops_the_background_read(tmp_path, monkeypatch):
+    """The local run reads while the policy loads; a policy that fails to load cancels that read."""
+    import threading
+
+    from blueprint.policy import PolicyError
+    from blueprint.reader import BackgroundRead
+
+    cancelled = []
+    original = BackgroundRead.cancel
+
+    def spy(self):  # the real cancel, recorded
+        cancelled.append(self)
+        original(self)
+
+    monkeypatch.setattr(BackgroundRead, "cancel", spy)
+
+    path = write_doj(tmp_path / "doj.dat", [Person("1", dob="19700101").conviction(C, CAN, "20100101")])
+    bad = tmp_path / "bad-policy.yaml"
+    bad.write_text("name: broken\nrules: not-a-list\n")
+    with pytest.raises(PolicyError):
+        run_local([path], RunSettings(county="SACRAMENTO", policy=str(bad), evaluation_date="2020-07-01"),
+                  tmp_path / "out")
+    assert len(cancelled) == 1
+    assert not any(t.name == "doj-reader" for t in threading.enumerate())
+    assert not (tmp_path / "out").exists()

@@ -8,6 +8,7 @@ whatever the layout, the chunking or the problems around the row.
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,7 +16,8 @@ import pytest
 
 from blueprint.columns import DOJ_COLUMNS, ENGINE_COLUMNS
 from blueprint.issues import IssueLog
-from blueprint.reader import FileRejected, FileReport, iter_file, read_doj_files, read_file, sniff
+from blueprint.reader import (BackgroundRead, FileRejected, FileReport, ReadCancelled, iter_file, read_doj_files,
+                              read_file, sniff)
 from blueprint.records import build_records
 from blueprint.rulepack import load_rule_pack
 from doj_builder import Person, csv_line, write_doj
@@ -308,3 +310,40 @@ def test_reconciliation_on_a_synthetic_file_with_malformed_rows(tmp_path):
     assert report.rows_used == table.num_rows
     assert set(table["_line"].to_pylist()).isdisjoint(skipped["line"].tolist())
     assert report.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- reading in the background (the local run reads while the engine loads) ---------------------------
+
+
+def test_background_read_gives_exactly_what_a_direct_read_gives(tmp_path):
+    good = write_doj(tmp_path / "a.dat", [conv(2), conv(3, Q), ["only", "three", "fields"], conv(5)])
+    bad = tmp_path / "b.dat"
+    bad.write_text("not,a,doj,file\n")
+    direct = read_doj_files([good, bad], prune=True)
+    background = BackgroundRead([good, bad], prune=True).result()
+    assert background.rows.equals(direct.rows)
+    assert [f.as_dict() for f in background.files] == [f.as_dict() for f in direct.files]
+    assert background.issues.frame().equals(direct.issues.frame())
+    assert [f.status for f in background.files] == ["ok", "failed"]
+
+
+def test_a_cancelled_read_stops_and_keeps_nothing(tmp_path):
+    path = write_doj(tmp_path / "a.dat", [conv(line) for line in range(2, 40)])
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(ReadCancelled):
+        read_doj_files([path], cancel=stop)
+    reading = BackgroundRead([path])
+    reading.cancel()
+    assert not reading._thread.is_alive()
+
+
+def test_background_read_hands_its_error_to_the_caller(tmp_path, monkeypatch):
+    import blueprint.reader as reader
+
+    def broken(*args, **kwargs):
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(reader, "read_file", broken)
+    with pytest.raises(MemoryError):
+        BackgroundRead([tmp_path / "a.dat"]).result()
