@@ -104,7 +104,10 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
     The DOJ files are read in a background thread from the first moment, while pandas, the engine
     and the policy load; if the policy's rule pack reads another format, that read is cancelled.
     """
+    from .arrow_memory import use_jemalloc_if_available
+
     t0 = time.perf_counter()
+    use_jemalloc_if_available()
     reading = BackgroundRead(inputs, progress, prune=True)
     try:
         from .engine import evaluate_rows
