@@ -1,7 +1,7 @@
 """Which allocator Arrow uses during a local run, and why.
 
 Arrow's wheels ship two allocators: mimalloc (pyarrow's default on Linux) and jemalloc. A run parses
-its input in 64 MB pieces, and each piece allocates and frees a few hundred megabytes of columns.
+its input in pieces of a few megabytes, and each piece allocates and frees its columns again.
 How an allocator hands freed pages back to the operating system decides how often the next piece
 has to fault fresh pages in, and on a virtual machine every page fault is a trip through the
 hypervisor (about 6 microseconds on the kit's 2-core test machine). Measured there on a

@@ -39,7 +39,7 @@ from .issues import SKIPPED, IssueLog
 SNIFF_LINES = 50
 #: Arrow parses a chunk in blocks of this size on all cores; a chunk is what is in memory at once.
 BLOCK_SIZE = 4 << 20
-CHUNK_BYTES = 64 << 20
+CHUNK_BYTES = 16 << 20
 
 
 class ReadCancelled(Exception):
@@ -183,6 +183,8 @@ def _column_names(field_count: int) -> list[str]:
 
 #: Read buffers in rotation: one being parsed, one waiting in the prefetch queue, one being filled.
 READ_BUFFERS = 3
+#: Room in each buffer for the unfinished last line carried over from the previous piece.
+CARRY_HEADROOM = 1 << 20
 
 
 def _chunks(fh, size: int) -> Iterator[memoryview]:
@@ -202,8 +204,8 @@ def _chunks(fh, size: int) -> Iterator[memoryview]:
         turn += 1
         kept = len(carry)
         buf = pool[slot]
-        if buf is None or len(buf) < kept + size:
-            buf = pool[slot] = bytearray(kept + size)
+        if buf is None or len(buf) < kept + size:  # first use, or a carry longer than the headroom
+            buf = pool[slot] = bytearray(kept + size + CARRY_HEADROOM)
         view = memoryview(buf)
         view[:kept] = carry  # the rest of the previous piece's last line (a different buffer)
         end = kept
