@@ -84,7 +84,7 @@ def replace_rows(xlsx: Path, sheets: dict[int, tuple[int, list[Column]]]) -> Non
     with zipfile.ZipFile(xlsx) as z:
         for number, (first_row, columns) in sheets.items():
             member = f"xl/worksheets/sheet{number}.xml"
-            new_xml[member] = _rewrite(z.read(member).decode("utf-8"), member, first_row, columns).encode("utf-8")
+            new_xml[member] = _rewrite(z.read(member), member, first_row, columns)
     tmp = xlsx.with_name(xlsx.name + ".partial")
     with zipfile.ZipFile(xlsx) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
@@ -95,22 +95,35 @@ def replace_rows(xlsx: Path, sheets: dict[int, tuple[int, list[Column]]]) -> Non
     shutil.move(tmp, xlsx)
 
 
-def _rewrite(xml: str, member: str, first_row: int, columns: list[Column]) -> str:
-    end = xml.find("</sheetData>")
+def _rewrite(xml: bytes, member: str, first_row: int, columns: list[Column]) -> bytes:
+    """The sheet's XML (UTF-8 bytes) with the bulk rows in place of the probe row."""
+    end = xml.find(b"</sheetData>")
     if end == -1:
         raise ValueError(f"{member}: no sheet data to extend")
-    start = xml.find(f'<row r="{first_row}"')
+    start = xml.find(f'<row r="{first_row}"'.encode())
     if start == -1:  # no probe row: the columns have no formats, rows go at the end
         start, styles = end, {}
     else:
-        probe = xml[start:xml.find("</row>", start)]
+        probe = xml[start:xml.find(b"</row>", start)].decode("utf-8")
         styles = dict(re.findall(r'<c r="([A-Z]+)\d+" s="(\d+)"', probe))
     n = len(columns[0].values) if columns else 0
     rows = pc.cast(pa.array(np.arange(first_row, first_row + n)), pa.string())
     per_column = [_cells(column_letter(i), c, rows, styles.get(column_letter(i))) for i, c in enumerate(columns)]
     lines = pc.binary_join_element_wise('<row r="', rows, '">', *per_column, "</row>", "") if n else pa.array([], pa.string())
-    body = "".join(lines.to_numpy(zero_copy_only=False))
-    xml = xml[:start] + body + xml[end:]
+    xml = b"".join((xml[:start], _back_to_back(lines), xml[end:]))
     last_row = max(first_row + n - 1, 1)
     last_col = column_letter(max(len(columns), 1) - 1)
-    return re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_col}{last_row}"/>', xml, count=1)
+    return re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_col}{last_row}"/>'.encode(), xml, count=1)
+
+
+def _back_to_back(values: pa.Array) -> memoryview:
+    """Every value of a string array, one after the other, as UTF-8 bytes.
+
+    Arrow stores a string array's values contiguously, so this is a view of its data buffer: no
+    Python string per row, no joining.
+    """
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if len(values) == 0:
+        return memoryview(b"")
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset:values.offset + len(values) + 1]
+    return memoryview(values.buffers()[2])[offsets[0]:offsets[-1]]
