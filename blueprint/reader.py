@@ -434,11 +434,12 @@ def _drop_unattachable(table: pa.Table, lines: np.ndarray, name: str, file_index
     """Skip blank lines and rows without SUBJECT_ID (they cannot be attached to a person)."""
     subject = pc.utf8_trim_whitespace(table["SUBJECT_ID"])
     no_subject = pc.equal(subject, "")
-    blank = no_subject
-    for column in ("CNT_ORDER", "OFFENSE_DESCR", "PRI_NAME", "DISP_DESCR"):
-        blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(table[column]), ""))
     no_subject_np = no_subject.to_numpy(zero_copy_only=False)
     if no_subject_np.any():
+        # Only now (rarely) look at the other columns: a row with none of them is a blank line.
+        blank = no_subject
+        for column in ("CNT_ORDER", "OFFENSE_DESCR", "PRI_NAME", "DISP_DESCR"):
+            blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(table[column]), ""))
         blank_np = blank.to_numpy(zero_copy_only=False)
         if blank_np.any():
             issues.add(name, lines[blank_np], "(row)", "BLANK_LINE", "blank line", SKIPPED)
