@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from pydantic import ValidationError
 
-    from .policy import PolicyError
+    from .errors import PolicyError
 
     usage_errors: tuple = (PolicyError, FileNotFoundError)
     review_errors: tuple = ()

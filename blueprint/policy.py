@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .errors import PolicyError
 from .predicates import PREDICATES
 
 RULES_DIR = Path(__file__).parent / "rules"
@@ -88,10 +89,6 @@ def _pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
                               f"{', '.join(RECORD_EFFECTS)}")
         out[str(code)] = {"label": label, "effect_on_record": effect}
     return out
-
-
-class PolicyError(ValueError):
-    """A policy or settings file that cannot be used, with every problem named."""
 
 
 class RuleSpec(BaseModel):
