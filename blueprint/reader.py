@@ -192,9 +192,11 @@ def _chunks(fh, size: int) -> Iterator[memoryview]:
 
     The pieces are views of a few read buffers used in rotation, so a file of any size is read
     into the same memory: no fresh copy of the file, and no fresh pages for the operating system to
-    map on every piece (on a virtual machine that mapping cost more than Arrow's parse). A piece
-    stays valid until ``READ_BUFFERS - 1`` further pieces have been taken; :func:`_prefetch` with
-    its queue of one never runs further ahead than that.
+    map on every piece (on a virtual machine that mapping cost more than Arrow's parse).
+
+    A piece stays valid until its consumer asks for the next one. That holds because
+    :func:`_prefetch` keeps at most ``READ_BUFFERS - 2`` pieces queued: with one buffer being
+    filled and one queued, the third is the consumer's.
     """
     pool: list[bytearray | None] = [None] * READ_BUFFERS
     carry = memoryview(b"")
