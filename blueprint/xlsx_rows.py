@@ -27,6 +27,8 @@ import pyarrow.compute as pc
 
 #: Characters XML 1.0 does not allow (control characters other than tab, newline, carriage return).
 _CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
+#: Any character that must be removed or escaped in cell text (searched in a column's raw bytes).
+_NEEDS_ESCAPE = re.compile(rb"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def column_letter(index: int) -> str:
@@ -58,11 +60,13 @@ def _cells(letter: str, col: Column, rows: pa.Array, style: str | None) -> pa.Ar
         text = pc.cast(values, pa.string())
         cell = pc.binary_join_element_wise(f'<c r="{letter}', rows, f'"{s}><v>', text, "</v></c>", "")
     else:
-        values = pa.array(["" if v is None else str(v) for v in col.values], pa.string())
+        values = _text_values(col.values)
         missing = pc.equal(values, "")
-        text = pc.replace_substring_regex(values, _CONTROL_RE, "")
-        for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-            text = pc.replace_substring(text, raw, escaped)
+        text = values
+        if _NEEDS_ESCAPE.search(_back_to_back(values)):  # most columns have nothing to escape
+            text = pc.replace_substring_regex(text, _CONTROL_RE, "")
+            for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+                text = pc.replace_substring(text, raw, escaped)
         cell = pc.binary_join_element_wise(f'<c r="{letter}', rows, f'"{s} t="inlineStr"><is><t xml:space="preserve">',
                                            text, "</t></is></c>", "")
     if col.keep_empty and style:
@@ -70,6 +74,18 @@ def _cells(letter: str, col: Column, rows: pa.Array, style: str | None) -> pa.Ar
     else:
         empty = pa.scalar("")
     return pc.if_else(missing, empty, cell)
+
+
+def _text_values(values: Sequence) -> pa.Array:
+    """A column's values as an Arrow string array, with ``None`` as an empty string.
+
+    The workbook passes columns that are already strings, which Arrow copies in one step; any
+    other value (a number in a text column) takes the slower path through ``str``.
+    """
+    try:
+        return pc.fill_null(pa.array(values, pa.string()), "")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array(["" if v is None else str(v) for v in values], pa.string())
 
 
 def replace_rows(xlsx: Path, sheets: dict[int, tuple[int, list[Column]]]) -> None:
@@ -110,10 +126,12 @@ def _rewrite(xml: bytes, member: str, first_row: int, columns: list[Column]) -> 
     rows = pc.cast(pa.array(np.arange(first_row, first_row + n)), pa.string())
     per_column = [_cells(column_letter(i), c, rows, styles.get(column_letter(i))) for i, c in enumerate(columns)]
     lines = pc.binary_join_element_wise('<row r="', rows, '">', *per_column, "</row>", "") if n else pa.array([], pa.string())
-    xml = b"".join((xml[:start], _back_to_back(lines), xml[end:]))
     last_row = max(first_row + n - 1, 1)
     last_col = column_letter(max(len(columns), 1) - 1)
-    return re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_col}{last_row}"/>'.encode(), xml, count=1)
+    # The dimension element sits in the sheet's head, before the rows: only the head is searched.
+    head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_col}{last_row}"/>'.encode(), xml[:start],
+                  count=1)
+    return b"".join((head, _back_to_back(lines), xml[end:]))
 
 
 def _back_to_back(values: pa.Array) -> memoryview:
