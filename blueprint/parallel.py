@@ -1,9 +1,10 @@
 """Evaluating a large local run on every core: whole people split into shards, one process each.
 
 The engine is single-threaded once the file is read. On a machine with several cores a large run
-is split exactly as the cloud splits it (a stable hash of ``SUBJECT_ID``, so every row of a person
-is in one shard), each shard is evaluated by the same :func:`blueprint.engine.evaluate_rows` in a
-forked worker process, and the decisions, outcomes and record-level issues are concatenated.
+is split into shards of whole people (a hash of ``SUBJECT_ID``, so every row of a person is in one
+shard; the reader does the split while it reads, see ``blueprint.reader.shard_numbers``), each
+shard is evaluated by the same :func:`blueprint.engine.evaluate_rows` in a forked worker process,
+and the decisions, outcomes and record-level issues are concatenated.
 A person's decisions never depend on another person's rows, so the result is the same as a
 single-process run (tested). If the platform cannot fork, or a worker fails, the run falls back to
 one process; ``CLEARANCE_WORKERS=1`` turns the parallel path off.
@@ -14,14 +15,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
-from .engine import evaluate_rows
 from .issues import IssueLog
-from .outcomes import person_outcomes
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and the engine are imported inside the functions: the local run asks ``workers_for``
+# how to split its rows before it starts reading, long before it needs the engine.
 
 #: Below this many rows the cost of starting workers outweighs the gain.
 MIN_ROWS = 300_000
@@ -41,6 +46,9 @@ def workers_for(rows: int) -> int:
 
 
 def _evaluate_shard(index: int) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
+    from .engine import evaluate_rows
+    from .outcomes import person_outcomes
+
     rows, names, pack, policy, county, as_of = _WORK["shards"][index], *_WORK["context"]
     issues = IssueLog()
     evaluation = evaluate_rows(rows, names, issues, pack, policy, county, as_of)
@@ -48,16 +56,23 @@ def _evaluate_shard(index: int) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.Dat
 
 
 def evaluate_in_parallel(rows: pa.Table, names: list[str], issues: IssueLog, pack, policy, county: str,
-                         as_of, workers: int) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+                         as_of, workers: int, parts: list[pa.Table] | None = None) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Decisions and outcomes of ``rows`` evaluated in ``workers`` processes, or None to run serially.
 
+    ``parts``, when the reader already split the rows into ``workers`` tables of whole people
+    (``ReadResult.parts``), are used as they are; otherwise the rows are split here.
     Record-level issues are added to ``issues``. Returns None (and changes nothing) when the
     parallel path cannot be used, so the caller runs the ordinary single-process evaluation.
     """
-    from .pipeline import _shard_of
+    import pandas as pd
 
-    which = _shard_of(rows["SUBJECT_ID"], workers)
-    shards = [rows.filter(pa.array(which == i)) for i in range(workers)]
+    from .reader import shard_numbers
+
+    if parts is not None and len(parts) == workers:
+        shards = list(parts)
+    else:
+        which = shard_numbers(rows["SUBJECT_ID"], workers)
+        shards = [rows.filter(pa.array(which == i)) for i in range(workers)]
     _WORK["shards"] = shards
     _WORK["context"] = (names, pack, policy, county, as_of)
     try:

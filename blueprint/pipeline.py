@@ -106,14 +106,20 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
     """
     from .arrow_memory import use_jemalloc_if_available
 
+    from .parallel import workers_for
+    from .reader import estimate_rows
+
     t0 = time.perf_counter()
     use_jemalloc_if_available()
-    reading = BackgroundRead(inputs, progress, prune=True)
+    # A large run is evaluated on every core, in parts of whole people; the reader makes the parts
+    # as it reads (sized from the files' length), so they cost no extra pass over the rows.
+    planned = 1 if settings.compat else workers_for(estimate_rows(inputs))  # compat needs the records in hand
+    reading = BackgroundRead(inputs, progress, prune=True, parts=planned)
     try:
         from .engine import evaluate_rows
         from .outcomes import person_outcomes
         from .outputs import write_outputs
-        from .parallel import evaluate_in_parallel, workers_for
+        from .parallel import evaluate_in_parallel
         from .policy import load_policy
         from .rulepack import load_rule_pack
 
@@ -134,7 +140,7 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
     evaluation = None
     workers = 1 if settings.compat else workers_for(read.rows.num_rows)  # compat needs the records in hand
     parallel = evaluate_in_parallel(read.rows, names, read.issues, pack, policy, settings.county,
-                                    settings.evaluation_date, workers) if workers > 1 else None
+                                    settings.evaluation_date, workers, parts=read.parts or None) if workers > 1 else None
     if parallel is not None:
         decisions, outcomes = parallel
     else:

@@ -17,7 +17,7 @@ import pytest
 from blueprint.columns import DOJ_COLUMNS, ENGINE_COLUMNS
 from blueprint.issues import IssueLog
 from blueprint.reader import (BackgroundRead, FileRejected, FileReport, ReadCancelled, iter_file, read_doj_files,
-                              read_file, sniff)
+                              read_file, shard_numbers, sniff)
 from blueprint.records import build_records
 from blueprint.rulepack import load_rule_pack
 from doj_builder import Person, csv_line, write_doj
@@ -344,6 +344,81 @@ def test_background_read_hands_its_error_to_the_caller(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise MemoryError("out of memory")
 
-    monkeypatch.setattr(reader, "read_file", broken)
+    monkeypatch.setattr(reader, "iter_file", broken)
     with pytest.raises(MemoryError):
         BackgroundRead([tmp_path / "a.dat"]).result()
+
+
+# --- keeping only the rows the engine reads, and splitting people into parts -------------------------
+
+
+def test_pruned_rows_keep_every_other_name_and_first_row_when_people_interleave(tmp_path):
+    a = Person("300", name="SMITH,JOHN")
+    b = Person("400", name="JONES,ANN")
+    rows = [
+        a.arrest("001001001000", "11357 HS-POSSESS MARIJUANA", "20100101"),
+        a.row(STP_TYPE_DESCR="ARREST/DETAINED/CITED", PRI_NAME="SMITH,JON"),  # same person, new name
+        a.row(STP_TYPE_DESCR="ARREST/DETAINED/CITED", PRI_NAME="SMITH,JON"),
+        b.arrest("001001001000", "11357 HS-POSSESS MARIJUANA", "20100101"),
+        b.arrest("002001001000", "11357 HS-POSSESS MARIJUANA", "20110101"),
+        a.row(STP_TYPE_DESCR="ARREST/DETAINED/CITED", PRI_NAME="DOE,JOHN"),
+        a.row(STP_TYPE_DESCR="ARREST/DETAINED/CITED"),
+        a.row(STP_TYPE_DESCR="ARREST/DETAINED/CITED", PRI_NAME="SMITH,JON"),
+        a.conviction("003001001000", "11357 HS-POSSESS MARIJUANA", "20120101"),
+    ]
+    path = write_doj(tmp_path / "doj.dat", rows)
+    people = {}
+    for prune in (False, True):
+        for chunk_bytes in (300, 1 << 20):  # one row per piece, and the whole file in one piece
+            read = read_doj_files([path], prune=prune, chunk_bytes=chunk_bytes)
+            records = build_records(read.rows, ["doj.dat"], read.issues, load_rule_pack().lists)
+            people[prune, chunk_bytes] = records.people[["name", "other_names", "date_of_birth_recorded"]]
+            if prune:
+                assert read.rows.num_rows < len(rows)  # the repeated arrest rows were dropped
+    for frame in people.values():
+        assert frame.loc["300", "name"] == "SMITH,JOHN"
+        assert frame.loc["300", "other_names"] == "SMITH,JON; DOE,JOHN"
+        assert frame.loc["400", "other_names"] == ""
+        assert frame.equals(people[False, 1 << 20])
+
+
+def test_shard_numbers_follow_the_subject_id_wherever_it_appears():
+    ids = [f"{n:09d}" for n in range(20_000)] + ["", "X", "a-very-long-subject-identifier-0001"]
+    whole = shard_numbers(pa.array(ids), 2)
+    assert set(whole.tolist()) == {0, 1}
+    share = whole[:20_000].mean()
+    assert 0.45 < share < 0.55  # people spread evenly over the parts
+    # The same ID gets the same number in another array, another position, a chunked or sliced array.
+    shuffled = list(reversed(ids))
+    assert shard_numbers(pa.array(shuffled), 2).tolist() == list(reversed(whole.tolist()))
+    chunked = pa.chunked_array([pa.array(ids[:7]), pa.array(ids[7:])])
+    assert shard_numbers(chunked, 2).tolist() == whole.tolist()
+    assert shard_numbers(pa.array(ids).slice(5, 100), 2).tolist() == whole[5:105].tolist()
+    # Only the last 16 bytes count, and every part is used when there are more parts.
+    assert len(set(shard_numbers(pa.array(ids[:1000]), 3).tolist())) == 3
+    assert shard_numbers(pa.array(["prefix-A-0123456789abcdef", "prefix-B-0123456789abcdef"]), 7).tolist()[0] == \
+        shard_numbers(pa.array(["prefix-B-0123456789abcdef"]), 7).tolist()[0]
+    assert shard_numbers(pa.array(ids), 1).tolist() == [0] * len(ids)
+
+
+def test_a_split_read_puts_each_person_in_one_part_and_loses_no_row(tmp_path):
+    from blueprint.synthetic import generate
+
+    first, second = tmp_path / "a.dat", tmp_path / "b.dat"
+    generate(first, rows=3000, county="SACRAMENTO", seed=5, malformed_rate=0.01)
+    generate(second, rows=2000, county="SACRAMENTO", seed=6, malformed_rate=0.01)
+    whole = read_doj_files([first, second], prune=True, chunk_bytes=64 << 10)
+    split = read_doj_files([first, second], prune=True, chunk_bytes=64 << 10, parts=3)
+    assert len(split.parts) == 3 and whole.parts == []
+    owners = [set(part["SUBJECT_ID"].to_pylist()) for part in split.parts]
+    assert all(owners) and not (owners[0] & owners[1] or owners[0] & owners[2] or owners[1] & owners[2])
+
+    def located(table):
+        return sorted(zip(table["_file"].to_pylist(), table["_line"].to_pylist()))
+
+    assert located(split.rows) == located(whole.rows)
+    assert sum(part.num_rows for part in split.parts) == split.rows.num_rows
+    for part in split.parts:  # file order is kept inside a part
+        assert located(part) == list(zip(part["_file"].to_pylist(), part["_line"].to_pylist()))
+    assert [f.as_dict() for f in split.files] == [f.as_dict() for f in whole.files]
+    assert split.issues.frame().equals(whole.issues.frame())
