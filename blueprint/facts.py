@@ -181,11 +181,17 @@ def _sections_by_person(conv: pd.DataFrame, mask: np.ndarray) -> pd.Series:
 
 
 def _comment_hints(candidates: pd.DataFrame, numbers: tuple[str, ...]) -> np.ndarray:
-    """Evaluated sections mentioned in the comment other than the one convicted: for review."""
-    mentioned = comment_mentions(candidates["comment"], list(numbers))
-    own = candidates["number"].astype(str)
-    out = []
-    for m, n in zip(mentioned.fillna(""), own):
+    """Evaluated sections mentioned in the comment other than the one convicted: for review.
+
+    Comments repeat a great deal, so each distinct comment is searched once, and each distinct
+    (mentioned sections, own section) pair is worded once.
+    """
+    comment_codes, comments = pd.factorize(candidates["comment"].to_numpy(dtype=object), use_na_sentinel=False)
+    mentioned = comment_mentions(pd.Series(comments, dtype=object), list(numbers)).fillna("").to_numpy(dtype=object)
+    own = candidates["number"].astype(str).to_numpy(dtype=object)
+    pair_codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([mentioned[comment_codes], own]))
+    worded = []
+    for m, n in pairs:
         others = [s.strip() for s in str(m).split(",") if s.strip() and s.strip() != n]
-        out.append(";".join(others))
-    return np.array(out, dtype=object)
+        worded.append(";".join(others))
+    return np.array(worded, dtype=object)[pair_codes] if len(pair_codes) else np.array([], dtype=object)
