@@ -39,3 +39,10 @@ def test_rows_keep_text_numbers_styles_and_escape_what_xml_forbids(tmp_path):
     # Empty input cells keep the input colour, so staff see where to type.
     assert [sheet.cell(r, 3).fill.fgColor.rgb for r in (2, 5)] == ["FFFFF8E1", "FFFFF8E1"]
     assert sheet.max_row == 6
+    # As XlsxWriter does, only text with leading or trailing white space is marked to keep it.
+    import zipfile
+
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert '<t xml:space="preserve">  padded</t>' in xml
+    assert "<t>A &amp; B &lt;c&gt;</t>" in xml and "<t>tab\tkept</t>" in xml
+    assert xml.count("xml:space") == 1
