@@ -132,3 +132,29 @@ def test_check_policy_invalid_is_exit_2_with_the_problem(tmp_path, capsys):
     assert err.startswith("error: bad.yaml: rule 1 ('only'): condition 'felony' expects true or false")
     assert cli.main(["check-policy", str(tmp_path / "absent.yaml")]) == 2
     assert "is neither a preset" in capsys.readouterr().err
+
+
+def test_the_command_as_a_process_flushes_its_output_and_keeps_exit_codes(doj, tmp_path):
+    """``python -m blueprint.cli`` (as the installed command) ends with os._exit: nothing may be lost."""
+    import os
+    import subprocess
+    import sys
+
+    quiet_env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as for most users
+
+    def command(*argv):
+        return subprocess.run([sys.executable, "-m", "blueprint.cli", *map(str, argv)], capture_output=True, text=True,
+                              env=quiet_env)
+
+    ok = command("run", "--input", doj, "--county", "SACRAMENTO", "--as-of", "2020-07-01", "--out", tmp_path / "ok",
+                 "--json")
+    assert ok.returncode == 0
+    assert json.loads(ok.stdout)["counts"]["convictions_evaluated"] == 2  # the whole line arrived through the pipe
+    assert json.loads((tmp_path / "ok" / "manifest.json").read_text())["run_id"] == json.loads(ok.stdout)["run_id"]
+    (tmp_path / "bad.dat").write_text("not,a,doj,file\n")
+    failed = command("run", "--input", tmp_path / "bad.dat", "--input", doj, "--county", "SACRAMENTO",
+                     "--as-of", "2020-07-01", "--out", tmp_path / "failed")
+    assert failed.returncode == 1
+    assert "error: bad.dat:" in failed.stderr and "Review workbook:" in failed.stdout
+    usage = command("check-policy", tmp_path / "absent.yaml")
+    assert usage.returncode == 2 and usage.stderr.startswith("error:")
