@@ -569,18 +569,17 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
     report = FileReport(file=path.name, path=str(path))
     file_issues = IssueLog()
     pieces: list[list[pa.Table]] = [[] for _ in range(parts)]
+    # Parsing (a thread of its own, see _prefetch) overlaps the pruning and splitting of the
+    # previous chunk here: both are Arrow work that runs outside Python's global lock.
+    chunks = iter_file(path, file_index, file_issues, report, progress, chunk_bytes=chunk_bytes or CHUNK_BYTES,
+                       cancel=cancel)
     try:
-        for table in iter_file(path, file_index, file_issues, report, progress, chunk_bytes=chunk_bytes or CHUNK_BYTES,
-                               cancel=cancel):
+        for table in _prefetch(chunks, depth=1):
             if parts == 1:
                 pieces[0].append(engine_rows(table) if prune else table)
                 continue
-            keep = _engine_row_mask(table) if prune and table.num_rows else None
-            which = shard_numbers(table["SUBJECT_ID"], parts)
-            for part in range(parts):
-                mine = which == part
-                mask = pc.and_(keep, pa.array(mine)) if keep is not None else pa.array(mine)
-                pieces[part].append(table.filter(mask))
+            for part, piece in enumerate(_split(table, parts, prune)):
+                pieces[part].append(piece)
     except FileRejected as exc:
         report.status = "failed"
         report.error = exc.reason
@@ -588,6 +587,23 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
         return None, report
     issues.extend(file_issues)
     return [pa.concat_tables(p) if p else EMPTY_SCHEMA.empty_table() for p in pieces], report
+
+
+def _split(table: pa.Table, parts: int, prune: bool) -> list[pa.Table]:
+    """The (kept) rows of one chunk in ``parts`` tables of whole people, with one copy.
+
+    The rows are taken once in part order (file order kept within a part) and the parts are
+    zero-copy slices of that one table.
+    """
+    which = shard_numbers(table["SUBJECT_ID"], parts)
+    rows = np.arange(table.num_rows)
+    if prune and table.num_rows:
+        rows = np.flatnonzero(_engine_row_mask(table).to_numpy(zero_copy_only=False))
+    mine = which[rows]
+    taken = table.take(pa.array(rows[np.argsort(mine, kind="stable")]))
+    sizes = np.bincount(mine, minlength=parts)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    return [taken.slice(int(start), int(size)) for start, size in zip(starts, sizes)]
 
 
 def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] | None = None, *,

@@ -422,3 +422,6 @@ def test_a_split_read_puts_each_person_in_one_part_and_loses_no_row(tmp_path):
         assert located(part) == list(zip(part["_file"].to_pylist(), part["_line"].to_pylist()))
     assert [f.as_dict() for f in split.files] == [f.as_dict() for f in whole.files]
     assert split.issues.frame().equals(whole.issues.frame())
+    every_row = read_doj_files([first, second], parts=2)  # without pruning: every used row, in two parts
+    assert located(every_row.rows) == located(read_doj_files([first, second]).rows)
+    assert sum(f.rows_used for f in every_row.files) == every_row.rows.num_rows
