@@ -528,8 +528,9 @@ def shard_numbers(subject_ids: pa.ChunkedArray | pa.Array, shards: int) -> np.nd
 
     The same SUBJECT_ID always gets the same number, so every row of a person lands in one part
     whichever chunk or file it came from; different people spread evenly. The hash (FNV-1a over the
-    last 16 bytes of the ID) is computed with numpy straight from Arrow's buffers: a local run splits
-    its rows this way while reading, for one evaluation process per core (``blueprint.parallel``).
+    last 16 bytes of the ID, then a bit mixer) is computed with numpy straight from Arrow's buffers:
+    a local run splits its rows this way while reading, for one evaluation process per core
+    (``blueprint.parallel``).
     """
     values = subject_ids.combine_chunks() if isinstance(subject_ids, pa.ChunkedArray) else subject_ids
     n = len(values)
@@ -546,6 +547,10 @@ def shard_numbers(subject_ids: pa.ChunkedArray | pa.Array, shards: int) -> np.nd
         present = lengths >= back
         byte = data[np.where(present, ends - back, 0)].astype(np.uint64)
         digest = np.where(present, (digest ^ byte) * prime, digest)
+    # FNV's low bits follow the bytes' low bits (numbered IDs split unevenly): mix the high bits in.
+    digest ^= digest >> np.uint64(33)
+    digest *= np.uint64(0xFF51AFD7ED558CCD)
+    digest ^= digest >> np.uint64(33)
     return (digest % np.uint64(shards)).astype(np.int64)
 
 
