@@ -19,6 +19,7 @@ What the reader guarantees (see shared/domain/doj-research-file.md for the forma
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import queue
@@ -492,7 +493,13 @@ EMPTY_SCHEMA = pa.schema([(c, pa.string()) for c in ENGINE_COLUMNS] + [("_file",
 
 #: Step types the engine reads besides convictions (court rows carry case numbers).
 CONTEXT_STEPS = ("COURT ACTION", "REGISTRATION", "DECEASED")
-_CONTEXT_STEP_VALUES = pa.array(CONTEXT_STEPS)
+
+
+@functools.cache
+def _context_step_values() -> pa.Array:
+    # Made on first use, not at import: pyarrow loads pandas on its first pa.array(), and the local
+    # run imports this module before it starts reading (pandas then loads while Arrow parses).
+    return pa.array(CONTEXT_STEPS)
 
 
 def engine_rows(table: pa.Table) -> pa.Table:
@@ -513,7 +520,7 @@ def _engine_row_mask(table: pa.Table) -> pa.ChunkedArray:
     """
     step = pc.utf8_upper(pc.utf8_trim_whitespace(table["STP_TYPE_DESCR"]))
     disp = pc.utf8_upper(pc.utf8_trim_whitespace(table["DISP_DESCR"]))
-    keep = pc.or_(pc.starts_with(disp, "CONVICTED"), pc.is_in(step, value_set=_CONTEXT_STEP_VALUES))
+    keep = pc.or_(pc.starts_with(disp, "CONVICTED"), pc.is_in(step, value_set=_context_step_values()))
     subject = table["SUBJECT_ID"]
     names = pc.utf8_trim_whitespace(table["PRI_NAME"])
     n = table.num_rows

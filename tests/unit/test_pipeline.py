@@ -244,3 +244,14 @@ def test_a_policy_error_stops_the_background_read(tmp_path, monkeypatch):
     assert len(cancelled) == 1
     assert not any(t.name == "doj-reader" for t in threading.enumerate())
     assert not (tmp_path / "out").exists()
+
+
+def test_the_local_run_can_start_reading_before_pandas_loads():
+    """The CLI imports the pipeline (and the reader) first and starts reading at once: pandas,
+    about 0.2 s to import, must load alongside the read, not before it."""
+    import subprocess
+    import sys
+
+    probe = "import sys, blueprint.cli, blueprint.pipeline, blueprint.reader, blueprint.parallel; print('pandas' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
