@@ -243,3 +243,21 @@ def test_two_equal_sentence_parts_are_both_shown_and_summed(tmp_path):
     conv = by_id(records_of(tmp_path, rows)[0])
     assert conv.loc["1:001002001000", "sentence_days"] == pytest.approx(180 + 3 * YEAR)
     assert conv.loc["1:001002001000", "sentence"] == "90D JAIL; 3Y PROBATION; 90D JAIL"
+
+
+def test_rows_grouped_by_key_in_order_of_first_appearance():
+    import numpy as np
+    import pyarrow as pa
+
+    from blueprint.records import _by_first_appearance, _group_rows
+
+    keys = ["b", "a", "b", "c", "a", "d", "c"]
+    for column in (pa.array(keys), pa.chunked_array([pa.array(keys[:3]), pa.array(keys[3:])])):
+        group, first = _group_rows(column)
+        assert group.tolist() == [0, 1, 0, 2, 1, 3, 2]
+        assert first.tolist() == [0, 1, 3, 5]
+    # Numbers not given in order of appearance (the sort fallback) come out the same way.
+    group, first = _by_first_appearance(np.array([2, 0, 2, 1, 0]), 3)
+    assert group.tolist() == [0, 1, 0, 2, 1] and first.tolist() == [0, 1, 3]
+    empty_group, empty_first = _group_rows(pa.array([], pa.string()))
+    assert len(empty_group) == len(empty_first) == 0
