@@ -45,9 +45,24 @@ class DateRanges:
         return np.where(self.status == "ok", self.earliest, NAT)
 
 
-def parse_dates(values: pd.Series | np.ndarray | list) -> DateRanges:
-    """Parse ``YYYYMMDD`` strings (space padding and the literal ``NULL`` tolerated) into ranges."""
-    text = pa.array(np.asarray(pd.Series(values, dtype="object").fillna(""), dtype=object), pa.string())
+def parse_dates(values: pd.Series | np.ndarray | list | pa.Array | pa.ChunkedArray) -> DateRanges:
+    """Parse ``YYYYMMDD`` strings (space padding and the literal ``NULL`` tolerated) into ranges.
+
+    Dates repeat a great deal (a few thousand distinct days per hundred thousand convictions), so
+    each distinct text is parsed once and the ranges are spread back to the rows.
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array(np.asarray(pd.Series(values, dtype="object").fillna(""), dtype=object), pa.string())
+    encoded = pc.dictionary_encode(pc.fill_null(values, ""))
+    distinct = _parse_distinct(encoded.dictionary)
+    rows = encoded.indices.to_numpy(zero_copy_only=False)
+    return DateRanges(earliest=distinct.earliest[rows], latest=distinct.latest[rows], status=distinct.status[rows])
+
+
+def _parse_distinct(text: pa.Array) -> DateRanges:
+    """The ranges of each text (the work of :func:`parse_dates`, once per distinct text)."""
     text = pc.utf8_trim_whitespace(text)
     n = len(text)
     status = np.full(n, "invalid", dtype=object)

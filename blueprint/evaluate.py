@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import dates
 from .policy import Policy, Rule
@@ -138,23 +140,46 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
 
 
 def _flags(f: pd.DataFrame) -> np.ndarray:
-    """Things a reviewer should see even when they did not decide the outcome."""
-    columns = []
-    hint = f["possible_other_cannabis"].astype(str).to_numpy()
-    columns.append(np.where(hint != "", "possible other cannabis charge in comments: HS " + hint, ""))
-    columns.append(np.where(f["attempt"].to_numpy(dtype=bool), "attempt (PC 664)", ""))
-    columns.append(np.where(f["deceased"].to_numpy(dtype=bool), "deceased", ""))
-    columns.append(np.where(f["pc290_registration"].to_numpy(dtype=bool), "PC 290 registration on record", ""))
-    ss = f["superstrike_sections"].astype(str).to_numpy()
-    columns.append(np.where(ss != "", "super strike on record: " + ss, ""))
-    p290 = f["pc290_sections"].astype(str).to_numpy()
-    columns.append(np.where(p290 != "", "PC 290 offense on record: " + p290, ""))
-    problems = f["data_problems"].astype(str).to_numpy()
-    columns.append(np.where(problems != "", "data problem: " + problems, ""))
-    dob = f["dob_status"].astype(str).to_numpy()
-    columns.append(np.where(dob != "ok", "date of birth " + dob, ""))
-    stacked = np.stack(columns, axis=1) if len(f) else np.empty((0, len(columns)), dtype=object)
-    return np.array(["; ".join(x for x in row if x) for row in stacked], dtype=object)
+    """Things a reviewer should see even when they did not decide the outcome ("a; b; c").
+
+    Built column by column in Arrow (a flag is a null where it does not apply, and the join skips
+    nulls), not row by row in Python.
+    """
+    if len(f) == 0:
+        return np.array([], dtype=object)
+    absent = pa.scalar(None, pa.string())
+
+    def text(column: str) -> tuple[pa.Array, np.ndarray]:
+        values = f[column].astype(str).to_numpy(dtype=object)
+        return pa.array(values, pa.string()), values
+
+    def flag(show: np.ndarray, label: str) -> pa.Array:
+        return pc.if_else(pa.array(np.asarray(show, dtype=bool)), label, absent)
+
+    def labelled(show: np.ndarray, label: str, values: pa.Array) -> pa.Array:
+        return pc.if_else(pa.array(np.asarray(show, dtype=bool)), pc.binary_join_element_wise(label, values, ""), absent)
+
+    hint, hint_np = text("possible_other_cannabis")
+    ss, ss_np = text("superstrike_sections")
+    p290, p290_np = text("pc290_sections")
+    problems, problems_np = text("data_problems")
+    dob, dob_np = text("dob_status")
+    columns = [
+        labelled(hint_np != "", "possible other cannabis charge in comments: HS ", hint),
+        flag(f["attempt"].to_numpy(dtype=bool), "attempt (PC 664)"),
+        flag(f["deceased"].to_numpy(dtype=bool), "deceased"),
+        flag(f["pc290_registration"].to_numpy(dtype=bool), "PC 290 registration on record"),
+        labelled(ss_np != "", "super strike on record: ", ss),
+        labelled(p290_np != "", "PC 290 offense on record: ", p290),
+        labelled(problems_np != "", "data problem: ", problems),
+        labelled(dob_np != "ok", "date of birth ", dob),
+    ]
+    # A leading empty column keeps every row in the result (pyarrow 26 drops rows whose values are
+    # all null when nulls are skipped); its separator is trimmed off again (every flag starts with
+    # a letter).
+    lead = pa.array(np.full(len(f), "", dtype=object), pa.string())
+    joined = pc.binary_join_element_wise(lead, *columns, "; ", null_handling="skip")
+    return np.asarray(pc.utf8_ltrim(joined, characters="; ").to_numpy(zero_copy_only=False), dtype=object)
 
 
 def _add_display_facts(out: pd.DataFrame, as_of: np.datetime64) -> None:

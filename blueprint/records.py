@@ -355,8 +355,9 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
     # np.unique sorts by code, so unique_parsed row i describes dictionary entry i.
     parsed = unique_parsed.iloc[codes].reset_index(drop=True)
 
-    date_text = _text(pc.utf8_trim_whitespace(first["STP_EVENT_DATE"]))
-    conv_date = dates.parse_dates(date_text)
+    date_arrow = pc.utf8_trim_whitespace(first["STP_EVENT_DATE"])
+    date_text = _text(date_arrow)
+    conv_date = dates.parse_dates(date_arrow)
     _report_dates(issues, file_names, f_files, f_lines, date_text, conv_date, "STP_EVENT_DATE", "conviction date",
                   "conviction kept with an unknown date; rules that need it send it to hand review")
 
