@@ -97,50 +97,36 @@ def build_facts(records: Records, pack: RulePack, county: str) -> pd.DataFrame:
     candidates["earlier_same_section_definite"] = same["definite"].to_numpy()
     candidates["earlier_same_section_possible"] = same["possible"].to_numpy()
 
-    # Person-level context over every conviction on the record, any county.
-    by_person = conv.groupby("person_id", sort=False)
-    last_lo = by_person["conv_lo"].max()
-    any_unknown_date = pd.Series(np.isnat(conv["conv_lo"].to_numpy("datetime64[D]"))).groupby(
-        conv["person_id"].to_numpy()).any()
-    last_hi = by_person["conv_hi"].max()
-    non_cannabis_known = (~conv[f"on_{pack.evaluated_list}"] & conv["section_readable"]).groupby(conv["person_id"]).any()
-    unreadable = (~conv["section_readable"]).groupby(conv["person_id"]).any()
-    counts = by_person.size()
-    cannabis_counts = conv[is_cannabis].groupby(["person_id", "number"]).size().unstack(fill_value=0)
-
-    pid = candidates["person_id"]
-    candidates["person_last_conv_lo"] = last_lo.reindex(pid).to_numpy("datetime64[D]")
-    candidates["person_last_conv_hi"] = np.where(
-        any_unknown_date.reindex(pid).fillna(True).to_numpy(dtype=bool), NAT,
-        last_hi.reindex(pid).to_numpy("datetime64[D]"),
-    )
-    only = pd.array(~non_cannabis_known.reindex(pid).fillna(False).to_numpy(dtype=bool), dtype="boolean")
-    only[(~non_cannabis_known.reindex(pid).fillna(False) & unreadable.reindex(pid).fillna(False)).to_numpy(dtype=bool)] = pd.NA
+    # Person-level context over every conviction on the record, any county. People are numbered
+    # once; every per-person figure is then a numpy reduction over those numbers.
+    by = _PersonNumbers(conv["person_id"].to_numpy(dtype=object), candidates.index.to_numpy())
+    conv_lo = conv["conv_lo"].to_numpy("datetime64[D]")
+    conv_hi = conv["conv_hi"].to_numpy("datetime64[D]")
+    readable = conv["section_readable"].to_numpy(dtype=bool)
+    candidates["person_last_conv_lo"] = by.latest(conv_lo)
+    candidates["person_last_conv_hi"] = np.where(by.any(np.isnat(conv_lo)), NAT, by.latest(conv_hi))
+    non_cannabis_known = by.any(~is_cannabis & readable)
+    only = pd.array(~non_cannabis_known, dtype="boolean")
+    only[~non_cannabis_known & by.any(~readable)] = pd.NA
     candidates["only_cannabis"] = only
-    candidates["convictions_on_record"] = counts.reindex(pid).fillna(0).astype(int).to_numpy()
-    candidates["cannabis_on_record"] = conv[is_cannabis].groupby("person_id").size().reindex(pid).fillna(0).astype(int).to_numpy()
-    for number in evaluated.numbers:
-        col = cannabis_counts[number] if number in cannabis_counts else pd.Series(dtype=int)
-        candidates[f"count_{number}"] = col.reindex(pid).fillna(0).astype(int).to_numpy()
+    candidates["convictions_on_record"] = by.count(np.ones(len(conv), dtype=bool))
+    candidates["cannabis_on_record"] = by.count(is_cannabis)
+    number = conv["number"].to_numpy(dtype=object)
+    for section in evaluated.numbers:
+        candidates[f"count_{section}"] = by.count(is_cannabis & (number == section))
 
     # Sentence end of every conviction, for "all sentences complete" (person) and this conviction.
     days = conv["sentence_days"].to_numpy(dtype=float)
     whole = np.where(np.isnan(days), 0, np.ceil(days)).astype("timedelta64[D]")
-    conv_end_lo = np.where(np.isnan(days), NAT, conv["conv_lo"].to_numpy("datetime64[D]") + whole)
-    conv_end_hi = np.where(np.isnan(days), NAT, conv["conv_hi"].to_numpy("datetime64[D]") + whole)
-    ends = pd.DataFrame({"person_id": conv["person_id"].to_numpy(), "lo": conv_end_lo, "hi": conv_end_hi})
+    conv_end_lo = np.where(np.isnan(days), NAT, conv_lo + whole)
+    conv_end_hi = np.where(np.isnan(days), NAT, conv_hi + whole)
     candidates["sentence_end_lo"] = conv_end_lo[candidates.index.to_numpy()] if len(candidates) else np.array([], "datetime64[D]")
     candidates["sentence_end_hi"] = conv_end_hi[candidates.index.to_numpy()] if len(candidates) else np.array([], "datetime64[D]")
-    unknown_end = ends.assign(u=np.isnat(ends["hi"].to_numpy("datetime64[D]"))).groupby("person_id")["u"].any()
-    latest_end_hi = ends.groupby("person_id")["hi"].max()
-    latest_end_lo = ends.groupby("person_id")["lo"].max()
-    candidates["person_latest_end_lo"] = latest_end_lo.reindex(pid).to_numpy("datetime64[D]")
-    candidates["person_latest_end_hi"] = np.where(
-        unknown_end.reindex(pid).fillna(True).to_numpy(dtype=bool), NAT,
-        latest_end_hi.reindex(pid).to_numpy("datetime64[D]"),
-    )
+    candidates["person_latest_end_lo"] = by.latest(conv_end_lo)
+    candidates["person_latest_end_hi"] = np.where(by.any(np.isnat(conv_end_hi)), NAT, by.latest(conv_end_hi))
 
     # Person identity and flags.
+    pid = candidates["person_id"]
     person_cols = ["cii_number", "name", "other_names", "gender", "race", "date_of_birth_recorded",
                    "dob_lo", "dob_hi", "dob_status", "deceased", "pc290_registration"]
     pinfo = people.reindex(pid)[person_cols]
@@ -155,6 +141,32 @@ def build_facts(records: Records, pack: RulePack, county: str) -> pd.DataFrame:
     for name in getattr(pack, "case_context_lists", ()):
         candidates[f"case_charge_{name}"] = _case_context(records.case_charges, candidates["case_key"], name)
     return candidates.reset_index(drop=True)
+
+
+class _PersonNumbers:
+    """Per-person reductions over every conviction, read back for the evaluated convictions.
+
+    ``person_ids`` are the convictions' people; ``wanted`` the positions of the evaluated
+    convictions among them. Each method reduces a per-conviction array by person and returns the
+    value of each evaluated conviction's person.
+    """
+
+    def __init__(self, person_ids: np.ndarray, wanted: np.ndarray):
+        self.numbers, people = pd.factorize(person_ids)
+        self.people = len(people)
+        self.wanted = self.numbers[wanted]
+
+    def any(self, flag: np.ndarray) -> np.ndarray:
+        return (np.bincount(self.numbers, weights=flag, minlength=self.people) > 0)[self.wanted]
+
+    def count(self, flag: np.ndarray) -> np.ndarray:
+        return np.bincount(self.numbers, weights=flag, minlength=self.people).astype(int)[self.wanted]
+
+    def latest(self, days: np.ndarray) -> np.ndarray:
+        """The latest known day per person (NaT when none is known), like a max that skips NaT."""
+        out = np.full(self.people, np.iinfo(np.int64).min, dtype=np.int64)  # the bit pattern of NaT
+        np.maximum.at(out, self.numbers, np.asarray(days, dtype="datetime64[D]").view(np.int64))
+        return out.view("datetime64[D]")[self.wanted]
 
 
 def _case_context(case_charges: pd.DataFrame | None, case_keys: pd.Series, name: str) -> pd.arrays.BooleanArray:
