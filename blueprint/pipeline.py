@@ -26,11 +26,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, field_validator
 
-from .reader import EMPTY_SCHEMA, BackgroundRead, FileRejected, FileReport, engine_rows, iter_file, sniff
+from .reader import (EMPTY_SCHEMA, BackgroundRead, FileRejected, FileReport, estimate_rows, iter_file, sniff,
+                     split_people)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,9 +105,7 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
     and the policy load; if the policy's rule pack reads another format, that read is cancelled.
     """
     from .arrow_memory import use_jemalloc_if_available
-
     from .parallel import workers_for
-    from .reader import estimate_rows
 
     t0 = time.perf_counter()
     use_jemalloc_if_available()
@@ -178,14 +176,6 @@ SPLIT_MANIFEST = "split.json"
 READ_ISSUES = "read_issues.parquet"
 
 
-def _shard_of(subject_ids: pa.ChunkedArray | pa.Array, shards: int) -> np.ndarray:
-    """Stable shard number of each SUBJECT_ID (pandas' fixed-key hash, identical on every machine)."""
-    import pandas as pd
-
-    values = np.asarray(subject_ids.to_numpy(zero_copy_only=False), dtype=object)
-    return (pd.util.hash_array(values) % np.uint64(shards)).astype(np.int64)
-
-
 def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int = 250_000) -> dict:
     """Read the input once, in bounded chunks, and write shards of whole people.
 
@@ -201,13 +191,7 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    estimated = 0
-    for p in inputs:
-        try:
-            estimated += int(Path(p).stat().st_size / sniff(Path(p)).approx_row_bytes)
-        except (FileRejected, OSError):
-            pass
-    shards = max(1, math.ceil(estimated / max(rows_per_shard, 1)))
+    shards = max(1, math.ceil(estimate_rows(inputs) / max(rows_per_shard, 1)))
     names = [f"shard-{i:05d}" for i in range(shards)]
     issues = IssueLog()
     reports: list[FileReport] = []
@@ -217,14 +201,14 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
         writers: dict[int, pq.ParquetWriter] = {}
         part = f"part-{index:04d}.parquet"
         try:
-            for table in map(engine_rows, iter_file(path, index, file_issues, report)):
-                which = _shard_of(table["SUBJECT_ID"], shards)
-                for shard in np.unique(which):
-                    shard = int(shard)
+            for table in iter_file(path, index, file_issues, report):
+                for shard, piece in enumerate(split_people(table, shards, prune=True)):
+                    if piece.num_rows == 0:
+                        continue
                     if shard not in writers:
                         (out_dir / names[shard]).mkdir(exist_ok=True)
-                        writers[shard] = pq.ParquetWriter(out_dir / names[shard] / part, table.schema)
-                    writers[shard].write_table(table.filter(pa.array(which == shard)))
+                        writers[shard] = pq.ParquetWriter(out_dir / names[shard] / part, piece.schema)
+                    writers[shard].write_table(piece)
         except FileRejected as exc:
             report.status, report.error, report.rows_used = "failed", exc.reason, 0
             for shard, writer in writers.items():

@@ -590,7 +590,7 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
             if parts == 1:
                 pieces[0].append(engine_rows(table) if prune else table)
                 continue
-            for part, piece in enumerate(_split(table, parts, prune)):
+            for part, piece in enumerate(split_people(table, parts, prune)):
                 pieces[part].append(piece)
     except FileRejected as exc:
         report.status = "failed"
@@ -601,11 +601,12 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
     return [pa.concat_tables(p) if p else EMPTY_SCHEMA.empty_table() for p in pieces], report
 
 
-def _split(table: pa.Table, parts: int, prune: bool) -> list[pa.Table]:
+def split_people(table: pa.Table, parts: int, prune: bool) -> list[pa.Table]:
     """The (kept) rows of one chunk in ``parts`` tables of whole people, with one copy.
 
     The rows are taken once in part order (file order kept within a part) and the parts are
-    zero-copy slices of that one table.
+    zero-copy slices of that one table. The local run splits for its processes this way, and the
+    cloud's split step for its shards.
     """
     which = shard_numbers(table["SUBJECT_ID"], parts)
     rows = np.arange(table.num_rows)
@@ -693,4 +694,4 @@ def estimate_rows(paths: Iterable[Path | str]) -> int:
 
 
 __all__ = ["BackgroundRead", "FileRejected", "FileReport", "ReadCancelled", "ReadResult", "read_doj_files", "read_file",
-           "shard_numbers", "sniff", "estimate_rows"]
+           "shard_numbers", "split_people", "sniff", "estimate_rows"]
