@@ -28,11 +28,22 @@ def _call(key: int) -> Any:
     return fn(*args, **kwargs)
 
 
-class InChild:
-    """``fn(*args, **kwargs)`` started in a forked child; :meth:`wait` returns its result or raises."""
+class InProcess:
+    """``fn(*args, **kwargs)``, made in this process when :meth:`wait` asks for its result."""
 
     def __init__(self, fn: Callable, *args, **kwargs):
         self._call = (fn, args, kwargs)
+
+    def wait(self) -> Any:
+        fn, args, kwargs = self._call
+        return fn(*args, **kwargs)
+
+
+class InChild(InProcess):
+    """``fn(*args, **kwargs)`` started in a forked child; :meth:`wait` returns its result or raises."""
+
+    def __init__(self, fn: Callable, *args, **kwargs):
+        super().__init__(fn, *args, **kwargs)
         self._pool: ProcessPoolExecutor | None = None
         self._future = None
         key = next(_KEYS)
@@ -46,7 +57,7 @@ class InChild:
                     pool.shutdown(wait=False)
                     raise
                 self._pool = pool
-        except Exception:  # no child here: wait() runs the call in this process
+        except Exception:  # no child here: wait() makes the call in this process
             self._future = None
         finally:
             del _PENDING[key]
@@ -58,16 +69,15 @@ class InChild:
 
     def wait(self) -> Any:
         """The call's result. Its exception is raised here; a child that died is replaced by a run here."""
-        fn, args, kwargs = self._call
         if self._future is None:
-            return fn(*args, **kwargs)
+            return super().wait()
         try:
             return self._future.result()
         except BrokenProcessPool:
-            return fn(*args, **kwargs)
+            return super().wait()
         finally:
             assert self._pool is not None
             self._pool.shutdown()
 
 
-__all__ = ["InChild"]
+__all__ = ["InChild", "InProcess"]

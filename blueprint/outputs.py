@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from . import __version__
 from .policy import Policy
-from .forked import InChild
+from .forked import InChild, InProcess
 from .workbook import write_review_workbook
 
 #: From this many evaluated convictions on, the tables and report are written in a forked child
@@ -88,7 +88,7 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
     }
     # A large run writes its tables and report in a forked child while this process writes the
     # workbook (the largest file), so both cores work; a small one writes them one after the other.
-    side = InChild if len(decisions) >= PARALLEL_OUTPUT_ROWS else _InProcess
+    side = InChild if len(decisions) >= PARALLEL_OUTPUT_ROWS else InProcess
     tables = side(_write_tables_and_report, out_dir, decisions, issues, summary)
     if workbook:
         write_review_workbook(out_dir / "review.xlsx", decisions, policy=policy, run=run_sheet,
@@ -138,16 +138,6 @@ def _write_tables_and_report(out_dir: Path, decisions: pd.DataFrame, issues: pd.
                     pacsv.WriteOptions(quoting_style="needed"))
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     write_summary_html(summary, out_dir / "summary.html")
-
-
-class _InProcess:
-    """The same interface as :class:`blueprint.forked.InChild`, for a call made right here."""
-
-    def __init__(self, fn, *args, **kwargs):
-        self._result = fn(*args, **kwargs)
-
-    def wait(self):
-        return self._result
 
 
 def _in_person_order(decisions: pd.DataFrame) -> bool:

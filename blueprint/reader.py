@@ -535,9 +535,9 @@ def shard_numbers(subject_ids: pa.ChunkedArray | pa.Array, shards: int) -> np.nd
 
     The same SUBJECT_ID always gets the same number, so every row of a person lands in one part
     whichever chunk or file it came from; different people spread evenly. The hash (FNV-1a over the
-    last 16 bytes of the ID, then a bit mixer) is computed with numpy straight from Arrow's buffers:
-    a local run splits its rows this way while reading, for one evaluation process per core
-    (``blueprint.parallel``).
+    last 16 bytes of the ID, then a bit mixer) is computed with numpy straight from Arrow's buffers,
+    and depends on nothing but those bytes. A local run splits its rows this way while reading, for
+    one evaluation process per core (``blueprint.parallel``); the cloud's split step, for its shards.
     """
     values = subject_ids.combine_chunks() if isinstance(subject_ids, pa.ChunkedArray) else subject_ids
     n = len(values)
@@ -626,7 +626,7 @@ def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] 
 
     ``cancel``, when set by another thread, stops the read at the next chunk (:class:`ReadCancelled`).
     ``parts`` > 1 also splits the rows into that many tables of whole people as they are read
-    (``ReadResult.parts``), which costs nothing extra: each chunk is filtered once either way.
+    (``ReadResult.parts``), which costs nothing extra: each chunk is copied once either way.
     """
     issues = IssueLog()
     split: list[list[pa.Table]] = [[] for _ in range(max(parts, 1))]
