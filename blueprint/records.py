@@ -207,13 +207,21 @@ def _frame(columns: dict, index=None) -> pd.DataFrame:
 
     pandas 3 would turn every object column of Python strings into an Arrow-backed string column,
     only for the rules to turn it back into Python strings; that round trip cost ~0.5 s per million
-    rows. The frames here are internal: their string columns stay plain object arrays, and each
-    column keeps its own array (no copy into one block per type: a quarter of the time).
+    rows. The frames here are internal: the string columns the rules read stay plain object arrays,
+    and each column keeps its own array (no copy into one block per type: a quarter of the time).
+    Text that is only shown (offense, court, sentence...) is passed as Arrow strings and becomes
+    pandas' Arrow-backed ``str`` column: no Python string is made for it until an output needs one,
+    and only the evaluated convictions ever reach an output.
     """
-    return pd.DataFrame({k: (pd.Series(v, dtype=object, index=index, copy=False)
-                             if isinstance(v, np.ndarray) and v.dtype == object
-                             else pd.Series(v, index=index, copy=False)) for k, v in columns.items()},
-                        index=index, copy=False)
+    return pd.DataFrame({k: _column(v, index) for k, v in columns.items()}, index=index, copy=False)
+
+
+def _column(values, index) -> pd.Series:
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):  # display text: stays in Arrow, no Python strings
+        return pd.Series(pd.array(values, dtype="str"), index=index, copy=False)
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return pd.Series(values, dtype=object, index=index, copy=False)
+    return pd.Series(values, index=index, copy=False)
 
 
 def _text(col) -> np.ndarray:
@@ -255,6 +263,13 @@ def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataF
     return people
 
 
+def _pick(values, mask: np.ndarray) -> np.ndarray:
+    """The values where ``mask`` holds, as Python strings (from numpy or Arrow)."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return _text(values.filter(pa.array(mask)))
+    return values[mask]
+
+
 def _report_dates(issues: IssueLog, file_names, files: np.ndarray, lines: np.ndarray, values: np.ndarray,
                   parsed: dates.DateRanges, column: str, what: str, action: str) -> None:
     """Report partial and invalid dates of the rows the rules read, once per row."""
@@ -271,7 +286,7 @@ def _report_dates(issues: IssueLog, file_names, files: np.ndarray, lines: np.nda
             continue
         for f in np.unique(files[hit]):
             sel = hit & (files == f)
-            issues.add(file_names[int(f)], lines[sel], column, code, problem, act, values[sel])
+            issues.add(file_names[int(f)], lines[sel], column, code, problem, act, _pick(values, sel))
 
 
 def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, OffenseList]) -> pd.DataFrame:
@@ -338,7 +353,7 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
     first = conv.take(first_idx)
     key_first = row_key.take(first_idx)
     key = _text(key_first)
-    cnt_first = _text(cnt.take(first_idx))
+    cnt_first = cnt.take(first_idx)
     wf_first = wf_np[first_idx]
     f_files = first["_file"].to_numpy()
     f_lines = first["_line"].to_numpy()
@@ -355,9 +370,8 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
     # np.unique sorts by code, so unique_parsed row i describes dictionary entry i.
     parsed = unique_parsed.iloc[codes].reset_index(drop=True)
 
-    date_arrow = pc.utf8_trim_whitespace(first["STP_EVENT_DATE"])
-    date_text = _text(date_arrow)
-    conv_date = dates.parse_dates(date_arrow)
+    date_text = pc.utf8_trim_whitespace(first["STP_EVENT_DATE"])
+    conv_date = dates.parse_dates(date_text)
     _report_dates(issues, file_names, f_files, f_lines, date_text, conv_date, "STP_EVENT_DATE", "conviction date",
                   "conviction kept with an unknown date; rules that need it send it to hand review")
 
@@ -390,7 +404,7 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
     count_digits = pc.utf8_slice_codeunits(cnt.take(first_idx), 6, 9)
     count_text = pc.utf8_ltrim(count_digits, characters="0")
     count_text = pc.if_else(pc.and_(pc.equal(count_text, ""), pc.not_equal(count_digits, "")), "0", count_text)
-    count = np.where(wf_first, _text(count_text), "")
+    count = pc.if_else(pa.array(wf_first), count_text, "")
 
     out = _frame(
         {
@@ -400,9 +414,9 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
             "case_key": case_key,
             "count": count,
             "county": _text(_trim_upper(first["STP_ORI_CNTY_NAME"])),
-            "court": _text(pc.utf8_trim_whitespace(first["STP_ORI_DESCR"])),
-            "offense": _text(offense_col),
-            "comment": _text(comment_col),
+            "court": pc.utf8_trim_whitespace(first["STP_ORI_DESCR"]),
+            "offense": offense_col,
+            "comment": comment_col,
             "code_section": parsed["code_section"].to_numpy(dtype=object),
             "number": parsed["number"].to_numpy(dtype=object),
             "subsection": parsed["subsection"].to_numpy(dtype=object),
@@ -415,7 +429,7 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
             "conviction_date_status": conv_date.status,
             "conviction_date_recorded": date_text,
             "sentence_days": days,
-            "sentence": _text(texts_joined),
+            "sentence": texts_joined,
             "data_problems": problems,
             "source_file": f_files,
             "source_line": f_lines,

@@ -255,3 +255,19 @@ def test_the_local_run_can_start_reading_before_pandas_loads():
     probe = "import sys, blueprint.cli, blueprint.pipeline, blueprint.reader, blueprint.parallel; print('pandas' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_result_parquet_holds_text_as_arrow_strings_whatever_pandas_held(synthetic, tmp_path, monkeypatch):
+    """Display text (offense, court, sentence) stays Arrow-backed inside the engine, the rest are
+    Python strings; a parallel run's columns come back through pickling. The file's types must not
+    depend on any of that."""
+    path, local = synthetic
+    monkeypatch.setenv("CLEARANCE_WORKERS", "2")
+    parallel = run_local([path], SETTINGS, tmp_path / "parallel")
+    for out in (local.out_dir, parallel.out_dir):
+        schema = pq.read_schema(out / "convictions.parquet")
+        text = {f.name for f in schema if pa.types.is_string(f.type)}
+        assert {"offense", "court", "sentence", "cnt_order", "name", "determination", "flags"} <= text
+        assert not [f.name for f in schema if pa.types.is_large_string(f.type)]
+    assert pq.read_table(local.out_dir / "convictions.parquet").replace_schema_metadata(None).equals(
+        pq.read_table(parallel.out_dir / "convictions.parquet").replace_schema_metadata(None))
