@@ -20,7 +20,7 @@ import pandas as pd
 import xlsxwriter
 
 from .policy import RELIEF_LABELS, Policy
-from .xlsx_rows import Column, replace_rows
+from .xlsx_rows import Column, replace_rows, text_column
 
 DECISION_NO_CHALLENGE = "No challenge"
 DECISION_DIFFERENT_RELIEF = "No challenge - different relief"
@@ -152,7 +152,7 @@ def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
         if kind == "date":
             columns.append(Column(_excel_serial(d[col]), "number"))
         else:
-            columns.append(Column(d[col].fillna("").astype(str).to_numpy(dtype=object)))
+            columns.append(Column(text_column(d[col])))
     columns.append(Column(recommended_decision(d["determination"], d["relief"]), keep_empty=True))
     blank = np.full(n, "", dtype=object)
     columns.extend(Column(blank, keep_empty=True) for _ in range(len(OFFICE_COLUMNS) - 1))

@@ -19,11 +19,14 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Characters XML 1.0 does not allow (control characters other than tab, newline, carriage return).
 _CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
@@ -82,13 +85,29 @@ def _cells(letter: str, col: Column, rows: pa.Array, style: str | None) -> pa.Ar
 def _text_values(values: Sequence) -> pa.Array:
     """A column's values as an Arrow string array, with ``None`` as an empty string.
 
-    The workbook passes columns that are already strings, which Arrow copies in one step; any
-    other value (a number in a text column) takes the slower path through ``str``.
+    The workbook passes Arrow text (see :func:`text_column`) or Python strings, which Arrow copies
+    in one step; any other value (a number in a text column) takes the slower path through ``str``.
     """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return pc.fill_null(values.cast(pa.string()), "")
     try:
         return pc.fill_null(pa.array(values, pa.string()), "")
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         return pa.array(["" if v is None else str(v) for v in values], pa.string())
+
+
+def text_column(column: pd.Series) -> pa.Array:
+    """A pandas column as Arrow text for bulk rows: missing values empty, others as ``str`` writes them.
+
+    Strings (Python or pandas' Arrow-backed ones) go straight to Arrow, without a Python string
+    per cell; a column holding anything else is written through ``str``.
+    """
+    try:
+        return pc.fill_null(pa.array(column, pa.string(), from_pandas=True), "")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(column.fillna("").astype(str).to_numpy(dtype=object), pa.string())
 
 
 def replace_rows(xlsx: Path, sheets: dict[int, tuple[int, list[Column]]]) -> None:

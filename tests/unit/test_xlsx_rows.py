@@ -46,3 +46,16 @@ def test_rows_keep_text_numbers_styles_and_escape_what_xml_forbids(tmp_path):
     assert '<t xml:space="preserve">  padded</t>' in xml
     assert "<t>A &amp; B &lt;c&gt;</t>" in xml and "<t>tab\tkept</t>" in xml
     assert xml.count("xml:space") == 1
+
+
+def test_text_columns_reach_arrow_as_str_would_write_them():
+    import pandas as pd
+
+    from blueprint.xlsx_rows import text_column
+
+    python_strings = pd.Series(["a", None, "c"], dtype=object)
+    arrow_backed = pd.Series(["a", None, "c"], dtype="str")
+    mixed = pd.Series(["a", 7, float("nan"), 2.5], dtype=object)
+    assert text_column(python_strings).to_pylist() == ["a", "", "c"]
+    assert text_column(arrow_backed).to_pylist() == ["a", "", "c"]
+    assert text_column(mixed).to_pylist() == ["a", "7", "", "2.5"]
