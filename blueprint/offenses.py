@@ -34,6 +34,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .yaml_files import safe_load
+
 __all__ = [
     "PARSED_COLUMNS",
     "OffenseEntry",
@@ -517,7 +519,7 @@ def load_offense_lists(pack_dir: str | Path) -> dict[str, OffenseList]:
     if not path.is_file():
         raise OffenseListError(f"offense list file not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise OffenseListError(f"{path} is not valid YAML: {exc}") from None
     try:

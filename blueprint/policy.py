@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import PolicyError
 from .predicates import PREDICATES
+from .yaml_files import safe_load
 
 RULES_DIR = Path(__file__).parent / "rules"
 DEFAULT_PACK = "california/prop64"
@@ -69,7 +70,7 @@ def pack_reliefs(rule_pack: str = DEFAULT_PACK) -> dict[str, dict[str, str]]:
 def _pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
     folder = Path(rule_pack) if Path(rule_pack).is_absolute() else RULES_DIR / rule_pack
     meta_path = folder / "pack.yaml"
-    meta = yaml.safe_load(meta_path.read_text()) if meta_path.is_file() else None
+    meta = safe_load(meta_path.read_text()) if meta_path.is_file() else None
     declared = (meta or {}).get("reliefs")
     if not declared:
         return DEFAULT_RELIEFS
@@ -205,7 +206,7 @@ def load_policy(ref: str | Path, *, rule_pack: str = DEFAULT_PACK) -> Policy:
 
 def _read_spec(path: Path) -> PolicySpec:
     try:
-        data = yaml.safe_load(path.read_text())
+        data = safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path.name}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from .offenses import OffenseList, load_offense_lists
 from .policy import DEFAULT_PACK, RULES_DIR, PolicyError, pack_reliefs
+from .yaml_files import safe_load
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
     meta_path = folder / "pack.yaml"
     if not meta_path.exists():
         raise PolicyError(f"rule pack '{name}' not found (expected {meta_path})")
-    meta = yaml.safe_load(meta_path.read_text()) or {}
+    meta = safe_load(meta_path.read_text()) or {}
     lists = load_offense_lists(folder)
     evaluated = meta.get("evaluated_list", "cannabis")
     if evaluated not in lists:

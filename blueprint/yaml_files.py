@@ -14,6 +14,15 @@ from pydantic import BaseModel, ValidationError
 
 Model = TypeVar("Model", bound=BaseModel)
 
+#: libyaml's C parser where PyYAML was built with it (the wheels are): the same safe subset of YAML,
+#: about ten times faster than the pure-Python one on the rule pack's offense lists.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str):
+    """``yaml.safe_load``, with the C parser when it is there."""
+    return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader, as safe_load uses
+
 
 def load_yaml_model(path: str | Path, model: type[Model], *, what: str, error: type[Exception],
                     invalid: str = "") -> Model:
@@ -24,7 +33,7 @@ def load_yaml_model(path: str | Path, model: type[Model], *, what: str, error: t
     """
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise error(f"{what} not found: {path}") from None
     except yaml.YAMLError as exc:
