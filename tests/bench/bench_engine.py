@@ -1,8 +1,10 @@
 """Benchmark: `clearance run` on seeded synthetic DOJ files, as a whole process.
 
 Reports, for 250,000 and 1,000,000 rows: wall time, input rows per second, people per minute and
-peak memory (the child process's maximum resident set size), and the growth from the smaller to
-the larger file (linear growth means time and memory per row stay flat).
+peak memory (the largest resident set of any process of the run), and the growth from the smaller
+to the larger file (linear growth means time and memory per row stay flat). Each size runs three
+times (``--repeat``), alternating with the baseline; the median is reported with the range, because
+a shared machine's speed drifts from one minute to the next.
 
 Baseline in the same run: Python's own csv module reading every row of the same file and doing
 nothing else. Any engine that handles rows one by one in Python pays at least that; the ratio says
@@ -18,9 +20,10 @@ import argparse
 import csv
 import json
 import os
-import resource
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,57 +52,73 @@ def csv_baseline(path: Path) -> float:
     return time.perf_counter() - start
 
 
-def run_engine(path: Path, out: Path, workbook: bool = True) -> dict:
-    """Run `clearance run` in a child process; wall time and the child's peak memory."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_engine(path: Path, out: Path) -> dict:
+    """Run `clearance run` in a child process: wall time, and the peak memory of its process tree.
+
+    ``os.wait4`` gives this run's own resource usage; its ``ru_maxrss`` is the largest resident set
+    of the child or of any process it waited for (the evaluation workers).
+    """
     cmd = [sys.executable, "-m", "blueprint.cli", "run", "--input", str(path), "--county", "SACRAMENTO",
            "--policy", "california", "--as-of", "2020-07-01", "--out", str(out), "--json"]
-    start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"clearance run failed ({done.returncode}): {done.stderr[-2000:]}")
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"wall": wall, "peak_mb": peak_kb / 1024 if peak_kb > before else float("nan"), "result": result}
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors,
+                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        stdout = child.stdout.read().decode()
+        child.stdout.close()
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"clearance run failed ({child.returncode}): {errors.read().decode()[-2000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    return {"wall": wall, "peak_mb": usage.ru_maxrss / 1024, "result": result}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="*", default=[250_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size (median and range reported)")
     args = parser.parse_args()
 
-    rows_list = sorted(args.rows)
     report = []
-    for rows in rows_list:
+    for rows in sorted(args.rows):
         path = ensure_file(rows, args.seed)
-        baseline = csv_baseline(path)
-        # Peak memory of children is a high-water mark across children: run the sizes in
-        # increasing order so each figure is that size's own peak.
-        run = run_engine(path, OUT / f"run-{rows}")
-        res = run["result"]
+        runs, baselines = [], []
+        for _ in range(max(args.repeat, 1)):
+            baselines.append(csv_baseline(path))
+            runs.append(run_engine(path, OUT / f"run-{rows}"))
+        walls = [r["wall"] for r in runs]
+        wall = statistics.median(walls)
+        baseline = statistics.median(baselines)
+        res = runs[walls.index(min(walls, key=lambda w: abs(w - wall)))]["result"]  # the median run's figures
         read = res["reconciliation"]["rows_read"]
         people = res["counts"]["people"]
+        peak = max(r["peak_mb"] for r in runs)
         entry = {
             "rows": read,
             "people": people,
             "convictions_evaluated": res["counts"]["convictions_evaluated"],
             "file_mb": round(path.stat().st_size / 1e6, 1),
-            "wall_seconds": round(run["wall"], 2),
-            "rows_per_second": round(read / run["wall"]),
-            "people_per_minute": round(people / run["wall"] * 60),
-            "peak_memory_mb": round(run["peak_mb"], 0),
-            "memory_bytes_per_row": round(run["peak_mb"] * 1024 * 1024 / read),
+            "runs": len(runs),
+            "wall_seconds": round(wall, 2),
+            "wall_seconds_range": [round(min(walls), 2), round(max(walls), 2)],
+            "rows_per_second": round(read / wall),
+            "people_per_minute": round(people / wall * 60),
+            "peak_memory_mb": round(peak, 0),
+            "memory_bytes_per_row": round(peak * 1024 * 1024 / read),
             "csv_baseline_seconds": round(baseline, 2),
-            "ratio_vs_csv_baseline": round(run["wall"] / baseline, 2),
+            "ratio_vs_csv_baseline": round(statistics.median(r["wall"] / b for r, b in zip(runs, baselines)), 2),
             "stage_seconds": res["timings_seconds"],
         }
         report.append(entry)
-        print(f"{read:>9,} rows  {run['wall']:6.2f} s  {entry['rows_per_second']:>9,} rows/s  "
-              f"{entry['people_per_minute']:>8,} people/min  peak {entry['peak_memory_mb']:>6,.0f} MB  "
-              f"| csv-module baseline {baseline:5.2f} s, ratio {entry['ratio_vs_csv_baseline']:.2f}")
-        print(f"           stages: {res['timings_seconds']}")
+        print(f"{read:>9,} rows  {wall:5.2f} s ({min(walls):.2f}-{max(walls):.2f}, {len(runs)} runs)  "
+              f"{entry['rows_per_second']:>9,} rows/s  {entry['people_per_minute']:>8,} people/min  "
+              f"peak {entry['peak_memory_mb']:>5,.0f} MB  | csv-module baseline {baseline:5.2f} s, "
+              f"ratio {entry['ratio_vs_csv_baseline']:.2f}")
+        print(f"           stages (median run): {res['timings_seconds']}")
     if len(report) >= 2:
         small, large = report[0], report[-1]
         scale = large["rows"] / small["rows"]
