@@ -55,7 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .columns import ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
-from .reader import EMPTY_SCHEMA, FileRejected, FileReport, ReadResult, read_doj_files
+from .reader import EMPTY_SCHEMA, FileRejected, FileReport, ReadResult, read_doj_files, reject_repeat
 from .yaml_files import load_yaml_model
 
 #: Input formats a rule pack can name in ``input_format``.
@@ -228,11 +228,13 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 def read_mapped_file(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog,
                      case_numbers: dict[tuple[str, str], int],
-                     progress: Callable[[int], None] | None = None) -> tuple[pa.Table | None, FileReport]:
+                     progress: Callable[[int], None] | None = None,
+                     earlier: Iterable[FileReport] = ()) -> tuple[pa.Table | None, FileReport]:
     """Read one mapped CSV file. Returns its rows (None when the file is rejected) and its report.
 
     ``case_numbers`` numbers each (person, case) pair across the run's files, so that a person's
-    cases keep distinct, stable case keys whichever file they come from.
+    cases keep distinct, stable case keys whichever file they come from. A file with the same
+    content as one of the ``earlier`` files is rejected (:func:`blueprint.reader.reject_repeat`).
     """
     path = Path(path)
     report = FileReport(file=path.name, path=str(path))
@@ -241,6 +243,8 @@ def read_mapped_file(path: Path, file_index: int, mapping: InputMapping, issues:
         table = _read(path, file_index, mapping, file_issues, report, case_numbers)
     except FileRejected as exc:
         report.status, report.error, report.rows_used = "failed", exc.reason, 0
+        return None, report
+    if reject_repeat(report, earlier):
         return None, report
     issues.extend(file_issues)
     if progress:
@@ -341,7 +345,7 @@ def read_mapped_files(paths: Iterable[Path | str], mapping: InputMapping | str |
     reports: list[FileReport] = []
     case_numbers: dict[tuple[str, str], int] = {}
     for index, path in enumerate(paths):
-        table, report = read_mapped_file(Path(path), index, mapping, issues, case_numbers, progress)
+        table, report = read_mapped_file(Path(path), index, mapping, issues, case_numbers, progress, earlier=reports)
         reports.append(report)
         if table is not None:
             tables.append(table)

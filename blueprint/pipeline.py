@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Callable
 import pyarrow as pa
 from pydantic import BaseModel, field_validator
 
-from .reader import (EMPTY_SCHEMA, BackgroundRead, FileRejected, FileReport, estimate_rows, iter_file, sniff,
-                     split_people)
+from .reader import (EMPTY_SCHEMA, BackgroundRead, FileRejected, FileReport, estimate_rows, iter_file,
+                     reject_repeat, sniff, split_people)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -211,14 +211,14 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
                     writers[shard].write_table(piece)
         except FileRejected as exc:
             report.status, report.error, report.rows_used = "failed", exc.reason, 0
-            for shard, writer in writers.items():
-                writer.close()
-                (out_dir / names[shard] / part).unlink(missing_ok=True)
-            reports.append(report)
-            continue
-        for writer in writers.values():
+        if report.status == "ok":
+            reject_repeat(report, reports)
+        for shard, writer in writers.items():
             writer.close()
-        issues.extend(file_issues)
+            if report.status != "ok":  # a failed or repeated file: nothing of it is evaluated
+                (out_dir / names[shard] / part).unlink(missing_ok=True)
+        if report.status == "ok":
+            issues.extend(file_issues)
         reports.append(report)
     written = [n for n in names if (out_dir / n).is_dir() and any((out_dir / n).iterdir())]
     issues.frame().to_parquet(out_dir / READ_ISSUES, index=False)

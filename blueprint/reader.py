@@ -576,8 +576,13 @@ def read_file(path: Path, file_index: int, issues: IssueLog,
 
 
 def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *, prune: bool, parts: int,
-                     chunk_bytes: int | None, cancel: threading.Event | None) -> tuple[list[pa.Table] | None, FileReport]:
-    """Read one file into ``parts`` tables of whole people (see :func:`shard_numbers`)."""
+                     chunk_bytes: int | None, cancel: threading.Event | None,
+                     earlier: list[FileReport] = ()) -> tuple[list[pa.Table] | None, FileReport]:
+    """Read one file into ``parts`` tables of whole people (see :func:`shard_numbers`).
+
+    A file with the same content as one of the ``earlier`` files of the run is rejected once read
+    (see :func:`reject_repeat`): its rows would otherwise count twice.
+    """
     report = FileReport(file=path.name, path=str(path))
     file_issues = IssueLog()
     pieces: list[list[pa.Table]] = [[] for _ in range(parts)]
@@ -597,8 +602,27 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
         report.error = exc.reason
         report.rows_used = 0
         return None, report
+    if reject_repeat(report, earlier):
+        return None, report
     issues.extend(file_issues)
     return [pa.concat_tables(p) if p else EMPTY_SCHEMA.empty_table() for p in pieces], report
+
+
+def reject_repeat(report: FileReport, earlier: Iterable[FileReport]) -> bool:
+    """Reject a file whose content (SHA-256) repeats an earlier file of the run; True if it does.
+
+    The same extract uploaded twice, or one file given twice, would otherwise double every
+    sentence and every count of earlier convictions. The repeat is reported as a failed file
+    with nothing read from it; the earlier file's rows stand.
+    """
+    original = next((e for e in earlier if e.status == "ok" and e.sha256 and e.sha256 == report.sha256), None)
+    if original is None:
+        return False
+    report.status = "failed"
+    report.error = (f"has the same content as {original.file} (identical SHA-256), so its rows were used once, "
+                    f"from {original.file}")
+    report.rows_read = report.rows_used = report.rows_skipped = 0
+    return True
 
 
 def split_people(table: pa.Table, parts: int, prune: bool) -> list[pa.Table]:
@@ -633,7 +657,7 @@ def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] 
     reports: list[FileReport] = []
     for index, path in enumerate(paths):
         tables, report = _read_file_parts(Path(path), index, issues, progress, prune=prune, parts=max(parts, 1),
-                                          chunk_bytes=chunk_bytes, cancel=cancel)
+                                          chunk_bytes=chunk_bytes, cancel=cancel, earlier=reports)
         reports.append(report)
         if tables is not None:
             for part, table in enumerate(tables):
@@ -694,4 +718,4 @@ def estimate_rows(paths: Iterable[Path | str]) -> int:
 
 
 __all__ = ["BackgroundRead", "FileRejected", "FileReport", "ReadCancelled", "ReadResult", "read_doj_files", "read_file",
-           "shard_numbers", "split_people", "sniff", "estimate_rows"]
+           "reject_repeat", "shard_numbers", "split_people", "sniff", "estimate_rows"]

@@ -152,6 +152,19 @@ def test_a_file_without_a_mapped_column_fails_alone(tmp_path):
     assert set(read.rows.to_pandas()["_file"]) == {1}
 
 
+def test_a_mapped_file_repeating_an_earlier_one_is_rejected(tmp_path):
+    import shutil
+
+    again = tmp_path / "again.csv"
+    shutil.copy(EXAMPLE, again)
+    read = read_mapped_files([EXAMPLE, again], PACK.input_mapping)
+    once = read_mapped_files([EXAMPLE], PACK.input_mapping)
+    assert [f.status for f in read.files] == ["ok", "failed"]
+    assert read.files[1].error.startswith("has the same content as circuit-clerk-extract.csv")
+    assert read.rows.equals(once.rows)
+    assert read.issues.frame().equals(once.issues.frame())
+
+
 def test_a_person_keeps_case_numbers_across_files(tmp_path):
     lines = EXAMPLE.read_text().splitlines()
     header, nine = lines[0], [l for l in lines if l.startswith("IL-0009")]

@@ -211,6 +211,22 @@ def test_pruned_rows_decide_the_same_as_every_row(synthetic):
     assert decided["full_issues"] == decided["pruned_issues"]
 
 
+def test_a_repeated_file_is_left_out_of_the_shards_and_the_run_says_so(synthetic, tmp_path):
+    import shutil
+
+    path, local = synthetic
+    again = tmp_path / "again.dat"
+    shutil.copy(path, again)
+    split = split_into_shards([path, again], tmp_path / "split", rows_per_shard=1500)
+    assert [f["status"] for f in split["files"]] == ["ok", "failed"]
+    assert split["files"][1]["error"].startswith("has the same content as synthetic.dat")
+    assert not list((tmp_path / "split").glob("shard-*/part-0001.parquet"))  # nothing of the repeat is evaluated
+    assert split["rows_read"] == local.manifest["reconciliation"]["rows_read"]
+    repeated = run_local([path, again], SETTINGS, tmp_path / "local")
+    assert repeated.failed  # the command exits with 1 and names the file
+    assert (tmp_path / "local" / "convictions.csv").read_bytes() == (local.out_dir / "convictions.csv").read_bytes()
+
+
 def test_split_with_every_file_failing(tmp_path):
     (tmp_path / "empty.dat").write_bytes(b"")
     with pytest.raises(InputRejected, match=r"empty\.dat: is empty"):

@@ -430,3 +430,33 @@ def test_a_split_read_puts_each_person_in_one_part_and_loses_no_row(tmp_path):
     every_row = read_doj_files([first, second], parts=2)  # without pruning: every used row, in two parts
     assert located(every_row.rows) == located(read_doj_files([first, second]).rows)
     assert sum(f.rows_used for f in every_row.files) == every_row.rows.num_rows
+
+
+def test_a_file_repeating_an_earlier_one_is_rejected_and_its_rows_count_once(tmp_path):
+    """The same extract given twice would double every sentence: the repeat fails, the original stands."""
+    import shutil
+
+    from blueprint.synthetic import generate
+
+    original = tmp_path / "doj.dat"
+    generate(original, rows=2000, county="SACRAMENTO", seed=4, malformed_rate=0.01)
+    again = tmp_path / "doj-again.dat"
+    shutil.copy(original, again)
+    once = read_doj_files([original], prune=True)
+    for parts in (1, 2):
+        twice = read_doj_files([original, again, original], prune=True, parts=parts)
+        first, repeat, same_path = twice.files
+        assert first.as_dict() == once.files[0].as_dict()
+        for report in (repeat, same_path):
+            assert report.status == "failed" and report.balanced
+            assert report.error == ("has the same content as doj.dat (identical SHA-256), so its rows were used "
+                                    "once, from doj.dat")
+            assert (report.rows_read, report.rows_used, report.rows_skipped) == (0, 0, 0)
+            assert report.sha256 == first.sha256  # the fingerprint still identifies what was given
+        assert sorted(twice.rows["_line"].to_pylist()) == sorted(once.rows["_line"].to_pylist())
+        assert set(twice.rows["_file"].to_pylist()) == {0}
+        assert twice.issues.frame().equals(once.issues.frame())
+    # A file that differs by one byte is another file.
+    changed = tmp_path / "changed.dat"
+    changed.write_bytes(original.read_bytes().replace(b"SACRAMENTO", b"SACRAMENTo", 1))
+    assert [f.status for f in read_doj_files([original, changed]).files] == ["ok", "ok"]
