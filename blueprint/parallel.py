@@ -17,7 +17,6 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pyarrow as pa
 
 from .issues import IssueLog
@@ -66,13 +65,9 @@ def evaluate_in_parallel(rows: pa.Table, names: list[str], issues: IssueLog, pac
     """
     import pandas as pd
 
-    from .reader import shard_numbers
+    from .reader import split_people
 
-    if parts is not None and len(parts) == workers:
-        shards = list(parts)
-    else:
-        which = shard_numbers(rows["SUBJECT_ID"], workers)
-        shards = [rows.filter(pa.array(which == i)) for i in range(workers)]
+    shards = list(parts) if parts is not None and len(parts) == workers else split_people(rows, workers, prune=False)
     _WORK["shards"] = shards
     _WORK["context"] = (names, pack, policy, county, as_of)
     try:
@@ -86,5 +81,4 @@ def evaluate_in_parallel(rows: pa.Table, names: list[str], issues: IssueLog, pac
     outcomes = pd.concat([r[1] for r in results], ignore_index=True)
     for r in results:
         issues.parts.extend(r[2])
-    order = np.lexsort((decisions["conviction_id"].to_numpy(dtype=str), decisions["person_id"].to_numpy(dtype=str)))
-    return decisions.iloc[order].reset_index(drop=True), outcomes
+    return decisions, outcomes  # in shard order; write_outputs puts them in person order

@@ -214,7 +214,7 @@ READ_BUFFERS = 3
 CARRY_HEADROOM = 1 << 20
 
 
-def _chunks(fh, size: int, counter: _ByteCounter | None = None) -> Iterator[memoryview]:
+def _chunks(fh, size: int, counter: _ByteCounter) -> Iterator[memoryview]:
     """Read a file in pieces of about ``size`` bytes that end on a line boundary.
 
     The pieces are views of a few read buffers used in rotation, so a file of any size is read
@@ -226,7 +226,6 @@ def _chunks(fh, size: int, counter: _ByteCounter | None = None) -> Iterator[memo
     filled and one queued, the third is the consumer's.
     """
     pool: list[bytearray | None] = [None] * READ_BUFFERS
-    counter = counter or _ByteCounter()
     carry = memoryview(b"")
     turn = 0
     while True:

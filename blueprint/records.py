@@ -163,11 +163,6 @@ def _case_charges(charges: pd.DataFrame, lists: dict[str, OffenseList]) -> pd.Da
     return frame.groupby("case_key", sort=False).any()
 
 
-def _first_rows(keys: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Positions of the first row of each distinct key, in file order."""
-    return _group_rows(keys)[1]
-
-
 def _flat_text(values: pa.ChunkedArray | pa.Array) -> pa.Array:
     """A string column as one Arrow array (list building wants one)."""
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
@@ -232,7 +227,7 @@ def _text(col) -> np.ndarray:
 def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataFrame:
     """One row per person: the first row of a subject is authoritative for identity and demographics."""
     subject = rows["SUBJECT_ID"]
-    first_idx = _first_rows(subject)
+    first_idx = _group_rows(subject)[1]
     first = rows.select(["SUBJECT_ID", "CII_NUMBER", "PRI_NAME", "GENDER", "PRI_DOB", "RACE_DESCR", "_file", "_line"]).take(first_idx)
     # Other names used on the record (for court documents: "and other names used").
     names = pc.utf8_trim_whitespace(rows["PRI_NAME"])
