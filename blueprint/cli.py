@@ -8,8 +8,10 @@
     clearance check-policy my-county.yaml
 
 Exit codes: 0 success; 1 the run finished but an input file failed (the others completed);
-2 a usage or configuration error (nothing was run); 3 the reviewed workbook was refused.
-Messages name files, lines and settings, never a person's data.
+2 a usage, input or configuration error (nothing was written); 3 the reviewed workbook was
+refused (nothing was filed); 4 an unexpected error (nothing was written; ``--debug`` shows the
+traceback); 130 interrupted by Ctrl-C or SIGTERM (nothing was written). See
+``blueprint.cli_errors``. Messages name files, lines and settings, never a person's data.
 """
 
 from __future__ import annotations
@@ -21,7 +23,19 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_FILE_FAILED, EXIT_USAGE, EXIT_REVIEW_REFUSED = 0, 1, 2, 3
+from .cli_errors import (EXIT_FILE_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_REVIEW_REFUSED, EXIT_UNEXPECTED,
+                         EXIT_USAGE, USAGE_ERRORS, guarded)
+
+__all__ = ["EXIT_FILE_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REVIEW_REFUSED", "EXIT_UNEXPECTED", "EXIT_USAGE",
+           "main", "entry"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake reported on one line (and where to find the options) instead of the
+    usage block: ``error: clearance run: argument --as-of: ... (see clearance run --help)``."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _date(text: str) -> dt.date:
@@ -31,71 +45,107 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"is a share of rows between 0 and 1 (0.001 is one row in a thousand), got {text}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="clearance", description="Automatic cannabis record clearance (HS 11361.9).")
-    sub = p.add_subparsers(dest="command", required=True)
+    from . import __version__
+
+    p = _Parser(prog="clearance", description="Automatic cannabis record clearance (HS 11361.9).")
+    p.add_argument("--version", action="version", version=f"clearance {__version__}")
+    p.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="evaluate DOJ file(s) and write the review outputs")
-    run.add_argument("--input", action="append", required=True, type=Path, help="a DOJ file (repeat for several)")
+    run.add_argument("--input", action="extend", nargs="+", required=True, type=Path, metavar="FILE",
+                     help="DOJ file(s): several after one --input (a shell pattern such as doj/*.dat works), "
+                          "or --input repeated")
     run.add_argument("--county", required=True, help="the county as written in the DOJ data, e.g. SACRAMENTO")
     run.add_argument("--policy", default="california", help="preset name, a policy .yaml, or a desktop-tool settings .json")
     run.add_argument("--as-of", type=_date, required=True, help="evaluation date YYYY-MM-DD (never the wall clock)")
-    run.add_argument("--out", type=Path, required=True, help="output folder")
+    run.add_argument("--out", type=Path, required=True, help="output folder (new or empty)")
     run.add_argument("--compat", choices=["gogen"], help="also write the earlier desktop tool's result files")
     run.add_argument("--run-id", default="", help="run id to record (default: derived from inputs and policy)")
+    run.add_argument("--force", action="store_true",
+                     help="replace an earlier run in --out (an edited review.xlsx is kept, renamed), and accept an "
+                          "--as-of before 1990 or in the future")
     _output_flags(run)
 
     gen = sub.add_parser("generate", help="write a realistic synthetic DOJ file (never real data)")
-    gen.add_argument("--rows", type=int, default=100_000)
+    gen.add_argument("--rows", type=_at_least_one, default=100_000)
     gen.add_argument("--county", default="SACRAMENTO")
     gen.add_argument("--seed", type=int, default=1)
-    gen.add_argument("--out", type=Path, required=True)
-    gen.add_argument("--malformed-rate", type=float, default=0.0, help="share of deliberately malformed rows")
+    gen.add_argument("--out", type=Path, required=True, help="the file to write (a new file)")
+    gen.add_argument("--malformed-rate", type=_share, default=0.0, help="share of deliberately malformed rows (0-1)")
+    gen.add_argument("--force", action="store_true", help="replace an existing file")
+    _debug_flag(gen)
 
     fin = sub.add_parser("finalize", help="read the office's review back and produce the filing set")
     fin.add_argument("--run", type=Path, required=True, help="the run's output folder")
     src = fin.add_mutually_exclusive_group(required=True)
     src.add_argument("--review", type=Path, help="the reviewed workbook")
     src.add_argument("--approve-all", action="store_true", help="accept every recommendation as is")
-    fin.add_argument("--out", type=Path, required=True, help="folder for the filings")
+    fin.add_argument("--out", type=Path, required=True,
+                     help="folder for the filings (new, empty, or holding an earlier filing set)")
     fin.add_argument("--profile", type=Path,
                      help="office profile YAML (required unless CLEARANCE_OFFICE_PROFILE is set; "
                           "see templates/office-profile.example.yaml)")
     fin.add_argument("--per-case", action="store_true", help="also write one order per court case")
     fin.add_argument("--filing-date", type=_date,
                      help="date printed on the filings (default: a blank 'Dated:' line to fill in when signing)")
+    fin.add_argument("--allow-failed-inputs", action="store_true",
+                     help="file even though an input file of the run failed (its convictions are not in the run)")
     _output_flags(fin)
 
     demo = sub.add_parser("demo", help="generate synthetic data and run everything on it")
     demo.add_argument("--out", type=Path, default=Path("demo-output"))
-    demo.add_argument("--rows", type=int, default=60_000)
+    demo.add_argument("--rows", type=_at_least_one, default=60_000)
     demo.add_argument("--county", default="SACRAMENTO")
     demo.add_argument("--seed", type=int, default=2016)
     demo.add_argument("--as-of", type=_date, default=dt.date(2026, 11, 21))
     _output_flags(demo)
 
-    sub.add_parser("policies", help="list the built-in policy presets")
+    pol = sub.add_parser("policies", help="list the built-in policy presets")
+    _debug_flag(pol)
     chk = sub.add_parser("check-policy", help="validate a policy YAML or a desktop-tool settings JSON")
     chk.add_argument("policy")
+    _debug_flag(chk)
     return p
+
+
+def _debug_flag(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: given before the command (``clearance --debug run``) it is not reset here.
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback of an error")
 
 
 def _output_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar or human-readable summary")
     p.add_argument("--json", action="store_true", help="print one JSON result object on standard output")
+    _debug_flag(p)
 
 
-def _progress(args, inputs):
-    """A progress bar on a terminal; nothing when quiet, piped, or asked for JSON."""
-    if args.quiet or args.json or not sys.stderr.isatty():
-        return None, None
-    from tqdm import tqdm
+def _phases(args):
+    """Progress of each long phase on a terminal; nothing when quiet, piped, or asked for JSON."""
+    from .progress import Phases
 
-    from .reader import estimate_rows
-
-    bar = tqdm(total=estimate_rows(inputs) or None, unit=" rows", unit_scale=True, file=sys.stderr,
-               desc="reading", leave=False)
-    return bar, bar.update
+    return Phases.for_terminal(quiet=args.quiet or args.json)
 
 
 def _say(args, text: str) -> None:
@@ -105,51 +155,102 @@ def _say(args, text: str) -> None:
 
 def cmd_run(args) -> int:
     from .pipeline import RunSettings, run_local
+    from .preflight import check_as_of, check_output_folder
 
-    settings = RunSettings(county=args.county, policy=args.policy, evaluation_date=args.as_of,
-                           run_id=args.run_id, compat=args.compat == "gogen")
-    bar, update = _progress(args, args.input)
-    try:
-        result = run_local(args.input, settings, args.out, progress=update)
-    finally:
-        if bar is not None:
-            bar.close()
+    check_output_folder(args.out)
+    check_as_of(args.as_of, force=args.force)
+    settings = _settings(RunSettings, county=args.county, policy=args.policy, evaluation_date=args.as_of,
+                         run_id=args.run_id, compat=args.compat == "gogen")
+    result = run_local(args.input, settings, args.out, force=args.force, phases=_phases(args))
     m = result.manifest
     for f in m["inputs"]:
         if f["status"] != "ok":
             print(f"error: {f['file']}: {f['error']}", file=sys.stderr)
+    for old, kept in result.kept:
+        print(f"note: {args.out / old} had been changed since the earlier run; it was kept as {args.out / kept}",
+              file=sys.stderr)
     if args.json:
         print(json.dumps({"out": str(args.out), "run_id": m["run_id"], "counts": m["counts"],
                           "reconciliation": m["reconciliation"], "timings_seconds": m["timings_seconds"],
-                          "failed_files": [f["file"] for f in m["inputs"] if f["status"] != "ok"]}))
+                          "failed_files": [f["file"] for f in m["inputs"] if f["status"] != "ok"],
+                          "kept": [{"file": old, "kept_as": new} for old, new in result.kept]}))
     else:
         c, r, t = m["counts"], m["reconciliation"], m["timings_seconds"]
         _say(args, f"Run {m['run_id']}: {c['convictions_evaluated']} convictions of {c['people']} people evaluated "
                    f"({r['rows_read']} rows read, {r['rows_skipped']} skipped, {c['data_issues']} data issues) "
                    f"in {t.get('total', 0):.1f} s.")
         _say(args, f"Review workbook: {args.out / 'review.xlsx'}   Report: {args.out / 'summary.html'}")
+        if result.failed:
+            _say(args, f"{len(result.manifest['inputs']) - sum(f['status'] == 'ok' for f in m['inputs'])} input file(s) "
+                       "failed (listed above): correct them and run again; `clearance finalize` refuses this run "
+                       "unless given --allow-failed-inputs.")
     return EXIT_FILE_FAILED if result.failed else EXIT_OK
 
 
+def _settings(model, **values):
+    """Run settings, with a problem reported as one line naming the option (values are not echoed)."""
+    from pydantic import ValidationError
+
+    from .errors import UsageError
+
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        options = {"county": "--county", "evaluation_date": "--as-of", "policy": "--policy", "run_id": "--run-id"}
+        problems = "; ".join(f"{options.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else 'settings'}: "
+                             f"{str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors())
+        raise UsageError(problems) from None
+
+
 def cmd_generate(args) -> int:
+    from .preflight import check_output_file
+    from .staging import staged_file
     from .synthetic import generate
 
-    stats = generate(args.out, rows=args.rows, county=args.county.upper(), seed=args.seed,
-                     malformed_rate=args.malformed_rate)
+    check_output_file(args.out, force=args.force)
+    county = _synthetic_county(args.county)
+    with staged_file(args.out) as partial:
+        stats = generate(partial, rows=args.rows, county=county, seed=args.seed, malformed_rate=args.malformed_rate)
     print(f"Wrote {stats.rows} synthetic rows for {stats.people} people to {args.out} (seed {args.seed}).")
     return EXIT_OK
 
 
+def _synthetic_county(county: str) -> str:
+    """A county the synthetic generator knows (California's 58), or a usage error with the closest name."""
+    from .counties import closest_county
+    from .errors import UsageError
+    from .synthetic_catalog import COUNTY_NAMES
+
+    names = list(COUNTY_NAMES)
+    wanted = county.strip().upper()
+    if wanted in names:
+        return wanted
+    guess = closest_county(wanted, names)
+    raise UsageError(f"--county {county}: not a California county the generator knows"
+                     + (f"; did you mean {guess}?" if guess else f" (one of {', '.join(names[:5])}, ...)"))
+
+
 def cmd_finalize(args) -> int:
     from .filings import finalize
+    from .preflight import check_existing_file, check_output_folder
 
-    result = finalize(args.run, args.out, review=args.review, approve_all=args.approve_all,
-                      profile=args.profile, per_case=args.per_case, filing_date=args.filing_date)
-    summary = getattr(result, "as_dict", lambda: {"out": str(args.out)})()
+    check_output_folder(args.out)
+    if args.review is not None:
+        check_existing_file(args.review, "--review", "reviewed workbook")
+    if args.profile is not None:
+        check_existing_file(args.profile, "--profile", "office profile")
+    result = finalize(args.run, args.out, review=args.review, approve_all=args.approve_all, profile=args.profile,
+                      per_case=args.per_case, filing_date=args.filing_date,
+                      allow_failed_inputs=args.allow_failed_inputs, phases=_phases(args))
+    for old, kept in result.kept:
+        print(f"note: {args.out / old} had been changed since the earlier filing set; it was kept as "
+              f"{args.out / kept}", file=sys.stderr)
     if args.json:
-        print(json.dumps(summary, default=str))
-    else:
-        _say(args, f"Filings written to {args.out} (index: {args.out / 'index.json'}).")
+        print(json.dumps(result.as_dict(), default=str))
+    elif not args.quiet:
+        from .filings.report import finalize_report
+
+        print(finalize_report(result, args.out))
     return EXIT_OK
 
 
@@ -180,34 +281,23 @@ COMMANDS = {"run": cmd_run, "generate": cmd_generate, "finalize": cmd_finalize, 
             "policies": cmd_policies, "check-policy": cmd_check_policy}
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    from pydantic import ValidationError
-
-    from .errors import PolicyError
-
-    usage_errors: tuple = (PolicyError, FileNotFoundError)
-    review_errors: tuple = ()
-    if args.command in ("finalize", "demo"):
+def _known_errors(command: str) -> dict[type, int]:
+    """The errors that carry a message for the user, with their exit codes (subclasses first)."""
+    known: dict[type, int] = {}
+    if command in ("finalize", "demo"):
         # Only these commands load the filings code (and with it the PDF and DOCX writers).
         from .filings import FilingError, ProfileError, RunError
         from .review import ReviewRejected
 
-        usage_errors += (FilingError, ProfileError, RunError)
-        review_errors = (ReviewRejected,)
+        known[ReviewRejected] = EXIT_REVIEW_REFUSED
+        known.update(dict.fromkeys((FilingError, ProfileError, RunError), EXIT_USAGE))
+    known.update(dict.fromkeys(USAGE_ERRORS, EXIT_USAGE))
+    return known
 
-    try:
-        return COMMANDS[args.command](args)
-    except review_errors as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_REVIEW_REFUSED
-    except ValidationError as exc:  # run settings (e.g. an empty --county); the values are not echoed
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        print(f"error: {problems}", file=sys.stderr)
-        return EXIT_USAGE
-    except usage_errors as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return guarded(lambda: COMMANDS[args.command](args), debug=args.debug, known=_known_errors(args.command))
 
 
 def entry() -> None:

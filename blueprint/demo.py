@@ -74,16 +74,24 @@ def run_demo(args) -> int:
     from .cli import EXIT_OK, cmd_finalize, cmd_run
     from .synthetic import generate
 
+    from .cli import _synthetic_county
+    from .preflight import check_output_folder
+    from .staging import staged_file
+
     out: Path = args.out
+    check_output_folder(out)
+    county = _synthetic_county(args.county)
     out.mkdir(parents=True, exist_ok=True)
     doj = out / "synthetic-doj.dat"
-    stats = generate(doj, rows=args.rows, county=args.county.upper(), seed=args.seed, malformed_rate=0.0005)
+    with staged_file(doj) as partial:
+        stats = generate(partial, rows=args.rows, county=county, seed=args.seed, malformed_rate=0.0005)
     if not (args.quiet or args.json):
         print(f"1. Generated {stats.rows} synthetic DOJ rows for {stats.people} people: {doj}")
 
     run_dir = out / "run"
-    ns = _namespace(args, input=[doj], county=args.county, policy="california", as_of=args.as_of,
-                    out=run_dir, compat="gogen", run_id="")
+    # The demo's own folders: a second demo replaces the first (an edited review.xlsx is kept).
+    ns = _namespace(args, input=[doj], county=county, policy="california", as_of=args.as_of,
+                    out=run_dir, compat="gogen", run_id="", force=True)
     if not (args.quiet or args.json):
         print("2. Evaluating with the California default policy (and the earlier tool's result files):")
     code = cmd_run(ns)
@@ -97,9 +105,9 @@ def run_demo(args) -> int:
               f"{decided['different_relief']} with a different relief, every other recommendation accepted.")
 
     filings = out / "filings"
-    profile = demo_profile(out / "office-profile.demo.yaml", args.county.upper())
+    profile = demo_profile(out / "office-profile.demo.yaml", county)
     ns = _namespace(args, run=run_dir, review=reviewed, approve_all=False, out=filings, profile=profile,
-                    per_case=True, filing_date=args.as_of)
+                    per_case=True, filing_date=args.as_of, allow_failed_inputs=False)
     if not (args.quiet or args.json):
         print("4. Producing the filing set:")
     code = cmd_finalize(ns)

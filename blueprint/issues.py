@@ -23,6 +23,9 @@ PERSONAL_COLUMNS = frozenset(
 )
 
 ISSUE_COLUMNS = ["file", "line", "column", "code", "problem", "action", "value"]
+#: The columns of the written report (``data_issues.csv``, the workbook's Data issues sheet): each
+#: issue with the person (SUBJECT_ID) and the conviction its row belongs to, where it belongs to one.
+REPORT_COLUMNS = [*ISSUE_COLUMNS, "person_id", "conviction_id"]
 
 SKIPPED = "row skipped"
 
@@ -76,3 +79,27 @@ class IssueLog:
 
     def __len__(self) -> int:
         return sum(len(p) for p in self.parts)
+
+
+def with_conviction_ids(issues: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """The issues in :data:`REPORT_COLUMNS`, with the ``conviction_id`` of the evaluated conviction
+    whose own row (``source_file``, ``source_line``) each issue is on. ``person_id`` is kept as the
+    reader's step filled it (empty where the row has no person)."""
+    import pandas as pd
+
+    out = issues.reindex(columns=REPORT_COLUMNS)
+    out["person_id"] = out["person_id"].fillna("").astype(str)
+    out["conviction_id"] = ""
+    if not len(out) or not len(decisions) or "source_line" not in decisions:
+        return out
+    lines = pd.to_numeric(decisions["source_line"], errors="coerce")
+    near = decisions.loc[lines.isin(set(out["line"].tolist())), ["source_file", "source_line", "conviction_id", "person_id"]]
+    if not len(near):
+        return out
+    near = near.assign(source_line=pd.to_numeric(near["source_line"]).astype("int64")).drop_duplicates(["source_file", "source_line"])
+    found = near.set_index(["source_file", "source_line"])
+    keys = pd.MultiIndex.from_arrays([out["file"].astype(str), out["line"].astype("int64")])
+    out["conviction_id"] = found["conviction_id"].reindex(keys).fillna("").astype(str).to_numpy()
+    person = found["person_id"].reindex(keys).fillna("").astype(str).to_numpy()
+    out["person_id"] = out["person_id"].where(out["person_id"] != "", person)
+    return out

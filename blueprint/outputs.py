@@ -19,8 +19,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from . import __version__
-from .policy import Policy
 from .forked import InChild, InProcess
+from .issues import with_conviction_ids
+from .policy import Policy
+from .run_folder import MANIFEST_FILE, REVIEW_FILE, record_outputs
 from .workbook import write_review_workbook
 
 #: From this many evaluated convictions on, the tables and report are written in a forked child
@@ -74,6 +76,7 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
     run_id = run_id or run_identity(files, policy, county, as_of)
     if len(decisions):
         decisions = decisions.sort_values(["person_id", "conviction_id"], kind="stable").reset_index(drop=True)
+    issues = with_conviction_ids(issues, decisions)
 
     summary = summarize(decisions, outcomes, county=county, as_of=as_of, policy=policy,
                         issues_count=len(issues), files=files, timings=timings)
@@ -91,8 +94,12 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
     side = InChild if len(decisions) >= PARALLEL_OUTPUT_ROWS else InProcess
     tables = side(_write_tables_and_report, out_dir, decisions, issues, summary)
     if workbook:
-        write_review_workbook(out_dir / "review.xlsx", decisions, policy=policy, run=run_sheet,
-                              summary_rows=_flat(summary), issues=issues)
+        try:
+            write_review_workbook(out_dir / REVIEW_FILE, decisions, policy=policy, run=run_sheet,
+                                  summary=summary, issues=issues, inputs=files)
+        except BaseException:  # an error or an interrupt: the child writing the tables stops too
+            tables.cancel()
+            raise
     tables.wait()
 
     reconciliation = {
@@ -119,9 +126,9 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
             "files_failed": int(sum(1 for f in files if f.get("status") != "ok")),
         },
         "timings_seconds": timings,
-        "outputs": sorted(p.name for p in out_dir.iterdir() if p.is_file() and p.name != "manifest.json"),
     }
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default))
+    record_outputs(out_dir, manifest)
+    (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, default=_json_default))
     return manifest
 
 
@@ -153,17 +160,3 @@ def _json_default(value):
     if isinstance(value, (np.floating,)):
         return float(value)
     return str(value)
-
-
-def _flat(summary: dict, prefix: str = "") -> list[tuple[str, object]]:
-    """Flatten the summary for the workbook's Summary sheet ("by_relief / dismiss_and_seal" …)."""
-    rows: list[tuple[str, object]] = []
-    for key, value in summary.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            rows.extend(_flat(value, name + " / "))
-        elif isinstance(value, list):
-            rows.append((name, json.dumps(value, default=str)[:32000]))
-        else:
-            rows.append((name, value))
-    return rows

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from .forked import quiet_worker, stop_pool
 from .issues import IssueLog
 
 if TYPE_CHECKING:
@@ -70,13 +71,22 @@ def evaluate_in_parallel(rows: pa.Table, names: list[str], issues: IssueLog, pac
     shards = list(parts) if parts is not None and len(parts) == workers else split_people(rows, workers, prune=False)
     _WORK["shards"] = shards
     _WORK["context"] = (names, pack, policy, county, as_of)
+    pool = None
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            results = list(pool.map(_evaluate_shard, range(workers)))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=quiet_worker)
+        results = list(pool.map(_evaluate_shard, range(workers)))
     except Exception:  # a worker died or the pool could not start: the serial path is always there
+        if pool is not None:
+            stop_pool(pool)
         return None
+    except BaseException:  # an interrupt: the workers stop now, not when their shard is done
+        if pool is not None:
+            stop_pool(pool)
+        raise
     finally:
         _WORK.clear()
+    pool.shutdown()
     decisions = pd.concat([r[0] for r in results], ignore_index=True)
     outcomes = pd.concat([r[1] for r in results], ignore_index=True)
     for r in results:

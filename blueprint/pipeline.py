@@ -29,8 +29,12 @@ from typing import TYPE_CHECKING, Callable
 import pyarrow as pa
 from pydantic import BaseModel, field_validator
 
+from .errors import UsageError
+from .run_folder import MANIFEST_FILE, earlier_run, record_outputs
+from .progress import SILENT, Phases
 from .reader import (EMPTY_SCHEMA, BackgroundRead, FileRejected, FileReport, estimate_rows, iter_file,
                      reject_repeat, sniff, split_people)
+from .staging import merge_into, staged_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,79 +99,144 @@ class RunResult:
     files: list[FileReport]
     failed: bool = False
     compat_files: dict = field(default_factory=dict)
+    #: Files in the output folder the office had changed, kept under a new name: (file, new name).
+    kept: list[tuple[str, str]] = field(default_factory=list)
 
 
 def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
-              progress: Callable[[int], None] | None = None) -> RunResult:
+              progress: Callable[[int], None] | None = None, force: bool = False,
+              phases: Phases = SILENT) -> RunResult:
     """Read, evaluate and write every output for one run on this machine.
 
     The DOJ files are read in a background thread from the first moment, while pandas, the engine
     and the policy load; if the policy's rule pack reads another format, that read is cancelled.
+
+    The outputs are written into a temporary folder beside ``out_dir`` and moved into place at the
+    end (``blueprint.staging``): an interrupted or failed run leaves ``out_dir`` as it was. A folder
+    that holds an earlier run (or anything else) is refused unless ``force``; see
+    :func:`blueprint.outputs.earlier_run`. A run whose every input file failed, or whose input has
+    no row in the county, stops with a :class:`~blueprint.errors.UsageError` before writing anything.
     """
     from .arrow_memory import use_jemalloc_if_available
     from .parallel import workers_for
 
     t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    earlier = earlier_run(out_dir, force=force)
     use_jemalloc_if_available()
     # A large run is evaluated on every core, in parts of whole people; the reader makes the parts
     # as it reads (sized from the files' length), so they cost no extra pass over the rows.
-    planned = 1 if settings.compat else workers_for(estimate_rows(inputs))  # compat needs the records in hand
-    reading = BackgroundRead(inputs, progress, prune=True, parts=planned)
-    try:
-        from .engine import evaluate_rows
-        from .outcomes import person_outcomes
-        from .outputs import write_outputs
-        from .parallel import evaluate_in_parallel
-        from .policy import load_policy
-        from .rulepack import load_rule_pack
+    estimated = estimate_rows(inputs)
+    planned = 1 if settings.compat else workers_for(estimated)  # compat needs the records in hand
+    with phases.phase("reading", total=estimated, unit=" rows") as advance:
+        progress = progress or (advance if phases.enabled else None)
+        reading = BackgroundRead(inputs, progress, prune=True, parts=planned)
+        try:
+            from .engine import evaluate_rows
+            from .outcomes import person_outcomes
+            from .outputs import write_outputs
+            from .parallel import evaluate_in_parallel
+            from .policy import load_policy
+            from .rulepack import load_rule_pack
 
-        policy = load_policy(settings.policy)
-        pack = load_rule_pack(policy.rule_pack)
-    except BaseException:
-        reading.cancel()
-        raise
-    if pack.input_format == "doj-research-file":
-        read = reading.result()
-    else:  # another state's extract, read through the pack's input mapping (docs/forking.md)
-        from .mapped_reader import read_inputs
+            policy = load_policy(settings.policy)
+            pack = load_rule_pack(policy.rule_pack)
+        except BaseException:
+            reading.cancel()
+            raise
+        if pack.input_format == "doj-research-file":
+            try:
+                read = reading.result()
+            except BaseException:  # an interrupt while waiting: stop the reading thread too
+                reading.cancel()
+                raise
+        else:  # another state's extract, read through the pack's input mapping (docs/forking.md)
+            from .mapped_reader import read_inputs
 
-        reading.cancel()
-        read = read_inputs(pack, inputs, progress)
+            reading.cancel()
+            read = read_inputs(pack, inputs, progress)
+    _check_usable(read, settings.county)
     t1 = time.perf_counter()
     names = [f.file for f in read.files]
     evaluation = None
     workers = 1 if settings.compat else workers_for(read.rows.num_rows)  # compat needs the records in hand
-    parallel = evaluate_in_parallel(read.rows, names, read.issues, pack, policy, settings.county,
-                                    settings.evaluation_date, workers, parts=read.parts or None) if workers > 1 else None
-    if parallel is not None:
-        decisions, outcomes = parallel
-    else:
-        evaluation = evaluate_rows(read.rows, names, read.issues, pack, policy, settings.county,
-                                   settings.evaluation_date)
-        decisions, outcomes = evaluation.decisions, person_outcomes(evaluation, pack)
+    with phases.phase(f"evaluating ({workers} processes)" if workers > 1 else "evaluating"):
+        parallel = evaluate_in_parallel(read.rows, names, read.issues, pack, policy, settings.county,
+                                        settings.evaluation_date, workers, parts=read.parts or None) if workers > 1 else None
+        if parallel is not None:
+            decisions, outcomes = parallel
+        else:
+            evaluation = evaluate_rows(read.rows, names, read.issues, pack, policy, settings.county,
+                                       settings.evaluation_date)
+            decisions, outcomes = evaluation.decisions, person_outcomes(evaluation, pack)
     t2 = time.perf_counter()
     files = [f.as_dict() for f in read.files]
     rows_read = sum(f.rows_read for f in read.files)
     timings = {"read": round(t1 - t0, 3), "evaluate": round(t2 - t1, 3)}
-    out_dir = Path(out_dir)
-    manifest = write_outputs(out_dir, decisions=decisions, outcomes=outcomes, issues=read.issues.frame(),
-                             files=files, policy=policy, county=settings.county,
-                             as_of=str(settings.evaluation_date), run_id=settings.run_id or None, timings=timings)
-    compat = {}
-    if settings.compat:
-        from .compat_gogen import write_gogen_files
+    issues = with_person_ids(read.issues.frame(), read.rows, names)
+    with staged_folder(out_dir) as stage:
+        with phases.phase("writing the review workbook and tables"):
+            manifest = write_outputs(stage, decisions=decisions, outcomes=outcomes, issues=issues,
+                                     files=files, policy=policy, county=settings.county,
+                                     as_of=str(settings.evaluation_date), run_id=settings.run_id or None,
+                                     timings=timings)
+        compat = {}
+        if settings.compat:
+            from .compat_gogen import write_gogen_files
 
-        compat = write_gogen_files(read, evaluation, out_dir / "compat", policy=policy, county=settings.county,
-                                   as_of=settings.evaluation_date, processing_seconds=time.perf_counter() - t0,
-                                   pack=pack, outcomes=outcomes)
-    total = round(time.perf_counter() - t0, 3)
-    manifest["timings_seconds"]["total"] = total
-    manifest["evaluation_processes"] = workers if parallel is not None else 1
-    if rows_read and total:
-        manifest["timings_seconds"]["rows_per_second"] = round(rows_read / total)
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+            with phases.phase("writing the earlier tool's result files"):
+                compat = write_gogen_files(read, evaluation, stage / "compat", policy=policy, county=settings.county,
+                                           as_of=settings.evaluation_date, processing_seconds=time.perf_counter() - t0,
+                                           pack=pack, outcomes=outcomes)
+        total = round(time.perf_counter() - t0, 3)
+        manifest["timings_seconds"]["total"] = total
+        manifest["evaluation_processes"] = workers if parallel is not None else 1
+        if rows_read and total:
+            manifest["timings_seconds"]["rows_per_second"] = round(rows_read / total)
+        if compat:
+            record_outputs(stage, manifest)
+        (stage / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, default=str))
+        merged = merge_into(stage, out_dir, marker=MANIFEST_FILE, earlier=earlier)
+    compat = {name: out_dir / Path(path).relative_to(stage) if Path(path).is_relative_to(stage) else path
+              for name, path in compat.items()}
     return RunResult(out_dir=out_dir, manifest=manifest, files=read.files, failed=bool(read.failed),
-                     compat_files=compat)
+                     compat_files=compat, kept=merged.kept)
+
+
+def _check_usable(read, county: str) -> None:
+    """Stop before evaluating when there is nothing to evaluate: every input failed, or no row is in
+    the county (a typing slip); each with one line per reason."""
+    from .counties import check_county
+
+    if read.files and all(f.status != "ok" for f in read.files):
+        if len(read.files) == 1:
+            f = read.files[0]
+            raise UsageError(f"{f.file}: {f.error} (nothing was written)")
+        lines = "\n".join(f"  {f.file}: {f.error}" for f in read.files)
+        raise UsageError(f"none of the {len(read.files)} input files can be used (nothing was written):\n{lines}")
+    check_county(read.rows, county)
+
+
+def with_person_ids(issues: "pd.DataFrame", rows: pa.Table, names: list[str]) -> "pd.DataFrame":
+    """The data issues with the ``person_id`` (SUBJECT_ID) of the row each one is about, where the row
+    belongs to a person (a skipped row without SUBJECT_ID has none). Only the issues' own lines are
+    looked up, so the cost follows the number of issues, not of rows."""
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    issues = issues.copy()
+    issues["person_id"] = ""
+    if not len(issues) or not rows.num_rows:
+        return issues
+    wanted = pa.array(pd.unique(issues["line"].to_numpy()), pa.int64())
+    hit = rows.filter(pc.is_in(rows["_line"], value_set=wanted)).select(["_file", "_line", "SUBJECT_ID"]).to_pandas()
+    if not len(hit):
+        return issues
+    hit["file"] = [names[int(i)] if 0 <= int(i) < len(names) else "" for i in hit["_file"]]
+    lookup = hit.drop_duplicates(["file", "_line"]).set_index(["file", "_line"])["SUBJECT_ID"]
+    keys = pd.MultiIndex.from_arrays([issues["file"], issues["line"]])
+    issues["person_id"] = lookup.reindex(keys).fillna("").astype(str).to_numpy()
+    return issues
 
 
 # --- the cloud's steps -------------------------------------------------------------------------------
@@ -265,7 +334,7 @@ def evaluate_shard(shard: Path, settings: RunSettings, out_dir: Path, *, file_na
     }
     _decisions_for_parquet(evaluation.decisions).to_parquet(paths["decisions"], index=False)
     outcomes.to_parquet(paths["outcomes"], index=False)
-    issues.frame().to_parquet(paths["issues"], index=False)
+    with_person_ids(issues.frame(), rows, file_names).to_parquet(paths["issues"], index=False)
     return {
         "shard": shard.name,
         "rows": rows.num_rows,
@@ -294,7 +363,7 @@ def combine(evaluated_dirs: list[Path], split: dict, split_dir: Path, settings: 
     """
     import pandas as pd
 
-    from .issues import ISSUE_COLUMNS
+    from .issues import REPORT_COLUMNS
     from .outputs import run_identity, write_outputs
     from .policy import load_policy
 
@@ -308,7 +377,7 @@ def combine(evaluated_dirs: list[Path], split: dict, split_dir: Path, settings: 
     outcomes = pd.concat(frames["outcomes"], ignore_index=True) if frames["outcomes"] else pd.DataFrame()
     read_issues = pd.read_parquet(Path(split_dir) / split["read_issues"])
     issues = pd.concat([read_issues] + frames["issues"], ignore_index=True)
-    issues = issues.reindex(columns=ISSUE_COLUMNS).sort_values(["file", "line", "column"], kind="stable").reset_index(drop=True)
+    issues = issues.reindex(columns=REPORT_COLUMNS).sort_values(["file", "line", "column"], kind="stable").reset_index(drop=True)
     as_of = str(settings.evaluation_date)
     return write_outputs(Path(out_dir), decisions=decisions, outcomes=outcomes, issues=issues, files=split["files"],
                          policy=policy, county=settings.county, as_of=as_of,

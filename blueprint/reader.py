@@ -1,6 +1,7 @@
 """Reading DOJ research files: fast, streaming, and without losing a row.
 
-What the reader guarantees (see shared/domain/doj-research-file.md for the format):
+What the reader guarantees (a DOJ research file is text with 95 comma-separated fields per row;
+the columns are listed in ``blueprint.columns``):
 
 - One or more files make one run; a person's rows may be spread over several files.
 - A header is optional (first field ``RECORD_ID``), may carry one trailing empty field, and may be
@@ -126,6 +127,10 @@ def _split_fields(line: str) -> list[str]:
 def sniff(path: Path) -> Sniff:
     """Decide from the first lines whether ``path`` is a DOJ research file, and how it is laid out."""
     name = path.name
+    if path.is_dir():
+        raise FileRejected(name, "is a folder, not a file: give the DOJ file(s) inside it")
+    if not path.exists():
+        raise FileRejected(name, "does not exist (check the name and the folder)")
     try:
         with open(path, "rb") as fh:
             head = fh.read(1 << 20)
@@ -133,6 +138,10 @@ def sniff(path: Path) -> Sniff:
         raise FileRejected(name, f"could not be read ({exc.strerror or exc.__class__.__name__})") from None
     if not head.strip(b"\xef\xbb\xbf \r\n\t"):
         raise FileRejected(name, "is empty: it has no data rows")
+    kind = _binary_kind(head)
+    if kind:
+        raise FileRejected(name, f"is {kind}, not a DOJ research file (a text file of comma-separated values); "
+                                 "use the file as DOJ delivered it")
     text = head.decode("latin-1")
     if text.startswith("\ufeff") or text.startswith("\xef\xbb\xbf"):
         text = text[3:] if text.startswith("\xef\xbb\xbf") else text[1:]
@@ -179,6 +188,26 @@ def sniff(path: Path) -> Sniff:
     approx = len("\n".join(data_lines)) / max(len(data_lines), 1)
     return Sniff(has_header=has_header, field_count=field_count, first_data_line=2 if has_header else 1,
                  approx_row_bytes=max(approx, 1.0))
+
+
+#: Signatures of files people pick by mistake instead of the DOJ text file.
+_BINARY_KINDS = (
+    (b"PK\x03\x04", "an Excel workbook or another zip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Excel or Word document"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"PAR1", "a Parquet file"),
+)
+
+
+def _binary_kind(head: bytes) -> str:
+    """What a binary file is, from its first bytes ("" for text)."""
+    for magic, kind in _BINARY_KINDS:
+        if head.startswith(magic):
+            return kind
+    if b"\x00" in head[:4096]:
+        return "a binary file"
+    return ""
 
 
 def _column_names(field_count: int) -> list[str]:

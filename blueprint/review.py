@@ -384,6 +384,10 @@ def _read_convictions(sheet_rows: list[Sequence], run: RunData) -> tuple[dict[st
             problems.append(problem)
             continue
         notes = _cell_text(cell(values, NOTES_COLUMN)).strip()
+        problem = _relief_without_its_decision(cell(values, RELIEF_COLUMN), decision, reliefs[i], row_number)
+        if problem:
+            problems.append(problem)
+            continue
         relief = ""
         if decision is Decision.NO_CHALLENGE:
             relief = reliefs[i]
@@ -468,6 +472,33 @@ def _relief(value, row: int, private: Callable[[], frozenset[str]]) -> tuple[str
             f"(allowed: {', '.join(repr(v) for v in RELIEF_LABELS.values())})",
         )
     return code, None
+
+
+def _relief_without_its_decision(value, decision: Decision, recommended: str, row: int) -> ReviewProblem | None:
+    """A relief written in 'Relief if different' is read only with 'No challenge - different relief'.
+
+    Filled in beside any other decision it would be ignored, and the office would file something other
+    than it wrote: so it is refused, naming the row. Two cases pass: the same relief as recommended
+    beside 'No challenge' (no doubt about what is asked), and any value beside 'Hand review pending'
+    (a draft: that conviction is not filed).
+    """
+    text = _norm(_cell_text(value))
+    if not text or decision in (Decision.NO_CHALLENGE_DIFFERENT_RELIEF, Decision.HAND_REVIEW_PENDING):
+        return None
+    if decision is Decision.NO_CHALLENGE:
+        if recommended and _RELIEF_BY_TEXT.get(text) == recommended:
+            return None
+        wanted = f"'{RELIEF_LABELS[recommended]}'" if recommended in RELIEF_LABELS else "the recommended relief"
+        return ReviewProblem(
+            CONVICTIONS_SHEET, row, RELIEF_COLUMN,
+            f"a relief is filled in, but the decision '{DECISION_LABELS[decision]}' asks for {wanted}; to ask for the "
+            f"relief written here choose '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}', otherwise clear the cell",
+        )
+    return ReviewProblem(
+        CONVICTIONS_SHEET, row, RELIEF_COLUMN,
+        f"a relief is filled in, but the decision '{DECISION_LABELS[decision]}' challenges relief; clear the cell, or "
+        f"choose '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' to ask for that relief",
+    )
 
 
 def _relief_fits_level(relief: str, level: str, row: int) -> ReviewProblem | None:

@@ -6,6 +6,14 @@ office's own decision. The ``Prosecutor decision`` column has a dropdown and is 
 recommendation, so "approve everything recommended" is simply sending the workbook back unchanged.
 The layout is a stable interface (docs/reference/results.md): ``blueprint.review`` reads it back.
 
+Made for an office working in Excel or LibreOffice: the Convictions sheet is protected (no
+password) so that only the four decision columns can be edited, and filtering still works; every
+dropdown shows a prompt and refuses a value outside its list with an explanation; rows still
+"Hand review pending" are highlighted; the decision columns are wide enough for their values. The
+Summary sheet is a set of small tables (``blueprint.workbook_summary``), the Data issues sheet ties
+each issue to its person, conviction and source line, and the Run sheet lists every input file with
+its status.
+
 Written with XlsxWriter in constant-memory mode (rows are streamed to disk), with dates as real Excel
 dates, a frozen header, filters and sensible widths.
 """
@@ -20,7 +28,8 @@ import pandas as pd
 import xlsxwriter
 
 from .policy import RELIEF_LABELS, Policy
-from .xlsx_rows import Column, replace_rows, text_column
+from .workbook_summary import write_summary_sheet
+from .xlsx_rows import Column, column_letter, replace_rows, text_column
 
 DECISION_NO_CHALLENGE = "No challenge"
 DECISION_DIFFERENT_RELIEF = "No challenge - different relief"
@@ -58,12 +67,15 @@ CONVICTION_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
     ("Facts", "rule_facts", 40, "text"),
     ("Flags", "flags", 30, "text"),
 )
+#: The office's columns and their widths in characters: the two dropdowns fit their longest value.
 OFFICE_COLUMNS: tuple[tuple[str, int], ...] = (
-    ("Prosecutor decision", 30),
-    ("Relief if different", 24),
-    ("Ground / notes", 30),
-    ("Override out-of-scope", 10),
+    ("Prosecutor decision", max(len(d) for d in PROSECUTOR_DECISIONS) + 3),
+    ("Relief if different", max(len(r) for r in RELIEF_LABELS.values()) + 3),
+    ("Ground / notes", 40),
+    ("Override out-of-scope", 12),
 )
+#: Fill of the rows whose decision is still "Hand review pending".
+HAND_REVIEW_FILL = "#F8CBAD"
 IDENTIFYING_COLUMNS = ("Conviction ID", "Person ID", "Name", "CII", "Case numbers", "Code section", "Conviction date")
 
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
@@ -86,57 +98,97 @@ def _excel_serial(values: pd.Series) -> np.ndarray:
 
 
 def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy, run: dict,
-                          summary_rows: Iterable[tuple[str, object]] = (), issues: pd.DataFrame | None = None,
-                          people: pd.DataFrame | None = None) -> Path:
-    """Write ``review.xlsx``. ``run`` holds the Run sheet's keys (run_id, inputs_sha256, …)."""
+                          summary: dict | None = None, issues: pd.DataFrame | None = None,
+                          people: pd.DataFrame | None = None, inputs: Iterable[dict] = ()) -> Path:
+    """Write ``review.xlsx``. ``run`` holds the Run sheet's keys (run_id, inputs_sha256, …);
+    ``summary`` is ``summary.json``'s content; ``inputs`` the per-file reports of the manifest."""
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                          "strings_to_formulas": False, "strings_to_urls": False})
     header = wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "text_wrap": True, "valign": "top"})
     office = wb.add_format({"bold": True, "bg_color": "#FCE9B6", "border": 1, "text_wrap": True, "valign": "top"})
+    title = wb.add_format({"bold": True, "font_size": 12})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     input_fmt = wb.add_format({"bg_color": "#FFF8E1", "locked": False})
+    pending_fmt = wb.add_format({"bg_color": HAND_REVIEW_FILL})
 
     bulk: dict[int, tuple[int, list[Column]]] = {}
-    bulk[1] = (2, _convictions_sheet(wb, decisions, header, office, date_fmt, input_fmt, policy.relief_labels))
+    bulk[1] = (2, _convictions_sheet(wb, decisions, header, office, date_fmt, input_fmt, policy.relief_labels,
+                                     pending_fmt))
     bulk[2] = (2, _people_sheet(wb, decisions if people is None else people, header))
-    _key_value_sheet(wb, "Summary", list(summary_rows), header)
+    write_summary_sheet(wb, summary or {}, header, title)
     issue_rows = _issues_sheet(wb, issues, header)
     if issue_rows:
         bulk[4] = (2, issue_rows)
     _policy_sheet(wb, policy, header)
     run_sheet = _key_value_sheet(wb, "Run", list(run.items()), header)
+    _inputs_table(run_sheet, list(inputs), len(run) + 2, header)
     run_sheet.protect()  # the Run sheet identifies the run; finalisation compares it
     wb.close()
     replace_rows(path, {k: v for k, v in bulk.items() if v[1]})
     return path
 
 
+#: Prompt and error text of each dropdown (Excel shows at most 255 characters of each).
+DROPDOWN_TEXT = {
+    "Prosecutor decision": (
+        "The office's position (HS 11361.9). 'No challenge' asks for the recommended relief; "
+        "'No challenge - different relief' asks for the one in 'Relief if different'; "
+        "'Hand review pending' leaves the conviction out of this filing.",
+        "Choose one of the five decisions in the list (click the arrow at the right of the cell).",
+    ),
+    "Relief if different": (
+        "Read only when the decision is 'No challenge - different relief': the relief the office asks "
+        "for instead of the recommended one. Leave it empty otherwise.",
+        "Choose a relief from the list, or leave the cell empty.",
+    ),
+    "Override out-of-scope": (
+        "Put Y to ask for relief on a conviction the rules found not eligible. Every override is "
+        "listed in the filing summary.",
+        "Only Y, or an empty cell, is allowed here.",
+    ),
+}
+
+
+def _dropdown(ws, row: int, last: int, col: int, name: str, values: list[str], *, blank_ok: bool) -> None:
+    prompt, error = DROPDOWN_TEXT[name]
+    ws.data_validation(row, col, last, col, {
+        "validate": "list", "source": values, "ignore_blank": blank_ok,
+        "input_title": name[:32], "input_message": prompt[:255],
+        "error_type": "stop", "error_title": name[:32], "error_message": error[:255],
+    })
+
+
 def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
-                       relief_labels: dict[str, str] = RELIEF_LABELS) -> None:
+                       relief_labels: dict[str, str] = RELIEF_LABELS, pending_fmt=None) -> None:
     ws = wb.add_worksheet("Convictions")
     n = len(d)
     ncols = len(CONVICTION_COLUMNS) + len(OFFICE_COLUMNS)
     for c, (title, _, width, _) in enumerate(CONVICTION_COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, title, header)
+    first_office = len(CONVICTION_COLUMNS)
     for i, (title, width) in enumerate(OFFICE_COLUMNS):
-        c = len(CONVICTION_COLUMNS) + i
+        c = first_office + i
+        if title == "Relief if different":
+            width = max(width, max((len(v) for v in relief_labels.values()), default=0) + 3)
         ws.set_column(c, c, width)
         ws.write_string(0, c, title, office)
     ws.freeze_panes(1, 3)
     ws.set_row(0, 30)
     ws.autofilter(0, 0, max(n, 1), ncols - 1)
+    # Only the decision columns can be edited (their cells are unlocked); no password, so an office
+    # that must correct something else can lift the protection on purpose (Review > Unprotect Sheet).
+    ws.protect("", {"autofilter": True, "sort": False, "format_columns": True, "format_rows": True,
+                    "select_locked_cells": True, "select_unlocked_cells": True})
     if n:
-        first_office = len(CONVICTION_COLUMNS)
-        ws.data_validation(1, first_office, n, first_office,
-                           {"validate": "list", "source": list(PROSECUTOR_DECISIONS),
-                            "error_title": "Prosecutor decision",
-                            "error_message": "Choose one of the listed decisions."})
-        ws.data_validation(1, first_office + 1, n, first_office + 1,
-                           {"validate": "list", "source": list(relief_labels.values()), "ignore_blank": True})
-        ws.data_validation(1, first_office + 3, n, first_office + 3,
-                           {"validate": "list", "source": ["Y"], "ignore_blank": True})
+        _dropdown(ws, 1, n, first_office, "Prosecutor decision", list(PROSECUTOR_DECISIONS), blank_ok=False)
+        _dropdown(ws, 1, n, first_office + 1, "Relief if different", list(relief_labels.values()), blank_ok=True)
+        _dropdown(ws, 1, n, first_office + 3, "Override out-of-scope", ["Y"], blank_ok=True)
+        if pending_fmt is not None:
+            decision = column_letter(first_office)
+            ws.conditional_format(1, 0, n, ncols - 1, {"type": "formula", "format": pending_fmt,
+                                                       "criteria": f'=${decision}2="{DECISION_PENDING}"'})
 
     # One probe row carries each column's format; the rows themselves are generated in bulk
     # (blueprint.xlsx_rows) because per-cell writes cost seconds on a large county.
@@ -207,10 +259,18 @@ def _key_value_sheet(wb, name: str, rows: list[tuple[str, object]], header):
     return ws
 
 
+#: The Data issues sheet: (header, report column) in order (``blueprint.issues.REPORT_COLUMNS``).
+ISSUE_SHEET_COLUMNS = (
+    ("Source file", "file"), ("Source line", "line"), ("Person ID", "person_id"), ("Conviction ID", "conviction_id"),
+    ("Column", "column"), ("Code", "code"), ("Problem", "problem"), ("What the engine did", "action"),
+    ("Value", "value"),
+)
+
+
 def _issues_sheet(wb, issues: pd.DataFrame | None, header) -> None:
     ws = wb.add_worksheet("Data issues")
-    titles = ["File", "Line", "Column", "Code", "Problem", "What the engine did", "Value"]
-    widths = [18, 8, 16, 18, 50, 50, 16]
+    titles = [t for t, _ in ISSUE_SHEET_COLUMNS]
+    widths = [18, 8, 11, 20, 16, 18, 50, 50, 16]
     for c, (t, w) in enumerate(zip(titles, widths)):
         ws.set_column(c, c, w)
         ws.write_string(0, c, t, header)
@@ -223,9 +283,27 @@ def _issues_sheet(wb, issues: pd.DataFrame | None, header) -> None:
     if limit < len(issues):
         ws.write_string(0, len(titles), f"{len(issues) - limit} more issues are listed in data_issues.csv")
     head = issues.iloc[:limit]
-    return [Column(head[c].astype(str).to_numpy(dtype=object)) if c != "line"
+    blank = pd.Series("", index=head.index, dtype=object)
+    return [Column(head.get(c, blank).fillna("").astype(str).to_numpy(dtype=object)) if c != "line"
             else Column(head["line"].to_numpy(dtype=float), "number")
-            for c in ("file", "line", "column", "code", "problem", "action", "value")]
+            for _, c in ISSUE_SHEET_COLUMNS]
+
+
+def _inputs_table(ws, inputs: list[dict], row: int, header) -> None:
+    """Every input file of the run with its status, below the Run sheet's keys."""
+    if not inputs:
+        return
+    titles = ["Input file", "Status", "Rows read", "Rows used", "Rows skipped", "Problem"]
+    ws.set_column(2, 4, 12)
+    ws.set_column(5, 5, 60)
+    for c, t in enumerate(titles):
+        ws.write_string(row, c, t, header)
+    for r, f in enumerate(inputs, start=row + 1):
+        ws.write_string(r, 0, str(f.get("file", "")))
+        ws.write_string(r, 1, str(f.get("status", "")))
+        for c, key in enumerate(("rows_read", "rows_used", "rows_skipped"), start=2):
+            ws.write_number(r, c, int(f.get(key) or 0))
+        ws.write_string(r, 5, str(f.get("error") or ""))
 
 
 def _policy_sheet(wb, policy: Policy, header) -> None:

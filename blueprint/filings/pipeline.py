@@ -26,7 +26,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -34,8 +34,10 @@ from .. import review as review_module
 from ..documents import render_document, render_docx, render_pdf
 from . import exports
 from .decided import challenged, decided_table, granted, pending
+from ..progress import SILENT, Phases
+from ..staging import Earlier, merge_into, staged_folder
 from .profile import PROFILE_ENV_VAR, OfficeProfile, ProfileError, load_profile
-from .run import load_run
+from .run import failed_inputs, load_run, read_manifest
 
 PLAN_FILE = "plan.json"
 DECIDED_FILE = "decisions.parquet"
@@ -77,6 +79,8 @@ class FilingResult:
     index_path: Path
     overrides: list[str] = field(default_factory=list)  # conviction IDs
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Files in the output folder the office had changed, kept under a new name: (file, new name).
+    kept: list[tuple[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """A small JSON-able report (IDs and counts only) for the CLI and the state machine."""
@@ -89,6 +93,7 @@ class FilingResult:
             "summary": str(self.summary_path),
             "index": str(self.index_path),
             "seconds": self.seconds,
+            "kept": [{"file": old, "kept_as": new} for old, new in self.kept],
         }
 
 
@@ -150,6 +155,7 @@ def plan_document_batches(
     plan = {
         "marker": PLAN_MARKER,
         "run": _run_context(run.manifest, office),
+        "inputs": _inputs(run.manifest),
         "run_dir": str(Path(run_dir)),
         "review": {"source": result.source, "sha256": result.workbook_sha256, "file": Path(review).name if review else ""},
         "filing_date": filing_date or "",
@@ -163,18 +169,43 @@ def plan_document_batches(
 
 
 def _prepare_out_dir(out: Path) -> None:
-    """Create the output folder; replace an earlier filing set there, never anything else."""
-    if out.exists() and any(out.iterdir()):
-        plan = out / PLAN_FILE
-        try:
-            earlier = json.loads(plan.read_text(encoding="utf-8")).get("marker") == PLAN_MARKER
-        except (OSError, ValueError):
-            earlier = False
-        if not earlier:
-            raise FilingError(f"the output folder is not empty and holds no earlier filing set: {out}")
-        for child in out.iterdir():
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    """Create the (work) output folder, which must be new or empty: nothing in it is ever deleted.
+
+    ``finalize`` plans into a fresh temporary folder and merges the finished set into the office's
+    folder (:func:`earlier_filing_set`); the cloud plans into a fresh folder of its own."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FilingError(f"the output folder {out} is not empty: choose a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
+
+
+def earlier_filing_set(out: Path) -> Earlier | None:
+    """What an earlier ``finalize`` wrote into ``out`` (its ``index.json``), which a new filing set may
+    replace; None for a new or empty folder. A folder with other content and no index is refused.
+
+    Only the files the index lists, unchanged since (same size and SHA-256), are replaced or removed;
+    a listed file the office changed (a signed or edited document) is kept under a new name if a new
+    file takes its place, and left alone otherwise; a file the office added (a signed scan, a proof of
+    service) is never touched."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise FilingError(f"--out {out} is a file, not a folder: give a folder for the filings")
+    if not out.exists() or not any(out.iterdir()):
+        return None
+    try:
+        index = json.loads((out / INDEX_JSON).read_text(encoding="utf-8"))
+        files = {str(f["path"]): str(f["sha256"]) for f in index["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        raise FilingError(f"--out {out} is not empty and holds no finished filing set (no readable {INDEX_JSON}): "
+                          "choose a new or empty folder for the filings") from None
+    files[INDEX_JSON] = files[SHA256SUMS] = ""  # both written from the index itself
+    return Earlier(files, label=str(index.get("run_id") or "earlier"))
+
+
+def _sizes(out: Path) -> dict[str, int]:
+    try:
+        return {str(f["path"]): int(f["bytes"]) for f in json.loads((out / INDEX_JSON).read_text(encoding="utf-8"))["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def _run_context(manifest: dict, office: OfficeProfile) -> dict[str, str]:
@@ -190,6 +221,12 @@ def _run_context(manifest: dict, office: OfficeProfile) -> dict[str, str]:
         "inputs_sha256": str(manifest.get("inputs_sha256", "")),
         "software_version": str(manifest.get("software_version", "")),
     }
+
+
+def _inputs(manifest: dict) -> list[dict[str, Any]]:
+    """Every input file of the run with its status (the filing summary names each one)."""
+    keys = ("file", "status", "rows_read", "rows_used", "rows_skipped", "error")
+    return [{k: f.get(k, "" if k in ("file", "status", "error") else 0) for k in keys} for f in manifest.get("inputs") or []]
 
 
 def _challenged_people(decided: pd.DataFrame) -> list[str]:
@@ -231,26 +268,35 @@ def _load_work(out_dir: str | os.PathLike[str], templates: str | os.PathLike[str
 
 
 def render_document_batch(
-    out_dir: str | os.PathLike[str], batch: dict[str, Any], *, templates: str | os.PathLike[str] | None = None
+    out_dir: str | os.PathLike[str], batch: dict[str, Any], *, templates: str | os.PathLike[str] | None = None,
+    advance: Callable[[int], None] | None = None,
 ) -> list[str]:
-    """Render one planned batch into ``out_dir``; return the relative paths written."""
+    """Render one planned batch into ``out_dir``; return the relative paths written.
+
+    ``advance``, if given, is called once per notice of challenge or per-case order written."""
     work = _load_work(out_dir, templates)
     kind = batch.get("kind")
     if kind == "bulk":
         return _render_bulk(work)
     if kind == "challenge_notices":
         people = _challenged_people(work.decided)[batch["start"] : batch["stop"]]
-        return _render_challenge_notices(work, people)
+        return _render_challenge_notices(work, people, advance)
     if kind == "case_orders":
         cases = _granted_cases(work.decided)[batch["start"] : batch["stop"]]
-        return _render_case_orders(work, cases)
+        return _render_case_orders(work, cases, advance)
     raise FilingError(f"unknown batch kind: {kind!r}")
 
 
 def totals(decided: pd.DataFrame) -> dict[str, Any]:
-    """The counts every document quotes (computed from the decided table, never typed)."""
+    """The counts every document quotes (computed from the decided table, never typed).
+
+    ``out_of_scope_convictions`` are those the rules found not eligible (HS 11361.8's criteria not
+    met), whatever the office decided; ``overridden_convictions`` the ones among them the office asks
+    relief for anyway."""
     g = granted(decided)
     c = challenged(decided)
+    not_eligible = decided["determination"].astype(str).str.strip().str.casefold().str.startswith("not eligible")
+    out_of_scope = not_eligible & (decided["relief"].astype(str) == "") if "relief" in decided else not_eligible
     by_relief = []
     if len(g):
         grouped = g.groupby(["filed_relief", "filed_relief_label", "filed_basis"], sort=True).size()
@@ -265,6 +311,8 @@ def totals(decided: pd.DataFrame) -> dict[str, Any]:
         "challenged_convictions": len(c),
         "challenged_people": int(c["person_id"].nunique()),
         "pending_convictions": len(pending(decided)),
+        "out_of_scope_convictions": int(out_of_scope.sum()),
+        "overridden_convictions": int((decided["override"] == "Y").sum()) if "override" in decided else 0,
         "relief": {code: int((g["filed_relief"] == code).sum()) for code in review_module.RELIEF_LABELS},
         "by_relief": by_relief,
     }
@@ -347,7 +395,7 @@ def _group_records(rows: pd.DataFrame, key: str) -> list[tuple[str, list[dict]]]
 
 
 def _render_grouped(work: _Work, rows: pd.DataFrame, key: str, wanted: list[str], template: str,
-                    subject: str, header, base_name) -> list[str]:
+                    subject: str, header, base_name, advance: Callable[[int], None] | None = None) -> list[str]:
     """One document per value of ``key`` among ``wanted``: its rows as ``convictions``, and the
     document's subject (``header(value, records)``) under the name ``subject``."""
     rows = rows[rows[key].isin(set(wanted))]
@@ -356,10 +404,12 @@ def _render_grouped(work: _Work, rows: pd.DataFrame, key: str, wanted: list[str]
     for value, records in _group_records(rows, key):
         context = dict(base_context, **{subject: header(value, records)}, convictions=records)
         written += _write_document(work, template, context, base_name(value))[0]
+        if advance is not None:
+            advance(1)
     return written
 
 
-def _render_challenge_notices(work: _Work, people: list[str]) -> list[str]:
+def _render_challenge_notices(work: _Work, people: list[str], advance: Callable[[int], None] | None = None) -> list[str]:
     def person(person_id: str, records: list[dict]) -> dict:
         first = records[0]
         return {
@@ -372,10 +422,10 @@ def _render_challenge_notices(work: _Work, people: list[str]) -> list[str]:
         }
 
     return _render_grouped(work, challenged(work.decided), "person_id", people, "filings/notice-of-challenge.xml.j2",
-                           "person", person, challenge_notice_base)
+                           "person", person, challenge_notice_base, advance)
 
 
-def _render_case_orders(work: _Work, cases: list[str]) -> list[str]:
+def _render_case_orders(work: _Work, cases: list[str], advance: Callable[[int], None] | None = None) -> list[str]:
     def case(case_key: str, records: list[dict]) -> dict:
         first = records[0]
         return {
@@ -389,7 +439,7 @@ def _render_case_orders(work: _Work, cases: list[str]) -> list[str]:
         }
 
     return _render_grouped(work, granted(work.decided), "case_key", cases, "filings/order-after-petition.xml.j2",
-                           "case", case, case_order_base)
+                           "case", case, case_order_base, advance)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,6 +478,8 @@ def assemble_filings(out_dir: str | os.PathLike[str], *, templates: str | os.Pat
         "total_people": int(decided["person_id"].nunique()),
         "overrides": overrides[["conviction_id", "item", "review_row", "filed_relief_label", "determination"]].to_dict("records"),
         "pending_convictions": t["pending_convictions"],
+        "inputs": work.plan.get("inputs") or [],
+        "failed_inputs": [f for f in work.plan.get("inputs") or [] if f.get("status") != "ok"],
     }
     files_before = _file_groups(work.out)
     _write_document(work, "filings/filing-summary.xml.j2", work.context(summary=summary, files=files_before), SUMMARY)
@@ -439,6 +491,7 @@ def assemble_filings(out_dir: str | os.PathLike[str], *, templates: str | os.Pat
         "by_relief": t["by_relief"],
         "by_decision": summary["by_decision"],
         "overrides": summary["overrides"],
+        "inputs": summary["inputs"],
     }
     (work.out / f"{SUMMARY}.json").write_text(json.dumps(summary_json, indent=2), encoding="utf-8")
 
@@ -506,17 +559,54 @@ def finalize(
     per_case: bool = False,
     filing_date: dt.date | str | None = None,
     templates: str | os.PathLike[str] | None = None,
+    allow_failed_inputs: bool = False,
+    phases: Phases = SILENT,
 ) -> FilingResult:
-    """Produce the complete filing set for a run in ``out_dir`` (plan, every batch, assemble)."""
+    """Produce the complete filing set for a run in ``out_dir`` (plan, every batch, assemble).
+
+    Refused before anything is written (``RunError``/``FilingError``, one line each): a run folder
+    that is not a finished run or mixes two runs' files (``blueprint.filings.run.read_manifest``),
+    a run with a failed input file unless ``allow_failed_inputs``, an ``out_dir`` holding something
+    other than an earlier filing set. Everything is written into a temporary folder beside
+    ``out_dir`` and merged in at the end (``blueprint.staging``): an earlier filing set's unchanged
+    files are replaced, the office's own files are kept.
+    """
     started = time.perf_counter()
-    batches = plan_document_batches(
-        run_dir, out_dir, review=review, approve_all=approve_all, profile=profile, per_case=per_case, filing_date=filing_date
-    )
-    planned = time.perf_counter()
-    for batch in batches:
-        render_document_batch(out_dir, batch, templates=templates)
-    rendered = time.perf_counter()
-    result = assemble_filings(out_dir, templates=templates)
+    manifest = read_manifest(run_dir)
+    failed = failed_inputs(manifest)
+    if failed and not allow_failed_inputs:
+        names = "; ".join(f"{f.get('file')}: {f.get('error') or 'failed'}" for f in failed)
+        raise FilingError(f"the run has {len(failed)} input file(s) that failed, whose convictions are not in it: "
+                          f"{names}. Run again with the corrected file(s), or add --allow-failed-inputs to file without them")
+    out = Path(out_dir)
+    earlier = earlier_filing_set(out)
+    sizes = _sizes(out) if earlier else {}
+    with staged_folder(out) as stage:
+        with phases.phase("checking the review"):
+            batches = plan_document_batches(run_dir, stage, review=review, approve_all=approve_all, profile=profile,
+                                            per_case=per_case, filing_date=filing_date)
+        planned = time.perf_counter()
+        for batch in batches:
+            kind = batch["kind"]
+            if kind == "bulk":
+                with phases.phase("writing the notice, Attachment A, the order and the exports"):
+                    render_document_batch(stage, batch, templates=templates)
+        for kind, name, unit in (("challenge_notices", "notices of challenge", " notices"),
+                                 ("case_orders", "per-case orders", " orders")):
+            mine = [b for b in batches if b["kind"] == kind]
+            if not mine:
+                continue
+            with phases.phase(name, total=sum(b["stop"] - b["start"] for b in mine), unit=unit) as advance:
+                for batch in mine:
+                    render_document_batch(stage, batch, templates=templates, advance=advance)
+        rendered = time.perf_counter()
+        with phases.phase("writing the filing summary and the index"):
+            result = assemble_filings(stage, templates=templates)
+        merged = merge_into(stage, out, marker=INDEX_JSON, earlier=earlier, sizes=sizes)
+    result.out_dir = out
+    result.summary_path = out / result.summary_path.name
+    result.index_path = out / INDEX_JSON
+    result.kept = merged.kept
     result.seconds = {
         "plan": round(planned - started, 3),
         "render": round(rendered - planned, 3),

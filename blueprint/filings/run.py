@@ -68,6 +68,54 @@ class RunData:
         }
 
 
+#: What a finished run's manifest holds (``blueprint.outputs.write_outputs``); a manifest without
+#: them was not written by a finished ``clearance run`` of this version.
+MANIFEST_KEYS = ("run_id", "inputs_sha256", "policy", "inputs", "counts", "output_sha256")
+AGAIN = "run `clearance run` again into a new folder"
+
+
+def read_manifest(run_dir: str | os.PathLike[str]) -> dict:
+    """The run folder's manifest, refused (``RunError``, one line) when the folder is not a finished
+    run: no folder, no manifest, a damaged or incomplete manifest."""
+    run_dir = Path(run_dir)
+    if not run_dir.exists():
+        raise RunError(f"the run folder {run_dir} does not exist")
+    if not run_dir.is_dir():
+        raise RunError(f"{run_dir} is a file: give the folder `clearance run` wrote")
+    manifest_path = run_dir / "manifest.json"
+    if not manifest_path.is_file():
+        raise RunError(f"{run_dir} holds no finished run (no manifest.json): the run did not finish or this is not "
+                       f"a run folder; {AGAIN}")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise RunError(f"{manifest_path} is damaged (not readable JSON); {AGAIN}") from None
+    if not isinstance(manifest, dict):
+        raise RunError(f"{manifest_path} is damaged (not a run manifest); {AGAIN}")
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    if missing:
+        raise RunError(f"{manifest_path} is incomplete (no {', '.join(missing)}): it was not written by a finished "
+                       f"run of this version of the kit; {AGAIN}")
+    return manifest
+
+
+def failed_inputs(manifest: dict) -> list[dict]:
+    """The run's input files that failed (their rows are not in the run)."""
+    return [f for f in manifest.get("inputs") or [] if f.get("status", "ok") != "ok"]
+
+
+def _check_belongs(path: Path, manifest: dict, run_dir: Path) -> None:
+    """The conviction table must be the one the manifest recorded (not another run's, not edited)."""
+    recorded = (manifest.get("output_sha256") or {}).get(path.name)
+    if recorded is None:
+        return  # a run folder assembled by hand (tests, the cloud's copy of the two files it needs)
+    from ..staging import sha256_of
+
+    if sha256_of(path) != recorded:
+        raise RunError(f"{path.name} in {run_dir} does not belong to the run of its manifest.json ({manifest.get('run_id')}): "
+                       f"it was changed, or the folder mixes the files of two runs; {AGAIN}")
+
+
 def load_run(run_dir: str | os.PathLike[str]) -> RunData:
     """Read a run directory's manifest and conviction table (all values as stripped text)."""
     run_dir = Path(run_dir)
@@ -77,8 +125,10 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunData:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     parquet, csv = run_dir / "convictions.parquet", run_dir / "convictions.csv"
     if parquet.is_file():
+        _check_belongs(parquet, manifest, run_dir)
         frame = pd.read_parquet(parquet)
     elif csv.is_file():
+        _check_belongs(csv, manifest, run_dir)
         frame = pd.read_csv(csv, dtype=str, keep_default_na=False, na_filter=False)
     else:
         raise RunError(f"the run has no convictions.parquet or convictions.csv: {run_dir}")

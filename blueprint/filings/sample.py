@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..review import DECISION_LABELS, RELIEF_LABELS, recommended_decision
+from ..run_folder import record_outputs
 
 REVIEW_HEADERS = (
     "Conviction ID", "Person ID", "Name", "CII", "Date of birth", "Case numbers", "Court", "Count",
@@ -163,9 +164,10 @@ def write_sample_run(
         "reconciliation": {"rows_read": len(frame), "rows_used": len(frame), "rows_skipped": 0, "balanced": True},
         "counts": {"people": int(frame["person_id"].nunique()) if len(frame) else 0, "convictions_evaluated": len(frame), "data_issues": 0},
     }
-    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     if review:
         write_review_workbook(run_dir / "review.xlsx", frame, manifest)
+    record_outputs(run_dir, manifest)  # every file with its SHA-256, as a finished run records them
+    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return run_dir
 
 

@@ -53,7 +53,7 @@ def test_run_exit_1_when_an_input_fails(doj, tmp_path, capsys):
     assert code == 1
     captured = capsys.readouterr()
     assert json.loads(captured.out)["failed_files"] == ["missing.dat"]
-    assert captured.err.strip() == "error: missing.dat: could not be read (No such file or directory)"
+    assert captured.err.strip() == "error: missing.dat: does not exist (check the name and the folder)"
     assert (tmp_path / "out" / "convictions.csv").is_file()
 
 

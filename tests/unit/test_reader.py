@@ -229,8 +229,15 @@ def test_file_level_failures_name_the_file_and_reason_and_others_are_read(tmp_pa
     (tmp_path / "wrong_header.dat").write_text(",".join(wrong) + "\r\n" + csv_line(conv(2)) + "\r\n")
     (tmp_path / "short_header.dat").write_text(",".join(DOJ_COLUMNS[:90]) + "\r\n" + csv_line(conv(2)) + "\r\n")
     (tmp_path / "folder.dat").mkdir()
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["RECORD_ID", "SUBJECT_ID"])
+    book.save(tmp_path / "export.xlsx")  # a DOJ file opened in Excel and saved as a workbook
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << >> endobj\n")
+    (tmp_path / "random.bin").write_bytes(bytes(range(256)) * 4)
     inputs = ["empty.dat", "blank.dat", "header_only.dat", "other.csv", "wrong_header.dat", "short_header.dat",
-              "missing.dat", "folder.dat", "good.dat"]
+              "missing.dat", "folder.dat", "export.xlsx", "scan.pdf", "random.bin", "good.dat"]
     result = read_doj_files([tmp_path / n for n in inputs])
     by_name = {f.file: f for f in result.files}
     assert [f.file for f in result.files] == inputs
@@ -241,8 +248,14 @@ def test_file_level_failures_name_the_file_and_reason_and_others_are_read(tmp_pa
         "other.csv": "is not a DOJ research file: none of its first 3 rows has 95 fields (found 2, 3)",
         "wrong_header.dat": "is not a DOJ research file: header column 13 is 'FULL_NAME', expected 'PRI_NAME'",
         "short_header.dat": "is not a DOJ research file: its header has 90 columns, expected 95",
-        "missing.dat": "could not be read (No such file or directory)",
-        "folder.dat": "could not be read (Is a directory)",
+        "missing.dat": "does not exist (check the name and the folder)",
+        "folder.dat": "is a folder, not a file: give the DOJ file(s) inside it",
+        "export.xlsx": "is an Excel workbook or another zip archive, not a DOJ research file (a text file of "
+                       "comma-separated values); use the file as DOJ delivered it",
+        "scan.pdf": "is a PDF document, not a DOJ research file (a text file of comma-separated values); use the file "
+                    "as DOJ delivered it",
+        "random.bin": "is a binary file, not a DOJ research file (a text file of comma-separated values); use the file "
+                      "as DOJ delivered it",
     }
     for name, reason in expected.items():
         report = by_name[name]

@@ -325,3 +325,48 @@ def test_a_name_typed_without_a_comma_is_not_quoted(run_dir):
     edit(run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(6, col("Prosecutor decision")), "value", typed))
     error = rejected(run_dir)
     assert "not shown" in str(error.problems[0]) and typed not in str(error)
+
+
+# -- a relief written beside a decision that does not read it ---------------------------------------
+
+
+def test_a_relief_beside_a_plain_no_challenge_is_refused_naming_the_row(run_dir, reader):
+    """'No challenge' files the recommended relief; a different relief written beside it would be ignored
+    and the office would file something other than it wrote, so the workbook is refused (docs/filings.md)."""
+    run = load_run(run_dir)
+    frame = run.convictions
+    row = next(i for i, rel in enumerate(frame["relief"]) if rel == "redesignate_misdemeanor")
+
+    edit(run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(row + 2, col("Relief if different")), "value",
+                                                           "Dismiss and seal"))
+    error = rejected(run_dir)
+    (problem,) = error.problems
+    assert (problem.sheet, problem.row, problem.column) == ("Convictions", row + 2, "Relief if different")
+    assert "'No challenge' asks for 'Redesignate as misdemeanor'" in problem.message
+    assert "choose 'No challenge - different relief'" in problem.message
+
+
+def test_the_recommended_relief_repeated_beside_no_challenge_is_accepted(run_dir):
+    run = load_run(run_dir)
+    row = next(i for i, rel in enumerate(run.convictions["relief"]) if rel == "dismiss_and_seal")
+    edit(run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(row + 2, col("Relief if different")), "value",
+                                                           "dismiss and SEAL"))
+    decision = read_review(run_dir / "review.xlsx", run).decisions[run.convictions["conviction_id"][row]]
+    assert (decision.decision, decision.relief) == (Decision.NO_CHALLENGE, "dismiss_and_seal")
+
+
+def test_a_relief_beside_a_challenge_is_refused_and_beside_pending_review_allowed(run_dir):
+    run = load_run(run_dir)
+    frame = run.convictions
+    challenged = next(i for i, rel in enumerate(frame["relief"]) if rel)
+    pending = next(i for i, d in enumerate(frame["determination"]) if d == "Hand Review")
+
+    def change(sheet, _):
+        sheet.cell(challenged + 2, col("Prosecutor decision")).value = "Challenge - unreasonable risk to public safety"
+        sheet.cell(challenged + 2, col("Relief if different")).value = "Dismiss and seal"
+        sheet.cell(pending + 2, col("Relief if different")).value = "Dismiss and seal"  # a draft: not filed
+
+    edit(run_dir / "review.xlsx", change)
+    error = rejected(run_dir)
+    assert [(p.row, p.column) for p in error.problems] == [(challenged + 2, "Relief if different")]
+    assert "challenges relief; clear the cell" in error.problems[0].message

@@ -152,8 +152,9 @@ def test_frozen_header(run):
 def test_run_sheet_keys_match_the_manifest(run):
     book, _, manifest, _ = run
     rows = sheet_rows(book["Run"])
-    assert rows[0] == ["Item", "Value"]
-    values = dict(rows[1:])
+    assert rows[0][:2] == ["Item", "Value"]
+    keys = rows[1:rows.index(next(r for r in rows if not any(r)))]  # the keys, up to the first blank row
+    values = {r[0]: r[1] for r in keys}
     assert list(values) == ["run_id", "inputs_sha256", "policy_name", "policy_sha256", "evaluation_date", "county",
                             "software_version"]
     assert values["run_id"] == manifest["run_id"] and values["inputs_sha256"] == manifest["inputs_sha256"]
@@ -173,17 +174,40 @@ def test_people_sheet(run):
     assert people["1"][4:] == [1, 1, 0, 0] and people["2"][4:] == [1, 0, 0, 1] and people["3"][4:] == [1, 0, 1, 0]
 
 
+ISSUE_HEADERS = ["Source file", "Source line", "Person ID", "Conviction ID", "Column", "Code", "Problem",
+                 "What the engine did", "Value"]
+
+
 def test_data_issues_sheet_matches_the_csv_without_personal_values(run):
     book, _, _, out = run
     rows = sheet_rows(book["Data issues"])
-    assert rows[0] == ["File", "Line", "Column", "Code", "Problem", "What the engine did", "Value"]
+    assert rows[0] == ISSUE_HEADERS
     issues = pd.read_csv(out / "data_issues.csv", dtype=str, keep_default_na=False)
-    body = [r for r in rows[1:] if r[0]]
+    body = [dict(zip(ISSUE_HEADERS, r)) for r in rows[1:] if r[0]]
     assert len(body) == len(issues) > 0
-    assert [(r[0], r[1], r[3]) for r in body] == list(zip(issues["file"], issues["line"].astype(int), issues["code"]))
-    assert ("doj.dat", 7, "FIELD_COUNT") in [(r[0], r[1], r[3]) for r in body]
-    dob = [r for r in body if r[2] == "PRI_DOB"]
-    assert dob and all(r[6] in (None, "") for r in dob)  # a date of birth is never copied
+    assert [(r["Source file"], r["Source line"], r["Code"]) for r in body] == \
+        list(zip(issues["file"], issues["line"].astype(int), issues["code"]))
+    assert ("doj.dat", 7, "FIELD_COUNT") in [(r["Source file"], r["Source line"], r["Code"]) for r in body]
+    dob = [r for r in body if r["Column"] == "PRI_DOB"]
+    assert dob and all(r["Value"] in (None, "") for r in dob)  # a date of birth is never copied
+
+
+def test_data_issues_name_the_person_and_the_conviction_of_their_row(run):
+    """Person 3's conviction row (line 4 of doj.dat: header, persons 1 and 2, then 3) has partial dates;
+    the malformed row (line 7) belongs to no one."""
+    book, csv, _, out = run
+    body = [dict(zip(ISSUE_HEADERS, r)) for r in sheet_rows(book["Data issues"])[1:] if r[0]]
+    on_line = {}
+    for r in body:
+        on_line.setdefault(r["Source line"], set()).add((r["Person ID"], r["Conviction ID"]))
+    assert on_line[4] == {("3", f"3:{C}")}
+    assert on_line[7] == {(None, None)}  # a skipped row: no person, no conviction
+    conviction = csv.set_index("conviction_id").loc[f"3:{C}"]
+    assert (conviction["source_file"], conviction["source_line"]) == ("doj.dat", "4")
+    issues = pd.read_csv(out / "data_issues.csv", dtype=str, keep_default_na=False)
+    assert list(issues.columns) == ["file", "line", "column", "code", "problem", "action", "value", "person_id",
+                                    "conviction_id"]
+    assert set(issues.loc[issues["line"] == "4", "conviction_id"]) == {f"3:{C}"}
 
 
 def test_policy_sheet_lists_the_rules_in_order(run):
@@ -197,16 +221,110 @@ def test_policy_sheet_lists_the_rules_in_order(run):
     assert listed == [r.id for r in load_policy("california").rules]
 
 
-def test_summary_sheet_is_the_summary(run):
+def summary_tables(ws) -> dict[str, list[list]]:
+    """The Summary sheet as {table title: rows under it}, tables separated by blank rows."""
+    tables, current = {}, None
+    for row in sheet_rows(ws):
+        cells = [v for v in row if v not in (None, "")]
+        if not cells:
+            current = None
+        elif current is None:
+            current = tables.setdefault(cells[0], [])
+        else:
+            while row and row[-1] in (None, ""):
+                row = row[:-1]
+            current.append(row)
+    return tables
+
+
+def test_summary_sheet_is_a_readable_table_of_the_summary(run):
     book, _, _, out = run
-    rows = dict((r[0], r[1]) for r in sheet_rows(book["Summary"])[1:] if r[0])
     summary = json.loads((out / "summary.json").read_text())
-    scalars = {k: v for k, v in summary.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)}
-    assert scalars and all(rows[k] == v for k, v in scalars.items())
+    ws = book["Summary"]
+    text = [v for row in sheet_rows(ws) for v in row if isinstance(v, str)]
+    assert not any(v.lstrip().startswith(("{", "[")) for v in text)  # no JSON in any cell
+    assert not any(" / " in v and "_" in v for v in text)  # no flattened keys such as "by_relief / dismiss_and_seal"
+    tables = summary_tables(ws)
+    this_run = {r[0]: r[1] for r in tables["This run"]}
+    assert this_run["County"] == "SACRAMENTO" and this_run["Evaluation date"] == "2020-07-01"
+    assert this_run["Convictions evaluated"] == summary["convictions"]["evaluated"] == 5
+    assert this_run["People evaluated"] == summary["people"]["evaluated"]
+    relief = {r[0]: r[1] for r in tables["Convictions by recommended relief"][1:]}
+    labels = summary["labels"]["relief"]
+    assert relief == {labels[k]: v for k, v in summary["convictions"]["by_relief"].items()}  # words, not codes
+    determination = {r[0]: r[1] for r in tables["Convictions by determination"][1:]}
+    assert determination == summary["convictions"]["by_determination"]
+    sections = tables["Convictions by code section and recommended relief"]
+    assert sections[0][0] == "Code section" and sections[0][-1] == "Total"
+    assert sum(r[len(sections[0]) - 1] for r in sections[1:]) == 5
+    files = tables["Input files"]
+    assert files[0][:3] == ["File", "Status", "Rows read"] and files[1][:2] == ["doj.dat", "ok"]
+    assert isinstance(files[1][2], int)  # counts are numbers, not text
+
+
+def test_convictions_sheet_protects_all_but_the_decision_columns(run):
+    book, *_ = run
+    ws = book["Convictions"]
+    assert ws.protection.sheet and not ws.protection.password  # protected, no password by default
+    assert ws.protection.autoFilter is False  # False means "filtering is allowed" in the file format
+    office = {"Prosecutor decision", "Relief if different", "Ground / notes", "Override out-of-scope"}
+    n = len(by_conviction(ws))
+    for col, name in enumerate(HEADERS, start=1):
+        for row in range(2, n + 2):
+            locked = ws.cell(row, col).protection.locked
+            assert locked is (name not in office), (name, row)
+    assert ws.cell(1, HEADERS.index("Prosecutor decision") + 1).protection.locked  # the header stays fixed
+
+
+def test_every_dropdown_has_a_prompt_and_an_error_message(run):
+    book, *_ = run
+    validations = book["Convictions"].data_validations.dataValidation
+    assert len(validations) == 3
+    for dv in validations:
+        assert dv.showInputMessage and dv.promptTitle and len(dv.prompt) > 40
+        assert dv.showErrorMessage and dv.errorStyle in (None, "stop") and dv.errorTitle and dv.error
+    text = {HEADERS[column_index_from_string(coordinate_from_string(str(dv.sqref).split(":")[0])[0]) - 1]: dv
+            for dv in validations}
+    assert "No challenge - different relief" in text["Relief if different"].prompt
+    assert "filing summary" in text["Override out-of-scope"].prompt
+
+
+def test_rows_pending_hand_review_are_highlighted(run):
+    book, *_ = run
+    ws = book["Convictions"]
+    n = len(by_conviction(ws))
+    decision = get_column_letter(HEADERS.index("Prosecutor decision") + 1)
+    (rng, rules), = [(str(r.sqref), r.rules) for r in ws.conditional_formatting]
+    assert rng == f"A2:{get_column_letter(len(HEADERS))}{n + 1}"
+    (rule,) = rules
+    assert rule.type == "expression" and rule.formula == [f'${decision}2="Hand review pending"']
+    assert rule.dxf.fill.fgColor.rgb.endswith("F8CBAD") or rule.dxf.fill.bgColor.rgb.endswith("F8CBAD")
+
+
+def test_decision_columns_are_wide_enough_for_their_values(run):
+    book, *_ = run
+    ws = book["Convictions"]
+    width = {name: ws.column_dimensions[get_column_letter(i + 1)].width for i, name in enumerate(HEADERS)}
+    assert width["Prosecutor decision"] >= max(map(len, DECISIONS))
+    assert width["Relief if different"] >= max(map(len, RELIEFS))
+
+
+def test_run_sheet_lists_every_input_file_with_its_status(tmp_path):
+    good = write_doj(tmp_path / "doj.dat", [Person("1").conviction(C, CAN, "20050301")])
+    (tmp_path / "notes.txt").write_text("not a DOJ file\n")
+    out = tmp_path / "out"
+    run_local([good, tmp_path / "notes.txt"], RunSettings(county="SACRAMENTO", evaluation_date="2020-07-01"), out)
+    rows = sheet_rows(openpyxl.load_workbook(out / "review.xlsx")["Run"])
+    header = next(i for i, r in enumerate(rows) if r[0] == "Input file")
+    assert rows[header][:6] == ["Input file", "Status", "Rows read", "Rows used", "Rows skipped", "Problem"]
+    files = {r[0]: r for r in rows[header + 1:] if r[0]}
+    assert files["doj.dat"][1:5] == ["ok", 1, 1, 0]
+    assert files["notes.txt"][1] == "failed" and files["notes.txt"][5].startswith("is not a DOJ research file")
 
 
 def test_a_run_with_nothing_to_review_still_writes_a_valid_workbook(tmp_path):
-    path = write_doj(tmp_path / "doj.dat", [Person("1").conviction(C, CAN, "20050301", county="FRESNO")])
+    # The county is in the input (a non-cannabis conviction), but no conviction is evaluated.
+    path = write_doj(tmp_path / "doj.dat", [Person("1").conviction(C, "459 PC-BURGLARY", "20050301")])
     run_local([path], RunSettings(county="SACRAMENTO", evaluation_date="2020-07-01"), tmp_path / "out")
     book = openpyxl.load_workbook(tmp_path / "out" / "review.xlsx")
     rows = sheet_rows(book["Convictions"])
