@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aws_cdk as cdk  # noqa: E402
 
 from cdk.nag import add_nag_checks  # noqa: E402
-from cdk.settings import DeploymentSettings  # noqa: E402
+from cdk.settings import DeploymentSettings, SettingsError  # noqa: E402
 from cdk.stack import CountyStack  # noqa: E402
 
 
@@ -33,7 +33,10 @@ def default_context() -> dict:
 
 
 def build(app: cdk.App) -> CountyStack:
-    settings = DeploymentSettings.from_context(app.node.try_get_context)
+    """The county's stack, from the app's context. Raises :class:`SettingsError` (one line per problem)
+    for unknown keys and bad values, and for a deployable build (``lambdaBundling`` ``pip``) without
+    notification addresses or office profile unless waived (``cdk/settings.py``)."""
+    settings = DeploymentSettings.from_context(app.node.try_get_context, app.node.get_all_context(), deployable=True)
     stack = CountyStack(
         app,
         f"ClearanceKit-{settings.slug}",
@@ -58,5 +61,11 @@ def standalone_app(arguments: list[str]) -> cdk.App:
 if __name__ == "__main__":
     # Under `cdk synth`/`cdk deploy` the CLI passes cdk.json and -c values itself (CDK_CONTEXT_JSON).
     app = cdk.App() if "CDK_CONTEXT_JSON" in os.environ else standalone_app(sys.argv[1:])
-    build(app)
+    try:
+        build(app)
+    except SettingsError as exc:  # one line per problem, no traceback: the county fixes its settings
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print("Nothing was synthesized. The settings are described in docs/deployment.md, section 3.", file=sys.stderr)
+        sys.exit(1)
     app.synth()

@@ -5,16 +5,25 @@ overrides a value either in `cdk.json` or on the command line, for example
 ``npx cdk deploy -c clearance:county="LOS ANGELES" -c clearance:notificationEmails=a@x.gov,b@x.gov``.
 Values given on the command line arrive as strings; this module turns them into the right types and
 refuses values that would deploy a broken pipeline, naming the key and what is allowed.
+
+Every problem stops synthesis with one line naming the key (:class:`SettingsError`), all problems at
+once: a ``clearance:*`` key that is not a setting (a misspelling such as ``notificationEmail`` would
+otherwise be ignored, and its value with it) with the closest real key; a policy that is neither a
+built-in preset nor a valid policy file; a value of the wrong type or out of range. A build meant
+for deployment (``lambdaBundling`` ``pip``, what ``cdk deploy`` builds) also stops when nobody would
+be notified or no office profile is set, unless the county waives that on purpose
+(``clearance:allowNoNotifications``, ``clearance:allowNoOfficeProfile``).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 #: The repository root: policy and office-profile paths in context are relative to it.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +32,14 @@ PREFIX = "clearance:"
 
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 _COUNTY = re.compile(r"^[A-Z][A-Z .'-]*[A-Z]$")
+
+
+class SettingsError(ValueError):
+    """The deployment settings cannot be used; ``problems`` holds one line per problem, each naming its key."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 def _key(field_name: str) -> str:
@@ -94,6 +111,16 @@ class DeploymentSettings(BaseModel):
     )
     max_concurrency: int = Field(
         40, alias="maxConcurrency", description="Shards or document batches processed at the same time."
+    )
+    allow_no_notifications: bool = Field(
+        False,
+        alias="allowNoNotifications",
+        description="Deploy without notification addresses on purpose (nobody is told of results or failures).",
+    )
+    allow_no_office_profile: bool = Field(
+        False,
+        alias="allowNoOfficeProfile",
+        description="Deploy without an office profile on purpose (every run stops at 'Apply review' until one is set).",
     )
     lambda_bundling: Literal["pip", "source"] = Field(
         "pip",
@@ -167,6 +194,60 @@ class DeploymentSettings(BaseModel):
             raise ValueError(f"{_key(info.field_name)} names a file that does not exist: {value}")
         return value
 
+    @field_validator("policy")
+    @classmethod
+    def _a_preset_or_a_valid_policy_file(cls, value: str) -> str:
+        from blueprint.errors import PolicyError
+        from blueprint.policy import list_presets, load_policy
+
+        if "/" not in value and "." not in value:
+            presets = list_presets()
+            if value not in presets:
+                close = difflib.get_close_matches(value, presets, n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                raise ValueError(f"clearance:policy '{value}' is not a built-in preset (allowed: {', '.join(presets)}) "
+                                 f"nor a path to a policy file{hint}")
+            return value
+        try:
+            load_policy(REPO_ROOT / value)
+        except PolicyError as exc:
+            raise ValueError(f"clearance:policy {value} is not a valid policy: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _office_profile_for_this_county(self) -> "DeploymentSettings":
+        """The profile must load and be the office of this county (filings print it)."""
+        if self.office_profile_file is None:
+            return self
+        from blueprint.filings.profile import ProfileError, load_profile
+
+        try:
+            profile = load_profile(self.office_profile_file)
+        except ProfileError as exc:
+            raise ValueError(f"clearance:officeProfile {self.office_profile} cannot be used: {exc}") from None
+        if profile.county.strip().upper() != self.county:
+            raise ValueError(f"clearance:officeProfile is for county {profile.county!r} but clearance:county is "
+                             f"{self.county!r}")
+        return self
+
+    def deployment_problems(self) -> list[str]:
+        """What would make a deployed stack useless to the office, unless the county waived it."""
+        problems = []
+        if not self.notification_emails and not self.allow_no_notifications:
+            problems.append(
+                "clearance:notificationEmails is empty: nobody would be told when a review or the filings are ready, "
+                "or when a run fails. Set it (e.g. -c clearance:notificationEmails=da-clearance@county.gov), or set "
+                "clearance:allowNoNotifications=true to deploy without notifications on purpose"
+            )
+        if not self.office_profile and not self.allow_no_office_profile:
+            problems.append(
+                "clearance:officeProfile is empty: every run would stop at 'Apply review', because the filings print "
+                "the office's details. Set it to the office's filled-in copy of "
+                "templates/office-profile.example.yaml, or set clearance:allowNoOfficeProfile=true to deploy without "
+                "one for now"
+            )
+        return problems
+
     # -- derived ---------------------------------------------------------------------------------
 
     @property
@@ -184,11 +265,21 @@ class DeploymentSettings(BaseModel):
         return REPO_ROOT / self.office_profile if self.office_profile else None
 
     @classmethod
-    def from_context(cls, try_get_context) -> "DeploymentSettings":
+    def keys(cls) -> list[str]:
+        """Every setting's context key, with the prefix."""
+        return [PREFIX + (field.alias or name) for name, field in cls.model_fields.items()]
+
+    @classmethod
+    def from_context(cls, try_get_context: Callable[[str], Any], all_context: Mapping[str, Any] | None = None,
+                     *, deployable: bool = False) -> "DeploymentSettings":
         """Read every ``clearance:*`` key through CDK's ``node.try_get_context``.
 
         Strings from the command line ("365", "true", "a@x.gov,b@x.gov") are converted by the field types.
+        ``all_context`` (``node.get_all_context()``) lets unknown ``clearance:*`` keys be refused;
+        ``deployable`` adds :meth:`deployment_problems` for a build meant for deployment. Raises
+        :class:`SettingsError` with every problem, one line each.
         """
+        problems = unknown_keys(all_context or {})
         values: dict[str, Any] = {}
         for name, field in cls.model_fields.items():
             key = field.alias or name
@@ -196,4 +287,42 @@ class DeploymentSettings(BaseModel):
             if raw is None:
                 continue
             values[key] = raw
-        return cls.model_validate(values)
+        settings = None
+        try:
+            settings = cls.model_validate(values)
+        except ValidationError as exc:
+            problems += [_problem(error, values) for error in exc.errors()]
+        if settings is not None and deployable and settings.lambda_bundling == "pip":
+            problems += settings.deployment_problems()
+        if problems:
+            raise SettingsError(problems)
+        return settings
+
+
+def unknown_keys(context: Mapping[str, Any]) -> list[str]:
+    """One line per ``clearance:*`` key that is not a setting, with the closest real key."""
+    known = DeploymentSettings.keys()
+    by_case = {k.casefold(): k for k in known}
+    problems = []
+    for key in sorted(k for k in context if k.startswith(PREFIX) and k not in known):
+        guess = by_case.get(key.casefold()) or next(iter(difflib.get_close_matches(key, known, n=1, cutoff=0.6)), None)
+        hint = f"; did you mean {guess}?" if guess else "; the settings are listed in docs/deployment.md"
+        problems.append(f"{key} is not a setting of the kit, so its value would be ignored{hint}")
+    return problems
+
+
+_ALLOWED = {"bool_parsing": "true or false", "bool_type": "true or false", "int_parsing": "a whole number",
+            "int_type": "a whole number", "int_from_float": "a whole number", "string_type": "text"}
+
+
+def _problem(error: dict, values: Mapping[str, Any]) -> str:
+    """A pydantic error as one line naming the context key, what is allowed, and the value given."""
+    loc = [str(part) for part in error.get("loc") or ()]
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    if message.startswith(PREFIX):  # the field's own validator already names the key
+        return message
+    key = PREFIX + loc[0] if loc else "clearance settings"
+    allowed = _ALLOWED.get(error.get("type", ""))
+    given = values.get(loc[0]) if loc else None
+    what = f"must be {allowed}" if allowed else message[:1].lower() + message[1:]
+    return f"{key} {what}" + (f", got {given!r}" if given is not None and loc else "")

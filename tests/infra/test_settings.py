@@ -1,10 +1,8 @@
 """The county's deployment settings: defaults from cdk.json, command-line strings, refusals."""
 
 import pytest
-from pydantic import ValidationError
-
 from cdk.app import default_context
-from cdk.settings import PREFIX, DeploymentSettings
+from cdk.settings import PREFIX, DeploymentSettings, SettingsError
 
 
 def settings_from(**values):
@@ -54,7 +52,7 @@ def test_command_line_strings_are_converted():
     ],
 )
 def test_bad_values_are_refused_naming_the_key(key, value, fragment):
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(SettingsError) as raised:
         settings_from(**{key: value})
     assert fragment in str(raised.value)
 
@@ -65,8 +63,11 @@ def test_retention_zero_means_keep_and_is_allowed():
 
 def test_a_policy_file_is_packaged_and_a_preset_is_not(tmp_path):
     assert settings_from(policy="los-angeles-2020").policy_file is None
-    settings = settings_from(policy="pyproject.toml")  # any existing file stands in for a policy file
-    assert settings.policy_file is not None and settings.policy_file.name == "pyproject.toml"
+    policy = "blueprint/rules/california/prop64/presets/los-angeles-2020.yaml"  # a valid policy file
+    settings = settings_from(policy=policy)
+    assert settings.policy_file is not None and settings.policy_file.name == "los-angeles-2020.yaml"
+    with pytest.raises(SettingsError, match=r"^clearance:policy pyproject.toml is not a valid policy: "):
+        settings_from(policy="pyproject.toml")  # a file, but not a policy
 
 
 def test_an_office_profile_for_another_county_is_refused_at_synthesis():
@@ -89,3 +90,76 @@ def test_a_missing_office_profile_is_a_synthesis_warning(synthesized):
     metadata = json.loads((synthesized.outdir / f"{synthesized.stack.stack_name}.metadata.json").read_text())
     warnings = [entry["data"] for entries in metadata.values() for entry in entries if entry["type"] == "aws:cdk:warning"]
     assert any("clearance:officeProfile" in str(w) for w in warnings)
+
+
+# -- what a county meets when it synthesizes: one line per problem, no traceback ---------------------
+
+def cdk_synth(*settings: str, env: dict | None = None):
+    """``python cdk/app.py key=value ...`` as ``make synth`` runs it (cdk.json's context, then these)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from cdk.settings import REPO_ROOT
+
+    with tempfile.TemporaryDirectory() as outdir:
+        result = subprocess.run([sys.executable, "cdk/app.py", *settings], cwd=REPO_ROOT, capture_output=True,
+                                text=True, timeout=600, env={**os.environ, "CDK_OUTDIR": outdir, **(env or {})})
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert "Traceback" not in result.stderr, result.stderr
+    return result, errors
+
+
+def test_unknown_keys_presets_and_bad_values_stop_synthesis_one_line_each():
+    result, errors = cdk_synth(
+        "clearance:lambdaBundling=source",
+        "clearance:notificationEmail=da-clearance@example.gov",  # the real key is plural
+        "clearance:Policy=california",
+        "clearance:policy=californa",
+        "clearance:retentionDays=a year",
+        "clearance:auditTrail=maybe",
+        "clearance:lambdaBundling=docker",
+    )
+    assert result.returncode == 1
+    assert errors == [
+        "error: clearance:Policy is not a setting of the kit, so its value would be ignored; did you mean "
+        "clearance:policy?",
+        "error: clearance:notificationEmail is not a setting of the kit, so its value would be ignored; did you mean "
+        "clearance:notificationEmails?",
+        "error: clearance:policy 'californa' is not a built-in preset (allowed: california, los-angeles-2020) nor a "
+        "path to a policy file; did you mean california?",
+        "error: clearance:retentionDays must be a whole number, got 'a year'",
+        "error: clearance:auditTrail must be true or false, got 'maybe'",
+        "error: clearance:lambdaBundling input should be 'pip' or 'source', got 'docker'",
+    ]
+    assert "Nothing was synthesized" in result.stderr
+
+
+def test_a_deployable_build_needs_addresses_and_a_profile_unless_waived():
+    """What `cdk deploy` builds (lambdaBundling pip) stops before any packaging when nobody would be told of a
+    run and no office profile is set."""
+    result, errors = cdk_synth("clearance:lambdaBundling=pip")
+    assert result.returncode == 1
+    assert [e.split(" ")[1] for e in errors] == ["clearance:notificationEmails", "clearance:officeProfile"]
+    assert "set clearance:allowNoNotifications=true to deploy without notifications on purpose" in errors[0]
+    assert "set clearance:allowNoOfficeProfile=true to deploy without one for now" in errors[1]
+
+    deployable = dict(lambdaBundling="pip")
+    with pytest.raises(SettingsError) as refused:
+        DeploymentSettings.from_context({**default_context(), **{PREFIX + k: v for k, v in deployable.items()}}.get,
+                                        deployable=True)
+    assert len(refused.value.problems) == 2
+    waived = {**default_context(), PREFIX + "allowNoNotifications": "true", PREFIX + "allowNoOfficeProfile": "true"}
+    settings = DeploymentSettings.from_context(waived.get, waived, deployable=True)
+    assert settings.allow_no_notifications and settings.allow_no_office_profile
+    named = {**default_context(), PREFIX + "notificationEmails": "da@example.gov", PREFIX + "county": "EXAMPLE",
+             PREFIX + "officeProfile": "templates/office-profile.example.yaml"}
+    assert DeploymentSettings.from_context(named.get, named, deployable=True).notification_emails == ("da@example.gov",)
+
+
+def test_a_source_build_for_offline_checks_only_warns():
+    """`make synth` (lambdaBundling source, never deployed) still synthesizes without addresses or profile."""
+    context = {**default_context(), PREFIX + "lambdaBundling": "source"}
+    settings = DeploymentSettings.from_context(context.get, context, deployable=True)
+    assert settings.notification_emails == () and settings.office_profile == ""
