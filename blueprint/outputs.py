@@ -23,6 +23,7 @@ from .forked import InChild, InProcess
 from .issues import with_conviction_ids
 from .policy import Policy
 from .run_folder import MANIFEST_FILE, REVIEW_FILE, record_outputs
+from .staging import sha256_of
 from .workbook import write_review_workbook
 
 #: From this many evaluated convictions on, the tables and report are written in a forked child
@@ -100,7 +101,7 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
         except BaseException:  # an error or an interrupt: the child writing the tables stops too
             tables.cancel()
             raise
-    tables.wait()
+    hashes = tables.wait()  # the child hashed its own files while this process wrote the workbook
 
     reconciliation = {
         "rows_read": int(sum(f.get("rows_read", 0) for f in files)),
@@ -127,13 +128,15 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
         },
         "timings_seconds": timings,
     }
+    manifest["output_sha256"] = hashes
     record_outputs(out_dir, manifest)
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, default=_json_default))
     return manifest
 
 
-def _write_tables_and_report(out_dir: Path, decisions: pd.DataFrame, issues: pd.DataFrame, summary: dict) -> None:
-    """``convictions.csv``/``.parquet``, ``data_issues.csv``, ``summary.json`` and ``summary.html``."""
+def _write_tables_and_report(out_dir: Path, decisions: pd.DataFrame, issues: pd.DataFrame, summary: dict) -> dict[str, str]:
+    """``convictions.csv``/``.parquet``, ``data_issues.csv``, ``summary.json`` and ``summary.html``;
+    returns each file's SHA-256 (computed here, beside the workbook's writing, for the manifest)."""
     from .summary import write_summary_html
 
     results = result_table(decisions)
@@ -145,6 +148,8 @@ def _write_tables_and_report(out_dir: Path, decisions: pd.DataFrame, issues: pd.
                     pacsv.WriteOptions(quoting_style="needed"))
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     write_summary_html(summary, out_dir / "summary.html")
+    names = ("convictions.parquet", "convictions.csv", "data_issues.csv", "summary.json", "summary.html")
+    return {name: sha256_of(out_dir / name) for name in names}
 
 
 def _plain_strings(table: pa.Table) -> pa.Table:

@@ -20,6 +20,7 @@ dates, a frozen header, filters and sensible widths.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -74,6 +75,8 @@ OFFICE_COLUMNS: tuple[tuple[str, int], ...] = (
     ("Ground / notes", 40),
     ("Override out-of-scope", 12),
 )
+#: Environment variable with a password for the Convictions sheet's protection (none by default).
+PASSWORD_ENV = "CLEARANCE_WORKBOOK_PASSWORD"
 #: Fill of the rows whose decision is still "Hand review pending".
 HAND_REVIEW_FILL = "#F8CBAD"
 IDENTIFYING_COLUMNS = ("Conviction ID", "Person ID", "Name", "CII", "Case numbers", "Code section", "Conviction date")
@@ -177,10 +180,12 @@ def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
     ws.freeze_panes(1, 3)
     ws.set_row(0, 30)
     ws.autofilter(0, 0, max(n, 1), ncols - 1)
-    # Only the decision columns can be edited (their cells are unlocked); no password, so an office
-    # that must correct something else can lift the protection on purpose (Review > Unprotect Sheet).
-    ws.protect("", {"autofilter": True, "sort": False, "format_columns": True, "format_rows": True,
-                    "select_locked_cells": True, "select_unlocked_cells": True})
+    # Only the decision columns can be edited (their cells are unlocked). By default without a
+    # password, so an office can lift the protection on purpose (Review > Unprotect Sheet); a county
+    # that wants one sets CLEARANCE_WORKBOOK_PASSWORD (a deterrent: Excel's sheet passwords are weak).
+    ws.protect(os.environ.get(PASSWORD_ENV, ""),
+               {"autofilter": True, "sort": False, "format_columns": True, "format_rows": True,
+                "select_locked_cells": True, "select_unlocked_cells": True})
     if n:
         _dropdown(ws, 1, n, first_office, "Prosecutor decision", list(PROSECUTOR_DECISIONS), blank_ok=False)
         _dropdown(ws, 1, n, first_office + 1, "Relief if different", list(relief_labels.values()), blank_ok=True)

@@ -20,6 +20,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -58,6 +59,7 @@ def run_engine(path: Path, out: Path) -> dict:
     ``os.wait4`` gives this run's own resource usage; its ``ru_maxrss`` is the largest resident set
     of the child or of any process it waited for (the evaluation workers).
     """
+    shutil.rmtree(out, ignore_errors=True)  # a fresh run each time (the command refuses an earlier run's folder)
     cmd = [sys.executable, "-m", "blueprint.cli", "run", "--input", str(path), "--county", "SACRAMENTO",
            "--policy", "california", "--as-of", "2020-07-01", "--out", str(out), "--json"]
     with tempfile.TemporaryFile() as errors:

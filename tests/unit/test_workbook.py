@@ -276,6 +276,18 @@ def test_convictions_sheet_protects_all_but_the_decision_columns(run):
     assert ws.cell(1, HEADERS.index("Prosecutor decision") + 1).protection.locked  # the header stays fixed
 
 
+def test_a_county_can_set_a_protection_password(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLEARANCE_WORKBOOK_PASSWORD", "county-secret")
+    path = write_doj(tmp_path / "doj.dat", [Person("1").conviction(C, CAN, "20050301")])
+    run_local([path], RunSettings(county="SACRAMENTO", evaluation_date="2020-07-01"), tmp_path / "out")
+    protection = openpyxl.load_workbook(tmp_path / "out" / "review.xlsx")["Convictions"].protection
+    assert protection.sheet and protection.password  # stored as Excel's hash, never in clear
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "out" / "review.xlsx") as archive:
+        assert not any(b"county-secret" in archive.read(name) for name in archive.namelist())
+
+
 def test_every_dropdown_has_a_prompt_and_an_error_message(run):
     book, *_ = run
     validations = book["Convictions"].data_validations.dataValidation
