@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from .cli_errors import (EXIT_FILE_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_REVIEW_REFUSED, EXIT_UNEXPECTED,
-                         EXIT_USAGE, USAGE_ERRORS, guarded)
+                         EXIT_USAGE, USAGE_ERRORS, guarded, install_signal_handlers, restore_signal_handlers)
 
 __all__ = ["EXIT_FILE_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REVIEW_REFUSED", "EXIT_UNEXPECTED", "EXIT_USAGE",
            "main", "entry"]
@@ -163,16 +163,16 @@ def cmd_run(args) -> int:
                          run_id=args.run_id, compat=args.compat == "gogen")
     result = run_local(args.input, settings, args.out, force=args.force, phases=_phases(args))
     m = result.manifest
-    for f in m["inputs"]:
-        if f["status"] != "ok":
-            print(f"error: {f['file']}: {f['error']}", file=sys.stderr)
+    failed = [f for f in m["inputs"] if f["status"] != "ok"]
+    for f in failed:
+        print(f"error: {f['file']}: {f['error']}", file=sys.stderr)
     for old, kept in result.kept:
         print(f"note: {args.out / old} had been changed since the earlier run; it was kept as {args.out / kept}",
               file=sys.stderr)
     if args.json:
         print(json.dumps({"out": str(args.out), "run_id": m["run_id"], "counts": m["counts"],
                           "reconciliation": m["reconciliation"], "timings_seconds": m["timings_seconds"],
-                          "failed_files": [f["file"] for f in m["inputs"] if f["status"] != "ok"],
+                          "failed_files": [f["file"] for f in failed],
                           "kept": [{"file": old, "kept_as": new} for old, new in result.kept]}))
     else:
         c, r, t = m["counts"], m["reconciliation"], m["timings_seconds"]
@@ -180,11 +180,10 @@ def cmd_run(args) -> int:
                    f"({r['rows_read']} rows read, {r['rows_skipped']} skipped, {c['data_issues']} data issues) "
                    f"in {t.get('total', 0):.1f} s.")
         _say(args, f"Review workbook: {args.out / 'review.xlsx'}   Report: {args.out / 'summary.html'}")
-        if result.failed:
-            _say(args, f"{len(result.manifest['inputs']) - sum(f['status'] == 'ok' for f in m['inputs'])} input file(s) "
-                       "failed (listed above): correct them and run again; `clearance finalize` refuses this run "
-                       "unless given --allow-failed-inputs.")
-    return EXIT_FILE_FAILED if result.failed else EXIT_OK
+        if failed:
+            _say(args, f"{len(failed)} input file(s) failed (listed above): correct them and run again; "
+                       "`clearance finalize` refuses this run unless given --allow-failed-inputs.")
+    return EXIT_FILE_FAILED if failed else EXIT_OK
 
 
 def _settings(model, **values):
@@ -296,8 +295,16 @@ def _known_errors(command: str) -> dict[type, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    return guarded(lambda: COMMANDS[args.command](args), debug=args.debug, known=_known_errors(args.command))
+    previous = install_signal_handlers()  # before anything slow: an early Ctrl-C ends in one line too
+    try:
+        try:
+            args = _parser().parse_args(argv)
+        except KeyboardInterrupt:
+            print("interrupted: nothing was written", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        return guarded(lambda: COMMANDS[args.command](args), debug=args.debug, known=_known_errors(args.command))
+    finally:
+        restore_signal_handlers(previous)
 
 
 def entry() -> None:

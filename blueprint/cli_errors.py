@@ -60,15 +60,26 @@ def _on_signal(signum, _frame) -> None:
 _received: list[str] = []
 
 
-def install_signal_handlers() -> None:
-    """Ctrl-C (SIGINT) and SIGTERM both become :class:`Interrupted` in the main thread."""
+def install_signal_handlers() -> dict:
+    """Ctrl-C (SIGINT) and SIGTERM both become :class:`Interrupted` in the main thread.
+
+    Returns the handlers they replace, for :func:`restore_signal_handlers`."""
     global _MAIN_PID
     _MAIN_PID = os.getpid()
+    previous = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            signal.signal(sig, _on_signal)
+            previous[sig] = signal.signal(sig, _on_signal)
         except (ValueError, OSError):  # not the main thread, or a platform without the signal
             pass
+    return previous
+
+
+def restore_signal_handlers(previous: dict) -> None:
+    """Put back the handlers :func:`install_signal_handlers` replaced (the command run in-process)."""
+    for sig, handler in previous.items():
+        if handler is not None:
+            signal.signal(sig, handler)
 
 
 def stop_children() -> None:
@@ -116,7 +127,8 @@ def guarded(command: Callable[[], int], *, debug: bool, known: dict[type, int]) 
     (checked in order, so list subclasses first). With ``debug``, every error propagates with its
     traceback instead.
     """
-    install_signal_handlers()
+    staging.COMMITTED.clear()
+    _received.clear()
     try:
         return command()
     except BaseException as exc:
@@ -146,4 +158,4 @@ def guarded(command: Callable[[], int], *, debug: bool, known: dict[type, int]) 
 USAGE_ERRORS: tuple[type, ...] = (UsageError, PolicyError)
 
 __all__ = ["EXIT_FILE_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REVIEW_REFUSED", "EXIT_UNEXPECTED", "EXIT_USAGE",
-           "USAGE_ERRORS", "error", "guarded", "install_signal_handlers", "stop_children"]
+           "USAGE_ERRORS", "error", "guarded", "install_signal_handlers", "restore_signal_handlers", "stop_children"]

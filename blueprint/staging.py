@@ -223,10 +223,9 @@ def merge_into(stage: Path, target: Path, *, marker: str, earlier: Earlier | Non
         earlier = earlier or Earlier()
         new = files_under(stage)
         when = now()
-        (target / marker).unlink(missing_ok=True)  # incomplete from here until the new marker is in
+        if marker in earlier.files:  # incomplete from here until the new marker is in
+            (target / marker).unlink(missing_ok=True)
         for rel in sorted(set(new) | set(earlier.files)):
-            if rel == marker:
-                continue
             old = target / rel
             if not old.is_file():
                 continue
@@ -237,6 +236,11 @@ def merge_into(stage: Path, target: Path, *, marker: str, earlier: Earlier | Non
                     report.removed.append(rel)
             elif rel in new:  # the office's file (or its edit of ours) where a new file goes: keep it
                 aside = kept_name(rel, earlier.label, when)
+                number = 1
+                while (target / aside).exists():  # never over another kept file
+                    number += 1
+                    stem, dot, suffix = kept_name(rel, earlier.label, when).rpartition(".")
+                    aside = f"{stem}-{number}{dot}{suffix}" if dot else f"{suffix}-{number}"
                 os.rename(old, target / aside)
                 report.kept.append((rel, aside))
         for rel in [r for r in new if r != marker] + ([marker] if marker in new else []):
