@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import PolicyError
 from .predicates import PREDICATES
-from .yaml_files import safe_load
+from .yaml_files import safe_load, yaml_problem
 
 RULES_DIR = Path(__file__).parent / "rules"
 DEFAULT_PACK = "california/prop64"
@@ -208,7 +208,7 @@ def _read_spec(path: Path) -> PolicySpec:
     try:
         data = safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{path.name}: not valid YAML ({exc})") from None
+        raise PolicyError(f"{path.name}: not valid YAML ({yaml_problem(exc)})") from None
     if not isinstance(data, dict):
         raise PolicyError(f"{path.name}: a policy file is a mapping with 'name' and 'rules'")
     try:

@@ -24,6 +24,14 @@ def safe_load(text: str):
     return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader, as safe_load uses
 
 
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML syntax error on one line: where it is and what is wrong (``line 2, column 1: ...``)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return " ".join(f"{where}{problem}".split())
+
+
 def load_yaml_model(path: str | Path, model: type[Model], *, what: str, error: type[Exception],
                     invalid: str = "") -> Model:
     """Load ``path`` as ``model``; raise ``error`` naming ``what`` and the file on any problem.
@@ -37,7 +45,7 @@ def load_yaml_model(path: str | Path, model: type[Model], *, what: str, error: t
     except FileNotFoundError:
         raise error(f"{what} not found: {path}") from None
     except yaml.YAMLError as exc:
-        raise error(f"{what} {path.name} is not valid YAML: {exc}") from None
+        raise error(f"{what} {path.name} is not valid YAML: {yaml_problem(exc)}") from None
     try:
         return model.model_validate(raw or {})
     except ValidationError as exc:
