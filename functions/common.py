@@ -110,6 +110,8 @@ def transient_cause(exc: BaseException) -> str | None:
             return f"AWS connection problem: {type(current).__name__}"
         elif type(current).__name__ == "RetriesExceededError":  # s3transfer: a download kept failing
             return "S3 download kept failing"
+        elif type(current).__name__ == "IdempotencyAlreadyInProgressError":  # an earlier attempt still runs
+            return "an earlier attempt is still in progress"
         current = current.__cause__ or current.__context__
     return None
 

@@ -115,7 +115,7 @@ def filings_ready(event: dict) -> dict:
     run_id = run["run_id"]
     results = env("RESULTS_BUCKET")
     location = f"s3://{results}/{layout.filings_prefix(run_id)}"
-    registry.set_status(run_id, registry.FILINGS_READY)
+    registry.set_status(run_id, registry.FILINGS_READY, clear_token=True)
     _status(run, registry.FILINGS_READY, filings=location, counts=filings.get("counts", {}), files=filings.get("files"))
     counts = filings.get("counts", {})
     publish(

@@ -104,14 +104,16 @@ def claim_review(run_id: str, review_key: str, review_version: str | None = None
     None when the run is not waiting (unknown, already resumed, finished or failed): two uploads can
     never resume the same wait twice. The token stays recorded until Step Functions has accepted it
     (:func:`review_delivered`); if sending it fails, :func:`release_review` puts the run back to
-    waiting, so a retry of the same upload finds it again and the wait is never lost.
+    waiting, so a retry of the same upload finds it again and the wait is never lost. A retry of the
+    upload that holds the claim (same key and version) gets the token again even if releasing failed.
     """
     try:
         response = client("dynamodb").update_item(
             TableName=env("TABLE_NAME"),
             Key=_key(run_id),
             UpdateExpression="SET #status = :received, #updated = :now, #review = :review, #version = :version",
-            ConditionExpression="#status = :waiting AND attribute_exists(#token)",
+            ConditionExpression="attribute_exists(#token) AND (#status = :waiting OR "
+                                "(#status = :received AND #review = :review AND #version = :version))",
             ExpressionAttributeNames={"#status": "status", "#updated": "updated_at", "#review": "review_key",
                                       "#token": "task_token", "#version": "review_version"},
             ExpressionAttributeValues={":received": {"S": REVIEW_RECEIVED}, ":waiting": {"S": WAITING_FOR_REVIEW},

@@ -76,7 +76,10 @@ def resume(bucket: str, key: str, version_id: str | None) -> dict[str, Any]:
         if transient_cause(exc) is None:
             raise
         raise TransientError(f"{transient_cause(exc)} while resuming run {shown}; retry later") from None
-    registry.review_delivered(run_id, token)
+    try:
+        registry.review_delivered(run_id, token)
+    except Exception:  # the run resumed; a leftover token is cleared when the run ends
+        logger.warning("could not clear the delivered token", extra={"run_id": run_id})
     logger.info("review received", extra={"run_id": run_id, "approve_all": approve_all})
     metrics.add_metric(name="ReviewsReceived", unit=MetricUnit.Count, value=1)
     return {"run_id": run_id, "outcome": "resumed", "approve_all": approve_all}
