@@ -161,6 +161,9 @@ class ProcessingPipeline(Construct):
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
+        if settings.fips_endpoints:
+            # boto3 then resolves every client to the service's FIPS endpoint (and fails where none exists).
+            environment["AWS_USE_FIPS_ENDPOINT"] = "true"
         for spec in FUNCTIONS:
             self._function(spec, code, environment)
 

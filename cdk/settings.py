@@ -95,6 +95,12 @@ class DeploymentSettings(BaseModel):
     max_concurrency: int = Field(
         40, alias="maxConcurrency", description="Shards or document batches processed at the same time."
     )
+    fips_endpoints: bool = Field(
+        False,
+        alias="fipsEndpoints",
+        description="Make the functions call AWS through FIPS 140 endpoints (AWS_USE_FIPS_ENDPOINT), for "
+        "GovCloud or CJIS deployments that require them; see docs/deployment.md.",
+    )
     lambda_bundling: Literal["pip", "source"] = Field(
         "pip",
         alias="lambdaBundling",

@@ -36,6 +36,10 @@ def _handler_for(spec: str):
     return getattr(importlib.import_module(module), function)
 
 
+#: (handler, error) of every invocation that failed: the data points of Lambda's Errors metric.
+FUNCTION_ERRORS: list[tuple[str, str]] = []
+
+
 def _invoke_in_process(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> bytes:
     """Stand-in for moto's Docker-based invoke: call the function's handler here, like Lambda would."""
     event = json.loads(body) if body else {}
@@ -44,6 +48,7 @@ def _invoke_in_process(self: LambdaFunction, body: str, request_headers: Any, re
         with acting_as(self.handler.split(".")[1] if self.handler.startswith("functions.") else self.handler):
             result = _handler_for(self.handler)(event, FakeContext(function_name=self.function_name))
     except Exception as exc:  # Lambda reports an unhandled error by its class name
+        FUNCTION_ERRORS.append((self.handler, type(exc).__name__))  # what the Errors metric would count
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
     return json.dumps(result).encode()
@@ -109,6 +114,10 @@ class DeployedStack:
         if logical_id.startswith("StorageResults"):
             return NAMES["RESULTS_BUCKET"]
         return f"clearance-e2e-{logical_id.lower()}"[:63]
+
+    @property
+    def function_errors(self) -> list[tuple[str, str]]:
+        return list(FUNCTION_ERRORS)
 
     def package_dir(self, logical_id: str) -> Path:
         """The function's packaged code in the cloud assembly (what Lambda would see as /var/task),
@@ -177,6 +186,7 @@ class DeployedStack:
 @contextmanager
 def deployed(template: dict, assembly_dir: Path) -> Iterator[DeployedStack]:
     """Mock AWS, create the county's resources from the template, patch Lambda, set the environment."""
+    FUNCTION_ERRORS.clear()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         county = MockedCounty()
         stack = DeployedStack(template, assembly_dir, county)

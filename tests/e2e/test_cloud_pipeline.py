@@ -104,6 +104,8 @@ def test_upload_to_review_to_filings(stack, doj_file):
     machine = {action for principal, action, _ in checked if principal == STATE_MACHINE}
     assert {"lambda:InvokeFunction", "s3:GetObject", "kms:Decrypt"} <= machine  # invokes, reads the item lists
     assert ("evaluate", "s3:ListBucket", f"arn:aws:s3:::{NAMES['RESULTS_BUCKET']}") in checked
+    # The rejected review was an expected outcome: no function failed, so no Errors alarm fired.
+    assert stack.function_errors == []
 
 
 def test_the_same_object_event_twice_starts_one_run(stack, doj_file):
@@ -131,6 +133,7 @@ def test_a_corrupt_file_is_rejected_with_a_data_issues_report_and_nothing_marked
     # A rejected upload is an expected outcome: the office is told, the execution ends without an
     # error (so the "runs failed" alarm counts only failures of the pipeline). Before, it ended FAILED.
     assert done["status"] == "SUCCEEDED" and last_state(stack, execution) == "Input rejected"
+    assert stack.function_errors == []  # nor is it a Lambda error: the Errors alarms stay quiet
     county = stack.county
     published = county.result_keys(f"runs/{run_id}/")
     assert published == [f"runs/{run_id}/STATUS.json", f"runs/{run_id}/data_issues.csv"]

@@ -47,6 +47,10 @@ def test_standard_workflow_with_logging_and_tracing(machine, synthesized):
     assert logging["Level"] == "ALL" and logging["IncludeExecutionData"] is False
     group = synthesized.logical_id(synthesized.stack.pipeline.state_machine_log_group)
     assert logging["Destinations"] == [{"CloudWatchLogsLogGroup": {"LogGroupArn": {"Fn::GetAtt": [group, "Arn"]}}}]
+    # Under /aws/vendedlogs/: one CloudWatch Logs resource policy serves every vended-log delivery
+    # (a group elsewhere adds a policy per group, until the account's policy size limit is reached).
+    name = synthesized.resources("AWS::Logs::LogGroup")[group]["Properties"]["LogGroupName"]
+    assert name == "/aws/vendedlogs/states/clearance-sacramento"
 
 
 def test_steps_run_in_the_documented_order(definition):
