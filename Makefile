@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 BASE_STAMP := $(VENV)/.installed-base
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test test-unit test-infra test-e2e bench bench-filings bench-steps synth docs clean
+.PHONY: demo test test-unit test-infra test-e2e bench bench-filings bench-steps synth synth-source lint-infra smoke docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,10 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 demo: $(BASE_STAMP)
 	$(BIN)/clearance demo --out demo-output
 
-## test: the whole test suite (unit, infrastructure, end to end), on both cores.
+## test: the whole test suite (unit, infrastructure, end to end, the Lambda packages built as deployed),
+## on both cores. The package build needs PyPI the first time (pip's cache after).
 test: $(DEV_STAMP)
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 test-unit: $(DEV_STAMP)
 	$(BIN)/pytest -n 2 -q tests/unit
@@ -51,9 +52,14 @@ bench-filings: $(BASE_STAMP)
 bench-steps: $(BASE_STAMP)
 	$(BIN)/python tests/bench/bench_steps.py
 
-## synth: synthesize the county stack offline into cdk.out (source-only Lambda packages; the cdk-nag
-## checks run). `npx cdk deploy` builds the real packages with pip.
+## synth: synthesize the county stack into cdk.out with the Lambda packages built as `cdk deploy` builds
+## them (pip, manylinux wheels; the cdk-nag checks run), and report each package's size.
 synth: $(DEV_STAMP)
+	$(BIN)/python cdk/app.py
+	$(BIN)/python -m cdk.package_report cdk.out
+
+## synth-source: the same, offline and fast, with source-only packages (not deployable).
+synth-source: $(DEV_STAMP)
 	$(BIN)/python cdk/app.py clearance:lambdaBundling=source
 
 ## docs: build the documentation site with strict link checking.
