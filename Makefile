@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 BASE_STAMP := $(VENV)/.installed-base
 DEV_STAMP := $(VENV)/.installed-dev
+LINT_VENV := .venv-lint
+LINT_STAMP := $(LINT_VENV)/.installed
 
 .PHONY: demo test test-unit test-infra test-e2e bench bench-filings bench-steps synth synth-source lint-infra smoke docs clean
 
@@ -61,6 +63,17 @@ synth: $(DEV_STAMP)
 ## synth-source: the same, offline and fast, with source-only packages (not deployable).
 synth-source: $(DEV_STAMP)
 	$(BIN)/python cdk/app.py clearance:lambdaBundling=source
+
+## lint-infra: cfn-lint and checkov on the synthesized template; every finding must be reviewed in
+## lint/accepted-findings.yaml (the tools live in their own environment, .venv-lint).
+$(LINT_STAMP): lint/requirements.txt
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/pip install --quiet --upgrade pip
+	$(LINT_VENV)/bin/pip install --quiet -r lint/requirements.txt
+	touch $@
+
+lint-infra: $(DEV_STAMP) $(LINT_STAMP)
+	$(BIN)/python lint/lint_infra.py
 
 ## docs: build the documentation site with strict link checking.
 docs: $(DEV_STAMP)
