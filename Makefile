@@ -75,6 +75,17 @@ $(LINT_STAMP): lint/requirements.txt
 lint-infra: $(DEV_STAMP) $(LINT_STAMP)
 	$(BIN)/python lint/lint_infra.py
 
+## smoke: check a deployed county stack end to end in a TEST account (not run in CI): a synthetic DOJ
+## file uploaded, the review approved, the filings checked (smoke/smoke.py; docs/deployment.md).
+##   make smoke PROFILE=<aws profile> [DEPLOY=1] [STACK=ClearanceKit-<county>] [ROWS=2000]
+smoke: $(DEV_STAMP)
+	@test -n "$(PROFILE)" || { echo "make smoke needs PROFILE=<AWS profile of the test account>"; exit 2; }
+ifeq ($(DEPLOY),1)
+	npm ci --silent
+	npx cdk deploy --profile $(PROFILE) --require-approval never
+endif
+	$(BIN)/python -m smoke.smoke --profile $(PROFILE) $(if $(STACK),--stack $(STACK)) --rows $(or $(ROWS),2000)
+
 ## docs: build the documentation site with strict link checking.
 docs: $(DEV_STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site
