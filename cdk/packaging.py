@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import os
 import re
 import shutil
 import subprocess
@@ -160,9 +161,10 @@ def strip_libraries(package_dir: Path) -> int:
     Only ``strip --strip-unneeded``: the dynamic symbols the loader needs stay. Libraries under a
     ``*.libs`` folder, and any whose run path auditwheel rewrote, are not touched.
     """
-    strip = shutil.which("strip")
+    strip = os.environ.get("STRIP") or shutil.which("strip")
     if strip is None:
-        raise RuntimeError("building the Lambda packages needs 'strip' from binutils (apt-get install binutils)")
+        raise RuntimeError("building the Lambda packages needs 'strip' from binutils (apt-get install binutils), "
+                           "or STRIP naming a GNU strip that reads x86-64 ELF")
     before = package_size(package_dir)
     libraries = [p for p in package_dir.rglob("*.so*") if p.is_file() and not p.is_symlink()
                  and not any(part.endswith(".libs") for part in p.relative_to(package_dir).parts)]
