@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.packaging, pytest.mark.xdist_group("lambda-packages")]
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per worker: the group's tests may be interleaved with others
 def packages(tmp_path_factory):
     root = tmp_path_factory.mktemp("lambda-packages")
     built = {}
