@@ -318,8 +318,15 @@ class ProcessingPipeline(Construct):
                 resources=["*"],
             )
         )
-        # The state machine reads the shard and batch lists (ItemReader) from the results bucket.
-        st.key.grant_decrypt(self.state_machine)
+        # The state machine reads the shard and batch lists (ItemReader) from the results bucket,
+        # encrypted with the county key: Decrypt through S3 only.
+        self.state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[st.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
+            )
+        )
 
     def _triggers(self) -> None:
         self.storage.uploads.add_event_notification(

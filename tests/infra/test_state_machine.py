@@ -273,5 +273,7 @@ def test_state_machine_role_can_read_the_item_lists_encrypted_with_the_key(synth
         s for p in synthesized.resources("AWS::IAM::Policy").values() if {"Ref": machine_role} in p["Properties"]["Roles"]
         for s in p["Properties"]["PolicyDocument"]["Statement"]
     ]
-    assert any(s["Action"] == "kms:Decrypt" and s["Resource"] == {"Fn::GetAtt": [key, "Arn"]} for s in statements)
+    (decrypt,) = [s for s in statements if s["Action"] == "kms:Decrypt"]
+    assert decrypt["Resource"] == {"Fn::GetAtt": [key, "Arn"]}
+    assert render(decrypt["Condition"]["StringEquals"]["kms:ViaService"]) == "s3.<AWS::Region>.amazonaws.com"
     assert any(s["Action"] == "s3:GetObject" for s in statements)
