@@ -36,7 +36,9 @@ def _handler_for(spec: str):
     return getattr(importlib.import_module(module), function)
 
 
-#: (handler, error) of every invocation that failed: the data points of Lambda's Errors metric.
+#: (moto function, handler, error) of every invocation that failed: the data points of Lambda's
+#: Errors metric. Each deployment reads only its own functions' (a run of an earlier test may still
+#: be winding down in moto's threads).
 FUNCTION_ERRORS: list[tuple[str, str]] = []
 
 
@@ -48,7 +50,7 @@ def _invoke_in_process(self: LambdaFunction, body: str, request_headers: Any, re
         with acting_as(self.handler.split(".")[1] if self.handler.startswith("functions.") else self.handler):
             result = _handler_for(self.handler)(event, FakeContext(function_name=self.function_name))
     except Exception as exc:  # Lambda reports an unhandled error by its class name
-        FUNCTION_ERRORS.append((self.handler, type(exc).__name__))  # what the Errors metric would count
+        FUNCTION_ERRORS.append((id(self), self.handler, type(exc).__name__))  # what the Errors metric would count
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
     return json.dumps(result).encode()
@@ -98,6 +100,11 @@ class DeployedStack:
             self.function_names[module] = logical_id
             self.roles[module] = props["Role"]["Fn::GetAtt"][0]
 
+        from moto.awslambda.models import lambda_backends
+
+        backend = lambda_backends[ACCOUNT][REGION]
+        self._moto_functions = {id(backend.get_function(name)) for name in self.function_names.values()}
+
         (self.machine_id, machine), = [(k, v) for k, v in resources.items() if v["Type"] == "AWS::StepFunctions::StateMachine"]
         self.roles[STATE_MACHINE] = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
         self.definition = json.loads(physical.resolve(machine["Properties"]["DefinitionString"]))
@@ -117,7 +124,7 @@ class DeployedStack:
 
     @property
     def function_errors(self) -> list[tuple[str, str]]:
-        return list(FUNCTION_ERRORS)
+        return [(handler, error) for function, handler, error in FUNCTION_ERRORS if function in self._moto_functions]
 
     def package_dir(self, logical_id: str) -> Path:
         """The function's packaged code in the cloud assembly (what Lambda would see as /var/task),
@@ -186,7 +193,6 @@ class DeployedStack:
 @contextmanager
 def deployed(template: dict, assembly_dir: Path) -> Iterator[DeployedStack]:
     """Mock AWS, create the county's resources from the template, patch Lambda, set the environment."""
-    FUNCTION_ERRORS.clear()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         county = MockedCounty()
         stack = DeployedStack(template, assembly_dir, county)
