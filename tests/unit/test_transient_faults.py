@@ -246,7 +246,16 @@ def test_a_retry_of_an_already_delivered_review_is_recognised_not_reported(count
     # The state after the lost answer: claimed by this upload, token still recorded, unknown to Step Functions.
     registry.set_status(RUN_ID, registry.REVIEW_RECEIVED, task_token="no-longer-known", execution_arn=execution["executionArn"],
                         review_key=key, review_version=version)
-    (result,) = resume_review.handler(event, FakeContext())["reviews"]
+    faults = Faults()
+    with faults.active():
+        # asking Step Functions whether the run still runs may itself fail: retried, nothing lost
+        with faults.failing_on("stepfunctions", "DescribeExecution", "throttled"):
+            with pytest.raises(TransientError):
+                resume_review.handler(event, FakeContext())
+        assert faults.injected == 1
+        item = county.run_item(RUN_ID)
+        assert item["status"] == registry.REVIEW_RECEIVED and item["task_token"] == "no-longer-known"
+        (result,) = resume_review.handler(event, FakeContext())["reviews"]
     assert result["outcome"] == "resumed"
     assert "task_token" not in county.run_item(RUN_ID) and county.messages() == []
     county.sfn.stop_execution(executionArn=execution["executionArn"])
