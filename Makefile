@@ -6,8 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 BASE_STAMP := $(VENV)/.installed-base
 DEV_STAMP := $(VENV)/.installed-dev
+LINT_VENV := .venv-lint
+LINT_STAMP := $(LINT_VENV)/.installed
 
-.PHONY: demo test test-unit test-infra test-e2e bench bench-filings bench-steps synth docs clean
+.PHONY: demo test test-unit test-infra test-e2e bench bench-filings bench-steps synth synth-source lint-infra smoke docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +29,10 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 demo: $(BASE_STAMP)
 	$(BIN)/clearance demo --out demo-output
 
-## test: the whole test suite (unit, infrastructure, end to end), on both cores.
+## test: the whole test suite (unit, infrastructure, end to end, the Lambda packages built as deployed),
+## on both cores. The package build needs PyPI the first time (pip's cache after).
 test: $(DEV_STAMP)
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 test-unit: $(DEV_STAMP)
 	$(BIN)/pytest -n 2 -q tests/unit
@@ -51,10 +54,37 @@ bench-filings: $(BASE_STAMP)
 bench-steps: $(BASE_STAMP)
 	$(BIN)/python tests/bench/bench_steps.py
 
-## synth: synthesize the county stack offline into cdk.out (source-only Lambda packages; the cdk-nag
-## checks run). `npx cdk deploy` builds the real packages with pip.
+## synth: synthesize the county stack into cdk.out with the Lambda packages built as `cdk deploy` builds
+## them (pip, manylinux wheels; the cdk-nag checks run), and report each package's size.
 synth: $(DEV_STAMP)
+	$(BIN)/python cdk/app.py
+	$(BIN)/python -m cdk.package_report cdk.out
+
+## synth-source: the same, offline and fast, with source-only packages (not deployable).
+synth-source: $(DEV_STAMP)
 	$(BIN)/python cdk/app.py clearance:lambdaBundling=source
+
+## lint-infra: cfn-lint and checkov on the synthesized template; every finding must be reviewed in
+## lint/accepted-findings.yaml (the tools live in their own environment, .venv-lint).
+$(LINT_STAMP): lint/requirements.txt
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/pip install --quiet --upgrade pip
+	$(LINT_VENV)/bin/pip install --quiet -r lint/requirements.txt
+	touch $@
+
+lint-infra: $(DEV_STAMP) $(LINT_STAMP)
+	$(BIN)/python lint/lint_infra.py
+
+## smoke: check a deployed county stack end to end in a TEST account (not run in CI): a synthetic DOJ
+## file uploaded, the review approved, the filings checked (smoke/smoke.py; docs/deployment.md).
+##   make smoke PROFILE=<aws profile> [DEPLOY=1] [STACK=ClearanceKit-<county>] [ROWS=2000]
+smoke: $(DEV_STAMP)
+	@test -n "$(PROFILE)" || { echo "make smoke needs PROFILE=<AWS profile of the test account>"; exit 2; }
+ifeq ($(DEPLOY),1)
+	npm ci --silent
+	npx cdk deploy --profile $(PROFILE) --require-approval never
+endif
+	$(BIN)/python -m smoke.smoke --profile $(PROFILE) $(if $(STACK),--stack $(STACK)) --rows $(or $(ROWS),2000)
 
 ## docs: build the documentation site with strict link checking.
 docs: $(DEV_STAMP)

@@ -1,6 +1,11 @@
-"""Audit trail: a CloudTrail trail that records every read and write of the upload and results buckets.
+"""Audit trail: a CloudTrail trail that records every read and write of the upload and results
+buckets, and every use of the county key.
 
-Who opened which criminal-history file, and when, is answered from this trail. Log-file integrity
+Who opened which criminal-history file, and when, is answered from this trail: S3 data events (reads
+and writes) of the two data buckets, and management events, read and write, in every region. KMS
+records each use of a key (Decrypt, GenerateDataKey: "read" management events) as a management
+event; CloudTrail cannot select management events by key, so all read events are kept, which
+includes every use of the county key. Log-file integrity
 validation is on, the files are encrypted with the county's key, kept in their own bucket (access
 logged, retained) and also delivered to an encrypted CloudWatch Logs group for searching. Counties
 whose AWS organisation already runs a trail with S3 data events switch this construct off with
@@ -86,11 +91,25 @@ class AuditTrail(Construct):
             send_to_cloud_watch_logs=True,
             cloud_watch_log_group=self.log_group,
             include_global_service_events=True,
-            is_multi_region_trail=False,
-            management_events=cloudtrail.ReadWriteType.WRITE_ONLY,
+            # A trail in one region misses activity elsewhere (someone using the county's
+            # credentials from another region, global services).
+            is_multi_region_trail=True,
         )
-        self.trail.add_s3_event_selector(
-            [cloudtrail.S3EventSelector(bucket=bucket) for bucket in buckets],
-            read_write_type=cloudtrail.ReadWriteType.ALL,
-            include_management_events=False,  # management events: the selector above (writes only)
-        )
+        # Advanced event selectors (CDK's Trail writes only basic ones): management events, read and
+        # write (KMS key use is a read event), and S3 data events of the two data buckets.
+        trail = self.trail.node.default_child
+        trail.add_property_override("AdvancedEventSelectors", [
+            {
+                "Name": "Management events, read and write, including every use of the county key",
+                "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
+            },
+            {
+                "Name": "Reads and writes of objects in the upload and results buckets",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                    {"Field": "resources.ARN", "StartsWith": [bucket.arn_for_objects("") for bucket in buckets]},
+                ],
+            },
+        ])
+        trail.add_property_deletion_override("EventSelectors")

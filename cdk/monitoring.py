@@ -5,13 +5,19 @@ Alarms (each sends to the topic when it fires and when it clears):
 * any function reported an error or was throttled;
 * a message reached the dead-letter queue (an S3-triggered invocation failed all its retries).
 
+They count only what IT must look at: an upload that is not a DOJ file, or a review the office must
+correct, is an expected outcome. The functions return it as a result (functions/common.py
+``Rejected``) and the office is notified of it, so it is neither a Lambda error nor a failed
+execution. Every alarm is named ``clearance-<county>-...``: the topic's policy lets CloudWatch
+publish only for alarms of this account with that name (cdk/notifications.py).
+
 The dashboard shows runs, the functions' errors, duration and throttles, the pipeline's own metrics
 (rows read, convictions evaluated, documents rendered, data issues found) and the dead-letter queue.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
@@ -21,6 +27,17 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from .settings import DeploymentSettings
+
+
+def alarm_prefix(settings: DeploymentSettings) -> str:
+    """The start of every alarm name of a county's stack."""
+    return f"clearance-{settings.slug}-"
+
+
+def alarm_arn_pattern(scope, settings: DeploymentSettings) -> str:
+    """ARNs of this stack's alarms, for the topic and key policies that let CloudWatch publish."""
+    stack = Stack.of(scope)
+    return f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:{alarm_prefix(settings)}*"
 
 #: The pipeline's own metrics, as the handlers emit them (functions/common.py).
 PIPELINE_METRICS = ("RowsRead", "ConvictionsEvaluated", "DocumentsRendered", "DataIssuesFound")
@@ -48,6 +65,7 @@ class Monitoring(Construct):
             created = cloudwatch.Alarm(
                 self,
                 construct_id,
+                alarm_name=alarm_prefix(settings) + construct_id,
                 metric=metric,
                 threshold=1,
                 evaluation_periods=1,

@@ -7,7 +7,8 @@ is needed. Three groups keep each package under Lambda's 250 MiB unzipped limit:
 
 * ``control``: ingest, notify, resume-review. Powertools and pydantic only; they never touch pandas.
 * ``engine``: validate, split, evaluate, combine. pandas, pyarrow and the workbook writers.
-* ``documents``: plan, render, assemble. The engine's libraries plus reportlab for the filings.
+* ``documents``: plan, render, assemble. The engine's libraries plus reportlab for the filings and
+  python-calamine, the fast reader of the office's reviewed workbook (openpyxl is its fallback).
 
 The runtime is Python 3.12 because its Lambda image is Amazon Linux 2023 (glibc 2.34), which runs the
 same manylinux_2_28 wheels of pyarrow and numpy the project is tested with; the python3.11 image is
@@ -15,8 +16,12 @@ Amazon Linux 2 (glibc 2.26) and cannot load them.
 
 Versions are pinned to the ones installed where `cdk synth` runs (the environment the tests ran in),
 so a deployment carries what was tested. Parts of the wheels a Lambda never uses (test suites, C
-headers, Arrow Flight) are removed; the result is
-checked against the size limit and synthesis stops with a clear message if it is exceeded.
+headers, Arrow Flight, image codecs reportlab does not draw with) are removed, and the symbol tables
+of the compiled libraries the wheels built themselves are stripped (``strip --strip-unneeded``, from
+binutils; libraries that auditwheel grafted or patched are left alone). Each package must stay below
+``SIZE_BUDGET`` (75 % of Lambda's limit, room for the next library versions): synthesis reports each
+package's size and stops with a clear message above it. tests/infra/test_lambda_packages.py builds
+the packages this way for the interpreter at hand and imports every handler from them.
 
 For tests and offline synthesis, the context flag ``clearance:lambdaBundling=source`` packages only
 the source folders (no pip, no network); such a stack synthesizes but must not be deployed.
@@ -26,6 +31,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,12 +52,15 @@ PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x8
 #: Lambda's limit on a function's unzipped code (all layers included): 262,144,000 bytes.
 LAMBDA_UNZIPPED_LIMIT = 262_144_000
 
+#: What a package may use of that limit, so that newer library versions still fit.
+SIZE_BUDGET = int(LAMBDA_UNZIPPED_LIMIT * 0.75)
+
 #: The source folders every package carries.
 SOURCE_FOLDERS = ("blueprint", "functions", "templates")
 
 _CONTROL = ("aws-lambda-powertools[tracer]", "pydantic", "tzdata")  # tzdata: California dates via zoneinfo
 _ENGINE = _CONTROL + ("pandas", "numpy", "pyarrow", "pyyaml", "jinja2", "xlsxwriter", "openpyxl", "tqdm")
-_DOCUMENTS = _ENGINE + ("reportlab",)
+_DOCUMENTS = _ENGINE + ("reportlab", "python-calamine")
 
 REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "control": _CONTROL,
@@ -79,6 +89,36 @@ TRIM_PATTERNS: tuple[str, ...] = (
     "pyarrow/libarrow_s3*",  # Arrow's own S3 client; the functions use boto3 (pyarrow.fs tolerates its absence)
     "pyarrow/_s3fs*",
     "pyarrow/_pyarrow_cpp_tests*",
+    # Arrow's ORC, HDFS, Google Cloud and Azure modules (pyarrow.fs imports each only if present)
+    "pyarrow/_orc*",
+    "pyarrow/_dataset_orc*",
+    "pyarrow/_hdfs*",
+    "pyarrow/_gcsfs*",
+    "pyarrow/_azurefs*",
+    # copies of one library under its development and full-version names; the loader asks for .so.<N>
+    "pyarrow/libarrow_python.so",
+    "pyarrow/libarrow_python.so.*.*.*",
+    "pyarrow/libarrow_python_parquet_encryption.so",
+    "pyarrow/libarrow_python_parquet_encryption.so.*.*.*",
+    # Pillow (reportlab imports PIL.Image) without the codecs and font engines reportlab's PDF
+    # canvas never loads: AVIF, WebP, FreeType/HarfBuzz, colour management, Tk
+    "PIL/_avif*",
+    "PIL/_webp*",
+    "PIL/_imagingft*",
+    "PIL/_imagingcms*",
+    "PIL/_imagingtk*",
+    "pillow.libs/libavif*",
+    "pillow.libs/libwebp*",
+    "pillow.libs/libsharpyuv*",
+    "pillow.libs/libfreetype*",
+    "pillow.libs/libharfbuzz*",
+    "pillow.libs/libbrotli*",
+    "pillow.libs/libpng*",
+    "pillow.libs/liblcms2*",
+    "aws_lambda_powertools/event_handler",  # HTTP routing; the functions are invoked by S3 and Step Functions
+    "numpy/f2py",
+    "numpy/_pyinstaller",
+    "numpy/_core/_*_tests*",
     "**/__pycache__",
     "**/*.pyx",
     "**/*.pxd",
@@ -100,11 +140,7 @@ def pinned(requirements: tuple[str, ...]) -> list[str]:
 
 
 def trim(package_dir: Path) -> int:
-    """Remove what a Lambda never runs; return the package's size in bytes.
-
-    Shared libraries are deliberately not stripped: the wheels' bundled libraries (``numpy.libs``
-    and the like) were rewritten by auditwheel, and stripping them makes them unloadable.
-    """
+    """Remove what a Lambda never runs; return the package's size in bytes."""
     for pattern in TRIM_PATTERNS:
         for path in sorted(package_dir.glob(pattern), reverse=True):
             if path.is_dir() and not path.is_symlink():
@@ -112,6 +148,35 @@ def trim(package_dir: Path) -> int:
             elif path.exists() or path.is_symlink():
                 path.unlink()
     return package_size(package_dir)
+
+
+#: A compiled library whose run path points into a ``*.libs`` folder was patched by auditwheel;
+#: stripping such a file can make it unloadable, so it is left as it is.
+_AUDITWHEEL_RUNPATH = re.compile(rb"\$ORIGIN[^\x00]*\.libs")
+
+
+def strip_libraries(package_dir: Path) -> int:
+    """Remove the symbol tables of the wheels' own compiled libraries; return the bytes saved.
+
+    Only ``strip --strip-unneeded``: the dynamic symbols the loader needs stay. Libraries under a
+    ``*.libs`` folder, and any whose run path auditwheel rewrote, are not touched.
+    """
+    strip = os.environ.get("STRIP") or shutil.which("strip")
+    if strip is None:
+        raise RuntimeError("building the Lambda packages needs 'strip' from binutils (apt-get install binutils), "
+                           "or STRIP naming a GNU strip that reads x86-64 ELF")
+    before = package_size(package_dir)
+    libraries = [p for p in package_dir.rglob("*.so*") if p.is_file() and not p.is_symlink()
+                 and not any(part.endswith(".libs") for part in p.relative_to(package_dir).parts)]
+    unpatched = [p for p in libraries if p.read_bytes()[:4] == b"\x7fELF" and not _AUDITWHEEL_RUNPATH.search(p.read_bytes())]
+    for start in range(0, len(unpatched), 200):
+        subprocess.run([strip, "--strip-unneeded", *map(str, unpatched[start:start + 200])], check=True)
+    return before - package_size(package_dir)
+
+
+def size_report(group: str, size: int) -> str:
+    return (f"Lambda package '{group}': {size:,} bytes unzipped, {size / LAMBDA_UNZIPPED_LIMIT:.1%} of Lambda's "
+            f"limit ({LAMBDA_UNZIPPED_LIMIT:,}); budget {SIZE_BUDGET / LAMBDA_UNZIPPED_LIMIT:.0%}")
 
 
 def package_size(package_dir: Path) -> int:
@@ -131,6 +196,33 @@ def copy_sources(output_dir: Path, extra_files: dict[str, Path]) -> None:
         shutil.copy2(source, target)
 
 
+def build_package(group: str, output_dir: Path, extra_files: dict[str, Path], *,
+                  python_version: str = PYTHON_VERSION, quiet: bool = True) -> int:
+    """Install a group's wheels for ``python_version`` on Linux x86_64, trim, strip, add the sources;
+    return the package's size. Refuses a package above ``SIZE_BUDGET``."""
+    command = [
+        sys.executable, "-m", "pip", "install", "--disable-pip-version-check",
+        "--no-compile", "--target", str(output_dir), "--implementation", "cp",
+        "--python-version", python_version, "--only-binary=:all:",
+    ]
+    if quiet:
+        command.append("--quiet")
+    for platform in PLATFORMS:
+        command += ["--platform", platform]
+    command += pinned(REQUIREMENTS[group])
+    subprocess.run(command, check=True)
+    trim(output_dir)
+    strip_libraries(output_dir)
+    copy_sources(output_dir, extra_files)
+    size = package_size(output_dir)
+    if size > SIZE_BUDGET:
+        raise RuntimeError(
+            f"the '{group}' Lambda package is {size:,} bytes unzipped, over the kit's budget of {SIZE_BUDGET:,} "
+            f"(75 % of Lambda's limit of {LAMBDA_UNZIPPED_LIMIT:,}); trim it or remove a dependency in cdk/packaging.py"
+        )
+    return size
+
+
 @jsii.implements(cdk.ILocalBundling)
 class PipBundling:
     """CDK local bundling: pip-install a group's wheels for the Lambda runtime, add the sources."""
@@ -140,24 +232,8 @@ class PipBundling:
         self.extra_files = extra_files
 
     def try_bundle(self, output_dir: str, *, image=None, **_ignored) -> bool:
-        out = Path(output_dir)
-        command = [
-            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--no-compile", "--target", str(out), "--implementation", "cp",
-            "--python-version", PYTHON_VERSION, "--only-binary=:all:",
-        ]
-        for platform in PLATFORMS:
-            command += ["--platform", platform]
-        command += pinned(REQUIREMENTS[self.group])
-        subprocess.run(command, check=True)
-        size = trim(out)
-        copy_sources(out, self.extra_files)
-        size = package_size(out)
-        if size > LAMBDA_UNZIPPED_LIMIT:
-            raise RuntimeError(
-                f"the '{self.group}' Lambda package is {size:,} bytes unzipped, over Lambda's limit of "
-                f"{LAMBDA_UNZIPPED_LIMIT:,}; remove a dependency from cdk/packaging.py REQUIREMENTS"
-            )
+        size = build_package(self.group, Path(output_dir), self.extra_files)
+        print(size_report(self.group, size), file=sys.stderr)
         return True
 
 
@@ -167,6 +243,7 @@ def _fingerprint(group: str, extra_files: dict[str, Path]) -> str:
     digest.update(group.encode())
     digest.update("\n".join(pinned(REQUIREMENTS[group])).encode())
     digest.update("\n".join(TRIM_PATTERNS).encode())
+    digest.update(Path(__file__).read_bytes())  # how packages are built is part of what they are
     files = [p for folder in SOURCE_FOLDERS for p in sorted((REPO_ROOT / folder).rglob("*"))
              if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
     files += [extra_files[k] for k in sorted(extra_files)]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Size
+from aws_cdk import ArnFormat, Aws, Duration, Size, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -30,6 +30,9 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
+
+from functions.layout import DATA_ISSUES_FILE, MANIFEST_FILE, REVIEW_PROBLEMS_FILE, STATUS_FILE
+from functions.limits import TMP_RESERVE_BYTES, largest_input
 
 from .packaging import RUNTIME, FunctionCode
 from .settings import DeploymentSettings
@@ -81,6 +84,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     # downloads, indexes and publishes the set: 420 MB, 142 MB of files at 61,000 convictions
     FunctionSpec("assemble", "Assembles the filing set and the court and DOJ exports", "documents", 3008, 15, 10240),
 )
+
+SPLIT = next(spec for spec in FUNCTIONS if spec.name == "split")
+VALIDATE = next(spec for spec in FUNCTIONS if spec.name == "validate")
 
 _LOG_RETENTION = tuple(
     zip(
@@ -149,10 +155,15 @@ class ProcessingPipeline(Construct):
             "COMPAT": "true" if settings.compat else "false",
             "PER_CASE_DOCUMENTS": "true" if settings.per_case_documents else "false",
             "ROWS_PER_SHARD": str(settings.rows_per_shard),
+            # The largest upload a run accepts: what "Split into shards" can hold (functions/limits.py).
+            "MAX_INPUT_BYTES": str(largest_input(SPLIT.ephemeral_mb)),
             "CLEARANCE_TEMPLATES": "/var/task/templates",
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
+        if settings.fips_endpoints:
+            # boto3 then resolves every client to the service's FIPS endpoint (and fails where none exists).
+            environment["AWS_USE_FIPS_ENDPOINT"] = "true"
         for spec in FUNCTIONS:
             self._function(spec, code, environment)
 
@@ -189,14 +200,16 @@ class ProcessingPipeline(Construct):
                 resources=["*"],
             )
         )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="UseTheKeyForDeadLettersAndEnvironment",
-                # The dead-letter queue and the environment variables are encrypted with the county key.
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=[self.storage.key.key_arn],
+        # The dead-letter queue (Lambda sends failed events to it with this role) and the environment
+        # variables are encrypted with the county key: through SQS and Lambda only.
+        for service in ("sqs", "lambda"):
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                    resources=[self.storage.key.key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": f"{service}.{Aws.REGION}.amazonaws.com"}},
+                )
             )
-        )
         function = lambda_.Function(
             self,
             _camel(spec.name),
@@ -223,24 +236,30 @@ class ProcessingPipeline(Construct):
     # -- permissions -------------------------------------------------------------------------------
 
     def _grant(self) -> None:
+        """Each function's reach, one grant per need. Every grant is exercised by the access-checked
+        end-to-end run (tests/e2e/access_check.py), which refuses any call these do not allow."""
         st, f = self.storage, self.functions
         uploads, results = st.uploads, st.results
+        data_issues = RUNS_PREFIX + "*/" + DATA_ISSUES_FILE  # the report of a rejected upload
+        review_problems = RUNS_PREFIX + "*/" + REVIEW_PROBLEMS_FILE
+        status = RUNS_PREFIX + "*/" + STATUS_FILE
+        manifest = RUNS_PREFIX + "*/" + MANIFEST_FILE
 
-        read(f["validate"], uploads, INCOMING_PREFIX)
-        write(f["validate"], results, RUNS_PREFIX)  # the data-issues report of a rejected file
-        read(f["split"], uploads, INCOMING_PREFIX)
-        write(f["split"], results, WORK_PREFIX)
-        read(f["evaluate"], results, WORK_PREFIX)
-        write(f["evaluate"], results, WORK_PREFIX)
-        for name in ("combine", "plan_documents", "render_batch", "assemble"):
-            read(f[name], results, WORK_PREFIX)
+        read(f["validate"], uploads, INCOMING_PREFIX + "*")
+        write(f["validate"], results, data_issues)
+        read(f["split"], uploads, INCOMING_PREFIX + "*")
+        write(f["split"], results, WORK_PREFIX + "*")
+        write(f["split"], results, data_issues)  # no row of the upload could be read
+        for name in ("evaluate", "combine"):
+            read(f[name], results, WORK_PREFIX + "*")
             list_prefix(f[name], results, WORK_PREFIX)
-            write(f[name], results, WORK_PREFIX)
-        write(f["combine"], results, RUNS_PREFIX)
-        for name in ("plan_documents", "render_batch", "assemble"):
-            read(f[name], results, RUNS_PREFIX)
-        read(f["plan_documents"], uploads, REVIEWS_PREFIX)
-        write(f["plan_documents"], results, RUNS_PREFIX)  # the review-problems report
+        write(f["evaluate"], results, WORK_PREFIX + "*")
+        write(f["combine"], results, RUNS_PREFIX + "*")
+        read(f["plan_documents"], results, RUNS_PREFIX + "*")
+        read(f["plan_documents"], uploads, REVIEWS_PREFIX + "*")
+        write(f["plan_documents"], results, review_problems)
+        write(f["plan_documents"], results, WORK_PREFIX + "*")
+        list_prefix(f["plan_documents"], results, WORK_PREFIX)
         f["plan_documents"].add_to_role_policy(
             iam.PolicyStatement(
                 sid="ClearAnEarlierFilingPlan",
@@ -248,9 +267,14 @@ class ProcessingPipeline(Construct):
                 resources=[results.arn_for_objects(WORK_PREFIX + "*")],
             )
         )
-        write(f["assemble"], results, RUNS_PREFIX)
-        write(f["notify"], results, RUNS_PREFIX)  # STATUS.json
-        read(f["notify"], results, RUNS_PREFIX)
+        read(f["render_batch"], results, WORK_PREFIX + "*")
+        write(f["render_batch"], results, WORK_PREFIX + "*")
+        read(f["assemble"], results, WORK_PREFIX + "*")
+        list_prefix(f["assemble"], results, WORK_PREFIX)
+        write(f["assemble"], results, RUNS_PREFIX + "*")
+        write(f["notify"], results, status)
+        read(f["notify"], results, data_issues)  # is there a report to point the office to?
+        read(f["notify"], results, manifest)  # the counts of the review outputs
 
         for name in ("ingest", "notify", "resume_review"):
             use_table(f[name], st.table, st.key)
@@ -275,6 +299,17 @@ class ProcessingPipeline(Construct):
                 conditions={"StringLike": {"s3:prefix": [INCOMING_PREFIX + "*"]}},
             )
         )
+        # When Step Functions no longer knows a token, resume_review asks whether the run still runs
+        # (then an earlier attempt delivered the review) before it reports the wait as ended.
+        f["resume_review"].add_to_role_policy(
+            iam.PolicyStatement(
+                sid="CheckWaitingRuns",
+                actions=["states:DescribeExecution"],
+                resources=[Stack.of(self).format_arn(
+                    service="states", resource="execution", arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    resource_name=f"{self.state_machine.state_machine_name}:*")],
+            )
+        )
         f["resume_review"].add_to_role_policy(
             iam.PolicyStatement(
                 sid="ResumeWaitingRuns",
@@ -283,8 +318,15 @@ class ProcessingPipeline(Construct):
                 resources=["*"],
             )
         )
-        # The state machine reads the shard and batch lists (ItemReader) from the results bucket.
-        st.key.grant_decrypt(self.state_machine)
+        # The state machine reads the shard and batch lists (ItemReader) from the results bucket,
+        # encrypted with the county key: Decrypt through S3 only.
+        self.state_machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[st.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
+            )
+        )
 
     def _triggers(self) -> None:
         self.storage.uploads.add_event_notification(
@@ -345,8 +387,29 @@ class ProcessingPipeline(Construct):
         notify_failure.add_catch(run_failed, errors=["States.ALL"], result_path="$.notify_error")
         notify_failure.next(run_failed)
 
+        # An upload that is not usable is an expected outcome, not a failure of the pipeline: the
+        # office is told why (the data-issues report) and the run ends at "Input rejected" without
+        # an error, so that the failure alarms count only what IT must look at.
+        notify_rejection = self._task(
+            "Notify input rejected",
+            "notify",
+            {"kind": "failed", **run, "error.$": "$.rejection"},
+            result_path=None,
+        )
+        notify_rejection.next(sfn.Succeed(self, "Input rejected", comment="The office was told why (data_issues.csv)."))
+
         def on_failure(state) -> None:
             state.add_catch(notify_failure, errors=["States.ALL"], result_path="$.error")
+
+        on_failure(notify_rejection)
+
+        def unless_rejected(question: str, rejected_name: str, result: str, then) -> sfn.Choice:
+            """After a step that may reject its input: on to ``then``, or to the rejection notice."""
+            keep = sfn.Pass(self, rejected_name, input_path=f"{result}.rejected", result_path="$.rejection")
+            keep.next(notify_rejection)
+            return (sfn.Choice(self, question)
+                    .when(sfn.Condition.is_present(f"{result}.rejected"), keep)
+                    .otherwise(then))
 
         validate = self._task("Validate input", "validate", {**run, "source.$": "$.source"}, "$.input")
         split = self._task(
@@ -369,12 +432,14 @@ class ProcessingPipeline(Construct):
             "until resume-review returns the uploaded review (or the review timeout passes).",
             lambda_function=self.functions["notify"],
             integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            # Only what every path into this state has: a re-filed run comes here without the
+            # combine step's outputs, so notify reads the counts from the run's manifest.json.
             payload=sfn.TaskInput.from_object(
                 {
                     "kind": "review_ready",
                     **run,
-                    "outputs.$": "$.outputs",
                     "review_attempt.$": "$.review_attempt",
+                    "execution.$": "$$.Execution.Id",
                     "task_token": sfn.JsonPath.task_token,
                 }
             ),
@@ -396,16 +461,26 @@ class ProcessingPipeline(Construct):
         done = sfn.Succeed(self, "Filings ready")
 
         # A review the office must correct sends the run back to waiting, with the problems reported.
-        plan.add_catch(wait_for_review, errors=["ReviewRejected"], result_path="$.review_attempt")
+        review_rejected = sfn.Pass(self, "Review not accepted", input_path="$.plan.rejected",
+                                   result_path="$.review_attempt")
+        review_rejected.next(wait_for_review)
+        review_accepted = (sfn.Choice(self, "Review accepted?", state_name="Review accepted?")
+                           .when(sfn.Condition.is_present("$.plan.rejected"), review_rejected)
+                           .otherwise(render_map))
         for state in (validate, split, evaluate_map, combine, wait_for_review, plan, render_map, assemble, notify_done):
             on_failure(state)
 
-        validate.next(split).next(evaluate_map).next(combine).next(first_review).next(wait_for_review)
-        plan.next(render_map).next(assemble).next(notify_done).next(done)
+        validate.next(unless_rejected("Input usable?", "Input not usable", "$.input", split))
+        split.next(unless_rejected("Input readable?", "Input not readable", "$.split", evaluate_map))
+        evaluate_map.next(combine).next(first_review).next(wait_for_review)
+        plan.next(review_accepted)
+        render_map.next(assemble).next(notify_done).next(done)
         wait_for_review.next(plan)
         # A run that failed after the office's review can be filed again without repeating the
         # review: IT starts an execution whose input names the review and restart_at=apply_review
         # (docs/operations.md, "Recovering a failed run"). Every other execution starts at the top.
+        # tests/infra/test_state_machine.py walks every path from both kinds of input and checks
+        # that each state finds the fields it reads.
         definition = (
             sfn.Choice(self, "Start", state_name="Start")
             .when(
@@ -418,9 +493,12 @@ class ProcessingPipeline(Construct):
             .otherwise(validate)
         )
 
+        # Under /aws/vendedlogs/: CloudWatch Logs then needs one resource policy for every state
+        # machine's delivery, instead of one per log group (which hits the policy size limit).
         log_group = logs.LogGroup(
             self,
             "StateMachineLogs",
+            log_group_name=f"/aws/vendedlogs/states/clearance-{self.settings.slug}",
             retention=log_retention(self.settings.log_retention_days),
             encryption_key=self.storage.key,
         )
@@ -439,24 +517,27 @@ class ProcessingPipeline(Construct):
 
 
 # -- small, named grants (one statement each) -------------------------------------------------------
+#
+# ``pattern`` is an object key pattern under one fixed prefix ("work/*", "runs/*/STATUS.json"). The
+# county key may be used only through the service that needs it (kms:ViaService), never directly.
 
 
-def read(function: lambda_.Function, bucket: s3.IBucket, prefix: str) -> None:
+def read(function: lambda_.Function, bucket: s3.IBucket, pattern: str) -> None:
     function.add_to_role_policy(
         iam.PolicyStatement(
             actions=["s3:GetObject", "s3:GetObjectVersion"],
-            resources=[bucket.arn_for_objects(prefix + "*")],
+            resources=[bucket.arn_for_objects(pattern)],
         )
     )
-    _key_use(function, bucket, ["kms:Decrypt"])
+    _key_use(function, bucket.encryption_key, "s3", ["kms:Decrypt"])
 
 
-def write(function: lambda_.Function, bucket: s3.IBucket, prefix: str) -> None:
+def write(function: lambda_.Function, bucket: s3.IBucket, pattern: str) -> None:
     function.add_to_role_policy(
-        iam.PolicyStatement(actions=["s3:PutObject"], resources=[bucket.arn_for_objects(prefix + "*")])
+        iam.PolicyStatement(actions=["s3:PutObject"], resources=[bucket.arn_for_objects(pattern)])
     )
     # Multipart uploads (large files) need Decrypt as well as GenerateDataKey.
-    _key_use(function, bucket, ["kms:GenerateDataKey", "kms:Decrypt"])
+    _key_use(function, bucket.encryption_key, "s3", ["kms:GenerateDataKey", "kms:Decrypt"])
 
 
 def list_prefix(function: lambda_.Function, bucket: s3.IBucket, prefix: str) -> None:
@@ -476,24 +557,24 @@ def use_table(function: lambda_.Function, table, key: kms.IKey) -> None:
             resources=[table.table_arn],
         )
     )
-    function.add_to_role_policy(
-        iam.PolicyStatement(
-            actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-            resources=[key.key_arn],
-        )
-    )
+    _key_use(function, key, "dynamodb", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"])
 
 
 def publish(function: lambda_.Function, topic: sns.ITopic, key: kms.IKey) -> None:
     function.add_to_role_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn]))
-    function.add_to_role_policy(
-        iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn])
-    )
+    _key_use(function, key, "sns", ["kms:Decrypt", "kms:GenerateDataKey"])
 
 
-def _key_use(function: lambda_.Function, bucket: s3.IBucket, actions: list[str]) -> None:
-    if bucket.encryption_key is not None:
-        function.add_to_role_policy(iam.PolicyStatement(actions=actions, resources=[bucket.encryption_key.key_arn]))
+def _key_use(function: lambda_.Function, key: kms.IKey | None, service: str, actions: list[str]) -> None:
+    """Use of the county key by ``function`` only through ``service`` (S3, DynamoDB, SNS, ...)."""
+    if key is not None:
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=actions,
+                resources=[key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"{service}.{Aws.REGION}.amazonaws.com"}},
+            )
+        )
 
 
 def add_transient_retry(task: sfn.TaskStateBase) -> None:

@@ -122,6 +122,12 @@ class DeploymentSettings(BaseModel):
         alias="allowNoOfficeProfile",
         description="Deploy without an office profile on purpose (every run stops at 'Apply review' until one is set).",
     )
+    fips_endpoints: bool = Field(
+        False,
+        alias="fipsEndpoints",
+        description="Make the functions call AWS through FIPS 140 endpoints (AWS_USE_FIPS_ENDPOINT), for "
+        "GovCloud or CJIS deployments that require them; see docs/deployment.md.",
+    )
     lambda_bundling: Literal["pip", "source"] = Field(
         "pip",
         alias="lambdaBundling",

@@ -31,7 +31,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 #: function; the defaults keep the same names when a handler runs elsewhere (tests, a laptop).
 METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ClearanceKit")
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "clearance"))
-tracer = Tracer(service="clearance")
+#: X-Ray traces each invocation but patches no library: the X-Ray SDK's botocore and http.client
+#: patches record every S3 call's object key (and so the office's file names) in the trace. The
+#: handlers' responses stay out of traces too (``capture_response=False`` below).
+TRACED_MODULES: tuple[str, ...] = ()
+tracer = Tracer(service="clearance", patch_modules=TRACED_MODULES)
 #: One "service" dimension for every function, so the dashboard sums each figure over the pipeline.
 metrics = Metrics(namespace=METRICS_NAMESPACE, service="clearance")
 
@@ -46,10 +50,23 @@ _TRANSIENT_CODES = {
 
 
 class TransientError(Exception):
-    """An AWS call kept failing for a reason that usually passes (throttling, a 5xx).
+    """An AWS call kept failing for a reason that usually passes (throttling, a 5xx, a lost connection).
 
-    The state machine retries this error with backoff (see cdk/processing.py TRANSIENT_ERRORS).
+    The state machine retries this error with backoff (see cdk/processing.py TRANSIENT_ERRORS); an
+    S3-triggered function raising it is retried by Lambda and then kept in the dead-letter queue.
     """
+
+
+class Rejected(Exception):
+    """An expected outcome that ends a step without an error of the pipeline: an upload that is not
+    a usable DOJ file, a review that cannot be accepted. The handler returns it as
+    ``{"rejected": {"Error": <class name>, "Cause": <message>}}`` and the state machine routes it
+    (cdk/processing.py), so Lambda's error metrics and alarms count only unexpected failures.
+    The message is recorded by Step Functions: ids and counts only, never a file name."""
+
+
+def rejection(exc: Rejected) -> dict:
+    return {"rejected": {"Error": type(exc).__name__, "Cause": str(exc)}}
 
 
 def env(name: str, default: str | None = None) -> str:
@@ -76,19 +93,41 @@ def _reset_clients() -> None:
     _local.clients = {}
 
 
+def transient_cause(exc: BaseException) -> str | None:
+    """Why ``exc`` is worth retrying, or None. Looks through the chain of causes, because boto3's
+    transfers wrap the AWS error (``S3UploadFailedError`` from ``upload_file``, s3transfer's
+    ``RetriesExceededError``) and Powertools wraps DynamoDB's (idempotency errors)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ClientError):
+            code = current.response.get("Error", {}).get("Code", "")
+            status = current.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if code in _TRANSIENT_CODES or status >= 500:
+                return f"AWS error {code or status}"
+        elif isinstance(current, BotoCoreError):  # connection resets, timeouts, endpoint unreachable
+            return f"AWS connection problem: {type(current).__name__}"
+        elif type(current).__name__ == "RetriesExceededError":  # s3transfer: a download kept failing
+            return "S3 download kept failing"
+        elif type(current).__name__ == "IdempotencyAlreadyInProgressError":  # an earlier attempt still runs
+            return "an earlier attempt is still in progress"
+        current = current.__cause__ or current.__context__
+    return None
+
+
 @contextmanager
 def transient_errors() -> Iterator[None]:
-    """Turn throttling and server-side AWS errors into :class:`TransientError`."""
+    """Turn throttling, server-side and connection errors of AWS, however wrapped, into :class:`TransientError`."""
     try:
         yield
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in _TRANSIENT_CODES or status >= 500:
-            raise TransientError(f"AWS error {code or status}; retry later") from None
+    except (TransientError, Rejected):
         raise
-    except BotoCoreError as exc:  # connection resets, timeouts
-        raise TransientError(f"AWS connection problem: {type(exc).__name__}") from None
+    except Exception as exc:
+        cause = transient_cause(exc)
+        if cause is not None:
+            raise TransientError(f"{cause}; retry later") from None
+        raise
 
 
 def handler(function: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:
@@ -97,10 +136,15 @@ def handler(function: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict
     @functools.wraps(function)
     def run(event: dict, context: Any) -> dict:
         _reset_clients()
-        with transient_errors():
-            return function(event, context)
+        try:
+            with transient_errors():
+                return function(event, context)
+        except Rejected as exc:
+            logger.warning("step rejected its input", extra={"rejection": type(exc).__name__})
+            metrics.add_metric(name="Rejections", unit=MetricUnit.Count, value=1)
+            return rejection(exc)
 
-    traced = tracer.capture_lambda_handler(run)
+    traced = tracer.capture_lambda_handler(run, capture_response=False)
     with_metrics = metrics.log_metrics(traced)
     return logger.inject_lambda_context(with_metrics, clear_state=True, log_event=False)
 

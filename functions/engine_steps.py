@@ -9,17 +9,24 @@ from pathlib import Path, PurePosixPath
 from blueprint.issues import IssueLog
 from blueprint.pipeline import RunSettings
 
-from .common import download, env, upload_file
+from .common import Rejected, download, env, upload_file
 from . import layout
+from .limits import largest_input
 
 
-class InputRejected(Exception):
-    """The upload cannot be processed at all. Step Functions catches this name; the reason is in the
-    run's data-issues report, never in this message."""
+class InputRejected(Rejected):
+    """The upload cannot be processed at all. The reason is in the run's data-issues report, never
+    in this message (Step Functions records it)."""
 
 
-class InputTooLarge(Exception):
-    """The upload does not fit the function's /tmp storage next to its shards."""
+class InputTooLarge(Rejected):
+    """The upload is larger than one run accepts (functions/limits.py), or does not fit this
+    function's /tmp."""
+
+
+def max_input_bytes() -> int:
+    """The largest upload a run accepts: MAX_INPUT_BYTES from the stack, or the default split size."""
+    return int(env("MAX_INPUT_BYTES", str(largest_input(10240))))
 
 
 def settings(event: dict) -> RunSettings:

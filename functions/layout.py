@@ -29,6 +29,7 @@ RUNS = "runs/"
 WORK = "work/"
 
 STATUS_FILE = "STATUS.json"
+MANIFEST_FILE = "manifest.json"
 DATA_ISSUES_FILE = "data_issues.csv"
 REVIEW_PROBLEMS_FILE = "review-problems.csv"
 APPROVE_ALL = "APPROVE_ALL"
@@ -55,6 +56,10 @@ def work_prefix(run_id: str) -> str:
 
 def status_key(run_id: str) -> str:
     return run_prefix(run_id) + STATUS_FILE
+
+
+def manifest_key(run_id: str) -> str:
+    return run_prefix(run_id) + MANIFEST_FILE
 
 
 def data_issues_key(run_id: str) -> str:

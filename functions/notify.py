@@ -5,19 +5,25 @@ Called by the state machine at three points:
 * ``review_ready`` (with the review task token): the review outputs are complete. The token is
   stored first, then the office is told, so a review uploaded right after the e-mail always finds the
   run waiting. Also used again, with the problems noted, when an uploaded review was not accepted.
+  The counts come from the run's ``manifest.json``, so that every path into the wait (a re-filed
+  run included) gives the same notice.
 * ``filings_ready``: the filing set is complete under ``runs/<run id>/filings/``.
-* ``failed``: a step failed. The run is marked failed and nothing of it is marked complete.
+* ``failed``: a step failed, or rejected the upload (``InputRejected``, ``InputTooLarge``). The run is
+  marked failed and nothing of it is marked complete.
 
 Messages carry the run id, counts and S3 locations only; an e-mail leaves the county's account.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from . import layout, registry
-from .common import MetricUnit, env, exists, handler as lambda_handler, logger, metrics, publish, put_json
+from .common import MetricUnit, client, env, exists, handler as lambda_handler, logger, metrics, publish, put_json
 
 #: What the office or IT should do after a failure, by the error Step Functions recorded.
 FAILURE_HINTS = {
@@ -27,6 +33,20 @@ FAILURE_HINTS = {
     "ProfileError": "The office profile is missing or is for another county; see docs/deployment.md.",
 }
 DEFAULT_HINT = "See docs/operations.md, 'Recovering a failed run'."
+
+#: Errors that are the upload's, not the pipeline's: counted as rejections, not as failed runs.
+REJECTIONS = ("InputRejected", "InputTooLarge")
+
+
+def review_counts(run_id: str) -> dict:
+    """The counts of the run's review outputs, from its manifest.json ({} if there is none)."""
+    try:
+        body = client("s3").get_object(Bucket=env("RESULTS_BUCKET"), Key=layout.manifest_key(run_id))["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return {}
+        raise
+    return json.loads(body).get("counts", {})
 
 
 def _status(run: dict, status: str, **details: Any) -> dict:
@@ -43,13 +63,15 @@ def _status(run: dict, status: str, **details: Any) -> dict:
 
 
 def review_ready(event: dict) -> dict:
-    run, outputs = event["run"], event.get("outputs") or {}
+    run = event["run"]
     run_id = run["run_id"]
     attempt = event.get("review_attempt") or {}
     rejected = bool(attempt.get("Error"))
-    registry.set_status(run_id, registry.WAITING_FOR_REVIEW, task_token=event["task_token"])
+    # The execution that waits (a re-filed run's differs from the first), for resume_review's checks.
+    extra = {"execution_arn": event["execution"]} if event.get("execution") else {}
+    registry.set_status(run_id, registry.WAITING_FOR_REVIEW, task_token=event["task_token"], **extra)
     results, uploads = env("RESULTS_BUCKET"), env("UPLOAD_BUCKET")
-    counts = outputs.get("counts", {})
+    counts = review_counts(run_id)
     upload_to = f"s3://{uploads}/{layout.REVIEWS}{run_id}/"
     details = {
         "results": f"s3://{results}/{layout.run_prefix(run_id)}",
@@ -93,7 +115,7 @@ def filings_ready(event: dict) -> dict:
     run_id = run["run_id"]
     results = env("RESULTS_BUCKET")
     location = f"s3://{results}/{layout.filings_prefix(run_id)}"
-    registry.set_status(run_id, registry.FILINGS_READY)
+    registry.set_status(run_id, registry.FILINGS_READY, clear_token=True)
     _status(run, registry.FILINGS_READY, filings=location, counts=filings.get("counts", {}), files=filings.get("files"))
     counts = filings.get("counts", {})
     publish(
@@ -126,7 +148,7 @@ def failed(event: dict) -> dict:
         lines.append(f"Data-issues report: {details['data_issues']}")
     publish(f"Run failed: {run_id}", "\n".join(lines))
     logger.warning("run failed", extra={"run_id": run_id, "error": error})
-    metrics.add_metric(name="RunsFailed", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="InputsRejected" if error in REJECTIONS else "RunsFailed", unit=MetricUnit.Count, value=1)
     return {"run_id": run_id, "status": registry.FAILED, "error": error}
 
 

@@ -6,8 +6,8 @@ office profile, plan) goes to ``work/<run id>/filings/`` and the batch list to
 ``work/<run id>/batches.json`` for the "Render documents" map.
 
 A workbook that cannot be accepted is not an error of the run: its problems are written to
-``runs/<run id>/review-problems.csv`` and the step fails with ``ReviewRejected``, which sends the run
-back to waiting for a corrected review.
+``runs/<run id>/review-problems.csv`` and the step returns a ``ReviewRejected`` rejection, which the
+state machine sends back to waiting for a corrected review.
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from blueprint.filings import ReviewRejected as EngineReviewRejected
 from blueprint.filings import plan_document_batches
 
 from . import layout
-from .common import delete_prefix, download, env, handler as lambda_handler, logger, put_json, upload_dir, upload_file, workspace
+from .common import Rejected, delete_prefix, download, env, handler as lambda_handler, logger, put_json, upload_dir, upload_file, workspace
 from .engine_steps import settings
 
 #: The files of a run that the filings read (docs/reference/results.md).
 RUN_FILES = ("manifest.json", "convictions.parquet")
 
 
-class ReviewRejected(Exception):
-    """The uploaded review was not accepted. Step Functions catches this name and waits again; the
-    problems are in the run's review-problems.csv, never in this message."""
+class ReviewRejected(Rejected):
+    """The uploaded review was not accepted. The state machine waits again; the problems are in the
+    run's review-problems.csv, never in this message."""
 
 
 def profile_path(options: dict) -> str | None:

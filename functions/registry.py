@@ -98,19 +98,22 @@ def set_status(run_id: str, status: str, *, task_token: str | None = None, clear
     return True
 
 
-def take_review_token(run_id: str, review_key: str, review_version: str | None = None) -> str | None:
+def claim_review(run_id: str, review_key: str, review_version: str | None = None) -> str | None:
     """Atomically move a waiting run to ``review_received`` and return its task token.
 
     None when the run is not waiting (unknown, already resumed, finished or failed): two uploads can
-    never resume the same wait twice.
+    never resume the same wait twice. The token stays recorded until Step Functions has accepted it
+    (:func:`review_delivered`); if sending it fails, :func:`release_review` puts the run back to
+    waiting, so a retry of the same upload finds it again and the wait is never lost. A retry of the
+    upload that holds the claim (same key and version) gets the token again even if releasing failed.
     """
     try:
         response = client("dynamodb").update_item(
             TableName=env("TABLE_NAME"),
             Key=_key(run_id),
-            UpdateExpression="SET #status = :received, #updated = :now, #review = :review, #version = :version "
-                             "REMOVE #token",
-            ConditionExpression="#status = :waiting AND attribute_exists(#token)",
+            UpdateExpression="SET #status = :received, #updated = :now, #review = :review, #version = :version",
+            ConditionExpression="attribute_exists(#token) AND (#status = :waiting OR "
+                                "(#status = :received AND #review = :review AND #version = :version))",
             ExpressionAttributeNames={"#status": "status", "#updated": "updated_at", "#review": "review_key",
                                       "#token": "task_token", "#version": "review_version"},
             ExpressionAttributeValues={":received": {"S": REVIEW_RECEIVED}, ":waiting": {"S": WAITING_FOR_REVIEW},
@@ -123,3 +126,33 @@ def take_review_token(run_id: str, review_key: str, review_version: str | None =
             return None
         raise
     return response["Attributes"]["task_token"]["S"]
+
+
+def _while_claimed(run_id: str, token: str, update: str, values: dict) -> bool:
+    """Apply ``update`` only if the run still holds this claim (``review_received`` with ``token``)."""
+    try:
+        client("dynamodb").update_item(
+            TableName=env("TABLE_NAME"),
+            Key=_key(run_id),
+            UpdateExpression=update,
+            ConditionExpression="#status = :received AND #token = :token",
+            ExpressionAttributeNames={"#status": "status", "#token": "task_token", "#updated": "updated_at"},
+            ExpressionAttributeValues={":received": {"S": REVIEW_RECEIVED}, ":token": {"S": token},
+                                       ":now": {"S": _now()}, **values},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def review_delivered(run_id: str, token: str) -> bool:
+    """Step Functions accepted the review: the token is of no further use and is removed."""
+    return _while_claimed(run_id, token, "SET #updated = :now REMOVE #token", {})
+
+
+def release_review(run_id: str, token: str) -> bool:
+    """Sending the review failed: the run waits again, with its token, for a retry of the upload."""
+    return _while_claimed(run_id, token, "SET #status = :waiting, #updated = :now",
+                          {":waiting": {"S": WAITING_FOR_REVIEW}})

@@ -20,10 +20,8 @@ from blueprint.pipeline import split_into_shards
 from . import layout
 from .common import MetricUnit, env, handler as lambda_handler, logger, metrics, put_json, upload_dir, workspace
 from .engine_steps import InputRejected, download_sources, publish_rejection, require_space, settings
+from .limits import SHARD_SPACE_FACTOR
 
-#: The shards hold only the rows and columns the engine reads, as compressed Parquet: 3.6-3.8% of the
-#: input's size in the measurements of docs/deployment.md. Budget 10% next to the input.
-SHARD_SPACE_FACTOR = 1.1
 
 
 @lambda_handler

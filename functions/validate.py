@@ -3,7 +3,10 @@
 First step of the state machine. Downloads the exact object version of every file of the run (one
 upload, or every file of a delivery folder) and calls ``blueprint.pipeline.check_input`` on each. A file that is not usable ends the run: its reason goes into
 ``runs/<run id>/data_issues.csv`` and the step fails with ``InputRejected``, which the state machine
-turns into a failure notification.
+routes to the failure notification (a rejection, not an error of the pipeline).
+
+A run larger than the pipeline accepts (functions/limits.py) is refused the same way, before any
+byte is downloaded, so that "Split into shards" never meets an upload it has no room for.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from blueprint.pipeline import InputRejected as EngineRejected
 from blueprint.pipeline import check_input
 
 from .common import handler as lambda_handler, logger, workspace
-from .engine_steps import InputRejected, download_sources, publish_rejection, require_space, settings
+from .engine_steps import (InputRejected, InputTooLarge, download_sources, max_input_bytes, publish_rejection,
+                           require_space, settings)
 
 
 @lambda_handler
@@ -24,7 +28,13 @@ def handler(event: dict, context: Any) -> dict:
     logger.append_keys(run_id=run.run_id, step="validate")
     checked = []
     with workspace("validate") as folder:
-        require_space(folder, int(source.get("size") or 0))
+        size, limit = int(source.get("size") or 0), max_input_bytes()
+        if size > limit:
+            publish_rejection(run.run_id, PurePosixPath(source["key"]).name,
+                              f"the upload is {size:,} bytes; one run accepts at most {limit:,} bytes "
+                              "(docs/deployment.md, 'Scale')", folder)
+            raise InputTooLarge(f"the upload is {size:,} bytes, over the {limit:,} one run accepts")
+        require_space(folder, size)
         locals_ = download_sources(source, folder)
         if not locals_:
             publish_rejection(run.run_id, PurePosixPath(source["key"]).parent.name, "the delivery folder has no file", folder)

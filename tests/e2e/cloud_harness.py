@@ -28,51 +28,29 @@ import boto3
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 
+from tests.e2e.access_check import STATE_MACHINE, AccessChecker, PhysicalIds, acting_as
 from tests.e2e.aws_support import ACCOUNT, REGION, FakeContext, MockedCounty, NAMES, s3_event
-
-PSEUDO = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::URLSuffix": "amazonaws.com"}
-
-
-def resolve(value: Any, refs: dict[str, str], attributes: dict[tuple[str, str], str]) -> Any:
-    """Replace ``Ref``, ``Fn::GetAtt`` and ``Fn::Join`` in a template value with concrete strings.
-
-    ``refs`` maps logical ids to what ``Ref`` returns (a bucket's name, a topic's ARN, ...);
-    ``attributes`` maps (logical id, attribute) to what ``Fn::GetAtt`` returns. An unknown reference
-    is an error, so a new dependency of the definition cannot be silently replaced by nothing.
-    """
-    if isinstance(value, list):
-        return [resolve(v, refs, attributes) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if set(value) == {"Ref"}:
-        name = value["Ref"]
-        if name in PSEUDO:
-            return PSEUDO[name]
-        if name not in refs:
-            raise KeyError(f"the harness has no value for Ref {name}")
-        return refs[name]
-    if set(value) == {"Fn::GetAtt"}:
-        logical_id, attribute = value["Fn::GetAtt"]
-        if (logical_id, attribute) not in attributes:
-            raise KeyError(f"the harness has no value for GetAtt {logical_id}.{attribute}")
-        return attributes[(logical_id, attribute)]
-    if set(value) == {"Fn::Join"}:
-        separator, parts = value["Fn::Join"]
-        return separator.join(str(resolve(p, refs, attributes)) for p in parts)
-    return {k: resolve(v, refs, attributes) for k, v in value.items()}
-
 
 def _handler_for(spec: str):
     module, _, function = spec.rpartition(".")
     return getattr(importlib.import_module(module), function)
 
 
+#: (moto function, handler, error) of every invocation that failed: the data points of Lambda's
+#: Errors metric. Each deployment reads only its own functions' (a run of an earlier test may still
+#: be winding down in moto's threads).
+FUNCTION_ERRORS: list[tuple[str, str]] = []
+
+
 def _invoke_in_process(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> bytes:
     """Stand-in for moto's Docker-based invoke: call the function's handler here, like Lambda would."""
     event = json.loads(body) if body else {}
     try:
-        result = _handler_for(self.handler)(event, FakeContext(function_name=self.function_name))
+        # The handler's AWS clients act with its function's role (tests/e2e/access_check.py).
+        with acting_as(self.handler.split(".")[1] if self.handler.startswith("functions.") else self.handler):
+            result = _handler_for(self.handler)(event, FakeContext(function_name=self.function_name))
     except Exception as exc:  # Lambda reports an unhandled error by its class name
+        FUNCTION_ERRORS.append((id(self), self.handler, type(exc).__name__))  # what the Errors metric would count
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
     return json.dumps(result).encode()
@@ -88,19 +66,18 @@ class DeployedStack:
         resources = template["Resources"]
         self.functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"
                           and v["Properties"]["Handler"].startswith("functions.")}
-        refs: dict[str, str] = {}
-        attributes: dict[tuple[str, str], str] = {}
+        physical = PhysicalIds(template, REGION, ACCOUNT)
         for logical_id, resource in resources.items():
             kind = resource["Type"]
             if kind == "AWS::S3::Bucket":
                 name = self._bucket_name(logical_id)
-                refs[logical_id] = name
-                attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
+                physical.set(logical_id, ref=name, Arn=f"arn:aws:s3:::{name}")
             elif kind == "AWS::DynamoDB::Table":
-                refs[logical_id] = NAMES["TABLE_NAME"]
+                physical.set(logical_id, ref=NAMES["TABLE_NAME"],
+                             Arn=f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{NAMES['TABLE_NAME']}")
             elif kind == "AWS::SNS::Topic":
-                refs[logical_id] = county.topic_arn
-        self.refs, self.attributes = refs, attributes
+                physical.set(logical_id, ref=county.topic_arn, TopicName=county.topic_arn.rsplit(":", 1)[1])
+        self.physical = physical
 
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(RoleName="clearance-e2e", AssumeRolePolicyDocument=json.dumps({
@@ -112,21 +89,31 @@ class DeployedStack:
         with zipfile.ZipFile(package, "w") as archive:
             archive.writestr("README.txt", "handlers run in-process (tests/e2e/cloud_harness.py)")
         self.function_names: dict[str, str] = {}
+        #: Who acts with which role of the template: each handler module, and the state machine.
+        self.roles: dict[str, str] = {}
         for logical_id, resource in self.functions.items():
             props = resource["Properties"]
             created = lam.create_function(FunctionName=logical_id, Runtime=props["Runtime"], Role=role,
                                           Handler=props["Handler"], Code={"ZipFile": package.getvalue()})
-            attributes[(logical_id, "Arn")] = created["FunctionArn"]
-            refs[logical_id] = logical_id
-            self.function_names[props["Handler"].split(".")[1]] = logical_id
+            physical.set(logical_id, ref=logical_id, Arn=created["FunctionArn"])
+            module = props["Handler"].split(".")[1]
+            self.function_names[module] = logical_id
+            self.roles[module] = props["Role"]["Fn::GetAtt"][0]
+
+        from moto.awslambda.models import lambda_backends
+
+        backend = lambda_backends[ACCOUNT][REGION]
+        self._moto_functions = {id(backend.get_function(name)) for name in self.function_names.values()}
 
         (self.machine_id, machine), = [(k, v) for k, v in resources.items() if v["Type"] == "AWS::StepFunctions::StateMachine"]
-        self.definition = json.loads(resolve(machine["Properties"]["DefinitionString"], refs, attributes))
+        self.roles[STATE_MACHINE] = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+        self.definition = json.loads(physical.resolve(machine["Properties"]["DefinitionString"]))
         sfn = boto3.client("stepfunctions", region_name=REGION)
         self.state_machine_arn = sfn.create_state_machine(
             name="clearance-e2e", definition=json.dumps(self.definition), roleArn=role,
             type=machine["Properties"].get("StateMachineType", "STANDARD"))["stateMachineArn"]
-        refs[self.machine_id] = self.state_machine_arn
+        physical.set(self.machine_id, ref=self.state_machine_arn, Name="clearance-e2e")
+        self.access = AccessChecker(template, physical, REGION, ACCOUNT, self.roles)
 
     def _bucket_name(self, logical_id: str) -> str:
         if logical_id.startswith("StorageUploads"):
@@ -134,6 +121,10 @@ class DeployedStack:
         if logical_id.startswith("StorageResults"):
             return NAMES["RESULTS_BUCKET"]
         return f"clearance-e2e-{logical_id.lower()}"[:63]
+
+    @property
+    def function_errors(self) -> list[tuple[str, str]]:
+        return [(handler, error) for function, handler, error in FUNCTION_ERRORS if function in self._moto_functions]
 
     def package_dir(self, logical_id: str) -> Path:
         """The function's packaged code in the cloud assembly (what Lambda would see as /var/task),
@@ -149,7 +140,7 @@ class DeployedStack:
         into the function's packaged code."""
         merged: dict[str, str] = {}
         for logical_id, resource in self.functions.items():
-            variables = resolve(resource["Properties"]["Environment"]["Variables"], self.refs, self.attributes)
+            variables = self.physical.resolve(resource["Properties"]["Environment"]["Variables"])
             task = str(self.package_dir(logical_id)) + "/"
             for name, value in variables.items():
                 if name == "POWERTOOLS_SERVICE_NAME":
@@ -166,7 +157,7 @@ class DeployedStack:
         for resource in self.template["Resources"].values():
             if resource["Type"] != "Custom::S3BucketNotifications":
                 continue
-            if resolve(resource["Properties"]["BucketName"], self.refs, self.attributes) != bucket:
+            if self.physical.resolve(resource["Properties"]["BucketName"]) != bucket:
                 continue
             for config in resource["Properties"]["NotificationConfiguration"].get("LambdaFunctionConfigurations", []):
                 rules = {r["Name"]: r["Value"] for r in config.get("Filter", {}).get("Key", {}).get("FilterRules", [])}
@@ -206,5 +197,5 @@ def deployed(template: dict, assembly_dir: Path) -> Iterator[DeployedStack]:
         county = MockedCounty()
         stack = DeployedStack(template, assembly_dir, county)
         with mock.patch.object(LambdaFunction, "invoke", _invoke_in_process), \
-                mock.patch.dict(os.environ, stack.environment()):
+                mock.patch.dict(os.environ, stack.environment()), stack.access.installed():
             yield stack

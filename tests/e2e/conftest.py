@@ -1,6 +1,7 @@
 """The end-to-end tests synthesize the county stack once per session (as `cdk synth` would, with an
 office profile for the county) and deploy it into a fresh moto account for each test."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -37,4 +38,8 @@ def stack(synthesized_stack, monkeypatch, tmp_path):
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("CLEARANCE_SCRATCH", str(tmp_path))
     with deployed(synthesized_stack.template, synthesized_stack.outdir) as deployed_stack:
+        deployed_stack.access.enforce = os.environ.get("CLEARANCE_ACCESS_RECORD_ONLY") != "1"
         yield deployed_stack
+    # Every AWS call of the run was checked against the template's IAM policies: none may be denied.
+    access = deployed_stack.access
+    assert not access.denials and not access.problems, "calls IAM would refuse:\n" + access.report()

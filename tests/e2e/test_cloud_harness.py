@@ -5,27 +5,49 @@ import json
 
 import pytest
 
-from tests.e2e.cloud_harness import _invoke_in_process, resolve
+from tests.e2e.access_check import PhysicalIds, UnresolvedReference
+from tests.e2e.cloud_harness import _invoke_in_process
 
-REFS = {"Bucket1": "results-bucket", "Topic1": "arn:aws:sns:us-west-2:123456789012:t"}
-ATTRS = {("Fn1", "Arn"): "arn:aws:lambda:us-west-2:123456789012:function:Fn1"}
+TEMPLATE = {"Resources": {
+    "Bucket1": {"Type": "AWS::S3::Bucket"},
+    "Topic1": {"Type": "AWS::SNS::Topic"},
+    "Fn1": {"Type": "AWS::Lambda::Function"},
+    "Machine1": {"Type": "AWS::StepFunctions::StateMachine"},
+}}
+
+
+def physical():
+    ids = PhysicalIds(TEMPLATE, "us-west-2", "123456789012")
+    ids.set("Bucket1", ref="results-bucket")
+    ids.set("Topic1", ref="arn:aws:sns:us-west-2:123456789012:t")
+    ids.set("Fn1", Arn="arn:aws:lambda:us-west-2:123456789012:function:Fn1")
+    return ids
 
 
 def test_resolve_replaces_refs_getatts_joins_and_pseudo_parameters():
     value = {"Fn::Join": ["", ['{"Resource":"', {"Fn::GetAtt": ["Fn1", "Arn"]}, '","Bucket":"', {"Ref": "Bucket1"},
                                 '","P":"arn:', {"Ref": "AWS::Partition"}, ':states:::s3:getObject"}']]}
-    assert json.loads(resolve(value, REFS, ATTRS)) == {
+    assert json.loads(physical().resolve(value)) == {
         "Resource": "arn:aws:lambda:us-west-2:123456789012:function:Fn1",
         "Bucket": "results-bucket",
         "P": "arn:aws:states:::s3:getObject",
     }
-    assert resolve({"A": [{"Ref": "Topic1"}, 3]}, REFS, ATTRS) == {"A": [REFS["Topic1"], 3]}
+    assert physical().resolve({"A": [{"Ref": "Topic1"}, 3]}) == {"A": ["arn:aws:sns:us-west-2:123456789012:t", 3]}
 
 
-@pytest.mark.parametrize("value", [{"Ref": "Missing"}, {"Fn::GetAtt": ["Fn1", "Name"]}])
+def test_resolve_selects_from_a_split_arn_as_cdk_writes_execution_arns():
+    machine = physical().resolve({"Ref": "Machine1"})
+    assert machine == "arn:aws:states:us-west-2:123456789012:stateMachine:machine1"
+    value = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":states:", {"Ref": "AWS::Region"}, ":",
+                               {"Ref": "AWS::AccountId"}, ":execution:",
+                               {"Fn::Select": [6, {"Fn::Split": [":", {"Ref": "Machine1"}]}]}, ":*"]]}
+    assert physical().resolve(value) == "arn:aws:states:us-west-2:123456789012:execution:machine1:*"
+
+
+@pytest.mark.parametrize("value", [{"Ref": "Missing"}, {"Fn::GetAtt": ["Fn1", "Name"]}, {"Fn::Sub": "x"}])
 def test_resolve_refuses_unknown_references(value):
-    with pytest.raises(KeyError):
-        resolve(value, REFS, ATTRS)
+    with pytest.raises(UnresolvedReference):
+        physical().resolve(value)
 
 
 class Boom(Exception):

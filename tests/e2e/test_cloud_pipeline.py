@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from blueprint.synthetic import generate
+from tests.e2e.access_check import STATE_MACHINE
 from tests.e2e.aws_support import NAMES
 
 pytestmark = pytest.mark.e2e
@@ -96,6 +97,16 @@ def test_upload_to_review_to_filings(stack, doj_file):
     assert county.run_item(run_id)["status"] == "filings_ready"
     wait_for_message(stack, f"Filings ready: run {run_id}")
 
+    # Every function and the state machine acted, and each of their calls was checked against the
+    # template's IAM policies (the fixture fails the test on any denial).
+    checked = stack.access.checked
+    assert {principal for principal, _, _ in checked} == set(stack.roles)
+    machine = {action for principal, action, _ in checked if principal == STATE_MACHINE}
+    assert {"lambda:InvokeFunction", "s3:GetObject", "kms:Decrypt"} <= machine  # invokes, reads the item lists
+    assert ("evaluate", "s3:ListBucket", f"arn:aws:s3:::{NAMES['RESULTS_BUCKET']}") in checked
+    # The rejected review was an expected outcome: no function failed, so no Errors alarm fired.
+    assert stack.function_errors == []
+
 
 def test_the_same_object_event_twice_starts_one_run(stack, doj_file):
     results = stack.put_and_notify(DOJ_KEY, doj_file[0], repeat=2)
@@ -108,12 +119,21 @@ def test_the_same_object_event_twice_starts_one_run(stack, doj_file):
     stack.county.sfn.stop_execution(executionArn=execution["executionArn"])
 
 
-def test_a_corrupt_file_fails_with_a_data_issues_report_and_nothing_marked_complete(stack):
+def last_state(stack, execution_arn):
+    events = sorted(stack.county.sfn.get_execution_history(executionArn=execution_arn)["events"], key=lambda e: e["id"])
+    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e][-1]
+
+
+def test_a_corrupt_file_is_rejected_with_a_data_issues_report_and_nothing_marked_complete(stack):
     corrupt = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
     (ingested,) = stack.put_and_notify("incoming/scan of the DOJ letter.png", corrupt).values()
     run_id = ingested["runs"][0]["run_id"]
-    done = stack.county.wait_for_execution(only_execution(stack)["executionArn"])
-    assert done["status"] == "FAILED"
+    execution = only_execution(stack)["executionArn"]
+    done = stack.county.wait_for_execution(execution)
+    # A rejected upload is an expected outcome: the office is told, the execution ends without an
+    # error (so the "runs failed" alarm counts only failures of the pipeline). Before, it ended FAILED.
+    assert done["status"] == "SUCCEEDED" and last_state(stack, execution) == "Input rejected"
+    assert stack.function_errors == []  # nor is it a Lambda error: the Errors alarms stay quiet
     county = stack.county
     published = county.result_keys(f"runs/{run_id}/")
     assert published == [f"runs/{run_id}/STATUS.json", f"runs/{run_id}/data_issues.csv"]
@@ -182,3 +202,47 @@ def test_a_run_that_failed_after_its_review_is_filed_again_without_a_new_review(
     assert f"runs/{run_id}/filings/index.json" in county.result_keys(f"runs/{run_id}/filings/")
     assert county.result_json(f"runs/{run_id}/STATUS.json")["status"] == "filings_ready"
     assert county.run_item(run_id)["status"] == "filings_ready"
+
+
+def test_a_refiled_run_whose_review_is_not_accepted_waits_again_and_then_files(stack, doj_file):
+    """The re-file input has no combine outputs: the rejected-review loop must still reach the wait
+    (it used to need $.outputs, a runtime error no Catch can handle) and resume with a new review."""
+    import os
+    from unittest import mock
+
+    county = stack.county
+    (ingested,) = stack.put_and_notify(DOJ_KEY, doj_file[0]).values()
+    run_id = ingested["runs"][0]["run_id"]
+    wait_for_message(stack, f"Review ready: run {run_id}")
+    workbook = county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{run_id}/review.xlsx")["Body"].read()
+    with mock.patch.dict(os.environ, {"CLEARANCE_TEMPLATES": "/nonexistent/templates"}):
+        stack.put_and_notify(f"reviews/{run_id}/APPROVE_ALL", b"")
+        first = county.wait_for_execution(only_execution(stack)["executionArn"])
+    assert first["status"] == "FAILED"
+
+    # IT re-files naming a workbook that belongs to another run: "Apply review" does not accept it.
+    book = load_workbook(io.BytesIO(workbook))
+    for row in book["Run"].iter_rows():
+        if row[0].value == "run_id":
+            row[1].value = "20990101-ffffffffffff"
+    wrong = io.BytesIO()
+    book.save(wrong)
+    put = county.s3.put_object(Bucket=NAMES["UPLOAD_BUCKET"], Key=f"reviews/{run_id}/other run.xlsx", Body=wrong.getvalue())
+    restart = json.loads(first["input"]) | {
+        "review": {"bucket": NAMES["UPLOAD_BUCKET"], "key": f"reviews/{run_id}/other run.xlsx",
+                   "version_id": put["VersionId"], "approve_all": False},
+        "restart_at": "apply_review",
+    }
+    again = county.sfn.start_execution(stateMachineArn=stack.state_machine_arn, name=f"{run_id}-refile-1",
+                                       input=json.dumps(restart))
+    rejected = wait_for_message(stack, f"Review not accepted: run {run_id}")
+    assert "review-problems.csv" in rejected["message"]
+    assert county.sfn.describe_execution(executionArn=again["executionArn"])["status"] == "RUNNING"
+    item = county.run_item(run_id)
+    assert item["status"] == "waiting_for_review" and item["execution_arn"] == again["executionArn"]
+
+    stack.put_and_notify(f"reviews/{run_id}/APPROVE_ALL", b"")
+    done = county.wait_for_execution(again["executionArn"])
+    assert done["status"] == "SUCCEEDED", done
+    assert county.result_json(f"runs/{run_id}/STATUS.json")["status"] == "filings_ready"
+    assert "task_token" not in county.run_item(run_id)

@@ -56,7 +56,7 @@ def test_dashboard_shows_runs_pipeline_figures_and_alarms(synthesized):
         assert text in body, text
 
 
-def test_audit_trail_records_data_events_on_both_buckets_with_validation(synthesized):
+def test_audit_trail_records_data_events_on_both_buckets_and_key_use_in_every_region(synthesized):
     (trail,) = synthesized.resources("AWS::CloudTrail::Trail").values()
     props = trail["Properties"]
     storage = synthesized.stack.storage
@@ -64,12 +64,18 @@ def test_audit_trail_records_data_events_on_both_buckets_with_validation(synthes
     assert props["KMSKeyId"] == {"Fn::GetAtt": [synthesized.logical_id(storage.key), "Arn"]}
     assert props["S3BucketName"] == {"Ref": synthesized.logical_id(synthesized.stack.audit_trail.bucket)}
     assert "CloudWatchLogsLogGroupArn" in props
-    data = [s for s in props["EventSelectors"] if s.get("DataResources")]
-    (selector,) = data
-    assert selector["ReadWriteType"] == "All"
-    (resource,) = selector["DataResources"]
-    assert resource["Type"] == "AWS::S3::Object"
-    assert sorted(render(v) for v in resource["Values"]) == sorted(
+    # every region, and global services (a trail in one region misses activity elsewhere)
+    assert props["IsMultiRegionTrail"] is True and props["IncludeGlobalServiceEvents"] is True
+    assert "EventSelectors" not in props  # a trail has basic or advanced selectors, never both
+    management, data = props["AdvancedEventSelectors"]
+    # All management events, read ones included: KMS logs each Decrypt/GenerateDataKey of the county
+    # key as a read management event (before, the trail kept write events only).
+    assert management["FieldSelectors"] == [{"Field": "eventCategory", "Equals": ["Management"]}]
+    fields = {f["Field"]: f for f in data["FieldSelectors"]}
+    assert fields["eventCategory"] == {"Field": "eventCategory", "Equals": ["Data"]}
+    assert fields["resources.type"] == {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}
+    assert "readOnly" not in fields  # reads and writes
+    assert sorted(render(v) for v in fields["resources.ARN"]["StartsWith"]) == sorted(
         f"<{synthesized.logical_id(b)}.Arn>/" for b in (storage.uploads, storage.results)
     )
 
@@ -115,3 +121,50 @@ def test_outputs_tell_it_what_to_hand_to_the_office(synthesized):
     outputs = synthesized.template["Outputs"]
     for name in ("UploadBucket", "ResultsBucket", "StaffPolicyArn", "StateMachineArn", "NotificationTopicArn", "DashboardName"):
         assert name in outputs
+
+
+def alarm_publish_requests(synth, *, account="111122223333", region="us-west-2"):
+    """For every alarm action: (alarm, decision to publish to the topic, decisions to use its key)."""
+    from tests.e2e.access_check import PhysicalIds, TemplatePolicies
+
+    physical = PhysicalIds(synth.template, region, account)
+    policies = TemplatePolicies(synth.template, physical)
+    out = []
+    for logical_id, alarm in synth.resources("AWS::CloudWatch::Alarm").items():
+        props = alarm["Properties"]
+        alarm_arn = physical.attributes[(logical_id, "Arn")]
+        context = {"aws:SourceAccount": account, "aws:SourceArn": alarm_arn, "aws:SecureTransport": "true"}
+        for action in props["AlarmActions"] + props["OKActions"]:
+            topic = physical.resolve(action)
+            key = policies.topic_keys[topic]
+            publish = policies.decide("service:cloudwatch.amazonaws.com", "sns:Publish", topic, context, [])
+            keys = [policies.decide("service:cloudwatch.amazonaws.com", a, key, context, [])
+                    for a in ("kms:GenerateDataKey", "kms:Decrypt")]
+            out.append((props["AlarmName"], topic, publish, keys))
+    return out
+
+
+def test_every_alarm_can_publish_to_the_encrypted_topic(synthesized, synthesized_without_trail):
+    """The topic policy lets CloudWatch publish for this stack's alarms, and the key policy lets it
+    use the county key for the encrypted topic; without both, an alarm e-mails nobody."""
+    for synth in (synthesized, synthesized_without_trail):
+        requests = alarm_publish_requests(synth)
+        assert len(requests) == 2 * len(synth.resources("AWS::CloudWatch::Alarm")) > 0
+        for name, _, publish, keys in requests:
+            assert name.startswith(f"clearance-{synth.stack.settings.slug}-")
+            assert publish.allowed, (name, publish.reason)
+            assert all(k.allowed for k in keys), (name, [k.reason for k in keys])
+
+
+def test_only_this_accounts_alarms_of_this_stack_may_publish(synthesized):
+    from tests.e2e.access_check import PhysicalIds, TemplatePolicies
+
+    physical = PhysicalIds(synthesized.template, "us-west-2", "111122223333")
+    policies = TemplatePolicies(synthesized.template, physical)
+    (topic_id,) = synthesized.resources("AWS::SNS::Topic")
+    topic = physical.refs[topic_id]
+    others = [("111122223333", "arn:aws:cloudwatch:us-west-2:111122223333:alarm:someone-elses-alarm"),
+              ("999999999999", "arn:aws:cloudwatch:us-west-2:999999999999:alarm:clearance-sacramento-RunsFailed")]
+    for account, alarm in others:
+        context = {"aws:SourceAccount": account, "aws:SourceArn": alarm, "aws:SecureTransport": "true"}
+        assert not policies.decide("service:cloudwatch.amazonaws.com", "sns:Publish", topic, context, []).allowed, alarm

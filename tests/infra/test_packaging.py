@@ -77,3 +77,15 @@ def test_source_packages_carry_the_deployed_layout(tmp_path):
     assert (tmp_path / "blueprint" / "__init__.py").is_file()
     assert (tmp_path / "config" / "policy.yaml").is_file()
     assert not list(tmp_path.rglob("__pycache__"))
+
+
+def test_the_size_report_names_each_package_and_its_functions(synthesized):
+    from cdk.package_report import packages
+
+    found = packages(synthesized.outdir)
+    groups = {group: sorted(names) for group, names, _ in found}
+    assert len(found) == 3
+    assert groups == {"control": ["ingest", "notify", "resume_review"],
+                      "engine": ["combine", "evaluate", "split", "validate"],
+                      "documents": ["assemble", "plan_documents", "render_batch"]}
+    assert all(size > 0 for _, _, size in found)

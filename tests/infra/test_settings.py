@@ -163,3 +163,34 @@ def test_a_source_build_for_offline_checks_only_warns():
     context = {**default_context(), PREFIX + "lambdaBundling": "source"}
     settings = DeploymentSettings.from_context(context.get, context, deployable=True)
     assert settings.notification_emails == () and settings.office_profile == ""
+
+
+def test_fips_endpoints_are_opt_in_and_reach_every_function():
+    from synth_support import synthesize
+
+    assert settings_from().fips_endpoints is False
+    assert settings_from(fipsEndpoints="true").fips_endpoints is True
+    synth = synthesize(fipsEndpoints="true", region="us-gov-west-1", account="111122223333")
+    assert synth.error is None, synth.error
+    functions = [f for f in synth.resources("AWS::Lambda::Function").values()
+                 if f["Properties"]["Handler"].startswith("functions.")]
+    assert len(functions) == 10
+    assert {f["Properties"]["Environment"]["Variables"].get("AWS_USE_FIPS_ENDPOINT") for f in functions} == {"true"}
+
+
+def test_the_fips_variable_makes_boto3_use_fips_endpoints(monkeypatch):
+    import boto3
+
+    # (In GovCloud, SNS's and Step Functions' standard endpoints are the FIPS ones; S3's is not.)
+    monkeypatch.setenv("AWS_USE_FIPS_ENDPOINT", "true")
+    for region, service in (("us-west-2", "s3"), ("us-west-2", "dynamodb"), ("us-west-2", "sns"),
+                            ("us-west-2", "stepfunctions"), ("us-gov-west-1", "s3"), ("us-gov-west-1", "dynamodb")):
+        endpoint = boto3.client(service, region_name=region, aws_access_key_id="x",
+                                aws_secret_access_key="x").meta.endpoint_url
+        assert "-fips." in endpoint, (service, endpoint)
+
+
+def test_functions_use_standard_endpoints_unless_fips_is_chosen(synthesized):
+    functions = [f for f in synthesized.resources("AWS::Lambda::Function").values()
+                 if f["Properties"]["Handler"].startswith("functions.")]
+    assert all("AWS_USE_FIPS_ENDPOINT" not in f["Properties"]["Environment"]["Variables"] for f in functions)

@@ -261,12 +261,17 @@ def status(county):
 
 
 def test_review_ready_records_the_token_then_tells_the_office(recorded):
-    outputs = {"run_prefix": f"runs/{RUN['run_id']}/", "counts": {"people": 28, "convictions_evaluated": 38, "data_issues": 2}}
-    event = {"kind": "review_ready", "run": RUN, "options": {}, "outputs": outputs,
+    # The counts come from the run's manifest.json: a re-filed run reaches the wait without combine's outputs.
+    manifest = {"counts": {"people": 28, "convictions_evaluated": 38, "data_issues": 2}}
+    recorded.s3.put_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN['run_id']}/manifest.json",
+                           Body=json.dumps(manifest).encode())
+    execution = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:clearance:{RUN['run_id']}"
+    event = {"kind": "review_ready", "run": RUN, "options": {}, "execution": execution,
              "review_attempt": {"rejected": False}, "task_token": "token-123"}
     assert notify.handler(event, FakeContext()) == {"run_id": RUN["run_id"], "status": "waiting_for_review"}
     item = recorded.run_item(RUN["run_id"])
     assert item["status"] == "waiting_for_review" and item["task_token"] == "token-123"
+    assert item["execution_arn"] == execution
     assert status(recorded)["status"] == "waiting_for_review"
     assert status(recorded)["counts"]["convictions_evaluated"] == 38
     (message,) = recorded.messages()
@@ -277,7 +282,7 @@ def test_review_ready_records_the_token_then_tells_the_office(recorded):
 
 
 def test_a_rejected_review_asks_for_a_corrected_one(recorded):
-    event = {"kind": "review_ready", "run": RUN, "options": {}, "outputs": {"counts": {}},
+    event = {"kind": "review_ready", "run": RUN, "options": {},
              "review_attempt": {"Error": "ReviewRejected", "Cause": "{}"}, "task_token": "token-456"}
     notify.handler(event, FakeContext())
     (message,) = recorded.messages()

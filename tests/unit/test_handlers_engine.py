@@ -68,9 +68,10 @@ def test_validate_fingerprints_exactly_the_uploaded_version(county, doj_file, tm
 
 def test_validate_rejects_a_corrupt_file_with_a_data_issues_report(county):
     event = county.upload(KEY, b"%PDF-1.4\n\x00\x01\x02 binary, not comma separated\n" * 20)
-    with pytest.raises(engine_steps.InputRejected) as raised:
-        validate.handler(step_event(source=source_of(event)), FakeContext())
-    assert "DOJ research file.dat" not in str(raised.value)  # Step Functions records this text
+    # An expected outcome, returned (not raised) so that Lambda's error alarms stay quiet.
+    result = validate.handler(step_event(source=source_of(event)), FakeContext())
+    assert result["rejected"]["Error"] == "InputRejected"
+    assert "DOJ research file.dat" not in result["rejected"]["Cause"]  # Step Functions records this text
     report = pd.read_csv(io.BytesIO(county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"],
                                                          Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()))
     assert list(report["code"]) == ["FILE_REJECTED"]
@@ -80,8 +81,33 @@ def test_validate_rejects_a_corrupt_file_with_a_data_issues_report(county):
 def test_validate_refuses_an_upload_larger_than_its_disk(county, monkeypatch, doj_file):
     event = county.upload(KEY, doj_file[0])
     source = {**source_of(event), "size": 50 * 2**40}  # 50 TiB
-    with pytest.raises(engine_steps.InputTooLarge):
-        validate.handler(step_event(source=source), FakeContext())
+    result = validate.handler(step_event(source=source), FakeContext())
+    assert result["rejected"]["Error"] == "InputTooLarge"
+
+
+def test_validate_and_split_agree_on_the_largest_upload(county, monkeypatch, doj_file, tmp_path):
+    """validate refuses, with a data-issues report, exactly the uploads larger than MAX_INPUT_BYTES,
+    the size split can hold next to its shards (functions/limits.py)."""
+    from functions.limits import SHARD_SPACE_FACTOR
+
+    content = doj_file[0]
+    source = source_of(county.upload(KEY, content))
+    monkeypatch.setenv("MAX_INPUT_BYTES", str(len(content) - 1))
+    refused = validate.handler(step_event(source=source), FakeContext())
+    assert refused["rejected"]["Error"] == "InputTooLarge"
+    assert f"{len(content):,}" in refused["rejected"]["Cause"] and "DOJ research" not in refused["rejected"]["Cause"]
+    report = pd.read_csv(io.BytesIO(county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"],
+                                                         Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()))
+    assert list(report["code"]) == ["FILE_REJECTED"] and "at most" in report["problem"].iloc[0]
+    monkeypatch.setenv("MAX_INPUT_BYTES", str(len(content)))
+    accepted = validate.handler(step_event(source=source), FakeContext())
+    assert "rejected" not in accepted
+    # split holds what validate accepts: the largest upload and its shards fit split's /tmp
+    from cdk.processing import SPLIT
+    from functions.limits import TMP_RESERVE_BYTES, largest_input
+
+    limit = largest_input(SPLIT.ephemeral_mb)
+    assert limit * SHARD_SPACE_FACTOR + TMP_RESERVE_BYTES <= SPLIT.ephemeral_mb * 2**20
 
 
 def run_engine_steps(county, content):
@@ -148,8 +174,7 @@ def test_a_delivery_of_two_files_is_evaluated_as_one_input(county, doj_file):
 
 def test_validate_rejects_an_empty_delivery(county):
     source = {"bucket": NAMES["UPLOAD_BUCKET"], "key": "incoming/d/READY", "version_id": "m1", "size": 0, "files": []}
-    with pytest.raises(engine_steps.InputRejected):
-        validate.handler(step_event(source=source), FakeContext())
+    assert validate.handler(step_event(source=source), FakeContext())["rejected"]["Error"] == "InputRejected"
     report = pd.read_csv(io.BytesIO(county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"],
                                                          Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()))
     assert list(report["code"]) == ["FILE_REJECTED"] and "no file" in report["problem"].iloc[0]
@@ -160,8 +185,8 @@ def test_split_rejects_a_file_with_no_readable_row_and_publishes_why(county):
     from blueprint.columns import DOJ_COLUMNS
 
     source = source_of(county.upload(KEY, (",".join(DOJ_COLUMNS) + "\r\n").encode()))
-    with pytest.raises(engine_steps.InputRejected):
-        split.handler(step_event(source=source, input={}), FakeContext())
+    result = split.handler(step_event(source=source, input={}), FakeContext())
+    assert result["rejected"]["Error"] == engine_steps.InputRejected.__name__
     report = pd.read_csv(io.BytesIO(county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"],
                                                          Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()))
     assert list(report["code"]) == ["FILE_REJECTED"] and "empty" in report["problem"].iloc[0]
@@ -205,9 +230,9 @@ def test_a_workbook_from_another_run_is_not_accepted_and_its_problems_are_publis
     edited = io.BytesIO()
     book.save(edited)
     review = review_event(county, f"reviews/{RUN_ID}/review.xlsx", edited.getvalue())
-    with pytest.raises(plan_documents.ReviewRejected) as raised:
-        plan_documents.handler(step_event(review=review), FakeContext())
-    assert "problem(s)" in str(raised.value) and "20990101" not in str(raised.value)
+    result = plan_documents.handler(step_event(review=review), FakeContext())
+    assert result["rejected"]["Error"] == plan_documents.ReviewRejected.__name__
+    assert "problem(s)" in result["rejected"]["Cause"] and "20990101" not in result["rejected"]["Cause"]
     problems = pd.read_csv(io.BytesIO(county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"],
                                                            Key=f"runs/{RUN_ID}/review-problems.csv")["Body"].read()))
     assert list(problems.columns) == ["sheet", "row", "column", "problem"]
