@@ -2,6 +2,7 @@
 
     clearance demo                       # synthetic DOJ file -> decisions -> review -> filings
     clearance generate --rows 100000 --county SACRAMENTO --seed 1 --out doj.dat
+    clearance inspect --input doj.dat --out census.csv   # every offense text and how it is read
     clearance run --input doj.dat --county SACRAMENTO --policy california --as-of 2026-11-21 --out run/
     clearance finalize --run run/ --review run/review.xlsx --out filings/
     clearance policies                   # the built-in presets
@@ -44,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--compat", choices=["gogen"], help="also write the earlier desktop tool's result files")
     run.add_argument("--run-id", default="", help="run id to record (default: derived from inputs and policy)")
     _output_flags(run)
+
+    ins = sub.add_parser("inspect", help="list every distinct offense text of DOJ file(s) and how it is read (CSV)")
+    ins.add_argument("--input", action="append", required=True, type=Path, help="a DOJ file (repeat for several)")
+    ins.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
+    ins.add_argument("--policy", default="california", help="the policy whose rule pack reads the texts")
 
     gen = sub.add_parser("generate", help="write a realistic synthetic DOJ file (never real data)")
     gen.add_argument("--rows", type=int, default=100_000)
@@ -140,6 +146,24 @@ def cmd_generate(args) -> int:
     return EXIT_OK
 
 
+def cmd_inspect(args) -> int:
+    from .census import UNRESOLVED, census_counts, census_of_files, write_census_csv
+    from .policy import load_policy
+    from .rulepack import load_rule_pack
+
+    census, reports = census_of_files(args.input, load_rule_pack(load_policy(args.policy).rule_pack))
+    for report in reports:
+        if report.status != "ok":
+            print(f"error: {report.file}: {report.error}", file=sys.stderr)
+    write_census_csv(census, args.out if args.out else sys.stdout)
+    c = census_counts(census)
+    print(f"{c['distinct']} distinct offense texts in {sum(r.rows_used for r in reports)} rows; "
+          f"{c['unresolved_cannabis']} name a cannabis section that cannot be resolved ({c['unresolved_cannabis_rows']} rows), "
+          f"{c['unreadable'] - c['unresolved_cannabis']} others cannot be read. Rows with status '{UNRESOLVED}' come "
+          f"first{f'; written to {args.out}' if args.out else ''}.", file=sys.stdout if args.out else sys.stderr)
+    return EXIT_FILE_FAILED if any(r.status != "ok" for r in reports) else EXIT_OK
+
+
 def cmd_finalize(args) -> int:
     from .filings import finalize
 
@@ -176,7 +200,7 @@ def cmd_check_policy(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "generate": cmd_generate, "finalize": cmd_finalize, "demo": cmd_demo,
+COMMANDS = {"run": cmd_run, "inspect": cmd_inspect, "generate": cmd_generate, "finalize": cmd_finalize, "demo": cmd_demo,
             "policies": cmd_policies, "check-policy": cmd_check_policy}
 
 

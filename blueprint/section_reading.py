@@ -316,9 +316,13 @@ class _Reader:
 
     def read_at(self, text: str, pos: int) -> tuple:
         """Read the section(s) starting at ``pos`` of a cleaned text; :data:`_UNREAD` if none."""
+        return self._read_at(text, pos)[0]
+
+    def _read_at(self, text: str, pos: int) -> tuple[tuple, int]:
+        """:meth:`read_at`, and the position where the section text ends."""
         first = self._one(text, pos)
         if first is None:
-            return _UNREAD
+            return _UNREAD, pos
         end, a = first
         b = None
         if self.joiner is not None:
@@ -331,16 +335,16 @@ class _Reader:
         code_a = a["code"] or (b["code"] if b else "")
         done_a = self._finish(a, code_a)
         if done_a is None:
-            return _UNREAD
+            return _UNREAD, pos
         second_parts = ("", "", "", False)
         if b is not None:
             code_b = b["code"] or code_a
             done_b = self._finish(b, code_b)
             if done_b is None:
-                return _UNREAD
+                return _UNREAD, pos
             second_parts = (done_b[0], done_b[1], code_b, b["attempt"])
         whole = re.sub(r"\s+", " ", text[pos:end].strip())
-        return (whole, done_a[0], done_a[1], code_a, a["attempt"], *second_parts, True)
+        return (whole, done_a[0], done_a[1], code_a, a["attempt"], *second_parts, True), end
 
     def description(self, text: str) -> tuple:
         found = self._descriptions.get(text)
@@ -349,11 +353,21 @@ class _Reader:
         return found
 
     def comment(self, text: str) -> tuple:
-        """The first place in free text where a section is followed by a known code."""
+        """The charge in a comment: written like a description, or the first section with a known code.
+
+        A comment that starts the way ``OFFENSE_DESCR`` does (a section, then a known code or the
+        description dash: ``664.11359-ATTEMPT POSSESS``) is read like one. Otherwise, because a
+        comment is free text (``BAIL 5000 OR RELEASE``), a number only counts as a section when a
+        known code follows it.
+        """
         found = self._comments.get(text)
         if found is not None:
             return found
         found = _UNREAD
+        at_start, end = self._read_at(text, 0)
+        if at_start[-1] and (at_start[3] or at_start[7] or text[end:].lstrip().startswith("-")):
+            self._comments[text] = at_start
+            return at_start
         for m in self.starts.finditer(text):
             candidate = self.read_at(text, m.start())
             if candidate[-1] and (candidate[3] or candidate[7]):
@@ -448,11 +462,11 @@ def parse_code_sections(offense_descr: pd.Series, comment_text: pd.Series,
 def _mention_pattern(number: str) -> str:
     """An anchored pattern for one section number inside free text.
 
-    Anchored on both sides: ``111357`` and ``11357.5`` do not mention ``11357``. A glued attempt
-    prefix (``66411357``) still counts as a mention.
+    Anchored on both sides: ``111357`` and ``11357.5`` do not mention ``11357``. A glued or dotted
+    attempt prefix (``66411357``, ``664.11357``) still counts as a mention.
     """
     n = re.escape(number.strip().upper())
-    return rf"(?:(?<![\d.])|(?<=(?<![\d.])664)){n}(?!\d|\.\d)"
+    return rf"(?:(?<![\d.])|(?<=(?<![\d.])664)|(?<=(?<![\d.])664\.)){n}(?!\d|\.\d)"
 
 
 def comment_mentions(comment_text: pd.Series, numbers: list[str] | tuple[str, ...]) -> pd.Series:
