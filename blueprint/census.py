@@ -10,7 +10,7 @@ One row per distinct charge text: the ``OFFENSE_DESCR`` value (padding removed),
 ``SEE COMMENT FOR CHARGE``). Columns: how many rows carry it and how many of them are convictions;
 how it was read (code, section, subdivisions, attempt, second section); which of the rule pack's
 lists it is on; and a status, with texts naming a cannabis section that cannot be resolved first,
-then texts that cannot be read at all, then the rest by frequency. Only offense texts and counts:
+then texts that cannot be read at all, then rows with no text, then the rest by frequency. Only offense texts and counts:
 no names, dates of birth, CII or case numbers.
 
 Counting is streamed and columnar: :class:`TextCounter` takes each chunk the reader yields,
@@ -44,8 +44,9 @@ CENSUS_COLUMNS: tuple[str, ...] = (
 #: Status values, in the order the census lists them.
 UNRESOLVED = "cannabis section unresolved"
 UNREADABLE = "unreadable"
+BLANK = "no text"  # neither a description nor a comment (DECEASED steps, for example)
 READ = "read"
-_STATUS_ORDER = {UNRESOLVED: 0, UNREADABLE: 1, READ: 2}
+_STATUS_ORDER = {UNRESOLVED: 0, UNREADABLE: 1, BLANK: 2, READ: 3}
 #: A comment that carries the charge is cut to this length in the census (it is free text).
 COMMENT_CHARS = 200
 _RAW_COLUMNS = ["offense_text", "comment_text", "rows", "conviction_rows"]
@@ -156,7 +157,8 @@ def census_table(counts: "pd.DataFrame", pack) -> "pd.DataFrame":
     named = named_sections(parsed, offense, comment, evaluated.numbers).to_numpy(dtype=object)
     readable = parsed["readable"].to_numpy(dtype=bool)
     unresolved = ~(first | second) & (named != "")
-    status = np.where(unresolved, UNRESOLVED, np.where(readable, READ, UNREADABLE))
+    blank = (offense.to_numpy(dtype=object) == "") & (comment.to_numpy(dtype=object) == "")
+    status = np.where(unresolved, UNRESOLVED, np.where(readable, READ, np.where(blank, BLANK, UNREADABLE)))
     note = np.full(len(counts), "", dtype=object)
     note[unresolved] = [f"names {evaluated.name} section {n} but it cannot be resolved: such convictions go to "
                         f"hand review" for n in named[unresolved]]
@@ -191,8 +193,8 @@ def census_counts(census: "pd.DataFrame") -> dict[str, int]:
     rows = census["rows"].to_numpy() if len(census) else np.array([], dtype=np.int64)
     return {
         "distinct": int(len(census)),
-        "unreadable": int((status != READ).sum()),
-        "unreadable_rows": int(rows[status != READ].sum()),
+        "unreadable": int(np.isin(status, (UNREADABLE, UNRESOLVED)).sum()),
+        "unreadable_rows": int(rows[np.isin(status, (UNREADABLE, UNRESOLVED))].sum()),
         "unresolved_cannabis": int((status == UNRESOLVED).sum()),
         "unresolved_cannabis_rows": int(rows[status == UNRESOLVED].sum()),
     }

@@ -53,6 +53,7 @@ from .synthetic_catalog import (
     BIRTH_PLACES,
     CANNABIS_AFTER_2016,
     CANNABIS_BEFORE_2016,
+    CANNABIS_FORMS,
     CANNABIS_HINTS,
     COUNTIES,
     COUNTY_NAMES,
@@ -67,6 +68,7 @@ from .synthetic_catalog import (
     INFRACTION_FROM_2011,
     LEVEL_CODES,
     MALE_SHARE,
+    NO_PARENTHESES_OTHER,
     NOT_CONVICTED,
     OTHER_OFFENSES,
     PRISONS,
@@ -79,12 +81,14 @@ from .synthetic_catalog import (
     RELATED_TO_CANNABIS,
     SENTENCE_PLACES,
     SENTENCE_UNITS,
+    SHARE_NO_PARENTHESES_OTHER,
     STEP_TYPES,
     SUPER_STRIKES,
     SURNAMES_BY_RACE,
     Offense,
     attempt_of,
     csv_field,
+    write_form,
 )
 
 __all__ = [
@@ -291,6 +295,9 @@ class SyntheticPerson:
     cannabis_attempts_in_county: int = 0
     features: set[str] = field(default_factory=set)
     malformed: dict[str, int] = field(default_factory=dict)
+    #: How this person's cannabis convictions in the county are written (``CANNABIS_FORMS``,
+    #: ``attempt``, ``see_comment``, ``blank``): form -> count.
+    cannabis_forms: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[str]:
@@ -319,6 +326,8 @@ class GenerateStats:
     people_with_cannabis_in_county: int
     non_adjacent_people: int
     malformed_rows: dict[str, int]
+    #: How the cannabis convictions in the county are written: form -> count (see SyntheticPerson).
+    cannabis_forms: dict[str, int]
     county: str
     seed: int
     header: bool
@@ -343,6 +352,7 @@ _RELEASE = _Picker(ARREST_RELEASES)
 _NOT_CONVICTED = _Picker(NOT_CONVICTED)
 _COMMENT = _Picker(COURT_COMMENTS)
 _N_CANNABIS = _Picker(CANNABIS_CONVICTIONS_PER_PERSON)
+_CANNABIS_FORM = _Picker(CANNABIS_FORMS)
 _OTHER_COUNTY = _Picker([(i, w) for i, (_, _, w) in enumerate(COUNTIES)])
 _SEE_COMMENT = "SEE COMMENT FOR CHARGE"
 _DRUG_SECTIONS = ("11350", "11377", "11364", "11550", "11378", "11366", "4060")
@@ -668,9 +678,10 @@ class _PersonBuilder:
         """
         vals = _COUNT_BLANK.copy()
         vals[_C_ORDER] = cnt_order
+        self._form = "see_comment" if written else ("blank" if written is not None else "canonical")
         if offense is not None:
             vals[_C_OFF_CODE] = offense.code if written is None else ""
-            descr = offense.descr if written is None else written
+            descr = self._written(offense) if written is None else written
             if descr and self.rng.random() < SHARE_PADDED_OFFENSE:
                 descr = _pad(descr, self.rng.randint(1, 6))
             vals[_C_OFF_DESCR] = descr
@@ -682,6 +693,22 @@ class _PersonBuilder:
         vals[_C_LEVEL_CODE] = LEVEL_CODES[level]
         vals[_C_LEVEL] = level
         return vals
+
+    def _written(self, offense: Offense) -> str:
+        """How one charge is written: a cannabis charge in one of the forms real extracts use
+        (``CANNABIS_FORMS``), a few others now and then without parentheses (``647F PC``)."""
+        if offense.cannabis:
+            if offense.attempt:
+                self._form = "attempt"
+                return offense.descr
+            form = _CANNABIS_FORM(self.rng)
+            text = write_form(offense, form)[0]
+            # A form that does not apply to this offense (no subdivision to unparenthesise) is canonical.
+            self._form = form if text != write_form(offense, "canonical")[0] else "canonical"
+            return offense.descr if self._form == "canonical" else csv_field(text)
+        if offense.section in NO_PARENTHESES_OTHER and self.rng.random() < SHARE_NO_PARENTHESES_OTHER:
+            return csv_field(write_form(offense, "no_parentheses")[0])
+        return offense.descr
 
     def _arrest(self, step_no: int, day: int, county: _County, offenses: Sequence[Offense], released: bool) -> None:
         """An arrest step, one row per charge. ``released``: nothing followed (a PROS REL-... disposition)."""
@@ -836,6 +863,7 @@ class _PersonBuilder:
                 if offense.cannabis and in_county:
                     person.cannabis_convictions_in_county += 1
                     person.cannabis_attempts_in_county += offense.attempt
+                    person.cannabis_forms[self._form] = person.cannabis_forms.get(self._form, 0) + 1
             else:
                 vals = self._count(cnt_order, offense, _NOT_CONVICTED(rng), "", written)
                 sentences = [_NO_SENTENCE]
@@ -1110,6 +1138,7 @@ def generate(
 
     written = n_people = convictions = cannabis = attempts = with_cannabis = split = 0
     malformed = dict.fromkeys(MALFORMED_KINDS, 0)
+    forms: dict[str, int] = {}
     pending: list[tuple[int, list[str]]] = []  # (write after this many people, the held-back rows)
     chunk: list[str] = []
     path = Path(path)
@@ -1134,6 +1163,8 @@ def generate(
             with_cannabis += person.cannabis_convictions_in_county > 0
             for kind, n in person.malformed.items():
                 malformed[kind] += n
+            for form, n in person.cannabis_forms.items():
+                forms[form] = forms.get(form, 0) + n
             cycles = person.cycles
             held_back = sum(len(held) for _, held in pending)
             # Never split the last person: with nobody after them, their halves would meet again.
@@ -1169,6 +1200,7 @@ def generate(
         people_with_cannabis_in_county=with_cannabis,
         non_adjacent_people=split,
         malformed_rows=malformed,
+        cannabis_forms=dict(sorted(forms.items())),
         county=county_name,
         seed=seed,
         header=header,

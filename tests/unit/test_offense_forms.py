@@ -210,3 +210,31 @@ def test_a_gang_enhancement_on_the_same_line_counts_like_a_separate_count(tmp_pa
     rows.append(person.conviction("002001001000", "11359 HS-POSSESS MARIJUANA FOR SALE", "20100301", level="FELONY"))
     got = decide(tmp_path, rows).iloc[0]
     assert (got["reason_code"] == "PRIOR_SUPER_STRIKE") is prior
+
+
+def test_the_earlier_tool_compatibility_mode_surfaces_them_too(tmp_path):
+    """A run with the desktop tool's settings and result files decides these convictions as well:
+    Prop64_Results.csv has a row for each, in hand review, instead of leaving them out."""
+    import csv as csv_module
+    import json
+
+    from blueprint.pipeline import RunSettings, run_local
+    from doj_builder import write_doj
+
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"baselineEligibility": {"dismiss": ["11357"], "reduce": ["11358", "11359", "11360"]},
+                                    "additionalRelief": {}}))
+    rows = [_cannabis("1", "HS 11359-POSSESS MARIJUANA FOR SALE"), _cannabis("2", "11357/11360 HS-POSS/SELL"),
+            _cannabis("3", "11357B2 HS-POSSESS MARIJUANA"), _cannabis("4", "11360(B) SELL/FURNISH/ETC MARIJUANA")]
+    path = write_doj(tmp_path / "doj.dat", rows)
+    result = run_local([path], RunSettings(county="SACRAMENTO", policy=str(settings), evaluation_date="2020-07-01",
+                                           compat=True), tmp_path / "run")
+    with open(result.compat_files["Prop64_Results.csv"], newline="") as fh:
+        found = list(csv_module.DictReader(fh))
+    got = {r["SUBJECT_ID"]: (r["Eligibility Determination"], r["Eligibility Reason"][:20]) for r in found}
+    assert got == {
+        "1": ("Hand Review", "Cannabis section cou"),
+        "2": ("Hand Review", "The charge names two"),
+        "3": ("Eligible for Dismissal", "Misdemeanor or Infra"),
+        "4": ("Eligible for Dismissal", "Misdemeanor or Infra"),
+    }
