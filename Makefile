@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 BASE_STAMP := $(VENV)/.installed-base
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test test-unit test-infra test-e2e bench bench-filings bench-steps synth docs clean
+.PHONY: demo test test-unit test-infra test-e2e bench bench-wide bench-filings bench-steps synth docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test-e2e: $(DEV_STAMP)
 ## bench: one million synthetic rows through `clearance run`, as a whole process, against a baseline.
 bench: $(BASE_STAMP)
 	$(BIN)/python tests/bench/bench_engine.py
+
+## bench-wide: the same on about 800-byte rows (padded fields, long comments), as real extracts are.
+bench-wide: $(BASE_STAMP)
+	$(BIN)/python tests/bench/bench_engine.py --wide
 
 bench-filings: $(BASE_STAMP)
 	$(BIN)/python tests/bench/bench_filings.py

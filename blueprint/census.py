@@ -75,17 +75,16 @@ class TextCounter:
         disp = _encoded(table["DISP_DESCR"])
         texts = np.asarray(offense.dictionary.to_pylist(), dtype=object)
         idx = offense.indices.to_numpy(zero_copy_only=False)
+        # Conviction or not, decided once per distinct disposition (as the engine does: trimmed, upper case).
         convicted = np.array([str(v).strip().upper().startswith("CONVICTED") for v in disp.dictionary.to_pylist()],
                              dtype=bool)[disp.indices.to_numpy(zero_copy_only=False)]
         in_comment = np.array([_charge_in_comment(str(t)) for t in texts], dtype=bool)
-        row_in_comment = in_comment[idx]
-        plain = idx[~row_in_comment]
-        rows = np.bincount(plain, minlength=len(texts))
-        convictions = np.bincount(plain, weights=convicted[~row_in_comment], minlength=len(texts)).astype(np.int64)
+        rows = np.bincount(idx, minlength=len(texts))
+        convictions = np.bincount(idx[convicted], minlength=len(texts))
         keep = np.flatnonzero((rows > 0) & ~in_comment)
         chunk = (texts[keep], rows[keep], convictions[keep], None, None, None)
-        if row_in_comment.any():
-            at = np.flatnonzero(row_in_comment)
+        if in_comment.any():
+            at = np.flatnonzero(in_comment[idx])
             comments = np.asarray(_plain(table["COMMENT_TEXT"]).take(pa.array(at)).to_pylist(), dtype=object)
             chunk = chunk[:3] + (texts[idx[at]], comments, convicted[at])
         self._parts.setdefault(file_index, []).append(chunk)

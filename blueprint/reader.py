@@ -1,6 +1,6 @@
 """Reading DOJ research files: fast, streaming, and without losing a row.
 
-What the reader guarantees (see shared/domain/doj-research-file.md for the format):
+What the reader guarantees (see docs/reference/input.md for the format):
 
 - One or more files make one run; a person's rows may be spread over several files.
 - A header is optional (first field ``RECORD_ID``), may carry one trailing empty field, and may be

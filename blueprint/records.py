@@ -1,6 +1,6 @@
 """From DOJ rows to people and convictions, with the facts the rules read.
 
-The derived facts follow the DOJ file's own structure (shared/domain/doj-research-file.md), with the
+The derived facts follow the DOJ file's own structure (docs/reference/input.md), with the
 earlier tool's known defects fixed:
 
 - A conviction is one count: the first row of each distinct ``CNT_ORDER`` (within a person) whose

@@ -504,6 +504,10 @@ def named_sections(parsed: pd.DataFrame, offense_descr: pd.Series, comment_text:
     (``comment_mentions``). Returns a str Series like :func:`comment_mentions`.
     """
     readable = parsed["readable"].to_numpy(dtype=bool)
-    area = np.where(readable, parsed["code_section"].to_numpy(dtype=object),
-                    (clean_text(offense_descr) + " " + clean_text(comment_text)).to_numpy(dtype=object))
-    return comment_mentions(pd.Series(area, index=parsed.index, dtype=object), numbers)
+    area = parsed["code_section"].to_numpy(dtype=object).copy()
+    if (~readable).any():
+        area[~readable] = (clean_text(offense_descr[~readable]) + " " + clean_text(comment_text[~readable])).to_numpy(dtype=object)
+    # Few distinct texts (the sections read repeat a great deal): each is searched once.
+    codes, distinct = pd.factorize(area)
+    found = comment_mentions(pd.Series(distinct, dtype=object), numbers).to_numpy(dtype=object)
+    return pd.Series(found[codes] if len(codes) else np.empty(0, dtype=object), index=parsed.index, dtype=object)

@@ -1,8 +1,8 @@
 """Seeded synthetic DOJ research files: the only data this project ever sees.
 
 Real DOJ extracts are confidential, so every test, demo and benchmark runs on files made here. The
-generator reproduces the shape of the real file as ``shared/domain/doj-research-file.md`` describes
-it, quirks included, because the reader and the rules must cope with them:
+generator reproduces the shape of the real file as ``docs/reference/input.md`` describes it, quirks
+included, because the reader and the rules must cope with them:
 
 - 95 comma-separated columns, RFC 4180 quoting (names are ``"LAST,FIRST M"``), an optional header,
   CRLF or LF line endings, ``#`` in the ``*_SEG_SEP`` columns, the literal ``NULL``, space padding.
@@ -17,6 +17,13 @@ it, quirks included, because the reader and the rules must cope with them:
   or over 50, partial and invalid dates, ``NULL`` case numbers, attempts (``664/11359 HS`` and
   friends), ``SEE COMMENT FOR CHARGE`` with the charge in ``COMMENT_TEXT``, comments hinting at
   another cannabis charge, and a small share of people whose rows are split in two places.
+- The section forms real extracts use (``synthetic_catalog.CANNABIS_FORMS``): about three in ten
+  cannabis charges are written without parentheses (``11357B2 HS``), without a code
+  (``11360(B) SELL/FURNISH...``), with a glued or spaced code, in lower case, padded, as two
+  sections on one line (``11359/11360 HS``, ``11364/11357 HS``) or with the code first
+  (``HS 11359-...``, which no reader can resolve and which must reach hand review); a few other
+  charges as ``647F PC``; gang super strikes with the enhancement on the same line
+  (``246/186.22(B)(4) PC``). ``GenerateStats.cannabis_forms`` counts them.
 - Optionally (``malformed_rate``) broken rows for the reader's tests: a wrong number of fields, a
   missing ``SUBJECT_ID``, a short ``CNT_ORDER``, an unknown level ``FELONYISH``. They are extra
   copies of non-conviction rows, so the well-formed record of every person stays intact.

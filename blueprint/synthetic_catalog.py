@@ -2,7 +2,7 @@
 
 The generator in ``blueprint.synthetic`` draws from these tables. They are kept apart from the
 drawing logic so a reviewer can read, in one place, every offense, label and proportion the test
-data uses, and check it against the domain notes (``shared/domain/doj-research-file.md``).
+data uses, and check it against the format as ``docs/reference/input.md`` describes it.
 
 Facts (code sections, county names, label spellings) follow the DOJ research file as the domain
 notes describe it. Where the notes do not say what a column holds (``OFFENSE_CODE``, the ``*_CODE``

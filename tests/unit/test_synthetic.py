@@ -1,7 +1,7 @@
 """The synthetic DOJ file generator: format, reproducibility, and that every quirk really occurs.
 
 The checks read the generated file back with Python's csv module and recompute what they need from
-the rows themselves (the engine's definitions in shared/domain/doj-research-file.md), rather than
+the rows themselves (the engine's definitions in docs/reference/input.md), rather than
 trusting the generator's own bookkeeping.
 """
 
