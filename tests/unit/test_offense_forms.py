@@ -231,6 +231,8 @@ def test_the_earlier_tool_compatibility_mode_surfaces_them_too(tmp_path):
                                            compat=True), tmp_path / "run")
     with open(result.compat_files["Prop64_Results.csv"], newline="") as fh:
         found = list(csv_module.DictReader(fh))
+    summary = json.loads(result.compat_files["summary.json"].read_text())
+    assert summary["prop64ConvictionsCountInCountyByCodeSection"] == {"11357": 2, "11360": 1, "unreadable": 1}
     got = {r["SUBJECT_ID"]: (r["Eligibility Determination"], r["Eligibility Reason"][:20]) for r in found}
     assert got == {
         "1": ("Hand Review", "Cannabis section cou"),
