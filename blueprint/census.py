@@ -97,16 +97,23 @@ class TextCounter:
         import pandas as pd
 
         wanted = self._parts if files is None else {i: self._parts[i] for i in files if i in self._parts}
-        parts = []
-        for texts, rows, convictions, c_offense, c_comment, c_convicted in (c for cs in wanted.values() for c in cs):
-            parts.append(pd.DataFrame({"offense_text": texts, "comment_text": "", "rows": rows,
-                                       "conviction_rows": convictions}))
+        offense, comment, rows, convictions = [], [], [], []
+        for texts, n, conv, c_offense, c_comment, c_convicted in (c for cs in wanted.values() for c in cs):
+            offense.append(texts)
+            comment.append(np.full(len(texts), "", dtype=object))
+            rows.append(n)
+            convictions.append(conv)
             if c_offense is not None:
-                parts.append(pd.DataFrame({"offense_text": c_offense, "comment_text": c_comment, "rows": 1,
-                                           "conviction_rows": c_convicted.astype(np.int64)}))
-        if not parts:
+                offense.append(c_offense)
+                comment.append(c_comment)
+                rows.append(np.ones(len(c_offense), dtype=np.int64))
+                convictions.append(c_convicted.astype(np.int64))
+        if not offense:
             return pd.DataFrame({c: pd.Series(dtype=object if "text" in c else np.int64) for c in _RAW_COLUMNS})
-        raw = pd.concat(parts, ignore_index=True)
+        raw = pd.DataFrame({"offense_text": pd.Series(np.concatenate(offense), dtype=object),
+                            "comment_text": pd.Series(np.concatenate(comment), dtype=object),
+                            "rows": np.concatenate(rows).astype(np.int64),
+                            "conviction_rows": np.concatenate(convictions).astype(np.int64)})
         raw["offense_text"] = raw["offense_text"].fillna("").astype(str).str.strip()
         raw["comment_text"] = raw["comment_text"].fillna("").astype(str).str.strip().str.slice(0, COMMENT_CHARS)
         out = raw.groupby(["offense_text", "comment_text"], sort=False, as_index=False)[["rows", "conviction_rows"]].sum()

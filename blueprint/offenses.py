@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .section_reading import PARSED_COLUMNS, comment_mentions, parse_code_sections
+from .section_reading import PARSED_COLUMNS, comment_mentions, default_reading, parse_code_sections
 from .yaml_files import safe_load
 
 __all__ = [
@@ -135,14 +135,16 @@ class OffenseEntry(SectionPattern):
     def _companion(cls, value: Any) -> Any:
         if value is None or isinstance(value, (dict, SectionPattern)):
             return value
-        parsed = parse_code_sections(pd.Series([str(value)]), pd.Series([""])).iloc[0]
-        if not parsed["readable"] or not parsed["code"] or parsed["attempt"]:
+        text = str(value).strip().upper()
+        read = dict(zip(("code_section", "number", "subsection", "code", "attempt", "second_number"),
+                        default_reading().read_description(text)))
+        if not read["code_section"] or not read["code"] or read["attempt"] or read["second_number"]:
             raise ValueError(
                 f"requires_same_case must be a section with its code, e.g. '186.22(B)(4) PC', "
                 f"got {value!r}"
             )
-        subs = (parsed["subsection"],) if parsed["subsection"] else ()
-        return {"code": parsed["code"], "number": parsed["number"], "subsections": subs}
+        subs = (read["subsection"],) if read["subsection"] else ()
+        return {"code": read["code"], "number": read["number"], "subsections": subs}
 
 
 class _ListSpec(BaseModel):

@@ -441,17 +441,15 @@ def parse_code_sections(offense_descr: pd.Series, comment_text: pd.Series,
     if use_comment.any():
         results[use_comment] = _read_distinct(comment[use_comment], reading.read_comment)
     columns = dict(zip(_RESULT, zip(*results))) if n else {name: () for name in _RESULT}
-    out = pd.DataFrame(index=offense_descr.index)
     readable = np.asarray(columns["readable"], dtype=bool)
-    for name in ("code_section", "number", "subsection", "code"):
-        out[name] = np.asarray(columns[name], dtype=object)
-    out["attempt"] = np.asarray(columns["attempt"], dtype=bool)
-    out["from_comment"] = use_comment & readable
-    out["readable"] = readable
-    for name in ("second_number", "second_subsection", "second_code"):
-        out[name] = np.asarray(columns[name], dtype=object)
-    out["second_attempt"] = np.asarray(columns["second_attempt"], dtype=bool)
-    return out[list(PARSED_COLUMNS)]
+    index = offense_descr.index
+    # One frame built at once, text kept as plain Python strings (no per-column inference).
+    values = {name: pd.Series(np.asarray(columns[name], dtype=bool if name in ("attempt", "second_attempt") else object),
+                              index=index, copy=False)
+              for name in PARSED_COLUMNS if name not in ("from_comment", "readable")}
+    values["from_comment"] = pd.Series(use_comment & readable, index=index)
+    values["readable"] = pd.Series(readable, index=index)
+    return pd.DataFrame({name: values[name] for name in PARSED_COLUMNS}, index=index, copy=False)
 
 
 # --------------------------------------------------------------------------------------------------
