@@ -155,7 +155,14 @@ def cmd_inspect(args) -> int:
     for report in reports:
         if report.status != "ok":
             print(f"error: {report.file}: {report.error}", file=sys.stderr)
-    write_census_csv(census, args.out if args.out else sys.stdout)
+    if args.out:
+        write_census_csv(census, args.out)
+    else:
+        try:
+            write_census_csv(census, sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:  # e.g. piped into `head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     c = census_counts(census)
     print(f"{c['distinct']} distinct offense texts in {sum(r.rows_used for r in reports)} rows; "
           f"{c['unresolved_cannabis']} name a cannabis section that cannot be resolved ({c['unresolved_cannabis_rows']} rows), "

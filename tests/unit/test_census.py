@@ -148,3 +148,18 @@ def test_the_cloud_steps_give_the_same_census(doj, tmp_path):
     assert (tmp_path / "combined" / "offense_texts.csv").read_text() == (local.out_dir / "offense_texts.csv").read_text()
     combined = json.loads((tmp_path / "combined" / "summary.json").read_text())
     assert combined["offense_texts"] == json.loads((local.out_dir / "summary.json").read_text())["offense_texts"]
+
+
+def test_inspect_reads_another_states_extract_with_its_own_rules(tmp_path):
+    """The Illinois pack's clerk extract, through its input mapping and its sections.yaml."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "blueprint" / "rules" / "illinois" / "crta" / "example"
+    out = tmp_path / "census.csv"
+    assert clearance(["inspect", "--input", str(example / "circuit-clerk-extract.csv"), "--policy",
+                      "illinois/crta:default", "--out", str(out)]) == 0
+    census = _census(out).set_index("offense_text")
+    assert census.iloc[0]["status"] == UNREADABLE  # the city ordinance no rewrite rule covers
+    row = census.loc["12-3.05(A)(1) CRIM-AGGRAVATED BATTERY"]
+    assert (row["code"], row["section"], row["subsection"], row["lists"]) == ("CRIM", "12-3.05", "(A)(1)", "violent")
+    assert census.loc["4(B) CCA-POSSESSION OF CANNABIS 2.5-10 GRAMS", "lists"] == "cannabis; minor_cannabis"

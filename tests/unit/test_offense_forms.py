@@ -152,6 +152,8 @@ def test_every_cannabis_form_in_the_county_gets_a_decision(tmp_path):
 
 
 def test_an_unreadable_cannabis_section_is_a_data_issue_and_not_another_offense(tmp_path):
+    # HS 11361.9(b): the prosecution reviews every potentially eligible case; a charge it cannot read
+    # is reported and reviewed, never left out.
     p = "HS 11359-POSSESS MARIJUANA FOR SALE"
     rows = [_cannabis("1", p), _cannabis("2", "11357 HS-POSSESS MARIJUANA"),
             Person("2").conviction("002001001000", "11357 PC-POSSESS", "20110301", level="MISDEMEANOR",
