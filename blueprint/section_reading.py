@@ -356,7 +356,8 @@ class _Reader:
         """The charge in a comment: written like a description, or the first section with a known code.
 
         A comment that starts the way ``OFFENSE_DESCR`` does (a section, then a known code or the
-        description dash: ``664.11359-ATTEMPT POSSESS``) is read like one. Otherwise, because a
+        description dash and a word: ``664.11359-ATTEMPT POSSESS``) is read like one; a date such as
+        ``12-15-2010`` is not. Otherwise, because a
         comment is free text (``BAIL 5000 OR RELEASE``), a number only counts as a section when a
         known code follows it.
         """
@@ -365,7 +366,8 @@ class _Reader:
             return found
         found = _UNREAD
         at_start, end = self._read_at(text, 0)
-        if at_start[-1] and (at_start[3] or at_start[7] or text[end:].lstrip().startswith("-")):
+        rest = text[end:].lstrip()
+        if at_start[-1] and (at_start[3] or at_start[7] or re.match(r"-\s*[A-Z]", rest)):
             self._comments[text] = at_start
             return at_start
         for m in self.starts.finditer(text):
@@ -495,16 +497,17 @@ def named_sections(parsed: pd.DataFrame, offense_descr: pd.Series, comment_text:
                    numbers: tuple[str, ...]) -> pd.Series:
     """Which of ``numbers`` the row's own charge names, wherever the reader could or could not read it.
 
-    The charge is the section text read (``code_section``, both sections of a line) when the row is
-    readable, and the whole description and comment when it is not: an unreadable ``HS 11359-POSS``
-    or ``SEE COMMENT FOR CHARGE`` with ``POSS MJ 11357`` still names a cannabis section. A readable
-    charge's comment is *not* looked at here: there a mention is only a hint about another charge
+    The charge is the section text read (``code_section``, both sections of a line) when it was read
+    from the description, and the whole description and comment otherwise: an unreadable
+    ``HS 11359-POSS``, or ``SEE COMMENT FOR CHARGE`` with a comment naming 11357 anywhere in it (the
+    comment *is* the charge then), still names a cannabis section. The comment of a charge read from
+    the description is *not* looked at here: there a mention is only a hint about another charge
     (``comment_mentions``). Returns a str Series like :func:`comment_mentions`.
     """
-    readable = parsed["readable"].to_numpy(dtype=bool)
+    own = parsed["readable"].to_numpy(dtype=bool) & ~parsed["from_comment"].to_numpy(dtype=bool)
     area = parsed["code_section"].to_numpy(dtype=object).copy()
-    if (~readable).any():
-        area[~readable] = (clean_text(offense_descr[~readable]) + " " + clean_text(comment_text[~readable])).to_numpy(dtype=object)
+    if (~own).any():
+        area[~own] = (clean_text(offense_descr[~own]) + " " + clean_text(comment_text[~own])).to_numpy(dtype=object)
     # Few distinct texts (the sections read repeat a great deal): each is searched once.
     codes, distinct = pd.factorize(area)
     found = comment_mentions(pd.Series(distinct, dtype=object), numbers).to_numpy(dtype=object)
