@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 LINT_VENV := .venv-lint
 LINT_STAMP := $(LINT_VENV)/.installed
 
-.PHONY: demo test test-unit test-infra test-e2e bench bench-filings bench-steps synth synth-source lint-infra smoke docs clean
+.PHONY: demo test test-unit test-infra test-e2e bench bench-wide bench-filings bench-steps synth synth-source lint-infra smoke docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test-e2e: $(DEV_STAMP)
 ## bench: one million synthetic rows through `clearance run`, as a whole process, against a baseline.
 bench: $(BASE_STAMP)
 	$(BIN)/python tests/bench/bench_engine.py
+
+## bench-wide: the same on about 800-byte rows (padded fields, long comments), as real extracts are.
+bench-wide: $(BASE_STAMP)
+	$(BIN)/python tests/bench/bench_engine.py --wide
 
 bench-filings: $(BASE_STAMP)
 	$(BIN)/python tests/bench/bench_filings.py

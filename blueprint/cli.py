@@ -2,6 +2,7 @@
 
     clearance demo                       # synthetic DOJ file -> decisions -> review -> filings
     clearance generate --rows 100000 --county SACRAMENTO --seed 1 --out doj.dat
+    clearance inspect --input doj.dat --out census.csv   # every offense text and how it is read
     clearance run --input doj.dat --county SACRAMENTO --policy california --as-of 2026-11-21 --out run/
     clearance finalize --run run/ --review run/review.xlsx --out filings/
     clearance policies                   # the built-in presets
@@ -87,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="replace an earlier run in --out (an edited review.xlsx is kept, renamed), and accept an "
                           "--as-of before 1990 or in the future")
     _output_flags(run)
+
+    ins = sub.add_parser("inspect", help="list every distinct offense text of DOJ file(s) and how it is read (CSV)")
+    ins.add_argument("--input", action="append", required=True, type=Path, help="a DOJ file (repeat for several)")
+    ins.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
+    ins.add_argument("--policy", default="california", help="the policy whose rule pack reads the texts")
 
     gen = sub.add_parser("generate", help="write a realistic synthetic DOJ file (never real data)")
     gen.add_argument("--rows", type=_at_least_one, default=100_000)
@@ -229,6 +235,31 @@ def _synthetic_county(county: str) -> str:
                      + (f"; did you mean {guess}?" if guess else f" (one of {', '.join(names[:5])}, ...)"))
 
 
+def cmd_inspect(args) -> int:
+    from .census import UNRESOLVED, census_counts, census_of_files, write_census_csv
+    from .policy import load_policy
+    from .rulepack import load_rule_pack
+
+    census, reports = census_of_files(args.input, load_rule_pack(load_policy(args.policy).rule_pack))
+    for report in reports:
+        if report.status != "ok":
+            print(f"error: {report.file}: {report.error}", file=sys.stderr)
+    if args.out:
+        write_census_csv(census, args.out)
+    else:
+        try:
+            write_census_csv(census, sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:  # e.g. piped into `head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    c = census_counts(census)
+    print(f"{c['distinct']} distinct offense texts in {sum(r.rows_used for r in reports)} rows; "
+          f"{c['unresolved_cannabis']} name a cannabis section that cannot be resolved ({c['unresolved_cannabis_rows']} rows), "
+          f"{c['unreadable'] - c['unresolved_cannabis']} others cannot be read. Rows with status '{UNRESOLVED}' come "
+          f"first{f'; written to {args.out}' if args.out else ''}.", file=sys.stdout if args.out else sys.stderr)
+    return EXIT_FILE_FAILED if any(r.status != "ok" for r in reports) else EXIT_OK
+
+
 def cmd_finalize(args) -> int:
     from .filings import finalize
     from .preflight import check_existing_file, check_output_folder
@@ -276,7 +307,7 @@ def cmd_check_policy(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "generate": cmd_generate, "finalize": cmd_finalize, "demo": cmd_demo,
+COMMANDS = {"run": cmd_run, "inspect": cmd_inspect, "generate": cmd_generate, "finalize": cmd_finalize, "demo": cmd_demo,
             "policies": cmd_policies, "check-policy": cmd_check_policy}
 
 

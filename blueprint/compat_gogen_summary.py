@@ -17,6 +17,8 @@ Added by the kit (the earlier tool had no such keys):
 
 - ``prop64UnknownLevelConvictionsCountInCounty``: convictions whose level the data cannot tell. The
   earlier tool counted them as non-felonies; here they are neither.
+- ``unreadable`` in ``prop64ConvictionsCountInCountyByCodeSection``: convictions whose charge names a
+  cannabis section the kit could not read (in hand review; the earlier tool left them out).
 - ``evaluationDate``: the date every "years since" and "last 7 years" figure is measured from (the
   earlier tool used the wall clock for "last 7 years").
 - ``errors``: input files that failed, by file name, as ``{"errorType": "PARSING" | "OTHER",
@@ -103,7 +105,11 @@ def people_relief_counts(evaluation: Evaluation, pack: RulePack, as_of,
 
 
 def _by_section(decisions: pd.DataFrame, mask: np.ndarray) -> dict[str, int]:
-    numbers = decisions["number"].astype(str).to_numpy()[mask]
+    numbers = decisions["number"].astype(str).to_numpy()
+    if "reason_code" in decisions:  # a cannabis section that could not be read is not counted under a number
+        numbers = np.where(decisions["reason_code"].astype(str).to_numpy() == "CANNABIS_SECTION_UNREADABLE",
+                           "unreadable", numbers)
+    numbers = numbers[mask]
     values, counts = np.unique(numbers, return_counts=True)
     return {str(v): int(c) for v, c in zip(values, counts)}
 

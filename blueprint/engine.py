@@ -34,7 +34,8 @@ def evaluate_rows(rows: pa.Table, file_names: list[str], issues: IssueLog, pack:
                   county: str, as_of: str | np.datetime64) -> Evaluation:
     """Build records from ``rows`` (whole people only), derive facts, and apply ``policy``."""
     as_of = np.datetime64(as_of, "D")
-    records = build_records(rows, file_names, issues, pack.lists, getattr(pack, "case_context_lists", ()))
+    records = build_records(rows, file_names, issues, pack.lists, getattr(pack, "case_context_lists", ()),
+                            reading=pack.reading, evaluated=pack.evaluated_list)
     facts = build_facts(records, pack, county)
     decisions = evaluate(facts, policy, as_of)
     decisions["source_file_index"] = decisions["source_file"].astype("int64")

@@ -7,6 +7,15 @@ unknown date, level or section: three-valued logic in ``blueprint.predicates``),
 stops there and goes to **hand review**, naming the rule and the facts that are unknown. A rule
 that is definitely false passes the conviction on to the next rule.
 
+Before any rule, two kinds of conviction go to hand review whatever the policy says, because no rule
+can be applied to a section the engine does not know:
+
+- ``CANNABIS_SECTION_UNREADABLE``: the conviction's own charge names a cannabis section in a form the
+  reader could not resolve (``HS 11359-POSS``, ``11357 PC-...``); it is evaluated so that it is seen,
+  never silently dropped;
+- ``CANNABIS_TWO_SECTIONS``: the charge names two cannabis sections on one line (``11357/11360 HS``);
+  which one the person was convicted of decides the relief, so a person reads the court record.
+
 The currently-serving track (HS 11361.8(a)-(b)) or completed track (HS 11361.8(e)-(f)) is marked on
 every conviction, and a rule whose basis is ``by_track`` cites the subsection of that track.
 """
@@ -27,6 +36,24 @@ TRACK_SERVING = "currently serving"
 TRACK_COMPLETED = "completed sentence"
 BASIS_SERVING = "HS 11361.8(b)"
 BASIS_COMPLETED = "HS 11361.8(f)"
+
+
+#: The checks made before the policy's rules: (fact column, reason code, rule id, reason).
+SECTION_REVIEWS: tuple[tuple[str, str, str, str], ...] = (
+    ("section_unresolved", "CANNABIS_SECTION_UNREADABLE", "section-unreadable",
+     "Cannabis section could not be read from the offense text; read the charge and decide by hand"),
+    ("two_evaluated_sections", "CANNABIS_TWO_SECTIONS", "two-cannabis-sections",
+     "The charge names two cannabis sections on one line; check which one the conviction is for"),
+)
+
+
+def _section_reviews(facts: pd.DataFrame) -> list[tuple[np.ndarray, str, str, str]]:
+    """The rows each pre-rule check sends to hand review (a row goes to the first check that holds)."""
+    n = len(facts)
+    unresolved = facts["section_unresolved"].to_numpy(dtype=bool) if "section_unresolved" in facts else np.zeros(n, bool)
+    two = (facts["evaluated_sections"].to_numpy() >= 2) if "evaluated_sections" in facts else np.zeros(n, bool)
+    masks = {"section_unresolved": unresolved, "two_evaluated_sections": two & ~unresolved}
+    return [(masks[column], code, rule, reason) for column, code, rule, reason in SECTION_REVIEWS]
 
 
 def _condition_values(facts: pd.DataFrame, ctx: EvalContext, cond) -> pd.arrays.BooleanArray:
@@ -89,6 +116,17 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
     rule_facts = np.full(n, "", dtype=object)
     tracks = track(facts, as_of)
     undecided = np.ones(n, dtype=bool)
+    for mask, code, rule, why in _section_reviews(facts):
+        rows = np.flatnonzero(mask & undecided)
+        if len(rows) == 0:
+            continue
+        determination[rows] = HAND_REVIEW
+        reason_code[rows] = code
+        reason[rows] = why
+        rule_id[rows] = rule
+        offense = facts["offense"].astype(str).to_numpy(dtype=object)[rows]
+        rule_facts[rows] = "offense text=" + pd.Series(offense, dtype=object).str.strip().to_numpy(dtype=object)
+        undecided[rows] = False
 
     for rule in policy.rules:
         if not undecided.any():

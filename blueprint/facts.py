@@ -1,7 +1,9 @@
 """The facts about each evaluated conviction that the policy's predicates read.
 
 An *evaluated* conviction is a cannabis conviction (the rule pack's ``cannabis`` list) whose court is
-in the run's county. Everything else on the person's record, in any county, is context: earlier
+in the run's county, or a conviction there whose own charge names a cannabis section the reader
+could not resolve (``section_unresolved``: it is evaluated so that it goes to hand review, never
+silently left out). Everything else on the person's record, in any county, is context: earlier
 serious offenses, PC 290 registration, earlier convictions of the same section, the person's most
 recent conviction, whether every conviction is a cannabis one, sentences still running.
 
@@ -73,7 +75,8 @@ def build_facts(records: Records, pack: RulePack, county: str) -> pd.DataFrame:
 
     evaluated = pack.evaluated
     is_cannabis = conv[f"on_{pack.evaluated_list}"].to_numpy(dtype=bool)
-    candidates = conv[is_cannabis & (conv["county"].to_numpy() == county)].copy()
+    unresolved = _flag(conv, "section_unresolved")
+    candidates = conv[(is_cannabis | unresolved) & (conv["county"].to_numpy() == county)].copy()
 
     # Same-case companions: some super strikes count only with a gang enhancement in the same case.
     super_strike = conv["on_super_strikes"].to_numpy(dtype=bool) if "on_super_strikes" in conv else np.zeros(len(conv), bool)
@@ -93,16 +96,32 @@ def build_facts(records: Records, pack: RulePack, county: str) -> pd.DataFrame:
     candidates["prior_pc290_definite"] = p290["definite"].to_numpy() + preg["definite"].to_numpy()
     candidates["prior_pc290_possible"] = p290["possible"].to_numpy() + preg["possible"].to_numpy()
 
-    same = _prior_counts(candidates, events(is_cannabis, ["number"]), same_key="number")
+    # Earlier convictions of the same section: a line naming two evaluated sections (11357/11360 HS)
+    # is a conviction of each; one whose section could not be read is possibly of the sections it
+    # names, so it can only make the count "possibly" higher.
+    same_events = events(is_cannabis, ["number"])
+    two = is_cannabis & (_column(conv, "evaluated_sections", 0) == 2)
+    if two.any():
+        same_events = pd.concat([same_events, events(two, ["second_number"]).rename(columns={"second_number": "number"})],
+                                ignore_index=True)
+    same = _prior_counts(candidates, same_events, same_key="number")
+    maybe = events(unresolved, ["named_sections"]) if unresolved.any() else None
+    if maybe is not None:
+        maybe = maybe.assign(number=maybe["named_sections"].str.split(", ")).explode("number")
+        unsure = _prior_counts(candidates, maybe.drop(columns="named_sections"), same_key="number")
+        possible_extra = unsure["definite"].to_numpy() + unsure["possible"].to_numpy()
+    else:
+        possible_extra = 0
     candidates["earlier_same_section_definite"] = same["definite"].to_numpy()
-    candidates["earlier_same_section_possible"] = same["possible"].to_numpy()
+    candidates["earlier_same_section_possible"] = same["possible"].to_numpy() + possible_extra
 
     # Person-level context over every conviction on the record, any county. People are numbered
     # once; every per-person figure is then a numpy reduction over those numbers.
     by = _PersonNumbers(conv["person_id"].to_numpy(dtype=object), candidates.index.to_numpy())
     conv_lo = conv["conv_lo"].to_numpy("datetime64[D]")
     conv_hi = conv["conv_hi"].to_numpy("datetime64[D]")
-    readable = conv["section_readable"].to_numpy(dtype=bool)
+    # A conviction whose cannabis section could not be resolved is of unknown section, not "another offense".
+    readable = conv["section_readable"].to_numpy(dtype=bool) & ~unresolved
     candidates["person_last_conv_lo"] = by.latest(conv_lo)
     candidates["person_last_conv_hi"] = np.where(by.any(np.isnat(conv_lo)), NAT, by.latest(conv_hi))
     non_cannabis_known = by.any(~is_cannabis & readable)
@@ -112,8 +131,9 @@ def build_facts(records: Records, pack: RulePack, county: str) -> pd.DataFrame:
     candidates["convictions_on_record"] = by.count(np.ones(len(conv), dtype=bool))
     candidates["cannabis_on_record"] = by.count(is_cannabis)
     number = conv["number"].to_numpy(dtype=object)
+    second = _column(conv, "second_number", "")
     for section in evaluated.numbers:
-        candidates[f"count_{section}"] = by.count(is_cannabis & (number == section))
+        candidates[f"count_{section}"] = by.count(is_cannabis & ((number == section) | (two & (second == section))))
 
     # Sentence end of every conviction, for "all sentences complete" (person) and this conviction.
     days = conv["sentence_days"].to_numpy(dtype=float)
@@ -141,6 +161,17 @@ def build_facts(records: Records, pack: RulePack, county: str) -> pd.DataFrame:
     for name in getattr(pack, "case_context_lists", ()):
         candidates[f"case_charge_{name}"] = _case_context(records.case_charges, candidates["case_key"], name)
     return candidates.reset_index(drop=True)
+
+
+def _column(frame: pd.DataFrame, name: str, default) -> np.ndarray:
+    """A column as numpy, or ``default`` everywhere when the frame has no such column."""
+    if name in frame:
+        return frame[name].to_numpy()
+    return np.full(len(frame), default)
+
+
+def _flag(frame: pd.DataFrame, name: str) -> np.ndarray:
+    return np.asarray(_column(frame, name, False), dtype=bool)
 
 
 class _PersonNumbers:

@@ -1,14 +1,10 @@
-"""Reading code sections out of DOJ offense text, and matching them against offense lists kept as data.
+"""Offense lists kept as data, and matching parsed code sections against them.
 
-Two jobs live here, both vectorised over pandas Series (the engine handles about 100,000 conviction
-rows per million input rows, so nothing here loops over rows in Python):
-
-1. **Parsing.** The DOJ research file writes a charge as ``<section> <code>-<description>`` in
-   ``OFFENSE_DESCR``, e.g. ``11357(B) HS-POSSESS MARIJUANA``. :func:`parse_code_sections` turns that
-   text into its parts (number, subsection, code, attempt), falling back to ``COMMENT_TEXT`` when the
-   description is blank or reads ``SEE COMMENT FOR CHARGE``. :func:`comment_mentions` finds the
-   cannabis sections a free-text comment mentions, so a reviewer can be told about a possible other
-   cannabis charge.
+1. **Parsing** lives in ``blueprint.section_reading`` and is re-exported here:
+   :func:`parse_code_sections` reads the section(s) of each ``OFFENSE_DESCR`` (falling back to
+   ``COMMENT_TEXT`` when the description is blank or reads ``SEE COMMENT FOR CHARGE``), with each
+   code's facts (known codes, lettered sections, the attempt form) from the rule pack's
+   ``sections.yaml``. :func:`comment_mentions` finds the sections a free-text comment mentions.
 
 2. **Matching.** The lists of offenses the rules need (the Prop 64 cannabis sections, the PC
    667(e)(2)(C)(iv) "super strikes", the PC 290(c) registrable sex offenses, the "related" charges
@@ -34,6 +30,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .section_reading import PARSED_COLUMNS, comment_mentions, default_reading, parse_code_sections
 from .yaml_files import safe_load
 
 __all__ = [
@@ -46,161 +43,6 @@ __all__ = [
     "load_offense_lists",
     "parse_code_sections",
 ]
-
-#: Columns of the frame returned by :func:`parse_code_sections`, in order.
-PARSED_COLUMNS: tuple[str, ...] = (
-    "code_section",
-    "number",
-    "subsection",
-    "code",
-    "attempt",
-    "from_comment",
-    "readable",
-)
-
-#: Abbreviations of California codes as DOJ writes them (HS Health and Safety, PC Penal, VC Vehicle,
-#: BP Business and Professions, WI Welfare and Institutions, MV Military and Veterans, FG Fish and
-#: Game, FA Food and Agricultural, GC Government, HN Harbors and Navigation, PR Public Resources, RT
-#: Revenue and Taxation, UI Unemployment Insurance, LC Labor, EC Education, CC Civil, CCP Code of
-#: Civil Procedure, MC municipal code). Used in two places only: a letter suffix on a section number
-#: (``273AB``) is never one of these (so ``11357HS`` reads as 11357 + HS), and in free-text comments a
-#: number only counts as a section when one of these codes follows it (so ``BAIL 5000 OR`` is not a
-#: section). In ``OFFENSE_DESCR`` itself any 2-4 letter code is accepted.
-KNOWN_CODES: tuple[str, ...] = (
-    "HS", "PC", "VC", "BP", "WI", "MV", "FG", "FA", "GC", "HN", "PR", "RT", "UI", "LC", "EC", "CC",
-    "CCP", "MC",
-)
-_CODES_ALT = "|".join(sorted(KNOWN_CODES, key=len, reverse=True))
-
-# A PC 664 ("attempt") prefix, in the forms DOJ writes it: 664/11359, 664-11357(C), 664 PC/187,
-# 664.11359, 664 11359 and 66411359. The glued and dotted forms need at least three more digits, so
-# PC 664 on its own and a section such as 664.1 are never read as an attempt.
-_ATTEMPT = (
-    r"(?P<attempt>664\s*(?:PC\s*)?[/\-]\s*(?=\d)"
-    r"|664\.(?=\d{3})"
-    r"|664\s+(?=\d{3})"
-    r"|664(?=\d{3}))?"
-)
-# The section number: digits, an optional decimal part (191.5, 11357.5, 186.22) and an optional
-# one- or two-letter suffix (273AB, 288A, 653F, 266H) that is not itself a code abbreviation. For
-# other states' codes, a short article-section number is read whole (Illinois' Criminal Code 12-3.05,
-# 9-1; its Vehicle Code 11-501): one or two digits, a dash, one to three digits. A 664 attempt dash is read first, so it is never
-# taken for one of these.
-_NUMBER = (
-    r"(?P<number>(?:\d{1,2}-\d{1,3}(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?)"
-    rf"(?:(?!(?:{_CODES_ALT})(?![A-Z]))[A-Z]{{1,2}}(?![A-Z]))?)"
-)
-# Any run of parenthesised subdivisions, spaces allowed between and inside: (B), (A)(2), (D) (3).
-_SUBSECTION = r"(?P<subsection>(?:\s*\(\s*[A-Z0-9]{1,4}\s*\))*)"
-
-# OFFENSE_DESCR: the section sits at the start. It is read as a prefix rather than by splitting at
-# the first dash, so 664-11357(C) HS-... keeps its attempt dash.
-_DESCR_RE = (
-    rf"^(?P<whole>{_ATTEMPT}{_NUMBER}{_SUBSECTION}(?:\s*(?P<code>[A-Z]{{2,4}})(?![A-Z]))?)"
-)
-# COMMENT_TEXT: free text, so the first token that looks like a section *and* names a known code.
-_COMMENT_RE = (
-    rf"(?<![\w.])(?P<whole>{_ATTEMPT}{_NUMBER}{_SUBSECTION}\s*(?P<code>{_CODES_ALT})(?![A-Z]))"
-)
-_SEE_COMMENT_RE = r"^SEE\s+COMMENT"
-
-
-def _clean(text: pd.Series) -> pd.Series:
-    """Upper-case, strip, and turn missing values and the literal ``NULL`` into empty strings."""
-    out = text.astype(object).where(text.notna(), "").astype(str).str.strip().str.upper()
-    return out.where(out != "NULL", "")
-
-
-def _read_sections(text: pd.Series, pattern: str) -> pd.DataFrame:
-    """Extract the section parts from each string; unreadable rows get empty strings."""
-    found = text.str.extract(pattern)
-    readable = found["number"].notna()
-    out = pd.DataFrame(index=text.index)
-    out["code_section"] = found["whole"].fillna("").str.strip().str.replace(r"\s+", " ", regex=True)
-    out["number"] = found["number"].fillna("")
-    out["subsection"] = found["subsection"].fillna("").str.replace(r"\s+", "", regex=True)
-    out["code"] = found["code"].fillna("")
-    out["attempt"] = found["attempt"].notna() & readable
-    out["readable"] = readable
-    return out
-
-
-def parse_code_sections(offense_descr: pd.Series, comment_text: pd.Series) -> pd.DataFrame:
-    """Read the code section of every row.
-
-    Parameters are the ``OFFENSE_DESCR`` and ``COMMENT_TEXT`` columns (same index; any string dtype,
-    including pandas' pyarrow-backed ``str``; missing values allowed). Returns a DataFrame with the
-    input's index and the columns of :data:`PARSED_COLUMNS`:
-
-    - ``code_section`` (str): the section as convicted, upper case, spaces collapsed, e.g.
-      ``11357(B) HS``, ``664/11359 HS``; empty when unreadable.
-    - ``number`` (str): the section number alone: ``11357``, ``191.5``, ``273AB``, ``11418``.
-    - ``subsection`` (str): the subdivisions, upper case without spaces: ``(B)``, ``(A)(2)``; or ``""``.
-    - ``code`` (str): ``HS``, ``PC``, ``VC``, ``BP``, ``WI``, ``MV``...; ``""`` when none is written.
-    - ``attempt`` (bool): the charge carries a PC 664 attempt prefix (``664/11359``, ``66411359``,
-      ``664.11359``, ``664-11357(C)``). ``664 PC`` alone is the section 664, not an attempt.
-    - ``from_comment`` (bool): the section was read from ``COMMENT_TEXT``.
-    - ``readable`` (bool): a section was read from one of the two columns.
-
-    Rules: the section is the text at the start of ``OFFENSE_DESCR``, before the description dash (a
-    ``664-`` attempt dash is not that dash); values may be space padded and in any case. When
-    ``OFFENSE_DESCR`` is blank, ``NULL`` or starts with ``SEE COMMENT``, the section is the first
-    token of ``COMMENT_TEXT`` that looks like a section followed by a known code abbreviation
-    (:data:`KNOWN_CODES`). A non-blank description that cannot be read is *not* replaced by the
-    comment (the comment may be about something else): the row is simply unreadable.
-    """
-    if not offense_descr.index.equals(comment_text.index):
-        raise ValueError("offense_descr and comment_text must share the same index")
-    descr = _clean(offense_descr)
-    comment = _clean(comment_text)
-    use_comment = (descr == "") | descr.str.contains(_SEE_COMMENT_RE, regex=True)
-
-    out = _read_sections(descr, _DESCR_RE)
-    if use_comment.any():
-        from_comment = _read_sections(comment[use_comment], _COMMENT_RE)
-        out.loc[use_comment, from_comment.columns] = from_comment
-        # A "SEE COMMENT" description is never itself a section, whatever the regex made of it.
-    out["from_comment"] = use_comment & out["readable"]
-    out["attempt"] = out["attempt"].astype(bool)
-    out["readable"] = out["readable"].astype(bool)
-    for name in ("code_section", "number", "subsection", "code"):
-        out[name] = out[name].astype(str)
-    return out[list(PARSED_COLUMNS)]
-
-
-def _mention_pattern(number: str) -> str:
-    """An anchored pattern for one section number inside free text.
-
-    Anchored on both sides: ``111357`` and ``11357.5`` do not mention ``11357``. A glued attempt
-    prefix (``66411357``) still counts as a mention.
-    """
-    n = re.escape(number.strip().upper())
-    return rf"(?:(?<![\d.])|(?<=(?<![\d.])664)){n}(?!\d|\.\d)"
-
-
-def comment_mentions(comment_text: pd.Series, numbers: list[str] | tuple[str, ...]) -> pd.Series:
-    """Which of ``numbers`` each comment mentions, for "possible other cannabis charge" hints.
-
-    Returns a str Series (same index) holding the mentioned numbers in the order of ``numbers``,
-    joined by ``", "`` (e.g. ``"11359, 11360"``), or ``""``. Typical call:
-    ``comment_mentions(df["COMMENT_TEXT"], lists["cannabis"].numbers)``.
-    Matching is anchored (see :func:`_mention_pattern`); any code letters after the number are
-    ignored, because comments are free text.
-    """
-    comment = _clean(comment_text)
-    result = pd.Series("", index=comment.index, dtype=object)
-    for number in dict.fromkeys(numbers):  # distinct, order kept
-        hit = comment.str.contains(_mention_pattern(number), regex=True).to_numpy(dtype=bool)
-        if not hit.any():
-            continue
-        cur = result.to_numpy(dtype=object)
-        result = pd.Series(
-            np.where(hit, np.where(cur == "", number, cur + ", " + number), cur),
-            index=comment.index,
-            dtype=object,
-        )
-    return result.astype(str)
-
 
 # --------------------------------------------------------------------------------------------------
 # Offense lists as data
@@ -293,14 +135,16 @@ class OffenseEntry(SectionPattern):
     def _companion(cls, value: Any) -> Any:
         if value is None or isinstance(value, (dict, SectionPattern)):
             return value
-        parsed = parse_code_sections(pd.Series([str(value)]), pd.Series([""])).iloc[0]
-        if not parsed["readable"] or not parsed["code"] or parsed["attempt"]:
+        text = str(value).strip().upper()
+        read = dict(zip(("code_section", "number", "subsection", "code", "attempt", "second_number"),
+                        default_reading().read_description(text)))
+        if not read["code_section"] or not read["code"] or read["attempt"] or read["second_number"]:
             raise ValueError(
                 f"requires_same_case must be a section with its code, e.g. '186.22(B)(4) PC', "
                 f"got {value!r}"
             )
-        subs = (parsed["subsection"],) if parsed["subsection"] else ()
-        return {"code": parsed["code"], "number": parsed["number"], "subsections": subs}
+        subs = (read["subsection"],) if read["subsection"] else ()
+        return {"code": read["code"], "number": read["number"], "subsections": subs}
 
 
 class _ListSpec(BaseModel):
@@ -390,23 +234,46 @@ class OffenseList:
         ignore_companions: bool = False,
         entries: tuple[SectionPattern, ...] | None = None,
     ) -> np.ndarray:
-        """Position in ``entries`` of the first entry each row matches, or -1 (a numpy int array)."""
+        """Position in ``entries`` of the first entry each row matches, or -1 (a numpy int array).
+
+        A row naming two sections (``246/186.22(B)(4) PC``) matches by its first section, else by
+        its second.
+        """
+        first = self._entry_of(parsed, "", same_case_has, ignore_companions, entries)
+        second = self._entry_of(parsed, "second_", same_case_has, ignore_companions, entries)
+        return np.where(first >= 0, first, second)
+
+    def section_hits(self, parsed: pd.DataFrame, same_case_has: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each row's first section, and its second section, is on the list (two bool arrays)."""
+        first = self._entry_of(parsed, "", same_case_has, False, None)
+        second = self._entry_of(parsed, "second_", same_case_has, False, None)
+        return first >= 0, second >= 0
+
+    def _entry_of(
+        self,
+        parsed: pd.DataFrame,
+        prefix: str,
+        same_case_has: pd.Series | None,
+        ignore_companions: bool,
+        entries: tuple[SectionPattern, ...] | None,
+    ) -> np.ndarray:
+        """Position of the first entry matching one section of each row (columns ``<prefix>number``...)."""
         entries = self.entries if entries is None else entries
         result = np.full(len(parsed), -1, dtype=np.int64)
-        if len(parsed) == 0:
+        if len(parsed) == 0 or f"{prefix}number" not in parsed:
             return result
-        numbers = parsed["number"].to_numpy(dtype=object)
+        numbers = parsed[f"{prefix}number"].to_numpy(dtype=object)
         wanted = frozenset(e.number for e in entries)
         candidates = np.flatnonzero(np.fromiter((n in wanted for n in numbers), bool, len(numbers)))
         if candidates.size == 0:
             return result
         cand = parsed.iloc[candidates]
-        num = cand["number"].to_numpy(dtype=object)
-        code = cand["code"].to_numpy(dtype=object)
+        num = cand[f"{prefix}number"].to_numpy(dtype=object)
+        code = cand[f"{prefix}code"].to_numpy(dtype=object)
         if self.assume_code_when_missing:
             code = np.where(code == "", self.assume_code_when_missing, code)
-        attempt = cand["attempt"].to_numpy(dtype=bool)
-        subsection = cand["subsection"].astype(str)
+        attempt = cand[f"{prefix}attempt"].to_numpy(dtype=bool)
+        subsection = cand[f"{prefix}subsection"].astype(str)
         companion_ok = None
         if same_case_has is not None:
             if not same_case_has.index.equals(parsed.index):

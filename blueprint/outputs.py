@@ -41,6 +41,8 @@ RESULT_COLUMNS = [
     "age_on_evaluation_date", "years_since_conviction", "source_file", "source_line",
 ]
 DATE_COLUMNS = ("date_of_birth", "conviction_date", "sentence_end")
+#: The offense-text census of the run (``blueprint.census``).
+CENSUS_FILE = "offense_texts.csv"
 
 
 def result_table(decisions: pd.DataFrame) -> pd.DataFrame:
@@ -66,8 +68,12 @@ def run_identity(files: list[dict], policy: Policy, county: str, as_of: str) -> 
 
 def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFrame, issues: pd.DataFrame,
                   files: list[dict], policy: Policy, county: str, as_of: str, run_id: str | None = None,
-                  timings: dict | None = None, workbook: bool = True) -> dict:
-    """Write every result file of a run into ``out_dir``; return the manifest (also written)."""
+                  timings: dict | None = None, workbook: bool = True, census: pd.DataFrame | None = None) -> dict:
+    """Write every result file of a run into ``out_dir``; return the manifest (also written).
+
+    ``census`` (``blueprint.census``, the run's offense texts and how they were read) is written as
+    ``offense_texts.csv``, counted in the summary and added to the workbook as "Offense texts".
+    """
     from .summary import summarize
 
     out_dir = Path(out_dir)
@@ -80,7 +86,11 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
     issues = with_conviction_ids(issues, decisions)
 
     summary = summarize(decisions, outcomes, county=county, as_of=as_of, policy=policy,
-                        issues_count=len(issues), files=files, timings=timings)
+                        issues_count=len(issues), files=files, timings=timings, census=census)
+    if census is not None:
+        from .census import write_census_csv
+
+        write_census_csv(census, out_dir / CENSUS_FILE)
     run_sheet = {
         "run_id": run_id,
         "inputs_sha256": inputs_fingerprint(files),
@@ -97,7 +107,7 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
     if workbook:
         try:
             write_review_workbook(out_dir / REVIEW_FILE, decisions, policy=policy, run=run_sheet,
-                                  summary=summary, issues=issues, inputs=files)
+                                  summary=summary, issues=issues, inputs=files, census=census)
         except BaseException:  # an error or an interrupt: the child writing the tables stops too
             tables.cancel()
             raise

@@ -32,6 +32,7 @@ from pydantic import BaseModel, field_validator
 from .errors import UsageError
 from .run_folder import MANIFEST_FILE, earlier_run, record_outputs
 from .progress import SILENT, Phases
+from .census import TextCounter, census_table, count_rows
 from .reader import (EMPTY_SCHEMA, BackgroundRead, FileRejected, FileReport, estimate_rows, iter_file,
                      reject_repeat, sniff, split_people)
 from .staging import merge_into, staged_folder
@@ -128,9 +129,11 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
     # as it reads (sized from the files' length), so they cost no extra pass over the rows.
     estimated = estimate_rows(inputs)
     planned = 1 if settings.compat else workers_for(estimated)  # compat needs the records in hand
+    # The offense-text census counts every row as it is read, before the rows are pruned.
+    texts = TextCounter()
     with phases.phase("reading", total=estimated, unit=" rows") as advance:
         progress = progress or (advance if phases.enabled else None)
-        reading = BackgroundRead(inputs, progress, prune=True, parts=planned)
+        reading = BackgroundRead(inputs, progress, prune=True, parts=planned, observe=texts.add)
         try:
             from .engine import evaluate_rows
             from .outcomes import person_outcomes
@@ -150,12 +153,15 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
             except BaseException:  # an interrupt while waiting: stop the reading thread too
                 reading.cancel()
                 raise
+            counts = texts.frame(i for i, f in enumerate(read.files) if f.status == "ok")
         else:  # another state's extract, read through the pack's input mapping (docs/forking.md)
             from .mapped_reader import read_inputs
 
             reading.cancel()
             read = read_inputs(pack, inputs, progress)
+            counts = count_rows(read.rows)
     _check_usable(read, settings.county)
+    census = census_table(counts, pack)
     t1 = time.perf_counter()
     names = [f.file for f in read.files]
     evaluation = None
@@ -179,7 +185,7 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
             manifest = write_outputs(stage, decisions=decisions, outcomes=outcomes, issues=issues,
                                      files=files, policy=policy, county=settings.county,
                                      as_of=str(settings.evaluation_date), run_id=settings.run_id or None,
-                                     timings=timings)
+                                     timings=timings, census=census)
         compat = {}
         if settings.compat:
             from .compat_gogen import write_gogen_files
@@ -243,6 +249,8 @@ def with_person_ids(issues: "pd.DataFrame", rows: pa.Table, names: list[str]) ->
 
 SPLIT_MANIFEST = "split.json"
 READ_ISSUES = "read_issues.parquet"
+#: The offense-text counts of the split files (``blueprint.census``), read by :func:`combine`.
+TEXT_COUNTS = "offense_text_counts.parquet"
 
 
 def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int = 250_000) -> dict:
@@ -263,6 +271,7 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
     shards = max(1, math.ceil(estimate_rows(inputs) / max(rows_per_shard, 1)))
     names = [f"shard-{i:05d}" for i in range(shards)]
     issues = IssueLog()
+    texts = TextCounter()
     reports: list[FileReport] = []
     for index, path in enumerate(map(Path, inputs)):
         report = FileReport(file=path.name, path=path.name)
@@ -271,6 +280,7 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
         part = f"part-{index:04d}.parquet"
         try:
             for table in iter_file(path, index, file_issues, report):
+                texts.add(index, table)
                 for shard, piece in enumerate(split_people(table, shards, prune=True)):
                     if piece.num_rows == 0:
                         continue
@@ -291,12 +301,14 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
         reports.append(report)
     written = [n for n in names if (out_dir / n).is_dir() and any((out_dir / n).iterdir())]
     issues.frame().to_parquet(out_dir / READ_ISSUES, index=False)
+    texts.frame(i for i, r in enumerate(reports) if r.status == "ok").to_parquet(out_dir / TEXT_COUNTS, index=False)
     split = {
         "shards": written,
         "shard_count": len(written),
         "file_names": [r.file for r in reports],
         "files": [r.as_dict() for r in reports],
         "read_issues": READ_ISSUES,
+        "text_counts": TEXT_COUNTS,
         "issues_count": len(issues),
         "rows_read": sum(r.rows_read for r in reports),
     }
@@ -368,6 +380,12 @@ def combine(evaluated_dirs: list[Path], split: dict, split_dir: Path, settings: 
     from .policy import load_policy
 
     policy = load_policy(settings.policy)
+    census = None
+    counts_path = Path(split_dir) / split.get("text_counts", TEXT_COUNTS)
+    if counts_path.is_file():  # a split made before the census existed has none
+        from .rulepack import load_rule_pack
+
+        census = census_table(pd.read_parquet(counts_path), load_rule_pack(policy.rule_pack))
     frames: dict[str, list[pd.DataFrame]] = {"decisions": [], "outcomes": [], "issues": []}
     for folder in map(Path, evaluated_dirs):
         for kind in frames:
@@ -381,8 +399,9 @@ def combine(evaluated_dirs: list[Path], split: dict, split_dir: Path, settings: 
     as_of = str(settings.evaluation_date)
     return write_outputs(Path(out_dir), decisions=decisions, outcomes=outcomes, issues=issues, files=split["files"],
                          policy=policy, county=settings.county, as_of=as_of,
-                         run_id=settings.run_id or run_identity(split["files"], policy, settings.county, as_of))
+                         run_id=settings.run_id or run_identity(split["files"], policy, settings.county, as_of),
+                         census=census)
 
 
 __all__ = ["RunSettings", "InputRejected", "InputCheck", "check_input", "run_local", "split_into_shards",
-           "evaluate_shard", "combine", "EMPTY_SCHEMA"]
+           "evaluate_shard", "combine", "EMPTY_SCHEMA", "TEXT_COUNTS"]

@@ -1,7 +1,6 @@
 """Reading DOJ research files: fast, streaming, and without losing a row.
 
-What the reader guarantees (a DOJ research file is text with 95 comma-separated fields per row;
-the columns are listed in ``blueprint.columns``):
+What the reader guarantees (see docs/reference/input.md for the format):
 
 - One or more files make one run; a person's rows may be spread over several files.
 - A header is optional (first field ``RECORD_ID``), may carry one trailing empty field, and may be
@@ -42,6 +41,10 @@ SNIFF_LINES = 50
 #: Arrow parses a chunk in blocks of this size on all cores; a chunk is what is in memory at once.
 BLOCK_SIZE = 4 << 20
 CHUNK_BYTES = 16 << 20
+
+
+#: A function that sees each chunk of rows as it is read: ``observe(file_index, rows)``.
+Observer = Callable[[int, pa.Table], None]
 
 
 class ReadCancelled(Exception):
@@ -605,11 +608,13 @@ def read_file(path: Path, file_index: int, issues: IssueLog,
 
 def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *, prune: bool, parts: int,
                      chunk_bytes: int | None, cancel: threading.Event | None,
-                     earlier: list[FileReport] = ()) -> tuple[list[pa.Table] | None, FileReport]:
+                     earlier: list[FileReport] = (), observe: Observer | None = None
+                     ) -> tuple[list[pa.Table] | None, FileReport]:
     """Read one file into ``parts`` tables of whole people (see :func:`shard_numbers`).
 
     A file with the same content as one of the ``earlier`` files of the run is rejected once read
-    (see :func:`reject_repeat`): its rows would otherwise count twice.
+    (see :func:`reject_repeat`): its rows would otherwise count twice. ``observe`` sees every chunk
+    before it is pruned (``observe(file_index, rows)``).
     """
     report = FileReport(file=path.name, path=str(path))
     file_issues = IssueLog()
@@ -620,6 +625,8 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
                        cancel=cancel)
     try:
         for table in _prefetch(chunks, depth=1):
+            if observe is not None:
+                observe(file_index, table)
             if parts == 1:
                 pieces[0].append(engine_rows(table) if prune else table)
                 continue
@@ -673,19 +680,22 @@ def split_people(table: pa.Table, parts: int, prune: bool) -> list[pa.Table]:
 
 def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] | None = None, *,
                    prune: bool = False, chunk_bytes: int | None = None,
-                   cancel: threading.Event | None = None, parts: int = 1) -> ReadResult:
+                   cancel: threading.Event | None = None, parts: int = 1,
+                   observe: Observer | None = None) -> ReadResult:
     """Read every file of a run into one table of rows (engine columns, ``_file``, ``_line``).
 
     ``cancel``, when set by another thread, stops the read at the next chunk (:class:`ReadCancelled`).
     ``parts`` > 1 also splits the rows into that many tables of whole people as they are read
     (``ReadResult.parts``), which costs nothing extra: each chunk is copied once either way.
+    ``observe(file_index, rows)`` sees every chunk of every file before it is pruned (the offense-text
+    census of ``blueprint.census`` counts all rows this way, in the same pass).
     """
     issues = IssueLog()
     split: list[list[pa.Table]] = [[] for _ in range(max(parts, 1))]
     reports: list[FileReport] = []
     for index, path in enumerate(paths):
         tables, report = _read_file_parts(Path(path), index, issues, progress, prune=prune, parts=max(parts, 1),
-                                          chunk_bytes=chunk_bytes, cancel=cancel, earlier=reports)
+                                          chunk_bytes=chunk_bytes, cancel=cancel, earlier=reports, observe=observe)
         reports.append(report)
         if tables is not None:
             for part, table in enumerate(tables):
@@ -705,17 +715,18 @@ class BackgroundRead:
     """
 
     def __init__(self, paths: Iterable[Path | str], progress: Callable[[int], None] | None = None, *,
-                 prune: bool = False, parts: int = 1):
+                 prune: bool = False, parts: int = 1, observe: Observer | None = None):
         self._cancel = threading.Event()
         self._result: ReadResult | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._read, args=(list(paths), progress, prune, parts),
+        self._thread = threading.Thread(target=self._read, args=(list(paths), progress, prune, parts, observe),
                                         name="doj-reader", daemon=True)
         self._thread.start()
 
-    def _read(self, paths: list, progress, prune: bool, parts: int) -> None:
+    def _read(self, paths: list, progress, prune: bool, parts: int, observe: Observer | None) -> None:
         try:
-            self._result = read_doj_files(paths, progress, prune=prune, cancel=self._cancel, parts=parts)
+            self._result = read_doj_files(paths, progress, prune=prune, cancel=self._cancel, parts=parts,
+                                          observe=observe)
         except BaseException as exc:  # handed to result()
             self._error = exc
 

@@ -1,6 +1,6 @@
 """From DOJ rows to people and convictions, with the facts the rules read.
 
-The derived facts follow the DOJ file's own structure (shared/domain/doj-research-file.md), with the
+The derived facts follow the DOJ file's own structure (docs/reference/input.md), with the
 earlier tool's known defects fixed:
 
 - A conviction is one count: the first row of each distinct ``CNT_ORDER`` (within a person) whose
@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from . import dates
 from .issues import IssueLog
 from .offenses import OffenseList, parse_code_sections
+from .section_reading import ReadingRules, named_sections
 
 NAT = dates.NAT
 CNT_ORDER_DIGITS = 12
@@ -96,11 +97,16 @@ def _arrow_text(values) -> pa.Array | pa.ChunkedArray:
 
 
 def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists: dict[str, OffenseList],
-                  context_lists: tuple[str, ...] = ()) -> Records:
+                  context_lists: tuple[str, ...] = (), *, reading: ReadingRules | None = None,
+                  evaluated: str | None = None) -> Records:
     """Derive people and convictions from the rows of one run (or one shard of whole people).
 
     ``context_lists`` names offense lists to check against every charge of each court case (any
     disposition, not only convictions), for rules such as "not associated with a violent crime".
+    ``reading`` is the rule pack's section reading rules (California's when omitted). ``evaluated``
+    names the list whose convictions are decided (the pack's ``evaluated_list``); given, every
+    conviction whose own charge names one of its sections in a form that cannot be resolved is
+    marked ``section_unresolved`` and reported, never dropped (see :func:`_evaluated_sections`).
     """
     step = _trim_upper(rows["STP_TYPE_DESCR"])
     disp = _trim_upper(rows["DISP_DESCR"])
@@ -136,16 +142,16 @@ def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists
             "SENT_TIME_CODE", "COMMENT_TEXT", "CYC_AGE", "_file", "_line",
         ]
     ).filter(is_conviction)
-    convictions = _convictions(conv_rows, file_names, issues, lists)
+    convictions = _convictions(conv_rows, file_names, issues, lists, reading, evaluated)
     case_charges = None
     if context_lists:
         charges = _to_pandas(rows.select(["SUBJECT_ID", "CNT_ORDER", "OFFENSE_DESCR", "COMMENT_TEXT"]).filter(is_court))
-        case_charges = _case_charges(charges, {name: lists[name] for name in context_lists})
+        case_charges = _case_charges(charges, {name: lists[name] for name in context_lists}, reading)
     return Records(people=people, convictions=convictions, court_rows=court_rows, registrations=registrations,
                    case_charges=case_charges)
 
 
-def _case_charges(charges: pd.DataFrame, lists: dict[str, OffenseList]) -> pd.DataFrame:
+def _case_charges(charges: pd.DataFrame, lists: dict[str, OffenseList], reading: ReadingRules | None = None) -> pd.DataFrame:
     """Per court case: any charge on each list, and any charge whose section cannot be read."""
     cnt = _strip(charges["CNT_ORDER"]).to_numpy(dtype=object)
     well_formed = np.array([len(c) == CNT_ORDER_DIGITS and c.isdigit() for c in cnt], dtype=bool)
@@ -155,7 +161,7 @@ def _case_charges(charges: pd.DataFrame, lists: dict[str, OffenseList]) -> pd.Da
     codes, _ = pd.factorize(pair.to_numpy(dtype=object))
     _, first_pos = np.unique(codes, return_index=True)
     parsed = parse_code_sections(charges["OFFENSE_DESCR"].iloc[first_pos].reset_index(drop=True),
-                                 charges["COMMENT_TEXT"].iloc[first_pos].reset_index(drop=True))
+                                 charges["COMMENT_TEXT"].iloc[first_pos].reset_index(drop=True), reading)
     flags = {f"on_{name}": offense_list.matches(parsed).to_numpy(dtype=bool)[codes] for name, offense_list in lists.items()}
     flags["unreadable"] = ~parsed["readable"].to_numpy(dtype=bool)[codes]
     frame = pd.DataFrame(flags)
@@ -284,7 +290,8 @@ def _report_dates(issues: IssueLog, file_names, files: np.ndarray, lines: np.nda
             issues.add(file_names[int(f)], lines[sel], column, code, problem, act, _pick(values, sel))
 
 
-def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, OffenseList]) -> pd.DataFrame:
+def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, OffenseList],
+                 reading: ReadingRules | None = None, evaluated: str | None = None) -> pd.DataFrame:
     """One row per convicted count, with the sum of its sentence parts.
 
     ``conv`` holds every row with a CONVICTED disposition (Arrow). The string work is done in Arrow;
@@ -360,10 +367,16 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
     pair = pc.dictionary_encode(pc.binary_join_element_wise(offense_col, comment_col, "\x1f")).combine_chunks()
     codes = pair.indices.to_numpy(zero_copy_only=False)
     _, first_pos = np.unique(codes, return_index=True)
-    unique_parsed = parse_code_sections(pd.Series(_text(offense_col.take(first_pos)), dtype=object),
-                                        pd.Series(_text(comment_col.take(first_pos)), dtype=object))
+    unique_offense = pd.Series(_text(offense_col.take(first_pos)), dtype=object)
+    unique_comment = pd.Series(_text(comment_col.take(first_pos)), dtype=object)
+    unique_parsed = parse_code_sections(unique_offense, unique_comment, reading)
+    evaluated_info = _evaluated_sections(unique_parsed, unique_offense, unique_comment,
+                                         lists.get(evaluated) if evaluated else None)
     # np.unique sorts by code, so unique_parsed row i describes dictionary entry i.
     parsed = unique_parsed.iloc[codes].reset_index(drop=True)
+    unresolved = evaluated_info["unresolved"].to_numpy(dtype=bool)[codes]
+    _report_unresolved(issues, file_names, f_files, f_lines, unresolved,
+                       evaluated_info["named"].to_numpy(dtype=object)[codes], offense_col, comment_col)
 
     date_text = pc.utf8_trim_whitespace(first["STP_EVENT_DATE"])
     conv_date = dates.parse_dates(date_text)
@@ -388,7 +401,7 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
 
     problems = np.where(wf_first, "", "BAD_CNT_ORDER").astype(object)
     for flag, code in ((unknown_level, "UNKNOWN_LEVEL"), (np.isnan(days), "BAD_SENTENCE"),
-                       (conv_date.status != "ok", "CONVICTION_DATE")):
+                       (conv_date.status != "ok", "CONVICTION_DATE"), (unresolved, UNRESOLVED_CODE)):
         rows = np.flatnonzero(flag)
         problems[rows] = [f"{p} {code}" if p else code for p in problems[rows]]
 
@@ -417,7 +430,11 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
             "subsection": parsed["subsection"].to_numpy(dtype=object),
             "code": parsed["code"].to_numpy(dtype=object),
             "attempt": parsed["attempt"].to_numpy(dtype=bool),
+            "second_number": parsed["second_number"].to_numpy(dtype=object),
             "section_readable": parsed["readable"].to_numpy(dtype=bool),
+            "evaluated_sections": evaluated_info["sections"].to_numpy(dtype=np.int8)[codes],
+            "section_unresolved": unresolved,
+            "named_sections": evaluated_info["named"].to_numpy(dtype=object)[codes],
             "level": level,
             "conv_lo": conv_date.earliest,
             "conv_hi": conv_date.latest,
@@ -447,6 +464,72 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
                 on_list = on_list | (same_case & with_companion)
         out[f"on_{name}"] = on_list
     return out
+
+
+#: Data-issue and data-problem code of a conviction whose charge names an evaluated (cannabis)
+#: section that cannot be read.
+UNRESOLVED_CODE = "CANNABIS_SECTION_UNREADABLE"
+
+
+def _evaluated_sections(parsed: pd.DataFrame, offense: pd.Series, comment: pd.Series,
+                        evaluated: OffenseList | None) -> pd.DataFrame:
+    """Per distinct charge: how many of its sections are on the evaluated list, and whether it names
+    an evaluated section the reader could not resolve.
+
+    A line naming the evaluated section second (``11364/11357 HS``) gets its two sections swapped in
+    ``parsed`` (in place), so the conviction's ``number`` is the evaluated one; the line stays one
+    conviction. A charge is *unresolved* when none of its sections is on the list but the charge
+    itself names one of the list's numbers (``HS 11359-POSS``, ``11357 PC-...``, ``11357POSSESS``,
+    an unreadable description whose comment names 11357): it must be reviewed, not dropped.
+    Columns: ``sections`` (0, 1 or 2), ``unresolved`` (bool), ``named`` (the numbers named, str).
+    """
+    n = len(parsed)
+    if evaluated is None or n == 0:
+        return pd.DataFrame({"sections": np.zeros(n, np.int8), "unresolved": np.zeros(n, bool),
+                             "named": np.full(n, "", dtype=object)}, index=parsed.index)
+    first, second = evaluated.section_hits(parsed)
+    swap = second & ~first
+    if swap.any():
+        pairs = (("number", "second_number"), ("subsection", "second_subsection"), ("code", "second_code"),
+                 ("attempt", "second_attempt"))
+        for a, b in pairs:
+            left, right = parsed[a].to_numpy().copy(), parsed[b].to_numpy().copy()
+            parsed[a] = np.where(swap, right, left)
+            parsed[b] = np.where(swap, left, right)
+    named = named_sections(parsed, offense, comment, evaluated.numbers).to_numpy(dtype=object)
+    on_list = first | second
+    return pd.DataFrame({"sections": first.astype(np.int8) + second.astype(np.int8),
+                         "unresolved": ~on_list & (named != ""),
+                         "named": np.where(on_list, "", named)}, index=parsed.index)
+
+
+def _report_unresolved(issues: IssueLog, file_names, files: np.ndarray, lines: np.ndarray, unresolved: np.ndarray,
+                       named: np.ndarray, offense: pa.ChunkedArray, comment: pa.ChunkedArray) -> None:
+    """One data issue per conviction whose charge names a cannabis section that cannot be read.
+
+    The issue names the column the charge was read from (``COMMENT_TEXT`` when the description is
+    blank or ``SEE COMMENT``) and shows the text; a comment that names the section next to an
+    unreadable description is shown after it.
+    """
+    if not unresolved.any():
+        return
+    rows = np.flatnonzero(unresolved)
+    take = pa.array(rows)
+    offense_text = _text(offense.take(take))
+    comment_text = _text(comment.take(take))
+    in_comment = np.array([o == "" or o.upper().startswith("SEE COMMENT") for o in offense_text], dtype=bool)
+    shown = np.where(in_comment, comment_text,
+                     np.where(comment_text == "", offense_text, offense_text + " | comment: " + comment_text))
+    column = np.where(in_comment, "COMMENT_TEXT", "OFFENSE_DESCR")
+    named = named[rows]
+    for key in pd.unique(pd.Series([f"{f}\x1f{c}\x1f{n}" for f, c, n in zip(files[rows], column, named)])):
+        f, col, names = key.split("\x1f")
+        pick = (files[rows] == int(f)) & (column == col) & (named == names)
+        issues.add(file_names[int(f)], lines[rows][pick], col, UNRESOLVED_CODE,
+                   f"the charge names cannabis section {names}, but its code section could not be read",
+                   "kept as a possible cannabis conviction: in the run's county it is evaluated and sent to "
+                   "hand review; elsewhere it counts as a conviction whose section is unknown",
+                   shown[pick])
 
 
 def case_numbers(court_rows: pa.Table, case_keys: pd.Series) -> pd.Series:

@@ -5,6 +5,8 @@ A rule pack is a folder under ``blueprint/rules/<state>/<program>/`` with:
 - ``pack.yaml``: what the pack is, the statutes, which offense list is evaluated and which list holds
   the "related charges" of the what-if report;
 - ``offenses.yaml``: the offense lists (``blueprint.offenses``);
+- ``sections.yaml``: how a section is read out of an offense text: the codes, their lettered
+  sections, the attempt form, the joiners of two sections (``blueprint.section_reading``);
 - ``presets/*.yaml``: built-in policies (``blueprint.policy``);
 - optionally ``reliefs`` (the relief kinds its policies name), ``case_context_lists`` (lists checked
   against every charge of the same court case) and, for ``input_format: mapped-csv``, an
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from .offenses import OffenseList, load_offense_lists
 from .policy import DEFAULT_PACK, RULES_DIR, PolicyError, pack_reliefs
+from .section_reading import ReadingRules, load_reading_rules
 from .yaml_files import safe_load
 
 
@@ -43,6 +46,8 @@ class RulePack:
     case_context_lists: tuple[str, ...] = ()
     #: Where the input mapping of a ``mapped-csv`` pack lives (``blueprint.mapped_reader``).
     input_mapping: Path | None = None
+    #: How sections are read out of offense texts (``sections.yaml``); California's when not given.
+    reading: ReadingRules | None = None
 
     @property
     def evaluated(self) -> OffenseList:
@@ -83,4 +88,5 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
         reliefs=pack_reliefs(name),
         case_context_lists=context,
         input_mapping=(folder / mapping) if mapping else None,
+        reading=load_reading_rules(folder),
     )

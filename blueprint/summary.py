@@ -38,6 +38,9 @@ NO_RELIEF = "none"
 LEVELS = ("felony", "misdemeanor", "infraction", "unknown")
 TRACKS = ("completed sentence", "currently serving", "unknown")
 UNDECIDABLE = "UNDECIDABLE"
+#: Reason codes of the engine's section checks (``blueprint.evaluate.SECTION_REVIEWS``).
+SECTION_UNREADABLE = "CANNABIS_SECTION_UNREADABLE"
+TWO_SECTIONS = "CANNABIS_TWO_SECTIONS"
 UNDECIDABLE_LABEL = "The data cannot decide a rule (an unknown date, level or section); review by hand"
 
 #: File facts copied into the summary. Paths and error texts stay out: they can carry local details.
@@ -125,7 +128,7 @@ def _demographic(outcomes: pd.DataFrame, column: str, order: tuple[str, ...] | N
 
 
 def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, as_of, policy: Policy,
-              issues_count: int, files: list[dict], timings: dict) -> dict:
+              issues_count: int, files: list[dict], timings: dict, census: pd.DataFrame | None = None) -> dict:
     """The content of ``summary.json``: counts only, JSON-safe (str, int, float, None, lists, dicts).
 
     ``decisions`` are the evaluated convictions (engine decisions or the result table, possibly the
@@ -133,11 +136,17 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
     are the reader's per-file reports as dicts; ``timings`` maps a step name to seconds. Rows per
     second divide the rows read by ``total`` when given, else by the sum of the steps; keys starting
     with ``rows`` are counts, not steps, and are left out.
+    ``census`` (``blueprint.census``: one row per distinct offense text) adds ``offense_texts``: how
+    many distinct texts the input held, how many could not be read, and how many of those name a
+    cannabis section (with their row counts).
     """
     level = _text(decisions, "level").str.lower()
     relief = _text(decisions, "relief")
     section = _text(decisions, "section") if "section" in decisions else _text(decisions, "number")
     reason_code = _text(decisions, "reason_code")
+    # A conviction whose cannabis section could not be read is counted as such, not under the
+    # number it happened to show (11357 PC is not HS 11357).
+    section = section.where(reason_code != SECTION_UNREADABLE, "unreadable")
     earliest, latest = _conviction_dates(decisions)
 
     by_section_relief: dict[str, dict[str, int]] = {}
@@ -160,6 +169,8 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
         "earliest_conviction_date": _iso(earliest.min()),
         "latest_conviction_date": _iso(latest.max()),
         "unknown_conviction_dates": int(earliest.isna().sum()),
+        "section_unreadable": int((reason_code == SECTION_UNREADABLE).sum()),
+        "two_cannabis_sections": int((reason_code == TWO_SECTIONS).sum()),
     }
     convictions["by_section"] = dict(sorted(convictions["by_section"].items()))
 
@@ -184,7 +195,7 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
     seconds = {str(k): round(float(v), 3) for k, v in timings.items() if not str(k).startswith("rows")}
     total = seconds.get("total", sum(seconds.values()))
 
-    return {
+    summary = {
         "summary_version": SUMMARY_VERSION,
         "county": county.strip().upper(),
         "evaluation_date": str(np.datetime64(as_of, "D")),
@@ -211,6 +222,11 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
             "rows_per_second": round(read / total, 1) if total > 0 else None,
         },
     }
+    if census is not None:
+        from .census import census_counts
+
+        summary["offense_texts"] = census_counts(census)
+    return summary
 
 
 def templates_root(templates_dir: str | Path | None = None) -> Path:
@@ -258,7 +274,7 @@ def report_view(summary: dict) -> dict:
     return {
         "determination": _pairs(conv["by_determination"]),
         "relief": _pairs(conv["by_relief"], relief_labels),
-        "section": _pairs(conv["by_section"], prefix="HS "),
+        "section": [(("HS " + k) if k[:1].isdigit() else k, v) for k, v in conv["by_section"].items()],
         "level": _pairs(conv["by_level"]),
         "track": _pairs(conv["by_track"]),
         "whatif_series": [row["label"] for row in summary["scenarios"]],

@@ -1,8 +1,8 @@
 """Seeded synthetic DOJ research files: the only data this project ever sees.
 
 Real DOJ extracts are confidential, so every test, demo and benchmark runs on files made here. The
-generator reproduces the shape of the real file as ``shared/domain/doj-research-file.md`` describes
-it, quirks included, because the reader and the rules must cope with them:
+generator reproduces the shape of the real file as ``docs/reference/input.md`` describes it, quirks
+included, because the reader and the rules must cope with them:
 
 - 95 comma-separated columns, RFC 4180 quoting (names are ``"LAST,FIRST M"``), an optional header,
   CRLF or LF line endings, ``#`` in the ``*_SEG_SEP`` columns, the literal ``NULL``, space padding.
@@ -17,6 +17,13 @@ it, quirks included, because the reader and the rules must cope with them:
   or over 50, partial and invalid dates, ``NULL`` case numbers, attempts (``664/11359 HS`` and
   friends), ``SEE COMMENT FOR CHARGE`` with the charge in ``COMMENT_TEXT``, comments hinting at
   another cannabis charge, and a small share of people whose rows are split in two places.
+- The section forms real extracts use (``synthetic_catalog.CANNABIS_FORMS``): about three in ten
+  cannabis charges are written without parentheses (``11357B2 HS``), without a code
+  (``11360(B) SELL/FURNISH...``), with a glued or spaced code, in lower case, padded, as two
+  sections on one line (``11359/11360 HS``, ``11364/11357 HS``) or with the code first
+  (``HS 11359-...``, which no reader can resolve and which must reach hand review); a few other
+  charges as ``647F PC``; gang super strikes with the enhancement on the same line
+  (``246/186.22(B)(4) PC``). ``GenerateStats.cannabis_forms`` counts them.
 - Optionally (``malformed_rate``) broken rows for the reader's tests: a wrong number of fields, a
   missing ``SUBJECT_ID``, a short ``CNT_ORDER``, an unknown level ``FELONYISH``. They are extra
   copies of non-conviction rows, so the well-formed record of every person stays intact.
@@ -53,6 +60,7 @@ from .synthetic_catalog import (
     BIRTH_PLACES,
     CANNABIS_AFTER_2016,
     CANNABIS_BEFORE_2016,
+    CANNABIS_FORMS,
     CANNABIS_HINTS,
     COUNTIES,
     COUNTY_NAMES,
@@ -67,6 +75,7 @@ from .synthetic_catalog import (
     INFRACTION_FROM_2011,
     LEVEL_CODES,
     MALE_SHARE,
+    NO_PARENTHESES_OTHER,
     NOT_CONVICTED,
     OTHER_OFFENSES,
     PRISONS,
@@ -79,12 +88,14 @@ from .synthetic_catalog import (
     RELATED_TO_CANNABIS,
     SENTENCE_PLACES,
     SENTENCE_UNITS,
+    SHARE_NO_PARENTHESES_OTHER,
     STEP_TYPES,
     SUPER_STRIKES,
     SURNAMES_BY_RACE,
     Offense,
     attempt_of,
     csv_field,
+    write_form,
 )
 
 __all__ = [
@@ -291,6 +302,9 @@ class SyntheticPerson:
     cannabis_attempts_in_county: int = 0
     features: set[str] = field(default_factory=set)
     malformed: dict[str, int] = field(default_factory=dict)
+    #: How this person's cannabis convictions in the county are written (``CANNABIS_FORMS``,
+    #: ``attempt``, ``see_comment``, ``blank``): form -> count.
+    cannabis_forms: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[str]:
@@ -319,6 +333,8 @@ class GenerateStats:
     people_with_cannabis_in_county: int
     non_adjacent_people: int
     malformed_rows: dict[str, int]
+    #: How the cannabis convictions in the county are written: form -> count (see SyntheticPerson).
+    cannabis_forms: dict[str, int]
     county: str
     seed: int
     header: bool
@@ -343,6 +359,7 @@ _RELEASE = _Picker(ARREST_RELEASES)
 _NOT_CONVICTED = _Picker(NOT_CONVICTED)
 _COMMENT = _Picker(COURT_COMMENTS)
 _N_CANNABIS = _Picker(CANNABIS_CONVICTIONS_PER_PERSON)
+_CANNABIS_FORM = _Picker(CANNABIS_FORMS)
 _OTHER_COUNTY = _Picker([(i, w) for i, (_, _, w) in enumerate(COUNTIES)])
 _SEE_COMMENT = "SEE COMMENT FOR CHARGE"
 _DRUG_SECTIONS = ("11350", "11377", "11364", "11550", "11378", "11366", "4060")
@@ -668,9 +685,10 @@ class _PersonBuilder:
         """
         vals = _COUNT_BLANK.copy()
         vals[_C_ORDER] = cnt_order
+        self._form = "see_comment" if written else ("blank" if written is not None else "canonical")
         if offense is not None:
             vals[_C_OFF_CODE] = offense.code if written is None else ""
-            descr = offense.descr if written is None else written
+            descr = self._written(offense) if written is None else written
             if descr and self.rng.random() < SHARE_PADDED_OFFENSE:
                 descr = _pad(descr, self.rng.randint(1, 6))
             vals[_C_OFF_DESCR] = descr
@@ -682,6 +700,22 @@ class _PersonBuilder:
         vals[_C_LEVEL_CODE] = LEVEL_CODES[level]
         vals[_C_LEVEL] = level
         return vals
+
+    def _written(self, offense: Offense) -> str:
+        """How one charge is written: a cannabis charge in one of the forms real extracts use
+        (``CANNABIS_FORMS``), a few others now and then without parentheses (``647F PC``)."""
+        if offense.cannabis:
+            if offense.attempt:
+                self._form = "attempt"
+                return offense.descr
+            form = _CANNABIS_FORM(self.rng)
+            text = write_form(offense, form)[0]
+            # A form that does not apply to this offense (no subdivision to unparenthesise) is canonical.
+            self._form = form if text != write_form(offense, "canonical")[0] else "canonical"
+            return offense.descr if self._form == "canonical" else csv_field(text)
+        if offense.section in NO_PARENTHESES_OTHER and self.rng.random() < SHARE_NO_PARENTHESES_OTHER:
+            return csv_field(write_form(offense, "no_parentheses")[0])
+        return offense.descr
 
     def _arrest(self, step_no: int, day: int, county: _County, offenses: Sequence[Offense], released: bool) -> None:
         """An arrest step, one row per charge. ``released``: nothing followed (a PROS REL-... disposition)."""
@@ -836,6 +870,7 @@ class _PersonBuilder:
                 if offense.cannabis and in_county:
                     person.cannabis_convictions_in_county += 1
                     person.cannabis_attempts_in_county += offense.attempt
+                    person.cannabis_forms[self._form] = person.cannabis_forms.get(self._form, 0) + 1
             else:
                 vals = self._count(cnt_order, offense, _NOT_CONVICTED(rng), "", written)
                 sentences = [_NO_SENTENCE]
@@ -1110,6 +1145,7 @@ def generate(
 
     written = n_people = convictions = cannabis = attempts = with_cannabis = split = 0
     malformed = dict.fromkeys(MALFORMED_KINDS, 0)
+    forms: dict[str, int] = {}
     pending: list[tuple[int, list[str]]] = []  # (write after this many people, the held-back rows)
     chunk: list[str] = []
     path = Path(path)
@@ -1134,6 +1170,8 @@ def generate(
             with_cannabis += person.cannabis_convictions_in_county > 0
             for kind, n in person.malformed.items():
                 malformed[kind] += n
+            for form, n in person.cannabis_forms.items():
+                forms[form] = forms.get(form, 0) + n
             cycles = person.cycles
             held_back = sum(len(held) for _, held in pending)
             # Never split the last person: with nobody after them, their halves would meet again.
@@ -1169,6 +1207,7 @@ def generate(
         people_with_cannabis_in_county=with_cannabis,
         non_adjacent_people=split,
         malformed_rows=malformed,
+        cannabis_forms=dict(sorted(forms.items())),
         county=county_name,
         seed=seed,
         header=header,

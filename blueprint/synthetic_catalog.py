@@ -2,7 +2,7 @@
 
 The generator in ``blueprint.synthetic`` draws from these tables. They are kept apart from the
 drawing logic so a reviewer can read, in one place, every offense, label and proportion the test
-data uses, and check it against the domain notes (``shared/domain/doj-research-file.md``).
+data uses, and check it against the format as ``docs/reference/input.md`` describes it.
 
 Facts (code sections, county names, label spellings) follow the DOJ research file as the domain
 notes describe it. Where the notes do not say what a column holds (``OFFENSE_CODE``, the ``*_CODE``
@@ -13,7 +13,8 @@ holding a comma or a double quote is pre-quoted with :func:`csv_field`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 
 def csv_field(value: str) -> str:
@@ -29,6 +30,23 @@ def csv_field(value: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    """What a reader must make of one written offense text: the generator's own record of the section.
+
+    Kept next to every written form so that tests can check the engine's reader against what the
+    generator meant, form by form (``written_forms``), rather than against the reader itself.
+    """
+
+    number: str
+    subsection: str
+    code: str
+    attempt: bool = False
+    second_number: str = ""
+    second_subsection: str = ""
+    second_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Offense:
     """One offense as DOJ writes it in ``OFFENSE_DESCR``: ``<section> <code>-<description>``.
 
@@ -37,7 +55,8 @@ class Offense:
     rules will make of it, so the generator can count what the engine should find:
     ``cannabis`` (HS 11357-11360, attempts included), ``super_strike`` (PC 667(e)(2)(C)(iv)),
     ``registrable`` (PC 290(c)). ``wobbler`` marks offenses punishable as felony or misdemeanor,
-    the only ones a court can reduce to a misdemeanor under PC 17(b).
+    the only ones a court can reduce to a misdemeanor under PC 17(b). ``text`` is the description
+    after the dash and ``reading`` what the section is (None only for a form no reader can resolve).
     """
 
     section: str
@@ -50,6 +69,8 @@ class Offense:
     super_strike: bool = False
     registrable: bool = False
     wobbler: bool = False
+    text: str = ""
+    reading: Reading | None = None
 
 
 #: Felonies that may also be punished as misdemeanors ("wobblers"), so may be reduced (PC 17(b)).
@@ -63,9 +84,23 @@ WOBBLERS = frozenset({
 ARREST_ONLY = frozenset({"1203.2 PC"})
 
 
-def _offense(section: str, text: str, code: str, toc: str, **flags: bool) -> Offense:
+#: The catalog's own sections, as it writes them by hand: an optional PC 664 attempt, the number
+#: (with the letters of a lettered section such as 273AB), subdivisions, and the code.
+_CANONICAL = re.compile(r"^(?P<attempt>664/)?(?P<n>\d+(?:\.\d+)?[A-Z]{0,2})(?P<s>(?:\([A-Z0-9]+\))*) (?P<c>[A-Z]{2})$")
+
+
+def canonical_reading(section: str) -> Reading:
+    """The parts of a section the catalog writes in the canonical form (``11357(B) HS``, ``664/187 PC``)."""
+    m = _CANONICAL.match(section)
+    if m is None:
+        raise ValueError(f"not a canonical catalog section: {section!r}")
+    return Reading(m.group("n"), m.group("s"), m.group("c"), attempt=bool(m.group("attempt")))
+
+
+def _offense(section: str, text: str, code: str, toc: str, reading: Reading | None = None, **flags: bool) -> Offense:
     level = {"F": "FELONY", "M": "MISDEMEANOR", "I": "INFRACTION"}[toc]
-    return Offense(section, csv_field(f"{section}-{text}"), code, toc, level, wobbler=section in WOBBLERS, **flags)
+    return Offense(section, csv_field(f"{section}-{text}"), code, toc, level, wobbler=section in WOBBLERS,
+                   text=text, reading=reading or canonical_reading(section), **flags)
 
 
 def _cannabis(section: str, text: str, code: str, toc: str) -> Offense:
@@ -117,6 +152,7 @@ def attempt_of(offense: Offense, form: str) -> Offense:
     number = offense.section.split("(")[0].split(" ")[0]
     section = form.format(s=offense.section, n=number)
     text = offense.descr.split("-", 1)[1].strip('"')
+    base = offense.reading
     return Offense(
         section,
         csv_field(f"{section}-ATTEMPT {text}"),
@@ -125,7 +161,87 @@ def attempt_of(offense: Offense, form: str) -> Offense:
         offense.level,
         cannabis=True,
         attempt=True,
+        text=f"ATTEMPT {text}",
+        # 664.11359 is written with the bare number: no subdivision, no code.
+        reading=replace(base, attempt=True) if "{s}" in form else Reading(base.number, "", "", attempt=True),
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# How real extracts write a section (the OFFENSE_DESCR forms of the domain note)
+# --------------------------------------------------------------------------------------------------
+
+#: The ways a cannabis charge is written, with the share of cannabis charges written each way. Most
+#: are canonical (``11357(B) HS-...``); about three in ten are not, as in real extracts. Forms that
+#: do not apply to an offense (no subdivision to write without parentheses) fall back to canonical.
+CANNABIS_FORMS: tuple[tuple[str, float], ...] = (
+    ("canonical", 71.0),
+    ("no_parentheses", 9.0),      # 11357B2 HS-...
+    ("no_code", 3.0),             # 11360(B) SELL/FURNISH...
+    ("no_code_dash", 2.0),        # 11358 -CULTIVATE...
+    ("glued_code", 4.0),          # 11357(B)HS-...
+    ("spaced", 4.0),              # 11357 (B) HS-...
+    ("lower_case", 3.0),          # 11357(b) hs-possess...
+    ("padded", 2.0),              # leading spaces
+    ("two_cannabis_sections", 1.0),   # 11359/11360 HS-...
+    ("other_then_cannabis", 0.5),     # 11364/11357 HS-...
+    ("code_first", 0.5),          # HS 11359-...: cannot be resolved; must reach hand review
+)
+
+#: Non-cannabis charges sometimes written with their subdivisions unparenthesised (647F PC), none of
+#: them a section that carries letters of its own; share of such charges written that way.
+NO_PARENTHESES_OTHER = frozenset({"647(F) PC", "245(A)(1) PC", "23152(A) VC", "11350(A) HS", "148(A)(1) PC"})
+SHARE_NO_PARENTHESES_OTHER = 0.1
+
+#: The other cannabis section a two-section line names.
+_PARTNER = {"11357": "11360", "11358": "11359", "11359": "11360", "11360": "11359"}
+
+
+def _bare(subsection: str) -> str:
+    """``(B)(2)`` written without parentheses: ``B2``."""
+    return subsection.replace("(", "").replace(")", "")
+
+
+def write_form(offense: Offense, form: str) -> tuple[str, Reading | None]:
+    """``offense`` written in ``form``: the OFFENSE_DESCR text (not CSV-quoted) and what it reads as.
+
+    ``None`` as the reading means the form names the section in a way no reader can resolve (the
+    engine must send such a conviction to hand review). Attempts keep their own forms.
+    """
+    r = offense.reading
+    if r is None or offense.attempt or r.second_number or form == "canonical":
+        return offense.descr.strip('"').replace('""', '"'), r
+    n, sub, code, text = r.number, r.subsection, r.code, offense.text
+    if form == "no_parentheses" and sub:
+        return f"{n}{_bare(sub)} {code}-{text}", r
+    if form == "no_code":
+        return f"{n}{sub} {text}", replace(r, code="")
+    if form == "no_code_dash":
+        return f"{n}{sub} -{text}", replace(r, code="")
+    if form == "glued_code":
+        return f"{n}{sub}{code}-{text}", r
+    if form == "spaced" and sub:
+        return f"{n} {sub} {code}-{text}", r
+    if form == "lower_case":
+        return f"{n}{sub} {code}-{text}".lower(), r
+    if form == "padded":
+        return f"   {n}{sub} {code}-{text}", r
+    if form == "two_cannabis_sections" and n in _PARTNER:
+        return f"{n}{sub}/{_PARTNER[n]} {code}-{text}", replace(r, second_number=_PARTNER[n], second_code=code)
+    if form == "other_then_cannabis" and code == "HS":
+        return (f"11364/{n}{sub} HS-PARAPHERNALIA/{text}",
+                Reading("11364", "", "HS", second_number=n, second_subsection=sub, second_code="HS"))
+    if form == "code_first":
+        return f"{code} {n}{sub}-{text}", None
+    return write_form(offense, "canonical")
+
+
+def written_forms(offense: Offense) -> list[tuple[str, str, Reading | None]]:
+    """Every form of :data:`CANNABIS_FORMS` for ``offense``: ``(form, text, reading)``.
+
+    A test-only view of what the generator writes: each text with the section it stands for.
+    """
+    return [(form, *write_form(offense, form)) for form, _ in CANNABIS_FORMS]
 
 
 # Everything else people in the file were charged with. Weights are rough frequencies.
@@ -211,6 +327,13 @@ SUPER_STRIKES: tuple[tuple[Offense, float], ...] = (
     (_offense("288.5(A) PC", "CONTINUOUS SEXUAL ABUSE OF CHILD", "11031", "F", super_strike=True, registrable=True), 1),
     (_offense("269(A)(1) PC", "AGGRAVATED SEXUAL ASSAULT OF CHILD", "11032", "F",
               super_strike=True, registrable=True), 0.5),
+    # Super strikes only with a PC 186.22(b)(4) gang enhancement in the same case, written with the
+    # enhancement on the same line (PC 667(e)(2)(C)(iv)(VIII)).
+    (_offense("246/186.22(B)(4) PC", "SHOOT AT INHABITED DWELLING W/GANG ENHANCEMENT", "09030", "F", super_strike=True,
+              reading=Reading("246", "", "PC", second_number="186.22", second_subsection="(B)(4)", second_code="PC")),
+     0.5),
+    (_offense("186.22(B)(4)-136.1 PC", "DISSUADE WITNESS W/GANG ENHANCEMENT", "09031", "F", super_strike=True,
+              reading=Reading("186.22", "(B)(4)", "PC", second_number="136.1", second_code="PC")), 0.5),
 )
 
 # Offenses requiring sex-offender registration, PC 290(c), that are not super strikes.

@@ -102,9 +102,13 @@ def _excel_serial(values: pd.Series) -> np.ndarray:
 
 def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy, run: dict,
                           summary: dict | None = None, issues: pd.DataFrame | None = None,
-                          people: pd.DataFrame | None = None, inputs: Iterable[dict] = ()) -> Path:
+                          people: pd.DataFrame | None = None, inputs: Iterable[dict] = (),
+                          census: pd.DataFrame | None = None) -> Path:
     """Write ``review.xlsx``. ``run`` holds the Run sheet's keys (run_id, inputs_sha256, …);
-    ``summary`` is ``summary.json``'s content; ``inputs`` the per-file reports of the manifest."""
+    ``summary`` is ``summary.json``'s content; ``inputs`` the per-file reports of the manifest.
+
+    ``census`` (``blueprint.census``) adds the "Offense texts" sheet, after the others.
+    """
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                          "strings_to_formulas": False, "strings_to_urls": False})
@@ -127,6 +131,12 @@ def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy
     run_sheet = _key_value_sheet(wb, "Run", list(run.items()), header)
     _inputs_table(run_sheet, list(inputs), len(run) + 2, header)
     run_sheet.protect()  # the Run sheet identifies the run; finalisation compares it
+    if census is not None:
+        from .census import add_offense_texts_sheet
+
+        added = add_offense_texts_sheet(wb, census, header, EXCEL_MAX_ROWS)
+        if added:
+            bulk[added[0]] = (2, added[1])
     wb.close()
     replace_rows(path, {k: v for k, v in bulk.items() if v[1]})
     return path

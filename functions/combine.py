@@ -28,6 +28,8 @@ def handler(event: dict, context: Any) -> dict:
         download(results, split_prefix + SPLIT_MANIFEST, split_dir / SPLIT_MANIFEST)
         split = json.loads((split_dir / SPLIT_MANIFEST).read_text())
         download(results, split_prefix + split["read_issues"], split_dir / split["read_issues"])
+        if split.get("text_counts"):  # the offense-text census (blueprint.census)
+            download(results, split_prefix + split["text_counts"], split_dir / split["text_counts"])
         evaluated = folder / "evaluated"
         download_prefix(results, layout.evaluated_prefix(run.run_id), evaluated)
         shard_dirs = [evaluated / name for name in split["shards"]]

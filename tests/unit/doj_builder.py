@@ -145,7 +145,7 @@ def records_of(tmp_path: Path, rows, name: str = "doj.dat", pack=None):
     result = read([write_doj(tmp_path / name, rows)])
     assert not result.failed, result.failed
     records = build_records(result.rows, [f.file for f in result.files], result.issues, pack.lists,
-                            pack.case_context_lists)
+                            pack.case_context_lists, reading=pack.reading, evaluated=pack.evaluated_list)
     return records, result.issues.frame()
 
 

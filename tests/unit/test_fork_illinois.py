@@ -96,16 +96,29 @@ def test_a_case_context_list_the_pack_does_not_declare_is_an_error(tmp_path, run
         run_local([EXAMPLE], RunSettings(county="EXAMPLE", policy=str(policy), evaluation_date=AS_OF), tmp_path / "r")
 
 
-def test_illinois_citations_are_read_whole_and_california_attempts_are_unchanged():
+def test_illinois_citations_are_read_whole_with_the_illinois_reading_rules():
+    # Each pack reads sections with its own sections.yaml: Illinois' article-section numbers (12-3.05)
+    # are one section, and its codes are the input mapping's short names.
     parsed = parse_code_sections(
-        pd.Series(["12-3.05(A)(1) CRIM-AGG BATTERY", "11-501(A)(2) IVC-DUI", "4(C) CCA-POSS", "664-11357(C) HS-X", "32 PC-ACC"]),
-        pd.Series([""] * 5),
+        pd.Series(["12-3.05(A)(1) CRIM-AGG BATTERY", "11-501(A)(2) IVC-DUI", "4(C) CCA-POSS", "5 CCA/4(A) CCA-X"]),
+        pd.Series([""] * 4),
+        PACK.reading,
     )
-    assert parsed["number"].tolist() == ["12-3.05", "11-501", "4", "11357", "32"]
-    assert parsed["subsection"].tolist() == ["(A)(1)", "(A)(2)", "(C)", "(C)", ""]
-    assert parsed["attempt"].tolist() == [False, False, False, True, False]
+    assert parsed["number"].tolist() == ["12-3.05", "11-501", "4", "5"]
+    assert parsed["subsection"].tolist() == ["(A)(1)", "(A)(2)", "(C)", ""]
+    assert parsed["code"].tolist() == ["CRIM", "IVC", "CCA", "CCA"]
+    assert parsed["second_number"].tolist() == ["", "", "", "4"]
+    assert not parsed["attempt"].any()
     violent = PACK.lists["violent"]
-    assert violent.matches(parsed).tolist() == [True, False, False, False, False]
+    assert violent.matches(parsed).tolist() == [True, False, False, False]
+
+
+def test_california_reading_keeps_attempts_and_does_not_know_illinois_codes():
+    parsed = parse_code_sections(pd.Series(["664-11357(C) HS-X", "32 PC-ACC", "4(C) CCA-POSS"]), pd.Series([""] * 3))
+    assert parsed["number"].tolist() == ["11357", "32", "4"]
+    assert parsed["subsection"].tolist() == ["(C)", "", "(C)"]
+    assert parsed["attempt"].tolist() == [True, False, False]
+    assert parsed["code"].tolist() == ["HS", "PC", ""]
 
 
 # --- the mapped reader --------------------------------------------------------------------------------

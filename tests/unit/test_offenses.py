@@ -29,6 +29,7 @@ from blueprint.offenses import (
     load_offense_lists,
     parse_code_sections,
 )
+from blueprint.section_reading import load_reading_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "blueprint" / "rules" / "california" / "prop64"
@@ -270,9 +271,17 @@ lists:
       - {code: ES, number: "453.336", subsections: ["(a)"], label: possession}
 """,
     )
+    # The fork names its code in its own sections.yaml: only codes a pack declares are read as codes,
+    # so XX (like a description word) is not one.
+    (pack / "sections.yaml").write_text("version: 1\ncodes:\n  ES: {name: Example Statutes}\n", encoding="utf-8")
     lists = load_offense_lists(pack)
-    parsed = _parse(["453.336(A)(2) ES-POSS", "453.336(B) ES-POSS", "453.336(A) XX-POSS"], ["", "", ""])
+    reading = load_reading_rules(pack)
+    descr = ["453.336(A)(2) ES-POSS", "453.336(B) ES-POSS", "453.336(A) XX-POSS"]
+    parsed = parse_code_sections(pd.Series(descr), pd.Series([""] * 3), reading)
+    assert parsed["code"].tolist() == ["ES", "ES", ""]
     assert lists["marijuana"].matches(parsed).tolist() == [True, False, False]
+    # California's rules do not know the fork's code: read with them, ES is no code either.
+    assert _parse(descr, [""] * 3)["code"].tolist() == ["", "", ""]
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ def local_run(tmp_path_factory):
 def test_every_documented_output_is_written(local_run):
     _, result, out = local_run
     for name in ("convictions.csv", "convictions.parquet", "data_issues.csv", "review.xlsx", "summary.json",
-                 "summary.html", "manifest.json"):
+                 "summary.html", "offense_texts.csv", "manifest.json"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     assert set(result.manifest["outputs"]) >= {"convictions.csv", "convictions.parquet", "data_issues.csv",
                                                "review.xlsx", "summary.json", "summary.html"}
@@ -186,6 +186,8 @@ def test_shards_give_the_same_decisions_as_the_local_run(synthetic, tmp_path):
     issues_sharded = pd.read_csv(tmp_path / "combined" / "data_issues.csv", dtype=str, keep_default_na=False)
     issues_whole = pd.read_csv(local.out_dir / "data_issues.csv", dtype=str, keep_default_na=False)
     assert issues_sharded.values.tolist() == issues_whole.values.tolist()
+    census = (tmp_path / "combined" / "offense_texts.csv").read_text()
+    assert census == (local.out_dir / "offense_texts.csv").read_text() and census.count("\n") > 50
 
 
 def test_local_run_of_the_synthetic_file_is_balanced(synthetic):

@@ -1,7 +1,7 @@
 """The synthetic DOJ file generator: format, reproducibility, and that every quirk really occurs.
 
 The checks read the generated file back with Python's csv module and recompute what they need from
-the rows themselves (the engine's definitions in shared/domain/doj-research-file.md), rather than
+the rows themselves (the engine's definitions in docs/reference/input.md), rather than
 trusting the generator's own bookkeeping.
 """
 
@@ -25,8 +25,10 @@ SAMPLE_ROWS = 40_000
 # The code section is the text before the '-' that ends "<number...> <code>"; for forms without a
 # code (664.11359-...) it is the text before the first '-'. See the domain note.
 _SECTION = re.compile(r"^\s*(.*?\s(?:HS|PC|VC|BP))\s*-")
-# HS 11357-11360, optionally attempted (664 prefix); 11357.5 is a different section.
-_CANNABIS = re.compile(r"^(?:664[/.\-]?)?(?:1135[789]|11360)(?![\d.])")
+# HS 11357-11360, optionally attempted (664 prefix), also as the second of two sections joined by a
+# slash (11364/11357 HS) or with the code written first (HS 11359-...: the domain note's "cannot be
+# resolved" case, still a cannabis conviction); 11357.5 is a different section.
+_CANNABIS = re.compile(r"^(?:HS\s+)?(?:\d+(?:\([A-Z0-9]+\))*/)?(?:664[/.\-]?)?(?P<n>1135[789]|11360)(?![\d.])")
 _SUPER_STRIKE = re.compile(r"^(?:664/)?(?:187|191\.5|207|220|261\(A\)\(2\)|288\(A\)|288\.5|269)\b")
 _REGISTRABLE = re.compile(r"^(?:243\.4|311\.11|647\.6|314\.1|288\(C\)|261\(A\)\(2\)|288\(A\)|288\.5|269)")
 
@@ -363,12 +365,12 @@ def test_repeat_offenders_have_two_earlier_convictions_of_the_same_section(sampl
     for person in record.by_person:
         convictions = record.convictions[person]
         for r in record.cannabis_in_county(person):
-            base = re.match(r"(?:664[/.\-]?)?(\d+)", _section(r)).group(1)
+            base = _CANNABIS.match(_section(r)).group("n")
             day = _conviction_day(r)
             earlier = [
                 o for o in convictions
                 if o is not r and _CANNABIS.match(_section(o))
-                and re.match(r"(?:664[/.\-]?)?(\d+)", _section(o)).group(1) == base
+                and _CANNABIS.match(_section(o)).group("n") == base
                 and _conviction_day(o) and day and _conviction_day(o) < day
             ]
             if len(earlier) >= 2:

@@ -60,7 +60,20 @@ def by_conviction(ws) -> dict[str, dict]:
 
 def test_sheets(run):
     book, *_ = run
-    assert book.sheetnames == ["Convictions", "People", "Summary", "Data issues", "Policy", "Run"]
+    assert book.sheetnames == ["Convictions", "People", "Summary", "Data issues", "Policy", "Run", "Offense texts"]
+
+
+def test_offense_texts_sheet_is_the_runs_census(run):
+    """Every distinct offense text of the input, its counts and its reading; the same as offense_texts.csv."""
+    book, _, _, out = run
+    rows = sheet_rows(book["Offense texts"])
+    assert rows[0][:8] == ["Status", "Offense text", "Comment (when the charge is there)", "Rows", "Conviction rows",
+                           "Read from", "Read as", "Code"]
+    got = {r[1]: (r[0], r[3], r[4], r[8], r[14]) for r in rows[1:]}
+    assert got == {CAN: ("read", 4, 4, "11359", "cannabis"), "11357 HS-POSSESS": ("read", 1, 1, "11357", "cannabis")}
+    census = pd.read_csv(out / "offense_texts.csv", dtype=str, keep_default_na=False)
+    assert census["offense_text"].tolist() == [r[1] for r in rows[1:]]
+    assert census["rows"].tolist() == [str(r[3]) for r in rows[1:]]
 
 
 def test_convictions_header_in_the_documented_order(run):
