@@ -90,7 +90,7 @@ def test_run_refuses_a_folder_with_an_earlier_run_and_force_keeps_the_edited_rev
     second = json.loads((run / "manifest.json").read_text())
     assert second["run_id"] != first["run_id"] and second["evaluation_date"] == "2021-01-01"
     assert sha256_of(run / "review.xlsx") == second["output_sha256"]["review.xlsx"]  # the new, untouched workbook
-    assert set(second["output_sha256"]) == {"convictions.csv", "convictions.parquet", "data_issues.csv",
+    assert set(second["output_sha256"]) == {"convictions.csv", "convictions.parquet", "data_issues.csv", "offense_texts.csv",
                                             "review.xlsx", "summary.html", "summary.json"}
 
     # An unedited workbook is simply replaced: nothing more is set aside.

@@ -88,7 +88,7 @@ def engine_run(county, content):
     for batch in batches:
         render_batch.handler(step(batch=batch), FakeContext())
     return {"source": source, "input": checked, "split": shards, "shard": items[0], "review": review, "plan": plan,
-            "batch": batches[0]}
+            "batches": batches}
 
 
 STEPS = {
@@ -97,7 +97,8 @@ STEPS = {
     "evaluate": lambda r: evaluate.handler(step(shard=r["shard"]), FakeContext()),
     "combine": lambda r: combine.handler(step(split=r["split"]), FakeContext()),
     "plan_documents": lambda r: plan_documents.handler(step(review=r["review"]), FakeContext()),
-    "render_batch": lambda r: render_batch.handler(step(batch=r["batch"]), FakeContext()),
+    # Every batch: a retried plan_documents clears the earlier batches' output, as a re-run would.
+    "render_batch": lambda r: [render_batch.handler(step(batch=b), FakeContext()) for b in r["batches"]],
     "assemble": lambda r: assemble.handler(step(plan=r["plan"], review=r["review"]), FakeContext()),
 }
 
