@@ -8,7 +8,8 @@ Cloud run (the Step Functions state machine, one Lambda per step):
 1. :func:`check_input` - is the upload a DOJ file at all, and its SHA-256 (ingest);
 2. :func:`split_into_shards` - read the file(s) once in bounded chunks and write shards such that all
    rows of a person are in the same shard (a stable hash of ``SUBJECT_ID``), plus the read-level data
-   issues and the per-file row accounts;
+   issues and the per-file row accounts; a row repeated across files is written once
+   (``blueprint.repeated_rows``), as in the local run;
 3. :func:`evaluate_shard` - the same engine as the local run, on one shard (Distributed Map);
 4. :func:`combine` - concatenate the shards' decisions and write the same outputs as the local run.
 
@@ -31,6 +32,7 @@ from pydantic import BaseModel, field_validator
 
 from .reader import (EMPTY_SCHEMA, BackgroundRead, FileRejected, FileReport, estimate_rows, iter_file,
                      reject_repeat, sniff, split_people)
+from .repeated_rows import RowFingerprints
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -195,13 +197,14 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
     names = [f"shard-{i:05d}" for i in range(shards)]
     issues = IssueLog()
     reports: list[FileReport] = []
+    seen = RowFingerprints() if len(inputs) > 1 else None  # rows repeated across files are used once
     for index, path in enumerate(map(Path, inputs)):
         report = FileReport(file=path.name, path=path.name)
         file_issues = IssueLog()
         writers: dict[int, pq.ParquetWriter] = {}
         part = f"part-{index:04d}.parquet"
         try:
-            for table in iter_file(path, index, file_issues, report):
+            for table in iter_file(path, index, file_issues, report, seen=seen):
                 for shard, piece in enumerate(split_people(table, shards, prune=True)):
                     if piece.num_rows == 0:
                         continue
@@ -213,6 +216,10 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
             report.status, report.error, report.rows_used = "failed", exc.reason, 0
         if report.status == "ok":
             reject_repeat(report, reports)
+        if seen is not None and report.status == "ok":
+            seen.commit(index, path.name)
+        elif seen is not None:
+            seen.discard()
         for shard, writer in writers.items():
             writer.close()
             if report.status != "ok":  # a failed or repeated file: nothing of it is evaluated

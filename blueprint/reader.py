@@ -1,8 +1,12 @@
 """Reading DOJ research files: fast, streaming, and without losing a row.
 
-What the reader guarantees (see shared/domain/doj-research-file.md for the format):
+What the reader guarantees (the DOJ research file: 95 comma-separated columns per row, one row per
+count at one step of one arrest cycle of a person; the columns are listed in ``blueprint.columns``):
 
-- One or more files make one run; a person's rows may be spread over several files.
+- One or more files make one run; a person's rows may be spread over several files. A file that
+  repeats an earlier file of the run whole is rejected; a single row that repeats a row of an
+  earlier file is skipped and reported as ``DUPLICATE_ROW`` (``blueprint.repeated_rows``): every
+  row is used once.
 - A header is optional (first field ``RECORD_ID``), may carry one trailing empty field, and may be
   preceded by a UTF-8 byte-order mark; CRLF and LF line endings both work.
 - The file is parsed in blocks by Apache Arrow's CSV reader, keeping only the columns the engine
@@ -35,6 +39,7 @@ import pyarrow.csv as pacsv
 
 from .columns import DOJ_COLUMNS, ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
+from .repeated_rows import RowFingerprints, drop_repeated, fingerprints, physical_lines, record_texts
 
 #: How many lines at the start of a file are inspected to decide whether it is a DOJ file at all.
 SNIFF_LINES = 50
@@ -399,11 +404,16 @@ def _locate_records(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
 
 def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
               progress: Callable[[int], None] | None = None,
-              chunk_bytes: int = CHUNK_BYTES, cancel: threading.Event | None = None) -> Iterator[pa.Table]:
+              chunk_bytes: int = CHUNK_BYTES, cancel: threading.Event | None = None,
+              seen: RowFingerprints | None = None) -> Iterator[pa.Table]:
     """Yield the usable rows of one DOJ file chunk by chunk (engine columns, ``_file``, ``_line``).
 
     Fills ``report`` as it goes (fingerprint, row accounts). Raises :class:`FileRejected` for a
     file-level failure; rows already yielded must then be discarded by the caller.
+
+    With ``seen`` (the rows of the run's earlier files, ``blueprint.repeated_rows``), a row that
+    repeats one of them is skipped and reported as ``DUPLICATE_ROW``; the rows kept are added to
+    ``seen``, for the caller to commit once the file is accepted.
     """
     sn = sniff(path)
     report.has_header = sn.has_header
@@ -432,6 +442,7 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
                 encoding = "latin-1"
                 table, malformed = _parse_chunk(data, sn, encoding, skip_header, False)
             report.encoding = encoding
+            bad: list[tuple[int, int]] = []
             if malformed == 0 and table.num_rows == data_lines:
                 lines = np.arange(table.num_rows, dtype=np.int64) + first_data_line
             else:
@@ -445,11 +456,14 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
                 for line, count in bad:
                     issues.add(path.name, line, "(row)", "FIELD_COUNT",
                                f"row has {count} fields, expected {sn.field_count}", SKIPPED)
+            keys = None if seen is None else _row_keys(data, next_line, skip_header, sn, lines, bad)
             next_line += lines_here
             first = False
             report.rows_read += table.num_rows + malformed
             report.rows_skipped += malformed
             table = _drop_unattachable(table, lines, path.name, file_index, issues, report)
+            if seen is not None:
+                table = _drop_repeated(table, lines, keys, path.name, file_index, seen, issues, report)
             report.rows_used += table.num_rows
             if progress:
                 progress(table.num_rows + malformed)
@@ -457,6 +471,33 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
     report.sha256 = digest.hexdigest()
     if report.rows_read == 0:
         raise FileRejected(path.name, "is empty: it has no data rows")
+
+
+def _row_keys(data, first_line: int, skip_header: bool, sn: Sniff, lines: np.ndarray,
+              bad: list[tuple[int, int]]) -> np.ndarray:
+    """The fingerprint of each record of a chunk, in the order of ``lines`` (``blueprint.repeated_rows``)."""
+    physical = physical_lines(data)
+    if not bad and len(physical) - (1 if skip_header else 0) == len(lines) \
+            and (len(lines) == 0 or lines[-1] - lines[0] == len(lines) - 1):
+        texts = physical[1:] if skip_header else physical  # one record per line
+    else:  # records located one by one: a quoted value may span lines
+        starts = np.sort(np.concatenate([lines, np.array([b[0] for b in bad], dtype=np.int64)]))
+        texts = record_texts(physical, first_line, lines, starts)
+    return fingerprints(texts, sn.field_count)
+
+
+def _drop_repeated(table: pa.Table, lines: np.ndarray, keys: np.ndarray, name: str, file_index: int,
+                   seen: RowFingerprints, issues: IssueLog, report: FileReport) -> pa.Table:
+    """Skip (and report) the rows of a chunk that repeat a row of an earlier file of the run."""
+    if table.num_rows == 0:
+        return table
+    kept_lines = table["_line"].to_numpy()
+    kept_keys = keys[np.searchsorted(lines, kept_lines)]
+    keep = drop_repeated(kept_keys, kept_lines, file_index, name, seen, issues)
+    if keep.all():
+        return table
+    report.rows_skipped += int((~keep).sum())
+    return table.filter(pa.array(keep))
 
 
 def _drop_unattachable(table: pa.Table, lines: np.ndarray, name: str, file_index: int,
@@ -576,11 +617,13 @@ def read_file(path: Path, file_index: int, issues: IssueLog,
 
 def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *, prune: bool, parts: int,
                      chunk_bytes: int | None, cancel: threading.Event | None,
-                     earlier: list[FileReport] = ()) -> tuple[list[pa.Table] | None, FileReport]:
+                     earlier: list[FileReport] = (),
+                     seen: RowFingerprints | None = None) -> tuple[list[pa.Table] | None, FileReport]:
     """Read one file into ``parts`` tables of whole people (see :func:`shard_numbers`).
 
     A file with the same content as one of the ``earlier`` files of the run is rejected once read
-    (see :func:`reject_repeat`): its rows would otherwise count twice.
+    (see :func:`reject_repeat`): its rows would otherwise count twice. With ``seen``, a single row
+    repeating a row of an earlier file is skipped and reported (``blueprint.repeated_rows``).
     """
     report = FileReport(file=path.name, path=str(path))
     file_issues = IssueLog()
@@ -588,7 +631,7 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
     # Parsing (a thread of its own, see _prefetch) overlaps the pruning and splitting of the
     # previous chunk here: both are Arrow work that runs outside Python's global lock.
     chunks = iter_file(path, file_index, file_issues, report, progress, chunk_bytes=chunk_bytes or CHUNK_BYTES,
-                       cancel=cancel)
+                       cancel=cancel, seen=seen)
     try:
         for table in _prefetch(chunks, depth=1):
             if parts == 1:
@@ -600,9 +643,19 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
         report.status = "failed"
         report.error = exc.reason
         report.rows_used = 0
+        if seen is not None:
+            seen.discard()
         return None, report
+    except BaseException:
+        if seen is not None:
+            seen.discard()
+        raise
     if reject_repeat(report, earlier):
+        if seen is not None:
+            seen.discard()
         return None, report
+    if seen is not None:
+        seen.commit(file_index, path.name)
     issues.extend(file_issues)
     return [pa.concat_tables(p) if p else EMPTY_SCHEMA.empty_table() for p in pieces], report
 
@@ -648,15 +701,19 @@ def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] 
     """Read every file of a run into one table of rows (engine columns, ``_file``, ``_line``).
 
     ``cancel``, when set by another thread, stops the read at the next chunk (:class:`ReadCancelled`).
+    With several files, a row repeating a row of an earlier file is skipped and reported
+    (``blueprint.repeated_rows``).
     ``parts`` > 1 also splits the rows into that many tables of whole people as they are read
     (``ReadResult.parts``), which costs nothing extra: each chunk is copied once either way.
     """
     issues = IssueLog()
     split: list[list[pa.Table]] = [[] for _ in range(max(parts, 1))]
     reports: list[FileReport] = []
+    paths = list(paths)
+    seen = RowFingerprints() if len(paths) > 1 else None  # rows repeated across files (one file: none)
     for index, path in enumerate(paths):
         tables, report = _read_file_parts(Path(path), index, issues, progress, prune=prune, parts=max(parts, 1),
-                                          chunk_bytes=chunk_bytes, cancel=cancel, earlier=reports)
+                                          chunk_bytes=chunk_bytes, cancel=cancel, earlier=reports, seen=seen)
         reports.append(report)
         if tables is not None:
             for part, table in enumerate(tables):
