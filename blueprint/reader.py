@@ -551,21 +551,25 @@ def _engine_row_mask(table: pa.Table) -> pa.ChunkedArray:
     """Which rows :func:`engine_rows` keeps.
 
     Kept: convictions, court, registration and deceased steps, and every row that starts a run of
-    rows of one person under one name: the person's first row (identity and demographics), and the
-    first row of each other name the person is recorded under (other names used).
+    rows of one person under one name and one date of birth: the person's first row (identity and
+    demographics), the first row of each other name the person is recorded under (other names
+    used), and the first row of each other date of birth (a date of birth that contradicts the
+    first row's is reported, ``blueprint.contradictions``).
     Every other row (e.g. an arrest that led nowhere) has been read, checked and counted already;
-    it simply adds no fact. Comparing each row with the one before it keeps every (person, name)
-    pair's first row in file order, which is all the engine reads from those rows, without a hash
-    table per chunk.
+    it simply adds no fact. Comparing each row with the one before it keeps every (person, name,
+    date of birth) first row in file order, which is all the engine reads from those rows, without
+    a hash table per chunk.
     """
     step = pc.utf8_upper(pc.utf8_trim_whitespace(table["STP_TYPE_DESCR"]))
     disp = pc.utf8_upper(pc.utf8_trim_whitespace(table["DISP_DESCR"]))
     keep = pc.or_(pc.starts_with(disp, "CONVICTED"), pc.is_in(step, value_set=_context_step_values()))
     subject = table["SUBJECT_ID"]
     names = pc.utf8_trim_whitespace(table["PRI_NAME"])
+    born = table["PRI_DOB"]  # as written: a padded copy of the same date keeps one more row, harmless
     n = table.num_rows
-    changed = pc.or_(pc.not_equal(subject.slice(1), subject.slice(0, n - 1)),
-                     pc.not_equal(names.slice(1), names.slice(0, n - 1)))
+    changed = pc.or_(pc.or_(pc.not_equal(subject.slice(1), subject.slice(0, n - 1)),
+                            pc.not_equal(names.slice(1), names.slice(0, n - 1))),
+                     pc.not_equal(born.slice(1), born.slice(0, n - 1)))
     starts = pa.chunked_array([pa.array([True]), *changed.chunks], pa.bool_())
     return pc.or_(keep, starts)
 

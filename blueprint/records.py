@@ -1,7 +1,7 @@
 """From DOJ rows to people and convictions, with the facts the rules read.
 
-The derived facts follow the DOJ file's own structure (shared/domain/doj-research-file.md), with the
-earlier tool's known defects fixed:
+The derived facts follow the DOJ file's own structure (one row per count at one step of one arrest
+cycle of a person, the columns of ``blueprint.columns``), with the earlier tool's known defects fixed:
 
 - A conviction is one count: the first row of each distinct ``CNT_ORDER`` (within a person) whose
   disposition starts with ``CONVICTED``. Later rows of the *same* count are extra sentence parts. A
@@ -11,6 +11,9 @@ earlier tool's known defects fixed:
 - Felony: level ``FELONY``, or a blank level with type of charge ``F``. Any other level is unknown.
 - Case numbers come from the court rows of the same court case (first 6 digits of ``CNT_ORDER``).
 - Dates are ranges (``blueprint.dates``); a partial or invalid date never looks older than it is.
+- A record that contradicts itself (dates of birth that differ between a person's rows, conviction
+  rows of one court step with different dates, a misdemeanor or infraction with a state-prison term)
+  is reported and the doubtful value made uncertain (``blueprint.contradictions``).
 - Deceased: a ``DECEASED`` step. Sex-offender registration: a ``REGISTRATION`` step whose offense
   starts with ``290``; its date matters, and an unknown date makes "before this conviction" unknown
   rather than true.
@@ -29,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import dates
+from .contradictions import birth_dates, prison_on_lesser_level, step_dates_differ
 from .issues import IssueLog
 from .offenses import OffenseList, parse_code_sections
 
@@ -237,9 +241,13 @@ def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataF
     other = join_by_key(subject.filter(differs), names.filter(differs))
     dob_text = _text(pc.utf8_trim_whitespace(first["PRI_DOB"]))
     dob = dates.parse_dates(dob_text)
-    _report_dates(issues, file_names, first["_file"].to_numpy(), first["_line"].to_numpy(), dob_text, dob,
+    first_files, first_lines = first["_file"].to_numpy(), first["_line"].to_numpy()
+    _report_dates(issues, file_names, first_files, first_lines, dob_text, dob,
                   "PRI_DOB", "date of birth",
                   "age treated as unknown; rules that need it send the conviction to hand review")
+    # The first row is authoritative, but another row may contradict it (blueprint.contradictions).
+    born = birth_dates(rows, owner.to_numpy(zero_copy_only=False), dob_text, dob, first_files, first_lines,
+                       file_names, issues)
     ids = _text(first["SUBJECT_ID"])
     people = _frame(
         {
@@ -248,9 +256,9 @@ def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataF
             "gender": _text(_trim_upper(first["GENDER"])),
             "race": _text(_trim_upper(first["RACE_DESCR"])),
             "date_of_birth_recorded": dob_text,
-            "dob_lo": dob.earliest,
-            "dob_hi": dob.latest,
-            "dob_status": dob.status,
+            "dob_lo": born.earliest,
+            "dob_hi": born.latest,
+            "dob_status": born.status,
         },
         index=pd.Index(ids, name="person_id", dtype=object),
     )
@@ -386,6 +394,14 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
                        "level treated as unknown; the conviction goes to hand review",
                        (pd.Series(level_text[sel], dtype=object) + " / TOC " + pd.Series(toc[sel], dtype=object)).to_numpy())
 
+    # Contradictions (blueprint.contradictions): a misdemeanor or infraction with a state-prison
+    # term has a doubtful level; a court step whose rows disagree on the date may be two cases.
+    level_conflict = prison_on_lesser_level(level, count_of, conv["SENT_LOC_DESCR"], level_text, files, lines,
+                                            file_names, issues)
+    level[level_conflict] = "unknown"
+    step_doubt = step_dates_differ(person, cnt, wf_np, pc.utf8_trim_whitespace(conv["STP_EVENT_DATE"]), files, lines,
+                                   file_names, issues)[first_idx]
+
     problems = np.where(wf_first, "", "BAD_CNT_ORDER").astype(object)
     for flag, code in ((unknown_level, "UNKNOWN_LEVEL"), (np.isnan(days), "BAD_SENTENCE"),
                        (conv_date.status != "ok", "CONVICTION_DATE")):
@@ -419,10 +435,12 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
             "attempt": parsed["attempt"].to_numpy(dtype=bool),
             "section_readable": parsed["readable"].to_numpy(dtype=bool),
             "level": level,
+            "level_conflict": level_conflict,
             "conv_lo": conv_date.earliest,
             "conv_hi": conv_date.latest,
             "conviction_date_status": conv_date.status,
             "conviction_date_recorded": date_text,
+            "step_dates_differ": step_doubt,
             "sentence_days": days,
             "sentence": texts_joined,
             "data_problems": problems,
