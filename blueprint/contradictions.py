@@ -91,31 +91,37 @@ class BirthDates:
     status: np.ndarray
 
 
-def birth_dates(rows: pa.Table, owner: np.ndarray, first_text: np.ndarray, first: dates.DateRanges,
-                first_files: np.ndarray, first_lines: np.ndarray, file_names, issues: IssueLog) -> BirthDates:
+def birth_dates(rows: pa.Table, owner: pa.ChunkedArray | pa.Array, first_raw: pa.ChunkedArray | pa.Array,
+                first_text: np.ndarray, first: dates.DateRanges, first_files: np.ndarray, first_lines: np.ndarray,
+                file_names, issues: IssueLog) -> BirthDates:
     """Compare every row's ``PRI_DOB`` with its person's first row; report and apply contradictions.
 
-    ``owner`` is each row's person (its position among the first rows); ``first_text`` and ``first``
-    are the first rows' dates of birth as written and parsed. The reader keeps, besides the rows the
-    engine reads, the first row of every run of rows with one date of birth
+    ``owner`` is each row's person (its position among the first rows); ``first_raw`` the first
+    rows' ``PRI_DOB`` as written, ``first_text`` trimmed and ``first`` parsed. The reader keeps,
+    besides the rows the engine reads, the first row of every run of rows with one date of birth
     (``blueprint.reader.engine_rows``), so every value a person's rows carry is here.
     """
     lo, hi, status = first.earliest.copy(), first.latest.copy(), first.status.copy()
     if rows.num_rows == 0:
         return BirthDates(lo, hi, status)
-    text = pc.utf8_trim_whitespace(rows["PRI_DOB"])
-    first_arrow = pa.array(first_text, pa.string())
-    mine = pc.take(first_arrow, pa.array(owner))
-    differs = pc.and_(pc.and_(pc.not_equal(text, mine), pc.invert(_blank(text))), pc.invert(_blank(mine)))
-    at = np.flatnonzero(differs.to_numpy(zero_copy_only=False))
-    if len(at) == 0:
+    # Byte-equal to the first row's value: nothing to look at (the usual case, one pass).
+    maybe = np.flatnonzero(pc.not_equal(rows["PRI_DOB"], pc.take(first_raw, owner)).to_numpy(zero_copy_only=False))
+    if len(maybe) == 0:
         return BirthDates(lo, hi, status)
-    taken = pa.array(at)
-    other_text = np.asarray(text.take(taken).to_numpy(zero_copy_only=False), dtype=object)
+    taken = pa.array(maybe)
+    text = pc.utf8_trim_whitespace(rows["PRI_DOB"].take(taken))
+    who_all = np.asarray(pc.take(owner, taken).to_numpy(zero_copy_only=False), dtype=np.int64)
+    mine = pa.array(first_text[who_all], pa.string())
+    differs = pc.and_(pc.and_(pc.not_equal(text, mine), pc.invert(_blank(text))), pc.invert(_blank(mine)))
+    keep = differs.to_numpy(zero_copy_only=False)
+    if not keep.any():
+        return BirthDates(lo, hi, status)
+    at = maybe[keep]
+    other_text = np.asarray(text.filter(differs).to_numpy(zero_copy_only=False), dtype=object)
     other = dates.parse_dates(other_text)
-    who = owner[at]
-    files = rows["_file"].take(taken).to_numpy()
-    lines = rows["_line"].take(taken).to_numpy()
+    who = who_all[keep]
+    files = rows["_file"].take(pa.array(at)).to_numpy()
+    lines = rows["_line"].take(pa.array(at)).to_numpy()
     # One pass per person over the differing rows: the latest start and the earliest end of every
     # recorded range (they agree when some day lies in all of them), the span, and invalid values.
     people = len(status)
@@ -159,45 +165,61 @@ def birth_dates(rows: pa.Table, owner: np.ndarray, first_text: np.ndarray, first
 # --- court steps -------------------------------------------------------------------------------------
 
 
-def step_dates_differ(person: pa.ChunkedArray, cnt: pa.ChunkedArray, well_formed: np.ndarray,
-                      date_text: pa.ChunkedArray, files: np.ndarray, lines: np.ndarray, file_names,
-                      issues: IssueLog) -> np.ndarray:
-    """For each conviction row: do the dated conviction rows of its court step disagree on the date?
+def step_dates_differ(step_of_count: np.ndarray, count_of: np.ndarray, date_text: pa.ChunkedArray | pa.Array,
+                      files: np.ndarray, lines: np.ndarray, file_names, issues: IssueLog) -> np.ndarray:
+    """For each count: do the dated conviction rows of its court step disagree on the date?
 
-    A step is a person and the first six digits of a well-formed ``CNT_ORDER``. Rows with no date
-    (empty or ``NULL``) take no part. Each row whose date differs from the step's first dated row is
-    reported as ``STEP_DATE_CONFLICT``.
+    ``step_of_count`` numbers each count's court step (the person and the first six digits of a
+    well-formed ``CNT_ORDER``; -1 when the ``CNT_ORDER`` is malformed: no step), ``count_of`` each
+    row's count, ``date_text`` each row's ``STP_EVENT_DATE`` as written (compared as written first,
+    which settles the usual case in one pass; trimmed only when some step's values differ). Rows
+    with no date (empty or ``NULL``) take no part. Each row whose date differs from its step's first
+    dated row is reported as ``STEP_DATE_CONFLICT``. Numpy and Arrow over the rows, no Python loop.
     """
-    n = len(well_formed)
-    out = np.zeros(n, dtype=bool)
-    dated = well_formed & ~_blank(date_text).to_numpy(zero_copy_only=False)
+    counts = len(step_of_count)
+    if counts == 0 or len(count_of) < 2:
+        return np.zeros(counts, dtype=bool)
+    if not _any_step_differs(step_of_count, count_of, date_text):
+        return np.zeros(counts, dtype=bool)
+    date_text = pc.utf8_trim_whitespace(date_text)
+    step_of = step_of_count[count_of]
+    dated = (step_of >= 0) & ~_blank(date_text).to_numpy(zero_copy_only=False)
     at = np.flatnonzero(dated)
     if len(at) < 2:
-        return out
-    taken = pa.array(at)
-    step = pc.binary_join_element_wise(person.take(taken), pc.utf8_slice_codeunits(cnt.take(taken), 0, 6), ":")
-    step_codes = pc.dictionary_encode(step.combine_chunks() if isinstance(step, pa.ChunkedArray) else step)
-    step_of = step_codes.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    day = date_text.take(taken)
-    day_codes = pc.dictionary_encode(day.combine_chunks() if isinstance(day, pa.ChunkedArray) else day)
-    day_of = day_codes.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    steps = len(step_codes.dictionary)
-    first_row = np.full(steps, len(at), dtype=np.int64)
-    np.minimum.at(first_row, step_of, np.arange(len(at)))
-    differs = day_of != day_of[first_row[step_of]]
+        return np.zeros(counts, dtype=bool)
+    encoded = pc.dictionary_encode(date_text.combine_chunks() if isinstance(date_text, pa.ChunkedArray) else date_text)
+    day_of = encoded.indices.to_numpy(zero_copy_only=False)[at]
+    steps = step_of[at]
+    first = np.empty(int(step_of_count.max()) + 1, dtype=np.int64)
+    first[steps[::-1]] = np.arange(len(at) - 1, -1, -1)  # the last write wins: each step's first dated row
+    differs = day_of != day_of[first[steps]]
     if not differs.any():
-        return out
-    doubtful = np.zeros(steps, dtype=bool)
-    doubtful[step_of[differs]] = True
-    out[at] = doubtful[step_of]
+        return np.zeros(counts, dtype=bool)
+    doubtful = np.zeros(len(first), dtype=bool)
+    doubtful[steps[differs]] = True
     rows = at[differs]
-    firsts = at[first_row[step_of[differs]]]
+    firsts = at[first[steps[differs]]]
     where = _where(file_names, files[firsts], lines[firsts])
-    shown = np.asarray(day.filter(pa.array(differs)).to_numpy(zero_copy_only=False), dtype=object)
+    shown = np.asarray(encoded.dictionary.take(pa.array(day_of[differs])).to_numpy(zero_copy_only=False), dtype=object)
     _add_by_file(issues, file_names, files[rows], lines[rows], "STP_EVENT_DATE", "STEP_DATE_CONFLICT",
                  "date differs from " + where + ", a conviction row of the same court step (CNT_ORDER digits 1-6)",
                  STEP_ACTION, shown)
-    return out
+    return np.where(step_of_count >= 0, doubtful[np.maximum(step_of_count, 0)], False)
+
+
+def _any_step_differs(step_of_count: np.ndarray, count_of: np.ndarray, date_text) -> bool:
+    """Whether any step's rows carry two different date texts, compared as written (a quick first pass)."""
+    step_of = step_of_count[count_of]
+    encoded = pc.dictionary_encode(date_text.combine_chunks() if isinstance(date_text, pa.ChunkedArray) else date_text)
+    blank = _blank(pc.utf8_trim_whitespace(encoded.dictionary)).to_numpy(zero_copy_only=False)
+    day_of = encoded.indices.to_numpy(zero_copy_only=False)
+    at = np.flatnonzero((step_of >= 0) & ~blank[day_of])
+    if len(at) < 2:
+        return False
+    steps = step_of[at]
+    first = np.empty(int(step_of_count.max()) + 1, dtype=np.int64)
+    first[steps[::-1]] = at[::-1]
+    return bool((day_of[at] != day_of[first[steps]]).any())
 
 
 # --- level and sentence ------------------------------------------------------------------------------
@@ -212,24 +234,26 @@ def prison_on_lesser_level(level: np.ndarray, count_of: np.ndarray, place: pa.Ch
     ``SENT_LOC_DESCR``, ``level_text`` each count's recorded level. Each such count is reported once,
     on its first prison row, as ``LEVEL_CONFLICT``.
     """
-    prison = pc.match_substring(pc.utf8_upper(place), "PRISON").to_numpy(zero_copy_only=False)
+    lesser_rows = np.flatnonzero(((level == "misdemeanor") | (level == "infraction"))[count_of])
+    if len(lesser_rows) == 0:
+        return np.zeros(len(level), dtype=bool)
+    lesser_place = place.take(pa.array(lesser_rows))
+    prison = pc.match_substring(pc.utf8_upper(lesser_place), "PRISON").to_numpy(zero_copy_only=False)
     if not prison.any():
         return np.zeros(len(level), dtype=bool)
-    rows = np.flatnonzero(prison)
-    counts, first = np.unique(count_of[rows], return_index=True)
-    lesser = np.isin(level[counts], ("misdemeanor", "infraction"))
+    rows = lesser_rows[prison]
+    counts, first = np.unique(count_of[rows], return_index=True)  # each count once, at its first prison row
     conflict = np.zeros(len(level), dtype=bool)
-    conflict[counts[lesser]] = True
-    if lesser.any():
-        at = rows[first[lesser]]
-        shown_place = np.asarray(pc.utf8_trim_whitespace(place.take(pa.array(at))).to_numpy(zero_copy_only=False),
-                                 dtype=object)
-        recorded = level_text[counts[lesser]]
-        recorded = np.where(recorded == "", "blank level read from OFFENSE_TOC as " + level[counts[lesser]], recorded)
-        _add_by_file(issues, file_names, files[at], lines[at], "SENT_LOC_DESCR", "LEVEL_CONFLICT",
-                     "a state-prison sentence on a conviction recorded as a misdemeanor or an infraction "
-                     "(state prison is a felony sentence), so the level is doubtful",
-                     LEVEL_ACTION, (shown_place + " / " + recorded.astype(object)))
+    conflict[counts] = True
+    at = rows[first]
+    shown_place = np.asarray(pc.utf8_trim_whitespace(place.take(pa.array(at))).to_numpy(zero_copy_only=False),
+                             dtype=object)
+    recorded = level_text[counts]
+    recorded = np.where(recorded == "", "blank level read from OFFENSE_TOC as " + level[counts], recorded)
+    _add_by_file(issues, file_names, files[at], lines[at], "SENT_LOC_DESCR", "LEVEL_CONFLICT",
+                 "a state-prison sentence on a conviction recorded as a misdemeanor or an infraction "
+                 "(state prison is a felony sentence), so the level is doubtful",
+                 LEVEL_ACTION, (shown_place + " / " + recorded.astype(object)))
     return conflict
 
 

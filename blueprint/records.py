@@ -246,8 +246,7 @@ def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataF
                   "PRI_DOB", "date of birth",
                   "age treated as unknown; rules that need it send the conviction to hand review")
     # The first row is authoritative, but another row may contradict it (blueprint.contradictions).
-    born = birth_dates(rows, owner.to_numpy(zero_copy_only=False), dob_text, dob, first_files, first_lines,
-                       file_names, issues)
+    born = birth_dates(rows, owner, first["PRI_DOB"], dob_text, dob, first_files, first_lines, file_names, issues)
     ids = _text(first["SUBJECT_ID"])
     people = _frame(
         {
@@ -394,13 +393,10 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
                        "level treated as unknown; the conviction goes to hand review",
                        (pd.Series(level_text[sel], dtype=object) + " / TOC " + pd.Series(toc[sel], dtype=object)).to_numpy())
 
-    # Contradictions (blueprint.contradictions): a misdemeanor or infraction with a state-prison
-    # term has a doubtful level; a court step whose rows disagree on the date may be two cases.
+    # A misdemeanor or infraction with a state-prison term has a doubtful level (blueprint.contradictions).
     level_conflict = prison_on_lesser_level(level, count_of, conv["SENT_LOC_DESCR"], level_text, files, lines,
                                             file_names, issues)
     level[level_conflict] = "unknown"
-    step_doubt = step_dates_differ(person, cnt, wf_np, pc.utf8_trim_whitespace(conv["STP_EVENT_DATE"]), files, lines,
-                                   file_names, issues)[first_idx]
 
     problems = np.where(wf_first, "", "BAD_CNT_ORDER").astype(object)
     for flag, code in ((unknown_level, "UNKNOWN_LEVEL"), (np.isnan(days), "BAD_SENTENCE"),
@@ -409,8 +405,12 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
         problems[rows] = [f"{p} {code}" if p else code for p in problems[rows]]
 
     person_first = _text(first["SUBJECT_ID"])
-    case_key = np.where(wf_first, _text(pc.binary_join_element_wise(first["SUBJECT_ID"], pc.utf8_slice_codeunits(
-        cnt.take(first_idx), 0, 6), ":")), key)
+    step_key = pc.dictionary_encode(_flat_text(pc.binary_join_element_wise(
+        first["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt.take(first_idx), 0, 6), ":")))
+    case_key = np.where(wf_first, _text(step_key.dictionary.take(step_key.indices)), key)
+    step_of_count = np.where(wf_first, step_key.indices.to_numpy(zero_copy_only=False), -1)
+    # A court step whose conviction rows disagree on the date may be two cases (blueprint.contradictions).
+    step_doubt = step_dates_differ(step_of_count, count_of, conv["STP_EVENT_DATE"], files, lines, file_names, issues)
     # The count number without leading zeros ("001" -> "1", "000" -> "0"); unknown when malformed.
     count_digits = pc.utf8_slice_codeunits(cnt.take(first_idx), 6, 9)
     count_text = pc.utf8_ltrim(count_digits, characters="0")

@@ -150,6 +150,18 @@ def test_a_differing_date_that_is_later_decides_nothing_and_is_still_reported(tm
     assert "rows of this court step carry different dates" in sale["flags"]
 
 
+def test_padding_and_a_missing_date_are_not_a_different_date(tmp_path):
+    """' 19990301' is 19990301; a sentence row with no date says nothing about the step's date."""
+    p = Person("1")
+    rows = [p.conviction(CNT, SALE, "19990301"),
+            p.conviction("001002002000", MURDER, " 19990301 "),
+            p.sentence_part(CNT, SALE, "", ("JAIL", "10", "D")),
+            p.sentence_part(CNT, SALE, "NULL", ("JAIL", "10", "D"))]
+    decisions, issues, _ = run(tmp_path, rows)
+    assert reported(issues, "STEP_DATE_CONFLICT") == []
+    assert decisions.loc[f"1:{CNT}", "reason_code"] == "FELONY_SECTION_REDUCE"  # the murder is of the same case
+
+
 def test_a_super_strike_in_another_step_is_a_definite_prior(tmp_path):
     """The same 1985 conviction recorded in a step of its own: a plain earlier super strike (HS 11359(c))."""
     decisions, issues, _ = run(tmp_path, super_strike_in_step("19850101", other_cnt="001001001000"))
