@@ -17,8 +17,8 @@ sentence parts of one count, which differ only in ``SENT_ORDER``) are never merg
 
 How, and what it costs: each row's text is reduced to a 64-bit fingerprint (Python's keyed
 SipHash of the bytes, computed in C per line: 20-30 ms per 16 MB chunk); the fingerprints of
-the files read so far are kept as one sorted numpy array (8 bytes per row, plus file and line),
-and each chunk of a later file is looked up in it with a binary search. Two different rows share
+the files read so far are kept as one sorted numpy array (8 bytes per row, 14 with the file and
+line of each), and each chunk of a later file is looked up in it with a binary search. Two different rows share
 a fingerprint with odds of about one in 10^8 for a run of a million rows; even then nothing is
 lost silently, because the skipped row is in the data-issues report with both places named. A run
 of one file has nothing to compare with and pays nothing. Rows repeated *within* one file are
@@ -48,8 +48,8 @@ class RowFingerprints:
 
     def __init__(self) -> None:
         self._keys = np.empty(0, dtype=np.int64)  # sorted
-        self._files = np.empty(0, dtype=np.int32)
-        self._lines = np.empty(0, dtype=np.int64)
+        self._files = np.empty(0, dtype=np.int16)  # as the reader numbers files (``_file``)
+        self._lines = np.empty(0, dtype=np.int32)  # 14 bytes a row in all
         self._names: dict[int, str] = {}
         self._pending: list[tuple[np.ndarray, int, np.ndarray]] = []
 
@@ -57,7 +57,7 @@ class RowFingerprints:
         """Which ``keys`` were seen in an earlier file: a mask, and the file index and line first seen."""
         keys = np.asarray(keys, dtype=np.int64)
         if len(self._keys) == 0 or len(keys) == 0:
-            return np.zeros(len(keys), dtype=bool), np.empty(0, np.int32), np.empty(0, np.int64)
+            return np.zeros(len(keys), dtype=bool), np.empty(0, np.int16), np.empty(0, np.int32)
         at = np.searchsorted(self._keys, keys)  # the leftmost equal key: the earliest row of that text
         at_clipped = np.minimum(at, len(self._keys) - 1)
         hit = self._keys[at_clipped] == keys
@@ -69,7 +69,7 @@ class RowFingerprints:
     def add(self, keys: np.ndarray, file_index: int, lines: np.ndarray) -> None:
         """Hold the fingerprints of rows of the file being read (committed with the file)."""
         if len(keys):
-            self._pending.append((np.asarray(keys, dtype=np.int64), file_index, np.asarray(lines, dtype=np.int64)))
+            self._pending.append((np.asarray(keys, dtype=np.int64), file_index, np.asarray(lines, dtype=np.int32)))
 
     def commit(self, file_index: int, name: str) -> None:
         """The file being read was accepted: its rows are now 'seen before' for the later files."""
@@ -77,7 +77,7 @@ class RowFingerprints:
         if not self._pending:
             return
         keys = np.concatenate([self._keys] + [p[0] for p in self._pending])
-        files = np.concatenate([self._files] + [np.full(len(p[0]), p[1], dtype=np.int32) for p in self._pending])
+        files = np.concatenate([self._files] + [np.full(len(p[0]), p[1], dtype=np.int16) for p in self._pending])
         lines = np.concatenate([self._lines] + [p[2] for p in self._pending])
         order = np.argsort(keys, kind="stable")  # equal keys stay in reading order: the first is leftmost
         self._keys, self._files, self._lines = keys[order], files[order], lines[order]
