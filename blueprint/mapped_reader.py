@@ -58,7 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .columns import ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
 from .reader import EMPTY_SCHEMA, FileRejected, FileReport, ReadResult, read_doj_files, reject_repeat
-from .repeated_rows import RowFingerprints, drop_repeated
+from .repeated_rows import RecordsSeen, report_repeats
 from .yaml_files import load_yaml_model
 
 #: Input formats a rule pack can name in ``input_format``.
@@ -233,16 +233,16 @@ def read_mapped_file(path: Path, file_index: int, mapping: InputMapping, issues:
                      case_numbers: dict[tuple[str, str], int],
                      progress: Callable[[int], None] | None = None,
                      earlier: Iterable[FileReport] = (),
-                     seen: RowFingerprints | None = None) -> tuple[pa.Table | None, FileReport]:
+                     seen: RecordsSeen | None = None) -> tuple[pa.Table | None, FileReport]:
     """Read one mapped CSV file. Returns its rows (None when the file is rejected) and its report.
 
     ``case_numbers`` numbers each (person, case) pair across the run's files, so that a person's
     cases keep distinct, stable case keys whichever file they come from. A file with the same
     content as one of the ``earlier`` files is rejected (:func:`blueprint.reader.reject_repeat`);
     with ``seen``, a single row repeating a row of an earlier file is skipped and reported as
-    ``DUPLICATE_ROW`` (``blueprint.repeated_rows``; here "the same row" means the same value in
-    every column of the file, matched by column name, so two files may order their columns
-    differently).
+    ``DUPLICATE_ROW`` (``blueprint.repeated_rows``; here "the same row" means the same value, as
+    written, in every column of the file, matched by column name, so two files may order their
+    columns differently).
     """
     path = Path(path)
     report = FileReport(file=path.name, path=str(path))
@@ -267,7 +267,7 @@ def read_mapped_file(path: Path, file_index: int, mapping: InputMapping, issues:
 
 
 def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, report: FileReport,
-          case_numbers: dict[tuple[str, str], int], seen: RowFingerprints | None = None) -> pa.Table:
+          case_numbers: dict[tuple[str, str], int], seen: RecordsSeen | None = None) -> pa.Table:
     name = path.name
     try:
         data = path.read_bytes()
@@ -287,7 +287,7 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
                                  f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}")
     position = {c: header.index(c) for c in mapping.source_columns()}
     by_name = sorted(range(len(header)), key=header.__getitem__)  # a row's values in column-name order
-    keys: list[int] = []
+    repeats: list[tuple[int, int, int]] = []  # (line, file first read in, line there)
     converters = [_Converter(target, spec) for target, spec in mapping.columns.items()]
     out: dict[str, list[str]] = {c: [] for c in ENGINE_COLUMNS}
     lines: list[int] = []
@@ -312,7 +312,13 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
             report.rows_skipped += 1
             continue
         if seen is not None:
-            keys.append(hash(tuple(record[i] for i in by_name)))
+            values = tuple(record[i] for i in by_name)
+            first = seen.find(values)
+            if first is not None:
+                repeats.append((start, *first))
+                report.rows_skipped += 1
+                continue
+            seen.add(values, file_index, start)
         case = row[mapping.case].strip().upper()
         count = row[mapping.count].strip()
         cnt_order = ""
@@ -341,14 +347,10 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
         lines.append(start)
     if report.rows_read == 0:
         raise FileRejected(name, "is empty: it has a header but no data rows")
-    repeated: set[int] = set()
-    keep = None
-    if seen is not None:
-        keep = drop_repeated(np.array(keys, dtype=np.int64), np.array(lines, dtype=np.int64), file_index, name,
-                             seen, issues)
-        repeated = set(np.array(lines, dtype=np.int64)[~keep].tolist())
+    if repeats:
+        report_repeats(issues, name, np.array([r[0] for r in repeats]),
+                       np.array([seen.name(r[1]) for r in repeats], dtype=object), np.array([r[2] for r in repeats]))
     for (column, code, problem), hits in problems.items():
-        hits = [h for h in hits if h[0] not in repeated]  # a repeated row is reported as such, once
         action = ("row kept with the value as written; a conviction it decides goes to hand review or is not evaluated"
                   if code == "UNMAPPED_VALUE" else
                   "row kept without a court case; a conviction on it goes to hand review")
@@ -356,12 +358,8 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
     columns = {c: pa.array(out[c], pa.string()) for c in ENGINE_COLUMNS}
     columns["_file"] = pa.array([file_index] * len(lines), pa.int16())
     columns["_line"] = pa.array(lines, pa.int64())
-    table = pa.table(columns, schema=EMPTY_SCHEMA)
-    if keep is not None and not keep.all():
-        table = table.filter(pa.array(keep))
-        report.rows_skipped += len(repeated)
-    report.rows_used = table.num_rows
-    return table
+    report.rows_used = len(lines)
+    return pa.table(columns, schema=EMPTY_SCHEMA)
 
 
 def read_mapped_files(paths: Iterable[Path | str], mapping: InputMapping | str | Path,
@@ -374,7 +372,7 @@ def read_mapped_files(paths: Iterable[Path | str], mapping: InputMapping | str |
     reports: list[FileReport] = []
     case_numbers: dict[tuple[str, str], int] = {}
     paths = list(paths)
-    seen = RowFingerprints() if len(paths) > 1 else None  # rows repeated across files are used once
+    seen = RecordsSeen() if len(paths) > 1 else None  # rows repeated across files are used once
     for index, path in enumerate(paths):
         table, report = read_mapped_file(Path(path), index, mapping, issues, case_numbers, progress, earlier=reports,
                                          seen=seen)

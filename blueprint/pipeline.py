@@ -197,7 +197,7 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
     names = [f"shard-{i:05d}" for i in range(shards)]
     issues = IssueLog()
     reports: list[FileReport] = []
-    seen = RowFingerprints() if len(inputs) > 1 else None  # rows repeated across files are used once
+    seen = RowFingerprints(last_file=len(inputs) - 1) if len(inputs) > 1 else None  # repeated rows: used once
     for index, path in enumerate(map(Path, inputs)):
         report = FileReport(file=path.name, path=path.name)
         file_issues = IssueLog()
@@ -217,7 +217,7 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
         if report.status == "ok":
             reject_repeat(report, reports)
         if seen is not None and report.status == "ok":
-            seen.commit(index, path.name)
+            seen.commit(index, path.name, path)
         elif seen is not None:
             seen.discard()
         for shard, writer in writers.items():
@@ -227,6 +227,8 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
         if report.status == "ok":
             issues.extend(file_issues)
         reports.append(report)
+    if seen is not None:
+        seen.close()
     written = [n for n in names if (out_dir / n).is_dir() and any((out_dir / n).iterdir())]
     issues.frame().to_parquet(out_dir / READ_ISSUES, index=False)
     split = {

@@ -39,7 +39,7 @@ import pyarrow.csv as pacsv
 
 from .columns import DOJ_COLUMNS, ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
-from .repeated_rows import RowFingerprints, drop_repeated, fingerprints, physical_lines, record_texts
+from .repeated_rows import RowFingerprints, drop_repeated, line_extents, record_extents
 
 #: How many lines at the start of a file are inspected to decide whether it is a DOJ file at all.
 SNIFF_LINES = 50
@@ -429,6 +429,7 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
         for data, lines_here in _prefetch(_counted_chunks(fh, chunk_bytes, digest), depth=READ_BUFFERS - 2):
             if cancel is not None and cancel.is_set():
                 raise ReadCancelled(path.name)
+            chunk_offset = report.bytes  # where this chunk starts in the file
             report.bytes += len(data)
             skip_header = first and sn.has_header
             data_lines = lines_here - (1 if skip_header else 0)
@@ -456,14 +457,15 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
                 for line, count in bad:
                     issues.add(path.name, line, "(row)", "FIELD_COUNT",
                                f"row has {count} fields, expected {sn.field_count}", SKIPPED)
-            keys = None if seen is None else _row_keys(data, next_line, skip_header, sn, lines, bad)
+            extents = None if seen is None else _record_extents(data, next_line, first, skip_header, sn, lines, bad)
             next_line += lines_here
             first = False
             report.rows_read += table.num_rows + malformed
             report.rows_skipped += malformed
             table = _drop_unattachable(table, lines, path.name, file_index, issues, report)
             if seen is not None:
-                table = _drop_repeated(table, lines, keys, path.name, file_index, seen, issues, report)
+                table = _drop_repeated(table, data, chunk_offset, lines, extents, path.name, file_index, seen,
+                                       issues, report)
             report.rows_used += table.num_rows
             if progress:
                 progress(table.num_rows + malformed)
@@ -473,27 +475,28 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
         raise FileRejected(path.name, "is empty: it has no data rows")
 
 
-def _row_keys(data, first_line: int, skip_header: bool, sn: Sniff, lines: np.ndarray,
-              bad: list[tuple[int, int]]) -> np.ndarray:
-    """The fingerprint of each record of a chunk, in the order of ``lines`` (``blueprint.repeated_rows``)."""
-    physical = physical_lines(data)
-    if not bad and len(physical) - (1 if skip_header else 0) == len(lines) \
-            and (len(lines) == 0 or lines[-1] - lines[0] == len(lines) - 1):
-        texts = physical[1:] if skip_header else physical  # one record per line
-    else:  # records located one by one: a quoted value may span lines
-        starts = np.sort(np.concatenate([lines, np.array([b[0] for b in bad], dtype=np.int64)]))
-        texts = record_texts(physical, first_line, lines, starts)
-    return fingerprints(texts, sn.field_count)
+def _record_extents(data, first_line: int, first_in_file: bool, skip_header: bool, sn: Sniff, lines: np.ndarray,
+                    bad: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each record of ``lines`` is in the chunk's bytes (``blueprint.repeated_rows``)."""
+    if not bad and (len(lines) == 0 or lines[-1] - lines[0] == len(lines) - 1):
+        starts, ends, _ = line_extents(data, first_in_file, sn.field_count)
+        skip = 1 if skip_header else 0
+        if len(starts) - skip == len(lines):  # one record per line
+            return starts[skip:], ends[skip:]
+    every = np.sort(np.concatenate([lines, np.array([b[0] for b in bad], dtype=np.int64)]))
+    return record_extents(data, first_line, lines, every, first_in_file, sn.field_count)
 
 
-def _drop_repeated(table: pa.Table, lines: np.ndarray, keys: np.ndarray, name: str, file_index: int,
-                   seen: RowFingerprints, issues: IssueLog, report: FileReport) -> pa.Table:
+def _drop_repeated(table: pa.Table, data, chunk_offset: int, lines: np.ndarray,
+                   extents: tuple[np.ndarray, np.ndarray], name: str, file_index: int, seen: RowFingerprints,
+                   issues: IssueLog, report: FileReport) -> pa.Table:
     """Skip (and report) the rows of a chunk that repeat a row of an earlier file of the run."""
     if table.num_rows == 0:
         return table
     kept_lines = table["_line"].to_numpy()
-    kept_keys = keys[np.searchsorted(lines, kept_lines)]
-    keep = drop_repeated(kept_keys, kept_lines, file_index, name, seen, issues)
+    at = np.searchsorted(lines, kept_lines)
+    keep = drop_repeated(data, extents[0][at], extents[1][at], chunk_offset, kept_lines, file_index, name, seen,
+                         issues)
     if keep.all():
         return table
     report.rows_skipped += int((~keep).sum())
@@ -659,7 +662,7 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
             seen.discard()
         return None, report
     if seen is not None:
-        seen.commit(file_index, path.name)
+        seen.commit(file_index, path.name, path)
     issues.extend(file_issues)
     return [pa.concat_tables(p) if p else EMPTY_SCHEMA.empty_table() for p in pieces], report
 
@@ -714,14 +717,19 @@ def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] 
     split: list[list[pa.Table]] = [[] for _ in range(max(parts, 1))]
     reports: list[FileReport] = []
     paths = list(paths)
-    seen = RowFingerprints() if len(paths) > 1 else None  # rows repeated across files (one file: none)
-    for index, path in enumerate(paths):
-        tables, report = _read_file_parts(Path(path), index, issues, progress, prune=prune, parts=max(parts, 1),
-                                          chunk_bytes=chunk_bytes, cancel=cancel, earlier=reports, seen=seen)
-        reports.append(report)
-        if tables is not None:
-            for part, table in enumerate(tables):
-                split[part].append(table)
+    seen = RowFingerprints(last_file=len(paths) - 1) if len(paths) > 1 else None  # rows repeated across files
+    try:
+        for index, path in enumerate(paths):
+            tables, report = _read_file_parts(Path(path), index, issues, progress, prune=prune,
+                                              parts=max(parts, 1), chunk_bytes=chunk_bytes, cancel=cancel,
+                                              earlier=reports, seen=seen)
+            reports.append(report)
+            if tables is not None:
+                for part, table in enumerate(tables):
+                    split[part].append(table)
+    finally:
+        if seen is not None:
+            seen.close()
     joined = [pa.concat_tables(t) if t else EMPTY_SCHEMA.empty_table() for t in split]
     rows = joined[0] if len(joined) == 1 else pa.concat_tables(joined)
     return ReadResult(rows=rows, files=reports, issues=issues, parts=joined if len(joined) > 1 else [])

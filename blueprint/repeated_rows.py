@@ -10,131 +10,260 @@ naming the file and line it repeats; the first one read is used.
 What "the same row" means: the row's own text as written in the file, every one of its 95 fields
 byte for byte (padding, quoting and ``NULL`` included), without its line ending, without the
 optional 96th empty field and without a byte-order mark. So a CRLF copy of an LF file, or a copy
-with or without a header, repeats the original; a row that differs in any byte (even a field that
+with or without a header, repeats the original; a row that differs in any byte (even in a field
 the engine does not read, such as a sentence order number) is another row and is kept. Comparing
 whole rows rather than a key of a few columns means two genuinely different rows (two equal
 sentence parts of one count, which differ only in ``SENT_ORDER``) are never merged.
 
-How, and what it costs: each row's text is reduced to a 64-bit fingerprint (Python's keyed
-SipHash of the bytes, computed in C per line: 20-30 ms per 16 MB chunk); the fingerprints of
-the files read so far are kept as one sorted numpy array (8 bytes per row, 14 with the file and
-line of each), and each chunk of a later file is looked up in it with a binary search. Two different rows share
-a fingerprint with odds of about one in 10^8 for a run of a million rows; even then nothing is
-lost silently, because the skipped row is in the data-issues report with both places named. A run
-of one file has nothing to compare with and pays nothing. Rows repeated *within* one file are
-left alone: DOJ writes a count with a several-part sentence on several rows, and whether two
-identical rows of one file are one event or two is not something the file can tell.
+How, and what it costs (nothing at all for a run of one file):
+
+1. Each row gets a 64-bit *sample key*, computed with numpy straight from the chunk's bytes: its
+   length and ten eight-byte words read at fixed places of the row (its first 24 and last 16
+   bytes, and five places in between, in proportion to its length). No Python object is made per row:
+   a few milliseconds per 16 MB chunk.
+2. The keys of the files already read are kept sorted (with each row's file, line, byte offset and
+   length: 26 bytes a row); each chunk of a later file is looked up in them with a binary search.
+3. A row whose key is found is compared, byte for byte, with each earlier row of that key (read
+   back from the earlier file, memory-mapped). Only an exact match is a repeat: two different
+   rows can share a key (the key does not see every byte), never a verdict.
+
+Rows repeated *within* one file are left alone: DOJ writes a count with a several-part sentence on
+several rows, and whether two identical rows of one file are one event or two is not something the
+file can tell.
 """
 
 from __future__ import annotations
 
-import operator
+import mmap
+from pathlib import Path
 
 import numpy as np
 
 from .issues import SKIPPED, IssueLog
 
 BOM = b"\xef\xbb\xbf"
-_STRIP_CR = operator.methodcaller("rstrip", b"\r")
+_WORD = 8
+_HEAD = np.arange(3) * _WORD  # the first 24 bytes: record id, subject id
+_TAIL = np.arange(2) * _WORD  # the last 16 bytes
+_MIDDLE = np.arange(1, 6) / 6  # five places in between, in proportion to the length
+_MULTIPLIERS = (np.arange(1, 11, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
+_PRIME = np.uint64(0xFF51AFD7ED558CCD)
+
+
+def line_extents(data, first_in_file: bool, field_count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each physical line of a chunk as byte positions: (start, end of its text, end with its terminator).
+
+    The text excludes the line ending (LF or CRLF), a byte-order mark at the start of the file,
+    and the optional 96th empty field's comma.
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    size = len(arr)
+    breaks = np.flatnonzero(arr == 10)
+    if size and arr[-1] != 10:  # the file's last line, without a line ending
+        breaks = np.append(breaks, size)
+    starts = np.empty(len(breaks), dtype=np.int64)
+    if len(breaks):
+        starts[0] = 0
+        starts[1:] = breaks[:-1] + 1
+    ends = breaks.astype(np.int64)
+    before = np.maximum(ends - 1, 0)
+    ends = ends - ((ends > starts) & (arr[before] == 13))
+    if field_count > 95:
+        before = np.maximum(ends - 1, 0)
+        ends = ends - ((ends > starts) & (arr[before] == 44))
+    if first_in_file and len(starts) and bytes(arr[:3]) == BOM:
+        starts[0] = min(3, int(ends[0]))
+    return starts, ends, breaks.astype(np.int64)
+
+
+def record_extents(data, first_line: int, records: np.ndarray, every_record: np.ndarray, first_in_file: bool,
+                   field_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The byte extent of each record starting on a line of ``records`` (a quoted value may span lines).
+
+    ``first_line`` is the number of the chunk's first physical line; ``every_record`` holds the first
+    line of every record of the chunk (well-formed or not, sorted), so a record runs up to the line
+    before the next one starts. A record on one line is that line's text.
+    """
+    starts, ends, _ = line_extents(data, first_in_file, field_count)
+    first = records - first_line
+    following = np.searchsorted(every_record, records, side="right")
+    last = np.where(following < len(every_record),
+                    every_record[np.minimum(following, len(every_record) - 1)] - 1, first_line + len(starts) - 1)
+    return starts[first], ends[last - first_line]
+
+
+def sample_keys(data, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """A 64-bit key per extent from its length and ten eight-byte words read inside it (numpy only).
+
+    The words are read at once (one gather of rows x 10) and mixed as a polynomial with fixed odd
+    multipliers, wrapping at 64 bits; an extent shorter than a word is keyed by its length alone.
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    length = (ends - starts).astype(np.int64)
+    key = length.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    if len(arr) < _WORD or len(starts) == 0:
+        return key.view(np.int64)
+    # Every eight-byte word of the buffer, whatever its alignment (a view, no copy).
+    words = np.ndarray(shape=(len(arr) - _WORD + 1,), dtype="<u8", buffer=arr, offset=0, strides=(1,))
+    last = np.maximum(ends - _WORD, starts)[:, None]  # the last word that lies inside the extent
+    first = starts[:, None]
+    places = np.concatenate([
+        np.minimum(first + _HEAD, last),
+        np.maximum(last - _TAIL, first),
+        np.minimum(first + (length[:, None] * _MIDDLE).astype(np.int64), last),
+    ], axis=1)
+    sampled = words[np.minimum(places, len(words) - 1)]
+    mixed = (sampled * _MULTIPLIERS).sum(axis=1, dtype=np.uint64)
+    key = key ^ np.where(length >= _WORD, mixed, np.uint64(0))
+    key ^= key >> np.uint64(29)
+    key *= _PRIME
+    key ^= key >> np.uint64(32)
+    return key.view(np.int64)
 
 
 class RowFingerprints:
-    """The fingerprints of every row already used in this run, to recognise a row seen before.
+    """The rows already used in this run, to recognise a row seen in an earlier file.
 
     The rows of the file being read are held apart (:meth:`add`) until the file is accepted
     (:meth:`commit`): a file that fails half-way, or repeats an earlier file whole, leaves nothing
-    behind (:meth:`discard`).
+    behind (:meth:`discard`). :meth:`close` releases the earlier files' memory maps.
     """
 
-    def __init__(self) -> None:
-        self._keys = np.empty(0, dtype=np.int64)  # sorted
+    def __init__(self, last_file: int | None = None) -> None:
+        self.last_file = last_file
+        self._keys = np.empty(0, dtype=np.int64)  # sorted; equal keys in reading order
         self._files = np.empty(0, dtype=np.int16)  # as the reader numbers files (``_file``)
-        self._lines = np.empty(0, dtype=np.int32)  # 14 bytes a row in all
+        self._lines = np.empty(0, dtype=np.int32)
+        self._offsets = np.empty(0, dtype=np.int64)
+        self._lengths = np.empty(0, dtype=np.int32)
         self._names: dict[int, str] = {}
-        self._pending: list[tuple[np.ndarray, int, np.ndarray]] = []
+        self._maps: dict[int, mmap.mmap] = {}
+        self._pending: list[tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Which ``keys`` were seen in an earlier file: a mask, and the file index and line first seen."""
-        keys = np.asarray(keys, dtype=np.int64)
-        if len(self._keys) == 0 or len(keys) == 0:
-            return np.zeros(len(keys), dtype=bool), np.empty(0, np.int16), np.empty(0, np.int32)
-        at = np.searchsorted(self._keys, keys)  # the leftmost equal key: the earliest row of that text
-        at_clipped = np.minimum(at, len(self._keys) - 1)
-        hit = self._keys[at_clipped] == keys
-        return hit, self._files[at_clipped[hit]], self._lines[at_clipped[hit]]
+    def find(self, keys: np.ndarray, data, starts: np.ndarray, ends: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which rows (``data[starts:ends]``, keyed ``keys``) repeat a row of an earlier file.
+
+        Returns a mask, and for the repeats the file index and line of the earliest identical row.
+        """
+        n = len(keys)
+        hit = np.zeros(n, dtype=bool)
+        if len(self._keys) == 0 or n == 0:
+            return hit, np.empty(0, np.int16), np.empty(0, np.int32)
+        low = np.searchsorted(self._keys, keys, side="left")
+        seen_key = self._keys[np.minimum(low, len(self._keys) - 1)] == keys
+        where = np.full(n, -1, dtype=np.int64)
+        view = memoryview(data)
+        for row in np.flatnonzero(seen_key).tolist():  # only rows whose key was seen: few
+            text = view[starts[row]:ends[row]]
+            high = int(np.searchsorted(self._keys, keys[row], side="right"))
+            for at in range(int(low[row]), high):
+                start = int(self._offsets[at])
+                earlier = self._maps[int(self._files[at])][start:start + int(self._lengths[at])]
+                if earlier == text:
+                    where[row] = at
+                    break
+        hit = where >= 0
+        return hit, self._files[where[hit]], self._lines[where[hit]]
 
     def name(self, file_index: int) -> str:
         return self._names.get(int(file_index), f"file {int(file_index) + 1}")
 
-    def add(self, keys: np.ndarray, file_index: int, lines: np.ndarray) -> None:
-        """Hold the fingerprints of rows of the file being read (committed with the file)."""
-        if len(keys):
-            self._pending.append((np.asarray(keys, dtype=np.int64), file_index, np.asarray(lines, dtype=np.int32)))
+    def add(self, keys: np.ndarray, file_index: int, lines: np.ndarray, offsets: np.ndarray,
+            lengths: np.ndarray) -> None:
+        """Hold rows of the file being read (``offsets`` in the file): committed with the file.
 
-    def commit(self, file_index: int, name: str) -> None:
+        Rows of the run's last file (``last_file``) are not held: no file comes after it.
+        """
+        if len(keys) and file_index != self.last_file:
+            self._pending.append((np.asarray(keys, dtype=np.int64), file_index, np.asarray(lines, dtype=np.int32),
+                                  np.asarray(offsets, dtype=np.int64), np.asarray(lengths, dtype=np.int32)))
+
+    def commit(self, file_index: int, name: str, path: str | Path | None = None) -> None:
         """The file being read was accepted: its rows are now 'seen before' for the later files."""
         self._names[int(file_index)] = name
         if not self._pending:
             return
-        keys = np.concatenate([self._keys] + [p[0] for p in self._pending])
-        files = np.concatenate([self._files] + [np.full(len(p[0]), p[1], dtype=np.int16) for p in self._pending])
-        lines = np.concatenate([self._lines] + [p[2] for p in self._pending])
+        with open(path, "rb") as fh:  # the rows are compared against the file itself, read on demand
+            self._maps[int(file_index)] = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        pending = self._pending
+        keys = np.concatenate([self._keys] + [p[0] for p in pending])
+        files = np.concatenate([self._files] + [np.full(len(p[0]), p[1], dtype=np.int16) for p in pending])
+        lines = np.concatenate([self._lines] + [p[2] for p in pending])
+        offsets = np.concatenate([self._offsets] + [p[3] for p in pending])
+        lengths = np.concatenate([self._lengths] + [p[4] for p in pending])
         order = np.argsort(keys, kind="stable")  # equal keys stay in reading order: the first is leftmost
         self._keys, self._files, self._lines = keys[order], files[order], lines[order]
+        self._offsets, self._lengths = offsets[order], lengths[order]
         self._pending = []
 
     def discard(self) -> None:
         """The file being read was rejected: forget its rows."""
         self._pending = []
 
-
-def fingerprints(lines: list[bytes], field_count: int) -> np.ndarray:
-    """The 64-bit fingerprint of each row text (line ending already removed)."""
-    if field_count > 95:  # the optional 96th empty field: its comma is not part of the row
-        lines = [line[:-1] if line.endswith(b",") else line for line in lines]
-    return np.fromiter(map(hash, lines), dtype=np.int64, count=len(lines))
+    def close(self) -> None:
+        for mapped in self._maps.values():
+            mapped.close()
+        self._maps.clear()
 
 
-def physical_lines(data) -> list[bytes]:
-    """The chunk's physical lines without their line endings (CRLF, LF, or a mix of both)."""
-    text = bytes(data)
-    lines = text.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    if b"\r" in text:  # CRLF: one C call per line drops the CR (splitting on CRLF itself is slower)
-        lines = list(map(_STRIP_CR, lines))
-    if lines and lines[0].startswith(BOM):
-        lines[0] = lines[0][len(BOM):]
-    return lines
+class RecordsSeen:
+    """The records of the files already read, for a reader that holds its rows as Python values.
 
-
-def record_texts(lines: list[bytes], first_line: int, starts: np.ndarray, all_starts: np.ndarray) -> list[bytes]:
-    """The text of each record that starts on a line of ``starts`` (a quoted value may span lines).
-
-    ``lines`` are the chunk's physical lines, the first of them numbered ``first_line``;
-    ``all_starts`` are the first lines of every record of the chunk (well-formed or not), sorted,
-    so a record runs up to the line before the next record starts.
+    The mapped-CSV reader parses every row in Python anyway; it compares whole records (tuples of
+    the values as written) exactly, with a dictionary. Same life cycle as :class:`RowFingerprints`.
     """
-    ends = np.searchsorted(all_starts, starts, side="right")
-    stop = np.where(ends < len(all_starts), all_starts[np.minimum(ends, len(all_starts) - 1)], first_line + len(lines))
-    return [b"\n".join(lines[s - first_line:e - first_line]) for s, e in zip(starts.tolist(), stop.tolist())]
+
+    def __init__(self) -> None:
+        self._first: dict[tuple, tuple[int, int]] = {}
+        self._pending: dict[tuple, tuple[int, int]] = {}
+        self._names: dict[int, str] = {}
+
+    def find(self, record: tuple) -> tuple[int, int] | None:
+        """(file index, line) where ``record`` was first read in an earlier file, or None."""
+        return self._first.get(record)
+
+    def add(self, record: tuple, file_index: int, line: int) -> None:
+        self._pending.setdefault(record, (file_index, line))
+
+    def name(self, file_index: int) -> str:
+        return self._names.get(int(file_index), f"file {int(file_index) + 1}")
+
+    def commit(self, file_index: int, name: str, path=None) -> None:
+        self._names[int(file_index)] = name
+        for record, first in self._pending.items():
+            self._first.setdefault(record, first)
+        self._pending = {}
+
+    def discard(self) -> None:
+        self._pending = {}
 
 
-def drop_repeated(keys: np.ndarray, lines: np.ndarray, file_index: int, file_name: str, seen: RowFingerprints,
-                  issues: IssueLog) -> np.ndarray:
-    """Report the rows (``keys``, ``lines``) that repeat a row of an earlier file; return the mask to keep.
+def report_repeats(issues: IssueLog, file_name: str, lines: np.ndarray, first_names: np.ndarray,
+                   first_lines: np.ndarray) -> None:
+    """One ``DUPLICATE_ROW`` issue per repeated row, naming where the row was first read."""
+    if len(lines) == 0:
+        return
+    problems = ("row is identical to line " + np.asarray(first_lines).astype(str).astype(object) + " of "
+                + np.asarray(first_names, dtype=object) + ", read earlier in this run; it is used once, from there")
+    issues.add(file_name, np.asarray(lines), "(row)", "DUPLICATE_ROW", problems, SKIPPED)
 
-    The rows kept are held in ``seen`` for the files after this one.
+
+def drop_repeated(data, starts: np.ndarray, ends: np.ndarray, chunk_offset: int, lines: np.ndarray,
+                  file_index: int, file_name: str, seen: RowFingerprints, issues: IssueLog) -> np.ndarray:
+    """Report the rows (``data[starts:ends]`` on ``lines``) that repeat a row of an earlier file.
+
+    Returns the mask of rows to keep; the rows kept are held in ``seen`` for the files after this
+    one (``chunk_offset`` is where ``data`` starts in the file).
     """
-    hit, first_file, first_line = seen.find(keys)
+    keys = sample_keys(data, starts, ends)
+    hit, first_file, first_line = seen.find(keys, data, starts, ends)
     if hit.any():
         names = np.array([seen.name(f) for f in range(int(first_file.max()) + 1)], dtype=object)
-        problems = ("row is identical to line " + first_line.astype(str).astype(object) + " of "
-                    + names[first_file] + ", read earlier in this run; it is used once, from there")
-        issues.add(file_name, lines[hit], "(row)", "DUPLICATE_ROW", problems, SKIPPED)
+        report_repeats(issues, file_name, lines[hit], names[first_file.astype(np.int64)], first_line)
     keep = ~hit
-    seen.add(keys[keep], file_index, lines[keep])
+    seen.add(keys[keep], file_index, lines[keep], starts[keep] + chunk_offset, (ends - starts)[keep])
     return keep
 
 
-__all__ = ["RowFingerprints", "drop_repeated", "fingerprints", "physical_lines", "record_texts"]
+__all__ = ["RecordsSeen", "RowFingerprints", "drop_repeated", "line_extents", "record_extents", "report_repeats", "sample_keys"]

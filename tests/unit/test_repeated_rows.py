@@ -18,7 +18,8 @@ from blueprint.engine import evaluate_rows
 from blueprint.pipeline import RunSettings, combine, evaluate_shard, run_local, split_into_shards
 from blueprint.policy import load_policy
 from blueprint.reader import read_doj_files
-from blueprint.repeated_rows import RowFingerprints
+from blueprint.issues import IssueLog
+from blueprint.repeated_rows import RowFingerprints, drop_repeated, line_extents, sample_keys
 from blueprint.rulepack import load_rule_pack
 from doj_builder import AS_OF, COUNTY, Person, csv_line, write_doj
 
@@ -127,18 +128,53 @@ def test_a_third_file_names_the_file_where_the_row_was_first_read(tmp_path):
         ("c.dat", 1, "row is identical to line 2 of b.dat"), ("c.dat", 2, "row is identical to line 2 of a.dat")]
 
 
-def test_a_rejected_file_leaves_no_rows_behind():
+def rows_of(path: Path, index: int, seen: RowFingerprints, issues: IssueLog) -> np.ndarray:
+    """Offer every line of a small file to ``seen``; the mask of lines kept."""
+    data = path.read_bytes()
+    starts, ends, _ = line_extents(data, True, 95)
+    lines = np.arange(1, len(starts) + 1)
+    return drop_repeated(data, starts, ends, 0, lines, index, path.name, seen, issues)
+
+
+def test_a_rejected_file_leaves_no_rows_behind(tmp_path):
     """Rows of a file that fails (or repeats an earlier file whole) are not 'read before' for later files."""
-    seen = RowFingerprints()
-    seen.add(np.array([11, 12]), 0, np.array([2, 3]))
-    seen.commit(0, "a.dat")
-    seen.add(np.array([13]), 1, np.array([2]))
+    seen, issues = RowFingerprints(), IssueLog()
+    rows = [csv_line(r).encode() for r in (conviction("001"), jail("002"), jail("003"), jail("004"))]
+    files = {name: tmp_path / name for name in ("a.dat", "b.dat", "c.dat", "d.dat")}
+    files["a.dat"].write_bytes(rows[0] + b"\n" + rows[1] + b"\n")
+    files["b.dat"].write_bytes(rows[2] + b"\n")
+    files["c.dat"].write_bytes(rows[3] + b"\r\n")
+    files["d.dat"].write_bytes(b"\n".join([rows[3], rows[2], rows[1]]))
+    assert rows_of(files["a.dat"], 0, seen, issues).all()
+    seen.commit(0, "a.dat", files["a.dat"])
+    assert rows_of(files["b.dat"], 1, seen, issues).all()
     seen.discard()  # b.dat failed
-    seen.add(np.array([14]), 2, np.array([5]))
-    seen.commit(2, "c.dat")
-    hit, files, lines = seen.find(np.array([13, 12, 14, 99]))
-    assert hit.tolist() == [False, True, True, False]
-    assert [seen.name(f) for f in files] == ["a.dat", "c.dat"] and lines.tolist() == [3, 5]
+    assert rows_of(files["c.dat"], 2, seen, issues).all()
+    seen.commit(2, "c.dat", files["c.dat"])
+    assert rows_of(files["d.dat"], 3, seen, issues).tolist() == [False, True, False]
+    seen.close()
+    assert [(f, line, p.split(",")[0]) for f, line, p in repeated(issues.frame())] == [
+        ("d.dat", 1, "row is identical to line 1 of c.dat"), ("d.dat", 3, "row is identical to line 2 of a.dat")]
+
+
+def test_rows_that_share_a_sample_key_are_compared_byte_for_byte(tmp_path):
+    """The key reads only part of a row: two rows that differ where it does not look are still two rows."""
+    long_comment = "A" * 300
+    one = csv_line(P.conviction(CNT, CAN, "19990301", comment=long_comment)).encode()
+    other = one.replace(b"A" * 150, b"A" * 149 + b"B", 1)  # one byte in the middle of the comment
+    assert one != other and len(one) == len(other)
+    both = one + b"\n" + other
+    starts, ends, _ = line_extents(both, True, 95)
+    keys = sample_keys(both, starts, ends)
+    assert keys[0] == keys[1]  # the change is between the places the key reads
+    a, b = tmp_path / "a.dat", tmp_path / "b.dat"
+    a.write_bytes(one + b"\n")
+    b.write_bytes(other + b"\n" + one + b"\n")
+    seen, issues = RowFingerprints(), IssueLog()
+    rows_of(a, 0, seen, issues)
+    seen.commit(0, "a.dat", a)
+    assert rows_of(b, 1, seen, issues).tolist() == [True, False]  # only the identical row repeats
+    seen.close()
 
 
 def test_a_whole_repeated_file_is_rejected_without_a_report_per_row(tmp_path):
