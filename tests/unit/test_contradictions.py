@@ -256,6 +256,11 @@ def test_invalid_and_partial_dates_on_attachment_a_and_in_the_exports(tmp_path, 
     book = openpyxl.load_workbook(out / "review.xlsx")
     sheet = book["Convictions"]
     header = [c.value for c in sheet[1]]
+    # The review workbook shows a date of birth only where it is a full, uncontradicted date.
+    born = {sheet.cell(r, header.index("Person ID") + 1).value: sheet.cell(r, header.index("Date of birth") + 1).value
+            for r in range(2, sheet.max_row + 1)}
+    assert {pid: (None if v is None else v.date().isoformat()) for pid, v in born.items()} == {
+        "1": None, "2": None, "3": None, "4": None, "5": None, "6": "1970-01-01"}
     for r in range(2, sheet.max_row + 1):
         if sheet.cell(r, header.index("Person ID") + 1).value == "6":
             sheet.cell(r, header.index(DECISION_COLUMN) + 1).value = "No challenge - different relief"
