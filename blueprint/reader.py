@@ -39,7 +39,7 @@ import pyarrow.csv as pacsv
 
 from .columns import DOJ_COLUMNS, ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
-from .repeated_rows import RowFingerprints, drop_repeated, line_extents, record_extents
+from .repeated_rows import RowFingerprints, drop_repeated, line_extents, record_extents, sample_keys
 
 #: How many lines at the start of a file are inspected to decide whether it is a DOJ file at all.
 SNIFF_LINES = 50
@@ -205,12 +205,18 @@ class _ByteCounter:
         self._scratch = np.empty(0, dtype=bool)
 
     def count(self, buf, value: int, end: int) -> int:
+        return int(np.count_nonzero(self._equal(buf, value, end)))
+
+    def positions(self, buf, value: int, end: int) -> np.ndarray:
+        """Where the byte value is, in the same pass a count takes."""
+        return np.flatnonzero(self._equal(buf, value, end))
+
+    def _equal(self, buf, value: int, end: int) -> np.ndarray:
         if end <= 0:
-            return 0
+            return self._scratch[:0]
         if len(self._scratch) < end:
             self._scratch = np.empty(end, dtype=bool)
-        found = np.equal(np.frombuffer(buf, dtype=np.uint8, count=end), value, out=self._scratch[:end])
-        return int(np.count_nonzero(found))
+        return np.equal(np.frombuffer(buf, dtype=np.uint8, count=end), value, out=self._scratch[:end])
 
 
 #: Read buffers in rotation: one being parsed, one waiting in the prefetch queue, one being filled.
@@ -272,15 +278,29 @@ def _chunks(fh, size: int, counter: _ByteCounter) -> Iterator[memoryview]:
         yield view[: cut + 1]
 
 
-def _counted_chunks(fh, size: int, digest) -> Iterator[tuple[memoryview, int]]:
-    """Chunks with their physical line count, fed to the file's SHA-256 on the way."""
+def _counted_chunks(fh, size: int, digest, line_keys_for: int | None = None) -> Iterator[tuple[memoryview, int, tuple | None]]:
+    """Chunks with their physical line count, fed to the file's SHA-256 on the way.
+
+    With ``line_keys_for`` (the file's field count), each chunk also comes with every physical
+    line's byte extent and sample key (``blueprint.repeated_rows``), computed here, in the reading
+    thread, while the previous chunk is parsed.
+    """
     counter = _ByteCounter()
+    first = True
     for data in _chunks(fh, size, counter):
         digest.update(data)
-        lines_here = counter.count(data.obj, ord("\n"), len(data))  # every piece starts at its buffer's start
+        lines = None
+        if line_keys_for is None:
+            lines_here = counter.count(data.obj, ord("\n"), len(data))  # every piece starts at its buffer's start
+        else:
+            breaks = counter.positions(data.obj, ord("\n"), len(data))
+            lines_here = len(breaks)
+            starts, ends = line_extents(data, first, line_keys_for, breaks)
+            lines = (starts, ends, sample_keys(data, starts, ends))
         if data[-1:] != b"\n":
             lines_here += 1
-        yield data, lines_here
+        first = False
+        yield data, lines_here, lines
 
 
 def _prefetch(items: Iterator, depth: int = 1) -> Iterator:
@@ -426,7 +446,8 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
         raise FileRejected(path.name, f"could not be read ({exc.strerror or exc.__class__.__name__})") from None
     with fh:
         first = True
-        for data, lines_here in _prefetch(_counted_chunks(fh, chunk_bytes, digest), depth=READ_BUFFERS - 2):
+        chunks = _counted_chunks(fh, chunk_bytes, digest, None if seen is None else sn.field_count)
+        for data, lines_here, physical in _prefetch(chunks, depth=READ_BUFFERS - 2):
             if cancel is not None and cancel.is_set():
                 raise ReadCancelled(path.name)
             chunk_offset = report.bytes  # where this chunk starts in the file
@@ -457,7 +478,8 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
                 for line, count in bad:
                     issues.add(path.name, line, "(row)", "FIELD_COUNT",
                                f"row has {count} fields, expected {sn.field_count}", SKIPPED)
-            extents = None if seen is None else _record_extents(data, next_line, first, skip_header, sn, lines, bad)
+            extents = None if seen is None else _record_extents(data, physical, next_line, first, skip_header, sn,
+                                                                lines, bad)
             next_line += lines_here
             first = False
             report.rows_read += table.num_rows + malformed
@@ -475,28 +497,33 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
         raise FileRejected(path.name, "is empty: it has no data rows")
 
 
-def _record_extents(data, first_line: int, first_in_file: bool, skip_header: bool, sn: Sniff, lines: np.ndarray,
-                    bad: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Where each record of ``lines`` is in the chunk's bytes (``blueprint.repeated_rows``)."""
-    if not bad and (len(lines) == 0 or lines[-1] - lines[0] == len(lines) - 1):
-        starts, ends, _ = line_extents(data, first_in_file, sn.field_count)
-        skip = 1 if skip_header else 0
-        if len(starts) - skip == len(lines):  # one record per line
-            return starts[skip:], ends[skip:]
+def _record_extents(data, physical: tuple, first_line: int, first_in_file: bool, skip_header: bool, sn: Sniff,
+                    lines: np.ndarray, bad: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each record of ``lines`` is in the chunk's bytes, and its sample key (``blueprint.repeated_rows``).
+
+    ``physical`` holds every physical line's extent and key, computed while the chunk was read; a
+    record on one line is that line. Only a chunk whose records span lines (a quoted line break)
+    or include malformed rows has its extents and keys worked out again here.
+    """
+    starts, ends, keys = physical
+    skip = 1 if skip_header else 0
+    if not bad and len(starts) - skip == len(lines) and (len(lines) == 0 or lines[-1] - lines[0] == len(lines) - 1):
+        return starts[skip:], ends[skip:], keys[skip:]  # one record per line
     every = np.sort(np.concatenate([lines, np.array([b[0] for b in bad], dtype=np.int64)]))
-    return record_extents(data, first_line, lines, every, first_in_file, sn.field_count)
+    starts, ends = record_extents(data, first_line, lines, every, first_in_file, sn.field_count)
+    return starts, ends, sample_keys(data, starts, ends)
 
 
 def _drop_repeated(table: pa.Table, data, chunk_offset: int, lines: np.ndarray,
-                   extents: tuple[np.ndarray, np.ndarray], name: str, file_index: int, seen: RowFingerprints,
-                   issues: IssueLog, report: FileReport) -> pa.Table:
+                   extents: tuple[np.ndarray, np.ndarray, np.ndarray], name: str, file_index: int,
+                   seen: RowFingerprints, issues: IssueLog, report: FileReport) -> pa.Table:
     """Skip (and report) the rows of a chunk that repeat a row of an earlier file of the run."""
     if table.num_rows == 0:
         return table
     kept_lines = table["_line"].to_numpy()
     at = np.searchsorted(lines, kept_lines)
-    keep = drop_repeated(data, extents[0][at], extents[1][at], chunk_offset, kept_lines, file_index, name, seen,
-                         issues)
+    starts, ends, keys = (part[at] for part in extents)
+    keep = drop_repeated(data, starts, ends, keys, chunk_offset, kept_lines, file_index, name, seen, issues)
     if keep.all():
         return table
     report.rows_skipped += int((~keep).sum())

@@ -50,15 +50,18 @@ _MULTIPLIERS = (np.arange(1, 11, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15
 _PRIME = np.uint64(0xFF51AFD7ED558CCD)
 
 
-def line_extents(data, first_in_file: bool, field_count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each physical line of a chunk as byte positions: (start, end of its text, end with its terminator).
+def line_extents(data, first_in_file: bool, field_count: int, breaks: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Each physical line of a chunk as byte positions: (start, end of its text).
 
     The text excludes the line ending (LF or CRLF), a byte-order mark at the start of the file,
-    and the optional 96th empty field's comma.
+    and the optional 96th empty field's comma. ``breaks`` (where the LFs are) may be given when
+    the caller has found them already.
     """
     arr = np.frombuffer(data, dtype=np.uint8)
     size = len(arr)
-    breaks = np.flatnonzero(arr == 10)
+    if breaks is None:
+        breaks = np.flatnonzero(arr == 10)
     if size and arr[-1] != 10:  # the file's last line, without a line ending
         breaks = np.append(breaks, size)
     starts = np.empty(len(breaks), dtype=np.int64)
@@ -73,7 +76,7 @@ def line_extents(data, first_in_file: bool, field_count: int) -> tuple[np.ndarra
         ends = ends - ((ends > starts) & (arr[before] == 44))
     if first_in_file and len(starts) and bytes(arr[:3]) == BOM:
         starts[0] = min(3, int(ends[0]))
-    return starts, ends, breaks.astype(np.int64)
+    return starts, ends
 
 
 def record_extents(data, first_line: int, records: np.ndarray, every_record: np.ndarray, first_in_file: bool,
@@ -84,7 +87,7 @@ def record_extents(data, first_line: int, records: np.ndarray, every_record: np.
     line of every record of the chunk (well-formed or not, sorted), so a record runs up to the line
     before the next one starts. A record on one line is that line's text.
     """
-    starts, ends, _ = line_extents(data, first_in_file, field_count)
+    starts, ends = line_extents(data, first_in_file, field_count)
     first = records - first_line
     following = np.searchsorted(every_record, records, side="right")
     last = np.where(following < len(every_record),
@@ -249,14 +252,17 @@ def report_repeats(issues: IssueLog, file_name: str, lines: np.ndarray, first_na
     issues.add(file_name, np.asarray(lines), "(row)", "DUPLICATE_ROW", problems, SKIPPED)
 
 
-def drop_repeated(data, starts: np.ndarray, ends: np.ndarray, chunk_offset: int, lines: np.ndarray,
-                  file_index: int, file_name: str, seen: RowFingerprints, issues: IssueLog) -> np.ndarray:
+def drop_repeated(data, starts: np.ndarray, ends: np.ndarray, keys: np.ndarray | None, chunk_offset: int,
+                  lines: np.ndarray, file_index: int, file_name: str, seen: RowFingerprints,
+                  issues: IssueLog) -> np.ndarray:
     """Report the rows (``data[starts:ends]`` on ``lines``) that repeat a row of an earlier file.
 
-    Returns the mask of rows to keep; the rows kept are held in ``seen`` for the files after this
-    one (``chunk_offset`` is where ``data`` starts in the file).
+    ``keys`` are the rows' sample keys (computed here when None). Returns the mask of rows to keep;
+    the rows kept are held in ``seen`` for the files after this one (``chunk_offset`` is where
+    ``data`` starts in the file).
     """
-    keys = sample_keys(data, starts, ends)
+    if keys is None:
+        keys = sample_keys(data, starts, ends)
     hit, first_file, first_line = seen.find(keys, data, starts, ends)
     if hit.any():
         names = np.array([seen.name(f) for f in range(int(first_file.max()) + 1)], dtype=object)

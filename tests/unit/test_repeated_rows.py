@@ -131,9 +131,9 @@ def test_a_third_file_names_the_file_where_the_row_was_first_read(tmp_path):
 def rows_of(path: Path, index: int, seen: RowFingerprints, issues: IssueLog) -> np.ndarray:
     """Offer every line of a small file to ``seen``; the mask of lines kept."""
     data = path.read_bytes()
-    starts, ends, _ = line_extents(data, True, 95)
+    starts, ends = line_extents(data, True, 95)
     lines = np.arange(1, len(starts) + 1)
-    return drop_repeated(data, starts, ends, 0, lines, index, path.name, seen, issues)
+    return drop_repeated(data, starts, ends, None, 0, lines, index, path.name, seen, issues)
 
 
 def test_a_rejected_file_leaves_no_rows_behind(tmp_path):
@@ -164,7 +164,7 @@ def test_rows_that_share_a_sample_key_are_compared_byte_for_byte(tmp_path):
     other = one.replace(b"A" * 150, b"A" * 149 + b"B", 1)  # one byte in the middle of the comment
     assert one != other and len(one) == len(other)
     both = one + b"\n" + other
-    starts, ends, _ = line_extents(both, True, 95)
+    starts, ends = line_extents(both, True, 95)
     keys = sample_keys(both, starts, ends)
     assert keys[0] == keys[1]  # the change is between the places the key reads
     a, b = tmp_path / "a.dat", tmp_path / "b.dat"
