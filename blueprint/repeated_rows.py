@@ -19,13 +19,17 @@ How, and what it costs (nothing at all for a run of one file):
 
 1. Each row gets a 64-bit *sample key*, computed with numpy straight from the chunk's bytes: its
    length and ten eight-byte words read at fixed places of the row (its first 24 and last 16
-   bytes, and five places in between, in proportion to its length). No Python object is made per row:
-   a few milliseconds per 16 MB chunk.
+   bytes, and five places in between, in proportion to its length). No Python object is made per
+   row; the reader does this in its reading thread, while the previous chunk is parsed.
 2. The keys of the files already read are kept sorted (with each row's file, line, byte offset and
    length: 26 bytes a row); each chunk of a later file is looked up in them with a binary search.
+   The last file's rows are not kept: no file comes after it.
 3. A row whose key is found is compared, byte for byte, with each earlier row of that key (read
    back from the earlier file, memory-mapped). Only an exact match is a repeat: two different
    rows can share a key (the key does not see every byte), never a verdict.
+
+Measured on a million rows in two files: about 0.45 s of CPU in all (0.17 s of it for the keys,
+in the reading thread; 0.1 s for the look-ups, in the parsing thread).
 
 Rows repeated *within* one file are left alone: DOJ writes a count with a several-part sentence on
 several rows, and whether two identical rows of one file are one event or two is not something the
