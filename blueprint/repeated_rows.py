@@ -52,6 +52,7 @@ _TAIL = np.arange(2) * _WORD  # the last 16 bytes
 _MIDDLE = np.arange(1, 6) / 6  # five places in between, in proportion to the length
 _MULTIPLIERS = (np.arange(1, 11, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
 _PRIME = np.uint64(0xFF51AFD7ED558CCD)
+_BLOCK = 4096  # rows keyed at once
 
 
 def line_extents(data, first_in_file: bool, field_count: int, breaks: np.ndarray | None = None
@@ -112,20 +113,61 @@ def sample_keys(data, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         return key.view(np.int64)
     # Every eight-byte word of the buffer, whatever its alignment (a view, no copy).
     words = np.ndarray(shape=(len(arr) - _WORD + 1,), dtype="<u8", buffer=arr, offset=0, strides=(1,))
-    last = np.maximum(ends - _WORD, starts)[:, None]  # the last word that lies inside the extent
-    first = starts[:, None]
-    places = np.concatenate([
-        np.minimum(first + _HEAD, last),
-        np.maximum(last - _TAIL, first),
-        np.minimum(first + (length[:, None] * _MIDDLE).astype(np.int64), last),
-    ], axis=1)
-    sampled = words[np.minimum(places, len(words) - 1)]
-    mixed = (sampled * _MULTIPLIERS).sum(axis=1, dtype=np.uint64)
+    mixed = np.empty(len(starts), dtype=np.uint64)
+    for at in range(0, len(starts), _BLOCK):  # in blocks of rows, so the temporaries stay small
+        block = slice(at, at + _BLOCK)
+        first = starts[block, None]
+        last = np.maximum(ends[block] - _WORD, starts[block])[:, None]  # the last word inside the extent
+        places = np.concatenate([
+            np.minimum(first + _HEAD, last),
+            np.maximum(last - _TAIL, first),
+            np.minimum(first + (length[block, None] * _MIDDLE).astype(np.int64), last),
+        ], axis=1)
+        np.minimum(places, len(words) - 1, out=places)
+        sampled = words[places]
+        sampled *= _MULTIPLIERS
+        mixed[block] = sampled.sum(axis=1, dtype=np.uint64)
     key = key ^ np.where(length >= _WORD, mixed, np.uint64(0))
     key ^= key >> np.uint64(29)
     key *= _PRIME
     key ^= key >> np.uint64(32)
     return key.view(np.int64)
+
+
+class _Rows:
+    """Rows of the file being read, in a few arrays that grow by doubling.
+
+    Kept in large arrays rather than one small array per chunk: thousands of small arrays kept
+    alive among the chunks' freed temporaries would leave the process's heap fragmented.
+    """
+
+    _FIELDS = {"keys": np.int64, "files": np.int16, "lines": np.int32, "offsets": np.int64, "lengths": np.int32}
+
+    def __init__(self) -> None:
+        self._size = 0
+        self._data = {name: np.empty(0, dtype=kind) for name, kind in self._FIELDS.items()}
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append(self, keys, file_index: int, lines, offsets, lengths) -> None:
+        n = len(keys)
+        end = self._size + n
+        if end > len(self._data["keys"]):
+            capacity = max(end, 2 * len(self._data["keys"]), 1 << 18)
+            for name, array in self._data.items():
+                grown = np.empty(capacity, dtype=array.dtype)
+                grown[:self._size] = array[:self._size]
+                self._data[name] = grown
+        self._data["keys"][self._size:end] = keys
+        self._data["files"][self._size:end] = file_index
+        self._data["lines"][self._size:end] = lines
+        self._data["offsets"][self._size:end] = offsets
+        self._data["lengths"][self._size:end] = lengths
+        self._size = end
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: array[:self._size] for name, array in self._data.items()}
 
 
 class RowFingerprints:
@@ -145,7 +187,7 @@ class RowFingerprints:
         self._lengths = np.empty(0, dtype=np.int32)
         self._names: dict[int, str] = {}
         self._maps: dict[int, mmap.mmap] = {}
-        self._pending: list[tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pending = _Rows()
 
     def find(self, keys: np.ndarray, data, starts: np.ndarray, ends: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -183,30 +225,29 @@ class RowFingerprints:
         Rows of the run's last file (``last_file``) are not held: no file comes after it.
         """
         if len(keys) and file_index != self.last_file:
-            self._pending.append((np.asarray(keys, dtype=np.int64), file_index, np.asarray(lines, dtype=np.int32),
-                                  np.asarray(offsets, dtype=np.int64), np.asarray(lengths, dtype=np.int32)))
+            self._pending.append(keys, file_index, lines, offsets, lengths)
 
     def commit(self, file_index: int, name: str, path: str | Path | None = None) -> None:
         """The file being read was accepted: its rows are now 'seen before' for the later files."""
         self._names[int(file_index)] = name
-        if not self._pending:
+        if not len(self._pending):
             return
         with open(path, "rb") as fh:  # the rows are compared against the file itself, read on demand
             self._maps[int(file_index)] = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        pending = self._pending
-        keys = np.concatenate([self._keys] + [p[0] for p in pending])
-        files = np.concatenate([self._files] + [np.full(len(p[0]), p[1], dtype=np.int16) for p in pending])
-        lines = np.concatenate([self._lines] + [p[2] for p in pending])
-        offsets = np.concatenate([self._offsets] + [p[3] for p in pending])
-        lengths = np.concatenate([self._lengths] + [p[4] for p in pending])
+        new = self._pending.arrays()
+        keys = np.concatenate([self._keys, new["keys"]])
         order = np.argsort(keys, kind="stable")  # equal keys stay in reading order: the first is leftmost
-        self._keys, self._files, self._lines = keys[order], files[order], lines[order]
-        self._offsets, self._lengths = offsets[order], lengths[order]
-        self._pending = []
+        self._keys = keys[order]
+        del keys
+        self._files = np.concatenate([self._files, new["files"]])[order]
+        self._lines = np.concatenate([self._lines, new["lines"]])[order]
+        self._offsets = np.concatenate([self._offsets, new["offsets"]])[order]
+        self._lengths = np.concatenate([self._lengths, new["lengths"]])[order]
+        self._pending = _Rows()
 
     def discard(self) -> None:
         """The file being read was rejected: forget its rows."""
-        self._pending = []
+        self._pending = _Rows()
 
     def close(self) -> None:
         for mapped in self._maps.values():
