@@ -136,6 +136,26 @@ def add_years(day: np.datetime64 | str, years: int) -> np.datetime64:
     return np.datetime64(moved.date(), "D")
 
 
+def known_part(values) -> list[str]:
+    """What is known of each date, for a document: ``1984-03-15``, ``1984-03`` or ``1984``; else empty.
+
+    A full date in ISO form; a partial date as its known year or year and month (ISO 8601's reduced
+    precision, so it is never mistaken for a full date); an invalid or missing date as nothing: a
+    value such as ``00000000`` or ``19880332`` is never printed as if it were a date.
+    """
+    parsed = parse_dates(values)
+    out = []
+    for lo, hi, status in zip(parsed.earliest, parsed.latest, parsed.status):
+        if status == "ok":
+            out.append(str(lo))
+        elif status == "partial":
+            whole_year = (hi - lo).astype(int) > 31
+            out.append(str(lo)[:4] if whole_year else str(lo)[:7])
+        else:
+            out.append("")
+    return out
+
+
 def to_iso(values: np.ndarray) -> list[str]:
     """ISO dates for output tables, empty where unknown."""
     return ["" if np.isnat(v) else str(v) for v in np.asarray(values, dtype="datetime64[D]")]

@@ -211,6 +211,10 @@ def _flags(f: pd.DataFrame) -> np.ndarray:
         labelled(p290_np != "", "PC 290 offense on record: ", p290),
         labelled(problems_np != "", "data problem: ", problems),
         labelled(dob_np != "ok", "date of birth ", dob),
+        flag(f["level_conflict"].to_numpy(dtype=bool),
+             "level doubtful: a state-prison term on a conviction recorded as a misdemeanor or infraction"),
+        flag(f["step_dates_differ"].to_numpy(dtype=bool),
+             "rows of this court step carry different dates: its other convictions may be earlier cases"),
     ]
     # A leading empty column keeps every row in the result (pyarrow 26 drops rows whose values are
     # all null when nulls are skipped); its separator is trimmed off again (every flag starts with
@@ -226,6 +230,7 @@ def _add_display_facts(out: pd.DataFrame, as_of: np.datetime64) -> None:
     dob_exact = np.where(out["dob_status"].to_numpy() == "ok", out["dob_lo"].to_numpy("datetime64[D]"), dates.NAT)
     out["conviction_date"] = conv_exact
     out["date_of_birth"] = dob_exact
+    out["date_of_birth_status"] = out["dob_status"]
     out["age_at_conviction"] = dates.years_between(dob_exact, conv_exact)
     out["age_on_evaluation_date"] = dates.years_between(dob_exact, as_of)
     days = (as_of - conv_exact).astype("timedelta64[D]").astype(float)

@@ -39,9 +39,12 @@ def _prior_counts(candidates: pd.DataFrame, events: pd.DataFrame, same_key: str 
     ``events`` has ``person_id``, ``lo``, ``hi`` (and optionally ``case_key``/``number``/``conviction_id``).
     When ``same_key`` is given, only events sharing that column's value are counted (same section).
     Events in the same court case as the conviction never count as "prior" (People v. Smit: a
-    disqualifying offense must come before the cannabis offense, not with it).
+    disqualifying offense must come before the cannabis offense, not with it), unless the rows of
+    that court step disagree on the date (``step_dates_differ``, ``blueprint.contradictions``): the
+    "case" may then be two, and an event of it that may be earlier counts as *possibly* prior.
     """
-    cols = ["conviction_id", "person_id", "conv_lo", "conv_hi", "case_key"] + ([same_key] if same_key else [])
+    cols = ["conviction_id", "person_id", "conv_lo", "conv_hi", "case_key", "step_dates_differ"] + (
+        [same_key] if same_key else [])
     left = candidates[cols].reset_index(drop=True)
     if len(events) == 0 or len(left) == 0:
         return pd.DataFrame({"definite": np.zeros(len(left), int), "possible": np.zeros(len(left), int)},
@@ -50,12 +53,18 @@ def _prior_counts(candidates: pd.DataFrame, events: pd.DataFrame, same_key: str 
     pairs = left.merge(events, on=on, how="inner", suffixes=("", "_event"))
     if "conviction_id_event" in pairs:
         pairs = pairs[pairs["conviction_id_event"] != pairs["conviction_id"]]
+    doubtful = np.zeros(len(pairs), dtype=bool)
     if "case_key_event" in pairs:
-        pairs = pairs[pairs["case_key_event"] != pairs["case_key"]]
+        same = (pairs["case_key_event"] == pairs["case_key"]).to_numpy(dtype=bool)
+        doubtful = same & pairs["step_dates_differ"].to_numpy(dtype=bool)
+        pairs = pairs[~same | doubtful]
+        doubtful = doubtful[~same | doubtful]
     definitely, possibly = _three_valued_before(
         pairs["lo"].to_numpy("datetime64[D]"), pairs["hi"].to_numpy("datetime64[D]"),
         pairs["conv_lo"].to_numpy("datetime64[D]"), pairs["conv_hi"].to_numpy("datetime64[D]"),
     )
+    possibly = possibly | (definitely & doubtful)
+    definitely = definitely & ~doubtful
     counts = pd.DataFrame({"conviction_id": pairs["conviction_id"].to_numpy(), "definite": definitely, "possible": possibly})
     agg = counts.groupby("conviction_id", sort=False)[["definite", "possible"]].sum()
     out = agg.reindex(left["conviction_id"]).fillna(0).astype(int)

@@ -1,7 +1,8 @@
 """Importing the earlier desktop tool's settings file as a policy, with its exact decision order.
 
 Many prosecutors ran the 2019-2020 review with a desktop app whose settings are a small JSON file
-(shared/domain/bear-gogen-compatibility.md). Importing it lets an office switch to this kit and check
+(``baselineEligibility``: the sections to dismiss or reduce; ``additionalRelief``: the optional
+grounds below; docs/policy-reference.md). Importing it lets an office switch to this kit and check
 its old results. The decision order and the reason labels are the old tool's, word for word:
 
 1. not a felony -> Eligible for Dismissal, "Misdemeanor or Infraction"
@@ -20,7 +21,8 @@ the old tool; applying them here would make the results differ. Where the old to
 data (a partial date read as year 1), this kit sends the conviction to hand review instead.
 
 Validation is stricter than the old engine's: an unknown section, a value out of range or a wrong
-type is a configuration error naming the key, the value and the allowed range. Unknown extra keys
+type is a configuration error naming the key, the value, the allowed range and the line; every
+mistake of the file is listed at once. Unknown extra keys
 the desktop app wrote (``dismissOlderThanAgeThreshold`` …) are ignored.
 """
 
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .policy import PolicyError, PolicySpec, RuleSpec, build_policy
+from .yaml_files import Problems, SyntaxProblem, read_located
 
 SECTIONS = ("11357", "11358", "11359", "11360")
 
@@ -45,50 +48,69 @@ ADDITIONAL_RELIEF = {
 }
 
 
-def _sections(where: str, raw: Any) -> list[str]:
+def _sections(key: tuple[str, str], raw: Any, problems: Problems) -> list[str]:
+    where = ".".join(key)
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise PolicyError(f"{where} must be a list of sections ({', '.join(SECTIONS)}), got {raw!r}")
+        problems.add(key, f"{where} must be a list of sections ({', '.join(SECTIONS)}), got {raw!r}")
+        return []
     out = []
-    for value in raw:
+    for position, value in enumerate(raw):
         text = str(value).strip()
         if text not in SECTIONS:
-            raise PolicyError(f"{where} has section {value!r}; allowed: {', '.join(SECTIONS)}")
+            problems.add(key + (position,), f"{where} has section {value!r}; allowed: {', '.join(SECTIONS)}")
+            continue
         out.append(text)
     return out
 
 
-def settings_to_spec(settings: dict, name: str = "desktop-settings") -> PolicySpec:
-    """Validate a settings document and express it as a policy (see the module docstring)."""
+def settings_to_spec(settings: dict, name: str = "desktop-settings", problems: Problems | None = None) -> PolicySpec:
+    """Validate a settings document and express it as a policy (see the module docstring).
+
+    Every mistake is reported, not only the first: each goes to ``problems`` (with the path of its
+    key, for its line in the file); without ``problems``, a :class:`PolicyError` lists them all.
+    """
+    own = problems is None
+    problems = Problems() if problems is None else problems
     if not isinstance(settings, dict):
-        raise PolicyError("settings file must be a JSON object with 'baselineEligibility' and 'additionalRelief'")
+        problems.add((), "settings file must be a JSON object with 'baselineEligibility' and 'additionalRelief'")
+        problems.raise_if_any(PolicyError)
     baseline = settings.get("baselineEligibility") or {}
     if not isinstance(baseline, dict):
-        raise PolicyError("baselineEligibility must be an object with 'dismiss' and 'reduce' lists")
+        problems.add(("baselineEligibility",), "baselineEligibility must be an object with 'dismiss' and 'reduce' lists")
+        baseline = {}
     for key in baseline:
         if key not in ("dismiss", "reduce"):
-            raise PolicyError(f"baselineEligibility.{key} is not a known key; allowed: dismiss, reduce")
-    dismiss = _sections("baselineEligibility.dismiss", baseline.get("dismiss"))
-    reduce = _sections("baselineEligibility.reduce", baseline.get("reduce"))
-    both = sorted(set(dismiss) & set(reduce))
-    if both:
-        raise PolicyError(f"section {both[0]} is in both baselineEligibility.dismiss and baselineEligibility.reduce")
+            problems.add(("baselineEligibility", key),
+                         f"baselineEligibility.{key} is not a known key; allowed: dismiss, reduce")
+    dismiss = _sections(("baselineEligibility", "dismiss"), baseline.get("dismiss"), problems)
+    reduce = _sections(("baselineEligibility", "reduce"), baseline.get("reduce"), problems)
+    for both in sorted(set(dismiss) & set(reduce)):
+        problems.add(("baselineEligibility", "reduce"),
+                     f"section {both} is in both baselineEligibility.dismiss and baselineEligibility.reduce")
 
     extra = settings.get("additionalRelief") or {}
     if not isinstance(extra, dict):
-        raise PolicyError("additionalRelief must be an object")
+        problems.add(("additionalRelief",), "additionalRelief must be an object")
+        extra = {}
     values: dict[str, Any] = {}
     for key, (kind, allowed) in ADDITIONAL_RELIEF.items():
         value = extra.get(key, False if kind == "bool" else 0)
         if kind == "bool":
             if not isinstance(value, bool):
-                raise PolicyError(f"additionalRelief.{key} = {value!r}: allowed values are true or false")
+                problems.add(("additionalRelief", key),
+                             f"additionalRelief.{key} = {value!r}: allowed values are true or false")
+                value = False
         else:
             lo, hi = allowed
             if isinstance(value, bool) or not isinstance(value, int) or not (value == 0 or lo <= value <= hi):
-                raise PolicyError(f"additionalRelief.{key} = {value!r}: allowed values are 0 (off) or {lo}-{hi}")
+                problems.add(("additionalRelief", key),
+                             f"additionalRelief.{key} = {value!r}: allowed values are 0 (off) or {lo}-{hi}")
+                value = 0
         values[key] = value
+    if own:
+        problems.raise_if_any(PolicyError)
 
     def dismissal(rule_id: str, when: dict, reason_code: str, reason: str) -> dict:
         return dict(id=rule_id, when=when, determination="Eligible for Dismissal", relief="dismiss_and_seal",
@@ -132,12 +154,13 @@ def policy_from_settings(settings: dict, name: str = "desktop-settings", source:
 
 
 def policy_from_settings_file(path: Path):
+    """The settings file as a policy; every mistake in it is reported at once, with its key and line."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise PolicyError(f"{path.name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    try:
-        return policy_from_settings(data, name=path.stem, source=str(path))
-    except PolicyError as exc:
-        raise PolicyError(f"{path.name}: {exc}") from None
+        located = read_located(path, kind="json")
+    except SyntaxProblem as exc:
+        raise PolicyError(f"{path.name}:{exc.line}: {exc}") from None
+    problems = Problems(path.name, located)
+    spec = settings_to_spec(located.data, name=path.stem, problems=problems)
+    problems.raise_if_any(PolicyError)
+    return build_policy(spec, source=str(path), where=path.name)

@@ -37,7 +37,7 @@ class IssueLog:
     parts: list[pd.DataFrame] = field(default_factory=list)
 
     def add(self, file: str, line, column: str, code: str, problem: str, action: str, value=None) -> None:
-        """Record one issue, or many when ``line`` (and optionally ``value``) are sequences."""
+        """Record one issue, or many when ``line`` (and optionally ``problem`` and ``value``) are sequences."""
         import pandas as pd  # here, so that reading a file does not wait for pandas to load
 
         lines = pd.Series(line if hasattr(line, "__len__") and not isinstance(line, str) else [line])

@@ -34,7 +34,8 @@ case within the person, three for the count, three zeros), so court cases group 
 
 What the reader guarantees, as the DOJ reader does: per file ``rows_read == rows_used +
 rows_skipped``; a row with the wrong number of fields, a blank row or a row without a person is
-skipped and reported with its file and line; a file that is empty, unreadable or lacks a mapped
+skipped and reported with its file and line; a row repeating a row of an earlier file of the run
+is skipped and reported as ``DUPLICATE_ROW``; a file that is empty, unreadable or lacks a mapped
 column fails alone with a message naming the file and the reason; values of personal columns never
 appear in the issues.
 """
@@ -50,12 +51,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
+import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .columns import ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
 from .reader import EMPTY_SCHEMA, FileRejected, FileReport, ReadResult, read_doj_files, reject_repeat
+from .repeated_rows import RecordsSeen, report_repeats
 from .yaml_files import load_yaml_model
 
 #: Input formats a rule pack can name in ``input_format``.
@@ -229,23 +232,34 @@ def _decode(data: bytes) -> tuple[str, str]:
 def read_mapped_file(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog,
                      case_numbers: dict[tuple[str, str], int],
                      progress: Callable[[int], None] | None = None,
-                     earlier: Iterable[FileReport] = ()) -> tuple[pa.Table | None, FileReport]:
+                     earlier: Iterable[FileReport] = (),
+                     seen: RecordsSeen | None = None) -> tuple[pa.Table | None, FileReport]:
     """Read one mapped CSV file. Returns its rows (None when the file is rejected) and its report.
 
     ``case_numbers`` numbers each (person, case) pair across the run's files, so that a person's
     cases keep distinct, stable case keys whichever file they come from. A file with the same
-    content as one of the ``earlier`` files is rejected (:func:`blueprint.reader.reject_repeat`).
+    content as one of the ``earlier`` files is rejected (:func:`blueprint.reader.reject_repeat`);
+    with ``seen``, a single row repeating a row of an earlier file is skipped and reported as
+    ``DUPLICATE_ROW`` (``blueprint.repeated_rows``; here "the same row" means the same value, as
+    written, in every column of the file, matched by column name, so two files may order their
+    columns differently).
     """
     path = Path(path)
     report = FileReport(file=path.name, path=str(path))
     file_issues = IssueLog()
     try:
-        table = _read(path, file_index, mapping, file_issues, report, case_numbers)
+        table = _read(path, file_index, mapping, file_issues, report, case_numbers, seen)
     except FileRejected as exc:
         report.status, report.error, report.rows_used = "failed", exc.reason, 0
+        if seen is not None:
+            seen.discard()
         return None, report
     if reject_repeat(report, earlier):
+        if seen is not None:
+            seen.discard()
         return None, report
+    if seen is not None:
+        seen.commit(file_index, path.name)
     issues.extend(file_issues)
     if progress:
         progress(report.rows_read)
@@ -253,7 +267,7 @@ def read_mapped_file(path: Path, file_index: int, mapping: InputMapping, issues:
 
 
 def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, report: FileReport,
-          case_numbers: dict[tuple[str, str], int]) -> pa.Table:
+          case_numbers: dict[tuple[str, str], int], seen: RecordsSeen | None = None) -> pa.Table:
     name = path.name
     try:
         data = path.read_bytes()
@@ -272,6 +286,8 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
         raise FileRejected(name, f"is not the mapped extract: its header lacks the column '{missing[0]}'"
                                  f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}")
     position = {c: header.index(c) for c in mapping.source_columns()}
+    by_name = sorted(range(len(header)), key=header.__getitem__)  # a row's values in column-name order
+    repeats: list[tuple[int, int, int]] = []  # (line, file first read in, line there)
     converters = [_Converter(target, spec) for target, spec in mapping.columns.items()]
     out: dict[str, list[str]] = {c: [] for c in ENGINE_COLUMNS}
     lines: list[int] = []
@@ -295,6 +311,14 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
                        "the person identifier is empty, so the row cannot be attached to a person", SKIPPED)
             report.rows_skipped += 1
             continue
+        if seen is not None:
+            values = tuple(record[i] for i in by_name)
+            first = seen.find(values)
+            if first is not None:
+                repeats.append((start, *first))
+                report.rows_skipped += 1
+                continue
+            seen.add(values, file_index, start)
         case = row[mapping.case].strip().upper()
         count = row[mapping.count].strip()
         cnt_order = ""
@@ -323,15 +347,18 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
         lines.append(start)
     if report.rows_read == 0:
         raise FileRejected(name, "is empty: it has a header but no data rows")
+    if repeats:
+        report_repeats(issues, name, np.array([r[0] for r in repeats]),
+                       np.array([seen.name(r[1]) for r in repeats], dtype=object), np.array([r[2] for r in repeats]))
     for (column, code, problem), hits in problems.items():
         action = ("row kept with the value as written; a conviction it decides goes to hand review or is not evaluated"
                   if code == "UNMAPPED_VALUE" else
                   "row kept without a court case; a conviction on it goes to hand review")
         issues.add(name, [h[0] for h in hits], column, code, problem, action, [h[1] for h in hits])
-    report.rows_used = len(lines)
     columns = {c: pa.array(out[c], pa.string()) for c in ENGINE_COLUMNS}
     columns["_file"] = pa.array([file_index] * len(lines), pa.int16())
     columns["_line"] = pa.array(lines, pa.int64())
+    report.rows_used = len(lines)
     return pa.table(columns, schema=EMPTY_SCHEMA)
 
 
@@ -344,8 +371,11 @@ def read_mapped_files(paths: Iterable[Path | str], mapping: InputMapping | str |
     tables: list[pa.Table] = []
     reports: list[FileReport] = []
     case_numbers: dict[tuple[str, str], int] = {}
+    paths = list(paths)
+    seen = RecordsSeen() if len(paths) > 1 else None  # rows repeated across files are used once
     for index, path in enumerate(paths):
-        table, report = read_mapped_file(Path(path), index, mapping, issues, case_numbers, progress, earlier=reports)
+        table, report = read_mapped_file(Path(path), index, mapping, issues, case_numbers, progress, earlier=reports,
+                                         seen=seen)
         reports.append(report)
         if table is not None:
             tables.append(table)

@@ -33,8 +33,9 @@ PARALLEL_OUTPUT_ROWS = 5_000
 #: The result columns of ``convictions.csv`` / ``.parquet``, in order (docs/reference/results.md).
 RESULT_COLUMNS = [
     "conviction_id", "person_id", "cii_number", "name", "other_names", "date_of_birth",
-    "date_of_birth_recorded", "gender", "race", "county", "court", "case_numbers", "case_key", "count",
-    "cnt_order", "conviction_date", "conviction_date_recorded", "offense", "code_section", "number",
+    "date_of_birth_recorded", "date_of_birth_status", "gender", "race", "county", "court", "case_numbers",
+    "case_key", "count", "cnt_order", "conviction_date", "conviction_date_recorded", "conviction_date_status",
+    "offense", "code_section", "number",
     "attempt", "level", "sentence", "sentence_end", "sentence_status", "determination", "relief",
     "relief_label", "basis", "track", "reason_code", "reason", "rule_id", "rule_facts", "flags",
     "superstrike_sections", "pc290_sections", "pc290_registration", "deceased", "age_at_conviction",

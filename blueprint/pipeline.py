@@ -8,7 +8,8 @@ Cloud run (the Step Functions state machine, one Lambda per step):
 1. :func:`check_input` - is the upload a DOJ file at all, and its SHA-256 (ingest);
 2. :func:`split_into_shards` - read the file(s) once in bounded chunks and write shards such that all
    rows of a person are in the same shard (a stable hash of ``SUBJECT_ID``), plus the read-level data
-   issues and the per-file row accounts;
+   issues and the per-file row accounts; a row repeated across files is written once
+   (``blueprint.repeated_rows``), as in the local run;
 3. :func:`evaluate_shard` - the same engine as the local run, on one shard (Distributed Map);
 4. :func:`combine` - concatenate the shards' decisions and write the same outputs as the local run.
 
@@ -36,6 +37,7 @@ from .census import TextCounter, census_table, count_rows
 from .reader import (EMPTY_SCHEMA, BackgroundRead, FileRejected, FileReport, estimate_rows, iter_file,
                      reject_repeat, sniff, split_people)
 from .staging import merge_into, staged_folder
+from .repeated_rows import RowFingerprints
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -273,13 +275,14 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
     issues = IssueLog()
     texts = TextCounter()
     reports: list[FileReport] = []
+    seen = RowFingerprints(last_file=len(inputs) - 1) if len(inputs) > 1 else None  # repeated rows: used once
     for index, path in enumerate(map(Path, inputs)):
         report = FileReport(file=path.name, path=path.name)
         file_issues = IssueLog()
         writers: dict[int, pq.ParquetWriter] = {}
         part = f"part-{index:04d}.parquet"
         try:
-            for table in iter_file(path, index, file_issues, report):
+            for table in iter_file(path, index, file_issues, report, seen=seen):
                 texts.add(index, table)
                 for shard, piece in enumerate(split_people(table, shards, prune=True)):
                     if piece.num_rows == 0:
@@ -292,6 +295,10 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
             report.status, report.error, report.rows_used = "failed", exc.reason, 0
         if report.status == "ok":
             reject_repeat(report, reports)
+        if seen is not None and report.status == "ok":
+            seen.commit(index, path.name, path)
+        elif seen is not None:
+            seen.discard()
         for shard, writer in writers.items():
             writer.close()
             if report.status != "ok":  # a failed or repeated file: nothing of it is evaluated
@@ -299,6 +306,8 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
         if report.status == "ok":
             issues.extend(file_issues)
         reports.append(report)
+    if seen is not None:
+        seen.close()
     written = [n for n in names if (out_dir / n).is_dir() and any((out_dir / n).iterdir())]
     issues.frame().to_parquet(out_dir / READ_ISSUES, index=False)
     texts.frame(i for i, r in enumerate(reports) if r.status == "ok").to_parquet(out_dir / TEXT_COUNTS, index=False)

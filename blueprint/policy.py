@@ -25,14 +25,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import PolicyError
 from .predicates import PREDICATES
-from .yaml_files import safe_load, yaml_problem
+from .yaml_files import Problems, SyntaxProblem, read_located, safe_load
 
 RULES_DIR = Path(__file__).parent / "rules"
 DEFAULT_PACK = "california/prop64"
@@ -204,106 +204,195 @@ def load_policy(ref: str | Path, *, rule_pack: str = DEFAULT_PACK) -> Policy:
     raise PolicyError(f"policy '{ref}' is neither a preset ({known}) nor an existing .yaml or .json file")
 
 
-def _read_spec(path: Path) -> PolicySpec:
+def _read_spec(path: Path, problems: Problems | None = None) -> tuple[PolicySpec, dict[int, tuple[int, str]], set[int]]:
+    """A policy file as a spec, every problem of its structure added to ``problems``.
+
+    Each rule is checked on its own, so one broken rule hides neither the problems of the others
+    nor the rest of the file. Returns the spec, for each of its rules the rule's position in the
+    file's ``rules`` list and its label (``rule 2 ('x')``), and the rules that are broken (kept, unvalidated, so that the rest of
+    what they say is checked too). Without ``problems`` (a built-in preset), any problem raises.
+    """
+    own = problems is None
     try:
-        data = safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{path.name}: not valid YAML ({yaml_problem(exc)})") from None
+        located = read_located(path, kind="yaml")
+    except SyntaxProblem as exc:
+        where = f"{path.name}:{exc.line}" if exc.line else path.name
+        raise PolicyError(f"{where}: {exc}") from None
+    if problems is None:
+        problems = Problems(path.name, located)
+    else:
+        problems.located = located
+    data = located.data
     if not isinstance(data, dict):
-        raise PolicyError(f"{path.name}: a policy file is a mapping with 'name' and 'rules'")
+        problems.add((), "a policy file is a mapping with 'name' and 'rules'")
+        problems.raise_if_any(PolicyError)
+    head = {k: v for k, v in data.items() if k != "rules"}
     try:
-        return PolicySpec.model_validate(data)
+        spec = PolicySpec.model_validate(head)
     except ValidationError as exc:
-        problems = "; ".join(f"{_where(data, e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise PolicyError(f"{path.name}: {problems}") from None
+        broken_keys = {loc[0] for loc in problems.add_validation(exc) if loc}
+        spec = PolicySpec.model_construct(**{"name": "", **{k: v for k, v in head.items()
+                                                            if k in PolicySpec.model_fields and k not in broken_keys}})
+    raw_rules = data.get("rules")
+    rules: list[RuleSpec] | None = None
+    origin: dict[int, tuple[int, str]] = {}
+    broken: set[int] = set()
+    if raw_rules is not None and not isinstance(raw_rules, list):
+        problems.add(("rules",), "rules: must be a list of rules")
+    elif raw_rules is not None:
+        rules = []
+        for index, raw in enumerate(raw_rules):
+            label = _rule_label(index, raw)
+            if not isinstance(raw, dict):
+                problems.add(("rules", index), f"{label}: a rule is a mapping with id, when, determination, "
+                                               "reason_code and reason")
+                continue
+            try:
+                rule = RuleSpec.model_validate(raw)
+            except ValidationError as exc:
+                failed = problems.add_validation(exc, ("rules", index),
+                                                 name=lambda loc, label=label: f"{label}: " + ".".join(map(str, loc)))
+                # Check what can be checked of the rest of the rule too (its conditions, relief...).
+                broken_keys = {loc[0] for loc in failed if loc}
+                rule = RuleSpec.model_construct(**{k: v for k, v in raw.items()
+                                                   if k in RuleSpec.model_fields and k not in broken_keys})
+                broken.add(len(rules))
+            origin[len(rules)] = (index, label)
+            rules.append(rule)
+    spec = spec.model_copy(update={"rules": rules})
+    if own:
+        problems.raise_if_any(PolicyError)
+    return spec, origin, broken
 
 
-def _where(data: dict, loc: tuple) -> str:
-    """``rule 2 ('broken'): reason_code`` rather than pydantic's ``rules.1.reason_code``."""
-    rules = data.get("rules")
-    if len(loc) > 1 and loc[0] == "rules" and isinstance(loc[1], int) and isinstance(rules, list):
-        rule = rules[loc[1]] if loc[1] < len(rules) else None
-        rule_id = rule.get("id", "?") if isinstance(rule, dict) else "?"
-        return f"rule {loc[1] + 1} ('{rule_id}')" + "".join(f": {p}" for p in loc[2:])
-    return ".".join(str(p) for p in loc)
+def _rule_label(index: int, raw: Any) -> str:
+    """``rule 2 ('broken')`` rather than pydantic's ``rules.1``."""
+    rule_id = raw.get("id", "?") if isinstance(raw, dict) else "?"
+    return f"rule {index + 1} ('{rule_id}')"
 
 
 def _load_yaml(path: Path, source: str) -> Policy:
-    spec = _read_spec(path)
+    problems = Problems(path.name)
+    spec, origin, broken = _read_spec(path, problems)
     settings: dict[str, Any] = {}
     rules = spec.rules
+    inherited = False
     if spec.extends:
         base_path = presets_dir(spec.rule_pack) / f"{spec.extends}.yaml"
         if not base_path.exists():
-            raise PolicyError(f"{path.name}: extends '{spec.extends}', which is not a preset of {spec.rule_pack}")
-        base = _read_spec(base_path)
-        settings.update(base.settings)
-        if rules is None:
-            rules = base.rules
-        unknown = sorted(set(spec.settings) - set(base.settings))
-        if unknown:
-            raise PolicyError(
-                f"{path.name}: unknown setting '{unknown[0]}' for preset '{spec.extends}'; "
-                f"known settings: {', '.join(sorted(base.settings))}"
-            )
+            problems.add(("extends",), f"extends '{spec.extends}', which is not a preset of {spec.rule_pack}")
+        else:
+            base, _, _ = _read_spec(base_path)
+            settings.update(base.settings)
+            if rules is None:
+                rules, inherited = base.rules, True
+            for unknown in sorted(set(spec.settings) - set(base.settings)):
+                problems.add(("settings", unknown),
+                             f"unknown setting '{unknown}' for preset '{spec.extends}'; "
+                             f"known settings: {', '.join(sorted(base.settings))}")
     settings.update(spec.settings)
-    if not rules:
-        raise PolicyError(f"{path.name}: a policy needs at least one rule")
-    return build_policy(spec.model_copy(update={"rules": rules, "settings": settings}), source, where=path.name)
+    if (rules is None and not spec.extends) or (rules is not None and len(rules) == 0):
+        problems.add(("rules",), "a policy needs at least one rule")
+    placed = (lambda i: None) if inherited else (lambda i: ("rules", origin[i][0]))
+    # A setting the county file gives, used by a rule of the preset it extends: a problem with the
+    # value is the setting's, at its line in the county file.
+    own_settings = set(spec.settings) if inherited else set()
+    policy = _build(spec.model_copy(update={"rules": rules or [], "settings": settings}), source, problems,
+                    placed=placed, own_settings=own_settings,
+                    labels=None if inherited else {i: label for i, (_, label) in origin.items()},
+                    broken=set() if inherited else broken)
+    problems.raise_if_any(PolicyError)
+    return policy
 
 
 def build_policy(spec: PolicySpec, source: str, where: str = "policy") -> Policy:
     """Validate every rule against the predicate library and the settings; resolve ``$`` references."""
-    errors: list[str] = []
+    problems = Problems(where)
+    policy = _build(spec, source, problems)
+    problems.raise_if_any(PolicyError)
+    return policy
+
+
+def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i: None,
+           own_settings: set[str] = frozenset(), labels: dict[int, str] | None = None,
+           broken: set[int] = frozenset()) -> Policy:
+    """Check every rule (all problems to ``problems``) and build the policy from the sound ones.
+
+    ``placed(i)`` is the path of rule ``i`` in the file (None for a rule the file inherits);
+    ``labels`` names rule ``i`` as the file has it, for the messages ("rule 3 ('x')");
+    ``broken`` rules failed their structure check: what they say is checked, but they are not built.
+    """
     rules: list[Rule] = []
     seen: set[str] = set()
     try:
         reliefs = pack_reliefs(spec.rule_pack)
     except (OSError, yaml.YAMLError) as exc:
-        raise PolicyError(f"{where}: rule pack '{spec.rule_pack}' cannot be read ({exc.__class__.__name__})") from None
+        problems.add(("rule_pack",), f"rule pack '{spec.rule_pack}' cannot be read ({exc.__class__.__name__})")
+        reliefs = DEFAULT_RELIEFS
+    except PolicyError as exc:
+        problems.add(("rule_pack",), str(exc))
+        reliefs = DEFAULT_RELIEFS
     relief_labels = {code: kind["label"] for code, kind in reliefs.items()}
-    for index, rs in enumerate(spec.rules or [], start=1):
-        label = f"rule {index} ('{rs.id}')"
-        if rs.id in seen:
-            errors.append(f"{label}: duplicate rule id")
-        seen.add(rs.id)
-        if rs.enabled_if is not None:
-            if rs.enabled_if not in spec.settings:
-                errors.append(f"{label}: enabled_if names unknown setting '{rs.enabled_if}'")
+    for index, rs in enumerate(spec.rules or []):
+        label = (labels or {}).get(index) or f"rule {index + 1} ('{getattr(rs, 'id', None) or '?'}')"
+        at = placed(index)
+
+        def report(key: tuple, message: str, setting: str | None = None, at=at) -> None:
+            if at is not None:
+                problems.add(at + key, message)
+            elif setting in own_settings:
+                problems.add(("settings", setting), message)
+            else:
+                problems.add(("extends",), message)
+
+        rule_id = getattr(rs, "id", None)
+        if rule_id is not None:
+            if rule_id in seen:
+                report(("id",), f"{label}: duplicate rule id")
+            seen.add(rule_id)
+        enabled_if = getattr(rs, "enabled_if", None)
+        if enabled_if is not None:
+            if enabled_if not in spec.settings:
+                report(("enabled_if",), f"{label}: enabled_if names unknown setting '{enabled_if}'")
                 continue
-            if not spec.settings[rs.enabled_if]:
+            if not spec.settings[enabled_if]:
                 continue
         conditions = []
-        for name, raw in rs.when.items():
+        when = getattr(rs, "when", None)
+        for name, raw in (when.items() if isinstance(when, dict) else ()):
             if name == "any":
                 if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
-                    errors.append(f"{label}: 'any' expects a list of conditions")
+                    report(("when", "any"), f"{label}: 'any' expects a list of conditions")
                     continue
                 group = []
-                for item in raw:
+                for position, item in enumerate(raw):
                     for n2, r2 in item.items():
-                        c = _condition(n2, r2, spec.settings, label, errors)
+                        c = _condition(n2, r2, spec.settings, label,
+                                       lambda m, setting=None, k=("when", "any", position, n2): report(k, m, setting))
                         if c:
                             group.append(c)
                 conditions.append(tuple(group))
                 continue
-            c = _condition(name, raw, spec.settings, label, errors)
+            c = _condition(name, raw, spec.settings, label,
+                           lambda m, setting=None, k=("when", name): report(k, m, setting))
             if c:
                 conditions.append(c)
-        try:
-            reason = rs.reason.format_map(spec.settings)
-        except (KeyError, ValueError) as exc:
-            errors.append(f"{label}: reason refers to unknown setting {exc}")
-            reason = rs.reason
-        if rs.relief is not None and rs.relief not in relief_labels:
-            errors.append(f"{label}: unknown relief '{rs.relief}'; allowed: {', '.join(relief_labels)}")
+        reason = getattr(rs, "reason", None)
+        if isinstance(reason, str):
+            try:
+                reason = reason.format_map(spec.settings)
+            except (KeyError, ValueError) as exc:
+                report(("reason",), f"{label}: reason refers to unknown setting {exc}")
+        relief = getattr(rs, "relief", None)
+        if relief is not None and relief not in relief_labels:
+            report(("relief",), f"{label}: unknown relief '{relief}'; allowed: {', '.join(relief_labels)}")
+        if index in broken:
+            continue
         rules.append(
             Rule(id=rs.id, conditions=tuple(conditions), determination=rs.determination, relief=rs.relief,
                  basis=rs.basis, reason_code=rs.reason_code, reason=reason, law=rs.law,
                  relief_label=relief_labels.get(rs.relief or "", ""))
         )
-    if errors:
-        raise PolicyError(f"{where}: " + "; ".join(errors))
     document = {
         "name": spec.name,
         "title": spec.title,
@@ -322,35 +411,45 @@ def build_policy(spec: PolicySpec, source: str, where: str = "policy") -> Policy
             for r in rules
         ],
     }
-    return Policy(name=spec.name, title=spec.title or spec.name, description=spec.description.strip(),
+    return Policy(name=spec.name, title=spec.title or spec.name, description=(spec.description or "").strip(),
                   rule_pack=spec.rule_pack, settings=dict(spec.settings), rules=tuple(rules), source=source,
                   document=document, relief_labels=relief_labels)
 
 
-def _condition(name: str, raw: Any, settings: dict, label: str, errors: list[str]) -> Condition | None:
+def _condition(name: str, raw: Any, settings: dict, label: str, report: Callable[..., None]) -> Condition | None:
+    """One condition, validated; a problem goes to ``report(message, setting)`` (the setting it came from)."""
     predicate = PREDICATES.get(name)
     if predicate is None:
-        errors.append(f"{label}: unknown condition '{name}'; known: {', '.join(sorted(PREDICATES))}")
+        report(f"{label}: unknown condition '{name}'; known: {', '.join(sorted(PREDICATES))}")
         return None
-    value = _substitute(raw, settings, label, errors)
+    used: list[str] = []
+    value = _substitute(raw, settings, label, report, used)
+    if value is _MISSING:
+        return None
     try:
         return Condition(name, predicate.validate(value))
     except ValueError as exc:
-        errors.append(f"{label}: condition '{name}' {exc}")
+        report(f"{label}: condition '{name}' {exc}", used[0] if used else None)
         return None
 
 
-def _substitute(raw: Any, settings: dict, label: str, errors: list[str]) -> Any:
+_MISSING = object()
+
+
+def _substitute(raw: Any, settings: dict, label: str, report: Callable[..., None], used: list[str]) -> Any:
     if isinstance(raw, str) and raw.startswith("$"):
         key = raw[1:]
         if key not in settings:
-            errors.append(f"{label}: refers to unknown setting '{key}'")
-            return raw
+            report(f"{label}: refers to unknown setting '{key}'")
+            return _MISSING
+        used.append(key)
         return settings[key]
     if isinstance(raw, dict):
-        return {k: _substitute(v, settings, label, errors) for k, v in raw.items()}
+        out = {k: _substitute(v, settings, label, report, used) for k, v in raw.items()}
+        return _MISSING if any(v is _MISSING for v in out.values()) else out
     if isinstance(raw, list):
-        return [_substitute(v, settings, label, errors) for v in raw]
+        out = [_substitute(v, settings, label, report, used) for v in raw]
+        return _MISSING if any(v is _MISSING for v in out) else out
     return raw
 
 

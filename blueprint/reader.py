@@ -2,7 +2,10 @@
 
 What the reader guarantees (see docs/reference/input.md for the format):
 
-- One or more files make one run; a person's rows may be spread over several files.
+- One or more files make one run; a person's rows may be spread over several files. A file that
+  repeats an earlier file of the run whole is rejected; a single row that repeats a row of an
+  earlier file is skipped and reported as ``DUPLICATE_ROW`` (``blueprint.repeated_rows``): every
+  row is used once.
 - A header is optional (first field ``RECORD_ID``), may carry one trailing empty field, and may be
   preceded by a UTF-8 byte-order mark; CRLF and LF line endings both work.
 - The file is parsed in blocks by Apache Arrow's CSV reader, keeping only the columns the engine
@@ -35,6 +38,7 @@ import pyarrow.csv as pacsv
 
 from .columns import DOJ_COLUMNS, ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
+from .repeated_rows import RowFingerprints, drop_repeated, line_extents, record_extents, sample_keys
 
 #: How many lines at the start of a file are inspected to decide whether it is a DOJ file at all.
 SNIFF_LINES = 50
@@ -232,12 +236,18 @@ class _ByteCounter:
         self._scratch = np.empty(0, dtype=bool)
 
     def count(self, buf, value: int, end: int) -> int:
+        return int(np.count_nonzero(self._equal(buf, value, end)))
+
+    def positions(self, buf, value: int, end: int) -> np.ndarray:
+        """Where the byte value is, in the same pass a count takes."""
+        return np.flatnonzero(self._equal(buf, value, end))
+
+    def _equal(self, buf, value: int, end: int) -> np.ndarray:
         if end <= 0:
-            return 0
+            return self._scratch[:0]
         if len(self._scratch) < end:
             self._scratch = np.empty(end, dtype=bool)
-        found = np.equal(np.frombuffer(buf, dtype=np.uint8, count=end), value, out=self._scratch[:end])
-        return int(np.count_nonzero(found))
+        return np.equal(np.frombuffer(buf, dtype=np.uint8, count=end), value, out=self._scratch[:end])
 
 
 #: Read buffers in rotation: one being parsed, one waiting in the prefetch queue, one being filled.
@@ -299,15 +309,29 @@ def _chunks(fh, size: int, counter: _ByteCounter) -> Iterator[memoryview]:
         yield view[: cut + 1]
 
 
-def _counted_chunks(fh, size: int, digest) -> Iterator[tuple[memoryview, int]]:
-    """Chunks with their physical line count, fed to the file's SHA-256 on the way."""
+def _counted_chunks(fh, size: int, digest, line_keys_for: int | None = None) -> Iterator[tuple[memoryview, int, tuple | None]]:
+    """Chunks with their physical line count, fed to the file's SHA-256 on the way.
+
+    With ``line_keys_for`` (the file's field count), each chunk also comes with every physical
+    line's byte extent and sample key (``blueprint.repeated_rows``), computed here, in the reading
+    thread, while the previous chunk is parsed.
+    """
     counter = _ByteCounter()
+    first = True
     for data in _chunks(fh, size, counter):
         digest.update(data)
-        lines_here = counter.count(data.obj, ord("\n"), len(data))  # every piece starts at its buffer's start
+        lines = None
+        if line_keys_for is None:
+            lines_here = counter.count(data.obj, ord("\n"), len(data))  # every piece starts at its buffer's start
+        else:
+            breaks = counter.positions(data.obj, ord("\n"), len(data))
+            lines_here = len(breaks)
+            starts, ends = line_extents(data, first, line_keys_for, breaks)
+            lines = (starts, ends, sample_keys(data, starts, ends))
         if data[-1:] != b"\n":
             lines_here += 1
-        yield data, lines_here
+        first = False
+        yield data, lines_here, lines
 
 
 def _prefetch(items: Iterator, depth: int = 1) -> Iterator:
@@ -431,11 +455,16 @@ def _locate_records(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
 
 def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
               progress: Callable[[int], None] | None = None,
-              chunk_bytes: int = CHUNK_BYTES, cancel: threading.Event | None = None) -> Iterator[pa.Table]:
+              chunk_bytes: int = CHUNK_BYTES, cancel: threading.Event | None = None,
+              seen: RowFingerprints | None = None) -> Iterator[pa.Table]:
     """Yield the usable rows of one DOJ file chunk by chunk (engine columns, ``_file``, ``_line``).
 
     Fills ``report`` as it goes (fingerprint, row accounts). Raises :class:`FileRejected` for a
     file-level failure; rows already yielded must then be discarded by the caller.
+
+    With ``seen`` (the rows of the run's earlier files, ``blueprint.repeated_rows``), a row that
+    repeats one of them is skipped and reported as ``DUPLICATE_ROW``; the rows kept are added to
+    ``seen``, for the caller to commit once the file is accepted.
     """
     sn = sniff(path)
     report.has_header = sn.has_header
@@ -448,9 +477,11 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
         raise FileRejected(path.name, f"could not be read ({exc.strerror or exc.__class__.__name__})") from None
     with fh:
         first = True
-        for data, lines_here in _prefetch(_counted_chunks(fh, chunk_bytes, digest), depth=READ_BUFFERS - 2):
+        chunks = _counted_chunks(fh, chunk_bytes, digest, None if seen is None else sn.field_count)
+        for data, lines_here, physical in _prefetch(chunks, depth=READ_BUFFERS - 2):
             if cancel is not None and cancel.is_set():
                 raise ReadCancelled(path.name)
+            chunk_offset = report.bytes  # where this chunk starts in the file
             report.bytes += len(data)
             skip_header = first and sn.has_header
             data_lines = lines_here - (1 if skip_header else 0)
@@ -464,6 +495,7 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
                 encoding = "latin-1"
                 table, malformed = _parse_chunk(data, sn, encoding, skip_header, False)
             report.encoding = encoding
+            bad: list[tuple[int, int]] = []
             if malformed == 0 and table.num_rows == data_lines:
                 lines = np.arange(table.num_rows, dtype=np.int64) + first_data_line
             else:
@@ -477,11 +509,16 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
                 for line, count in bad:
                     issues.add(path.name, line, "(row)", "FIELD_COUNT",
                                f"row has {count} fields, expected {sn.field_count}", SKIPPED)
+            extents = None if seen is None else _record_extents(data, physical, next_line, first, skip_header, sn,
+                                                                lines, bad)
             next_line += lines_here
             first = False
             report.rows_read += table.num_rows + malformed
             report.rows_skipped += malformed
             table = _drop_unattachable(table, lines, path.name, file_index, issues, report)
+            if seen is not None:
+                table = _drop_repeated(table, data, chunk_offset, lines, extents, path.name, file_index, seen,
+                                       issues, report)
             report.rows_used += table.num_rows
             if progress:
                 progress(table.num_rows + malformed)
@@ -489,6 +526,39 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
     report.sha256 = digest.hexdigest()
     if report.rows_read == 0:
         raise FileRejected(path.name, "is empty: it has no data rows")
+
+
+def _record_extents(data, physical: tuple, first_line: int, first_in_file: bool, skip_header: bool, sn: Sniff,
+                    lines: np.ndarray, bad: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each record of ``lines`` is in the chunk's bytes, and its sample key (``blueprint.repeated_rows``).
+
+    ``physical`` holds every physical line's extent and key, computed while the chunk was read; a
+    record on one line is that line. Only a chunk whose records span lines (a quoted line break)
+    or include malformed rows has its extents and keys worked out again here.
+    """
+    starts, ends, keys = physical
+    skip = 1 if skip_header else 0
+    if not bad and len(starts) - skip == len(lines) and (len(lines) == 0 or lines[-1] - lines[0] == len(lines) - 1):
+        return starts[skip:], ends[skip:], keys[skip:]  # one record per line
+    every = np.sort(np.concatenate([lines, np.array([b[0] for b in bad], dtype=np.int64)]))
+    starts, ends = record_extents(data, first_line, lines, every, first_in_file, sn.field_count)
+    return starts, ends, sample_keys(data, starts, ends)
+
+
+def _drop_repeated(table: pa.Table, data, chunk_offset: int, lines: np.ndarray,
+                   extents: tuple[np.ndarray, np.ndarray, np.ndarray], name: str, file_index: int,
+                   seen: RowFingerprints, issues: IssueLog, report: FileReport) -> pa.Table:
+    """Skip (and report) the rows of a chunk that repeat a row of an earlier file of the run."""
+    if table.num_rows == 0:
+        return table
+    kept_lines = table["_line"].to_numpy()
+    at = np.searchsorted(lines, kept_lines)
+    starts, ends, keys = (part[at] for part in extents)
+    keep = drop_repeated(data, starts, ends, keys, chunk_offset, kept_lines, file_index, name, seen, issues)
+    if keep.all():
+        return table
+    report.rows_skipped += int((~keep).sum())
+    return table.filter(pa.array(keep))
 
 
 def _drop_unattachable(table: pa.Table, lines: np.ndarray, name: str, file_index: int,
@@ -542,21 +612,25 @@ def _engine_row_mask(table: pa.Table) -> pa.ChunkedArray:
     """Which rows :func:`engine_rows` keeps.
 
     Kept: convictions, court, registration and deceased steps, and every row that starts a run of
-    rows of one person under one name: the person's first row (identity and demographics), and the
-    first row of each other name the person is recorded under (other names used).
+    rows of one person under one name and one date of birth: the person's first row (identity and
+    demographics), the first row of each other name the person is recorded under (other names
+    used), and the first row of each other date of birth (a date of birth that contradicts the
+    first row's is reported, ``blueprint.contradictions``).
     Every other row (e.g. an arrest that led nowhere) has been read, checked and counted already;
-    it simply adds no fact. Comparing each row with the one before it keeps every (person, name)
-    pair's first row in file order, which is all the engine reads from those rows, without a hash
-    table per chunk.
+    it simply adds no fact. Comparing each row with the one before it keeps every (person, name,
+    date of birth) first row in file order, which is all the engine reads from those rows, without
+    a hash table per chunk.
     """
     step = pc.utf8_upper(pc.utf8_trim_whitespace(table["STP_TYPE_DESCR"]))
     disp = pc.utf8_upper(pc.utf8_trim_whitespace(table["DISP_DESCR"]))
     keep = pc.or_(pc.starts_with(disp, "CONVICTED"), pc.is_in(step, value_set=_context_step_values()))
     subject = table["SUBJECT_ID"]
     names = pc.utf8_trim_whitespace(table["PRI_NAME"])
+    born = table["PRI_DOB"]  # as written: a padded copy of the same date keeps one more row, harmless
     n = table.num_rows
-    changed = pc.or_(pc.not_equal(subject.slice(1), subject.slice(0, n - 1)),
-                     pc.not_equal(names.slice(1), names.slice(0, n - 1)))
+    changed = pc.or_(pc.or_(pc.not_equal(subject.slice(1), subject.slice(0, n - 1)),
+                            pc.not_equal(names.slice(1), names.slice(0, n - 1))),
+                     pc.not_equal(born.slice(1), born.slice(0, n - 1)))
     starts = pa.chunked_array([pa.array([True]), *changed.chunks], pa.bool_())
     return pc.or_(keep, starts)
 
@@ -608,13 +682,15 @@ def read_file(path: Path, file_index: int, issues: IssueLog,
 
 def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *, prune: bool, parts: int,
                      chunk_bytes: int | None, cancel: threading.Event | None,
-                     earlier: list[FileReport] = (), observe: Observer | None = None
-                     ) -> tuple[list[pa.Table] | None, FileReport]:
+                     earlier: list[FileReport] = (), observe: Observer | None = None,
+                     seen: RowFingerprints | None = None) -> tuple[list[pa.Table] | None, FileReport]:
     """Read one file into ``parts`` tables of whole people (see :func:`shard_numbers`).
 
     A file with the same content as one of the ``earlier`` files of the run is rejected once read
-    (see :func:`reject_repeat`): its rows would otherwise count twice. ``observe`` sees every chunk
-    before it is pruned (``observe(file_index, rows)``).
+    (see :func:`reject_repeat`): its rows would otherwise count twice. With ``seen``, a single row
+    repeating a row of an earlier file is skipped and reported (``blueprint.repeated_rows``).
+    ``observe`` sees every chunk before it is pruned (``observe(file_index, rows)``), repeated rows
+    already left out.
     """
     report = FileReport(file=path.name, path=str(path))
     file_issues = IssueLog()
@@ -622,7 +698,7 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
     # Parsing (a thread of its own, see _prefetch) overlaps the pruning and splitting of the
     # previous chunk here: both are Arrow work that runs outside Python's global lock.
     chunks = iter_file(path, file_index, file_issues, report, progress, chunk_bytes=chunk_bytes or CHUNK_BYTES,
-                       cancel=cancel)
+                       cancel=cancel, seen=seen)
     try:
         for table in _prefetch(chunks, depth=1):
             if observe is not None:
@@ -636,9 +712,19 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
         report.status = "failed"
         report.error = exc.reason
         report.rows_used = 0
+        if seen is not None:
+            seen.discard()
         return None, report
+    except BaseException:
+        if seen is not None:
+            seen.discard()
+        raise
     if reject_repeat(report, earlier):
+        if seen is not None:
+            seen.discard()
         return None, report
+    if seen is not None:
+        seen.commit(file_index, path.name, path)
     issues.extend(file_issues)
     return [pa.concat_tables(p) if p else EMPTY_SCHEMA.empty_table() for p in pieces], report
 
@@ -685,6 +771,8 @@ def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] 
     """Read every file of a run into one table of rows (engine columns, ``_file``, ``_line``).
 
     ``cancel``, when set by another thread, stops the read at the next chunk (:class:`ReadCancelled`).
+    With several files, a row repeating a row of an earlier file is skipped and reported
+    (``blueprint.repeated_rows``).
     ``parts`` > 1 also splits the rows into that many tables of whole people as they are read
     (``ReadResult.parts``), which costs nothing extra: each chunk is copied once either way.
     ``observe(file_index, rows)`` sees every chunk of every file before it is pruned (the offense-text
@@ -693,13 +781,20 @@ def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] 
     issues = IssueLog()
     split: list[list[pa.Table]] = [[] for _ in range(max(parts, 1))]
     reports: list[FileReport] = []
-    for index, path in enumerate(paths):
-        tables, report = _read_file_parts(Path(path), index, issues, progress, prune=prune, parts=max(parts, 1),
-                                          chunk_bytes=chunk_bytes, cancel=cancel, earlier=reports, observe=observe)
-        reports.append(report)
-        if tables is not None:
-            for part, table in enumerate(tables):
-                split[part].append(table)
+    paths = list(paths)
+    seen = RowFingerprints(last_file=len(paths) - 1) if len(paths) > 1 else None  # rows repeated across files
+    try:
+        for index, path in enumerate(paths):
+            tables, report = _read_file_parts(Path(path), index, issues, progress, prune=prune,
+                                              parts=max(parts, 1), chunk_bytes=chunk_bytes, cancel=cancel,
+                                              earlier=reports, seen=seen, observe=observe)
+            reports.append(report)
+            if tables is not None:
+                for part, table in enumerate(tables):
+                    split[part].append(table)
+    finally:
+        if seen is not None:
+            seen.close()
     joined = [pa.concat_tables(t) if t else EMPTY_SCHEMA.empty_table() for t in split]
     rows = joined[0] if len(joined) == 1 else pa.concat_tables(joined)
     return ReadResult(rows=rows, files=reports, issues=issues, parts=joined if len(joined) > 1 else [])

@@ -11,6 +11,9 @@ earlier tool's known defects fixed:
 - Felony: level ``FELONY``, or a blank level with type of charge ``F``. Any other level is unknown.
 - Case numbers come from the court rows of the same court case (first 6 digits of ``CNT_ORDER``).
 - Dates are ranges (``blueprint.dates``); a partial or invalid date never looks older than it is.
+- A record that contradicts itself (dates of birth that differ between a person's rows, conviction
+  rows of one court step with different dates, a misdemeanor or infraction with a state-prison term)
+  is reported and the doubtful value made uncertain (``blueprint.contradictions``).
 - Deceased: a ``DECEASED`` step. Sex-offender registration: a ``REGISTRATION`` step whose offense
   starts with ``290``; its date matters, and an unknown date makes "before this conviction" unknown
   rather than true.
@@ -29,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import dates
+from .contradictions import birth_dates, prison_on_lesser_level, step_dates_differ
 from .issues import IssueLog
 from .offenses import OffenseList, parse_code_sections
 from .section_reading import ReadingRules, named_sections
@@ -243,9 +247,12 @@ def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataF
     other = join_by_key(subject.filter(differs), names.filter(differs))
     dob_text = _text(pc.utf8_trim_whitespace(first["PRI_DOB"]))
     dob = dates.parse_dates(dob_text)
-    _report_dates(issues, file_names, first["_file"].to_numpy(), first["_line"].to_numpy(), dob_text, dob,
+    first_files, first_lines = first["_file"].to_numpy(), first["_line"].to_numpy()
+    _report_dates(issues, file_names, first_files, first_lines, dob_text, dob,
                   "PRI_DOB", "date of birth",
                   "age treated as unknown; rules that need it send the conviction to hand review")
+    # The first row is authoritative, but another row may contradict it (blueprint.contradictions).
+    born = birth_dates(rows, owner, first["PRI_DOB"], dob_text, dob, first_files, first_lines, file_names, issues)
     ids = _text(first["SUBJECT_ID"])
     people = _frame(
         {
@@ -254,9 +261,9 @@ def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataF
             "gender": _text(_trim_upper(first["GENDER"])),
             "race": _text(_trim_upper(first["RACE_DESCR"])),
             "date_of_birth_recorded": dob_text,
-            "dob_lo": dob.earliest,
-            "dob_hi": dob.latest,
-            "dob_status": dob.status,
+            "dob_lo": born.earliest,
+            "dob_hi": born.latest,
+            "dob_status": born.status,
         },
         index=pd.Index(ids, name="person_id", dtype=object),
     )
@@ -399,6 +406,11 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
                        "level treated as unknown; the conviction goes to hand review",
                        (pd.Series(level_text[sel], dtype=object) + " / TOC " + pd.Series(toc[sel], dtype=object)).to_numpy())
 
+    # A misdemeanor or infraction with a state-prison term has a doubtful level (blueprint.contradictions).
+    level_conflict = prison_on_lesser_level(level, count_of, conv["SENT_LOC_DESCR"], level_text, files, lines,
+                                            file_names, issues)
+    level[level_conflict] = "unknown"
+
     problems = np.where(wf_first, "", "BAD_CNT_ORDER").astype(object)
     for flag, code in ((unknown_level, "UNKNOWN_LEVEL"), (np.isnan(days), "BAD_SENTENCE"),
                        (conv_date.status != "ok", "CONVICTION_DATE"), (unresolved, UNRESOLVED_CODE)):
@@ -406,8 +418,12 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
         problems[rows] = [f"{p} {code}" if p else code for p in problems[rows]]
 
     person_first = _text(first["SUBJECT_ID"])
-    case_key = np.where(wf_first, _text(pc.binary_join_element_wise(first["SUBJECT_ID"], pc.utf8_slice_codeunits(
-        cnt.take(first_idx), 0, 6), ":")), key)
+    step_key = pc.dictionary_encode(_flat_text(pc.binary_join_element_wise(
+        first["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt.take(first_idx), 0, 6), ":")))
+    case_key = np.where(wf_first, _text(step_key.dictionary.take(step_key.indices)), key)
+    step_of_count = np.where(wf_first, step_key.indices.to_numpy(zero_copy_only=False), -1)
+    # A court step whose conviction rows disagree on the date may be two cases (blueprint.contradictions).
+    step_doubt = step_dates_differ(step_of_count, count_of, conv["STP_EVENT_DATE"], files, lines, file_names, issues)
     # The count number without leading zeros ("001" -> "1", "000" -> "0"); unknown when malformed.
     count_digits = pc.utf8_slice_codeunits(cnt.take(first_idx), 6, 9)
     count_text = pc.utf8_ltrim(count_digits, characters="0")
@@ -436,10 +452,12 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
             "section_unresolved": unresolved,
             "named_sections": evaluated_info["named"].to_numpy(dtype=object)[codes],
             "level": level,
+            "level_conflict": level_conflict,
             "conv_lo": conv_date.earliest,
             "conv_hi": conv_date.latest,
             "conviction_date_status": conv_date.status,
             "conviction_date_recorded": date_text,
+            "step_dates_differ": step_doubt,
             "sentence_days": days,
             "sentence": texts_joined,
             "data_problems": problems,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import dates
 from ..review import DECISION_LABELS, RELIEF_LABELS, Decision, ReviewResult
 from .run import RunData
 
@@ -101,11 +102,15 @@ def decided_table(run: RunData, review: ReviewResult) -> pd.DataFrame:
     frame["override"] = ["Y" if d.override else "" for d in decisions]
     frame["review_row"] = ["" if d.row is None else str(d.row) for d in decisions]
 
-    # Fill the dates the court needs from the recorded value when no full date was known.
+    # A partial date prints what is known of it ("1984", "1984-03"); an invalid, missing or
+    # contradicted date prints nothing: a recorded value such as 00000000 or 19880332 is never
+    # shown as if it were a date. (A run without the status columns prints full dates only.)
     for column in ("date_of_birth", "conviction_date"):
-        recorded = f"{column}_recorded"
-        if recorded in frame.columns:
-            frame[column] = frame[column].where(frame[column] != "", frame[recorded])
+        recorded, status = f"{column}_recorded", f"{column}_status"
+        if recorded in frame.columns and status in frame.columns:
+            partial = (frame[status] == "partial").to_numpy()
+            if partial.any():
+                frame.loc[partial, column] = dates.known_part(frame.loc[partial, recorded].to_numpy(dtype=object))
 
     count_number = pd.to_numeric(frame["count"], errors="coerce").fillna(0)
     frame = frame.assign(_count=count_number).sort_values(

@@ -93,6 +93,7 @@ def sample_convictions(
                 "other_names": other,
                 "date_of_birth": dob,
                 "date_of_birth_recorded": dob.strftime("%Y%m%d"),
+                "date_of_birth_status": "ok",
                 "gender": "MALE" if person % 2 else "FEMALE",
                 "race": "OTHER",
                 "county": county,
@@ -103,6 +104,7 @@ def sample_convictions(
                 "cnt_order": cnt_order,
                 "conviction_date": conv_date,
                 "conviction_date_recorded": conv_date.strftime("%Y%m%d"),
+                "conviction_date_status": "ok",
                 "offense": _SECTIONS[section],
                 "code_section": f"{section} HS",
                 "section": section,
@@ -130,10 +132,10 @@ def sample_convictions(
 #: The result table's columns (docs/reference/results.md), also for a run with no convictions.
 RESULT_COLUMNS = (
     "conviction_id", "person_id", "cii_number", "name", "other_names", "date_of_birth", "date_of_birth_recorded",
-    "gender", "race", "county", "court", "case_numbers", "case_key", "count", "cnt_order", "conviction_date",
-    "conviction_date_recorded", "offense", "code_section", "section", "attempt", "level", "sentence", "sentence_end",
-    "sentence_status", "determination", "relief", "relief_label", "basis", "track", "reason_code", "reason", "rule_id",
-    "rule_facts", "flags", "source_file", "source_line",
+    "date_of_birth_status", "gender", "race", "county", "court", "case_numbers", "case_key", "count", "cnt_order",
+    "conviction_date", "conviction_date_recorded", "conviction_date_status", "offense", "code_section", "section",
+    "attempt", "level", "sentence", "sentence_end", "sentence_status", "determination", "relief", "relief_label",
+    "basis", "track", "reason_code", "reason", "rule_id", "rule_facts", "flags", "source_file", "source_line",
 )
 
 

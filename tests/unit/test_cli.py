@@ -71,7 +71,7 @@ def test_run_exit_2_for_a_bad_settings_file(doj, tmp_path, capsys):
     code = run("--input", doj, "--county", "SACRAMENTO", "--as-of", "2020-07-01", "--out", tmp_path / "out",
                "--policy", settings)
     assert code == 2
-    assert "settings.json: additionalRelief.subjectAgeThreshold = 30" in capsys.readouterr().err
+    assert "settings.json:1: additionalRelief.subjectAgeThreshold = 30" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
@@ -129,7 +129,7 @@ def test_check_policy_invalid_is_exit_2_with_the_problem(tmp_path, capsys):
                    "    reason_code: X\n    reason: x\n")
     assert cli.main(["check-policy", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: bad.yaml: rule 1 ('only'): condition 'felony' expects true or false")
+    assert err.startswith("error: bad.yaml:4: rule 1 ('only'): condition 'felony' expects true or false")
     assert cli.main(["check-policy", str(tmp_path / "absent.yaml")]) == 2
     assert "is neither a preset" in capsys.readouterr().err
 

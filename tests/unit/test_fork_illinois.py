@@ -6,6 +6,8 @@ constructed person per situation the policy must tell apart. Each test names the
 
 from __future__ import annotations
 
+import csv
+
 import datetime as dt
 import json
 import shutil
@@ -182,9 +184,34 @@ def test_a_person_keeps_case_numbers_across_files(tmp_path):
     lines = EXAMPLE.read_text().splitlines()
     header, nine = lines[0], [l for l in lines if l.startswith("IL-0009")]
     (tmp_path / "a.csv").write_text(header + "\n" + nine[0] + "\n")
-    (tmp_path / "b.csv").write_text(header + "\n" + nine[1] + "\n" + nine[0] + "\n")
+    # A second count of the first file's case, in the second file (the same row again would be a
+    # repeated row, used once: see the next test).
+    second_count = nine[0].replace(",2010-CM-000909,1,", ",2010-CM-000909,2,")
+    (tmp_path / "b.csv").write_text(header + "\n" + nine[1] + "\n" + second_count + "\n")
     rows = read_mapped_files([tmp_path / "a.csv", tmp_path / "b.csv"], PACK.input_mapping).rows.to_pandas()
-    assert rows["CNT_ORDER"].tolist() == ["000001001000", "000002001000", "000001001000"]
+    assert rows["CNT_ORDER"].tolist() == ["000001001000", "000002001000", "000001002000"]
+
+
+def test_a_row_repeated_in_a_later_mapped_file_is_used_once_and_reported(tmp_path):
+    lines = EXAMPLE.read_text().splitlines()
+    header, nine = lines[0], [l for l in lines if l.startswith("IL-0009")]
+    (tmp_path / "a.csv").write_text(header + "\n" + nine[0] + "\n")
+    # The same row in a file whose columns come in another order is the same row.
+    names = header.split(",")
+    order = list(reversed(range(len(names))))
+    def reorder(line):
+        fields = next(csv.reader([line]))
+        return ",".join(fields[i] for i in order)
+    (tmp_path / "b.csv").write_text(reorder(header) + "\n" + reorder(nine[1]) + "\n" + reorder(nine[0]) + "\n")
+    read = read_mapped_files([tmp_path / "a.csv", tmp_path / "b.csv"], PACK.input_mapping)
+    assert read.rows["_line"].to_pylist() == [2, 2]  # a.csv line 2, b.csv line 2; b.csv line 3 repeats a.csv
+    assert read.rows["_file"].to_pylist() == [0, 1]
+    b = read.files[1]
+    assert (b.rows_read, b.rows_used, b.rows_skipped) == (2, 1, 1) and b.balanced
+    issues = read.issues.frame()
+    (dup,) = issues[issues["code"] == "DUPLICATE_ROW"].itertuples()
+    assert (dup.file, dup.line, dup.action) == ("b.csv", 3, "row skipped")
+    assert "line 2 of a.csv" in dup.problem
 
 
 def test_mapping_errors_name_the_problem(tmp_path):

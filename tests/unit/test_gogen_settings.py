@@ -234,10 +234,10 @@ def test_settings_file_through_load_policy(tmp_path):
     bad.write_text(json.dumps({"additionalRelief": {"subjectAgeThreshold": 70}}))
     with pytest.raises(PolicyError) as info:
         load_policy(bad)
-    assert str(info.value) == "bad.json: additionalRelief.subjectAgeThreshold = 70: allowed values are 0 (off) or 40-65"
+    assert str(info.value) == "bad.json:1: additionalRelief.subjectAgeThreshold = 70: allowed values are 0 (off) or 40-65"
     broken = tmp_path / "broken.json"
     broken.write_text('{"baselineEligibility": ')
-    with pytest.raises(PolicyError, match=r"^broken\.json: not valid JSON \(line 1"):
+    with pytest.raises(PolicyError, match=r"^broken\.json:1: not valid JSON \("):
         policy_from_settings_file(broken)
     listed = tmp_path / "list.json"
     listed.write_text("[1, 2]")

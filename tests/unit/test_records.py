@@ -160,7 +160,9 @@ def test_case_numbers_come_from_the_court_rows_of_the_same_case(tmp_path):
 
 def test_the_first_row_of_a_person_is_authoritative(tmp_path):
     first = Person("1", dob="19700101", name="FIRST,NAME", gender="FEMALE", race="BLACK")
-    later = Person("1", dob="19710202", name="OTHER,NAME", gender="MALE", race="WHITE")
+    # (A different date of birth on a later row is a contradiction, not a detail the first row
+    # overrides: see test_contradictions.py.)
+    later = Person("1", dob="19700101", name="OTHER,NAME", gender="MALE", race="WHITE")
     rows = [first.arrest("001001001000", OFFENSE, "19990101"), later.conviction("001002001000", OFFENSE, "19990301"),
             first.conviction("001002002000", OFFENSE, "19990301")]
     records, _ = records_of(tmp_path, rows)
