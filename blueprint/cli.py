@@ -5,6 +5,7 @@
     clearance inspect --input doj.dat --out census.csv   # every offense text and how it is read
     clearance run --input doj.dat --county SACRAMENTO --policy california --as-of 2026-11-21 --out run/
     clearance finalize --run run/ --review run/review.xlsx --out filings/
+    clearance finalize --run run/ --review run/review.xlsx --out filings-2/ --supplement-to filings/
     clearance policies                   # the built-in presets
     clearance check-policy my-county.yaml
 
@@ -116,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     fin.add_argument("--per-case", action="store_true", help="also write one order per court case")
     fin.add_argument("--filing-date", type=_date,
                      help="date printed on the filings (default: a blank 'Dated:' line to fill in when signing)")
+    fin.add_argument("--supplement-to", type=Path, metavar="EARLIER_FILINGS",
+                     help="an earlier filing set: file only the convictions decided since, numbered on from it")
     fin.add_argument("--allow-failed-inputs", action="store_true",
                      help="file even though an input file of the run failed (its convictions are not in the run)")
     _output_flags(fin)
@@ -269,9 +272,10 @@ def cmd_finalize(args) -> int:
         check_existing_file(args.review, "--review", "reviewed workbook")
     if args.profile is not None:
         check_existing_file(args.profile, "--profile", "office profile")
+    supplement_to = getattr(args, "supplement_to", None)
     result = finalize(args.run, args.out, review=args.review, approve_all=args.approve_all, profile=args.profile,
                       per_case=args.per_case, filing_date=args.filing_date,
-                      allow_failed_inputs=args.allow_failed_inputs, phases=_phases(args))
+                      allow_failed_inputs=args.allow_failed_inputs, supplement_to=supplement_to, phases=_phases(args))
     for old, kept in result.kept:
         print(f"note: {args.out / old} had been changed since the earlier filing set; it was kept as "
               f"{args.out / kept}", file=sys.stderr)

@@ -4,8 +4,10 @@
    something to show);
 2. run the California default policy on it: review workbook, report, tables, manifest;
 3. play the office's part: record a few decisions in the workbook the way staff would in Excel
-   (two public-safety challenges, one different relief), saved as ``review-demo.xlsx``;
-4. finalize: the filing set (notice, Attachment A, proposed order, notices of challenge, exports).
+   (two challenges, one different relief), saved as ``review-demo.xlsx``;
+4. finalize: the filing set (notice, Attachment A, proposed order, notices of challenge, exports);
+5. later, a few convictions left for hand review are decided (``review-demo-later.xlsx``) and filed
+   as a supplemental set (``finalize --supplement-to``), numbered on from the first.
 
 Everything lands under one folder (default ``demo-output/``). No real data is ever involved.
 """
@@ -16,15 +18,21 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from .filing_rules import TRACK_SERVING
 from .workbook import (
+    DECISION_CHALLENGE_CRITERIA,
     DECISION_CHALLENGE_SAFETY,
     DECISION_DIFFERENT_RELIEF,
     DECISION_NO_CHALLENGE,
+    DECISION_PENDING,
 )
 
 
 def record_demo_decisions(workbook: Path, reviewed: Path, *, challenges: int = 2, different_relief: int = 1) -> dict:
-    """Fill the office's columns of a few rows, as a deputy DA would, and save a copy."""
+    """Fill the office's columns of a few rows, as a deputy DA would, and save a copy.
+
+    A public-safety challenge is recorded only against a person still serving the sentence (HS
+    11361.8(b)); where the sample has no one serving, the challenge is on the criteria instead."""
     wb = load_workbook(workbook)
     ws = wb["Convictions"]
     header = [c.value for c in ws[1]]
@@ -35,25 +43,55 @@ def record_demo_decisions(workbook: Path, reviewed: Path, *, challenges: int = 2
         relief = ws.cell(row, col["Relief"]).value
         if decision != DECISION_NO_CHALLENGE:
             continue
-        if decided["challenged"] < challenges and relief == "Recall and resentence":
+        serving = ws.cell(row, col["Track"]).value == TRACK_SERVING
+        if decided["challenged"] < challenges and serving:
             ws.cell(row, col["Prosecutor decision"]).value = DECISION_CHALLENGE_SAFETY
-            ws.cell(row, col["Ground / notes"]).value = "Demo: risk of a super strike offense per PC 1170.18(c)"
+            ws.cell(row, col["Ground / notes"]).value = "Demo: a pending charge of a super strike offense (PC 1170.18(c))"
             decided["challenged"] += 1
         elif decided["different_relief"] < different_relief and relief == "Redesignate as misdemeanor":
             ws.cell(row, col["Prosecutor decision"]).value = DECISION_DIFFERENT_RELIEF
             ws.cell(row, col["Relief if different"]).value = "Dismiss and seal"
             ws.cell(row, col["Ground / notes"]).value = "Demo: office dismisses in the interest of justice"
             decided["different_relief"] += 1
-    if decided["challenged"] < challenges:  # no one serving in this sample: challenge any eligible row
+    if decided["challenged"] < challenges:  # too few serving in this sample: challenge on the criteria
         for row in range(2, ws.max_row + 1):
             if decided["challenged"] >= challenges:
                 break
             if ws.cell(row, col["Prosecutor decision"]).value == DECISION_NO_CHALLENGE:
-                ws.cell(row, col["Prosecutor decision"]).value = DECISION_CHALLENGE_SAFETY
-                ws.cell(row, col["Ground / notes"]).value = "Demo: public safety"
+                ws.cell(row, col["Prosecutor decision"]).value = DECISION_CHALLENGE_CRITERIA
+                ws.cell(row, col["Ground / notes"]).value = "Demo: the court file shows more than six plants (HS 11358(c))"
                 decided["challenged"] += 1
     wb.save(reviewed)
     return decided
+
+
+def record_later_decisions(reviewed: Path, run_dir: Path, later: Path, *, count: int = 3) -> int:
+    """Decide a few convictions left for hand review, as the office would weeks later, and save a copy.
+
+    Only convictions the statute does not exclude are chosen (a reviewer overriding the statute is not
+    something a demo should show); each is granted dismissal and sealing after review."""
+    import pandas as pd
+
+    frame = pd.read_parquet(run_dir / "convictions.parquet", columns=None)
+    excluded = set()
+    if "statutory_exclusion" in frame.columns:
+        excluded = set(frame.loc[frame["statutory_exclusion"].fillna("") != "", "conviction_id"])
+    wb = load_workbook(reviewed)
+    ws = wb["Convictions"]
+    header = [c.value for c in ws[1]]
+    col = {name: header.index(name) + 1 for name in header if name}
+    done = 0
+    for row in range(2, ws.max_row + 1):
+        if done >= count:
+            break
+        if (ws.cell(row, col["Prosecutor decision"]).value == DECISION_PENDING
+                and ws.cell(row, col["Conviction ID"]).value not in excluded):
+            ws.cell(row, col["Prosecutor decision"]).value = DECISION_DIFFERENT_RELIEF
+            ws.cell(row, col["Relief if different"]).value = "Dismiss and seal"
+            ws.cell(row, col["Ground / notes"]).value = "Demo: decided after hand review of the court file"
+            done += 1
+    wb.save(later)
+    return done
 
 
 def demo_profile(path: Path, county: str) -> Path:
@@ -107,10 +145,22 @@ def run_demo(args) -> int:
     filings = out / "filings"
     profile = demo_profile(out / "office-profile.demo.yaml", county)
     ns = _namespace(args, run=run_dir, review=reviewed, approve_all=False, out=filings, profile=profile,
-                    per_case=True, filing_date=args.as_of, allow_failed_inputs=False)
+                    per_case=True, filing_date=args.as_of, allow_failed_inputs=False, supplement_to=None)
     if not (args.quiet or args.json):
         print("4. Producing the filing set:")
     code = cmd_finalize(ns)
+    if code != EXIT_OK:
+        return code
+
+    later = out / "review-demo-later.xlsx"
+    resolved = record_later_decisions(reviewed, run_dir, later)
+    if resolved:
+        supplemental = out / "filings-supplement-1"
+        if not (args.quiet or args.json):
+            print(f"5. Later: {resolved} convictions left for hand review decided in {later}; the supplemental filing set:")
+        ns = _namespace(args, run=run_dir, review=later, approve_all=False, out=supplemental, profile=profile,
+                        per_case=False, filing_date=args.as_of, allow_failed_inputs=False, supplement_to=filings)
+        code = cmd_finalize(ns)
     if code == EXIT_OK and not (args.quiet or args.json):
         print(f"Done. Open {run_dir / 'summary.html'}, {run_dir / 'review.xlsx'} and {filings}/.")
     return code

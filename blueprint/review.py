@@ -5,7 +5,11 @@ conviction, layout in ``docs/reference/results.md``) and records its position on
 the column **Prosecutor decision**. HS 11361.9 allows the prosecution two positions: not to challenge
 the relief (the court then grants it), or to challenge it, and only on two grounds: the person does not
 meet the criteria of HS 11361.8, or granting relief presents an unreasonable risk to public safety.
-A third value, "Hand review pending", keeps a conviction out of this filing until someone decides.
+The public-safety ground is open only against a person still serving a sentence (HS 11361.8(b)); for a
+completed sentence (HS 11361.8(e)-(f)) the only ground is not meeting the criteria
+(``blueprint.filing_rules``). "Hand review pending" keeps a conviction out of this filing until someone
+decides; "Out of scope - not filed" records that the statute does not reach a conviction (conduct after
+9 November 2016), which is then neither granted nor challenged.
 
 People edit the workbook in Excel or LibreOffice, so the reader is tolerant where tolerance is safe
 (re-saved files, reordered or filtered rows, extra columns, stray spaces, other capitalisation of the
@@ -30,6 +34,8 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from . import filing_rules
+
 if TYPE_CHECKING:  # only for annotations: the run loader lives with the filings
     from .filings.run import RunData
 
@@ -44,6 +50,7 @@ class Decision(str, Enum):
     NO_CHALLENGE_DIFFERENT_RELIEF = "no_challenge_different_relief"
     CHALLENGE_CRITERIA = "challenge_criteria"
     CHALLENGE_PUBLIC_SAFETY = "challenge_public_safety"
+    OUT_OF_SCOPE = "out_of_scope"
     HAND_REVIEW_PENDING = "hand_review_pending"
 
     @property
@@ -66,6 +73,7 @@ DECISION_LABELS: dict[Decision, str] = {
     Decision.NO_CHALLENGE_DIFFERENT_RELIEF: "No challenge - different relief",
     Decision.CHALLENGE_CRITERIA: "Challenge - does not meet HS 11361.8 criteria",
     Decision.CHALLENGE_PUBLIC_SAFETY: "Challenge - unreasonable risk to public safety",
+    Decision.OUT_OF_SCOPE: "Out of scope - not filed",
     Decision.HAND_REVIEW_PENDING: "Hand review pending",
 }
 
@@ -167,26 +175,56 @@ class ReviewResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def recommended_decision(determination: str, relief: str) -> Decision:
-    """The decision the workbook pre-fills from the rules' recommendation (results.md)."""
-    if relief:
-        return Decision.NO_CHALLENGE
-    if _norm(determination).startswith("not eligible"):
-        return Decision.CHALLENGE_CRITERIA
-    return Decision.HAND_REVIEW_PENDING
+#: The decision the workbook pre-fills for each outcome of the rules (docs/reference/results.md).
+PREFILL: dict[str, Decision] = {
+    filing_rules.ELIGIBLE: Decision.NO_CHALLENGE,
+    filing_rules.NOT_ELIGIBLE: Decision.CHALLENGE_CRITERIA,
+    filing_rules.OUT_OF_SCOPE: Decision.OUT_OF_SCOPE,
+    filing_rules.HAND_REVIEW: Decision.HAND_REVIEW_PENDING,
+}
+
+
+def recommended_decision(determination: str, relief: str, outcome: str = "") -> Decision:
+    """The decision the workbook pre-fills from the rules' recommendation (results.md): from the
+    typed ``outcome`` when the run recorded one, else from the relief and the determination."""
+    if not outcome:
+        import pandas as pd
+
+        outcome = filing_rules.outcomes(pd.DataFrame({"relief": [relief], "determination": [determination]}))[0]
+    return PREFILL.get(outcome, Decision.HAND_REVIEW_PENDING)
 
 
 def approve_all(run: RunData) -> ReviewResult:
     """Accept every recommendation as the workbook would pre-fill it, without a workbook.
 
     Eligible convictions are not challenged (relief as recommended); convictions the rules found not
-    eligible are challenged as not meeting HS 11361.8's criteria; anything else stays pending.
+    eligible are challenged as not meeting HS 11361.8's criteria; out-of-scope ones are listed as out
+    of scope; anything else stays pending.
+
+    Relief the statute excludes (a run with an earlier tool's settings recommends it, but the row has a
+    ``statutory_exclusion``) needs a reviewer's override on that row, which approve-all cannot give:
+    such a run is refused, naming the convictions, and must be reviewed in the workbook.
     """
     frame = run.convictions
+    facts = RowFacts(frame)
     decisions = {}
-    for cid, determination, relief in zip(frame["conviction_id"], frame["determination"], frame["relief"]):
-        decision = recommended_decision(determination, relief)
+    problems = []
+    for i, (cid, outcome, relief) in enumerate(zip(frame["conviction_id"], facts.outcome, frame["relief"])):
+        decision = PREFILL.get(outcome, Decision.HAND_REVIEW_PENDING)
+        if decision.grants_relief and not relief:
+            decision = Decision.HAND_REVIEW_PENDING  # an eligible outcome without a relief: nothing to ask for
+        misfit = _decision_fits_the_row(decision, relief if decision.grants_relief else "", "", None, facts, i)
+        if misfit:
+            problems.append(ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID", f"conviction {cid}: {misfit.message}"))
+        excluded = facts.excluded(i) if decision.grants_relief else ""
+        if excluded:
+            problems.append(ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID",
+                                          f"conviction {cid}: the run recommends relief for a conviction {excluded}; "
+                                          f"approve-all cannot override the statute: review the run in the workbook "
+                                          f"and put 'Y' in '{OVERRIDE_COLUMN}' where relief is meant"))
         decisions[cid] = OfficeDecision(cid, decision, relief if decision.grants_relief else "")
+    if problems:
+        raise ReviewRejected(problems)
     return ReviewResult(decisions, "approve-all")
 
 
@@ -304,8 +342,8 @@ def _read_convictions(sheet_rows: list[Sequence], run: RunData) -> tuple[dict[st
         header_name: [frame[c].tolist() for c in columns if c in frame.columns]
         for header_name, columns in RECOMMENDATION_COLUMNS.items()
     }
-    determinations = frame["determination"].tolist()
     reliefs = frame["relief"].tolist()
+    rows_facts = RowFacts(frame)
     levels = frame["level"].tolist() if "level" in frame.columns else [""] * len(frame)
 
     known_words: list[frozenset[str]] = []
@@ -411,20 +449,23 @@ def _read_convictions(sheet_rows: list[Sequence], run: RunData) -> tuple[dict[st
             if problem:
                 problems.append(problem)
                 continue
-        if decision.grants_relief and _out_of_scope(determinations[i], reliefs[i]) and not override:
+        problem = _decision_fits_the_row(decision, relief, notes, row_number, rows_facts, i)
+        if problem:
+            problems.append(problem)
+            continue
+        excluded = rows_facts.excluded(i)
+        if decision.grants_relief and excluded and not override:
             problems.append(
                 ReviewProblem(
                     CONVICTIONS_SHEET,
                     row_number,
                     OVERRIDE_COLUMN,
-                    "relief is requested for a conviction the rules found not eligible; to do so on purpose put 'Y' in "
+                    f"relief is requested for a conviction {excluded}; to do so on purpose put 'Y' in "
                     f"'{OVERRIDE_COLUMN}' (it is listed in the filing summary)",
                 )
             )
             continue
-        decisions[cid] = OfficeDecision(
-            cid, decision, relief, notes, override and decision.grants_relief and _out_of_scope(determinations[i], reliefs[i]), row_number
-        )
+        decisions[cid] = OfficeDecision(cid, decision, relief, notes, bool(override and decision.grants_relief and excluded), row_number)
 
     for cid, i in expected.items():
         if cid not in seen:
@@ -434,9 +475,89 @@ def _read_convictions(sheet_rows: list[Sequence], run: RunData) -> tuple[dict[st
     return decisions, problems
 
 
-def _out_of_scope(determination: str, relief: str) -> bool:
-    """The rules found the conviction not eligible for relief under HS 11361.8."""
-    return not relief and _norm(determination).startswith("not eligible")
+#: Why the statute excludes a conviction, by the run's ``statutory_exclusion`` code (the contract
+#: between the run and the filings): relief for it needs an explicit override.
+EXCLUSION_WORDS = {
+    "after_line": "for conduct after 9 November 2016, which HS 11361.8 does not reach",
+    "disqualifying_prior": "that stays a felony because of a disqualifying prior conviction",
+    "stays_felony_hint": "that may stay a felony under current law (sale to a minor, import or export, environmental harm)",
+}
+
+
+class RowFacts:
+    """What the run says about each conviction that decides which decisions it allows: the typed
+    outcome, the track, the statutory exclusion, and whether the kit has facts to print behind a
+    challenge (a disqualifying prior, a data problem, or a not-eligible finding of the rules)."""
+
+    def __init__(self, frame):
+        n = len(frame)
+
+        def column(name: str) -> list[str]:
+            return frame[name].tolist() if name in frame.columns else [""] * n
+
+        self.outcome = list(filing_rules.outcomes(frame))
+        self.track = column("track")
+        self.exclusion = column("statutory_exclusion")
+        self.prior_kind = column("prior_kind")
+        self.flags = column("flags")
+        self.relief = column("relief")
+
+    def excluded(self, i: int) -> str:
+        """Why relief for row ``i`` needs an override, in words ('' when it does not)."""
+        if self.outcome[i] == filing_rules.OUT_OF_SCOPE:
+            return "the rules found out of scope (conduct after 9 November 2016, which HS 11361.8 does not reach)"
+        if self.outcome[i] == filing_rules.NOT_ELIGIBLE and not self.relief[i]:
+            return "the rules found not eligible"
+        code = self.exclusion[i]
+        if code:
+            return "the statute excludes: " + EXCLUSION_WORDS.get(code, code)
+        return ""
+
+    def has_facts(self, i: int) -> bool:
+        """Whether the kit can state facts behind a challenge of row ``i`` without the office's note."""
+        return bool(self.prior_kind[i]) or "data problem:" in self.flags[i] or self.outcome[i] == filing_rules.NOT_ELIGIBLE
+
+
+def _decision_fits_the_row(decision: Decision, relief: str, notes: str, row: int | None, facts: RowFacts, i: int) -> ReviewProblem | None:
+    """The decision must be one the statute allows for this conviction (``blueprint.filing_rules``)."""
+    track, outcome = facts.track[i], facts.outcome[i]
+
+    def problem(column: str, message: str) -> ReviewProblem:
+        return ReviewProblem(CONVICTIONS_SHEET, row, column, message)
+
+    criteria = f"'{DECISION_LABELS[Decision.CHALLENGE_CRITERIA]}'"
+    if decision is Decision.CHALLENGE_PUBLIC_SAFETY and not filing_rules.public_safety_allowed(track):
+        shown = track or "unknown"
+        return problem(DECISION_COLUMN,
+                       "an unreasonable risk to public safety is a ground only against a person still serving the sentence "
+                       f"(HS 11361.8(b)); the run records this conviction's track as '{shown}', where the only ground is "
+                       f"that the person does not meet the criteria (HS 11361.8(e)-(f)): choose {criteria}")
+    if decision.is_challenge and outcome == filing_rules.OUT_OF_SCOPE:
+        return problem(DECISION_COLUMN,
+                       "the rules found this conviction out of scope (conduct after 9 November 2016): HS 11361.8 does not "
+                       f"reach it, so there is nothing to challenge; choose '{DECISION_LABELS[Decision.OUT_OF_SCOPE]}'")
+    if decision is Decision.OUT_OF_SCOPE and outcome not in (filing_rules.OUT_OF_SCOPE, filing_rules.HAND_REVIEW):
+        found = "eligible" if outcome == filing_rules.ELIGIBLE else "not eligible"
+        return problem(DECISION_COLUMN,
+                       f"'{DECISION_LABELS[Decision.OUT_OF_SCOPE]}' is for a conviction the statute does not reach; the rules "
+                       f"found this one {found} under HS 11361.8, so the person must get the relief or a notice of "
+                       f"challenge: choose a decision that files one")
+    if decision is Decision.CHALLENGE_PUBLIC_SAFETY and not notes:
+        return problem(NOTES_COLUMN,
+                       "a public-safety challenge must state the facts behind it (the People carry the burden, and the "
+                       "notice of challenge prints them): write them in this column")
+    if decision is Decision.CHALLENGE_CRITERIA and not notes and not facts.has_facts(i):
+        return problem(NOTES_COLUMN,
+                       "the rules found no disqualifying fact for this conviction, so the notice of challenge would state "
+                       "none: write the facts behind the challenge in this column")
+    if decision.grants_relief and filing_rules.is_juvenile(track) and relief not in filing_rules.JUVENILE_RELIEFS:
+        column = RELIEF_COLUMN if decision is Decision.NO_CHALLENGE_DIFFERENT_RELIEF else DECISION_COLUMN
+        allowed = " or ".join(f"'{RELIEF_LABELS[r]}'" for r in filing_rules.JUVENILE_RELIEFS)
+        return problem(column,
+                       f"'{RELIEF_LABELS.get(relief, relief)}' is not a relief for an offense committed under 18: the "
+                       f"juvenile track allows {allowed} (HS 11361.8(m)); choose "
+                       f"'{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' with one of them")
+    return None
 
 
 _DECISION_BY_TEXT = {_SPACES.sub(" ", label.casefold()): decision for decision, label in DECISION_LABELS.items()}

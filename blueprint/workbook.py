@@ -4,6 +4,10 @@ One row per evaluated conviction on the **Convictions** sheet with everything a 
 follow the decision (the rule, the facts that made it fire, the statute) and four columns for the
 office's own decision. The ``Prosecutor decision`` column has a dropdown and is pre-filled from the
 recommendation, so "approve everything recommended" is simply sending the workbook back unchanged.
+The dropdown follows each row's track: the public-safety challenge is offered only where the person
+is still serving the sentence (HS 11361.8(b); ``blueprint.filing_rules``). One list validation covers
+every row, its list chosen per row by a formula on the row's ``Track`` cell, so a large county's sheet
+costs nothing more to write; ``finalize`` refuses the ground on any other row as well.
 The layout is a stable interface (docs/reference/results.md): ``blueprint.review`` reads it back.
 
 Made for an office working in Excel or LibreOffice: the Convictions sheet is protected (no
@@ -28,6 +32,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from . import filing_rules
 from .policy import RELIEF_LABELS, Policy
 from .workbook_summary import write_summary_sheet
 from .xlsx_rows import Column, column_letter, replace_rows, text_column
@@ -36,14 +41,22 @@ DECISION_NO_CHALLENGE = "No challenge"
 DECISION_DIFFERENT_RELIEF = "No challenge - different relief"
 DECISION_CHALLENGE_CRITERIA = "Challenge - does not meet HS 11361.8 criteria"
 DECISION_CHALLENGE_SAFETY = "Challenge - unreasonable risk to public safety"
+DECISION_OUT_OF_SCOPE = "Out of scope - not filed"
 DECISION_PENDING = "Hand review pending"
 PROSECUTOR_DECISIONS = (
     DECISION_NO_CHALLENGE,
     DECISION_DIFFERENT_RELIEF,
     DECISION_CHALLENGE_CRITERIA,
     DECISION_CHALLENGE_SAFETY,
+    DECISION_OUT_OF_SCOPE,
     DECISION_PENDING,
 )
+#: The decisions a row whose person is not currently serving may take: no public-safety ground for a
+#: completed sentence, a juvenile-track or an unknown track (HS 11361.8(b), (e)-(f)).
+DECISIONS_NOT_SERVING = tuple(d for d in PROSECUTOR_DECISIONS if d != DECISION_CHALLENGE_SAFETY)
+#: The hidden sheet holding the two dropdown lists, and their workbook-level names.
+LISTS_SHEET = "Lists"
+LIST_SERVING, LIST_NOT_SERVING = "DecisionsServing", "DecisionsNotServing"
 
 #: (header, result column, width, kind) in the documented order. kind: text, date, int.
 CONVICTION_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
@@ -60,6 +73,7 @@ CONVICTION_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
     ("Level", "level", 11, "text"),
     ("Sentence", "sentence", 18, "text"),
     ("Sentence status", "sentence_status", 9, "text"),
+    ("Track", "track", 17, "text"),
     ("Determination", "determination", 22, "text"),
     ("Relief", "relief_label", 22, "text"),
     ("Basis", "basis", 14, "text"),
@@ -85,12 +99,26 @@ EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 EXCEL_MAX_ROWS = 1_048_576
 
 
-def recommended_decision(determination: pd.Series, relief: pd.Series) -> np.ndarray:
-    """Pre-fill of ``Prosecutor decision`` from the recommendation (see docs/reference/results.md)."""
-    rel = relief.fillna("").astype(str).to_numpy()
-    det = determination.fillna("").astype(str).to_numpy()
-    return np.where(rel != "", DECISION_NO_CHALLENGE,
-                    np.where(np.char.startswith(det.astype(str), "Not eligible"), DECISION_CHALLENGE_CRITERIA, DECISION_PENDING))
+#: Pre-fill of ``Prosecutor decision`` per outcome of the rules (docs/reference/results.md).
+PREFILL = {
+    filing_rules.ELIGIBLE: DECISION_NO_CHALLENGE,
+    filing_rules.NOT_ELIGIBLE: DECISION_CHALLENGE_CRITERIA,
+    filing_rules.OUT_OF_SCOPE: DECISION_OUT_OF_SCOPE,
+    filing_rules.HAND_REVIEW: DECISION_PENDING,
+}
+
+
+def recommended_decision(decisions: pd.DataFrame) -> np.ndarray:
+    """Pre-fill of ``Prosecutor decision`` from each row's outcome (see docs/reference/results.md).
+
+    An eligible outcome without a relief (nothing to ask for) is left to hand review."""
+    outcome = filing_rules.outcomes(decisions)
+    relief = decisions["relief"].fillna("").astype(str).to_numpy()
+    out = np.full(len(decisions), DECISION_PENDING, dtype=object)
+    for code, label in PREFILL.items():
+        out[outcome == code] = label
+    out[(outcome == filing_rules.ELIGIBLE) & (relief == "")] = DECISION_PENDING
+    return out
 
 
 def _excel_serial(values: pd.Series) -> np.ndarray:
@@ -131,6 +159,7 @@ def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy
     run_sheet = _key_value_sheet(wb, "Run", list(run.items()), header)
     _inputs_table(run_sheet, list(inputs), len(run) + 2, header)
     run_sheet.protect()  # the Run sheet identifies the run; finalisation compares it
+    _lists_sheet(wb)
     if census is not None:
         from .census import add_offense_texts_sheet
 
@@ -146,9 +175,10 @@ def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy
 DROPDOWN_TEXT = {
     "Prosecutor decision": (
         "The office's position (HS 11361.9). 'No challenge' asks for the recommended relief; "
-        "'No challenge - different relief' asks for the one in 'Relief if different'; "
-        "'Hand review pending' leaves the conviction out of this filing.",
-        "Choose one of the five decisions in the list (click the arrow at the right of the cell).",
+        "'Hand review pending' leaves the conviction out of this filing. The public-safety challenge "
+        "is offered only where Track is 'currently serving' (HS 11361.8(b)).",
+        "Choose a decision from this row's list (click the arrow at the right of the cell). A public-safety "
+        "challenge is allowed only against a person still serving the sentence (HS 11361.8(b)).",
     ),
     "Relief if different": (
         "Read only when the decision is 'No challenge - different relief': the relief the office asks "
@@ -163,7 +193,8 @@ DROPDOWN_TEXT = {
 }
 
 
-def _dropdown(ws, row: int, last: int, col: int, name: str, values: list[str], *, blank_ok: bool) -> None:
+def _dropdown(ws, row: int, last: int, col: int, name: str, values: list[str] | str, *, blank_ok: bool) -> None:
+    """A list validation with its prompt and error text; ``values`` is the list, or a formula giving it."""
     prompt, error = DROPDOWN_TEXT[name]
     ws.data_validation(row, col, last, col, {
         "validate": "list", "source": values, "ignore_blank": blank_ok,
@@ -197,7 +228,10 @@ def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
                {"autofilter": True, "sort": False, "format_columns": True, "format_rows": True,
                 "select_locked_cells": True, "select_unlocked_cells": True})
     if n:
-        _dropdown(ws, 1, n, first_office, "Prosecutor decision", list(PROSECUTOR_DECISIONS), blank_ok=False)
+        track = column_letter(next(c for c, (_, col, _, _) in enumerate(CONVICTION_COLUMNS) if col == "track"))
+        # Relative to the first data row, so each row's list follows its own Track cell.
+        _dropdown(ws, 1, n, first_office, "Prosecutor decision",
+                  f'=IF(${track}2="{filing_rules.TRACK_SERVING}",{LIST_SERVING},{LIST_NOT_SERVING})', blank_ok=False)
         _dropdown(ws, 1, n, first_office + 1, "Relief if different", list(relief_labels.values()), blank_ok=True)
         _dropdown(ws, 1, n, first_office + 3, "Override out-of-scope", ["Y"], blank_ok=True)
         if pending_fmt is not None:
@@ -220,10 +254,24 @@ def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
             columns.append(Column(_excel_serial(d[col]), "number"))
         else:
             columns.append(Column(text_column(d[col])))
-    columns.append(Column(recommended_decision(d["determination"], d["relief"]), keep_empty=True))
+    columns.append(Column(recommended_decision(d), keep_empty=True))
     blank = np.full(n, "", dtype=object)
     columns.extend(Column(blank, keep_empty=True) for _ in range(len(OFFICE_COLUMNS) - 1))
     return columns
+
+
+def _lists_sheet(wb) -> None:
+    """The hidden sheet with the decision dropdown's two lists, named for the per-row formula."""
+    ws = wb.add_worksheet(LISTS_SHEET)
+    lists = (PROSECUTOR_DECISIONS, DECISIONS_NOT_SERVING)
+    for r in range(max(map(len, lists))):  # row by row: the workbook streams rows (constant memory)
+        for c, values in enumerate(lists):
+            if r < len(values):
+                ws.write_string(r, c, values[r])
+    wb.define_name(LIST_SERVING, f"={LISTS_SHEET}!$A$1:$A${len(PROSECUTOR_DECISIONS)}")
+    wb.define_name(LIST_NOT_SERVING, f"={LISTS_SHEET}!$B$1:$B${len(DECISIONS_NOT_SERVING)}")
+    ws.protect()
+    ws.hide()
 
 
 def _people_sheet(wb, d: pd.DataFrame, header) -> None:

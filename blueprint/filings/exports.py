@@ -31,6 +31,7 @@ ATTACHMENT_A_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("statutory_basis", "Statutory basis", "filed_basis_full"),
     ("conviction_id", "Conviction ID", "conviction_id"),
     ("person_id", "Person ID", "person_id"),
+    ("clerk_note", "Note for the clerk", "clerk_note"),
 )
 
 #: The court CMS update: one row per conviction and the relief the order grants.
@@ -99,6 +100,15 @@ CHALLENGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("challenge", "decision_label"),
     ("ground", "ground"),
     ("conviction_id", "conviction_id"),
+    ("track", "track"),
+)
+
+#: The convictions listed as out of scope (conduct after 9 November 2016): nothing is filed for them.
+OUT_OF_SCOPE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("conviction_id", "conviction_id"),
+    ("person_id", "person_id"),
+    ("workbook_row", "review_row"),
+    ("reason", "reason"),
 )
 
 #: What the DOJ record should say once the court grants the relief.
@@ -124,11 +134,14 @@ def write_csv(frame: pd.DataFrame, columns, path: Path) -> Path:
     return path
 
 
-def with_export_columns(granted: pd.DataFrame) -> pd.DataFrame:
-    """Add the derived columns the CMS and DOJ files carry."""
+def with_export_columns(granted: pd.DataFrame, *, hs11590_release: bool = False) -> pd.DataFrame:
+    """Add the derived columns the CMS and DOJ files carry.
+
+    ``registration_relief`` is ``Y`` only when the filing asks release from HS 11590 registration,
+    which it does only when made before that requirement's repeal (``blueprint.filing_rules``)."""
     out = granted.copy()
     out["seal_record"] = ["Y" if r == "dismiss_and_seal" else "N" for r in out["filed_relief"]]
-    out["registration_relief"] = "Y"
+    out["registration_relief"] = "Y" if hs11590_release else "N"
     out["doj_disposition"] = [DOJ_DISPOSITION.get(r, "") for r in out["filed_relief"]]
     return out
 

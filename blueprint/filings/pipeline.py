@@ -33,11 +33,13 @@ import pandas as pd
 from .. import review as review_module
 from ..documents import render_document, render_docx, render_pdf
 from . import exports
-from .decided import challenged, decided_table, granted, pending
+from .. import filing_rules
+from .decided import challenged, decided_table, filed_earlier, granted, granted_juvenile, out_of_scope, pending
 from ..progress import SILENT, Phases
 from ..staging import Earlier, merge_into, staged_folder
 from .profile import PROFILE_ENV_VAR, OfficeProfile, ProfileError, load_profile
 from .run import failed_inputs, load_run, read_manifest
+from .supplement import EarlierSet, SupplementError, read_earlier_set
 
 PLAN_FILE = "plan.json"
 DECIDED_FILE = "decisions.parquet"
@@ -51,14 +53,21 @@ DEFAULT_BATCH_SIZE = 250
 # File names of the bulk set (stable: the docs and the cloud pipeline refer to them).
 NOTICE = "01-notice-of-non-challenge"
 ATTACHMENT_A = "02-attachment-a"
+#: With the office profile's ``attachment_a.lodge_under_seal``: the version filed in the public file,
+#: without dates of birth and CII numbers (the full one is lodged conditionally under seal).
+ATTACHMENT_A_PUBLIC = "02-attachment-a-public"
 ORDER = "03-proposed-order"
 PD_LIST = "04-public-defender-list"
+#: Convictions of offenses committed under 18: their own notice and list, for the juvenile court.
+JUVENILE_NOTICE = "05-juvenile-notice-of-non-challenge"
+JUVENILE_LIST_CSV = "05-juvenile-list.csv"
 CHALLENGES_DIR = "challenges"
 CASE_ORDERS_DIR = "case-orders"
 EXPORTS_DIR = "exports"
 CMS_FILE = f"{EXPORTS_DIR}/court-cms-update.csv"
 DOJ_FILE = f"{EXPORTS_DIR}/doj-disposition-update.csv"
 PENDING_FILE = "pending-hand-review.csv"
+OUT_OF_SCOPE_FILE = "out-of-scope.csv"
 SUMMARY = "filing-summary"
 INDEX_JSON = "index.json"
 SHA256SUMS = "SHA256SUMS"
@@ -81,6 +90,8 @@ class FilingResult:
     seconds: dict[str, float] = field(default_factory=dict)
     #: Files in the output folder the office had changed, kept under a new name: (file, new name).
     kept: list[tuple[str, str]] = field(default_factory=list)
+    #: For a supplemental set: what it continues (``blueprint.filings.supplement.EarlierSet.as_dict``).
+    supplement: dict | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A small JSON-able report (IDs and counts only) for the CLI and the state machine."""
@@ -94,6 +105,7 @@ class FilingResult:
             "index": str(self.index_path),
             "seconds": self.seconds,
             "kept": [{"file": old, "kept_as": new} for old, new in self.kept],
+            "supplement": self.supplement,
         }
 
 
@@ -111,6 +123,8 @@ def plan_document_batches(
     per_case: bool = False,
     filing_date: dt.date | str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    supplement_to: str | os.PathLike[str] | None = None,
+    today: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     """Check the office's decisions against the run and plan the filing work.
 
@@ -118,6 +132,13 @@ def plan_document_batches(
     ``blueprint.review.ReviewRejected`` when the workbook is not acceptable, ``ProfileError`` for a
     missing or incomplete office profile. Writes ``decisions.parquet``, ``office-profile.yaml`` and
     ``plan.json`` into ``out_dir`` and returns the batches (small JSON-able dicts).
+
+    ``supplement_to`` names an earlier filing set: only the convictions it did not file are filed,
+    numbered on from its last item (``blueprint.filings.supplement``). ``filing_date`` (a date, or
+    text such as ``2027-01-05`` or ``January 5, 2027``) is printed by the signatures; left empty,
+    the documents are dated by hand when signed, which is on or after ``today`` (the day the set is
+    made; a parameter for tests): that day decides what the filing may ask, such as release from
+    HS 11590 registration (``blueprint.filing_rules.hs11590_release_applies``).
     """
     if bool(review) == bool(approve_all):
         raise FilingError("give either a reviewed workbook or approve_all=True (exactly one)")
@@ -130,17 +151,23 @@ def plan_document_batches(
     run_county = str(run.manifest.get("county", "")).strip()
     if run_county and run_county.casefold() != office.county.strip().casefold():
         raise ProfileError(f"the office profile is for county '{office.county}' but the run is for '{run_county}'")
+    earlier = _earlier_set(supplement_to, out_dir, run_county or office.county)
+    filing_day, filing_text = _filing_day(filing_date, today)
     result = review_module.read_review(review, run) if review else review_module.approve_all(run)
 
     out = Path(out_dir)
+    decided = decided_table(run, result, earlier=earlier)
+    if earlier is not None and not (len(granted(decided)) or len(granted_juvenile(decided)) or len(challenged(decided))):
+        raise FilingError(f"nothing to file since the earlier filing set {Path(supplement_to).name}: every conviction "
+                          f"decided in this review was filed there ({len(filed_earlier(decided)):,} skipped); the others "
+                          "are pending hand review or out of scope")
     _prepare_out_dir(out)
-    decided = decided_table(run, result)
     # HS 11361.9 is the process statute of California's bases (HS 11361.8); another state's basis stands alone.
     decided["filed_basis_full"] = [f"{b} via HS 11361.9" if b.startswith("HS ") else b for b in decided["filed_basis"]]
     decided.to_parquet(out / DECIDED_FILE, index=False)
     shutil.copyfile(profile_path, out / PROFILE_COPY)
 
-    people = _challenged_people(decided)
+    people = _challenge_notices(decided)
     cases = _granted_cases(decided) if per_case else []
     batches: list[dict[str, Any]] = [{"kind": "bulk", "id": "bulk"}]
     for start in range(0, len(people), batch_size):
@@ -150,22 +177,64 @@ def plan_document_batches(
         stop = min(start + batch_size, len(cases))
         batches.append({"kind": "case_orders", "id": f"case-orders-{start}", "start": start, "stop": stop})
 
-    if isinstance(filing_date, dt.date):
-        filing_date = f"{filing_date:%B} {filing_date.day}, {filing_date.year}"
     plan = {
         "marker": PLAN_MARKER,
         "run": _run_context(run.manifest, office),
         "inputs": _inputs(run.manifest),
         "run_dir": str(Path(run_dir)),
         "review": {"source": result.source, "sha256": result.workbook_sha256, "file": Path(review).name if review else ""},
-        "filing_date": filing_date or "",
+        "filing_date": filing_text,
+        # What the filing may ask is decided by the day it is made: the filing date, or, when the documents
+        # are dated by hand at signing, the day the set is made (it cannot be signed earlier). That day is
+        # not recorded, so that the same review gives the same files on another day.
+        "filing_day": filing_day.isoformat() if filing_text else "",
+        "hs11590_release": filing_rules.hs11590_release_applies(filing_day),
+        "under_seal": office.attachment_a.lodge_under_seal,
+        "supplement": earlier.as_dict() if earlier is not None else None,
         "per_case": per_case,
         "batches": batches,
-        "challenged_people": len(people),
+        "challenged_people": int(challenged(decided)["person_id"].nunique()),
+        "challenge_notices": len(people),
         "cases": len(cases),
     }
     (out / PLAN_FILE).write_text(json.dumps(plan, indent=2), encoding="utf-8")
     return batches
+
+
+def _filing_day(filing_date: dt.date | str | None, today: dt.date | None) -> tuple[dt.date, str]:
+    """The day the filing is made and the date printed by the signatures ('' when dated by hand)."""
+    if isinstance(filing_date, dt.datetime):
+        filing_date = filing_date.date()
+    if isinstance(filing_date, str) and filing_date.strip():
+        text = filing_date.strip()
+        for parse in (dt.date.fromisoformat, lambda t: dt.datetime.strptime(t, "%B %d, %Y").date()):
+            try:
+                filing_date = parse(text)
+                break
+            except ValueError:
+                continue
+        else:
+            raise FilingError(f"the filing date '{text}' is not a date: write it as YYYY-MM-DD")
+    if isinstance(filing_date, dt.date):
+        return filing_date, f"{filing_date:%B} {filing_date.day}, {filing_date.year}"
+    return today or dt.date.today(), ""
+
+
+def _earlier_set(supplement_to, out_dir, county: str) -> EarlierSet | None:
+    """The earlier filing set a supplement continues (None without ``supplement_to``)."""
+    if not supplement_to:
+        return None
+    try:
+        earlier = read_earlier_set(supplement_to)
+    except SupplementError as exc:
+        raise FilingError(str(exc)) from None
+    if Path(supplement_to).resolve() == Path(out_dir).resolve():
+        raise FilingError("--supplement-to and --out name the same folder: write the supplemental set into a new folder, "
+                          "beside the earlier one (its files are the record of what was filed)")
+    if earlier.county and county and earlier.county.casefold() != county.strip().casefold():
+        raise FilingError(f"--supplement-to {supplement_to}: that filing set is for county '{earlier.county}', this run "
+                          f"for '{county}'")
+    return earlier
 
 
 def _prepare_out_dir(out: Path) -> None:
@@ -229,8 +298,10 @@ def _inputs(manifest: dict) -> list[dict[str, Any]]:
     return [{k: f.get(k, "" if k in ("file", "status", "error") else 0) for k in keys} for f in manifest.get("inputs") or []]
 
 
-def _challenged_people(decided: pd.DataFrame) -> list[str]:
-    return sorted(set(challenged(decided)["person_id"]))
+def _challenge_notices(decided: pd.DataFrame) -> list[str]:
+    """One notice of challenge per person and court: ``<person id>``, or ``<person id>-juvenile`` for
+    the convictions of offenses committed under 18 (filed in the juvenile court)."""
+    return sorted(set(challenged(decided)["notice_key"]))
 
 
 def _granted_cases(decided: pd.DataFrame) -> list[str]:
@@ -250,9 +321,28 @@ class _Work:
     profile: OfficeProfile
     decided: pd.DataFrame
     templates: str | None
+    _totals: dict | None = None
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        if self._totals is None:
+            self._totals = totals(self.decided)
+        return self._totals
 
     def context(self, **extra) -> dict[str, Any]:
-        base = {"profile": self.profile, "run": self.plan["run"], "filing_date": self.plan["filing_date"], "totals": totals(self.decided)}
+        """What every template receives (docs/filings.md, "Changing the wording")."""
+        base = {
+            "profile": self.profile,
+            "run": self.plan["run"],
+            "filing_date": self.plan["filing_date"],
+            "totals": self.totals,
+            # Release from HS 11590 registration is asked only in a filing made before its repeal.
+            "hs11590_release": bool(self.plan.get("hs11590_release", False)),
+            "supplement": self.plan.get("supplement"),
+            "under_seal": bool(self.plan.get("under_seal", False)),
+            "sealed": False,
+            "public": False,
+        }
         base.update(extra)
         return base
 
@@ -279,42 +369,59 @@ def render_document_batch(
     if kind == "bulk":
         return _render_bulk(work)
     if kind == "challenge_notices":
-        people = _challenged_people(work.decided)[batch["start"] : batch["stop"]]
-        return _render_challenge_notices(work, people, advance)
+        notices = _challenge_notices(work.decided)[batch["start"] : batch["stop"]]
+        return _render_challenge_notices(work, notices, advance)
     if kind == "case_orders":
         cases = _granted_cases(work.decided)[batch["start"] : batch["stop"]]
         return _render_case_orders(work, cases, advance)
     raise FilingError(f"unknown batch kind: {kind!r}")
 
 
-def totals(decided: pd.DataFrame) -> dict[str, Any]:
-    """The counts every document quotes (computed from the decided table, never typed).
-
-    ``out_of_scope_convictions`` are those the rules found not eligible (HS 11361.8's criteria not
-    met), whatever the office decided; ``overridden_convictions`` the ones among them the office asks
-    relief for anyway."""
-    g = granted(decided)
-    c = challenged(decided)
-    not_eligible = decided["determination"].astype(str).str.strip().str.casefold().str.startswith("not eligible")
-    out_of_scope = not_eligible & (decided["relief"].astype(str) == "") if "relief" in decided else not_eligible
+def _by_relief(rows: pd.DataFrame) -> list[dict[str, Any]]:
     by_relief = []
-    if len(g):
-        grouped = g.groupby(["filed_relief", "filed_relief_label", "filed_basis"], sort=True).size()
+    if len(rows):
+        grouped = rows.groupby(["filed_relief", "filed_relief_label", "filed_basis"], sort=True).size()
         for (code, label, basis), n in grouped.items():
             by_relief.append({"code": code, "label": label, "basis": basis, "convictions": int(n)})
         order = list(review_module.RELIEF_LABELS)
         by_relief.sort(key=lambda r: (order.index(r["code"]) if r["code"] in order else 99, r["basis"]))
+    return by_relief
+
+
+def totals(decided: pd.DataFrame) -> dict[str, Any]:
+    """The counts every document quotes (computed from the decided table, never typed).
+
+    ``granted_*`` is Attachment A (adult track), ``juvenile_*`` the juvenile list; both, and the
+    challenges, count only what this filing files (a supplement skips ``earlier_filed_convictions``).
+    ``out_of_scope_convictions`` are those listed as out of scope (the statute does not reach them),
+    ``not_eligible_convictions`` those the rules found not eligible, whatever the office decided;
+    ``overridden_convictions`` the ones the office asks relief for against the rules' finding."""
+    g = granted(decided)
+    j = granted_juvenile(decided)
+    c = challenged(decided)
+    outcome = decided["outcome"] if "outcome" in decided.columns else filing_rules.outcomes(decided)
+    recall = g[g["filed_relief"] == "recall_and_resentence"]
     return {
         "evaluated_convictions": len(decided),
         "granted_convictions": len(g),
         "granted_people": int(g["person_id"].nunique()),
+        "juvenile_convictions": len(j),
+        "juvenile_people": int(j["person_id"].nunique()),
         "challenged_convictions": len(c),
         "challenged_people": int(c["person_id"].nunique()),
         "pending_convictions": len(pending(decided)),
-        "out_of_scope_convictions": int(out_of_scope.sum()),
+        "out_of_scope_convictions": len(out_of_scope(decided)),
+        "not_eligible_convictions": int((pd.Series(outcome, index=decided.index) == filing_rules.NOT_ELIGIBLE).sum()),
         "overridden_convictions": int((decided["override"] == "Y").sum()) if "override" in decided else 0,
+        "earlier_filed_convictions": len(filed_earlier(decided)),
+        "recall_convictions": len(recall),
+        "no_case_number_convictions": int((g["case_numbers"] == "").sum()),
+        "no_valid_dob_convictions": int((g["date_of_birth"] == "").sum()),
+        "first_item": int(g["item"].astype(int).min()) if len(g) else 0,
+        "last_item": int(g["item"].astype(int).max()) if len(g) else 0,
         "relief": {code: int((g["filed_relief"] == code).sum()) for code in review_module.RELIEF_LABELS},
-        "by_relief": by_relief,
+        "by_relief": _by_relief(g),
+        "juvenile_by_relief": _by_relief(j),
     }
 
 
@@ -330,12 +437,17 @@ def _write_document(work: _Work, template: str, context: dict, base: str, tables
 
 def _render_bulk(work: _Work) -> list[str]:
     decided = work.decided
-    g = exports.with_export_columns(granted(decided))
+    g = exports.with_export_columns(granted(decided), hs11590_release=work.context()["hs11590_release"])
     written: list[str] = []
     tables = {"attachment_a": g, "challenges": challenged(decided)}
+    sealed = work.context()["under_seal"]
 
-    paths, attachment_pages = _write_document(work, "filings/attachment-a.xml.j2", work.context(), ATTACHMENT_A, tables)
+    paths, attachment_pages = _write_document(work, "filings/attachment-a.xml.j2", work.context(sealed=sealed),
+                                              ATTACHMENT_A, tables)
     written += paths
+    if sealed:  # the public version: no dates of birth, no CII numbers (Cal. Rules of Court, rule 2.551)
+        written += _write_document(work, "filings/attachment-a.xml.j2", work.context(public=True), ATTACHMENT_A_PUBLIC,
+                                   tables)[0]
     csv_columns = tuple((name, source) for name, _, source in exports.ATTACHMENT_A_COLUMNS)
     exports.write_csv(g, csv_columns, work.out / f"{ATTACHMENT_A}.csv")
     exports.write_xlsx(g, exports.ATTACHMENT_A_COLUMNS, work.out / f"{ATTACHMENT_A}.xlsx", "Attachment A")
@@ -343,12 +455,20 @@ def _render_bulk(work: _Work) -> list[str]:
 
     attachment = {"pages": attachment_pages}
     written += _write_document(work, "filings/notice-of-non-challenge.xml.j2", work.context(attachment=attachment), NOTICE)[0]
-    written += _write_document(work, "filings/proposed-order.xml.j2", work.context(attachment=attachment), ORDER)[0]
+    resentencing = g[g["filed_relief"] == "recall_and_resentence"].to_dict("records")
+    written += _write_document(work, "filings/proposed-order.xml.j2",
+                               work.context(attachment=attachment, resentencing=resentencing), ORDER)[0]
     c = challenged(decided)
     if len(c):
         written += _write_document(work, "filings/public-defender-list.xml.j2", work.context(), PD_LIST, tables)[0]
         exports.write_csv(c, exports.CHALLENGE_COLUMNS, work.out / f"{PD_LIST}.csv")
         written.append(f"{PD_LIST}.csv")
+    j = granted_juvenile(decided)
+    if len(j):
+        written += _write_document(work, "filings/juvenile-notice.xml.j2", work.context(), JUVENILE_NOTICE,
+                                   {"juvenile": _juvenile_rows(j)})[0]
+        exports.write_csv(j, csv_columns, work.out / JUVENILE_LIST_CSV)
+        written.append(JUVENILE_LIST_CSV)
 
     exports.write_csv(g, exports.CMS_COLUMNS, work.out / CMS_FILE)
     exports.write_csv(g, exports.DOJ_COLUMNS, work.out / DOJ_FILE)
@@ -356,7 +476,28 @@ def _render_bulk(work: _Work) -> list[str]:
     p = pending(decided)
     exports.write_csv(p, (("conviction_id", "conviction_id"), ("person_id", "person_id"), ("workbook_row", "review_row")), work.out / PENDING_FILE)
     written.append(PENDING_FILE)
+    o = out_of_scope(decided)
+    exports.write_csv(o, exports.OUT_OF_SCOPE_COLUMNS, work.out / OUT_OF_SCOPE_FILE)
+    written.append(OUT_OF_SCOPE_FILE)
     return written
+
+
+def _juvenile_rows(rows: pd.DataFrame) -> dict[str, list[str]]:
+    """The juvenile list's columns, composed so that it fits a portrait pleading page."""
+    def joined(*parts: str) -> str:
+        return "; ".join(p for p in parts if p)
+
+    return {
+        "item": rows["item"].tolist(),
+        "where": [joined(court, case or "no case number in the record", f"count {count}" if count else "")
+                  for court, case, count in zip(rows["court"], rows["case_numbers"], rows["count"])],
+        "who": [joined(name, f"born {dob}" if dob else "date of birth not a valid date in the record", f"CII {cii}" if cii else "")
+                for name, dob, cii in zip(rows["name"], rows["date_of_birth"], rows["cii_number"])],
+        "conviction": [joined(date, section, level) for date, section, level in
+                       zip(rows["conviction_date"], rows["code_section"], rows["level"])],
+        "filed_relief_label": rows["filed_relief_label"].tolist(),
+        "filed_basis": rows["filed_basis"].tolist(),
+    }
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -367,8 +508,8 @@ def safe_name(identifier: str) -> str:
     return _UNSAFE.sub("-", identifier).strip("-") or "unknown"
 
 
-def challenge_notice_base(person_id: str) -> str:
-    return f"{CHALLENGES_DIR}/notice-of-challenge-{safe_name(person_id)}"
+def challenge_notice_base(notice_key: str) -> str:
+    return f"{CHALLENGES_DIR}/notice-of-challenge-{safe_name(notice_key)}"
 
 
 def case_order_base(case_key: str) -> str:
@@ -409,19 +550,21 @@ def _render_grouped(work: _Work, rows: pd.DataFrame, key: str, wanted: list[str]
     return written
 
 
-def _render_challenge_notices(work: _Work, people: list[str], advance: Callable[[int], None] | None = None) -> list[str]:
-    def person(person_id: str, records: list[dict]) -> dict:
+def _render_challenge_notices(work: _Work, notices: list[str], advance: Callable[[int], None] | None = None) -> list[str]:
+    def person(notice_key: str, records: list[dict]) -> dict:
         first = records[0]
         return {
-            "person_id": person_id,
+            "person_id": first["person_id"],
+            "notice_key": notice_key,
+            "juvenile": filing_rules.is_juvenile(first["track"]),
             "name": first["name"],
             "other_names": _unique_join(r["other_names"] for r in records),
             "date_of_birth": first["date_of_birth"],
             "cii_number": first["cii_number"],
-            "case_numbers": _unique_join(r["case_numbers"] for r in records),
+            "case_numbers": _unique_join(r["case_numbers"] for r in records) or "not recorded",
         }
 
-    return _render_grouped(work, challenged(work.decided), "person_id", people, "filings/notice-of-challenge.xml.j2",
+    return _render_grouped(work, challenged(work.decided), "notice_key", notices, "filings/notice-of-challenge.xml.j2",
                            "person", person, challenge_notice_base, advance)
 
 
@@ -431,7 +574,7 @@ def _render_case_orders(work: _Work, cases: list[str], advance: Callable[[int], 
         return {
             "case_key": case_key,
             "court": first["court"],
-            "case_numbers": _unique_join(r["case_numbers"] for r in records),
+            "case_numbers": _unique_join(r["case_numbers"] for r in records) or "not recorded",
             "name": first["name"],
             "other_names": first["other_names"],
             "date_of_birth": first["date_of_birth"],
@@ -449,12 +592,17 @@ def _render_case_orders(work: _Work, cases: list[str], advance: Callable[[int], 
 def expected_files(plan: dict, decided: pd.DataFrame) -> list[str]:
     """Every file the planned batches must have written (names are deterministic)."""
     files = [f"{ATTACHMENT_A}.{ext}" for ext in ("pdf", "docx", "csv", "xlsx")]
-    files += [f"{NOTICE}.pdf", f"{NOTICE}.docx", f"{ORDER}.pdf", f"{ORDER}.docx", CMS_FILE, DOJ_FILE, PENDING_FILE]
-    people = _challenged_people(decided)
-    if people:
+    if plan.get("under_seal"):
+        files += [f"{ATTACHMENT_A_PUBLIC}.pdf", f"{ATTACHMENT_A_PUBLIC}.docx"]
+    files += [f"{NOTICE}.pdf", f"{NOTICE}.docx", f"{ORDER}.pdf", f"{ORDER}.docx", CMS_FILE, DOJ_FILE, PENDING_FILE,
+              OUT_OF_SCOPE_FILE]
+    notices = _challenge_notices(decided)
+    if notices:
         files += [f"{PD_LIST}.{ext}" for ext in ("pdf", "docx", "csv")]
-    for person_id in people:
-        files += [f"{challenge_notice_base(person_id)}.{ext}" for ext in ("pdf", "docx")]
+    for key in notices:
+        files += [f"{challenge_notice_base(key)}.{ext}" for ext in ("pdf", "docx")]
+    if len(granted_juvenile(decided)):
+        files += [f"{JUVENILE_NOTICE}.pdf", f"{JUVENILE_NOTICE}.docx", JUVENILE_LIST_CSV]
     if plan.get("per_case"):
         for case_key in _granted_cases(decided):
             files += [f"{case_order_base(case_key)}.{ext}" for ext in ("pdf", "docx")]
@@ -468,16 +616,21 @@ def assemble_filings(out_dir: str | os.PathLike[str], *, templates: str | os.Pat
     if missing:
         raise FilingError(f"{len(missing)} expected file(s) are missing, first: {missing[0]}; re-run the failed batches")
     decided = work.decided
-    t = totals(decided)
-    overrides = decided[decided["override"] == "Y"]
+    t = work.totals
+    new = decided[decided["filed_earlier"] == ""] if "filed_earlier" in decided.columns else decided
+    overrides = new[new["override"] == "Y"]
+    listed = out_of_scope(decided)
     summary = {
         "review_source": "reviewed workbook " + work.plan["review"]["file"] if work.plan["review"]["source"] == "workbook" else "approve all (every recommendation accepted)",
         "review_sha256": work.plan["review"]["sha256"],
-        "by_decision": _by_decision(decided),
+        "by_decision": _by_decision(new),
         "total_convictions": len(decided),
         "total_people": int(decided["person_id"].nunique()),
         "overrides": overrides[["conviction_id", "item", "review_row", "filed_relief_label", "determination"]].to_dict("records"),
         "pending_convictions": t["pending_convictions"],
+        "out_of_scope": listed[["conviction_id", "review_row", "reason"]].to_dict("records"),
+        "earlier_filed_convictions": t["earlier_filed_convictions"],
+        "filing_day": work.plan.get("filing_day", ""),
         "inputs": work.plan.get("inputs") or [],
         "failed_inputs": [f for f in work.plan.get("inputs") or [] if f.get("status") != "ok"],
     }
@@ -487,10 +640,16 @@ def assemble_filings(out_dir: str | os.PathLike[str], *, templates: str | os.Pat
         "run": work.plan["run"],
         "review": work.plan["review"],
         "filing_date": work.plan["filing_date"],
+        "filing_day": summary["filing_day"],
+        "hs11590_release": bool(work.plan.get("hs11590_release", False)),
+        "under_seal": bool(work.plan.get("under_seal", False)),
+        "supplement": work.plan.get("supplement"),
         "counts": {k: v for k, v in t.items() if isinstance(v, int)},
         "by_relief": t["by_relief"],
+        "juvenile_by_relief": t["juvenile_by_relief"],
         "by_decision": summary["by_decision"],
         "overrides": summary["overrides"],
+        "out_of_scope": [row["conviction_id"] for row in summary["out_of_scope"]],
         "inputs": summary["inputs"],
     }
     (work.out / f"{SUMMARY}.json").write_text(json.dumps(summary_json, indent=2), encoding="utf-8")
@@ -505,6 +664,7 @@ def assemble_filings(out_dir: str | os.PathLike[str], *, templates: str | os.Pat
         summary_path=work.out / f"{SUMMARY}.pdf",
         index_path=work.out / INDEX_JSON,
         overrides=list(overrides["conviction_id"]),
+        supplement=work.plan.get("supplement"),
     )
 
 
@@ -560,6 +720,7 @@ def finalize(
     filing_date: dt.date | str | None = None,
     templates: str | os.PathLike[str] | None = None,
     allow_failed_inputs: bool = False,
+    supplement_to: str | os.PathLike[str] | None = None,
     phases: Phases = SILENT,
 ) -> FilingResult:
     """Produce the complete filing set for a run in ``out_dir`` (plan, every batch, assemble).
@@ -567,7 +728,8 @@ def finalize(
     Refused before anything is written (``RunError``/``FilingError``, one line each): a run folder
     that is not a finished run or mixes two runs' files (``blueprint.filings.run.read_manifest``),
     a run with a failed input file unless ``allow_failed_inputs``, an ``out_dir`` holding something
-    other than an earlier filing set. Everything is written into a temporary folder beside
+    other than an earlier filing set, a ``supplement_to`` that is not a filing set of this kit or
+    whose filed convictions the review would change. Everything is written into a temporary folder beside
     ``out_dir`` and merged in at the end (``blueprint.staging``): an earlier filing set's unchanged
     files are replaced, the office's own files are kept.
     """
@@ -579,12 +741,15 @@ def finalize(
         raise FilingError(f"the run has {len(failed)} input file(s) that failed, whose convictions are not in it: "
                           f"{names}. Run again with the corrected file(s), or add --allow-failed-inputs to file without them")
     out = Path(out_dir)
+    if supplement_to and Path(supplement_to).resolve() == out.resolve():
+        raise FilingError("--supplement-to and --out name the same folder: write the supplemental set into a new folder, "
+                          "beside the earlier one (its files are the record of what was filed)")
     earlier = earlier_filing_set(out)
     sizes = _sizes(out) if earlier else {}
     with staged_folder(out) as stage:
         with phases.phase("checking the review"):
             batches = plan_document_batches(run_dir, stage, review=review, approve_all=approve_all, profile=profile,
-                                            per_case=per_case, filing_date=filing_date)
+                                            per_case=per_case, filing_date=filing_date, supplement_to=supplement_to)
         planned = time.perf_counter()
         for batch in batches:
             kind = batch["kind"]

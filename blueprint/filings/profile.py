@@ -1,16 +1,18 @@
-"""The county office profile: who files, where, and who signs.
+"""The county office profile: who files, where, who signs, and who serves.
 
 Everything that names the office (agency, address, attorneys, State Bar numbers, the court, the
-public defender) comes from this YAML file, never from code, so each county fills in its own copy
-of ``templates/office-profile.example.yaml``. Court names and case numbers of individual
-convictions come from the data, not from here.
+public defender, the person who serves the notices of challenge) comes from this YAML file, never
+from code, so each county fills in its own copy of ``templates/office-profile.example.yaml``. Court
+names and case numbers of individual convictions come from the data, not from here.
 """
 
 from __future__ import annotations
 
 import os
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..yaml_files import load_yaml_model
 
@@ -52,13 +54,44 @@ class Court(_Strict):
     county_line: str = Field(min_length=1, description="e.g. 'FOR THE COUNTY OF EXAMPLE'")
     branch: str = ""
     department: str = ""
+    juvenile_line: str = Field("JUVENILE COURT", min_length=1,
+                               description="the caption line of the filings to the juvenile court (HS 11361.8(m))")
 
 
 class PublicDefender(_Strict):
-    """The public defender who receives notices of challenge (HS 11361.9)."""
+    """The public defender who receives notices of challenge (HS 11361.9) and is served with them:
+    the address is printed on each notice's proof of service."""
 
     name: str = Field(min_length=1)
-    address_lines: list[str] = Field(default_factory=list)
+    address_lines: list[str] = Field(min_length=1)
+    email: str = Field("", description="for electronic service (service.method: electronic)")
+
+
+class Server(_Strict):
+    """The person who serves the notices of challenge on the public defender and signs the proof of
+    service (over 18, not a party: usually a member of the office's staff)."""
+
+    name: str = Field(min_length=1)
+    title: str = Field(min_length=1, description="e.g. 'Legal Secretary'")
+    address_lines: list[str] = Field(default_factory=list,
+                                     description="business address; empty: the office's address")
+
+
+class Service(_Strict):
+    """How the notices of challenge are served on the public defender (the proof of service page)."""
+
+    server: Server
+    method: Literal["personal", "mail", "electronic"] = Field(
+        description="personal delivery, first-class mail, or electronic service to public_defender.email")
+    place: str = Field(min_length=1, description="the city where the proof of service is signed, e.g. 'Example City'")
+
+
+class AttachmentA(_Strict):
+    """How Attachment A is filed."""
+
+    lodge_under_seal: bool = Field(
+        False, description="lodge Attachment A conditionally under seal (Cal. Rules of Court, rules 2.550-2.551) and "
+                           "file a public version without dates of birth and CII numbers")
 
 
 class OfficeProfile(_Strict):
@@ -68,7 +101,21 @@ class OfficeProfile(_Strict):
     signer: Attorney = Field(description="the attorney who signs the filings")
     court: Court
     public_defender: PublicDefender
+    service: Service
+    attachment_a: AttachmentA = Field(default_factory=AttachmentA)
     county: str = Field(min_length=1, description="the county name as it appears in the run, e.g. 'LOS ANGELES'")
+
+    @model_validator(mode="after")
+    def _electronic_service_needs_an_address(self) -> "OfficeProfile":
+        if self.service.method == "electronic" and not self.public_defender.email:
+            raise ValueError("service.method is 'electronic' but public_defender.email is empty: give the address "
+                             "the notices are served to")
+        return self
+
+    @property
+    def server_address_lines(self) -> list[str]:
+        """The server's business address for the proof of service (the office's, unless given)."""
+        return list(self.service.server.address_lines or self.office.address_lines)
 
 
 class ProfileError(ValueError):

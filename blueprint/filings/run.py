@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..filing_rules import CONTRACT_COLUMNS, outcomes
+
 #: Columns the filings need from the run's conviction table (docs/reference/results.md).
 REQUIRED_COLUMNS = (
     "conviction_id",
@@ -135,7 +137,23 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunData:
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise RunError(f"the run's conviction table lacks the columns: {', '.join(missing)}")
-    return RunData(run_dir, manifest, as_text(frame))
+    return RunData(run_dir, manifest, with_contract_columns(as_text(frame)))
+
+
+#: Documented result columns the filings print when present (a run folder assembled by hand may lack them).
+OPTIONAL_COLUMNS = ("sentence", "flags")
+
+
+def with_contract_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with every column of the run-to-filings contract (``blueprint.filing_rules``).
+
+    A run folder written before a column existed gets it empty, and its typed ``outcome`` derived
+    once from the relief and the determination; a run that records them keeps its own values."""
+    for column in (*CONTRACT_COLUMNS, *OPTIONAL_COLUMNS):
+        if column not in frame.columns:
+            frame[column] = ""
+    frame["outcome"] = outcomes(frame)
+    return frame
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:

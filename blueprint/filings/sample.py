@@ -22,7 +22,7 @@ from ..run_folder import record_outputs
 
 REVIEW_HEADERS = (
     "Conviction ID", "Person ID", "Name", "CII", "Date of birth", "Case numbers", "Court", "Count",
-    "Conviction date", "Code section", "Level", "Sentence", "Sentence status", "Determination", "Relief",
+    "Conviction date", "Code section", "Level", "Sentence", "Sentence status", "Track", "Determination", "Relief",
     "Basis", "Reason", "Rule", "Facts", "Flags", "Prosecutor decision", "Relief if different",
     "Ground / notes", "Override out-of-scope",
 )
@@ -31,7 +31,7 @@ REVIEW_SOURCE = {
     "Conviction ID": "conviction_id", "Person ID": "person_id", "Name": "name", "CII": "cii_number",
     "Date of birth": "date_of_birth", "Case numbers": "case_numbers", "Court": "court", "Count": "count",
     "Conviction date": "conviction_date", "Code section": "code_section", "Level": "level",
-    "Sentence": "sentence", "Sentence status": "sentence_status", "Determination": "determination",
+    "Sentence": "sentence", "Sentence status": "sentence_status", "Track": "track", "Determination": "determination",
     "Relief": "relief_label", "Basis": "basis", "Reason": "reason", "Rule": "rule_id", "Facts": "rule_facts",
     "Flags": "flags",
 }
@@ -43,12 +43,17 @@ _SECTIONS = {"11357": "POSSESS MARIJUANA", "11358": "CULTIVATE MARIJUANA", "1135
 
 
 def sample_convictions(
-    eligible: int, not_eligible: int = 0, hand_review: int = 0, *, seed: int = 7, county: str = "EXAMPLE"
+    eligible: int, not_eligible: int = 0, hand_review: int = 0, *, seed: int = 7, county: str = "EXAMPLE",
+    out_of_scope: int = 0, juvenile: int = 0,
 ) -> pd.DataFrame:
     """A result table of invented convictions: ``eligible`` with a recommended relief, ``not_eligible``
-    found out of scope by the rules, ``hand_review`` left to a person. People have 1 to 3 convictions."""
+    found not eligible by the rules (a prior super strike, recorded in the ``prior_*`` columns),
+    ``hand_review`` left to a person, ``out_of_scope`` for conduct after 9 November 2016, and
+    ``juvenile`` eligible convictions of offenses committed under 18. People have 1 to 3 convictions.
+    About one eligible conviction in 25 is of a person still serving (recall and resentence)."""
     rng = random.Random(seed)
-    kinds = ["eligible"] * eligible + ["not_eligible"] * not_eligible + ["hand_review"] * hand_review
+    kinds = (["eligible"] * eligible + ["not_eligible"] * not_eligible + ["hand_review"] * hand_review
+             + ["out_of_scope"] * out_of_scope + ["juvenile"] * juvenile)
     rows = []
     person = 0
     i = 0
@@ -72,18 +77,43 @@ def sample_convictions(
             cnt_order = f"{(k // 2) + 1:03d}001{k + 1:03d}"
             relief = ""
             determination = "Hand Review"
+            outcome = "hand_review"
             reason, reason_code, rule = "Sentence status unknown", "SENTENCE_UNKNOWN", "hand_review"
-            if kind == "eligible":
+            prior = {}
+            exclusion = ""
+            track = "completed sentence"
+            if kind in ("eligible", "juvenile"):
+                outcome = "eligible"
                 relief = "dismiss_and_seal" if level != "felony" or section in ("11357", "11358") else "redesignate_misdemeanor"
-                if rng.random() < 0.03:
+                if rng.random() < 0.03 or (kind == "eligible" and len(rows) % 25 == 7):
                     relief = "recall_and_resentence"
                 determination = "Eligible for Dismissal" if relief == "dismiss_and_seal" else "Eligible for Reduction"
                 reason, reason_code, rule = ("Misdemeanor or infraction", "MISDEMEANOR_OR_INFRACTION", "misdemeanor") if level != "felony" else (
                     f"Policy: HS {section} felonies", "POLICY_SECTION", f"policy_{section}")
+                if relief == "recall_and_resentence":
+                    track = "currently serving"
             elif kind == "not_eligible":
+                outcome = "not_eligible"
                 determination = "Not eligible"
                 reason, reason_code, rule = "Prior super strike (PC 667(e)(2)(C)(iv))", "PRIOR_SUPERSTRIKE", "superstrike"
-            track = "currently serving" if relief == "recall_and_resentence" else "completed sentence"
+                prior = {"prior_kind": "super_strike", "prior_section": "187 PC", "prior_date": (conv_date - dt.timedelta(days=2000)).isoformat(),
+                         "prior_court": court, "prior_case_numbers": f"P{rng.randrange(100000, 999999)}"}
+                exclusion = "disqualifying_prior"
+            elif kind == "out_of_scope":
+                outcome = "out_of_scope"
+                determination = "Out of scope"
+                conv_date = dt.date(2017, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 5))
+                reason, reason_code, rule = "Conduct after 9 November 2016", "OUT_OF_SCOPE_AFTER_LINE", "after_line"
+                exclusion = "after_line"
+            arrest = conv_date - dt.timedelta(days=45)
+            young = "no"
+            if kind == "juvenile":
+                arrest = dob + dt.timedelta(days=365 * 16 + 100)
+                conv_date = arrest + dt.timedelta(days=45)
+                track, young = "juvenile", "yes"
+                relief = "dismiss_and_seal" if relief != "redesignate_misdemeanor" else "redesignate_infraction"
+                determination = "Eligible for Dismissal" if relief == "dismiss_and_seal" else "Eligible for Reduction"
+                reason, reason_code = "Offense committed under 18", "JUVENILE"
             basis = "" if not relief else ("HS 11361.8(b)" if track == "currently serving" else "HS 11361.8(f)")
             rows.append({
                 "conviction_id": f"{pid}:{cnt_order}",
@@ -125,6 +155,16 @@ def sample_convictions(
                 "flags": "",
                 "source_file": "sample.dat",
                 "source_line": len(rows) + 2,
+                "outcome": outcome,
+                "juvenile": young,
+                "arrest_date": arrest,
+                "prior_kind": prior.get("prior_kind", ""),
+                "prior_section": prior.get("prior_section", ""),
+                "prior_date": prior.get("prior_date", ""),
+                "prior_court": prior.get("prior_court", ""),
+                "prior_case_numbers": prior.get("prior_case_numbers", ""),
+                "statutory_exclusion": exclusion,
+                "felony_hint": "",
             })
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
@@ -136,6 +176,9 @@ RESULT_COLUMNS = (
     "conviction_date", "conviction_date_recorded", "conviction_date_status", "offense", "code_section", "section",
     "attempt", "level", "sentence", "sentence_end", "sentence_status", "determination", "relief", "relief_label",
     "basis", "track", "reason_code", "reason", "rule_id", "rule_facts", "flags", "source_file", "source_line",
+    # the run-to-filings contract (outcome, juvenile track, the disqualifying prior, the statute's exclusions)
+    "outcome", "juvenile", "arrest_date", "prior_kind", "prior_section", "prior_date", "prior_court",
+    "prior_case_numbers", "statutory_exclusion", "felony_hint",
 )
 
 
@@ -148,11 +191,20 @@ def write_sample_run(
     seed: int = 7,
     county: str = "EXAMPLE",
     review: bool = True,
+    out_of_scope: int = 0,
+    juvenile: int = 0,
 ) -> Path:
     """Write a sample run directory (manifest, convictions.parquet/.csv, and review.xlsx)."""
+    frame = sample_convictions(eligible, not_eligible, hand_review, seed=seed, county=county,
+                               out_of_scope=out_of_scope, juvenile=juvenile)
+    return write_run(run_dir, frame, seed=seed, county=county, review=review)
+
+
+def write_run(run_dir: str | os.PathLike[str], frame: pd.DataFrame, *, seed: int = 7, county: str = "EXAMPLE",
+              review: bool = True) -> Path:
+    """Write a run directory from a result table (for example one edited by hand in a test)."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    frame = sample_convictions(eligible, not_eligible, hand_review, seed=seed, county=county)
     frame.to_parquet(run_dir / "convictions.parquet", index=False)
     inputs_sha = hashlib.sha256(f"inputs-{seed}-{len(frame)}".encode()).hexdigest()
     manifest = {
@@ -190,7 +242,7 @@ def write_review_workbook(path: str | os.PathLike[str], frame: pd.DataFrame, man
                 value = value.isoformat()
             if value not in ("", None):
                 sheet.write_string(r, c, str(value))
-        decision = recommended_decision(row["determination"], row["relief"])
+        decision = recommended_decision(row["determination"], row["relief"], row.get("outcome", ""))
         sheet.write_string(r, decision_at, DECISION_LABELS[decision])
     run = book.add_worksheet("Run")
     policy = manifest.get("policy", {})

@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from blueprint.documents import render_document, render_docx, render_pdf  # noqa: E402
 from blueprint.filings import load_run, plan_document_batches, render_document_batch  # noqa: E402
 from blueprint.filings.pipeline import (  # noqa: E402
-    _challenged_people,
+    _challenge_notices,
     _granted_cases,
     _load_work,
     _render_case_orders,
@@ -103,7 +103,7 @@ def main() -> int:
     _, bulk_seconds = timed("bulk set: notice, Attachment A (PDF/DOCX/CSV/XLSX), order, exports", render_document_batch, out, bulk)
 
     work = _load_work(out, None)
-    people = _challenged_people(work.decided)
+    people = _challenge_notices(work.decided)
     _, notice_seconds = timed(f"notices of challenge for {len(people):,} people (PDF + DOCX each)", _render_challenge_notices, work, people)
     cases = _granted_cases(work.decided)[: args.orders]
     _, order_seconds = timed(f"per-case orders for {len(cases):,} court cases (PDF + DOCX each)", _render_case_orders, work, cases)

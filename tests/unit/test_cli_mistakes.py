@@ -313,7 +313,7 @@ def test_finalize_ends_with_the_counts_and_the_next_step(finished):
         "  Filed for relief (not challenged): 2 convictions of 2 people",
         "  Challenged:                        0 convictions of 0 people",
         "  Left for hand review (not filed):  0 convictions",
-        "  Out of scope (rules: not eligible): 0 convictions",
+        "  Out of scope (not filed, listed):  0 convictions",
     ]
     assert lines[5] == "Next:" and "signs 01-notice-of-non-challenge.pdf" in lines[6]
     assert lines[-1] == "  See docs/filings.md, 'How to file'."

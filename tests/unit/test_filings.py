@@ -64,7 +64,9 @@ def reviewed(sample_run, tmp_path_factory):
     review = tmp_path_factory.mktemp("review") / "reviewed.xlsx"
     shutil.copy(sample_run / "review.xlsx", review)
     felony = next(i for i, (lvl, rel) in enumerate(zip(frame["level"], frame["relief"])) if lvl == "felony" and rel == "redesignate_misdemeanor")
-    risky = next(i for i, rel in enumerate(frame["relief"]) if rel and i != felony)
+    # HS 11361.8(b): the public-safety ground only against a person still serving, with the facts behind it.
+    risky = next(i for i, (rel, track) in enumerate(zip(frame["relief"], frame["track"]))
+                 if rel and i != felony and track == "currently serving")
     out_of_scope = next(i for i, d in enumerate(frame["determination"]) if d == "Not eligible")
     hand = next(i for i, d in enumerate(frame["determination"]) if d == "Hand Review")
     book = openpyxl.load_workbook(review)
@@ -76,6 +78,7 @@ def reviewed(sample_run, tmp_path_factory):
     put(felony, "Prosecutor decision", "No challenge - different relief")
     put(felony, "Relief if different", "Dismiss and seal")
     put(risky, "Prosecutor decision", "Challenge - unreasonable risk to public safety")
+    put(risky, "Ground / notes", "Arrested in 2026 on a pending charge of attempted murder")
     put(out_of_scope, "Prosecutor decision", "No challenge - different relief")
     put(out_of_scope, "Relief if different", "Redesignate as misdemeanor" if frame["level"][out_of_scope] == "felony" else "Dismiss and seal")
     put(out_of_scope, "Override out-of-scope", "Y")
@@ -142,7 +145,7 @@ def test_attachment_a_docx_and_xlsx_hold_the_same_rows(filings):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("Item", "Court", "County", "Case number(s)")
     assert len(rows) == result.counts["granted_convictions"] + 1
-    assert {r[-2] for r in rows[1:]} == set(attachment)
+    assert {r[rows[0].index("Conviction ID")] for r in rows[1:]} == set(attachment)
 
 
 # -- the pleadings ---------------------------------------------------------------------------------
@@ -162,7 +165,7 @@ def test_notice_of_non_challenge_states_the_totals_and_the_office(filings):
         assert f"Page {number} of {len(pages)}" in page
         assert all(str(k) in page.splitlines() for k in range(1, 29))  # pleading line numbers
     # the relief table adds up
-    totals = re.findall(r"(Dismiss and seal|Redesignate as misdemeanor|Recall and resentence) HS 11361\.8\([bf]\) (\d+)", text)
+    totals = re.findall(r"(Dismiss and seal|Redesignate as misdemeanor|Recall and resentence) HS 11361\.8(?:\(b\)|\(e\)-\(f\)) (\d+)", text)
     assert sum(int(count) for _, count in totals) == n
     assert f"Total {n}" in text
     docx_body = " ".join(docx_text(out / "01-notice-of-non-challenge.docx").split())
@@ -175,7 +178,8 @@ def test_proposed_order_grants_seals_redesignates_and_directs_the_clerk(filings)
     assert f"{result.counts['granted_convictions']} convictions of {result.counts['granted_people']} persons" in text
     assert "dismissed, and the record of that conviction is sealed" in text
     assert "for all purposes" in text and "11361.8, subdivision (h)" in text
-    assert "section 11590" in text
+    # Filed on January 5, 2027, after HS 11590 registration was repealed (1 January 2020): no release is asked.
+    assert "11590" not in text
     assert "report the disposition of each listed conviction to the Department of Justice" in text
     assert "JUDGE OF THE SUPERIOR COURT" in text
 
@@ -190,6 +194,7 @@ def test_one_notice_of_challenge_per_person_with_grounds(filings, sample_run):
     text = " ".join(" ".join(pdf_text(out / "challenges" / f"notice-of-challenge-{risky['person_id']}.pdf")).split())
     assert risky["name"] in text and risky["case_numbers"] in text and risky["cii_number"] in text
     assert DEFAULT_PUBLIC_SAFETY_GROUND in text
+    assert "Facts: Arrested in 2026 on a pending charge of attempted murder" in text
     assert "TO THE COURT AND TO THE OFFICE OF THE PUBLIC DEFENDER, COUNTY OF EXAMPLE" in text
     docx_body = docx_text(out / "challenges" / f"notice-of-challenge-{risky['person_id']}.docx")
     assert risky["name"] in docx_body and DEFAULT_PUBLIC_SAFETY_GROUND in docx_body
@@ -201,7 +206,7 @@ def test_public_defender_list_has_every_challenge(filings):
     assert len(rows) == result.counts["challenged_convictions"]
     whole = "\n".join(pdf_text(out / "04-public-defender-list.pdf"))
     assert all(r["case_numbers"] in whole and r["name"] in whole for r in rows)
-    assert any("Prior super strike" in r["ground"] for r in rows)
+    assert any("Penal Code section 667(e)(2)(C)(iv)" in r["ground"] and "convicted" in r["ground"] for r in rows)
 
 
 def test_per_case_orders_one_per_court_case(filings, sample_run):
@@ -227,7 +232,7 @@ def test_cms_and_doj_exports_have_the_documented_columns(filings):
     by_id = {r["conviction_id"]: r for r in cms}
     assert by_id[ids["felony"]]["seal_record"] == "Y" and by_id[ids["felony"]]["disposition"] == "Dismissed and sealed"
     assert by_id[ids["out_of_scope"]]["override"] == "Y"
-    assert {r["statutory_basis"] for r in cms} <= {"HS 11361.8(f) via HS 11361.9", "HS 11361.8(b) via HS 11361.9"}
+    assert {r["statutory_basis"] for r in cms} <= {"HS 11361.8(e)-(f) via HS 11361.9", "HS 11361.8(b) via HS 11361.9"}
     doj = read_csv(out / "exports" / "doj-disposition-update.csv")
     assert list(doj[0]) == [name for name, _ in DOJ_COLUMNS]
     assert len(doj) == len(cms) and all(r["court_ruling"] == "" for r in doj)

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 import pytest
 from pypdf import PdfReader
 
@@ -52,7 +53,8 @@ def test_a_resaved_and_edited_engine_workbook_drives_the_filings(engine_run, pro
     header = [c.value for c in sheet[1]]
     decision_col = header.index(DECISION_COLUMN) + 1
     challenged_row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, decision_col).value == "No challenge")
-    sheet.cell(challenged_row, decision_col).value = "challenge - unreasonable risk to public safety "
+    sheet.cell(challenged_row, decision_col).value = "challenge - does not meet HS 11361.8 criteria "
+    sheet.cell(challenged_row, header.index("Ground / notes") + 1).value = "The court file shows 40 plants"
     book.save(reviewed)
 
     out = tmp_path / "filings"
@@ -66,6 +68,28 @@ def test_a_resaved_and_edited_engine_workbook_drives_the_filings(engine_run, pro
     missing = [case for cases in granted["case_numbers"] for case in cases.split("; ") if case not in text]
     assert not missing
     assert f"Page {len(attachment.pages)} of {len(attachment.pages)}" in text
+
+
+def test_the_engines_workbook_refuses_a_public_safety_challenge_of_a_completed_sentence(engine_run, tmp_path):
+    # HS 11361.8(b): the public-safety ground only against a person still serving; the engine's sample has
+    # completed sentences only, so the ground is refused on the row, by finalize, and absent from its dropdown.
+    reviewed = tmp_path / "reviewed.xlsx"
+    book = openpyxl.load_workbook(engine_run / "review.xlsx")
+    sheet = book["Convictions"]
+    header = [c.value for c in sheet[1]]
+    decision_col = header.index(DECISION_COLUMN) + 1
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, decision_col).value == "No challenge")
+    assert sheet.cell(row, header.index("Track") + 1).value == "completed sentence"
+    (validation,) = [dv for dv in sheet.data_validations.dataValidation if next(iter(dv.sqref.ranges)).min_col == decision_col]
+    assert validation.formula1 == f'IF(${get_column_letter(header.index("Track") + 1)}2="currently serving",DecisionsServing,DecisionsNotServing)'
+    sheet.cell(row, decision_col).value = "Challenge - unreasonable risk to public safety"
+    sheet.cell(row, header.index("Ground / notes") + 1).value = "Pending violent felony"
+    book.save(reviewed)
+    with pytest.raises(ReviewRejected) as info:
+        read_review(reviewed, load_run(engine_run))
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column) == (row, DECISION_COLUMN)
+    assert "only against a person still serving" in problem.message and "'completed sentence'" in problem.message
 
 
 def test_an_edited_identifying_cell_in_the_engines_workbook_is_refused(engine_run, tmp_path):

@@ -157,7 +157,9 @@ def test_different_relief_public_safety_challenge_and_notes_are_read(run_dir):
     run = load_run(run_dir)
     frame = run.convictions
     felony_row = next(i for i, (lvl, rel) in enumerate(zip(frame["level"], frame["relief"])) if lvl == "felony" and rel)
-    other_row = next(i for i, rel in enumerate(frame["relief"]) if rel and i != felony_row)
+    # HS 11361.8(b): a public-safety challenge only against a person still serving the sentence.
+    other_row = next(i for i, (rel, track) in enumerate(zip(frame["relief"], frame["track"]))
+                     if rel and i != felony_row and track == "currently serving")
 
     def change(sheet, _):
         sheet.cell(felony_row + 2, col("Prosecutor decision")).value = "No challenge - different relief"

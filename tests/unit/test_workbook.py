@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
+from blueprint.filing_rules import outcomes
 from blueprint.pipeline import RunSettings, run_local
 from doj_builder import Person, write_doj
 
@@ -20,11 +21,11 @@ C = "001002001000"
 CAN = "11359 HS-POSSESS MARIJUANA FOR SALE"
 
 HEADERS = ["Conviction ID", "Person ID", "Name", "CII", "Date of birth", "Case numbers", "Court", "Count",
-           "Conviction date", "Code section", "Level", "Sentence", "Sentence status", "Determination", "Relief",
+           "Conviction date", "Code section", "Level", "Sentence", "Sentence status", "Track", "Determination", "Relief",
            "Basis", "Reason", "Rule", "Facts", "Flags", "Prosecutor decision", "Relief if different",
            "Ground / notes", "Override out-of-scope"]
 DECISIONS = ["No challenge", "No challenge - different relief", "Challenge - does not meet HS 11361.8 criteria",
-             "Challenge - unreasonable risk to public safety", "Hand review pending"]
+             "Challenge - unreasonable risk to public safety", "Out of scope - not filed", "Hand review pending"]
 RELIEFS = ["Dismiss and seal", "Redesignate as misdemeanor", "Redesignate as infraction", "Recall and resentence"]
 TRICKY_NAME = 'MU\u00d1OZ & <SONS> "JR",JOS\u00c9'
 
@@ -60,7 +61,8 @@ def by_conviction(ws) -> dict[str, dict]:
 
 def test_sheets(run):
     book, *_ = run
-    assert book.sheetnames == ["Convictions", "People", "Summary", "Data issues", "Policy", "Run", "Offense texts"]
+    assert book.sheetnames == ["Convictions", "People", "Summary", "Data issues", "Policy", "Run", "Lists", "Offense texts"]
+    assert book["Lists"].sheet_state == "hidden"  # the decision dropdown's two lists
 
 
 def test_offense_texts_sheet_is_the_runs_census(run):
@@ -121,19 +123,20 @@ def test_prosecutor_decision_is_prefilled_from_the_recommendation(run):
     expected = {f"1:{C}": "No challenge", f"2:{C}": "Challenge - does not meet HS 11361.8 criteria",
                 f"3:{C}": "Hand review pending", f"4:{C}": "No challenge", f"5:{C}": "No challenge"}
     assert {k: rows[k]["Prosecutor decision"] for k in expected} == expected
-    for _, r in csv.iterrows():  # the documented rule, on every row
-        want = ("No challenge" if r["relief"] else "Challenge - does not meet HS 11361.8 criteria"
-                if r["determination"].startswith("Not eligible") else "Hand review pending")
-        assert rows[r["conviction_id"]]["Prosecutor decision"] == want
+    prefill = {"eligible": "No challenge", "not_eligible": "Challenge - does not meet HS 11361.8 criteria",
+               "out_of_scope": "Out of scope - not filed", "hand_review": "Hand review pending"}
+    for (_, r), outcome in zip(csv.iterrows(), outcomes(csv)):  # the documented rule, on every row
+        assert rows[r["conviction_id"]]["Prosecutor decision"] == prefill[outcome]
         for office in ("Relief if different", "Ground / notes", "Override out-of-scope"):
             assert rows[r["conviction_id"]][office] in (None, "")
 
 
-def dropdowns(ws) -> dict[str, tuple[list[str], str]]:
+def dropdowns(ws) -> dict[str, tuple[list[str] | str, str]]:
+    """Each dropdown's values (or, for a list chosen per row, its formula) and its range."""
     out = {}
     for dv in ws.data_validations.dataValidation:
         assert dv.type == "list"
-        values = dv.formula1.strip('"').split(",")
+        values = dv.formula1.strip('"').split(",") if dv.formula1.startswith('"') else dv.formula1
         for rng in str(dv.sqref).split():
             first = rng.split(":")[0]
             letter, _ = coordinate_from_string(first)
@@ -141,12 +144,22 @@ def dropdowns(ws) -> dict[str, tuple[list[str], str]]:
     return out
 
 
+def named_list(book, name: str) -> list[str]:
+    sheet, cells = book.defined_names[name].attr_text.split("!")
+    return [c.value for row in book[sheet][cells.replace("$", "")] for c in row]
+
+
 def test_dropdowns(run):
     book, *_ = run
     ws = book["Convictions"]
     found = dropdowns(ws)
     n = len(by_conviction(ws))
-    assert found["Prosecutor decision"][0] == DECISIONS
+    # The decision list follows the row's Track: the public-safety ground only against a person still serving
+    # (HS 11361.8(b)); any other track gets the list without it (HS 11361.8(e)-(f)).
+    track = get_column_letter(HEADERS.index("Track") + 1)
+    assert found["Prosecutor decision"][0] == f'IF(${track}2="currently serving",DecisionsServing,DecisionsNotServing)'
+    assert named_list(book, "DecisionsServing") == DECISIONS
+    assert named_list(book, "DecisionsNotServing") == [d for d in DECISIONS if "public safety" not in d]
     assert found["Relief if different"][0] == RELIEFS
     assert found["Override out-of-scope"][0] == ["Y"]
     for name in ("Prosecutor decision", "Relief if different", "Override out-of-scope"):

@@ -1,0 +1,138 @@
+"""What the statute lets the office file for each conviction: outcomes, tracks, grounds and reliefs.
+
+The run records, for every evaluated conviction, a typed ``outcome`` (``eligible``, ``not_eligible``,
+``hand_review``, ``out_of_scope``) and the ``track`` the law puts the person on. The review workbook,
+the check of the office's review and the filings all apply the same few rules, kept here beside the
+statute they come from:
+
+- **Tracks** (HS 11361.8): a person *currently serving* a sentence petitions for recall or dismissal
+  of the sentence and resentencing (subdivisions (a)-(b)); a person who has *completed* the sentence
+  applies for dismissal and sealing, or redesignation (subdivisions (e)-(f)); an offense committed
+  under 18 follows the *juvenile* track (subdivision (m)), filed in the juvenile court.
+- **Challenge grounds follow the track.** "Unreasonable risk of danger to public safety" is a ground
+  only against a person still serving (HS 11361.8(b)); for a completed sentence (HS 11361.8(e)-(f))
+  the only ground is that the person does not meet the criteria. Reading for county counsel: the
+  juvenile track and an unknown track are treated like a completed sentence (no public-safety ground).
+- **Juvenile relief** is dismissal and sealing, or redesignation as an infraction, never an adult
+  misdemeanor or a recall (under current law the cannabis offenses of a person under 18 are
+  infractions: HS 11357(a)(1), 11358(a), 11359(a), 11360(a)(1)). Reading for county counsel.
+- **Out of scope** (conduct after 9 November 2016): the statute never reaches the conviction, so the
+  office neither asks relief for it nor files a challenge against it; it is listed as out of scope.
+
+Everything here works on whole columns (numpy), never row by row over a large run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+TRACK_SERVING = "currently serving"
+TRACK_COMPLETED = "completed sentence"
+TRACK_JUVENILE = "juvenile"
+TRACK_UNKNOWN = "unknown"
+
+ELIGIBLE = "eligible"
+NOT_ELIGIBLE = "not_eligible"
+HAND_REVIEW = "hand_review"
+OUT_OF_SCOPE = "out_of_scope"
+OUTCOMES = (ELIGIBLE, NOT_ELIGIBLE, HAND_REVIEW, OUT_OF_SCOPE)
+
+#: The reliefs a juvenile-track conviction may receive (HS 11361.8(m); reading).
+JUVENILE_RELIEFS = ("dismiss_and_seal", "redesignate_infraction")
+
+#: The statutory basis the filings cite, by track (HS 11361.8). California bases only: another
+#: state's rule pack keeps the basis its rules recorded.
+BASIS_SERVING = "HS 11361.8(b)"
+BASIS_COMPLETED = "HS 11361.8(e)-(f)"
+BASIS_JUVENILE = "HS 11361.8(e)-(f), (m)"
+CALIFORNIA_BASIS_PREFIX = "HS 11361.8"
+
+#: HS 11590 (narcotics-offender registration) was repealed effective this day (AB 1261, 2019;
+#: reading for county counsel to verify). A filing made on or after it asks no release from it.
+HS11590_REPEALED = dt.date(2020, 1, 1)
+
+#: Columns the contract between the run and the filings adds to the decision table, with the value
+#: an older run folder (written before them) is given on load.
+CONTRACT_COLUMNS = (
+    "outcome", "juvenile", "arrest_date", "prior_kind", "prior_section", "prior_date", "prior_court",
+    "prior_case_numbers", "statutory_exclusion", "felony_hint",
+)
+
+
+def _per_value(values: pd.Series, decide) -> np.ndarray:
+    """``decide`` applied once per distinct value of a column (a few labels over many rows)."""
+    codes, uniques = pd.factorize(values.fillna("").astype(str), sort=False)
+    if len(values) == 0:
+        return np.array([], dtype=object)
+    return np.array([decide(u) for u in uniques], dtype=object)[codes]
+
+
+def _label_outcome(label: str) -> str:
+    label = label.strip().casefold()
+    if label.startswith("not eligible"):
+        return NOT_ELIGIBLE
+    if label.startswith("out of scope"):
+        return OUT_OF_SCOPE
+    return HAND_REVIEW
+
+
+def outcomes(frame: pd.DataFrame) -> np.ndarray:
+    """Each conviction's typed outcome: the run's ``outcome`` column.
+
+    A run written before that column existed gets it derived once, from the relief and the
+    determination label (the only place a label is read): relief -> eligible; "Not eligible..." ->
+    not_eligible; "Out of scope..." -> out_of_scope; anything else -> hand_review. The work is done
+    per distinct value, never per row.
+    """
+    n = len(frame)
+    if "outcome" in frame.columns:
+        recorded = _per_value(frame["outcome"], str.strip)
+        if n == 0 or (recorded != "").all():
+            return recorded
+    else:
+        recorded = np.full(n, "", dtype=object)
+    empty = pd.Series([""] * n, index=frame.index, dtype=object)
+    has_relief = _per_value(frame["relief"] if "relief" in frame else empty, lambda r: r.strip() != "").astype(bool)
+    by_label = _per_value(frame["determination"] if "determination" in frame else empty, _label_outcome)
+    derived = np.where(has_relief, ELIGIBLE, by_label)
+    return np.where(recorded != "", recorded, derived).astype(object)
+
+
+def public_safety_allowed(track: str) -> bool:
+    """The public-safety ground applies only against a person still serving (HS 11361.8(b))."""
+    return str(track).strip().casefold() == TRACK_SERVING
+
+
+def is_juvenile(track: str) -> bool:
+    return str(track).strip().casefold() == TRACK_JUVENILE
+
+
+def filed_basis(relief: str, track: str, recorded_basis: str, recommended_relief: str) -> str:
+    """The statutory basis printed for a relief the office asks for.
+
+    California (HS 11361.8) bases follow the track: a person currently serving, or any recall and
+    resentence, (b); a juvenile-track offense (e)-(f) with (m); a completed sentence (e)-(f). For an
+    unknown track the run's own basis is kept when the relief is the recommended one, else (e)-(f).
+    Another state's basis (a rule pack that is not California's) is kept as the run recorded it.
+    """
+    if recorded_basis and not recorded_basis.startswith(CALIFORNIA_BASIS_PREFIX):
+        return recorded_basis
+    track = str(track).strip().casefold()
+    if track == TRACK_JUVENILE:
+        return BASIS_JUVENILE
+    if relief == "recall_and_resentence" or track == TRACK_SERVING:
+        return BASIS_SERVING
+    if track == TRACK_COMPLETED:
+        return BASIS_COMPLETED
+    if relief == recommended_relief and recorded_basis:
+        return recorded_basis
+    return BASIS_COMPLETED
+
+
+def hs11590_release_applies(filing_day: dt.date) -> bool:
+    """Whether a filing made on ``filing_day`` may ask release from HS 11590 registration as a
+    current duty: only before that requirement's repeal (1 January 2020; reading to verify)."""
+    return filing_day < HS11590_REPEALED
