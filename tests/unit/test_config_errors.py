@@ -168,7 +168,8 @@ def test_an_office_profile_with_several_mistakes_lists_each_with_its_line(tmp_pa
           address_lines: []
         signer: {name: B, title: Deputy District Attorney, bar_number: "2"}
         court: {county_line: FOR THE COUNTY OF EXAMPLE, room: 5}
-        public_defender: {name: PD}
+        public_defender: {name: PD, address_lines: [1 Main Street]}
+        service: {server: {name: C, title: Legal Secretary}, method: personal, place: Example City}
         """))
     with pytest.raises(ProfileError) as info:
         load_profile(path)
