@@ -2,7 +2,6 @@
 office profile for the county) and deploy it into a fresh moto account for each test."""
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,10 @@ COUNTY = "SACRAMENTO"
 
 
 @pytest.fixture(scope="session")
-def office_profile_file() -> Path:
+def office_profile_file(tmp_path_factory) -> Path:
     profile = yaml.safe_load((REPO_ROOT / "templates" / "office-profile.example.yaml").read_text())
     profile["county"] = COUNTY
-    path = Path(tempfile.mkdtemp(prefix="clearance-e2e-")) / "office-profile.yaml"
+    path = tmp_path_factory.mktemp("profile") / "office-profile.yaml"
     path.write_text(yaml.safe_dump(profile))
     return path
 
