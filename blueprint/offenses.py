@@ -176,7 +176,8 @@ class OffenseEntry(SectionPattern):
         numbers = np.asarray(numbers, dtype=object)
         if self.through is None:
             return numbers == self.number
-        order = np.array([section_order(n) for n in numbers], dtype=float)
+        # Plain numbers parse as decimals; lettered ones (288A) and article numbers (12-3.05) do not.
+        order = pd.to_numeric(pd.Series(numbers, dtype=object), errors="coerce").to_numpy(dtype=float)
         return (order >= section_order(self.number)) & (order <= section_order(self.through))
 
     def describe(self) -> str:
@@ -364,8 +365,10 @@ class OffenseList:
                 # or 261(A)(2)), never by one that names another subdivision.
                 if not entry.subsections:
                     continue
-                hit &= np.array([any(listed.startswith(s) and listed != s for listed in entry.subsections)
-                                 for s in sub_text], dtype=bool)
+                # The proper prefixes of the listed subdivisions, in whole groups: "" and "(A)" for "(A)(2)".
+                prefixes = {"".join(re.findall(r"\([A-Z0-9]+\)", listed)[:k]) for listed in entry.subsections
+                            for k in range(len(re.findall(r"\([A-Z0-9]+\)", listed)))}
+                hit &= pd.Series(sub_text, dtype=object).isin(prefixes).to_numpy(dtype=bool)
             elif entry.subsections:
                 hit &= subsection.str.startswith(entry.subsections).to_numpy(dtype=bool)
             if isinstance(entry, OffenseEntry):
@@ -389,7 +392,8 @@ class OffenseList:
         """
         return pd.Series(self._first_entry(parsed, same_case_has) >= 0, index=parsed.index)
 
-    def possible_matches(self, parsed: pd.DataFrame, same_case_has: pd.Series | None = None) -> pd.Series:
+    def possible_matches(self, parsed: pd.DataFrame, same_case_has: pd.Series | None = None,
+                         matched: np.ndarray | None = None) -> pd.Series:
         """Boolean Series: the row is not on the list, but would be with the subdivision it lacks.
 
         An entry limited to some subdivisions (``245(D)(3)``, ``217.1(B)``, ``261(A)(2)``) cannot
@@ -398,7 +402,8 @@ class OffenseList:
         never a plain miss; the engine treats it as a possible one (hand review) unless another list
         decides the question. Attempts and same-case companions are required as for :meth:`matches`.
         """
-        matched = self._first_entry(parsed, same_case_has) >= 0
+        if matched is None:  # the rows this list matches, when the caller has not worked them out
+            matched = self._first_entry(parsed, same_case_has) >= 0
         first = self._entry_found(parsed, "", same_case_has, False, None, possible=True)
         second = self._entry_found(parsed, "second_", same_case_has, False, None, possible=True)
         return pd.Series(~matched & ((first >= 0) | (second >= 0)), index=parsed.index)
