@@ -181,8 +181,9 @@ class CurrentLaw:
             prefix = "".join(groups[:k])
             if prefix in listed:
                 longer = k < len(groups)
-                # A paragraph the listing enumerates does not exist unless it is listed itself.
-                if longer and any(key != prefix and key.startswith(prefix) for key in listed):
+                # A subdivision of a section listed without any, or a paragraph the listing
+                # enumerates, does not exist unless it is listed itself.
+                if longer and (prefix == "" or any(key != prefix and key.startswith(prefix) for key in listed)):
                     return False, None
                 return True, listed[prefix]
         return False, None

@@ -158,7 +158,9 @@ def details(pp: Pairs, events: pd.DataFrame, basis: str, wanted: np.ndarray, nee
     cand = pp.cand[use]
     order = np.lexsort((np.where(np.isnat(lo), np.datetime64("9999-12-31", "D"), lo), cand))
     parts = [ev["section"].astype(str).to_numpy(dtype=object), _day_text(lo, ev["hi"].to_numpy("datetime64[D]")),
-             ev["court"].astype(str).to_numpy(dtype=object), ev["case_numbers"].astype(str).to_numpy(dtype=object)]
+             ev["court"].astype(str).to_numpy(dtype=object),
+             # one prior's own case numbers are joined by ", ": "; " separates the priors
+             ev["case_numbers"].astype(str).str.replace("; ", ", ", regex=False).to_numpy(dtype=object)]
     # Only the priors of the few decisions that name them come here: a plain loop over them.
     grouped: dict[int, list[list[str]]] = {}
     for i in order:
