@@ -211,10 +211,13 @@ class CurrentLaw:
                 out[f"class_{name}_minor"][i] = minor
         return {name: values[codes] if len(codes) else values[:0] for name, values in out.items()}
 
-    def eras(self, offense_lo: np.ndarray, offense_hi: np.ndarray) -> np.ndarray:
-        """BEFORE, AFTER or EITHER for each offense date range (NaT ends are unbounded)."""
+    def eras(self, offense_lo: np.ndarray, conviction_hi: np.ndarray) -> np.ndarray:
+        """Which text a conviction was recorded under: BEFORE when it was convicted before the line
+        (the old text certainly), AFTER when the offense came on or after it, EITHER otherwise: an
+        offense before the line convicted after it may have been charged under the new, lesser text,
+        which applies to cases not yet final (In re Estrada; reading). NaT ends are unbounded."""
         lo = np.asarray(offense_lo, dtype="datetime64[D]")
-        hi = np.asarray(offense_hi, dtype="datetime64[D]")
+        hi = np.asarray(conviction_hi, dtype="datetime64[D]")
         out = np.full(len(lo), EITHER, dtype=np.int8)
         out[~np.isnat(hi) & (hi < self.line)] = BEFORE
         out[~np.isnat(lo) & (lo >= self.line)] = AFTER

@@ -337,7 +337,7 @@ def _two_priors_classes(conv: pd.DataFrame, law: CurrentLaw | None, minor: np.nd
     rows = np.flatnonzero(mask)
     sub = conv.iloc[rows]
     r = law.readings(sub[number].to_numpy(dtype=object), _column(sub, subsection, ""))
-    era = law.eras(sub["offense_lo"].to_numpy("datetime64[D]"), sub["offense_hi"].to_numpy("datetime64[D]"))
+    era = law.eras(sub["offense_lo"].to_numpy("datetime64[D]"), sub["conv_hi"].to_numpy("datetime64[D]"))
     young = np.asarray([v is True for v in minor[rows]], dtype=bool)
     old = np.asarray([v is False for v in minor[rows]], dtype=bool)
     unknown_age = ~young & ~old
@@ -359,7 +359,7 @@ def _current_law_facts(candidates: pd.DataFrame, records: Records, law: CurrentL
         return
     number = candidates["number"].astype(str).to_numpy(dtype=object)
     r = law.readings(number, candidates["subsection"].astype(str).to_numpy(dtype=object))
-    era = law.eras(candidates["offense_lo"].to_numpy("datetime64[D]"), candidates["offense_hi"].to_numpy("datetime64[D]"))
+    era = law.eras(candidates["offense_lo"].to_numpy("datetime64[D]"), candidates["conv_hi"].to_numpy("datetime64[D]"))
     exists = np.where(era == current_law.BEFORE, r["exists_before"] > 0,
                       np.where(era == current_law.AFTER, r["exists_after"] > 0,
                                (r["exists_before"] > 0) | (r["exists_after"] > 0)))

@@ -62,10 +62,12 @@ def test_combining_readings_is_possible_unless_all_agree():
     assert combine(values, first_only).tolist() == [COUNTS, COUNTS, NOT]
 
 
-def test_eras_from_the_offense_date_range():
-    lo = np.array(["2015-01-01", "2017-01-01", "2016-01-01", "NaT", "NaT"], dtype="datetime64[D]")
-    hi = np.array(["2015-01-01", "2017-01-01", "2016-12-31", "2015-05-05", "2017-05-05"], dtype="datetime64[D]")
-    assert LAW.eras(lo, hi).tolist() == [BEFORE, AFTER, EITHER, BEFORE, EITHER]
+def test_eras_from_the_offense_and_the_conviction():
+    """Convicted before 9 November 2016: the old text; arrested on or after it: the new; arrested
+    before and convicted after: either (a case not yet final takes the new, lesser text: In re Estrada)."""
+    arrested = np.array(["2015-01-01", "2017-01-01", "2016-06-01", "NaT", "NaT"], dtype="datetime64[D]")
+    convicted = np.array(["2015-03-01", "2017-03-01", "2017-02-01", "2015-05-05", "2017-05-05"], dtype="datetime64[D]")
+    assert LAW.eras(arrested, convicted).tolist() == [BEFORE, AFTER, EITHER, BEFORE, EITHER]
 
 
 @pytest.mark.parametrize("text, number, hints", [

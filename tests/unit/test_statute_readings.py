@@ -315,6 +315,9 @@ def test_a_registration_without_a_registrable_conviction_is_a_hint(tmp_path):
     ("11357(E) HS-POSSESS ON SCHOOL GROUNDS", "20050601", "MISDEMEANOR_OR_INFRACTION"),  # old (e), a minor there
     ("11357(A)(3) HS-POSSESS", "20170101", "CANNABIS_SUBDIVISION_UNKNOWN"),  # since 2016 (a) has (1) and (2) only
     ("11359(B) HS-POSSESS FOR SALE", "20050601", "CANNABIS_SUBDIVISION_UNKNOWN"),  # 11359 had no subdivisions
+    # Arrested before the line, convicted after it under the new text (a case not yet final takes the
+    # lesser new law, In re Estrada): the subdivision exists.
+    ("11359(C) HS-POSSESS FOR SALE W/PRIOR", "20160601", "ARRESTED_BEFORE_CONVICTED_AFTER"),
 ])
 def test_a_subdivision_the_section_never_had_goes_to_hand_review(tmp_path, offense, arrested, expected):
     convicted = "20170301" if arrested > "2016" else "20050601"
