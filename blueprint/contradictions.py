@@ -36,6 +36,13 @@ would expect:
     sentence still running is on the recall-and-resentence track whatever its level) decides as
     usual. The reviewer sees a flag; the prison row is reported.
 
+``ARREST_AFTER_CONVICTION``
+    A conviction whose cycle (arrest) date, ``CYC_DATE``, is after its conviction date. The arrest is
+    the evidence of the offense date (the 9 November 2016 line, priors, age at the offense), and an
+    offense cannot follow its own conviction, so one of the two dates is wrong. The arrest date is
+    treated as unknown: the conviction date alone bounds the offense date, and a rule that the bound
+    cannot decide goes to hand review.
+
 Only the few rows involved are turned into Python values; the checks themselves are Arrow and numpy
 passes over the rows.
 """
@@ -222,6 +229,30 @@ def _any_step_differs(step_of_count: np.ndarray, count_of: np.ndarray, date_text
     return bool((day_of[at] != day_of[first[steps]]).any())
 
 
+# --- arrest and conviction dates ---------------------------------------------------------------------
+
+ARREST_ACTION = ("arrest date treated as unknown: only the conviction date bounds the offense date, and a rule "
+                 "it cannot decide goes to hand review")
+
+
+def arrest_after_conviction(arrest_lo: np.ndarray, conviction_hi: np.ndarray, arrest_text, files: np.ndarray,
+                            lines: np.ndarray, file_names, issues: IssueLog) -> np.ndarray:
+    """Which convictions carry an arrest (cycle) date after their own conviction date.
+
+    ``arrest_lo`` is each conviction's earliest possible arrest day, ``conviction_hi`` its latest
+    possible conviction day, ``arrest_text`` the ``CYC_DATE`` as written. Each such conviction is
+    reported once, on its first row, as ``ARREST_AFTER_CONVICTION``.
+    """
+    arrest_lo = np.asarray(arrest_lo, dtype="datetime64[D]")
+    conviction_hi = np.asarray(conviction_hi, dtype="datetime64[D]")
+    late = ~np.isnat(arrest_lo) & ~np.isnat(conviction_hi) & (arrest_lo > conviction_hi)
+    if late.any():
+        shown = np.asarray(pc.take(arrest_text, pa.array(np.flatnonzero(late))).to_numpy(zero_copy_only=False), dtype=object)
+        _add_by_file(issues, file_names, files[late], lines[late], "CYC_DATE", "ARREST_AFTER_CONVICTION",
+                     "the arrest (cycle) date is after the conviction date of the same count", ARREST_ACTION, shown)
+    return late
+
+
 # --- level and sentence ------------------------------------------------------------------------------
 
 
@@ -257,4 +288,4 @@ def prison_on_lesser_level(level: np.ndarray, count_of: np.ndarray, place: pa.Ch
     return conflict
 
 
-__all__ = ["BirthDates", "birth_dates", "prison_on_lesser_level", "step_dates_differ"]
+__all__ = ["BirthDates", "arrest_after_conviction", "birth_dates", "prison_on_lesser_level", "step_dates_differ"]

@@ -32,6 +32,7 @@ from .policy import Policy, Rule
 from .predicates import FACT_LABELS, PREDICATES, EvalContext
 
 HAND_REVIEW = "Hand Review"
+HAND_REVIEW_OUTCOME = "hand_review"
 TRACK_SERVING = "currently serving"
 TRACK_COMPLETED = "completed sentence"
 BASIS_SERVING = "HS 11361.8(b)"
@@ -44,7 +45,24 @@ SECTION_REVIEWS: tuple[tuple[str, str, str, str], ...] = (
      "Cannabis section could not be read from the offense text; read the charge and decide by hand"),
     ("two_evaluated_sections", "CANNABIS_TWO_SECTIONS", "two-cannabis-sections",
      "The charge names two cannabis sections on one line; check which one the conviction is for"),
+    ("subdivision_unknown", "CANNABIS_SUBDIVISION_UNKNOWN", "subdivision-unknown",
+     "The recorded subdivision does not exist in the section's text at the time of the offense; read the "
+     "court record to know the offense"),
 )
+
+#: The predicates that test a kind of prior: the kind they name (the run's ``prior_kind``) and where
+#: the priors behind the answer are (``(kind, basis)`` of ``blueprint.facts.PriorIndex``, first found
+#: first used).
+PRIOR_PREDICATES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "prior_super_strike": ("super_strike", (("super_strike", "offense"),)),
+    "prior_pc290": ("pc290", (("pc290", "offense"),)),
+    "prior_registration": ("registration", (("registration", "offense"),)),
+    "counted_priors": ("two_priors", (("two_priors", "offense"),)),
+    "super_strike_before_conviction": ("super_strike", (("super_strike", "conviction"),)),
+    "pc290_or_registration_before_conviction": ("pc290", (("pc290", "conviction"), ("registration", "conviction"))),
+    "earlier_same_section_convictions": ("two_priors", (("two_priors", "conviction"),)),
+}
+PRIOR_COLUMNS = ("prior_section", "prior_date", "prior_court", "prior_case_numbers")
 
 
 def _section_reviews(facts: pd.DataFrame) -> list[tuple[np.ndarray, str, str, str]]:
@@ -52,7 +70,9 @@ def _section_reviews(facts: pd.DataFrame) -> list[tuple[np.ndarray, str, str, st
     n = len(facts)
     unresolved = facts["section_unresolved"].to_numpy(dtype=bool) if "section_unresolved" in facts else np.zeros(n, bool)
     two = (facts["evaluated_sections"].to_numpy() >= 2) if "evaluated_sections" in facts else np.zeros(n, bool)
-    masks = {"section_unresolved": unresolved, "two_evaluated_sections": two & ~unresolved}
+    unknown_sub = facts["subdivision_unknown"].to_numpy(dtype=bool) if "subdivision_unknown" in facts else np.zeros(n, bool)
+    masks = {"section_unresolved": unresolved, "two_evaluated_sections": two & ~unresolved,
+             "subdivision_unknown": unknown_sub & ~two & ~unresolved}
     return [(masks[column], code, rule, reason) for column, code, rule, reason in SECTION_REVIEWS]
 
 
@@ -114,6 +134,9 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
     reason = np.full(n, "", dtype=object)
     rule_id = np.full(n, "", dtype=object)
     rule_facts = np.full(n, "", dtype=object)
+    outcome = np.full(n, HAND_REVIEW_OUTCOME, dtype=object)
+    prior_kind = np.full(n, "", dtype=object)
+    prior_source = np.full(n, "", dtype=object)
     tracks = track(facts, as_of)
     undecided = np.ones(n, dtype=bool)
     for mask, code, rule, why in _section_reviews(facts):
@@ -153,7 +176,10 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
             reason_code[rows] = rule.reason_code
             reason[rows] = rule.reason
             rule_id[rows] = rule.id
+            outcome[rows] = rule.outcome
             rule_facts[rows] = _describe(facts, ctx, rule, rows)
+        if (fires | unknown).any():
+            _name_priors(facts, ctx, rule, fires | unknown, prior_kind, prior_source)
         if unknown.any():
             rows = np.flatnonzero(unknown)
             determination[rows] = HAND_REVIEW
@@ -172,9 +198,40 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
     out["reason"] = reason
     out["rule_id"] = rule_id
     out["rule_facts"] = rule_facts
+    out["outcome"] = outcome
+    out["prior_kind"] = prior_kind
+    out["prior_source"] = prior_source  # filled in by the engine (blueprint.engine), which knows the priors
+    set_prior_columns(out, np.full(n, "", dtype=object))
     out["flags"] = _flags(facts)
     _add_display_facts(out, as_of)
     return out
+
+
+def _name_priors(facts: pd.DataFrame, ctx: EvalContext, rule: Rule, decided: np.ndarray, kind: np.ndarray,
+                 source: np.ndarray) -> None:
+    """For the rows a rule decided (or stopped at), the kind of prior it tested and where the priors
+    behind the answer are: the first prior condition of the rule that holds, or cannot be ruled out,
+    on the row (``source``: ``kind/basis`` entries joined by ``;``, for the engine to name them)."""
+    flat = [c for cond in rule.conditions for c in (cond if isinstance(cond, tuple) else (cond,))]
+    for cond in flat:
+        if cond.predicate not in PRIOR_PREDICATES:
+            continue
+        name, sources = PRIOR_PREDICATES[cond.predicate]
+        holds = np.asarray(PREDICATES[cond.predicate].test(facts, ctx, cond.argument).fillna(True), dtype=bool)
+        rows = np.flatnonzero(decided & holds & (kind == ""))
+        kind[rows] = name
+        source[rows] = ";".join(f"{k}/{b}" for k, b in sources)
+
+
+def set_prior_columns(out: pd.DataFrame, detail: np.ndarray) -> None:
+    """Split each ``section\x1fdate\x1fcourt\x1fcase numbers`` into the run's ``prior_*`` columns."""
+    parts = np.full((len(detail), len(PRIOR_COLUMNS)), "", dtype=object)
+    rows = np.flatnonzero(np.asarray(detail, dtype=object) != "")
+    for i in rows:
+        values = str(detail[i]).split("\x1f")
+        parts[i, :len(values)] = values[:len(PRIOR_COLUMNS)]
+    for k, column in enumerate(PRIOR_COLUMNS):
+        out[column] = parts[:, k]
 
 
 def _flags(f: pd.DataFrame) -> np.ndarray:
@@ -202,6 +259,11 @@ def _flags(f: pd.DataFrame) -> np.ndarray:
     p290, p290_np = text("pc290_sections")
     problems, problems_np = text("data_problems")
     dob, dob_np = text("dob_status")
+    if "felony_hint" in f:
+        felony_text, felony_np = text("felony_hint")
+    else:
+        felony_np = np.full(len(f), "", dtype=object)
+        felony_text = pa.array(felony_np, pa.string())
     columns = [
         labelled(hint_np != "", "possible other cannabis charge in comments: HS ", hint),
         flag(f["attempt"].to_numpy(dtype=bool), "attempt (PC 664)"),
@@ -215,6 +277,10 @@ def _flags(f: pd.DataFrame) -> np.ndarray:
              "level doubtful: a state-prison term on a conviction recorded as a misdemeanor or infraction"),
         flag(f["step_dates_differ"].to_numpy(dtype=bool),
              "rows of this court step carry different dates: its other convictions may be earlier cases"),
+        flag(_flag_column(f, "crossed_line"), "arrested before 9 November 2016 and convicted on or after it"),
+        labelled(felony_np != "", "felony may stay a felony: ", felony_text),
+        flag(np.asarray(f["juvenile"].astype("boolean").fillna(False), dtype=bool) if "juvenile" in f
+             else np.zeros(len(f), bool), "offense committed under 18"),
     ]
     # A leading empty column keeps every row in the result (pyarrow 26 drops rows whose values are
     # all null when nulls are skipped); its separator is trimmed off again (every flag starts with
@@ -222,6 +288,10 @@ def _flags(f: pd.DataFrame) -> np.ndarray:
     lead = pa.array(np.full(len(f), "", dtype=object), pa.string())
     joined = pc.binary_join_element_wise(lead, *columns, "; ", null_handling="skip")
     return np.asarray(pc.utf8_ltrim(joined, characters="; ").to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _flag_column(f: pd.DataFrame, name: str) -> np.ndarray:
+    return f[name].to_numpy(dtype=bool) if name in f else np.zeros(len(f), dtype=bool)
 
 
 def _add_display_facts(out: pd.DataFrame, as_of: np.datetime64) -> None:
@@ -238,5 +308,14 @@ def _add_display_facts(out: pd.DataFrame, as_of: np.datetime64) -> None:
     out["years_since_conviction"] = np.round(days / 365.25, 1)
     end = out["sentence_end_lo"].to_numpy("datetime64[D]")
     out["sentence_end"] = np.where(out["sentence_end_lo"].to_numpy("datetime64[D]") == out["sentence_end_hi"].to_numpy("datetime64[D]"), end, dates.NAT)
+    arrest_exact = np.where(out["arrest_date_status"].to_numpy(dtype=object) == "ok",
+                            out["arrest_lo"].to_numpy("datetime64[D]"), dates.NAT) if "arrest_lo" in out \
+        else np.full(len(out), dates.NAT)
+    out["arrest_date"] = arrest_exact
+    juvenile = out["juvenile"].astype("boolean") if "juvenile" in out else pd.Series(pd.NA, index=out.index, dtype="boolean")
+    out["juvenile"] = np.where(juvenile.isna().to_numpy(), "unknown",
+                               np.where(juvenile.fillna(False).to_numpy(dtype=bool), "yes", "no")).astype(object)
+    if "felony_hint" not in out:
+        out["felony_hint"] = ""
     status = out["track"].to_numpy()
     out["sentence_status"] = np.where(status == TRACK_SERVING, "serving", np.where(status == TRACK_COMPLETED, "complete", "unknown"))

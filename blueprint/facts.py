@@ -17,59 +17,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import current_law, dates, priors
+from .current_law import CurrentLaw
 from .offenses import comment_mentions
-from .records import Records, case_numbers
+from .records import Records, case_numbers, court_case_keys
 from .rulepack import RulePack
 
 NAT = np.datetime64("NaT", "D")
-
-
-def _three_valued_before(other_lo, other_hi, this_lo, this_hi) -> tuple[np.ndarray, np.ndarray]:
-    """Is an *other* dated event strictly before *this* conviction? (definitely, possibly)."""
-    unknown = np.isnat(other_lo) | np.isnat(this_lo)
-    definitely = ~unknown & (other_hi < this_lo)
-    definitely_not = ~unknown & (other_lo >= this_hi)
-    possibly = ~definitely & ~definitely_not
-    return definitely, possibly
-
-
-def _prior_counts(candidates: pd.DataFrame, events: pd.DataFrame, same_key: str | None = None) -> pd.DataFrame:
-    """Count, per candidate, the person's events definitely and possibly before the conviction.
-
-    ``events`` has ``person_id``, ``lo``, ``hi`` (and optionally ``case_key``/``number``/``conviction_id``).
-    When ``same_key`` is given, only events sharing that column's value are counted (same section).
-    Events in the same court case as the conviction never count as "prior" (People v. Smit: a
-    disqualifying offense must come before the cannabis offense, not with it), unless the rows of
-    that court step disagree on the date (``step_dates_differ``, ``blueprint.contradictions``): the
-    "case" may then be two, and an event of it that may be earlier counts as *possibly* prior.
-    """
-    cols = ["conviction_id", "person_id", "conv_lo", "conv_hi", "case_key", "step_dates_differ"] + (
-        [same_key] if same_key else [])
-    left = candidates[cols].reset_index(drop=True)
-    if len(events) == 0 or len(left) == 0:
-        return pd.DataFrame({"definite": np.zeros(len(left), int), "possible": np.zeros(len(left), int)},
-                            index=candidates.index)
-    on = ["person_id"] + ([same_key] if same_key else [])
-    pairs = left.merge(events, on=on, how="inner", suffixes=("", "_event"))
-    if "conviction_id_event" in pairs:
-        pairs = pairs[pairs["conviction_id_event"] != pairs["conviction_id"]]
-    doubtful = np.zeros(len(pairs), dtype=bool)
-    if "case_key_event" in pairs:
-        same = (pairs["case_key_event"] == pairs["case_key"]).to_numpy(dtype=bool)
-        doubtful = same & pairs["step_dates_differ"].to_numpy(dtype=bool)
-        pairs = pairs[~same | doubtful]
-        doubtful = doubtful[~same | doubtful]
-    definitely, possibly = _three_valued_before(
-        pairs["lo"].to_numpy("datetime64[D]"), pairs["hi"].to_numpy("datetime64[D]"),
-        pairs["conv_lo"].to_numpy("datetime64[D]"), pairs["conv_hi"].to_numpy("datetime64[D]"),
-    )
-    possibly = possibly | (definitely & doubtful)
-    definitely = definitely & ~doubtful
-    counts = pd.DataFrame({"conviction_id": pairs["conviction_id"].to_numpy(), "definite": definitely, "possible": possibly})
-    agg = counts.groupby("conviction_id", sort=False)[["definite", "possible"]].sum()
-    out = agg.reindex(left["conviction_id"]).fillna(0).astype(int)
-    out.index = candidates.index
-    return out
 
 
 def build_facts(records: Records, pack: RulePack, county: str) -> pd.DataFrame:
@@ -78,6 +32,12 @@ def build_facts(records: Records, pack: RulePack, county: str) -> pd.DataFrame:
     The evaluated offenses are the rule pack's ``evaluated_list`` (HS 11357-11360 in California);
     ``super_strikes`` and ``pc290`` lists are optional, so a pack for another state may omit them.
     """
+    return build_facts_and_priors(records, pack, county)[0]
+
+
+def build_facts_and_priors(records: Records, pack: RulePack, county: str) -> tuple[pd.DataFrame, "PriorIndex"]:
+    """:func:`build_facts`, and the priors of every evaluated conviction (:class:`PriorIndex`), so that
+    the few decisions that name a prior can name it without the others paying for it."""
     conv = records.convictions
     people = records.people
     county = county.strip().upper()
@@ -85,44 +45,24 @@ def build_facts(records: Records, pack: RulePack, county: str) -> pd.DataFrame:
     evaluated = pack.evaluated
     is_cannabis = conv[f"on_{pack.evaluated_list}"].to_numpy(dtype=bool)
     unresolved = _flag(conv, "section_unresolved")
+    offense_dates(conv)
     candidates = conv[(is_cannabis | unresolved) & (conv["county"].to_numpy() == county)].copy()
+    candidates["on_evaluated_list"] = is_cannabis[candidates.index.to_numpy()]
 
-    # Same-case companions: some super strikes count only with a gang enhancement in the same case.
-    super_strike = conv["on_super_strikes"].to_numpy(dtype=bool) if "on_super_strikes" in conv else np.zeros(len(conv), bool)
-    pc290 = conv["on_pc290"].to_numpy(dtype=bool) if "on_pc290" in conv else np.zeros(len(conv), bool)
-
-    def events(mask: np.ndarray, extra: list[str] | None = None) -> pd.DataFrame:
-        cols = ["conviction_id", "person_id", "conv_lo", "conv_hi", "case_key"] + (extra or [])
-        return conv.loc[mask, cols].rename(columns={"conv_lo": "lo", "conv_hi": "hi"})
-
-    ss = _prior_counts(candidates, events(super_strike))
-    candidates["prior_super_strike_definite"] = ss["definite"].to_numpy()
-    candidates["prior_super_strike_possible"] = ss["possible"].to_numpy()
-
-    p290 = _prior_counts(candidates, events(pc290))
-    reg = records.registrations.assign(conviction_id="", case_key="")
-    preg = _prior_counts(candidates, reg)
-    candidates["prior_pc290_definite"] = p290["definite"].to_numpy() + preg["definite"].to_numpy()
-    candidates["prior_pc290_possible"] = p290["possible"].to_numpy() + preg["possible"].to_numpy()
-
-    # Earlier convictions of the same section: a line naming two evaluated sections (11357/11360 HS)
-    # is a conviction of each; one whose section could not be read is possibly of the sections it
-    # names, so it can only make the count "possibly" higher.
-    same_events = events(is_cannabis, ["number"])
+    law = pack.current_law
+    # The age at the offense matters for the evaluated convictions and for the cannabis priors
+    # (two-priors rule): computed for those only.
+    needed = is_cannabis | unresolved
+    minor = np.full(len(conv), pd.NA, dtype=object)
+    columns = [c for c in ("person_id", "offense_lo", "offense_hi", "cycle_age") if c in conv]
+    minor[needed] = under_18_at_offense(conv.loc[needed, columns], people)
+    candidates["juvenile"] = pd.array(minor[candidates.index.to_numpy()], dtype="boolean")
+    prior_index = _prior_facts(candidates, records, law, minor, is_cannabis)
+    if law is not None:
+        _current_law_facts(candidates, records, law)
+    super_strike = _flag(conv, "on_super_strikes")
+    pc290 = _flag(conv, "on_pc290")
     two = is_cannabis & (_column(conv, "evaluated_sections", 0) == 2)
-    if two.any():
-        same_events = pd.concat([same_events, events(two, ["second_number"]).rename(columns={"second_number": "number"})],
-                                ignore_index=True)
-    same = _prior_counts(candidates, same_events, same_key="number")
-    maybe = events(unresolved, ["named_sections"]) if unresolved.any() else None
-    if maybe is not None:
-        maybe = maybe.assign(number=maybe["named_sections"].str.split(", ")).explode("number")
-        unsure = _prior_counts(candidates, maybe.drop(columns="named_sections"), same_key="number")
-        possible_extra = unsure["definite"].to_numpy() + unsure["possible"].to_numpy()
-    else:
-        possible_extra = 0
-    candidates["earlier_same_section_definite"] = same["definite"].to_numpy()
-    candidates["earlier_same_section_possible"] = same["possible"].to_numpy() + possible_extra
 
     # Person-level context over every conviction on the record, any county. People are numbered
     # once; every per-person figure is then a numpy reduction over those numbers.
@@ -165,11 +105,301 @@ def build_facts(records: Records, pack: RulePack, county: str) -> pd.DataFrame:
     # Sections on the record that reviewers need to see.
     candidates["superstrike_sections"] = _sections_by_person(conv, super_strike).reindex(pid).fillna("").to_numpy()
     candidates["pc290_sections"] = _sections_by_person(conv, pc290).reindex(pid).fillna("").to_numpy()
-    candidates["case_numbers"] = case_numbers(records.court_rows, candidates["case_key"]).to_numpy()
+    court_keys = court_case_keys(records.court_rows) if records.court_rows.num_rows else None
+    prior_index.court_keys = court_keys
+    candidates["case_numbers"] = case_numbers(records.court_rows, candidates["case_key"], court_keys).to_numpy()
     candidates["possible_other_cannabis"] = _comment_hints(candidates, evaluated.numbers)
     for name in getattr(pack, "case_context_lists", ()):
         candidates[f"case_charge_{name}"] = _case_context(records.case_charges, candidates["case_key"], name)
-    return candidates.reset_index(drop=True)
+    return candidates.reset_index(drop=True), prior_index
+
+
+def offense_dates(conv: pd.DataFrame) -> None:
+    """Add each conviction's offense date range, ``offense_lo``/``offense_hi``, from its arrest.
+
+    The arrest (cycle) date is the evidence of the offense date; the offense cannot come after the
+    conviction, so the conviction date caps it. With no usable arrest date the range is open below
+    (``offense_lo`` NaT) and ends at the conviction date.
+    """
+    arrest_lo = conv["arrest_lo"].to_numpy("datetime64[D]") if "arrest_lo" in conv else np.full(len(conv), NAT)
+    arrest_hi = conv["arrest_hi"].to_numpy("datetime64[D]") if "arrest_hi" in conv else np.full(len(conv), NAT)
+    conv_hi = conv["conv_hi"].to_numpy("datetime64[D]")
+    hi = np.where(np.isnat(arrest_hi), conv_hi, np.where(np.isnat(conv_hi), arrest_hi, np.minimum(arrest_hi, conv_hi)))
+    conv["offense_lo"] = arrest_lo
+    conv["offense_hi"] = hi
+
+
+#: The age under which an offense follows the juvenile track (HS 11361.8(m)).
+JUVENILE_AGE = 18
+
+
+def under_18_at_offense(conv: pd.DataFrame, people: pd.DataFrame) -> np.ndarray:
+    """Per conviction, three-valued: was the offense committed under 18? (True, False or pd.NA)
+
+    From the date of birth and the offense date range (the arrest): True when even the oldest
+    possible age is under 18, False when even the youngest is 18 or more. When the two dates cannot
+    decide (an unknown or partial date of birth, an unknown arrest date), the cycle's age as DOJ
+    recorded it (``CYC_AGE``, the age at the arrest) decides if it is a plain number.
+    """
+    n = len(conv)
+    out = np.full(n, pd.NA, dtype=object)
+    if n == 0:
+        return out
+    at = people.index.get_indexer(conv["person_id"].to_numpy(dtype=object))
+    found = at >= 0
+    dob_lo = np.where(found, people["dob_lo"].to_numpy("datetime64[D]")[np.maximum(at, 0)], NAT)
+    dob_hi = np.where(found, people["dob_hi"].to_numpy("datetime64[D]")[np.maximum(at, 0)], NAT)
+    youngest = dates.years_between(dob_hi, conv["offense_lo"].to_numpy("datetime64[D]"))
+    oldest = dates.years_between(dob_lo, conv["offense_hi"].to_numpy("datetime64[D]"))
+    yes = ~np.isnan(oldest) & (oldest < JUVENILE_AGE)
+    no = ~np.isnan(youngest) & (youngest >= JUVENILE_AGE)
+    out[yes] = True
+    out[no] = False
+    if "cycle_age" in conv:
+        text = conv["cycle_age"].astype(str).str.strip()
+        plain = text.str.fullmatch(r"\d{1,3}").to_numpy(dtype=bool)
+        age = np.where(plain, pd.to_numeric(text.where(plain, "0")).to_numpy(), -1)
+        open_ = ~yes & ~no & plain & (age <= 120)
+        out[open_ & (age < JUVENILE_AGE)] = True
+        out[open_ & (age >= JUVENILE_AGE)] = False
+    return out
+
+
+def _events(conv: pd.DataFrame, mask: np.ndarray, cls: np.ndarray | int, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The convictions where ``mask`` holds, as prior events (``lo``/``hi`` = the conviction date;
+    ``row``: the conviction's position, where its section and court are read when it is named)."""
+    cols = ["conviction_id", "person_id", "conv_lo", "conv_hi", "case_key", *extra]
+    frame = conv.loc[mask, cols].rename(columns={"conv_lo": "lo", "conv_hi": "hi"})
+    frame["row"] = np.flatnonzero(mask)
+    frame["cls"] = np.asarray(cls, dtype=np.int8)[mask] if np.ndim(cls) else np.int8(cls)
+    return frame
+
+
+def _prior_facts(candidates: pd.DataFrame, records: Records, law: CurrentLaw | None, minor: np.ndarray,
+                 is_cannabis: np.ndarray) -> None:
+    """Count each evaluated conviction's priors, by kind, as of its offense and as of its conviction.
+
+    Columns (definite and possible counts): ``prior_super_strike_*``, ``prior_pc290_*`` and
+    ``prior_registration_*`` (before the offense; convictions only, a registration apart);
+    ``counted_priors_*`` (the two-priors rule of the section, weighed under current law); and the
+    earlier tools' readings, before the conviction: ``ss_before_conviction_*``,
+    ``pc290_or_registration_before_conviction_*``, ``earlier_same_section_*``. And, for the
+    evaluated convictions that have some, the priors themselves (``prior_detail_<kind>_<basis>``,
+    see ``blueprint.priors.details``).
+    """
+    conv = records.convictions
+    n = len(candidates)
+    ss_on = _flag(conv, "on_super_strikes")
+    ss_maybe = _flag(conv, "maybe_super_strikes")
+    p290_on = _flag(conv, "on_pc290")
+    p290_maybe = _flag(conv, "maybe_pc290")
+    # A section the record gives without the subdivision one list needs is decided by the other list
+    # where that list decides it: a bare 261 PC is a PC 290(c) offense whatever its paragraph.
+    ss_maybe = ss_maybe & ~p290_on
+    p290_maybe = p290_maybe & ~ss_on
+    kinds: dict[str, tuple[priors.Pairs, pd.DataFrame]] = {}
+
+    ss_events = _events(conv, ss_on | ss_maybe, np.where(ss_on, priors.YES, priors.MAYBE))
+    kinds["super_strike"] = (priors.pairs(candidates, ss_events), ss_events)
+    p290_events = _events(conv, p290_on | p290_maybe, np.where(p290_on, priors.YES, priors.MAYBE))
+    kinds["pc290"] = (priors.pairs(candidates, p290_events), p290_events)
+    reg = records.registrations
+    reg_events = pd.DataFrame({"conviction_id": "", "person_id": reg["person_id"].to_numpy(dtype=object),
+                               "lo": reg["lo"].to_numpy("datetime64[D]"), "hi": reg["hi"].to_numpy("datetime64[D]"),
+                               "case_key": "", "section": reg.get("section", pd.Series("290 PC", index=reg.index)).to_numpy(dtype=object),
+                               "court": reg.get("court", pd.Series("", index=reg.index)).to_numpy(dtype=object),
+                               "cls": np.int8(priors.YES)})
+    kinds["registration"] = (priors.pairs(candidates, reg_events), reg_events)
+
+    # Convictions of the same cannabis section: a line naming two evaluated sections (11357/11360 HS)
+    # is a conviction of each; one whose section could not be read is possibly of the sections it
+    # names. ``cls`` is the earlier tools' reading (any subdivision counts); ``law_cls`` the
+    # two-priors rule's, weighed under current law (blueprint.current_law).
+    unresolved = _flag(conv, "section_unresolved")
+    law_cls = _two_priors_classes(conv, law, minor, "number", "subsection", is_cannabis)
+    same = _events(conv, is_cannabis, priors.YES, ("number",))
+    same["law_cls"] = law_cls[is_cannabis]
+    parts = [same]
+    two = is_cannabis & (_column(conv, "evaluated_sections", 0) == 2)
+    if two.any():
+        second_cls = _two_priors_classes(conv, law, minor, "second_number", "second_subsection", two)
+        extra = _events(conv, two, priors.YES, ("second_number",)).drop(columns="number", errors="ignore")
+        extra = extra.rename(columns={"second_number": "number"})
+        extra["law_cls"] = second_cls[two]
+        parts.append(extra)
+    if unresolved.any():
+        maybe = _events(conv, unresolved, priors.MAYBE, ("named_sections",))
+        maybe = maybe.assign(number=maybe["named_sections"].str.split(", ")).explode("number").drop(columns="named_sections")
+        maybe["law_cls"] = np.int8(priors.MAYBE)
+        parts.append(maybe)
+    same_events = pd.concat(parts, ignore_index=True) if len(parts) > 1 else same
+    kinds["same_section"] = (priors.pairs(candidates, same_events, same_key="number"), same_events)
+    law_pairs = priors.Pairs(*(getattr(kinds["same_section"][0], f) for f in ("cand", "event", "offense", "conviction")),
+                             same_events["law_cls"].to_numpy(dtype=np.int8)[kinds["same_section"][0].event],
+                             n)
+    kinds["two_priors"] = (law_pairs, same_events)
+
+    def put(name: str, counts: tuple[np.ndarray, np.ndarray]) -> None:
+        candidates[f"{name}_definite"], candidates[f"{name}_possible"] = counts
+
+    put("prior_super_strike", kinds["super_strike"][0].counts("offense"))
+    put("prior_pc290", kinds["pc290"][0].counts("offense"))
+    put("prior_registration", kinds["registration"][0].counts("offense"))
+    put("counted_priors", kinds["two_priors"][0].counts("offense"))
+    strict = {k: _strict(kinds[k][0]) for k in ("super_strike", "pc290", "same_section")}
+    put("ss_before_conviction", strict["super_strike"].counts("conviction"))
+    p_def, p_pos = strict["pc290"].counts("conviction")
+    r_def, r_pos = kinds["registration"][0].counts("conviction")
+    put("pc290_or_registration_before_conviction", (p_def + r_def, p_pos + r_pos))
+    put("earlier_same_section", kinds["same_section"][0].counts("conviction"))
+
+    return PriorIndex(records, {
+        ("super_strike", "offense"): (kinds["super_strike"][0], kinds["super_strike"][1], 1),
+        ("pc290", "offense"): (kinds["pc290"][0], kinds["pc290"][1], 1),
+        ("registration", "offense"): (kinds["registration"][0], kinds["registration"][1], 1),
+        ("two_priors", "offense"): (kinds["two_priors"][0], kinds["two_priors"][1], 2),
+        ("super_strike", "conviction"): (strict["super_strike"], kinds["super_strike"][1], 1),
+        ("pc290", "conviction"): (strict["pc290"], kinds["pc290"][1], 1),
+        ("registration", "conviction"): (kinds["registration"][0], kinds["registration"][1], 1),
+        ("two_priors", "conviction"): (kinds["same_section"][0], kinds["same_section"][1], 2),
+    })
+
+
+class PriorIndex:
+    """The pairs behind every evaluated conviction's prior counts, by (kind, basis), to name the
+    priors of the few decisions that need them (``blueprint.priors.details``): the kinds are
+    ``super_strike``, ``pc290``, ``registration`` and ``two_priors``; the basis ``offense`` (the
+    statute's reading) or ``conviction`` (the earlier tools')."""
+
+    def __init__(self, records: Records, kinds: dict):
+        self.records = records
+        self.kinds = kinds
+        self._numbers: dict[str, str] = {}
+        self.court_keys = None  # records.court_case_keys of the court rows, set by build_facts
+
+    def covered(self, kind: str, basis: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``rows`` (positions among the facts) have such a prior, and the case keys of the
+        events that would be named for them (no text is built)."""
+        pp, events, need = self.kinds[(kind, basis)]
+        wanted = np.zeros(pp.n, dtype=bool)
+        wanted[np.asarray(rows, dtype=np.int64)] = True
+        chosen = priors.chosen(pp, basis, wanted, need)
+        has = np.zeros(pp.n, dtype=bool)
+        has[pp.cand[chosen]] = True
+        keys = events["case_key"].to_numpy(dtype=object)[pp.event[chosen]] if "case_key" in events else np.array([], object)
+        return has[rows], keys
+
+    def prefetch(self, case_keys) -> None:
+        """Look up the case numbers of these case keys at once (one pass over the court rows)."""
+        missing = [k for k in pd.unique(np.asarray(case_keys, dtype=object)) if k and k not in self._numbers]
+        if missing:
+            found = case_numbers(self.records.court_rows, pd.Series(missing, dtype=object), self.court_keys)
+            self._numbers.update(zip(missing, found.to_numpy(dtype=object)))
+
+    def details(self, kind: str, basis: str, rows: np.ndarray) -> np.ndarray:
+        """``section\x1fdate\x1fcourt\x1fcase numbers`` for each evaluated conviction at ``rows``
+        (positions among the facts), ``""`` where it has no such prior."""
+        pp, events, need = self.kinds[(kind, basis)]
+        wanted = np.zeros(pp.n, dtype=bool)
+        wanted[np.asarray(rows, dtype=np.int64)] = True
+        used = priors.used_events(pp, basis, wanted, need)
+        events = events.reset_index(drop=True)
+        numbers = np.full(len(events), "", dtype=object)
+        if len(used) and "case_key" in events:
+            keys = events["case_key"].to_numpy(dtype=object)[used]
+            self.prefetch(keys)
+            numbers[used] = [self._numbers.get(k, "") for k in keys]
+        if "row" in events:  # a conviction: its section and court, for the named ones only
+            section = np.full(len(events), "", dtype=object)
+            court = np.full(len(events), "", dtype=object)
+            at = events["row"].to_numpy(dtype=np.int64)[used]
+            conv = self.records.convictions
+            section[used] = conv["code_section"].to_numpy(dtype=object)[at]
+            court[used] = conv["court"].iloc[at].astype(str).to_numpy(dtype=object)
+            events = events.assign(section=section, court=court)
+        return priors.details(pp, events.assign(case_numbers=numbers), basis, wanted, need)[rows]
+
+
+def _strict(pp: priors.Pairs) -> priors.Pairs:
+    """The pairs with only the events that surely are on the list (the earlier tools knew no 'possible')."""
+    keep = pp.cls == priors.YES
+    return priors.Pairs(pp.cand[keep], pp.event[keep], pp.offense[keep], pp.conviction[keep], pp.cls[keep], pp.n)
+
+
+def _two_priors_classes(conv: pd.DataFrame, law: CurrentLaw | None, minor: np.ndarray, number: str,
+                        subsection: str, mask: np.ndarray) -> np.ndarray:
+    """Per conviction (where ``mask`` holds), its class under the two-priors rule of its own section
+    (current law); YES elsewhere."""
+    n = len(conv)
+    out = np.full(n, priors.YES, dtype=np.int8)
+    if law is None or n == 0:
+        return out
+    rows = np.flatnonzero(mask)
+    sub = conv.iloc[rows]
+    r = law.readings(sub[number].to_numpy(dtype=object), _column(sub, subsection, ""))
+    era = law.eras(sub["offense_lo"].to_numpy("datetime64[D]"), sub["conv_hi"].to_numpy("datetime64[D]"))
+    young = np.asarray([v is True for v in minor[rows]], dtype=bool)
+    old = np.asarray([v is False for v in minor[rows]], dtype=bool)
+    unknown_age = ~young & ~old
+    before_ok, after_ok = era != current_law.AFTER, era != current_law.BEFORE
+    out[rows] = current_law.combine(
+        [r["class_before_adult"], r["class_before_minor"], r["class_after_adult"], r["class_after_minor"]],
+        [before_ok & (old | unknown_age), before_ok & (young | unknown_age),
+         after_ok & (old | unknown_age), after_ok & (young | unknown_age)])
+    return out
+
+
+def _current_law_facts(candidates: pd.DataFrame, records: Records, law: CurrentLaw) -> None:
+    """Whether the recorded subdivision exists, whether the offense is after the line, and the felony hints."""
+    n = len(candidates)
+    if n == 0:
+        for column in ("subdivision_unknown", "crossed_line"):
+            candidates[column] = np.zeros(0, dtype=bool)
+        candidates["felony_hint"] = np.array([], dtype=object)
+        return
+    number = candidates["number"].astype(str).to_numpy(dtype=object)
+    r = law.readings(number, candidates["subsection"].astype(str).to_numpy(dtype=object))
+    era = law.eras(candidates["offense_lo"].to_numpy("datetime64[D]"), candidates["conv_hi"].to_numpy("datetime64[D]"))
+    exists = np.where(era == current_law.BEFORE, r["exists_before"] > 0,
+                      np.where(era == current_law.AFTER, r["exists_after"] > 0,
+                               (r["exists_before"] > 0) | (r["exists_after"] > 0)))
+    on_list = _flag(candidates, "on_evaluated_list") & ~_flag(candidates, "section_unresolved")
+    candidates["subdivision_unknown"] = on_list & ~exists
+    # Arrested before the line, convicted on or after it (definitely both).
+    conv_lo = candidates["conv_lo"].to_numpy("datetime64[D]")
+    off_hi = candidates["offense_hi"].to_numpy("datetime64[D]")
+    candidates["crossed_line"] = ~np.isnat(off_hi) & (off_hi < law.line) & ~np.isnat(conv_lo) & (conv_lo >= law.line)
+
+    # Hints that a felony stays a felony: the conviction's own words, a companion on its own line
+    # (11360/11361 HS), a companion count in its court case.
+    text = (candidates["offense"].astype(str) + " " + candidates["comment"].astype(str)).to_numpy(dtype=object)
+    ids = law.hints_in_text(text, number).astype(object)
+    labels = law.hint_labels(ids)
+    if law.companions is not None:
+        second = candidates["second_number"].astype(str).to_numpy(dtype=object)
+        for entry in law.companions.entries:
+            hint = law.companion_hints[entry.label]
+            own_line = (second == entry.number) & np.isin(number, list(law.hint_sections(hint)))
+            labels = _add_label(labels, own_line, entry.label)
+            ids = _add_label(ids, own_line, hint, ";")
+        if records.hint_cases is not None:
+            found = records.hint_cases.reindex(candidates["case_key"].to_numpy(dtype=object))
+            case_hints = found["hints"].fillna("").to_numpy(dtype=object)
+            case_labels = found["labels"].fillna("").to_numpy(dtype=object)
+            for k in np.flatnonzero(case_hints != ""):
+                for hint, label in zip(case_hints[k].split(";"), case_labels[k].split("; ")):
+                    if number[k] in law.hint_sections(hint) and label not in labels[k]:
+                        labels[k] = f"{labels[k]}; {label}" if labels[k] else label
+                        ids[k] = f"{ids[k]};{hint}" if ids[k] else hint
+    candidates["felony_hint"] = labels
+    candidates["felony_hint_ids"] = ids
+
+
+def _add_label(values: np.ndarray, mask: np.ndarray, label: str, sep: str = "; ") -> np.ndarray:
+    values = np.asarray(values, dtype=object).copy()
+    rows = np.flatnonzero(mask)
+    values[rows] = [f"{v}{sep}{label}" if v else label for v in values[rows]]
+    return values
 
 
 def _column(frame: pd.DataFrame, name: str, default) -> np.ndarray:

@@ -53,6 +53,18 @@ class OffenseListError(ValueError):
     """A rule pack's offense list file is missing or invalid. The message says where and why."""
 
 
+_PLAIN_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def section_order(number: str) -> float:
+    """Where a plain section number sorts among the code's sections (NaN for any other number).
+
+    California numbers sections as decimals: 190.03 comes before 190.1, which comes before 190.2.
+    """
+    text = str(number).strip()
+    return float(text) if _PLAIN_NUMBER_RE.match(text) else float("nan")
+
+
 _NUMBER_RE = re.compile(r"^(?:\d{1,2}-\d{1,3}(?:\.\d+)?|\d+(?:\.\d+)?)[A-Z]{0,2}$")
 _SUBSECTION_RE = re.compile(r"^(?:\([A-Z0-9]{1,4}\))+$")
 _CODE_RE = re.compile(r"^[A-Z]{2,4}$")
@@ -123,12 +135,55 @@ class OffenseEntry(SectionPattern):
     - ``requires_same_case``: another section (e.g. ``186.22(B)(4) PC``, the gang enhancement) that
       must appear in the *same case* for this entry to count; ``None`` for most entries.
     - ``note``: optional remark for the reviewer (why this subsection, what to verify).
+    - ``through``: the last section number of a range that starts at ``number``, both included
+      (``number: "187", through: "191.5"``: every section from 187 to 191.5, as PC 667(e)(2)(C)(iv)(IV)
+      names "any homicide offense ... defined in Sections 187 to 191.5, inclusive"). Section numbers
+      are compared as the Legislature orders them (187 < 189.5 < 190 < 190.03 < 190.1 < 191.5);
+      only plain numbers, never lettered ones, fall in a range.
     """
 
     label: str = Field(min_length=1)
     attempts_count: bool = False
     requires_same_case: SectionPattern | None = None
     note: str = ""
+    through: str | None = None
+
+    @field_validator("through", mode="before")
+    @classmethod
+    def _through(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise ValueError(f"section number {value!r} was read as a decimal number: quote it in the YAML")
+        text = str(value).strip().upper()
+        if not _PLAIN_NUMBER_RE.match(text):
+            raise ValueError(f"through must be a plain section number such as 191.5, got {value!r}")
+        return text
+
+    @model_validator(mode="after")
+    def _range(self) -> "OffenseEntry":
+        if self.through is not None:
+            if not _PLAIN_NUMBER_RE.match(self.number):
+                raise ValueError(f"a range starts at a plain section number, got {self.number!r}")
+            if section_order(self.through) <= section_order(self.number):
+                raise ValueError(f"through {self.through} must come after number {self.number}")
+            if self.subsections:
+                raise ValueError("a range of sections takes no subsections")
+        return self
+
+    def covers(self, numbers: np.ndarray) -> np.ndarray:
+        """Which section numbers this entry names: its own number, or any number of its range."""
+        numbers = np.asarray(numbers, dtype=object)
+        if self.through is None:
+            return numbers == self.number
+        # Plain numbers parse as decimals; lettered ones (288A) and article numbers (12-3.05) do not.
+        order = pd.to_numeric(pd.Series(numbers, dtype=object), errors="coerce").to_numpy(dtype=float)
+        return (order >= section_order(self.number)) & (order <= section_order(self.through))
+
+    def describe(self) -> str:
+        if self.through is not None:
+            return f"{self.number}-{self.through} {self.code}"
+        return super().describe()
 
     @field_validator("requires_same_case", mode="before")
     @classmethod
@@ -258,13 +313,31 @@ class OffenseList:
         entries: tuple[SectionPattern, ...] | None,
     ) -> np.ndarray:
         """Position of the first entry matching one section of each row (columns ``<prefix>number``...)."""
+        return self._entry_found(parsed, prefix, same_case_has, ignore_companions, entries, possible=False)
+
+    def _entry_found(
+        self,
+        parsed: pd.DataFrame,
+        prefix: str,
+        same_case_has: pd.Series | None,
+        ignore_companions: bool,
+        entries: tuple[SectionPattern, ...] | None,
+        *,
+        possible: bool,
+    ) -> np.ndarray:
+        """:meth:`_entry_of`; with ``possible``, the first entry the row *may* be, its subdivision
+        missing or cut short (see :meth:`possible_matches`)."""
         entries = self.entries if entries is None else entries
         result = np.full(len(parsed), -1, dtype=np.int64)
         if len(parsed) == 0 or f"{prefix}number" not in parsed:
             return result
         numbers = parsed[f"{prefix}number"].to_numpy(dtype=object)
         wanted = frozenset(e.number for e in entries)
-        candidates = np.flatnonzero(np.fromiter((n in wanted for n in numbers), bool, len(numbers)))
+        ranges = [e for e in entries if getattr(e, "through", None) is not None]
+        in_list = np.fromiter((n in wanted for n in numbers), bool, len(numbers))
+        for entry in ranges:
+            in_list |= entry.covers(numbers)
+        candidates = np.flatnonzero(in_list)
         if candidates.size == 0:
             return result
         cand = parsed.iloc[candidates]
@@ -280,11 +353,23 @@ class OffenseList:
                 raise ValueError("same_case_has must have the same index as parsed")
             companion_ok = same_case_has.to_numpy(dtype=bool)[candidates]
         found = np.full(len(candidates), -1, dtype=np.int64)
+        sub_text = subsection.to_numpy(dtype=object)
         for pos, entry in enumerate(entries):
-            hit = (num == entry.number) & (code == entry.code) & (found == -1)
+            names = entry.covers(num) if isinstance(entry, OffenseEntry) else (num == entry.number)
+            hit = names & (code == entry.code) & (found == -1)
             if not hit.any():
                 continue
-            if entry.subsections:
+            if possible:
+                # Only an entry limited to some subdivisions can be "possibly" matched: by a row whose
+                # subdivision is missing or stops short of the listed one (245 or 261(A) for 245(D)(3)
+                # or 261(A)(2)), never by one that names another subdivision.
+                if not entry.subsections:
+                    continue
+                # The proper prefixes of the listed subdivisions, in whole groups: "" and "(A)" for "(A)(2)".
+                prefixes = {"".join(re.findall(r"\([A-Z0-9]+\)", listed)[:k]) for listed in entry.subsections
+                            for k in range(len(re.findall(r"\([A-Z0-9]+\)", listed)))}
+                hit &= pd.Series(sub_text, dtype=object).isin(prefixes).to_numpy(dtype=bool)
+            elif entry.subsections:
                 hit &= subsection.str.startswith(entry.subsections).to_numpy(dtype=bool)
             if isinstance(entry, OffenseEntry):
                 if not entry.attempts_count:
@@ -306,6 +391,22 @@ class OffenseList:
         (and never when it is not given). Attempts match only entries with ``attempts_count``.
         """
         return pd.Series(self._first_entry(parsed, same_case_has) >= 0, index=parsed.index)
+
+    def possible_matches(self, parsed: pd.DataFrame, same_case_has: pd.Series | None = None,
+                         matched: np.ndarray | None = None) -> pd.Series:
+        """Boolean Series: the row is not on the list, but would be with the subdivision it lacks.
+
+        An entry limited to some subdivisions (``245(D)(3)``, ``217.1(B)``, ``261(A)(2)``) cannot
+        decide a row that gives no subdivision (``245 PC``) or stops short of the listed one
+        (``261(A) PC``): the conviction *may* be the listed offense. Such a row is never a match and
+        never a plain miss; the engine treats it as a possible one (hand review) unless another list
+        decides the question. Attempts and same-case companions are required as for :meth:`matches`.
+        """
+        if matched is None:  # the rows this list matches, when the caller has not worked them out
+            matched = self._first_entry(parsed, same_case_has) >= 0
+        first = self._entry_found(parsed, "", same_case_has, False, None, possible=True)
+        second = self._entry_found(parsed, "second_", same_case_has, False, None, possible=True)
+        return pd.Series(~matched & ((first >= 0) | (second >= 0)), index=parsed.index)
 
     def needs_companion(self, parsed: pd.DataFrame) -> pd.Series:
         """Boolean Series: the row would match an entry that counts only with a same-case companion.

@@ -40,8 +40,12 @@ RESULT_COLUMNS = [
     "relief_label", "basis", "track", "reason_code", "reason", "rule_id", "rule_facts", "flags",
     "superstrike_sections", "pc290_sections", "pc290_registration", "deceased", "age_at_conviction",
     "age_on_evaluation_date", "years_since_conviction", "source_file", "source_line",
+    # the run-to-filings contract (docs/reference/results.md): the typed outcome, the juvenile track,
+    # the offense date, the disqualifying prior and the statute's exclusions
+    "outcome", "juvenile", "arrest_date", "prior_kind", "prior_section", "prior_date", "prior_court",
+    "prior_case_numbers", "statutory_exclusion", "felony_hint",
 ]
-DATE_COLUMNS = ("date_of_birth", "conviction_date", "sentence_end")
+DATE_COLUMNS = ("date_of_birth", "conviction_date", "sentence_end", "arrest_date")
 #: The offense-text census of the run (``blueprint.census``).
 CENSUS_FILE = "offense_texts.csv"
 

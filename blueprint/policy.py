@@ -27,10 +27,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import PolicyError
+from .filing_rules import outcomes
 from .predicates import PREDICATES
 from .yaml_files import Problems, SyntaxProblem, read_located, safe_load
 
@@ -106,6 +108,9 @@ class RuleSpec(BaseModel):
     reason: str
     law: str = ""
     enabled_if: str | None = None
+    #: The typed outcome (``eligible``, ``not_eligible``, ``hand_review``, ``out_of_scope``); when a
+    #: rule does not declare it, it is derived once from the relief and the determination.
+    outcome: str | None = Field(default=None, pattern=r"^(eligible|not_eligible|hand_review|out_of_scope)$")
     # ``relief`` is checked against the rule pack's relief kinds in ``build_policy``.
 
 
@@ -140,6 +145,7 @@ class Rule:
     reason: str
     law: str
     relief_label: str = ""  # the rule pack's label of ``relief``
+    outcome: str = "hand_review"  # eligible / not_eligible / hand_review / out_of_scope
 
     def predicate_names(self) -> list[str]:
         names: list[str] = []
@@ -386,12 +392,18 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
         relief = getattr(rs, "relief", None)
         if relief is not None and relief not in relief_labels:
             report(("relief",), f"{label}: unknown relief '{relief}'; allowed: {', '.join(relief_labels)}")
+        outcome = rule_outcome(getattr(rs, "outcome", None), getattr(rs, "relief", None),
+                               getattr(rs, "determination", None) or "")
+        if getattr(rs, "outcome", None) == "eligible" and not relief:
+            report(("outcome",), f"{label}: outcome 'eligible' needs a relief")
+        elif getattr(rs, "outcome", None) not in (None, "eligible") and relief:
+            report(("outcome",), f"{label}: outcome '{rs.outcome}' cannot come with a relief ('{relief}')")
         if index in broken:
             continue
         rules.append(
             Rule(id=rs.id, conditions=tuple(conditions), determination=rs.determination, relief=rs.relief,
                  basis=rs.basis, reason_code=rs.reason_code, reason=reason, law=rs.law,
-                 relief_label=relief_labels.get(rs.relief or "", ""))
+                 relief_label=relief_labels.get(rs.relief or "", ""), outcome=outcome)
         )
     document = {
         "name": spec.name,
@@ -407,6 +419,7 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
                 "basis": r.basis,
                 "reason_code": r.reason_code,
                 "reason": r.reason,
+                "outcome": r.outcome,
             }
             for r in rules
         ],
@@ -414,6 +427,16 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
     return Policy(name=spec.name, title=spec.title or spec.name, description=(spec.description or "").strip(),
                   rule_pack=spec.rule_pack, settings=dict(spec.settings), rules=tuple(rules), source=source,
                   document=document, relief_labels=relief_labels)
+
+
+def rule_outcome(declared: str | None, relief: str | None, determination: str) -> str:
+    """A rule's typed outcome: the one it declares, else derived once from its relief and its
+    determination, the way ``blueprint.filing_rules.outcomes`` reads a run written before outcomes
+    were typed (a relief: eligible; "Not eligible...": not_eligible; "Out of scope...": out_of_scope;
+    anything else: hand_review)."""
+    if declared:
+        return declared
+    return str(outcomes(pd.DataFrame({"relief": [relief or ""], "determination": [determination]}))[0])
 
 
 def _condition(name: str, raw: Any, settings: dict, label: str, report: Callable[..., None]) -> Condition | None:

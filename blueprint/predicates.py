@@ -166,7 +166,7 @@ def _levels_arg(value):
 
 
 def _section_in(f, ctx, numbers):
-    return _as_bool(np.isin(f["number"].astype(str).to_numpy(), list(numbers)))
+    return _as_bool(f["number"].isin(list(numbers)).to_numpy(dtype=bool))
 
 
 def _section_matches(f, ctx, patterns):
@@ -190,6 +190,33 @@ def _conviction_before(f, ctx, day):
 def _conviction_on_or_after(f, ctx, day):
     before = _conviction_before(f, ctx, day)
     return ~before
+
+
+def _offense_before(f, ctx, day):
+    """The offense (arrest) date range is before ``day``; unknown arrest: only the conviction bounds it."""
+    lo, hi = _d(f, "offense_lo"), _d(f, "offense_hi")
+    return _tv(~np.isnat(hi) & (hi < day), ~np.isnat(lo) & (lo >= day))
+
+
+def _offense_on_or_after(f, ctx, day):
+    return ~_offense_before(f, ctx, day)
+
+
+def _offense_text(f, ctx, a):
+    lo, hi = _d(f, "offense_lo"), _d(f, "offense_hi")
+    known = _range_text(lo, hi)
+    open_below = np.isnat(lo) & ~np.isnat(hi)
+    return np.where(open_below, "no arrest date, on or before " + _iso(hi).astype(object), known)
+
+
+def _juvenile(f, ctx, want):
+    values = f["juvenile"].astype("boolean").array
+    return values if want else ~values
+
+
+def _felony_hint(f, ctx, want):
+    hint = f["felony_hint"].astype(str).to_numpy() != "" if "felony_hint" in f else np.zeros(len(f), bool)
+    return _as_bool(hint == want)
 
 
 def _prior(prefix):
@@ -339,6 +366,22 @@ def _age_text(f, ctx, a, at):
 
 _ss_test, _ss_desc = _prior("prior_super_strike")
 _290_test, _290_desc = _prior("prior_pc290")
+_reg_test, _reg_desc = _prior("prior_registration")
+_ss_conv_test, _ss_conv_desc = _prior("ss_before_conviction")
+_290_conv_test, _290_conv_desc = _prior("pc290_or_registration_before_conviction")
+
+
+def _counted_priors(f, ctx, arg):
+    op, n = arg
+    definite = f["counted_priors_definite"].to_numpy().astype(float)
+    possible = f["counted_priors_possible"].to_numpy().astype(float)
+    return _compare_range(definite, definite + possible, op, n)
+
+
+def _counted_text(f, ctx, a):
+    d = f["counted_priors_definite"].to_numpy()
+    p = f["counted_priors_possible"].to_numpy()
+    return np.where(p > 0, d.astype(str) + " counted, " + p.astype(str) + " possibly", d.astype(str) + " counted")
 
 PREDICATES: dict[str, Predicate] = {
     p.name: p
@@ -355,14 +398,53 @@ PREDICATES: dict[str, Predicate] = {
                   _conviction_before, _fmt_days("conv_lo", "conv_hi"), _date_arg),
         Predicate("conviction_on_or_after", "The conviction date is on or after the given date.", "YYYY-MM-DD",
                   _conviction_on_or_after, _fmt_days("conv_lo", "conv_hi"), _date_arg),
+        Predicate("offense_before",
+                  "The offense, dated by the arrest (cycle) date, is before the given date; with no arrest date, "
+                  "only the conviction date bounds it.",
+                  "YYYY-MM-DD", _offense_before, _offense_text, _date_arg),
+        Predicate("offense_on_or_after",
+                  "The offense, dated by the arrest (cycle) date, is on or after the given date (HS 11361.8 looks at "
+                  "the conduct: 'had that act been in effect at the time of the offense').",
+                  "YYYY-MM-DD", _offense_on_or_after, _offense_text, _date_arg),
+        Predicate("juvenile",
+                  "The offense was committed under 18 (date of birth against the arrest date; the cycle's age when "
+                  "those cannot decide).",
+                  "true | false", _juvenile, lambda f, c, a: _tv_text(f["juvenile"].astype("boolean").array), _bool_arg),
         Predicate("prior_super_strike",
-                  "The record has a super strike (PC 667(e)(2)(C)(iv)) conviction dated before this conviction, in another case.",
+                  "The record has a super strike (PC 667(e)(2)(C)(iv)) conviction dated before this offense (the "
+                  "arrest), in another case; a section listed only in a subdivision the record does not give "
+                  "(245 PC) is a possible one unless the PC 290(c) list decides it.",
                   "true | false", _ss_test, _ss_desc, _bool_arg),
         Predicate("prior_pc290",
-                  "The record has a PC 290(c) registrable offense conviction, or a PC 290 registration, dated before this conviction.",
+                  "The record has a conviction of a PC 290(c) registrable offense dated before this offense (the "
+                  "arrest), in another case (a registration step alone is prior_registration).",
                   "true | false", _290_test, _290_desc, _bool_arg),
+        Predicate("prior_registration",
+                  "The record has a PC 290 REGISTRATION step dated before this offense: a hint of a registrable "
+                  "conviction, not proof of one.",
+                  "true | false", _reg_test, _reg_desc, _bool_arg),
+        Predicate("counted_priors",
+                  "The number of prior convictions (before this offense, in other cases) that the section's two-priors "
+                  "rule counts: HS 11358(d)(2) under (c), 11359(c)(2) under (b), 11360(a)(3)(B) under (a)(2); each "
+                  "old conviction weighed by what it would be under current law (the rule pack's current_law.yaml).",
+                  "{at_least: 2}", _counted_priors, _counted_text, _comparison_arg),
+        Predicate("felony_hint",
+                  "The conviction's text, or a companion count in its court case (HS 11361...), hints that the felony "
+                  "stays a felony under current law (a minor, import or export, environmental harm).",
+                  "true | false", _felony_hint,
+                  lambda f, c, a: np.where(f["felony_hint"].astype(str).to_numpy() == "", "none",
+                                           f["felony_hint"].astype(str).to_numpy()) if "felony_hint" in f
+                  else np.full(len(f), "none", dtype=object), _bool_arg),
+        Predicate("super_strike_before_conviction",
+                  "The earlier tools' reading: a super strike conviction dated before this conviction, in another case.",
+                  "true | false", _ss_conv_test, _ss_conv_desc, _bool_arg),
+        Predicate("pc290_or_registration_before_conviction",
+                  "The earlier tools' reading: a PC 290(c) offense conviction or a PC 290 registration dated before "
+                  "this conviction.",
+                  "true | false", _290_conv_test, _290_conv_desc, _bool_arg),
         Predicate("earlier_same_section_convictions",
-                  "The number of the person's convictions of the same cannabis section dated before this one.",
+                  "The earlier tools' reading: the number of the person's convictions of the same cannabis section "
+                  "(any subdivision) dated before this conviction.",
                   "{at_least: 2}", _earlier_same_section,
                   lambda f, c, a: f["earlier_same_section_definite"].astype(str).to_numpy(dtype=object), _comparison_arg),
         Predicate("age_on_evaluation_date", "The person's age in whole years on the run's evaluation date.",
@@ -404,8 +486,16 @@ FACT_LABELS = {
     "section_matches": "section",
     "conviction_before": "conviction date",
     "conviction_on_or_after": "conviction date",
+    "offense_before": "offense date",
+    "offense_on_or_after": "offense date",
+    "juvenile": "under 18 at the offense",
     "prior_super_strike": "prior super strikes",
-    "prior_pc290": "prior PC 290 offenses or registrations",
+    "prior_pc290": "prior PC 290(c) offenses",
+    "prior_registration": "prior PC 290 registrations",
+    "counted_priors": "prior convictions the two-priors rule counts",
+    "felony_hint": "felony hint",
+    "super_strike_before_conviction": "super strikes before the conviction",
+    "pc290_or_registration_before_conviction": "PC 290 offenses or registrations before the conviction",
     "earlier_same_section_convictions": "earlier convictions of the same section",
     "age_on_evaluation_date": "age on evaluation date",
     "age_at_conviction": "age at conviction",

@@ -24,6 +24,7 @@ few thousand rows that carry a problem.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +33,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import dates
-from .contradictions import birth_dates, prison_on_lesser_level, step_dates_differ
+from .contradictions import arrest_after_conviction, birth_dates, prison_on_lesser_level, step_dates_differ
+from .current_law import CurrentLaw
 from .issues import IssueLog
 from .offenses import OffenseList, parse_code_sections
 from .section_reading import ReadingRules, named_sections
@@ -61,6 +63,9 @@ class Records:
     #: disposition, is on each context list (``on_<list>``), and whether any charge's section is
     #: unreadable (``unreadable``). Only for a rule pack's ``case_context_lists``; else empty.
     case_charges: pd.DataFrame | None = None
+    #: Per court case (``case_key`` index) whose counts include a companion that hints a felony stays
+    #: a felony (HS 11361 in a cannabis case): ``hints`` (ids) and ``labels`` (words). None if none.
+    hint_cases: pd.DataFrame | None = None
 
 
 def _trim_upper(col: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -102,7 +107,7 @@ def _arrow_text(values) -> pa.Array | pa.ChunkedArray:
 
 def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists: dict[str, OffenseList],
                   context_lists: tuple[str, ...] = (), *, reading: ReadingRules | None = None,
-                  evaluated: str | None = None) -> Records:
+                  evaluated: str | None = None, current_law: CurrentLaw | None = None) -> Records:
     """Derive people and convictions from the rows of one run (or one shard of whole people).
 
     ``context_lists`` names offense lists to check against every charge of each court case (any
@@ -111,6 +116,8 @@ def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists
     names the list whose convictions are decided (the pack's ``evaluated_list``); given, every
     conviction whose own charge names one of its sections in a form that cannot be resolved is
     marked ``section_unresolved`` and reported, never dropped (see :func:`_evaluated_sections`).
+    ``current_law`` (the pack's ``current_law.yaml``) supplies the companion counts that hint a felony
+    stays a felony; without it there are none.
     """
     step = _trim_upper(rows["STP_TYPE_DESCR"])
     disp = _trim_upper(rows["DISP_DESCR"])
@@ -126,11 +133,13 @@ def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists
     deceased_ids = set(_text(pc.unique(rows["SUBJECT_ID"].filter(is_deceased))))
     people["deceased"] = people.index.isin(deceased_ids)
 
-    reg = rows.select(["SUBJECT_ID", "STP_EVENT_DATE", "_file", "_line"]).filter(is_registration)
+    reg = rows.select(["SUBJECT_ID", "STP_EVENT_DATE", "STP_ORI_DESCR", "OFFENSE_DESCR", "_file", "_line"]).filter(is_registration)
     reg_text = _text(pc.utf8_trim_whitespace(reg["STP_EVENT_DATE"]))
     reg_dates = dates.parse_dates(reg_text)
     registrations = pd.DataFrame(
-        {"person_id": _text(reg["SUBJECT_ID"]), "lo": reg_dates.earliest, "hi": reg_dates.latest}
+        {"person_id": _text(reg["SUBJECT_ID"]), "lo": reg_dates.earliest, "hi": reg_dates.latest,
+         "section": [t.split("-")[0].strip() for t in _text(pc.utf8_trim_whitespace(reg["OFFENSE_DESCR"]))],
+         "court": _text(pc.utf8_trim_whitespace(reg["STP_ORI_DESCR"]))}
     )
     _report_dates(issues, file_names, reg["_file"].to_numpy(), reg["_line"].to_numpy(), reg_text, reg_dates,
                   "STP_EVENT_DATE", "registration date",
@@ -143,16 +152,68 @@ def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists
         [
             "SUBJECT_ID", "CNT_ORDER", "STP_EVENT_DATE", "STP_ORI_DESCR", "STP_ORI_CNTY_NAME",
             "OFFENSE_DESCR", "OFFENSE_TOC", "CONV_STAT_DESCR", "SENT_LOC_DESCR", "SENT_LENGTH",
-            "SENT_TIME_CODE", "COMMENT_TEXT", "CYC_AGE", "_file", "_line",
+            "SENT_TIME_CODE", "COMMENT_TEXT", "CYC_AGE", "CYC_DATE", "_file", "_line",
         ]
     ).filter(is_conviction)
     convictions = _convictions(conv_rows, file_names, issues, lists, reading, evaluated)
+    hint_cases = _companion_cases(rows, is_court, current_law, reading) if current_law is not None else None
     case_charges = None
     if context_lists:
         charges = _to_pandas(rows.select(["SUBJECT_ID", "CNT_ORDER", "OFFENSE_DESCR", "COMMENT_TEXT"]).filter(is_court))
         case_charges = _case_charges(charges, {name: lists[name] for name in context_lists}, reading)
     return Records(people=people, convictions=convictions, court_rows=court_rows, registrations=registrations,
-                   case_charges=case_charges)
+                   case_charges=case_charges, hint_cases=hint_cases)
+
+
+def _companion_cases(rows: pa.Table, is_court, law: CurrentLaw, reading: ReadingRules | None) -> pd.DataFrame | None:
+    """Per court case, the felony hints its companion counts give (any disposition): ``hints``
+    (ids, ``;``-joined) and ``labels`` (words), indexed by ``case_key``.
+
+    Each distinct offense text and comment is searched once for a companion's number; only the few
+    court rows that name one are then read.
+    """
+    if law.companions is None or rows.num_rows == 0:
+        return None
+    numbers = "|".join(re.escape(n) for n in law.companions.numbers)
+    pattern = rf"(?:^|[^0-9.])(?:{numbers})(?:[^0-9]|$)"
+
+    def names_one(column) -> pa.Array:
+        # Texts repeat a great deal: each distinct text is searched once.
+        encoded = pc.dictionary_encode(_flat_text(column))
+        hit = pc.fill_null(pc.match_substring_regex(encoded.dictionary, pattern), False)
+        return pc.fill_null(pc.take(hit, encoded.indices), False)
+
+    # A comment holds the charge only where the description is blank or reads SEE COMMENT (as
+    # blueprint.section_reading reads it): only those comments are searched.
+    descr = pc.utf8_upper(pc.utf8_trim_whitespace(rows["OFFENSE_DESCR"]))
+    see_comment = pc.or_(pc.equal(descr, ""), pc.starts_with(descr, "SEE COMMENT"))
+    in_comment = pc.and_(see_comment, is_court)
+    named = pc.and_(names_one(rows["OFFENSE_DESCR"]), is_court)
+    if pc.any(in_comment).as_py():
+        comments = rows["COMMENT_TEXT"].filter(in_comment)
+        hit = np.zeros(rows.num_rows, dtype=bool)
+        hit[np.flatnonzero(in_comment.to_numpy(zero_copy_only=False))] = names_one(comments).to_numpy(zero_copy_only=False)
+        named = pc.or_(named, pa.array(hit))
+    if not pc.any(named).as_py():
+        return None
+    few = rows.select(["SUBJECT_ID", "CNT_ORDER", "OFFENSE_DESCR", "COMMENT_TEXT"]).filter(named)
+    cnt = pc.utf8_trim_whitespace(few["CNT_ORDER"])
+    wanted = pc.match_substring_regex(cnt, f"^[0-9]{{{CNT_ORDER_DIGITS}}}$")
+    few = few.filter(wanted)
+    if few.num_rows == 0:
+        return None
+    parsed = parse_code_sections(pd.Series(_text(few["OFFENSE_DESCR"]), dtype=object),
+                                 pd.Series(_text(few["COMMENT_TEXT"]), dtype=object), reading)
+    labels = law.companions.matched_entry_labels(parsed).to_numpy(dtype=object)
+    hit = labels != ""
+    if not hit.any():
+        return None
+    keys = _text(pc.binary_join_element_wise(few["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt.filter(wanted), 0, 6), ":"))
+    frame = pd.DataFrame({"case_key": keys[hit], "label": labels[hit],
+                          "hint": [law.companion_hints[label] for label in labels[hit]]})
+    grouped = frame.drop_duplicates().groupby("case_key", sort=False)
+    return pd.DataFrame({"hints": grouped["hint"].agg(lambda v: ";".join(dict.fromkeys(v))),
+                         "labels": grouped["label"].agg(lambda v: "; ".join(dict.fromkeys(v)))})
 
 
 def _case_charges(charges: pd.DataFrame, lists: dict[str, OffenseList], reading: ReadingRules | None = None) -> pd.DataFrame:
@@ -389,6 +450,16 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
     conv_date = dates.parse_dates(date_text)
     _report_dates(issues, file_names, f_files, f_lines, date_text, conv_date, "STP_EVENT_DATE", "conviction date",
                   "conviction kept with an unknown date; rules that need it send it to hand review")
+    # The cycle (arrest) date is the evidence of the offense date (HS 11361.8 looks at the conduct).
+    arrest_text = pc.utf8_trim_whitespace(first["CYC_DATE"])
+    arrest = dates.parse_dates(arrest_text)
+    _report_dates(issues, file_names, f_files, f_lines, arrest_text, arrest, "CYC_DATE", "arrest (cycle) date",
+                  "offense date unknown: only the conviction date bounds it, so a rule that needs the offense "
+                  "date goes to hand review unless the conviction date decides it")
+    arrest_lo, arrest_hi = arrest.earliest.copy(), arrest.latest.copy()
+    late = arrest_after_conviction(arrest_lo, conv_date.latest, arrest_text, f_files, f_lines, file_names, issues)
+    arrest_lo[late] = NAT
+    arrest_hi[late] = NAT
 
     level_text = _text(_trim_upper(first["CONV_STAT_DESCR"]))
     toc = _text(_trim_upper(first["OFFENSE_TOC"]))
@@ -447,6 +518,7 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
             "code": parsed["code"].to_numpy(dtype=object),
             "attempt": parsed["attempt"].to_numpy(dtype=bool),
             "second_number": parsed["second_number"].to_numpy(dtype=object),
+            "second_subsection": parsed["second_subsection"].to_numpy(dtype=object),
             "section_readable": parsed["readable"].to_numpy(dtype=bool),
             "evaluated_sections": evaluated_info["sections"].to_numpy(dtype=np.int8)[codes],
             "section_unresolved": unresolved,
@@ -457,6 +529,10 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
             "conv_hi": conv_date.latest,
             "conviction_date_status": conv_date.status,
             "conviction_date_recorded": date_text,
+            "arrest_lo": arrest_lo,
+            "arrest_hi": arrest_hi,
+            "arrest_date_status": np.where(late, "after conviction", arrest.status).astype(object),
+            "cycle_age": pc.utf8_trim_whitespace(first["CYC_AGE"]),
             "step_dates_differ": step_doubt,
             "sentence_days": days,
             "sentence": texts_joined,
@@ -471,7 +547,8 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
     # match) and as if the case had it. A row is on the list if the first holds, or the second holds
     # and its case really has the companion.
     for name, offense_list in lists.items():
-        on_list = offense_list.matches(unique_parsed).to_numpy(dtype=bool)[codes]
+        unique_on = offense_list.matches(unique_parsed).to_numpy(dtype=bool)
+        on_list = unique_on[codes]
         if offense_list.companion is not None:
             companion = offense_list.companion_matches(unique_parsed).to_numpy(dtype=bool)[codes]
             if companion.any():
@@ -481,8 +558,23 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
                 with_companion = offense_list.matches(unique_parsed, same_case_has=present).to_numpy(dtype=bool)[codes]
                 on_list = on_list | (same_case & with_companion)
         out[f"on_{name}"] = on_list
+        # A section the list names only in some subdivisions, recorded without one (245 PC for
+        # 245(d)(3)): possibly on the list (companions as above).
+        if name not in POSSIBLE_LISTS:
+            continue
+        maybe = offense_list.possible_matches(unique_parsed, matched=unique_on).to_numpy(dtype=bool)[codes]
+        if offense_list.companion is not None and offense_list.companion_matches(unique_parsed).any():
+            present = pd.Series(True, index=unique_parsed.index)
+            with_companion = offense_list.possible_matches(unique_parsed, same_case_has=present).to_numpy(dtype=bool)[codes]
+            cases_with_companion = pd.unique(case_key[offense_list.companion_matches(unique_parsed).to_numpy(dtype=bool)[codes]])
+            maybe = maybe | (pd.Series(case_key).isin(cases_with_companion).to_numpy() & with_companion)
+        out[f"maybe_{name}"] = maybe & ~on_list
     return out
 
+
+#: The lists whose *possible* matches (a section recorded without the subdivision the list needs)
+#: the rules weigh: the priors of HS 11358(d)(1), 11359(c)(1), 11360(a)(3)(A).
+POSSIBLE_LISTS = ("super_strikes", "pc290")
 
 #: Data-issue and data-problem code of a conviction whose charge names an evaluated (cannabis)
 #: section that cannot be read.
@@ -550,16 +642,23 @@ def _report_unresolved(issues: IssueLog, file_names, files: np.ndarray, lines: n
                    shown[pick])
 
 
-def case_numbers(court_rows: pa.Table, case_keys: pd.Series) -> pd.Series:
+def court_case_keys(court_rows: pa.Table) -> tuple:
+    """Each court row's trimmed ``CNT_ORDER`` and its case key (``SUBJECT_ID:`` first six digits), for
+    :func:`case_numbers` (worked out once per run when several look-ups follow)."""
+    cnt = pc.utf8_trim_whitespace(court_rows["CNT_ORDER"])
+    return cnt, pc.binary_join_element_wise(court_rows["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt, 0, 6), ":")
+
+
+def case_numbers(court_rows: pa.Table, case_keys: pd.Series, court_keys: tuple | None = None) -> pd.Series:
     """Court case number(s) of each case key, from its court rows (``OFN`` then ``FE_NUM_CRT_CASE``).
 
     Only well-formed 12-digit ``CNT_ORDER`` values name a case: a malformed one says nothing
     reliable about its case and is never sliced into one. ``NULL`` and blanks are not numbers.
+    ``court_keys`` is :func:`court_case_keys` of the same rows, when already worked out.
     """
     if court_rows.num_rows == 0 or len(case_keys) == 0:
         return pd.Series("", index=case_keys.index)
-    cnt = pc.utf8_trim_whitespace(court_rows["CNT_ORDER"])
-    keys = pc.binary_join_element_wise(court_rows["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt, 0, 6), ":")
+    cnt, keys = court_keys if court_keys is not None else court_case_keys(court_rows)
     wanted_keys = pa.array(pd.unique(np.asarray(case_keys, dtype=object)), pa.string())
     # Rows of a wanted case first (a hash lookup), then the well-formed check on those rows only.
     in_case = pc.is_in(keys, value_set=wanted_keys)

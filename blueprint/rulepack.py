@@ -9,8 +9,11 @@ A rule pack is a folder under ``blueprint/rules/<state>/<program>/`` with:
   sections, the attempt form, the joiners of two sections (``blueprint.section_reading``);
 - ``presets/*.yaml``: built-in policies (``blueprint.policy``);
 - optionally ``reliefs`` (the relief kinds its policies name), ``case_context_lists`` (lists checked
-  against every charge of the same court case) and, for ``input_format: mapped-csv``, an
-  ``input_mapping`` file (``blueprint.mapped_reader``).
+  against every charge of the same court case), ``statutory_exclusions`` (conditions marking the
+  convictions the statute excludes, whatever the policy) and, for ``input_format: mapped-csv``, an
+  ``input_mapping`` file (``blueprint.mapped_reader``);
+- optionally ``current_law.yaml``: what a conviction would be under current law
+  (``blueprint.current_law``).
 
 A fork for another state adds a folder like this; the engine does not change (docs/forking.md).
 """
@@ -21,8 +24,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .current_law import CurrentLaw, load_current_law
+from .exclusions import load_exclusions
 from .offenses import OffenseList, load_offense_lists
-from .policy import DEFAULT_PACK, RULES_DIR, PolicyError, pack_reliefs
+from .policy import DEFAULT_PACK, RULES_DIR, Policy, PolicyError, pack_reliefs
 from .section_reading import ReadingRules, load_reading_rules
 from .yaml_files import safe_load
 
@@ -48,6 +53,17 @@ class RulePack:
     input_mapping: Path | None = None
     #: How sections are read out of offense texts (``sections.yaml``); California's when not given.
     reading: ReadingRules | None = None
+    #: What a conviction would be under current law (``current_law.yaml``): subdivisions by era, the
+    #: two-priors rule, felony hints. None for a pack without one.
+    current_law: CurrentLaw | None = None
+    #: The statute's exclusions, ``[{code, when}]`` in the policy language (``pack.yaml``), checked as
+    #: a policy (``blueprint.exclusions``): the engine marks each conviction with the first that holds
+    #: or cannot be ruled out, whatever the policy, so that ``finalize`` refuses relief the statute
+    #: excludes without an override. None for a pack without any.
+    statutory_exclusions: Policy | None = None
+    #: Whether an offense committed under 18 follows its own track (``track = juvenile``), as
+    #: HS 11361.8(m) has it in California.
+    juvenile_track: bool = False
 
     @property
     def evaluated(self) -> OffenseList:
@@ -89,4 +105,7 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
         case_context_lists=context,
         input_mapping=(folder / mapping) if mapping else None,
         reading=load_reading_rules(folder),
+        current_law=load_current_law(folder),
+        statutory_exclusions=load_exclusions(meta.get("statutory_exclusions"), folder),
+        juvenile_track=bool(meta.get("juvenile_track", False)),
     )

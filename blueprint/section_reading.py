@@ -99,6 +99,24 @@ class _CodeSpec(BaseModel):
 
     name: str = Field(min_length=1)
     lettered_sections: tuple[str, ...] = ()
+    undivided_sections: tuple[str, ...] = ()
+
+    @field_validator("undivided_sections", mode="before")
+    @classmethod
+    def _undivided(cls, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, (list, tuple)):
+            raise ValueError("must be a list of section numbers such as [\"266\"]")
+        out = []
+        for item in value:
+            if isinstance(item, float):
+                raise ValueError(f"section number {item!r} was read as a decimal number: quote it")
+            text = str(item).strip().upper()
+            if not re.fullmatch(r"\d+(?:\.\d+)?", text):
+                raise ValueError(f"an undivided section is a plain number (e.g. 266), got {item!r}")
+            out.append(text)
+        return tuple(out)
 
     @field_validator("lettered_sections", mode="before")
     @classmethod
@@ -171,6 +189,9 @@ class ReadingRules:
 
     codes: tuple[str, ...]
     lettered: dict[str, frozenset[str]]
+    #: Per code, the sections that have no subdivisions of their own, so that a letter after them,
+    #: even in parentheses, names a lettered section: PC ``266(C)`` and ``266 C`` are 266c.
+    undivided: dict[str, frozenset[str]]
     attempt_number: str | None
     attempt_code: str | None
     joiners: tuple[str, ...]
@@ -186,6 +207,12 @@ class ReadingRules:
         if code:
             return self.lettered.get(code, frozenset())
         return frozenset().union(*self.lettered.values()) if self.lettered else frozenset()
+
+    def undivided_sections(self, code: str) -> frozenset[str]:
+        """The sections of ``code`` without subdivisions; for no code (``""``), those of every code."""
+        if code:
+            return self.undivided.get(code, frozenset())
+        return frozenset().union(*self.undivided.values()) if self.undivided else frozenset()
 
     def read_description(self, text: str) -> tuple:
         """One cleaned ``OFFENSE_DESCR`` read as a tuple in :data:`_RESULT` order."""
@@ -212,6 +239,7 @@ def load_reading_rules(pack_dir: str | Path) -> ReadingRules:
     return ReadingRules(
         codes=tuple(spec.codes),
         lettered={code: frozenset(c.lettered_sections) for code, c in spec.codes.items() if c.lettered_sections},
+        undivided={code: frozenset(c.undivided_sections) for code, c in spec.codes.items() if c.undivided_sections},
         attempt_number=spec.attempt.number if spec.attempt else None,
         attempt_code=spec.attempt.code if spec.attempt else None,
         joiners=tuple(spec.joiners),
@@ -262,6 +290,10 @@ class _Reader:
         self.code = re.compile(rf"\s*(?P<code>{codes_alt})(?![A-Z])") if codes_alt else None
         joiners = "".join(re.escape(j) for j in rules.joiners)
         self.joiner = re.compile(rf"\s*(?P<j>[{joiners}])\s*(?=\d)") if joiners else None
+        # A subdivision letter written apart from the number, then a known code: 266 C PC, 11357 B HS.
+        self.spaced = re.compile(
+            rf"\s+(?P<tail>[A-Z]{{1,2}}\d{{0,3}})(?P<subs>(?:\s*\(\s*[A-Z0-9]{{1,4}}\s*\))*)(?=\s*(?:{codes_alt})(?![A-Z]))"
+        ) if codes_alt else None
         self.starts = re.compile(r"(?<![\w.])\d")
         self._descriptions: dict[str, tuple] = {}
         self._comments: dict[str, tuple] = {}
@@ -280,6 +312,10 @@ class _Reader:
             return None
         number, tail, subs = m.group("number"), m.group("tail"), m.group("subs")
         end = m.end()
+        if not tail and not subs and self.spaced is not None:
+            sm = self.spaced.match(text, end)
+            if sm and sm.group("tail").rstrip("0123456789") not in self.rules.codes:
+                tail, subs, end = sm.group("tail"), sm.group("subs"), sm.end()
         code = ""
         if tail:
             # A code glued to the number (11357HS, 11357B2HS) ends the tail.
@@ -310,6 +346,12 @@ class _Reader:
         if tail and not _looks_like_subdivisions(tail):
             return None
         subs = "".join(f"({p})" for p in _PARTS.findall(tail)) + part["subs"]
+        if subs and number in self.rules.undivided_sections(code):
+            # A section without subdivisions: its "subdivision" letter is a lettered section's
+            # (PC 266(C) is 266c, 266(H)(B) is 266h(b)).
+            m = re.match(r"\(([A-Z]{1,2})\)", subs)
+            if m and number + m.group(1) in self.rules.lettered_sections(code):
+                number, subs = number + m.group(1), subs[m.end():]
         return number, subs
 
     # -- a whole text -------------------------------------------------------------------------------

@@ -30,13 +30,28 @@ import pandas as pd
 
 import blueprint
 
+from . import filing_rules
 from .outcomes import AGE_BANDS, AGE_UNKNOWN, OUTCOME_MEASURES, SCENARIOS
 from .policy import Policy
 
 SUMMARY_VERSION = 1
 NO_RELIEF = "none"
 LEVELS = ("felony", "misdemeanor", "infraction", "unknown")
-TRACKS = ("completed sentence", "currently serving", "unknown")
+TRACKS = ("completed sentence", "currently serving", "juvenile", "unknown")
+#: The typed outcomes in display order, with their words (``blueprint.filing_rules``): an out-of-scope
+#: conviction (conduct after 9 November 2016) is neither eligible nor challenged.
+OUTCOME_LABELS = {
+    filing_rules.ELIGIBLE: "Eligible (relief, no challenge)",
+    filing_rules.NOT_ELIGIBLE: "Not eligible (challenge)",
+    filing_rules.HAND_REVIEW: "Hand review",
+    filing_rules.OUT_OF_SCOPE: "Out of scope (neither relief nor challenge)",
+}
+#: The statute's exclusions marked on the convictions (``blueprint.exclusions``), in words.
+EXCLUSION_LABELS = {
+    "after_line": "Conduct on or after 9 November 2016",
+    "disqualifying_prior": "Felony with a disqualifying prior",
+    "stays_felony_hint": "Felony that may stay a felony (hint)",
+}
 UNDECIDABLE = "UNDECIDABLE"
 #: Reason codes of the engine's section checks (``blueprint.evaluate.SECTION_REVIEWS``).
 SECTION_UNREADABLE = "CANNABIS_SECTION_UNREADABLE"
@@ -161,6 +176,11 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
         "unknown_level": int((~level.isin(["felony", "misdemeanor", "infraction"])).sum()),
         "by_level": _counts(level, LEVELS, blank="unknown"),
         "by_determination": _counts(_text(decisions, "determination"), blank="(none)"),
+        "by_outcome": _counts(pd.Series(filing_rules.outcomes(decisions), index=decisions.index, dtype=object),
+                              tuple(OUTCOME_LABELS)),
+        "by_statutory_exclusion": _counts(_text(decisions, "statutory_exclusion"), (*EXCLUSION_LABELS, "none"),
+                                          blank="none"),
+        "relief_despite_exclusion": int(((relief != "") & (_text(decisions, "statutory_exclusion") != "")).sum()),
         "by_relief": _counts(relief, relief_order, blank=NO_RELIEF),
         "by_section": _counts(section, blank="unknown"),
         "by_section_and_relief": by_section_relief,
@@ -204,6 +224,8 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
         "labels": {
             "relief": {**policy.relief_labels, NO_RELIEF: "No relief"},
             "reason_code": _reason_labels(reason_code, _text(decisions, "reason")),
+            "outcome": dict(OUTCOME_LABELS),
+            "statutory_exclusion": {**EXCLUSION_LABELS, "none": "None"},
         },
         "people": people,
         "scenarios": scenarios,
@@ -273,6 +295,7 @@ def report_view(summary: dict) -> dict:
     }
     return {
         "determination": _pairs(conv["by_determination"]),
+        "outcome": _pairs(conv.get("by_outcome") or {}, summary["labels"].get("outcome")),
         "relief": _pairs(conv["by_relief"], relief_labels),
         "section": [(("HS " + k) if k[:1].isdigit() else k, v) for k, v in conv["by_section"].items()],
         "level": _pairs(conv["by_level"]),

@@ -277,22 +277,26 @@ def _lists_sheet(wb) -> None:
 def _people_sheet(wb, d: pd.DataFrame, header) -> None:
     ws = wb.add_worksheet("People")
     titles = ["Person ID", "Name", "CII", "Other names", "Evaluated convictions", "With relief recommended",
-              "Hand review", "Not eligible"]
-    widths = [11, 24, 11, 24, 11, 11, 11, 11]
+              "Hand review", "Not eligible", "Out of scope"]
+    widths = [11, 24, 11, 24, 11, 11, 11, 11, 11]
     for c, (t, w) in enumerate(zip(titles, widths)):
         ws.set_column(c, c, w)
         ws.write_string(0, c, t, header)
     ws.freeze_panes(1, 1)
     if len(d) == 0:
         return []
+    # Counted by the typed outcome, never by the label (an out-of-scope conviction is not "not eligible").
+    outcome = filing_rules.outcomes(d)
     g = d.assign(
         _relief=d["relief"].astype(str) != "",
-        _hand=d["determination"].astype(str).str.startswith("Hand Review"),
-        _not=d["determination"].astype(str).str.startswith("Not eligible"),
+        _hand=outcome == filing_rules.HAND_REVIEW,
+        _not=outcome == filing_rules.NOT_ELIGIBLE,
+        _out=outcome == filing_rules.OUT_OF_SCOPE,
     ).groupby("person_id", sort=False)
     people = pd.DataFrame({
         "name": g["name"].first(), "cii": g["cii_number"].first(), "other": g["other_names"].first(),
         "n": g.size(), "relief": g["_relief"].sum(), "hand": g["_hand"].sum(), "not_eligible": g["_not"].sum(),
+        "out_of_scope": g["_out"].sum(),
     })
     ws.autofilter(0, 0, len(people), len(titles) - 1)
     return [
@@ -304,6 +308,7 @@ def _people_sheet(wb, d: pd.DataFrame, header) -> None:
         Column(people["relief"].to_numpy(dtype=float), "number"),
         Column(people["hand"].to_numpy(dtype=float), "number"),
         Column(people["not_eligible"].to_numpy(dtype=float), "number"),
+        Column(people["out_of_scope"].to_numpy(dtype=float), "number"),
     ]
 
 

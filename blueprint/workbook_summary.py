@@ -51,6 +51,10 @@ def summary_tables(summary: dict) -> list[Table]:
         ["Convictions with an unknown date", conv.get("unknown_conviction_dates", 0)],
     ])]
     tables.append(_counted("Convictions by determination", conv.get("by_determination") or {}))
+    tables.append(_counted("Convictions by outcome (out of scope: neither relief nor challenge)",
+                           conv.get("by_outcome") or {}, labels.get("outcome") or {}))
+    tables.append(_counted("Convictions the statute may exclude (relief needs the reviewer's override)",
+                           conv.get("by_statutory_exclusion") or {}, labels.get("statutory_exclusion") or {}))
     tables.append(_counted("Convictions by recommended relief", conv.get("by_relief") or {}, relief_labels))
     tables.append(_counted("Convictions by level", conv.get("by_level") or {}))
     tables.append(_counted("Convictions by sentence", conv.get("by_track") or {}))

@@ -74,7 +74,12 @@ class Person:
     def conviction(self, cnt: str, offense: str, date: str, level: str = "FELONY", county: str = COUNTY,
                    toc: str = "", sentence: Sequence[str] | None = ("PROBATION", "1", "Y"), ofn: str | None = None,
                    disposition: str = "CONVICTED", comment: str = "", **extra: str) -> list[str]:
-        """The first row of a convicted count; ``sentence`` is (where, length, unit) or None."""
+        """The first row of a convicted count; ``sentence`` is (where, length, unit) or None.
+
+        Every row of a DOJ cycle carries the cycle's (arrest) date, ``CYC_DATE``: by default the
+        conviction date itself here (arrested and convicted the same day); pass ``CYC_DATE=...`` to
+        set the arrest date, or ``CYC_DATE=""`` for a row without one."""
+        extra.setdefault("CYC_DATE", date)
         where, length, unit = sentence if sentence else ("", "", "")
         return self.court(cnt, offense, date, disposition, county=county,
                           ofn=f"C{cnt[:6]}" if ofn is None else ofn, CONV_STAT_DESCR=level, OFFENSE_TOC=toc,
@@ -145,7 +150,8 @@ def records_of(tmp_path: Path, rows, name: str = "doj.dat", pack=None):
     result = read([write_doj(tmp_path / name, rows)])
     assert not result.failed, result.failed
     records = build_records(result.rows, [f.file for f in result.files], result.issues, pack.lists,
-                            pack.case_context_lists, reading=pack.reading, evaluated=pack.evaluated_list)
+                            pack.case_context_lists, reading=pack.reading, evaluated=pack.evaluated_list,
+                            current_law=pack.current_law)
     return records, result.issues.frame()
 
 

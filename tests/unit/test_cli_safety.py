@@ -50,7 +50,9 @@ def office_profile(folder: Path, county: str = "SACRAMENTO") -> Path:
 def small(tmp_path):
     write_doj(tmp_path / "doj.dat", [
         Person("1").conviction(C, CAN, "20050301"),
-        Person("2").conviction(C, CAN, "20180505"),  # after Proposition 64: not eligible, challenged
+        # A super strike convicted before the offense (HS 11359(c)(1)): not eligible, challenged.
+        Person("2").conviction(C, CAN, "20050301"),
+        Person("2").conviction("002001001000", "187 PC-MURDER", "19900101", county="FRESNO"),
         Person("3").conviction(C, "11357 HS-POSSESS", "20100101", level="MISDEMEANOR"),
     ])
     office_profile(tmp_path)

@@ -84,11 +84,11 @@ def test_a_county_file_extending_a_preset_points_at_its_own_settings(tmp_path):
           reduce_sectons: []
         """))
     lines = problems_of(path)
-    assert lines[0] == ("county.yaml:4: rule 8 ('dismiss-by-age'): condition 'age_on_evaluation_date' "
+    assert lines[0] == ("county.yaml:4: rule 13 ('dismiss-by-age'): condition 'age_on_evaluation_date' "
                         "'at_least' expects a non-negative number, got 'fifty'")
     assert lines[1].startswith("county.yaml:5: unknown setting 'dismis_sections' for preset 'california'; "
                                "known settings: dismiss_if_age_at_least, ")
-    assert lines[2] == ("county.yaml:6: rule 11 ('dismiss-crime-free'): condition 'years_without_conviction' "
+    assert lines[2] == ("county.yaml:6: rule 16 ('dismiss-crime-free'): condition 'years_without_conviction' "
                         "'at_least' expects a non-negative number, got -1")
     assert lines[3].startswith("county.yaml:7: unknown setting 'reduce_sectons' for preset 'california'")
     assert len(lines) == 4

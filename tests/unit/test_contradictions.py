@@ -86,10 +86,12 @@ def test_dates_of_birth_that_contradict_each_other_make_the_age_doubtful(tmp_pat
     assert reported(issues, "PARTIAL_DATE") == [("doj.dat", 10, "PRI_DOB")]  # person 4's later row, reported too
 
     one, two, three = (decisions.loc[f"{p}:{CNT}"] for p in "123")
-    assert (one["determination"], one["reason_code"], one["rule_id"]) == ("Hand Review", "UNDECIDABLE", "dismiss-by-age")
-    assert "age on evaluation date=30-60" in one["rule_facts"]
+    # Born 1960 or 1990, arrested in 1999: 9 or 39 at the offense. Whether it was committed under 18
+    # (HS 11361.8(m), the juvenile track) is the first age question, and it cannot be decided.
+    assert (one["determination"], one["reason_code"], one["rule_id"]) == ("Hand Review", "UNDECIDABLE", "juvenile-dismiss")
+    assert "under 18 at the offense=unknown" in one["rule_facts"]
     assert (two["determination"], two["reason_code"]) == ("Eligible for Dismissal", "ADDITIONAL_AGE")
-    assert (three["determination"], three["rule_id"]) == ("Hand Review", "dismiss-by-age")
+    assert (three["determination"], three["rule_id"]) == ("Hand Review", "juvenile-dismiss")
     for person in (one, two, three):
         assert person["date_of_birth_status"] == "conflicting" and person["date_of_birth"] == ""
         assert "date of birth conflicting" in person["flags"]
@@ -99,14 +101,20 @@ def test_dates_of_birth_that_contradict_each_other_make_the_age_doubtful(tmp_pat
     assert four["reason_code"] == five["reason_code"] == "ADDITIONAL_AGE"
 
 
-def test_without_an_age_rule_a_doubtful_date_of_birth_decides_nothing(tmp_path):
-    """The California default has no age ground: a felony HS 11359 is redesignated (HS 11361.8(f))."""
+def test_a_doubtful_date_of_birth_decides_only_what_it_can(tmp_path):
+    """The California default asks one age question, HS 11361.8(m): was the offense committed under 18?
+    Born 1960 or 1970, both adult in 1999: a felony HS 11359 is redesignated (HS 11361.8(f)). Born 1960
+    or 1990 (9 or 39 in 1999): the juvenile question cannot be decided, so a person reads the record."""
     rows = [Person("1", dob="19600101").conviction(CNT, SALE, "19990301"),
-            Person("1", dob="19900101").conviction("002002001000", POSSESS, "19990301", level="MISDEMEANOR")]
+            Person("1", dob="19700101").conviction("002002001000", POSSESS, "19990301", level="MISDEMEANOR"),
+            Person("2", dob="19600101").conviction(CNT, SALE, "19990301"),
+            Person("2", dob="19900101").conviction("002002001000", POSSESS, "19990301", level="MISDEMEANOR")]
     decisions, issues, _ = run(tmp_path, rows)
-    assert reported(issues, "DOB_CONFLICT") == [("doj.dat", 3, "PRI_DOB")]
+    assert reported(issues, "DOB_CONFLICT") == [("doj.dat", 3, "PRI_DOB"), ("doj.dat", 5, "PRI_DOB")]
     assert decisions.loc[f"1:{CNT}", "reason_code"] == "FELONY_SECTION_REDUCE"
     assert decisions.loc["1:002002001000", "reason_code"] == "MISDEMEANOR_OR_INFRACTION"
+    assert decisions.loc[f"2:{CNT}", ["reason_code", "rule_id", "juvenile"]].tolist() == [
+        "UNDECIDABLE", "juvenile-dismiss", "unknown"]
 
 
 # --- event dates that differ inside one court step ---------------------------------------------------
@@ -189,7 +197,7 @@ def test_two_earlier_convictions_of_the_same_section_hidden_in_one_step(tmp_path
             p.conviction("001002002000", SALE, "19920101")]
     decisions, issues, _ = run(tmp_path, rows)
     sale = decisions.loc[f"1:{CNT}"]
-    assert (sale["reason_code"], sale["rule_id"]) == ("UNDECIDABLE", "two-priors-same-section")
+    assert (sale["reason_code"], sale["rule_id"]) == ("UNDECIDABLE", "two-priors")
     # The 1992 count, for its part, has the 1988 one before it and the 1999 one of its step after it.
     assert decisions.loc["1:001002002000", "reason_code"] == "FELONY_SECTION_REDUCE"
     assert reported(issues, "STEP_DATE_CONFLICT") == [("doj.dat", 4, "STP_EVENT_DATE")]
@@ -204,7 +212,7 @@ def test_a_misdemeanor_with_a_state_prison_term_has_a_doubtful_level(tmp_path):
         # A misdemeanor (HS 11361.8(f) would dismiss it) whose second sentence part is state prison.
         p.conviction(CNT, POSSESS, "19990301", level="MISDEMEANOR", sentence=("JAIL", "30", "D")),  # line 2
         p.sentence_part(CNT, POSSESS, "19990301", (" STATE PRISON ", "2", "Y"), level="MISDEMEANOR"),  # line 3
-        # An infraction by its type of charge, with a prison term, after 9 November 2016: not eligible anyway.
+        # An infraction by its type of charge, with a prison term, after 9 November 2016: out of scope anyway.
         p.conviction("002002001000", POSSESS, "20170301", level="", toc="I", sentence=("PRISON", "1", "Y")),  # 4
         # A felony with a prison term: nothing doubtful.
         p.conviction("003002001000", SALE, "19990301", sentence=("PRISON", "2", "Y")),  # line 5
@@ -219,7 +227,7 @@ def test_a_misdemeanor_with_a_state_prison_term_has_a_doubtful_level(tmp_path):
     assert (misdemeanor["determination"], misdemeanor["rule_id"]) == ("Hand Review", "misdemeanor-or-infraction")
     assert "level doubtful" in misdemeanor["flags"]
     after = decisions.loc["1:002002001000"]
-    assert (after["level"], after["reason_code"]) == ("unknown", "AFTER_PROP64")  # decided: level does not matter
+    assert (after["level"], after["reason_code"]) == ("unknown", "OUT_OF_SCOPE_AFTER_LINE")  # level does not matter
     felony = decisions.loc["1:003002001000"]
     assert (felony["level"], felony["reason_code"]) == ("felony", "FELONY_SECTION_REDUCE")
 
@@ -245,8 +253,10 @@ def profile(tmp_path_factory) -> Path:
 
 def test_invalid_and_partial_dates_on_attachment_a_and_in_the_exports(tmp_path, profile):
     """Misdemeanors, dismissed and sealed (HS 11361.8(f)), of people whose dates are not all full dates."""
-    births = {"1": "00000000", "2": "19880332", "3": "19840000", "4": "19840300", "5": "19700101"}
-    rows = [Person(pid, dob=dob).conviction(CNT, POSSESS, "19990301", level="MISDEMEANOR")
+    births = {"1": "00000000", "2": "19880332", "3": "19740000", "4": "19740300", "5": "19700101"}
+    # Every DOJ row carries the age at the cycle (CYC_AGE): with no valid date of birth, it tells that
+    # the offense was not committed under 18 (HS 11361.8(m)), so persons 1 and 2 are on the adult track.
+    rows = [Person(pid, dob=dob).conviction(CNT, POSSESS, "19990301", level="MISDEMEANOR", CYC_AGE="25")
             for pid, dob in births.items()]
     rows.append(Person("5", dob="19710101").arrest("002001001000", POSSESS, "20000101"))  # person 5: contradicted
     # Person 6: a partial conviction date (a data problem: hand review), granted by the office in review.
@@ -271,9 +281,9 @@ def test_invalid_and_partial_dates_on_attachment_a_and_in_the_exports(tmp_path, 
     with open(tmp_path / "filings" / "02-attachment-a.csv", newline="", encoding="utf-8") as fh:
         listed = {row["person_id"]: row for row in csv.DictReader(fh)}
     assert {pid: row["date_of_birth"] for pid, row in listed.items()} == {
-        "1": "", "2": "", "3": "1984", "4": "1984-03", "5": "", "6": "1970-01-01"}
+        "1": "", "2": "", "3": "1974", "4": "1974-03", "5": "", "6": "1970-01-01"}
     assert {pid: row["conviction_date"] for pid, row in listed.items()} == {
         "1": "1999-03-01", "2": "1999-03-01", "3": "1999-03-01", "4": "1999-03-01", "5": "1999-03-01", "6": "1999-03"}
     text = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "filings").rglob("*.csv"))
-    for raw in ("00000000", "19880332", "19840000", "19840300", "0000-00", "1988-03-32"):
+    for raw in ("00000000", "19880332", "19740000", "19740300", "0000-00", "1988-03-32"):
         assert raw not in text, raw

@@ -29,7 +29,7 @@ KLEENE = """
   reason_code: STRIKE
   reason: strike
 - id: dead-or-registered
-  when: {any: [{deceased: true}, {prior_pc290: true}]}
+  when: {any: [{deceased: true}, {prior_registration: true}]}
   determination: Any
   reason_code: ANY
   reason: any
@@ -89,7 +89,7 @@ def test_any_group_is_true_when_one_member_is_true(kleene):
 def test_any_group_of_false_and_unknown_is_unknown(kleene):
     d = kleene.loc[f"e:{C}"]
     assert (d["rule_id"], d["determination"]) == ("dead-or-registered", HAND_REVIEW)
-    assert d["rule_facts"] == "prior PC 290 offenses or registrations=0 before, 1 with an undecidable date"
+    assert d["rule_facts"] == "prior PC 290 registrations=0 before, 1 with an undecidable date"
 
 
 def test_no_rule_decides_leaves_the_determination_empty(tmp_path):

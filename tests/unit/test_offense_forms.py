@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 
 from blueprint.offenses import load_offense_lists, parse_code_sections
+from blueprint.policy import load_policy
 from blueprint.section_reading import SectionReadingError, load_reading_rules, named_sections
 
 from doj_builder import Person, decide, records_of
@@ -132,10 +133,21 @@ def _cannabis(pid: str, offense: str, comment: str = "", level: str = "MISDEMEAN
 
 
 def test_every_cannabis_form_in_the_county_gets_a_decision(tmp_path):
-    """One person per cannabis row of the table: each is decided, none silently left out."""
+    """One person per cannabis row of the table: each is decided, none silently left out.
+
+    The table mixes the subdivisions of the text in force before 9 November 2016 (11357(E)) with those
+    of Proposition 64's (11359B, 11357B2, 11358C). Each person here was arrested before the line and
+    convicted after it, when either numbering may be recorded (a case not yet final takes the new,
+    lesser text: In re Estrada), so every form names an existing subdivision; the county's policy lets
+    the rules decide such a conviction like any other (HS 11361.8(a), (e): the conduct is before the line).
+    """
     rows = [r for r in FORMS if r["cannabis"] == "true" or r["unresolved"] == "true"]
-    built = [_cannabis(str(100 + i), r["offense_descr"], r["comment_text"]) for i, r in enumerate(rows)]
-    decisions = decide(tmp_path, built)
+    built = [Person(str(100 + i)).conviction("001001001000", r["offense_descr"], "20170301", level="MISDEMEANOR",
+                                             comment=r["comment_text"], CYC_DATE="20160601")
+             for i, r in enumerate(rows)]
+    county = tmp_path / "county.yaml"
+    county.write_text("name: county\nextends: california\nsettings:\n  review_arrested_before_convicted_after: false\n")
+    decisions = decide(tmp_path, built, load_policy(county))
     assert len(decisions) == len(rows)
     by_person = decisions.set_index("person_id")
     for i, r in enumerate(rows):
@@ -147,7 +159,7 @@ def test_every_cannabis_form_in_the_county_gets_a_decision(tmp_path):
                 and r["number"] in ("11357", "11358", "11359", "11360"):
             assert (got["determination"], got["reason_code"]) == ("Hand Review", "CANNABIS_TWO_SECTIONS"), r["why"]
         else:
-            # A misdemeanor before November 2016 is dismissed (HS 11361.8(e)-(f)).
+            # A misdemeanor for conduct before November 2016 is dismissed (HS 11361.8(e)-(f)).
             assert got["reason_code"] == "MISDEMEANOR_OR_INFRACTION", r["why"]
 
 

@@ -364,3 +364,40 @@ def test_only_the_cannabis_list_assumes_a_missing_code(lists: dict[str, OffenseL
     assert lists["cannabis"].matches(parsed).tolist() == [True, False, False, False]
     for name in ("super_strikes", "pc290", "related", "plea_standins"):
         assert not lists[name].matches(parsed).any(), name
+
+
+# --- possible matches: a subdivision the record does not give ------------------------------------
+
+
+POSSIBLE_ROWS = [r for r in MATCH_ROWS if r.get("possible")]
+
+
+@pytest.mark.parametrize(
+    "row", POSSIBLE_ROWS, ids=[f"{r['list']}:{r['offense_descr']}:possible={r['possible']}" for r in POSSIBLE_ROWS])
+def test_possible_match_example(lists: dict[str, OffenseList], row: dict[str, str]) -> None:
+    """A bare section whose listing depends on a subdivision it does not give (PC 667(e)(2)(C)(iv):
+    245(d)(3) only, 217.1(b) only, 653f(b) only; PC 290(c): 314(1)-(2), 236.1(b)-(c)) is a *possible*
+    match, never a match and never a plain miss; one naming another subdivision is a plain miss."""
+    rows = [r for r in MATCH_ROWS if r["list"] == row["list"]]
+    parsed = _parse([r["offense_descr"] for r in rows], [r["comment_text"] for r in rows])
+    possible = lists[row["list"]].possible_matches(parsed, same_case_has=_same_case(rows)).tolist()
+    assert possible[rows.index(row)] is _bool(row["possible"])
+
+
+def test_homicide_range_is_187_to_191_5_inclusive_with_attempts(lists: dict[str, OffenseList]) -> None:
+    """PC 667(e)(2)(C)(iv)(IV): "any homicide offense, including any attempted homicide offense, defined
+    in Sections 187 to 191.5, inclusive"; manslaughter (192) lies outside."""
+    texts = ["187 PC-X", "189.5 PC-X", "190 PC-X", "190.03 PC-X", "190.25 PC-X", "191.5(B) PC-X", "664/190.2 PC-X",
+             "186 PC-X", "191.55 PC-X", "192(B) PC-X", "664/192 PC-X", "187 HS-X"]
+    got = lists["super_strikes"].matches(_parse(texts, [""] * len(texts))).tolist()
+    assert got == [True] * 7 + [False] * 5
+
+
+def test_section_266_letters_name_its_lettered_sections() -> None:
+    """PC 266 has no subdivisions, so a letter after it names 266c, 266h, 266j... however written;
+    288(A) stays 288(a), a subdivision, because 288 has subdivisions."""
+    texts = ["266(C) PC-X", "266 C PC-X", "266 (J) PC-X", "266(H)(B) PC-X", "266 PC-X", "288(A) PC-X", "11357 B HS-X"]
+    parsed = _parse(texts, [""] * len(texts))
+    assert parsed["number"].tolist() == ["266C", "266C", "266J", "266H", "266", "288", "11357"]
+    assert parsed["subsection"].tolist() == ["", "", "", "(B)", "", "(A)", "(B)"]
+    assert parsed["code"].tolist() == ["PC"] * 6 + ["HS"]

@@ -41,7 +41,9 @@ def _person(pid: str, dob: str, race: str = "WHITE", gender: str = "M") -> dict:
 
 def _conviction(person: dict, cnt: str, offense: str, date: str, level: str, county: str = COUNTY,
                 toc: str = "", sentence: tuple[str, str, str] = ("PROBATION", "1", "Y")) -> list[str]:
+    # Every row of a DOJ cycle carries the cycle's (arrest) date: here the day of the conviction.
     return _row(person, STP_TYPE_DESCR="COURT ACTION", CNT_ORDER=cnt, OFFENSE_DESCR=offense, STP_EVENT_DATE=date,
+                CYC_DATE=date,
                 STP_ORI_CNTY_NAME=county, STP_ORI_DESCR=f"CASC {county}", DISP_DESCR="CONVICTED",
                 CONV_STAT_DESCR=level, OFFENSE_TOC=toc, OFN=f"CASE{cnt[:6]}",
                 SENT_LOC_DESCR=sentence[0], SENT_LENGTH=sentence[1], SENT_TIME_CODE=sentence[2])

@@ -125,23 +125,136 @@ def test_prior_super_strike(tmp_path):
 
 
 @covers("prior_pc290")
-def test_prior_pc290_offense_or_registration(tmp_path):
+def test_prior_pc290_offense(tmp_path):
+    """HS 11359(c)(1): a prior conviction of an offense requiring registration under PC 290(c)."""
     exposure = "314(1) PC-INDECENT EXPOSURE"
     rows = cannabis_of({
         "1": ("19990301", Person("1").conviction("002001001000", exposure, "19900101", level="MISDEMEANOR")),
         "2": ("19990301", Person("2").conviction("002001001000", exposure, "20050101", level="MISDEMEANOR")),
+        "3": ("19990301", Person("3").registration("19950505")),  # a registration alone: prior_registration
+        "4": ("19990301", Person("4").conviction("002001001000", "314 PC-INDECENT EXPOSURE", "19900101")),  # (1)-(2) only
+        "5": ("19990301", Person("5").conviction("002001001000", "261 PC-RAPE", "19900101")),  # 261: any paragraph
+        "6": ("19990301", Person("6").conviction("002001001000", "653F PC-SOLICIT", "19900101")),  # 653f(b)-(c) only
+        "7": ("19990301",),
+    })
+    facts = facts_of(tmp_path, rows)
+    expected = {"1": T, "2": F, "3": F, "4": U, "5": T, "6": U, "7": F}
+    assert ask(facts, "prior_pc290", True) == ids(expected)
+    assert ask(facts, "prior_pc290", False) == ids({k: (None if v is None else not v) for k, v in expected.items()})
+
+
+@covers("prior_registration")
+def test_prior_registration(tmp_path):
+    rows = cannabis_of({
         "3": ("19990301", Person("3").registration("19950505")),
         "4": ("19990301", Person("4").registration("20030505")),
         "5": ("19990301", Person("5").registration("")),  # registration without a date: unknown, never true
         "6": ("19990301", Person("6").registration("NULL")),
         "7": ("19990301",),
-        "8": ("19990301", Person("8").registration("20030505"),
-              Person("8").conviction("002001001000", exposure, "19900101", level="MISDEMEANOR")),
-    })
+        "8": ("19990301", Person("8").registration("19990201")),  # between the arrest and the conviction
+    }, CYC_DATE="19990101")
     facts = facts_of(tmp_path, rows)
-    expected = {"1": T, "2": F, "3": T, "4": F, "5": U, "6": U, "7": F, "8": T}
-    assert ask(facts, "prior_pc290", True) == ids(expected)
-    assert ask(facts, "prior_pc290", False) == ids({k: (None if v is None else not v) for k, v in expected.items()})
+    # Person 8 registered on 1 February 1999, after the arrest of 1 January 1999: not before the offense.
+    expected = {"3": T, "4": F, "5": U, "6": U, "7": F, "8": F}
+    assert ask(facts, "prior_registration", True) == ids(expected)
+
+
+@covers("super_strike_before_conviction", "pc290_or_registration_before_conviction")
+def test_the_earlier_tools_compare_with_the_conviction_date(tmp_path):
+    """The Los Angeles pilot's reading: priors before this conviction, registration counting as PC 290;
+    the statute's (prior_super_strike) looks at the offense: a conviction between the arrest and this
+    conviction is not a prior (People v. Smit)."""
+    murder = "187 PC-MURDER"
+    rows = cannabis_of({
+        "1": ("19990301", Person("1").conviction("002001001000", murder, "19980601", county="FRESNO")),
+        "2": ("19990301", Person("2").conviction("002001001000", murder, "19970101", county="FRESNO")),
+        "3": ("19990301", Person("3").registration("19980601")),
+        "4": ("19990301", Person("4").conviction("002001001000", "245 PC-ASSAULT", "19900101", county="FRESNO")),
+    }, CYC_DATE="19980101")
+    facts = facts_of(tmp_path, rows)
+    assert ask(facts, "super_strike_before_conviction", True) == ids({"1": T, "2": T, "3": F, "4": F})
+    assert ask(facts, "prior_super_strike", True) == ids({"1": F, "2": T, "3": F, "4": U})  # 245 may be 245(d)(3)
+    assert ask(facts, "pc290_or_registration_before_conviction", True) == ids({"1": F, "2": F, "3": T, "4": F})
+
+
+@covers("offense_before", "offense_on_or_after")
+def test_offense_before_and_on_or_after_the_line(tmp_path):
+    """HS 11361.8(a), (e): 'at the time of the offense'; the arrest (cycle) date dates it; without one,
+    only the conviction date bounds it from above."""
+    cases = {  # pid: (arrest, conviction)
+        "1": ("20160601", "20170301"),  # arrested before, convicted after
+        "2": ("20161109", "20170301"),  # arrested on the day Proposition 64 took effect
+        "3": ("20161108", "20161108"),
+        "4": ("", "20150101"),  # no arrest date, convicted before: the offense too
+        "5": ("", "20170301"),  # no arrest date, convicted after: the offense may be either side
+        "6": ("20160000", "20170301"),  # partial arrest date, all of 2016: may be either side
+        "7": ("20170101", "20160101"),  # arrest after the conviction: contradictory, only the conviction bounds it
+    }
+    rows = [Person(pid).conviction(CASE, CAN, conviction, CYC_DATE=arrest) for pid, (arrest, conviction) in cases.items()]
+    facts = facts_of(tmp_path, rows)
+    before = {"1": T, "2": F, "3": T, "4": T, "5": U, "6": U, "7": T}
+    assert ask(facts, "offense_before", "2016-11-09") == ids(before)
+    assert ask(facts, "offense_on_or_after", "2016-11-09") == ids({k: (None if v is None else not v)
+                                                                   for k, v in before.items()})
+
+
+@covers("juvenile")
+def test_juvenile_is_the_age_at_the_offense(tmp_path):
+    """HS 11361.8(m): an offense committed under 18; age from the date of birth and the arrest date."""
+    cases = {  # pid: (date of birth, arrest, conviction, CYC_AGE)
+        "1": ("19800601", "19980531", "19990301", ""),  # 17 the day of the arrest, 18 when convicted
+        "2": ("19800601", "19980601", "19990301", ""),  # 18 on the day of the arrest
+        "3": ("19800000", "19980301", "19990301", ""),  # born some day of 1980: 17 or 18
+        "4": ("19800000", "19970301", "19990301", ""),  # 16 or 17 whatever the day
+        "5": ("00000000", "19980301", "19990301", "17"),  # no date of birth: DOJ's age at the cycle decides
+        "6": ("00000000", "19980301", "19990301", ""),  # nothing to tell
+        "7": ("19600101", "", "19990301", ""),  # no arrest date: the offense may be any day before 1999
+        "8": ("19850101", "", "19990301", ""),  # no arrest date, 14 at the conviction: under 18 whenever
+    }
+    rows = [Person(pid, dob=dob).conviction(CASE, CAN, conv, CYC_DATE=arrest, CYC_AGE=age)
+            for pid, (dob, arrest, conv, age) in cases.items()]
+    facts = facts_of(tmp_path, rows)
+    expected = {"1": T, "2": F, "3": U, "4": T, "5": T, "6": U, "7": U, "8": T}
+    assert ask(facts, "juvenile", True) == ids(expected)
+    assert ask(facts, "juvenile", False) == ids({k: (None if v is None else not v) for k, v in expected.items()})
+
+
+@covers("counted_priors")
+def test_counted_priors_follow_the_two_priors_subdivision(tmp_path):
+    """HS 11360(a)(3)(B): priors 'under paragraph (2)' of (a). An old 11360(a) sale counts; an old
+    11360(b) giving away of 28.5 g or less does not; a bare old 11360 may be either."""
+    sale = "11360 HS-SELL MARIJUANA"
+
+    def prior(pid, cnt, offense, date="19950101"):
+        return Person(pid, dob="19600101").conviction(cnt, offense, date, county="FRESNO")
+
+    rows = []
+    for pid, priors in {
+        "1": ["11360(A) HS-SELL", "11360(A) HS-TRANSPORT"],
+        "2": ["11360(A) HS-SELL", "11360(B) HS-GIVE AWAY 28.5 GRAMS OR LESS"],
+        "3": ["11360(A) HS-SELL", "11360 HS-SELL/FURNISH"],
+        "4": ["11360(B) HS-GIVE AWAY", "11360(B) HS-GIVE AWAY"],
+    }.items():
+        rows.append(Person(pid, dob="19600101").conviction(CASE, sale, "19990301"))
+        rows += [prior(pid, f"00{k + 3}001001000", text) for k, text in enumerate(priors)]
+    facts = facts_of(tmp_path, rows)
+    assert ask(facts, "counted_priors", {"at_least": 2}) == ids({"1": T, "2": F, "3": U, "4": F})
+    assert facts.loc[f"3:{CASE}", ["counted_priors_definite", "counted_priors_possible"]].tolist() == [1, 1]
+
+
+@covers("felony_hint")
+def test_felony_hint(tmp_path):
+    """HS 11360(a)(3)(C)-(D), 11358(d)(3): the description or a companion count in the same case."""
+    rows = [Person("1").conviction(CASE, "11360 HS-SELL MARIJUANA TO MINOR", "19990301"),
+            Person("2").conviction(CASE, "11360 HS-SELL MARIJUANA", "19990301"),
+            Person("3").conviction(CASE, "11358 HS-CULTIVATE MARIJUANA", "19990301"),
+            Person("3").court("001002002000", "11361(A) HS-EMPLOY MINOR TO SELL MARIJUANA", "19990301", "DISMISSED"),
+            Person("4").conviction(CASE, "11360 HS-SELL MARIJUANA", "19990301"),
+            Person("4").court("001002002000", "11361(A) HS-EMPLOY MINOR TO SELL MARIJUANA", "19990301", "DISMISSED")]
+    facts = facts_of(tmp_path, rows)
+    # Person 3's companion count speaks of minors, which 11358 has no felony for: no hint.
+    assert ask(facts, "felony_hint", True) == ids({"1": T, "2": F, "3": F, "4": T})
+    assert facts.loc[f"4:{CASE}", "felony_hint"] == "companion HS 11361 (employing, using or furnishing to a minor)"
 
 
 @covers("earlier_same_section_convictions")

@@ -40,20 +40,31 @@ CALIFORNIA_PEOPLE = {
     "dp": rows_for("dp", cnt="0012"),  # CNT_ORDER unreadable
     "dpdate": rows_for("dpdate", date="20050000"),  # partial conviction date
     "dplevel": rows_for("dplevel", level="FELONYISH"),  # unknown level
+    # Arrested (the cycle date) and convicted after 9 November 2016: out of scope.
     "after": rows_for("after", date="20180505", offense="11360 HS-TRANSPORT"),
     "afterm": rows_for("afterm", date="20161109", offense="11357(B) HS-POSS", level="MISDEMEANOR"),
+    # Arrested on 1 June 2016, convicted on 1 March 2017: conduct before the line.
+    "crossed": [Person("crossed", dob="19800101").conviction(C, POSS_SALE, "20170301", CYC_DATE="20160601",
+                                                             sentence=("JAIL", "30", "D"))],
+    # Born 1 January 1990, arrested and convicted in 2005 at 15: the juvenile track (HS 11361.8(m)).
+    "juv": rows_for("juv", dob="19900101"),
     "ss": rows_for("ss", date="19990301", extra=[murder("19900101")]),
     "smit": rows_for("smit", date="19990301", extra=[lambda p: p.conviction(
         "001002002000", "187 PC-MURDER", "19990301", sentence=("PRISON", "1", "Y"))]),
     "ss11357": rows_for("ss11357", date="19990301", offense="11357(A) HS-POSS CONC", extra=[murder("19900101")]),
     "ssmisd": rows_for("ssmisd", date="19990301", level="MISDEMEANOR", extra=[murder("19900101")]),
     "ssundated": rows_for("ssundated", date="19990301", extra=[murder("NULL")]),
-    "p290": rows_for("p290", date="19990301", offense="11358 HS-CULTIVATE", extra=[lambda p: p.registration("19950101")]),
-    "p290undated": rows_for("p290undated", date="19990301", offense="11358 HS-CULTIVATE",
-                            extra=[lambda p: p.registration("")]),
-    "two": rows_for("two", date="19990301", offense="11360 HS-TRANSPORT", cnt="003001001000", extra=[
-        lambda p: p.conviction("001001001000", "11360 HS-TRANSPORT", "19900101"),
-        lambda p: p.conviction("002001001000", "11360 HS-TRANSPORT", "19950101")]),
+    "p290": rows_for("p290", date="19990301", offense="11358 HS-CULTIVATE", extra=[
+        lambda p: p.conviction("002001001000", "261(A)(3) PC-RAPE OF INTOXICATED PERSON", "19950101", county="FRESNO")]),
+    "reg": rows_for("reg", date="19990301", offense="11358 HS-CULTIVATE", extra=[lambda p: p.registration("19950101")]),
+    "regundated": rows_for("regundated", date="19990301", offense="11358 HS-CULTIVATE",
+                           extra=[lambda p: p.registration("")]),
+    # HS 11360(a)(3)(B): two prior convictions under (a)(2); an old 11360(a) sale or transport is one.
+    "two": rows_for("two", date="19990301", offense="11360 HS-TRANSPORT", cnt="003001001000", dob="19600101", extra=[
+        lambda p: p.conviction("001001001000", "11360(A) HS-TRANSPORT", "19900101"),
+        lambda p: p.conviction("002001001000", "11360(A) HS-TRANSPORT", "19950101")]),
+    # HS 11360(a)(3)(C): sale to a minor stays a felony; the description says so.
+    "hint": rows_for("hint", offense="11360(A) HS-SELL/FURNISH MARIJUANA TO MINOR"),
     "serving": rows_for("serving", date="20160101", sentence=("PROBATION", "5", "Y")),
     "misd": rows_for("misd", date="20100101", offense="11357(B) HS-POSS", level="MISDEMEANOR"),
     "infr": rows_for("infr", date="20120101", offense="11357(B) HS-POSS", level="INFRACTION", sentence=None),
@@ -82,20 +93,43 @@ def test_california_data_problem(california, pid, cnt):
 
 
 @pytest.mark.parametrize("pid, cnt", [("after", C), ("afterm", C)])
-def test_california_after_prop64(california, pid, cnt):
-    # Also a misdemeanor: the date rule comes before the misdemeanor rule.
-    assert_rule(one(california, pid, cnt), "after-prop64", "Not eligible", "AFTER_PROP64")
+def test_california_after_the_line_is_out_of_scope(california, pid, cnt):
+    # HS 11361.8(a), (e): conduct on or after 9 November 2016 is out of scope, not "Not eligible";
+    # also a misdemeanor: the date rule comes before the misdemeanor rule.
+    d = one(california, pid, cnt)
+    assert_rule(d, "after-line", "Out of scope", "OUT_OF_SCOPE_AFTER_LINE")
+    assert (d["outcome"], d["statutory_exclusion"]) == ("out_of_scope", "after_line")
+
+
+def test_california_arrested_before_convicted_after(california):
+    # HS 11361.8(a), (e) look at the conduct: arrested before the line, convicted after it.
+    d = one(california, "crossed")
+    assert_rule(d, "arrested-before-convicted-after", HAND_REVIEW, "ARRESTED_BEFORE_CONVICTED_AFTER")
+    assert (d["outcome"], d["statutory_exclusion"], str(d["arrest_date"])[:10]) == ("hand_review", "", "2016-06-01")
+
+
+def test_california_juvenile(california):
+    # HS 11361.8(m): an offense committed under 18; relief never an adult misdemeanor.
+    d = one(california, "juv")
+    assert_rule(d, "juvenile-dismiss", "Eligible for Dismissal", "JUVENILE", "dismiss_and_seal",
+                "HS 11361.8(e)-(f), (m)")
+    assert (d["track"], d["juvenile"], d["outcome"]) == ("juvenile", "yes", "eligible")
 
 
 def test_california_prior_super_strike(california):
-    assert_rule(one(california, "ss"), "prior-super-strike", "Not eligible", "PRIOR_SUPER_STRIKE")
-    assert one(california, "ss")["superstrike_sections"] == "187 PC"
+    d = one(california, "ss")
+    assert_rule(d, "prior-super-strike", "Not eligible", "PRIOR_SUPER_STRIKE")
+    assert d["superstrike_sections"] == "187 PC"
+    assert (d["prior_kind"], d["prior_section"], d["prior_date"], d["prior_court"]) == \
+        ("super_strike", "187 PC", "1990-01-01", "CASC FRESNO")
+    assert (d["outcome"], d["statutory_exclusion"]) == ("not_eligible", "disqualifying_prior")
 
 
 def test_california_prior_super_strike_needs_an_earlier_case_a_felony_and_11358_to_11360(california):
     # People v. Smit: the murder is in the same case, so it is not a prior.
     assert_rule(one(california, "smit"), "felony-reduce", "Eligible for Reduction", "FELONY_SECTION_REDUCE",
                 "redesignate_misdemeanor")
+    assert one(california, "smit")["statutory_exclusion"] == ""
     assert_rule(one(california, "ss11357"), "felony-dismiss", "Eligible for Dismissal", "FELONY_SECTION_DISMISS",
                 "dismiss_and_seal")
     assert_rule(one(california, "ssmisd"), "misdemeanor-or-infraction", "Eligible for Dismissal",
@@ -107,19 +141,39 @@ def test_california_undecidable_rule_goes_to_hand_review_naming_it(california):
     assert_rule(d, "prior-super-strike", HAND_REVIEW, "UNDECIDABLE")
     assert "prior-super-strike" in d["reason"]
     assert d["rule_facts"] == "prior super strikes=0 before, 1 with an undecidable date"
-    d = one(california, "p290undated")
-    assert_rule(d, "prior-pc290", HAND_REVIEW, "UNDECIDABLE")  # never "Not eligible" on an undated registration
+    d = one(california, "regundated")
+    # never "Not eligible" on an undated registration
+    assert_rule(d, "registration-without-conviction", HAND_REVIEW, "UNDECIDABLE")
 
 
 def test_california_prior_pc290(california):
-    assert_rule(one(california, "p290"), "prior-pc290", "Not eligible", "PRIOR_PC290")
+    # HS 11358(d)(1): a conviction of a PC 290(c) offense (261) before this offense.
+    d = one(california, "p290")
+    assert_rule(d, "prior-pc290", "Not eligible", "PRIOR_PC290")
+    assert (d["prior_kind"], d["prior_section"]) == ("pc290", "261(A)(3) PC")
 
 
-def test_california_two_priors_same_section(california):
-    assert_rule(one(california, "two", "003001001000"), "two-priors-same-section", "Not eligible",
-                "TWO_PRIORS_SAME_SECTION")
+def test_california_registration_without_conviction(california):
+    # A PC 290 registration step is a hint of a registrable conviction, not proof: hand review.
+    d = one(california, "reg")
+    assert_rule(d, "registration-without-conviction", HAND_REVIEW, "REGISTRATION_WITHOUT_CONVICTION")
+    assert (d["prior_kind"], d["prior_date"], d["statutory_exclusion"]) == ("registration", "1995-01-01",
+                                                                           "disqualifying_prior")
+
+
+def test_california_two_priors(california):
+    d = one(california, "two", "003001001000")
+    assert_rule(d, "two-priors", "Not eligible", "TWO_PRIORS_SAME_SECTION")
+    assert (d["prior_kind"], d["prior_section"], d["prior_date"]) == \
+        ("two_priors", "11360(A) HS; 11360(A) HS", "1990-01-01; 1995-01-01")
     for cnt in ("001001001000", "002001001000"):  # the earlier ones have fewer than two priors
         assert one(california, "two", cnt)["rule_id"] == "felony-reduce"
+
+
+def test_california_felony_hint(california):
+    d = one(california, "hint")
+    assert_rule(d, "felony-hint", HAND_REVIEW, "FELONY_HINT")
+    assert (d["felony_hint"], d["statutory_exclusion"]) == ("sale to or use of a minor", "stays_felony_hint")
 
 
 def test_california_currently_serving(california):
@@ -152,7 +206,8 @@ def test_california_felony_reduce(california):
 
 def test_california_every_rule_of_the_default_decides_someone(california):
     enabled = {r.id for r in load_policy("california").rules}
-    assert enabled - set(california["rule_id"]) == {"otherwise"}  # covered below with other settings
+    # covered below with other settings
+    assert enabled - set(california["rule_id"]) == {"otherwise", "juvenile-infraction"}
 
 
 @pytest.mark.parametrize("setting, person, rule, code, reason", [
@@ -179,6 +234,19 @@ def test_california_additional_dismissal_grounds(tmp_path, setting, person, rule
     assert on["reason"] == reason
     off = one(decide(tmp_path, rows, "california", name="off.dat"), "1")
     assert off["rule_id"] == "felony-reduce"
+
+
+def test_california_juvenile_infraction_and_review_setting(tmp_path):
+    county = tmp_path / "county.yaml"
+    county.write_text("name: county\nextends: california\nsettings:\n  juvenile_dismiss: false\n"
+                      "  review_arrested_before_convicted_after: false\n")
+    rows = CALIFORNIA_PEOPLE["juv"] + CALIFORNIA_PEOPLE["crossed"]
+    d = decide(tmp_path, rows, load_policy(county))
+    # HS 11361.8(m): a minor's cannabis offense is an infraction today (HS 11359(a)).
+    assert_rule(one(d, "juv"), "juvenile-infraction", "Eligible for Reduction", "JUVENILE", "redesignate_infraction")
+    # The county lets the rules decide a conviction arrested before the line like any other.
+    assert_rule(one(d, "crossed"), "felony-reduce", "Eligible for Reduction", "FELONY_SECTION_REDUCE",
+                "redesignate_misdemeanor")
 
 
 def test_california_otherwise(tmp_path):
@@ -231,7 +299,9 @@ def test_la_misdemeanor_goes_to_the_city_attorneys(los_angeles):
 
 
 def test_la_after_prop64(los_angeles):
+    # The pilot's label and reason; typed out of scope, so no challenge is filed against it.
     assert la(los_angeles, "after") == ("after-prop64", "Not eligible", "Occurred after 11/09/2016")
+    assert one(los_angeles, "after")["outcome"] == "out_of_scope"
 
 
 @pytest.mark.parametrize("pid", ["possab", "possb"])

@@ -55,13 +55,20 @@ def test_counts_reconcile_with_the_decisions(run):
 
 def test_counts_by_hand(run):
     conv = run[2]["convictions"]
-    # Seven misdemeanor 11357s dismissed; person 1's 11359 reduced; person 9's 11359 (still serving)
-    # recalled and resentenced; person 6's 11360 of 2018 not eligible.
-    assert conv["by_relief"] == {"dismiss_and_seal": 7, "redesignate_misdemeanor": 1, "redesignate_infraction": 0,
-                                 "recall_and_resentence": 1, "none": 1}
+    # Six misdemeanor 11357s dismissed (person 7's, an offense at 11, on the juvenile track:
+    # HS 11361.8(m)); person 10's goes to hand review, because an invalid date of birth cannot tell
+    # whether the offense was committed under 18; person 1's 11359 reduced; person 9's 11359 (still
+    # serving) recalled and resentenced; person 6's 11360 of 2018 is out of scope (conduct after
+    # 9 November 2016: HS 11361.8(a), (e)), neither relieved nor challenged.
+    assert conv["by_relief"] == {"dismiss_and_seal": 6, "redesignate_misdemeanor": 1, "redesignate_infraction": 0,
+                                 "recall_and_resentence": 1, "none": 2}
+    assert conv["by_outcome"] == {"eligible": 8, "not_eligible": 0, "hand_review": 1, "out_of_scope": 1}
     assert conv["by_section"] == {"11357": 7, "11359": 2, "11360": 1}
     assert conv["by_level"] == {"felony": 3, "misdemeanor": 7, "infraction": 0, "unknown": 0}
-    assert conv["by_reason_code"]["AFTER_PROP64"] == 1
+    assert conv["by_reason_code"]["OUT_OF_SCOPE_AFTER_LINE"] == 1
+    assert conv["by_reason_code"]["JUVENILE"] == 1
+    assert conv["by_track"]["juvenile"] == 2  # persons 6 and 7: offenses at 17 and at 11
+    assert conv["by_statutory_exclusion"]["after_line"] == 1
     assert conv["earliest_conviction_date"] == "2005-03-01"
     assert conv["latest_conviction_date"] == "2018-05-05"
     assert conv["unknown_conviction_dates"] == 0
@@ -69,7 +76,7 @@ def test_counts_by_hand(run):
 
 def test_people_and_what_ifs(run):
     _, outcomes, s = run
-    assert s["people"] == {"evaluated": 10, "had_felony": 4, "helped": 9}
+    assert s["people"] == {"evaluated": 10, "had_felony": 4, "helped": 8}
     by_key = {row["key"]: row for row in s["scenarios"]}
     assert list(by_key) == ["policy", "dismiss_all", "dismiss_all_related"]
     for key, row in by_key.items():
@@ -131,7 +138,7 @@ def test_works_from_a_result_table_read_back_from_parquet(tmp_path, run):
     evaluation, outcomes, whole = run
     table = evaluation.decisions.rename(columns={"number": "section"})[
         ["conviction_id", "person_id", "section", "level", "determination", "relief", "track", "reason_code",
-         "reason", "conviction_date"]].copy()
+         "reason", "conviction_date", "outcome", "statutory_exclusion"]].copy()
     table["relief"] = table["relief"].replace("", None)
     table.to_parquet(tmp_path / "convictions.parquet")
     outcomes.to_parquet(tmp_path / "people.parquet")

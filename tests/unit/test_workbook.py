@@ -120,7 +120,9 @@ def test_dates_are_real_dates(run):
 def test_prosecutor_decision_is_prefilled_from_the_recommendation(run):
     book, csv, *_ = run
     rows = by_conviction(book["Convictions"])
-    expected = {f"1:{C}": "No challenge", f"2:{C}": "Challenge - does not meet HS 11361.8 criteria",
+    # Person 2 was convicted (and arrested) in 2018: conduct after 9 November 2016 is out of scope
+    # (HS 11361.8(a), (e)), neither relieved nor challenged (this expected a challenge before issue 11).
+    expected = {f"1:{C}": "No challenge", f"2:{C}": "Out of scope - not filed",
                 f"3:{C}": "Hand review pending", f"4:{C}": "No challenge", f"5:{C}": "No challenge"}
     assert {k: rows[k]["Prosecutor decision"] for k in expected} == expected
     prefill = {"eligible": "No challenge", "not_eligible": "Challenge - does not meet HS 11361.8 criteria",
@@ -194,10 +196,11 @@ def test_people_sheet(run):
     book, *_ = run
     rows = sheet_rows(book["People"])
     assert rows[0] == ["Person ID", "Name", "CII", "Other names", "Evaluated convictions", "With relief recommended",
-                       "Hand review", "Not eligible"]
+                       "Hand review", "Not eligible", "Out of scope"]
     people = {r[0]: r for r in rows[1:]}
     assert sorted(people) == ["1", "2", "3", "4", "5"]
-    assert people["1"][4:] == [1, 1, 0, 0] and people["2"][4:] == [1, 0, 0, 1] and people["3"][4:] == [1, 0, 1, 0]
+    # Person 2's conviction of 2018 is out of scope, not "not eligible".
+    assert people["1"][4:] == [1, 1, 0, 0, 0] and people["2"][4:] == [1, 0, 0, 0, 1] and people["3"][4:] == [1, 0, 1, 0, 0]
 
 
 ISSUE_HEADERS = ["Source file", "Source line", "Person ID", "Conviction ID", "Column", "Code", "Problem",
