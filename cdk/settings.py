@@ -203,8 +203,9 @@ class DeploymentSettings(BaseModel):
     @field_validator("policy")
     @classmethod
     def _a_preset_or_a_valid_policy_file(cls, value: str) -> str:
-        from blueprint.errors import PolicyError
-        from blueprint.policy import list_presets, load_policy
+        from blueprint.base.errors import PolicyError
+        from blueprint.engine.policy import list_presets
+        from blueprint.run.policies import load_policy
 
         if "/" not in value and "." not in value:
             presets = list_presets()

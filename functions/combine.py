@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from blueprint.pipeline import SPLIT_MANIFEST, combine
+from blueprint.run.cloud_steps import SPLIT_MANIFEST, combine
 
 from . import layout
 from .common import MetricUnit, download, download_prefix, env, handler as lambda_handler, logger, metrics, upload_dir, workspace

@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path, PurePosixPath
 
-from blueprint.issues import IssueLog
-from blueprint.pipeline import RunSettings
+from blueprint.intake.issues import IssueLog
+from blueprint.run.local import RunSettings
 
 from .common import Rejected, download, env, upload_file
 from . import layout

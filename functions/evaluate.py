@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from blueprint.pipeline import evaluate_shard
+from blueprint.run.cloud_steps import evaluate_shard
 
 from . import layout
 from .common import MetricUnit, download_prefix, env, handler as lambda_handler, logger, metrics, upload_dir, workspace

@@ -12,10 +12,10 @@ import json
 from typing import Any
 
 import pandas as pd
-from blueprint.issues import IssueLog
-from blueprint.pipeline import READ_ISSUES, SPLIT_MANIFEST
-from blueprint.pipeline import InputRejected as EngineRejected
-from blueprint.pipeline import split_into_shards
+from blueprint.intake.issues import IssueLog
+from blueprint.run.cloud_steps import READ_ISSUES, SPLIT_MANIFEST
+from blueprint.run.cloud_steps import InputRejected as EngineRejected
+from blueprint.run.cloud_steps import split_into_shards
 
 from . import layout
 from .common import MetricUnit, env, handler as lambda_handler, logger, metrics, put_json, upload_dir, workspace

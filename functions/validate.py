@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from blueprint.pipeline import InputRejected as EngineRejected
-from blueprint.pipeline import check_input
+from blueprint.run.cloud_steps import InputRejected as EngineRejected
+from blueprint.run.cloud_steps import check_input
 
 from .common import handler as lambda_handler, logger, workspace
 from .engine_steps import (InputRejected, InputTooLarge, download_sources, max_input_bytes, publish_rejection,

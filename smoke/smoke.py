@@ -153,7 +153,7 @@ def run(session, stack: Stack, *, county: str, rows: int, report: Report, timeou
         interval: float = 10, upload: Callable[[str, bytes], str] | None = None) -> Report:
     """The smoke run against ``stack`` with boto3 ``session``. ``upload(key, body) -> version id``
     puts a staff upload (default: S3 PutObject; S3's event then starts the pipeline)."""
-    from blueprint.synthetic import generate
+    from blueprint.synthetic.doj_file import generate
 
     s3, sfn = session.client("s3"), session.client("stepfunctions")
 

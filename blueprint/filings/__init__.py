@@ -9,7 +9,7 @@ Entry points (all on local folders, no AWS):
 See ``docs/filings.md`` for what each filing is and how an office files it.
 """
 
-from ..review import ReviewProblem, ReviewRejected
+from ..review.reader import ReviewProblem, ReviewRejected
 from .pipeline import (
     WORK_FILES,
     FilingError,
@@ -20,7 +20,7 @@ from .pipeline import (
     render_document_batch,
 )
 from .profile import OfficeProfile, ProfileError, load_profile
-from .run import RunData, RunError, load_run
+from ..report.finished_run import RunData, RunError, load_run
 
 __all__ = [
     "WORK_FILES",

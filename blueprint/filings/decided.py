@@ -25,10 +25,10 @@ from itertools import zip_longest
 
 import pandas as pd
 
-from .. import dates
-from .. import filing_rules
-from ..review import DECISION_LABELS, RELIEF_LABELS, Decision, ReviewResult
-from .run import RunData
+from ..engine import dates
+from ..engine import filing_rules
+from ..review.reader import DECISION_LABELS, RELIEF_LABELS, Decision, ReviewResult
+from ..report.finished_run import RunData
 
 #: The bases (HS 11361.8), as ``blueprint.filing_rules`` chooses them by track.
 BASIS_SERVING = filing_rules.BASIS_SERVING

@@ -30,15 +30,15 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from .. import review as review_module
+from ..review import reader as review_module
 from ..documents import render_document, render_docx, render_pdf
 from . import exports
-from .. import filing_rules
+from ..engine import filing_rules
 from .decided import challenged, decided_table, filed_earlier, granted, granted_juvenile, out_of_scope, pending
-from ..progress import SILENT, Phases
-from ..staging import Earlier, merge_into, staged_folder
+from ..base.progress import SILENT, Phases
+from ..base.staging import Earlier, merge_into, staged_folder
 from .profile import PROFILE_ENV_VAR, OfficeProfile, ProfileError, load_profile
-from .run import failed_inputs, load_run, read_manifest
+from ..report.finished_run import failed_inputs, load_run, read_manifest
 from .supplement import EarlierSet, SupplementError, read_earlier_set
 
 PLAN_FILE = "plan.json"

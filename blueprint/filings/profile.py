@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..yaml_files import load_yaml_model
+from ..base.yaml_files import load_yaml_model
 
 
 class _Strict(BaseModel):

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..review import CONVICTIONS_SHEET, DECISION_COLUMN, DECISION_LABELS, Decision, ReviewProblem, ReviewRejected
+from ..review.reader import CONVICTIONS_SHEET, DECISION_COLUMN, DECISION_LABELS, Decision, ReviewProblem, ReviewRejected
 from .decided import ATTACHMENT_A_LIST, JUVENILE_LIST
 
 INDEX_JSON = "index.json"

@@ -15,7 +15,7 @@ import re
 import zipfile
 from typing import Iterable, Sequence
 from xml.sax.saxutils import escape
-from ..xlsx_rows import column_letter  # one spreadsheet column-name function for the kit
+from ..runtime.xlsx_rows import column_letter  # one spreadsheet column-name function for the kit
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ZIP_DATE = (2000, 1, 1, 0, 0, 0)

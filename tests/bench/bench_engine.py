@@ -40,7 +40,7 @@ OUT = ROOT / "bench-output"
 
 def ensure_file(rows: int, seed: int) -> Path:
     """Generate (once) the seeded synthetic file for this size."""
-    from blueprint.synthetic import generate
+    from blueprint.synthetic.doj_file import generate
 
     path = OUT / f"doj-{rows}-seed{seed}.dat"
     if not path.exists():
@@ -70,7 +70,7 @@ WIDE_REMARKS = (
 
 def widen(source: Path, target: Path) -> None:
     """Write ``source`` again with padded fields and long comments (once; about 800 bytes a row)."""
-    from blueprint.columns import DOJ_COLUMNS
+    from blueprint.intake.columns import DOJ_COLUMNS
 
     pad = [(DOJ_COLUMNS.index(c), w) for c, w in WIDE_PADDING.items()]
     comment = DOJ_COLUMNS.index("COMMENT_TEXT")
@@ -113,7 +113,7 @@ def run_engine(path: Path, out: Path) -> dict:
     of the child or of any process it waited for (the evaluation workers).
     """
     shutil.rmtree(out, ignore_errors=True)  # a fresh run each time (the command refuses an earlier run's folder)
-    cmd = [sys.executable, "-m", "blueprint.cli", "run", "--input", str(path), "--county", "SACRAMENTO",
+    cmd = [sys.executable, "-m", "blueprint.cli.main", "run", "--input", str(path), "--county", "SACRAMENTO",
            "--policy", "california", "--as-of", "2020-07-01", "--out", str(out), "--json"]
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()

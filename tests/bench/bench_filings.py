@@ -38,7 +38,7 @@ from blueprint.filings.pipeline import (  # noqa: E402
     assemble_filings,
 )
 from blueprint.filings.sample import write_sample_run  # noqa: E402
-from blueprint.review import read_review  # noqa: E402
+from blueprint.review.reader import read_review  # noqa: E402
 
 PROFILE = REPO / "templates" / "office-profile.example.yaml"
 

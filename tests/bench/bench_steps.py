@@ -78,7 +78,7 @@ def main() -> None:
     args = parser.parse_args()
     source = REPO / "bench-output" / f"doj-{args.rows}-seed7.dat"
     if not source.exists():
-        from blueprint.synthetic import generate
+        from blueprint.synthetic.doj_file import generate
 
         source.parent.mkdir(exist_ok=True)
         generate(source, rows=args.rows, county="SACRAMENTO", seed=7)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from blueprint.columns import DOJ_COLUMNS
+from blueprint.intake.columns import DOJ_COLUMNS
 from functions import engine_steps, split
 from tests.e2e.access_check import STATE_MACHINE, AccessChecker, Denial, PhysicalIds, acting_as
 from tests.e2e.aws_support import ACCOUNT, NAMES, REGION, FakeContext
@@ -21,7 +21,7 @@ DOJ_KEY = "incoming/DOJ research file.dat"
 
 @pytest.fixture(scope="module")
 def doj_file(tmp_path_factory):
-    from blueprint.synthetic import generate
+    from blueprint.synthetic.doj_file import generate
 
     path = tmp_path_factory.mktemp("doj") / "doj.dat"
     generate(path, rows=900, county="SACRAMENTO", seed=5)

@@ -6,7 +6,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from blueprint.synthetic import generate
+from blueprint.synthetic.doj_file import generate
 from tests.e2e.access_check import STATE_MACHINE
 from tests.e2e.aws_support import NAMES
 

@@ -68,7 +68,7 @@ if group == "documents":
     canvas.drawString(72, 720, "Notice of non-challenge")
     canvas.save()
     assert pdf.getvalue().startswith(b"%PDF")
-    from blueprint.review import _open_workbook
+    from blueprint.review.reader import _open_workbook
     from pathlib import Path
     names, rows = _open_workbook(Path("/tmp/clearance-package-check.xlsx"), engine="calamine")
     report["review_sheets"] = names

@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from blueprint.columns import DOJ_COLUMNS
+from blueprint.intake.columns import DOJ_COLUMNS
 
 COL = {c: i for i, c in enumerate(DOJ_COLUMNS)}
 COUNTY = "SACRAMENTO"
@@ -136,15 +136,15 @@ def write_doj(path: Path, rows: Iterable[Sequence[str] | str], *, header: bool =
 
 
 def read(paths, **kw):
-    from blueprint.reader import read_doj_files
+    from blueprint.intake.reader import read_doj_files
 
     return read_doj_files([Path(p) for p in paths], **kw)
 
 
 def records_of(tmp_path: Path, rows, name: str = "doj.dat", pack=None):
     """(records, issues frame) of one file built from ``rows`` (California's rule pack by default)."""
-    from blueprint.records import build_records
-    from blueprint.rulepack import load_rule_pack
+    from blueprint.engine.records import build_records
+    from blueprint.engine.rulepack import load_rule_pack
 
     pack = pack or load_rule_pack()
     result = read([write_doj(tmp_path / name, rows)])
@@ -157,8 +157,8 @@ def records_of(tmp_path: Path, rows, name: str = "doj.dat", pack=None):
 
 def facts_of(tmp_path: Path, rows, county: str = COUNTY, pack=None) -> pd.DataFrame:
     """The evaluated convictions' facts (indexed by conviction_id) of one file built from ``rows``."""
-    from blueprint.facts import build_facts
-    from blueprint.rulepack import load_rule_pack
+    from blueprint.engine.facts import build_facts
+    from blueprint.engine.rulepack import load_rule_pack
 
     pack = pack or load_rule_pack()
     records, _ = records_of(tmp_path, rows, pack=pack)
@@ -168,9 +168,10 @@ def facts_of(tmp_path: Path, rows, county: str = COUNTY, pack=None) -> pd.DataFr
 def decide(tmp_path: Path, rows, policy="california", county: str = COUNTY, as_of: str = AS_OF,
            name: str = "doj.dat") -> pd.DataFrame:
     """Decisions (indexed by conviction_id) of one file built from ``rows`` under ``policy``."""
-    from blueprint.engine import evaluate_rows
-    from blueprint.policy import Policy, load_policy
-    from blueprint.rulepack import load_rule_pack
+    from blueprint.engine.decide import evaluate_rows
+    from blueprint.engine.policy import Policy
+    from blueprint.run.policies import load_policy
+    from blueprint.engine.rulepack import load_rule_pack
 
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     result = read([write_doj(tmp_path / name, rows)])

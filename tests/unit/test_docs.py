@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.policy import PolicySpec, load_policy
-from blueprint.predicates import PREDICATES
+from blueprint.engine.policy import PolicySpec
+from blueprint.run.policies import load_policy
+from blueprint.engine.predicates import PREDICATES
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -132,7 +133,7 @@ def test_nav_lists_only_existing_pages():
 
 
 def test_policy_file_and_rule_fields_are_documented():
-    from blueprint.policy import RuleSpec
+    from blueprint.engine.policy import RuleSpec
 
     text = POLICY_REFERENCE.read_text()
     for model in (PolicySpec, RuleSpec):

@@ -1,0 +1,465 @@
+"""County policies: ordered decision lists written as data, validated with clear errors.
+
+A policy is a list of rules; the first rule whose conditions hold decides a conviction. Each rule
+names conditions from the predicate library (``blueprint.predicates``) and an outcome: a
+determination, the relief, the statutory basis, a stable reason code and the reason in words.
+
+Where a policy comes from:
+
+- a built-in preset of a rule pack (``california``, ``los-angeles-2020``), a YAML file in
+  ``blueprint/rules/<state>/<pack>/presets/``;
+- a county's own YAML file, usually ``extends: california`` with its own ``settings``;
+- the earlier desktop tool's settings JSON, imported with its exact decision order and labels
+  (``blueprint.gogen_settings``).
+
+Settings are named values a rule can use: an argument written ``$name`` takes the setting's value,
+a rule with ``enabled_if: name`` is skipped when the setting is off (false, 0 or empty), and
+``{name}`` in a reason is replaced by the setting's value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..base.errors import PolicyError
+from .filing_rules import outcomes
+from .predicates import PREDICATES
+from ..base.yaml_files import Problems, SyntaxProblem, read_located, safe_load
+
+RULES_DIR = Path(__file__).parent.parent / "rules"
+DEFAULT_PACK = "california/prop64"
+
+RELIEF_LABELS = {
+    "dismiss_and_seal": "Dismiss and seal",
+    "redesignate_misdemeanor": "Redesignate as misdemeanor",
+    "redesignate_infraction": "Redesignate as infraction",
+    "recall_and_resentence": "Recall and resentence",
+}
+
+#: What each relief does to the conviction on the person's record (``blueprint.outcomes``):
+#: ``removed`` (no conviction left), ``misdemeanor`` or ``infraction`` (a felony becomes that level).
+RECORD_EFFECTS = ("removed", "misdemeanor", "infraction")
+
+#: The relief kinds of a rule pack that declares none (California's, HS 11361.8).
+DEFAULT_RELIEFS: dict[str, dict[str, str]] = {
+    "dismiss_and_seal": {"label": RELIEF_LABELS["dismiss_and_seal"], "effect_on_record": "removed"},
+    "redesignate_misdemeanor": {"label": RELIEF_LABELS["redesignate_misdemeanor"], "effect_on_record": "misdemeanor"},
+    "redesignate_infraction": {"label": RELIEF_LABELS["redesignate_infraction"], "effect_on_record": "infraction"},
+    "recall_and_resentence": {"label": RELIEF_LABELS["recall_and_resentence"], "effect_on_record": "misdemeanor"},
+}
+
+
+def pack_reliefs(rule_pack: str = DEFAULT_PACK) -> dict[str, dict[str, str]]:
+    """The relief kinds a rule pack's policies may name: ``{code: {label, effect_on_record}}``.
+
+    A pack declares them under ``reliefs:`` in its ``pack.yaml`` (docs/forking.md); a pack that
+    declares none uses California's (:data:`DEFAULT_RELIEFS`).
+    """
+    return _pack_reliefs(str(rule_pack))
+
+
+@lru_cache(maxsize=16)
+def _pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
+    folder = Path(rule_pack) if Path(rule_pack).is_absolute() else RULES_DIR / rule_pack
+    meta_path = folder / "pack.yaml"
+    meta = safe_load(meta_path.read_text()) if meta_path.is_file() else None
+    declared = (meta or {}).get("reliefs")
+    if not declared:
+        return DEFAULT_RELIEFS
+    if not isinstance(declared, dict):
+        raise PolicyError(f"rule pack '{rule_pack}': 'reliefs' is a mapping of relief codes")
+    out: dict[str, dict[str, str]] = {}
+    for code, spec in declared.items():
+        if not re.match(r"^[a-z][a-z0-9_]*$", str(code)):
+            raise PolicyError(f"rule pack '{rule_pack}': relief code '{code}' must be lower_case_with_underscores")
+        spec = spec or {}
+        label = str(spec.get("label", "")).strip() if isinstance(spec, dict) else ""
+        effect = spec.get("effect_on_record") if isinstance(spec, dict) else None
+        if not label:
+            raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' needs a label")
+        if effect not in RECORD_EFFECTS:
+            raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' effect_on_record must be one of "
+                              f"{', '.join(RECORD_EFFECTS)}")
+        out[str(code)] = {"label": label, "effect_on_record": effect}
+    return out
+
+
+class RuleSpec(BaseModel):
+    """One rule as written in a policy file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    when: dict[str, Any]
+    determination: str
+    relief: str | None = None
+    basis: str = ""
+    reason_code: str = Field(pattern=r"^[A-Z0-9_]+$")
+    reason: str
+    law: str = ""
+    enabled_if: str | None = None
+    #: The typed outcome (``eligible``, ``not_eligible``, ``hand_review``, ``out_of_scope``); when a
+    #: rule does not declare it, it is derived once from the relief and the determination.
+    outcome: str | None = Field(default=None, pattern=r"^(eligible|not_eligible|hand_review|out_of_scope)$")
+    # ``relief`` is checked against the rule pack's relief kinds in ``build_policy``.
+
+
+class PolicySpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    title: str = ""
+    description: str = ""
+    rule_pack: str = DEFAULT_PACK
+    extends: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+    rules: list[RuleSpec] | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    predicate: str
+    argument: Any  # validated and with settings substituted
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule ready to evaluate: conditions all of which must hold (``any`` groups hold if one does)."""
+
+    id: str
+    conditions: tuple[Condition | tuple[Condition, ...], ...]
+    determination: str
+    relief: str | None
+    basis: str
+    reason_code: str
+    reason: str
+    law: str
+    relief_label: str = ""  # the rule pack's label of ``relief``
+    outcome: str = "hand_review"  # eligible / not_eligible / hand_review / out_of_scope
+
+    def predicate_names(self) -> list[str]:
+        names: list[str] = []
+        for c in self.conditions:
+            for one in (c if isinstance(c, tuple) else (c,)):
+                names.append(one.predicate)
+        return names
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A validated policy: its rules in order, its settings, and a fingerprint of both."""
+
+    name: str
+    title: str
+    description: str
+    rule_pack: str
+    settings: dict
+    rules: tuple[Rule, ...]
+    source: str
+    document: dict  # the resolved policy as data (for the manifest, the workbook and hashing)
+    relief_labels: dict = field(default_factory=lambda: dict(RELIEF_LABELS))  # the pack's relief kinds
+
+    def relief_label(self, relief: str) -> str:
+        return self.relief_labels.get(relief or "", "")
+
+    @property
+    def sha256(self) -> str:
+        canonical = json.dumps(self.document, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def presets_dir(rule_pack: str = DEFAULT_PACK) -> Path:
+    return RULES_DIR / rule_pack / "presets"
+
+
+def list_presets(rule_pack: str = DEFAULT_PACK) -> list[str]:
+    return sorted(p.stem for p in presets_dir(rule_pack).glob("*.yaml"))
+
+
+def _read_spec(path: Path, problems: Problems | None = None) -> tuple[PolicySpec, dict[int, tuple[int, str]], set[int]]:
+    """A policy file as a spec, every problem of its structure added to ``problems``.
+
+    Each rule is checked on its own, so one broken rule hides neither the problems of the others
+    nor the rest of the file. Returns the spec, for each of its rules the rule's position in the
+    file's ``rules`` list and its label (``rule 2 ('x')``), and the rules that are broken (kept, unvalidated, so that the rest of
+    what they say is checked too). Without ``problems`` (a built-in preset), any problem raises.
+    """
+    own = problems is None
+    try:
+        located = read_located(path, kind="yaml")
+    except SyntaxProblem as exc:
+        where = f"{path.name}:{exc.line}" if exc.line else path.name
+        raise PolicyError(f"{where}: {exc}") from None
+    if problems is None:
+        problems = Problems(path.name, located)
+    else:
+        problems.located = located
+    data = located.data
+    if not isinstance(data, dict):
+        problems.add((), "a policy file is a mapping with 'name' and 'rules'")
+        problems.raise_if_any(PolicyError)
+    head = {k: v for k, v in data.items() if k != "rules"}
+    try:
+        spec = PolicySpec.model_validate(head)
+    except ValidationError as exc:
+        broken_keys = {loc[0] for loc in problems.add_validation(exc) if loc}
+        spec = PolicySpec.model_construct(**{"name": "", **{k: v for k, v in head.items()
+                                                            if k in PolicySpec.model_fields and k not in broken_keys}})
+    raw_rules = data.get("rules")
+    rules: list[RuleSpec] | None = None
+    origin: dict[int, tuple[int, str]] = {}
+    broken: set[int] = set()
+    if raw_rules is not None and not isinstance(raw_rules, list):
+        problems.add(("rules",), "rules: must be a list of rules")
+    elif raw_rules is not None:
+        rules = []
+        for index, raw in enumerate(raw_rules):
+            label = _rule_label(index, raw)
+            if not isinstance(raw, dict):
+                problems.add(("rules", index), f"{label}: a rule is a mapping with id, when, determination, "
+                                               "reason_code and reason")
+                continue
+            try:
+                rule = RuleSpec.model_validate(raw)
+            except ValidationError as exc:
+                failed = problems.add_validation(exc, ("rules", index),
+                                                 name=lambda loc, label=label: f"{label}: " + ".".join(map(str, loc)))
+                # Check what can be checked of the rest of the rule too (its conditions, relief...).
+                broken_keys = {loc[0] for loc in failed if loc}
+                rule = RuleSpec.model_construct(**{k: v for k, v in raw.items()
+                                                   if k in RuleSpec.model_fields and k not in broken_keys})
+                broken.add(len(rules))
+            origin[len(rules)] = (index, label)
+            rules.append(rule)
+    spec = spec.model_copy(update={"rules": rules})
+    if own:
+        problems.raise_if_any(PolicyError)
+    return spec, origin, broken
+
+
+def _rule_label(index: int, raw: Any) -> str:
+    """``rule 2 ('broken')`` rather than pydantic's ``rules.1``."""
+    rule_id = raw.get("id", "?") if isinstance(raw, dict) else "?"
+    return f"rule {index + 1} ('{rule_id}')"
+
+
+def _load_yaml(path: Path, source: str) -> Policy:
+    problems = Problems(path.name)
+    spec, origin, broken = _read_spec(path, problems)
+    settings: dict[str, Any] = {}
+    rules = spec.rules
+    inherited = False
+    if spec.extends:
+        base_path = presets_dir(spec.rule_pack) / f"{spec.extends}.yaml"
+        if not base_path.exists():
+            problems.add(("extends",), f"extends '{spec.extends}', which is not a preset of {spec.rule_pack}")
+        else:
+            base, _, _ = _read_spec(base_path)
+            settings.update(base.settings)
+            if rules is None:
+                rules, inherited = base.rules, True
+            for unknown in sorted(set(spec.settings) - set(base.settings)):
+                problems.add(("settings", unknown),
+                             f"unknown setting '{unknown}' for preset '{spec.extends}'; "
+                             f"known settings: {', '.join(sorted(base.settings))}")
+    settings.update(spec.settings)
+    if (rules is None and not spec.extends) or (rules is not None and len(rules) == 0):
+        problems.add(("rules",), "a policy needs at least one rule")
+    placed = (lambda i: None) if inherited else (lambda i: ("rules", origin[i][0]))
+    # A setting the county file gives, used by a rule of the preset it extends: a problem with the
+    # value is the setting's, at its line in the county file.
+    own_settings = set(spec.settings) if inherited else set()
+    policy = _build(spec.model_copy(update={"rules": rules or [], "settings": settings}), source, problems,
+                    placed=placed, own_settings=own_settings,
+                    labels=None if inherited else {i: label for i, (_, label) in origin.items()},
+                    broken=set() if inherited else broken)
+    problems.raise_if_any(PolicyError)
+    return policy
+
+
+def build_policy(spec: PolicySpec, source: str, where: str = "policy") -> Policy:
+    """Validate every rule against the predicate library and the settings; resolve ``$`` references."""
+    problems = Problems(where)
+    policy = _build(spec, source, problems)
+    problems.raise_if_any(PolicyError)
+    return policy
+
+
+def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i: None,
+           own_settings: set[str] = frozenset(), labels: dict[int, str] | None = None,
+           broken: set[int] = frozenset()) -> Policy:
+    """Check every rule (all problems to ``problems``) and build the policy from the sound ones.
+
+    ``placed(i)`` is the path of rule ``i`` in the file (None for a rule the file inherits);
+    ``labels`` names rule ``i`` as the file has it, for the messages ("rule 3 ('x')");
+    ``broken`` rules failed their structure check: what they say is checked, but they are not built.
+    """
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    try:
+        reliefs = pack_reliefs(spec.rule_pack)
+    except (OSError, yaml.YAMLError) as exc:
+        problems.add(("rule_pack",), f"rule pack '{spec.rule_pack}' cannot be read ({exc.__class__.__name__})")
+        reliefs = DEFAULT_RELIEFS
+    except PolicyError as exc:
+        problems.add(("rule_pack",), str(exc))
+        reliefs = DEFAULT_RELIEFS
+    relief_labels = {code: kind["label"] for code, kind in reliefs.items()}
+    for index, rs in enumerate(spec.rules or []):
+        label = (labels or {}).get(index) or f"rule {index + 1} ('{getattr(rs, 'id', None) or '?'}')"
+        at = placed(index)
+
+        def report(key: tuple, message: str, setting: str | None = None, at=at) -> None:
+            if at is not None:
+                problems.add(at + key, message)
+            elif setting in own_settings:
+                problems.add(("settings", setting), message)
+            else:
+                problems.add(("extends",), message)
+
+        rule_id = getattr(rs, "id", None)
+        if rule_id is not None:
+            if rule_id in seen:
+                report(("id",), f"{label}: duplicate rule id")
+            seen.add(rule_id)
+        enabled_if = getattr(rs, "enabled_if", None)
+        if enabled_if is not None:
+            if enabled_if not in spec.settings:
+                report(("enabled_if",), f"{label}: enabled_if names unknown setting '{enabled_if}'")
+                continue
+            if not spec.settings[enabled_if]:
+                continue
+        conditions = []
+        when = getattr(rs, "when", None)
+        for name, raw in (when.items() if isinstance(when, dict) else ()):
+            if name == "any":
+                if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+                    report(("when", "any"), f"{label}: 'any' expects a list of conditions")
+                    continue
+                group = []
+                for position, item in enumerate(raw):
+                    for n2, r2 in item.items():
+                        c = _condition(n2, r2, spec.settings, label,
+                                       lambda m, setting=None, k=("when", "any", position, n2): report(k, m, setting))
+                        if c:
+                            group.append(c)
+                conditions.append(tuple(group))
+                continue
+            c = _condition(name, raw, spec.settings, label,
+                           lambda m, setting=None, k=("when", name): report(k, m, setting))
+            if c:
+                conditions.append(c)
+        reason = getattr(rs, "reason", None)
+        if isinstance(reason, str):
+            try:
+                reason = reason.format_map(spec.settings)
+            except (KeyError, ValueError) as exc:
+                report(("reason",), f"{label}: reason refers to unknown setting {exc}")
+        relief = getattr(rs, "relief", None)
+        if relief is not None and relief not in relief_labels:
+            report(("relief",), f"{label}: unknown relief '{relief}'; allowed: {', '.join(relief_labels)}")
+        outcome = rule_outcome(getattr(rs, "outcome", None), getattr(rs, "relief", None),
+                               getattr(rs, "determination", None) or "")
+        if getattr(rs, "outcome", None) == "eligible" and not relief:
+            report(("outcome",), f"{label}: outcome 'eligible' needs a relief")
+        elif getattr(rs, "outcome", None) not in (None, "eligible") and relief:
+            report(("outcome",), f"{label}: outcome '{rs.outcome}' cannot come with a relief ('{relief}')")
+        if index in broken:
+            continue
+        rules.append(
+            Rule(id=rs.id, conditions=tuple(conditions), determination=rs.determination, relief=rs.relief,
+                 basis=rs.basis, reason_code=rs.reason_code, reason=reason, law=rs.law,
+                 relief_label=relief_labels.get(rs.relief or "", ""), outcome=outcome)
+        )
+    document = {
+        "name": spec.name,
+        "title": spec.title,
+        "rule_pack": spec.rule_pack,
+        "settings": spec.settings,
+        "rules": [
+            {
+                "id": r.id,
+                "when": [_condition_doc(c) for c in r.conditions],
+                "determination": r.determination,
+                "relief": r.relief,
+                "basis": r.basis,
+                "reason_code": r.reason_code,
+                "reason": r.reason,
+                "outcome": r.outcome,
+            }
+            for r in rules
+        ],
+    }
+    return Policy(name=spec.name, title=spec.title or spec.name, description=(spec.description or "").strip(),
+                  rule_pack=spec.rule_pack, settings=dict(spec.settings), rules=tuple(rules), source=source,
+                  document=document, relief_labels=relief_labels)
+
+
+def rule_outcome(declared: str | None, relief: str | None, determination: str) -> str:
+    """A rule's typed outcome: the one it declares, else derived once from its relief and its
+    determination, the way ``blueprint.filing_rules.outcomes`` reads a run written before outcomes
+    were typed (a relief: eligible; "Not eligible...": not_eligible; "Out of scope...": out_of_scope;
+    anything else: hand_review)."""
+    if declared:
+        return declared
+    return str(outcomes(pd.DataFrame({"relief": [relief or ""], "determination": [determination]}))[0])
+
+
+def _condition(name: str, raw: Any, settings: dict, label: str, report: Callable[..., None]) -> Condition | None:
+    """One condition, validated; a problem goes to ``report(message, setting)`` (the setting it came from)."""
+    predicate = PREDICATES.get(name)
+    if predicate is None:
+        report(f"{label}: unknown condition '{name}'; known: {', '.join(sorted(PREDICATES))}")
+        return None
+    used: list[str] = []
+    value = _substitute(raw, settings, label, report, used)
+    if value is _MISSING:
+        return None
+    try:
+        return Condition(name, predicate.validate(value))
+    except ValueError as exc:
+        report(f"{label}: condition '{name}' {exc}", used[0] if used else None)
+        return None
+
+
+_MISSING = object()
+
+
+def _substitute(raw: Any, settings: dict, label: str, report: Callable[..., None], used: list[str]) -> Any:
+    if isinstance(raw, str) and raw.startswith("$"):
+        key = raw[1:]
+        if key not in settings:
+            report(f"{label}: refers to unknown setting '{key}'")
+            return _MISSING
+        used.append(key)
+        return settings[key]
+    if isinstance(raw, dict):
+        out = {k: _substitute(v, settings, label, report, used) for k, v in raw.items()}
+        return _MISSING if any(v is _MISSING for v in out.values()) else out
+    if isinstance(raw, list):
+        out = [_substitute(v, settings, label, report, used) for v in raw]
+        return _MISSING if any(v is _MISSING for v in out) else out
+    return raw
+
+
+def _condition_doc(c) -> Any:
+    if isinstance(c, tuple):
+        return {"any": [_condition_doc(x) for x in c]}
+    arg = c.argument
+    if hasattr(arg, "dtype"):
+        arg = str(arg)
+    elif isinstance(arg, tuple) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], float):
+        arg = {arg[0]: arg[1]}
+    elif isinstance(arg, tuple):
+        arg = list(arg)
+    return {c.predicate: arg}

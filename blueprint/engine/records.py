@@ -1,0 +1,674 @@
+"""From DOJ rows to people and convictions, with the facts the rules read.
+
+The derived facts follow the DOJ file's own structure (docs/reference/input.md), with the
+earlier tool's known defects fixed:
+
+- A conviction is one count: the first row of each distinct ``CNT_ORDER`` (within a person) whose
+  disposition starts with ``CONVICTED``. Later rows of the *same* count are extra sentence parts. A
+  sentence part is attached by the count's own key, never by row position.
+- A row whose ``CNT_ORDER`` is missing or malformed is still a conviction, but its case is unknown,
+  so it is sent to hand review rather than merged with a neighbour.
+- Felony: level ``FELONY``, or a blank level with type of charge ``F``. Any other level is unknown.
+- Case numbers come from the court rows of the same court case (first 6 digits of ``CNT_ORDER``).
+- Dates are ranges (``blueprint.dates``); a partial or invalid date never looks older than it is.
+- A record that contradicts itself (dates of birth that differ between a person's rows, conviction
+  rows of one court step with different dates, a misdemeanor or infraction with a state-prison term)
+  is reported and the doubtful value made uncertain (``blueprint.contradictions``).
+- Deceased: a ``DECEASED`` step. Sex-offender registration: a ``REGISTRATION`` step whose offense
+  starts with ``290``; its date matters, and an unknown date makes "before this conviction" unknown
+  rather than true.
+
+Everything here is vectorised (pyarrow and pandas); nothing loops over rows in Python except over the
+few thousand rows that carry a problem.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import dates
+from .contradictions import arrest_after_conviction, birth_dates, prison_on_lesser_level, step_dates_differ
+from .current_law import CurrentLaw
+from ..intake.issues import IssueLog
+from .offenses import OffenseList, parse_code_sections
+from ..intake.section_reading import ReadingRules, named_sections
+
+NAT = dates.NAT
+CNT_ORDER_DIGITS = 12
+
+#: Sentence units in the DOJ file and their length in days. A month is the average Gregorian month
+#: so that twelve months equal one year; the earlier tool's results agree to the day for whole years.
+UNIT_DAYS = {"D": 1.0, "M": 365.2425 / 12, "Y": 365.2425}
+
+
+@dataclass
+class Records:
+    """People and their convictions, ready for the rules.
+
+    ``people``: one row per person (``person_id`` index). ``convictions``: one row per convicted
+    count of every person (context included), with parsed sections and date ranges.
+    """
+
+    people: pd.DataFrame
+    convictions: pd.DataFrame
+    court_rows: pa.Table  # SUBJECT_ID, CNT_ORDER and case numbers of court steps (Arrow)
+    registrations: pd.DataFrame  # person_id, date ranges of PC 290 registration steps
+    #: Per court case (``case_key`` index): whether any charge of the case, whatever its
+    #: disposition, is on each context list (``on_<list>``), and whether any charge's section is
+    #: unreadable (``unreadable``). Only for a rule pack's ``case_context_lists``; else empty.
+    case_charges: pd.DataFrame | None = None
+    #: Per court case (``case_key`` index) whose counts include a companion that hints a felony stays
+    #: a felony (HS 11361 in a cannabis case): ``hints`` (ids) and ``labels`` (words). None if none.
+    hint_cases: pd.DataFrame | None = None
+
+
+def _trim_upper(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.utf8_upper(pc.utf8_trim_whitespace(col))
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(split_blocks=True, self_destruct=False)
+
+
+def _strip(s: pd.Series) -> pd.Series:
+    return s.astype("str").str.strip()
+
+
+def join_by_key(keys, values, sep: str = "; ", distinct: bool = True) -> pd.Series:
+    """Join the non-empty ``values`` of each key, in input order, de-duplicated: ``{key: "a; b"}``.
+
+    With ``distinct=False`` every value is kept (two equal sentence parts are two parts).
+
+    Done in Arrow (hash aggregation into lists, then a list join) because a pandas groupby with a
+    Python join costs seconds on a few hundred thousand rows.
+    """
+    table = pa.table({"k": _arrow_text(keys), "v": _arrow_text(values)})
+    table = table.filter(pc.not_equal(table["v"], ""))
+    if table.num_rows == 0:
+        return pd.Series(dtype=object)
+    how = ("v", "distinct", pc.CountOptions(mode="only_valid")) if distinct else ("v", "list")
+    grouped = table.group_by("k", use_threads=False).aggregate([how])
+    joined = pc.binary_join(grouped["v_distinct" if distinct else "v_list"], sep)
+    return pd.Series(joined.to_numpy(zero_copy_only=False), index=grouped["k"].to_numpy(zero_copy_only=False))
+
+
+def _arrow_text(values) -> pa.Array | pa.ChunkedArray:
+    """Strings as Arrow: Arrow columns as they are, anything else converted once."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values
+    return pa.array(np.asarray(values, dtype=object), pa.string())
+
+
+def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists: dict[str, OffenseList],
+                  context_lists: tuple[str, ...] = (), *, reading: ReadingRules | None = None,
+                  evaluated: str | None = None, current_law: CurrentLaw | None = None) -> Records:
+    """Derive people and convictions from the rows of one run (or one shard of whole people).
+
+    ``context_lists`` names offense lists to check against every charge of each court case (any
+    disposition, not only convictions), for rules such as "not associated with a violent crime".
+    ``reading`` is the rule pack's section reading rules (California's when omitted). ``evaluated``
+    names the list whose convictions are decided (the pack's ``evaluated_list``); given, every
+    conviction whose own charge names one of its sections in a form that cannot be resolved is
+    marked ``section_unresolved`` and reported, never dropped (see :func:`_evaluated_sections`).
+    ``current_law`` (the pack's ``current_law.yaml``) supplies the companion counts that hint a felony
+    stays a felony; without it there are none.
+    """
+    step = _trim_upper(rows["STP_TYPE_DESCR"])
+    disp = _trim_upper(rows["DISP_DESCR"])
+    is_conviction = pc.starts_with(disp, "CONVICTED")
+    is_deceased = pc.equal(step, "DECEASED")
+    is_registration = pc.and_(
+        pc.equal(step, "REGISTRATION"),
+        pc.starts_with(pc.utf8_trim_whitespace(rows["OFFENSE_DESCR"]), "290"),
+    )
+    is_court = pc.or_(pc.equal(step, "COURT ACTION"), is_conviction)
+
+    people = _people(rows, file_names, issues)
+    deceased_ids = set(_text(pc.unique(rows["SUBJECT_ID"].filter(is_deceased))))
+    people["deceased"] = people.index.isin(deceased_ids)
+
+    reg = rows.select(["SUBJECT_ID", "STP_EVENT_DATE", "STP_ORI_DESCR", "OFFENSE_DESCR", "_file", "_line"]).filter(is_registration)
+    reg_text = _text(pc.utf8_trim_whitespace(reg["STP_EVENT_DATE"]))
+    reg_dates = dates.parse_dates(reg_text)
+    registrations = pd.DataFrame(
+        {"person_id": _text(reg["SUBJECT_ID"]), "lo": reg_dates.earliest, "hi": reg_dates.latest,
+         "section": [t.split("-")[0].strip() for t in _text(pc.utf8_trim_whitespace(reg["OFFENSE_DESCR"]))],
+         "court": _text(pc.utf8_trim_whitespace(reg["STP_ORI_DESCR"]))}
+    )
+    _report_dates(issues, file_names, reg["_file"].to_numpy(), reg["_line"].to_numpy(), reg_text, reg_dates,
+                  "STP_EVENT_DATE", "registration date",
+                  "registration kept with an unknown date; convictions it could precede go to hand review")
+    people["pc290_registration"] = people.index.isin(set(registrations["person_id"]))
+
+    court_rows = rows.select(["SUBJECT_ID", "CNT_ORDER", "OFN", "FE_NUM_CRT_CASE"]).filter(is_court)
+
+    conv_rows = rows.select(
+        [
+            "SUBJECT_ID", "CNT_ORDER", "STP_EVENT_DATE", "STP_ORI_DESCR", "STP_ORI_CNTY_NAME",
+            "OFFENSE_DESCR", "OFFENSE_TOC", "CONV_STAT_DESCR", "SENT_LOC_DESCR", "SENT_LENGTH",
+            "SENT_TIME_CODE", "COMMENT_TEXT", "CYC_AGE", "CYC_DATE", "_file", "_line",
+        ]
+    ).filter(is_conviction)
+    convictions = _convictions(conv_rows, file_names, issues, lists, reading, evaluated)
+    hint_cases = _companion_cases(rows, is_court, current_law, reading) if current_law is not None else None
+    case_charges = None
+    if context_lists:
+        charges = _to_pandas(rows.select(["SUBJECT_ID", "CNT_ORDER", "OFFENSE_DESCR", "COMMENT_TEXT"]).filter(is_court))
+        case_charges = _case_charges(charges, {name: lists[name] for name in context_lists}, reading)
+    return Records(people=people, convictions=convictions, court_rows=court_rows, registrations=registrations,
+                   case_charges=case_charges, hint_cases=hint_cases)
+
+
+def _companion_cases(rows: pa.Table, is_court, law: CurrentLaw, reading: ReadingRules | None) -> pd.DataFrame | None:
+    """Per court case, the felony hints its companion counts give (any disposition): ``hints``
+    (ids, ``;``-joined) and ``labels`` (words), indexed by ``case_key``.
+
+    Each distinct offense text and comment is searched once for a companion's number; only the few
+    court rows that name one are then read.
+    """
+    if law.companions is None or rows.num_rows == 0:
+        return None
+    numbers = "|".join(re.escape(n) for n in law.companions.numbers)
+    pattern = rf"(?:^|[^0-9.])(?:{numbers})(?:[^0-9]|$)"
+
+    def names_one(column) -> pa.Array:
+        # Texts repeat a great deal: each distinct text is searched once.
+        encoded = pc.dictionary_encode(_flat_text(column))
+        hit = pc.fill_null(pc.match_substring_regex(encoded.dictionary, pattern), False)
+        return pc.fill_null(pc.take(hit, encoded.indices), False)
+
+    # A comment holds the charge only where the description is blank or reads SEE COMMENT (as
+    # blueprint.section_reading reads it): only those comments are searched.
+    descr = pc.utf8_upper(pc.utf8_trim_whitespace(rows["OFFENSE_DESCR"]))
+    see_comment = pc.or_(pc.equal(descr, ""), pc.starts_with(descr, "SEE COMMENT"))
+    in_comment = pc.and_(see_comment, is_court)
+    named = pc.and_(names_one(rows["OFFENSE_DESCR"]), is_court)
+    if pc.any(in_comment).as_py():
+        comments = rows["COMMENT_TEXT"].filter(in_comment)
+        hit = np.zeros(rows.num_rows, dtype=bool)
+        hit[np.flatnonzero(in_comment.to_numpy(zero_copy_only=False))] = names_one(comments).to_numpy(zero_copy_only=False)
+        named = pc.or_(named, pa.array(hit))
+    if not pc.any(named).as_py():
+        return None
+    few = rows.select(["SUBJECT_ID", "CNT_ORDER", "OFFENSE_DESCR", "COMMENT_TEXT"]).filter(named)
+    cnt = pc.utf8_trim_whitespace(few["CNT_ORDER"])
+    wanted = pc.match_substring_regex(cnt, f"^[0-9]{{{CNT_ORDER_DIGITS}}}$")
+    few = few.filter(wanted)
+    if few.num_rows == 0:
+        return None
+    parsed = parse_code_sections(pd.Series(_text(few["OFFENSE_DESCR"]), dtype=object),
+                                 pd.Series(_text(few["COMMENT_TEXT"]), dtype=object), reading)
+    labels = law.companions.matched_entry_labels(parsed).to_numpy(dtype=object)
+    hit = labels != ""
+    if not hit.any():
+        return None
+    keys = _text(pc.binary_join_element_wise(few["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt.filter(wanted), 0, 6), ":"))
+    frame = pd.DataFrame({"case_key": keys[hit], "label": labels[hit],
+                          "hint": [law.companion_hints[label] for label in labels[hit]]})
+    grouped = frame.drop_duplicates().groupby("case_key", sort=False)
+    return pd.DataFrame({"hints": grouped["hint"].agg(lambda v: ";".join(dict.fromkeys(v))),
+                         "labels": grouped["label"].agg(lambda v: "; ".join(dict.fromkeys(v)))})
+
+
+def _case_charges(charges: pd.DataFrame, lists: dict[str, OffenseList], reading: ReadingRules | None = None) -> pd.DataFrame:
+    """Per court case: any charge on each list, and any charge whose section cannot be read."""
+    cnt = _strip(charges["CNT_ORDER"]).to_numpy(dtype=object)
+    well_formed = np.array([len(c) == CNT_ORDER_DIGITS and c.isdigit() for c in cnt], dtype=bool)
+    charges = charges[well_formed]
+    case_key = charges["SUBJECT_ID"].to_numpy().astype(object) + ":" + np.array([c[:6] for c in cnt[well_formed]], dtype=object)
+    pair = charges["OFFENSE_DESCR"].astype(str) + "\x1f" + charges["COMMENT_TEXT"].astype(str)
+    codes, _ = pd.factorize(pair.to_numpy(dtype=object))
+    _, first_pos = np.unique(codes, return_index=True)
+    parsed = parse_code_sections(charges["OFFENSE_DESCR"].iloc[first_pos].reset_index(drop=True),
+                                 charges["COMMENT_TEXT"].iloc[first_pos].reset_index(drop=True), reading)
+    flags = {f"on_{name}": offense_list.matches(parsed).to_numpy(dtype=bool)[codes] for name, offense_list in lists.items()}
+    flags["unreadable"] = ~parsed["readable"].to_numpy(dtype=bool)[codes]
+    frame = pd.DataFrame(flags)
+    frame["case_key"] = case_key
+    return frame.groupby("case_key", sort=False).any()
+
+
+def _flat_text(values: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """A string column as one Arrow array (list building wants one)."""
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _group_rows(keys: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows by key in one hash pass: each row's group number, and each group's first row.
+
+    Groups are numbered in order of first appearance, so the first rows come out in file order.
+    """
+    encoded = pc.dictionary_encode(_flat_text(keys))
+    return _by_first_appearance(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                                len(encoded.dictionary))
+
+
+def _by_first_appearance(codes: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group numbers renumbered by first appearance, and each group's first row."""
+    if len(codes) == 0:
+        return codes, codes
+    # Arrow numbers a dictionary's values as it meets them: a row is a group's first exactly when its
+    # number exceeds every number before it. Checked, with a sort as the fallback.
+    is_first = np.empty(len(codes), dtype=bool)
+    is_first[0] = True
+    is_first[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    first = np.flatnonzero(is_first)
+    if len(first) == groups and np.array_equal(codes[first], np.arange(groups)):
+        return codes, first
+    _, first = np.unique(codes, return_index=True)
+    order = np.argsort(first, kind="stable")
+    renumber = np.empty(groups, dtype=np.int64)
+    renumber[order] = np.arange(groups)
+    return renumber[codes], first[order]
+
+
+def _frame(columns: dict, index=None) -> pd.DataFrame:
+    """A DataFrame that keeps numpy object columns as they are.
+
+    pandas 3 would turn every object column of Python strings into an Arrow-backed string column,
+    only for the rules to turn it back into Python strings; that round trip cost ~0.5 s per million
+    rows. The frames here are internal: the string columns the rules read stay plain object arrays,
+    and each column keeps its own array (no copy into one block per type: a quarter of the time).
+    Text that is only shown (offense, court, sentence...) is passed as Arrow strings and becomes
+    pandas' Arrow-backed ``str`` column: no Python string is made for it until an output needs one,
+    and only the evaluated convictions ever reach an output.
+    """
+    return pd.DataFrame({k: _column(v, index) for k, v in columns.items()}, index=index, copy=False)
+
+
+def _column(values, index) -> pd.Series:
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):  # display text: stays in Arrow, no Python strings
+        return pd.Series(pd.array(values, dtype="str"), index=index, copy=False)
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return pd.Series(values, dtype=object, index=index, copy=False)
+    return pd.Series(values, index=index, copy=False)
+
+
+def _text(col) -> np.ndarray:
+    """An Arrow string column as a numpy object array (one conversion, at the end of the Arrow work)."""
+    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataFrame:
+    """One row per person: the first row of a subject is authoritative for identity and demographics."""
+    subject = rows["SUBJECT_ID"]
+    first_idx = _group_rows(subject)[1]
+    first = rows.select(["SUBJECT_ID", "CII_NUMBER", "PRI_NAME", "GENDER", "PRI_DOB", "RACE_DESCR", "_file", "_line"]).take(first_idx)
+    # Other names used on the record (for court documents: "and other names used").
+    names = pc.utf8_trim_whitespace(rows["PRI_NAME"])
+    first_names = pc.utf8_trim_whitespace(first["PRI_NAME"])
+    owner = pc.index_in(subject, value_set=first["SUBJECT_ID"])
+    differs = pc.and_(pc.not_equal(names, pc.take(first_names, owner)), pc.not_equal(names, ""))
+    other = join_by_key(subject.filter(differs), names.filter(differs))
+    dob_text = _text(pc.utf8_trim_whitespace(first["PRI_DOB"]))
+    dob = dates.parse_dates(dob_text)
+    first_files, first_lines = first["_file"].to_numpy(), first["_line"].to_numpy()
+    _report_dates(issues, file_names, first_files, first_lines, dob_text, dob,
+                  "PRI_DOB", "date of birth",
+                  "age treated as unknown; rules that need it send the conviction to hand review")
+    # The first row is authoritative, but another row may contradict it (blueprint.contradictions).
+    born = birth_dates(rows, owner, first["PRI_DOB"], dob_text, dob, first_files, first_lines, file_names, issues)
+    ids = _text(first["SUBJECT_ID"])
+    people = _frame(
+        {
+            "cii_number": _text(pc.utf8_trim_whitespace(first["CII_NUMBER"])),
+            "name": _text(first_names),
+            "gender": _text(_trim_upper(first["GENDER"])),
+            "race": _text(_trim_upper(first["RACE_DESCR"])),
+            "date_of_birth_recorded": dob_text,
+            "dob_lo": born.earliest,
+            "dob_hi": born.latest,
+            "dob_status": born.status,
+        },
+        index=pd.Index(ids, name="person_id", dtype=object),
+    )
+    people["other_names"] = other.reindex(people.index).fillna("").to_numpy()
+    return people
+
+
+def _pick(values, mask: np.ndarray) -> np.ndarray:
+    """The values where ``mask`` holds, as Python strings (from numpy or Arrow)."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return _text(values.filter(pa.array(mask)))
+    return values[mask]
+
+
+def _report_dates(issues: IssueLog, file_names, files: np.ndarray, lines: np.ndarray, values: np.ndarray,
+                  parsed: dates.DateRanges, column: str, what: str, action: str) -> None:
+    """Report partial and invalid dates of the rows the rules read, once per row."""
+    if len(files) == 0:
+        return
+    for status, code, problem, act in (
+        ("partial", "PARTIAL_DATE", f"{what} is partial (month or day unknown)",
+         "kept as a range of possible dates; a rule that the range cannot decide goes to hand review"),
+        ("invalid", "INVALID_DATE", f"{what} is not a valid YYYYMMDD date", action),
+        ("missing", "MISSING_DATE", f"{what} is empty", action),
+    ):
+        hit = parsed.status == status
+        if not hit.any():
+            continue
+        for f in np.unique(files[hit]):
+            sel = hit & (files == f)
+            issues.add(file_names[int(f)], lines[sel], column, code, problem, act, _pick(values, sel))
+
+
+def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, OffenseList],
+                 reading: ReadingRules | None = None, evaluated: str | None = None) -> pd.DataFrame:
+    """One row per convicted count, with the sum of its sentence parts.
+
+    ``conv`` holds every row with a CONVICTED disposition (Arrow). The string work is done in Arrow;
+    only the first row of each count is turned into Python values.
+    """
+    person = conv["SUBJECT_ID"]
+    cnt = pc.utf8_trim_whitespace(conv["CNT_ORDER"])
+    well_formed = pc.match_substring_regex(cnt, f"^[0-9]{{{CNT_ORDER_DIGITS}}}$")
+    files = conv["_file"].to_numpy()
+    lines = conv["_line"].to_numpy()
+    wf_np = well_formed.to_numpy(zero_copy_only=False)
+    bad = ~wf_np
+    if bad.any():
+        cnt_bad = _text(cnt.filter(pa.array(bad)))
+        for f in np.unique(files[bad]):
+            sel = files[bad] == f
+            issues.add(file_names[int(f)], lines[bad][sel], "CNT_ORDER", "BAD_CNT_ORDER",
+                       f"CNT_ORDER is not {CNT_ORDER_DIGITS} digits, so the count and its court case are unknown",
+                       "conviction kept on its own, without case numbers; sent to hand review",
+                       cnt_bad[sel])
+    # A count's key is its person and CNT_ORDER; a row with a malformed CNT_ORDER is its own count.
+    row_ref = pc.binary_join_element_wise(pa.scalar("L"), pc.cast(conv["_file"], pa.string()), pa.scalar("."),
+                                          pc.cast(conv["_line"], pa.string()), "")
+    row_key = pc.binary_join_element_wise(person, pc.if_else(well_formed, cnt, row_ref), ":")
+
+    # Sentence parts: every row of a count contributes one part (length and unit, D/M/Y).
+    length_text = pc.utf8_trim_whitespace(conv["SENT_LENGTH"])
+    unit = _trim_upper(conv["SENT_TIME_CODE"])
+    length_ok = pc.match_substring_regex(length_text, r"^[0-9]+$")
+    length = pc.cast(pc.if_else(length_ok, length_text, "0"), pa.float64()).to_numpy()
+    unit_pos = pc.index_in(unit, value_set=pa.array(list(UNIT_DAYS))).to_numpy(zero_copy_only=False)
+    unit_days = np.where(np.isnan(unit_pos), np.nan, np.array(list(UNIT_DAYS.values()) + [np.nan])[np.nan_to_num(unit_pos, nan=3).astype(int)])
+    no_part = pc.and_(pc.equal(length_text, ""), pc.equal(unit, "")).to_numpy(zero_copy_only=False)
+    length_ok_np = length_ok.to_numpy(zero_copy_only=False)
+    part_days = np.where(no_part, 0.0, np.where(length_ok_np, length * unit_days, np.nan))
+    bad_part = ~no_part & np.isnan(part_days)
+    if bad_part.any():
+        shown = _text(pc.binary_join_element_wise(length_text, unit, " ").filter(pa.array(bad_part)))
+        for f in np.unique(files[bad_part]):
+            sel = files[bad_part] == f
+            issues.add(file_names[int(f)], lines[bad_part][sel], "SENT_LENGTH", "BAD_SENTENCE",
+                       "sentence length or unit is not readable (expected digits and D, M or Y)",
+                       "sentence treated as unknown; whether it is still running goes to hand review",
+                       shown[sel])
+    loc = pc.utf8_trim_whitespace(conv["SENT_LOC_DESCR"])
+    part_text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(
+        pc.binary_join_element_wise(length_text, unit, ""), loc, " "))
+    # One hash pass groups the rows into counts; sums, flags and texts per count are then numpy
+    # and Arrow array work (three separate hash aggregations cost a third of a second per million rows).
+    count_of, first_idx = _group_rows(row_key)
+    n_counts = len(first_idx)
+    days = np.bincount(count_of, weights=np.nan_to_num(part_days), minlength=n_counts)
+    days[np.bincount(count_of, weights=bad_part, minlength=n_counts) > 0] = np.nan
+    # Every part that is summed, in file order, joined per count ("3Y PRISON; 90D JAIL").
+    with_text = np.flatnonzero(pc.not_equal(part_text, "").to_numpy(zero_copy_only=False))
+    with_text = with_text[np.argsort(count_of[with_text], kind="stable")]
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(count_of[with_text], minlength=n_counts))]).astype(np.int32)
+    texts_joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), _flat_text(part_text).take(pa.array(with_text))),
+                                  "; ")
+
+    first = conv.take(first_idx)
+    key_first = row_key.take(first_idx)
+    key = _text(key_first)
+    cnt_first = cnt.take(first_idx)
+    wf_first = wf_np[first_idx]
+    f_files = first["_file"].to_numpy()
+    f_lines = first["_line"].to_numpy()
+
+    # Offense texts repeat a great deal (a few thousand distinct values per million rows): parse and
+    # match each distinct (offense, comment) pair once, then spread the results back to the rows.
+    offense_col = pc.utf8_trim_whitespace(first["OFFENSE_DESCR"])
+    comment_col = pc.utf8_trim_whitespace(first["COMMENT_TEXT"])
+    pair = pc.dictionary_encode(pc.binary_join_element_wise(offense_col, comment_col, "\x1f")).combine_chunks()
+    codes = pair.indices.to_numpy(zero_copy_only=False)
+    _, first_pos = np.unique(codes, return_index=True)
+    unique_offense = pd.Series(_text(offense_col.take(first_pos)), dtype=object)
+    unique_comment = pd.Series(_text(comment_col.take(first_pos)), dtype=object)
+    unique_parsed = parse_code_sections(unique_offense, unique_comment, reading)
+    evaluated_info = _evaluated_sections(unique_parsed, unique_offense, unique_comment,
+                                         lists.get(evaluated) if evaluated else None)
+    # np.unique sorts by code, so unique_parsed row i describes dictionary entry i.
+    parsed = unique_parsed.iloc[codes].reset_index(drop=True)
+    unresolved = evaluated_info["unresolved"].to_numpy(dtype=bool)[codes]
+    _report_unresolved(issues, file_names, f_files, f_lines, unresolved,
+                       evaluated_info["named"].to_numpy(dtype=object)[codes], offense_col, comment_col)
+
+    date_text = pc.utf8_trim_whitespace(first["STP_EVENT_DATE"])
+    conv_date = dates.parse_dates(date_text)
+    _report_dates(issues, file_names, f_files, f_lines, date_text, conv_date, "STP_EVENT_DATE", "conviction date",
+                  "conviction kept with an unknown date; rules that need it send it to hand review")
+    # The cycle (arrest) date is the evidence of the offense date (HS 11361.8 looks at the conduct).
+    arrest_text = pc.utf8_trim_whitespace(first["CYC_DATE"])
+    arrest = dates.parse_dates(arrest_text)
+    _report_dates(issues, file_names, f_files, f_lines, arrest_text, arrest, "CYC_DATE", "arrest (cycle) date",
+                  "offense date unknown: only the conviction date bounds it, so a rule that needs the offense "
+                  "date goes to hand review unless the conviction date decides it")
+    arrest_lo, arrest_hi = arrest.earliest.copy(), arrest.latest.copy()
+    late = arrest_after_conviction(arrest_lo, conv_date.latest, arrest_text, f_files, f_lines, file_names, issues)
+    arrest_lo[late] = NAT
+    arrest_hi[late] = NAT
+
+    level_text = _text(_trim_upper(first["CONV_STAT_DESCR"]))
+    toc = _text(_trim_upper(first["OFFENSE_TOC"]))
+    level = np.full(len(key), "unknown", dtype=object)
+    for word, name in (("FELONY", "felony"), ("MISDEMEANOR", "misdemeanor"), ("INFRACTION", "infraction")):
+        level[level_text == word] = name
+    for letter, name in (("F", "felony"), ("M", "misdemeanor"), ("I", "infraction")):
+        level[(level_text == "") & (toc == letter)] = name
+    unknown_level = level == "unknown"
+    if unknown_level.any():
+        for f in np.unique(f_files[unknown_level]):
+            sel = unknown_level & (f_files == f)
+            issues.add(file_names[int(f)], f_lines[sel], "CONV_STAT_DESCR", "UNKNOWN_LEVEL",
+                       "level of the conviction is not FELONY, MISDEMEANOR or INFRACTION, and OFFENSE_TOC does not decide it",
+                       "level treated as unknown; the conviction goes to hand review",
+                       (pd.Series(level_text[sel], dtype=object) + " / TOC " + pd.Series(toc[sel], dtype=object)).to_numpy())
+
+    # A misdemeanor or infraction with a state-prison term has a doubtful level (blueprint.contradictions).
+    level_conflict = prison_on_lesser_level(level, count_of, conv["SENT_LOC_DESCR"], level_text, files, lines,
+                                            file_names, issues)
+    level[level_conflict] = "unknown"
+
+    problems = np.where(wf_first, "", "BAD_CNT_ORDER").astype(object)
+    for flag, code in ((unknown_level, "UNKNOWN_LEVEL"), (np.isnan(days), "BAD_SENTENCE"),
+                       (conv_date.status != "ok", "CONVICTION_DATE"), (unresolved, UNRESOLVED_CODE)):
+        rows = np.flatnonzero(flag)
+        problems[rows] = [f"{p} {code}" if p else code for p in problems[rows]]
+
+    person_first = _text(first["SUBJECT_ID"])
+    step_key = pc.dictionary_encode(_flat_text(pc.binary_join_element_wise(
+        first["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt.take(first_idx), 0, 6), ":")))
+    case_key = np.where(wf_first, _text(step_key.dictionary.take(step_key.indices)), key)
+    step_of_count = np.where(wf_first, step_key.indices.to_numpy(zero_copy_only=False), -1)
+    # A court step whose conviction rows disagree on the date may be two cases (blueprint.contradictions).
+    step_doubt = step_dates_differ(step_of_count, count_of, conv["STP_EVENT_DATE"], files, lines, file_names, issues)
+    # The count number without leading zeros ("001" -> "1", "000" -> "0"); unknown when malformed.
+    count_digits = pc.utf8_slice_codeunits(cnt.take(first_idx), 6, 9)
+    count_text = pc.utf8_ltrim(count_digits, characters="0")
+    count_text = pc.if_else(pc.and_(pc.equal(count_text, ""), pc.not_equal(count_digits, "")), "0", count_text)
+    count = pc.if_else(pa.array(wf_first), count_text, "")
+
+    out = _frame(
+        {
+            "conviction_id": key,
+            "person_id": person_first,
+            "cnt_order": cnt_first,
+            "case_key": case_key,
+            "count": count,
+            "county": _text(_trim_upper(first["STP_ORI_CNTY_NAME"])),
+            "court": pc.utf8_trim_whitespace(first["STP_ORI_DESCR"]),
+            "offense": offense_col,
+            "comment": comment_col,
+            "code_section": parsed["code_section"].to_numpy(dtype=object),
+            "number": parsed["number"].to_numpy(dtype=object),
+            "subsection": parsed["subsection"].to_numpy(dtype=object),
+            "code": parsed["code"].to_numpy(dtype=object),
+            "attempt": parsed["attempt"].to_numpy(dtype=bool),
+            "second_number": parsed["second_number"].to_numpy(dtype=object),
+            "second_subsection": parsed["second_subsection"].to_numpy(dtype=object),
+            "section_readable": parsed["readable"].to_numpy(dtype=bool),
+            "evaluated_sections": evaluated_info["sections"].to_numpy(dtype=np.int8)[codes],
+            "section_unresolved": unresolved,
+            "named_sections": evaluated_info["named"].to_numpy(dtype=object)[codes],
+            "level": level,
+            "level_conflict": level_conflict,
+            "conv_lo": conv_date.earliest,
+            "conv_hi": conv_date.latest,
+            "conviction_date_status": conv_date.status,
+            "conviction_date_recorded": date_text,
+            "arrest_lo": arrest_lo,
+            "arrest_hi": arrest_hi,
+            "arrest_date_status": np.where(late, "after conviction", arrest.status).astype(object),
+            "cycle_age": pc.utf8_trim_whitespace(first["CYC_AGE"]),
+            "step_dates_differ": step_doubt,
+            "sentence_days": days,
+            "sentence": texts_joined,
+            "data_problems": problems,
+            "source_file": f_files,
+            "source_line": f_lines,
+        }
+    )
+    # Entries that count only with a companion section in the same court case (PC 136.1 with a
+    # PC 186.22(b)(4) gang enhancement) are decided per case here, where the case key is known.
+    # Each distinct offense text is matched twice: without the companion (entries that need one never
+    # match) and as if the case had it. A row is on the list if the first holds, or the second holds
+    # and its case really has the companion.
+    for name, offense_list in lists.items():
+        unique_on = offense_list.matches(unique_parsed).to_numpy(dtype=bool)
+        on_list = unique_on[codes]
+        if offense_list.companion is not None:
+            companion = offense_list.companion_matches(unique_parsed).to_numpy(dtype=bool)[codes]
+            if companion.any():
+                cases_with_companion = pd.unique(case_key[companion])
+                same_case = pd.Series(case_key).isin(cases_with_companion).to_numpy()
+                present = pd.Series(True, index=unique_parsed.index)
+                with_companion = offense_list.matches(unique_parsed, same_case_has=present).to_numpy(dtype=bool)[codes]
+                on_list = on_list | (same_case & with_companion)
+        out[f"on_{name}"] = on_list
+        # A section the list names only in some subdivisions, recorded without one (245 PC for
+        # 245(d)(3)): possibly on the list (companions as above).
+        if name not in POSSIBLE_LISTS:
+            continue
+        maybe = offense_list.possible_matches(unique_parsed, matched=unique_on).to_numpy(dtype=bool)[codes]
+        if offense_list.companion is not None and offense_list.companion_matches(unique_parsed).any():
+            present = pd.Series(True, index=unique_parsed.index)
+            with_companion = offense_list.possible_matches(unique_parsed, same_case_has=present).to_numpy(dtype=bool)[codes]
+            cases_with_companion = pd.unique(case_key[offense_list.companion_matches(unique_parsed).to_numpy(dtype=bool)[codes]])
+            maybe = maybe | (pd.Series(case_key).isin(cases_with_companion).to_numpy() & with_companion)
+        out[f"maybe_{name}"] = maybe & ~on_list
+    return out
+
+
+#: The lists whose *possible* matches (a section recorded without the subdivision the list needs)
+#: the rules weigh: the priors of HS 11358(d)(1), 11359(c)(1), 11360(a)(3)(A).
+POSSIBLE_LISTS = ("super_strikes", "pc290")
+
+#: Data-issue and data-problem code of a conviction whose charge names an evaluated (cannabis)
+#: section that cannot be read.
+UNRESOLVED_CODE = "CANNABIS_SECTION_UNREADABLE"
+
+
+def _evaluated_sections(parsed: pd.DataFrame, offense: pd.Series, comment: pd.Series,
+                        evaluated: OffenseList | None) -> pd.DataFrame:
+    """Per distinct charge: how many of its sections are on the evaluated list, and whether it names
+    an evaluated section the reader could not resolve.
+
+    A line naming the evaluated section second (``11364/11357 HS``) gets its two sections swapped in
+    ``parsed`` (in place), so the conviction's ``number`` is the evaluated one; the line stays one
+    conviction. A charge is *unresolved* when none of its sections is on the list but the charge
+    itself names one of the list's numbers (``HS 11359-POSS``, ``11357 PC-...``, ``11357POSSESS``,
+    an unreadable description whose comment names 11357): it must be reviewed, not dropped.
+    Columns: ``sections`` (0, 1 or 2), ``unresolved`` (bool), ``named`` (the numbers named, str).
+    """
+    n = len(parsed)
+    if evaluated is None or n == 0:
+        return pd.DataFrame({"sections": np.zeros(n, np.int8), "unresolved": np.zeros(n, bool),
+                             "named": np.full(n, "", dtype=object)}, index=parsed.index)
+    first, second = evaluated.section_hits(parsed)
+    swap = second & ~first
+    if swap.any():
+        pairs = (("number", "second_number"), ("subsection", "second_subsection"), ("code", "second_code"),
+                 ("attempt", "second_attempt"))
+        for a, b in pairs:
+            left, right = parsed[a].to_numpy().copy(), parsed[b].to_numpy().copy()
+            parsed[a] = np.where(swap, right, left)
+            parsed[b] = np.where(swap, left, right)
+    named = named_sections(parsed, offense, comment, evaluated.numbers).to_numpy(dtype=object)
+    on_list = first | second
+    return pd.DataFrame({"sections": first.astype(np.int8) + second.astype(np.int8),
+                         "unresolved": ~on_list & (named != ""),
+                         "named": np.where(on_list, "", named)}, index=parsed.index)
+
+
+def _report_unresolved(issues: IssueLog, file_names, files: np.ndarray, lines: np.ndarray, unresolved: np.ndarray,
+                       named: np.ndarray, offense: pa.ChunkedArray, comment: pa.ChunkedArray) -> None:
+    """One data issue per conviction whose charge names a cannabis section that cannot be read.
+
+    The issue names the column the charge was read from (``COMMENT_TEXT`` when the description is
+    blank or ``SEE COMMENT``) and shows the text; a comment that names the section next to an
+    unreadable description is shown after it.
+    """
+    if not unresolved.any():
+        return
+    rows = np.flatnonzero(unresolved)
+    take = pa.array(rows)
+    offense_text = _text(offense.take(take))
+    comment_text = _text(comment.take(take))
+    in_comment = np.array([o == "" or o.upper().startswith("SEE COMMENT") for o in offense_text], dtype=bool)
+    shown = np.where(in_comment, comment_text,
+                     np.where(comment_text == "", offense_text, offense_text + " | comment: " + comment_text))
+    column = np.where(in_comment, "COMMENT_TEXT", "OFFENSE_DESCR")
+    named = named[rows]
+    for key in pd.unique(pd.Series([f"{f}\x1f{c}\x1f{n}" for f, c, n in zip(files[rows], column, named)])):
+        f, col, names = key.split("\x1f")
+        pick = (files[rows] == int(f)) & (column == col) & (named == names)
+        issues.add(file_names[int(f)], lines[rows][pick], col, UNRESOLVED_CODE,
+                   f"the charge names cannabis section {names}, but its code section could not be read",
+                   "kept as a possible cannabis conviction: in the run's county it is evaluated and sent to "
+                   "hand review; elsewhere it counts as a conviction whose section is unknown",
+                   shown[pick])
+
+
+def court_case_keys(court_rows: pa.Table) -> tuple:
+    """Each court row's trimmed ``CNT_ORDER`` and its case key (``SUBJECT_ID:`` first six digits), for
+    :func:`case_numbers` (worked out once per run when several look-ups follow)."""
+    cnt = pc.utf8_trim_whitespace(court_rows["CNT_ORDER"])
+    return cnt, pc.binary_join_element_wise(court_rows["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt, 0, 6), ":")
+
+
+def case_numbers(court_rows: pa.Table, case_keys: pd.Series, court_keys: tuple | None = None) -> pd.Series:
+    """Court case number(s) of each case key, from its court rows (``OFN`` then ``FE_NUM_CRT_CASE``).
+
+    Only well-formed 12-digit ``CNT_ORDER`` values name a case: a malformed one says nothing
+    reliable about its case and is never sliced into one. ``NULL`` and blanks are not numbers.
+    ``court_keys`` is :func:`court_case_keys` of the same rows, when already worked out.
+    """
+    if court_rows.num_rows == 0 or len(case_keys) == 0:
+        return pd.Series("", index=case_keys.index)
+    cnt, keys = court_keys if court_keys is not None else court_case_keys(court_rows)
+    wanted_keys = pa.array(pd.unique(np.asarray(case_keys, dtype=object)), pa.string())
+    # Rows of a wanted case first (a hash lookup), then the well-formed check on those rows only.
+    in_case = pc.is_in(keys, value_set=wanted_keys)
+    keys, cnt, court_rows = keys.filter(in_case), cnt.filter(in_case), court_rows.filter(in_case)
+    wanted = pc.match_substring_regex(cnt, f"^[0-9]{{{CNT_ORDER_DIGITS}}}$")
+    k = keys.filter(wanted)
+    ofn = pc.utf8_trim_whitespace(court_rows["OFN"].filter(wanted))
+    crt = pc.utf8_trim_whitespace(court_rows["FE_NUM_CRT_CASE"].filter(wanted))
+    all_k = pa.concat_arrays([k.combine_chunks(), k.combine_chunks()]) if len(k) else pa.array([], pa.string())
+    all_v = pa.concat_arrays([ofn.combine_chunks(), crt.combine_chunks()]) if len(k) else pa.array([], pa.string())
+    real = pc.not_equal(pc.utf8_upper(all_v), "NULL")
+    joined = join_by_key(all_k.filter(real), all_v.filter(real))
+    return pd.Series(joined.reindex(np.asarray(case_keys, dtype=object)).fillna("").to_numpy(), index=case_keys.index)

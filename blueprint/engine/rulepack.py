@@ -1,0 +1,111 @@
+"""Rule packs: the law of one state (or one program) as data.
+
+A rule pack is a folder under ``blueprint/rules/<state>/<program>/`` with:
+
+- ``pack.yaml``: what the pack is, the statutes, which offense list is evaluated and which list holds
+  the "related charges" of the what-if report;
+- ``offenses.yaml``: the offense lists (``blueprint.offenses``);
+- ``sections.yaml``: how a section is read out of an offense text: the codes, their lettered
+  sections, the attempt form, the joiners of two sections (``blueprint.section_reading``);
+- ``presets/*.yaml``: built-in policies (``blueprint.policy``);
+- optionally ``reliefs`` (the relief kinds its policies name), ``case_context_lists`` (lists checked
+  against every charge of the same court case), ``statutory_exclusions`` (conditions marking the
+  convictions the statute excludes, whatever the policy) and, for ``input_format: mapped-csv``, an
+  ``input_mapping`` file (``blueprint.mapped_reader``);
+- optionally ``current_law.yaml``: what a conviction would be under current law
+  (``blueprint.current_law``).
+
+A fork for another state adds a folder like this; the engine does not change (docs/forking.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .current_law import CurrentLaw, load_current_law
+from .exclusions import load_exclusions
+from .offenses import OffenseList, load_offense_lists
+from .policy import DEFAULT_PACK, RULES_DIR, Policy, PolicyError, pack_reliefs
+from ..intake.section_reading import ReadingRules, load_reading_rules
+from ..base.yaml_files import safe_load
+
+
+@dataclass(frozen=True)
+class RulePack:
+    name: str
+    state: str
+    title: str
+    statutes: dict
+    evaluated_list: str
+    related_list: str | None
+    default_preset: str
+    input_format: str
+    lists: dict[str, OffenseList]
+    folder: Path
+    #: Relief kinds: ``{code: {label, effect_on_record}}`` (California's when the pack declares none).
+    reliefs: dict = field(default_factory=dict)
+    #: Offense lists checked against every charge of the same court case, any disposition
+    #: (predicate ``case_has_charge_on``); none for California.
+    case_context_lists: tuple[str, ...] = ()
+    #: Where the input mapping of a ``mapped-csv`` pack lives (``blueprint.mapped_reader``).
+    input_mapping: Path | None = None
+    #: How sections are read out of offense texts (``sections.yaml``); California's when not given.
+    reading: ReadingRules | None = None
+    #: What a conviction would be under current law (``current_law.yaml``): subdivisions by era, the
+    #: two-priors rule, felony hints. None for a pack without one.
+    current_law: CurrentLaw | None = None
+    #: The statute's exclusions, ``[{code, when}]`` in the policy language (``pack.yaml``), checked as
+    #: a policy (``blueprint.exclusions``): the engine marks each conviction with the first that holds
+    #: or cannot be ruled out, whatever the policy, so that ``finalize`` refuses relief the statute
+    #: excludes without an override. None for a pack without any.
+    statutory_exclusions: Policy | None = None
+    #: Whether an offense committed under 18 follows its own track (``track = juvenile``), as
+    #: HS 11361.8(m) has it in California.
+    juvenile_track: bool = False
+
+    @property
+    def evaluated(self) -> OffenseList:
+        return self.lists[self.evaluated_list]
+
+
+@lru_cache(maxsize=8)
+def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
+    """Load and check a rule pack by its folder name under ``blueprint/rules`` (or an absolute path)."""
+    folder = Path(name) if Path(name).is_absolute() else RULES_DIR / name
+    meta_path = folder / "pack.yaml"
+    if not meta_path.exists():
+        raise PolicyError(f"rule pack '{name}' not found (expected {meta_path})")
+    meta = safe_load(meta_path.read_text()) or {}
+    lists = load_offense_lists(folder)
+    evaluated = meta.get("evaluated_list", "cannabis")
+    if evaluated not in lists:
+        raise PolicyError(f"rule pack '{name}': evaluated_list '{evaluated}' is not one of its offense lists")
+    related = meta.get("related_list")
+    if related and related not in lists:
+        raise PolicyError(f"rule pack '{name}': related_list '{related}' is not one of its offense lists")
+    context = tuple(meta.get("case_context_lists") or ())
+    for list_name in context:
+        if list_name not in lists:
+            raise PolicyError(f"rule pack '{name}': case_context_lists names '{list_name}', which is not one of its offense lists")
+    mapping = meta.get("input_mapping")
+    return RulePack(
+        name=meta.get("name", name),
+        state=meta.get("state", ""),
+        title=meta.get("title", ""),
+        statutes=meta.get("statutes", {}),
+        evaluated_list=evaluated,
+        related_list=related,
+        default_preset=meta.get("default_preset", ""),
+        input_format=meta.get("input_format", "doj-research-file"),
+        lists=lists,
+        folder=folder,
+        reliefs=pack_reliefs(name),
+        case_context_lists=context,
+        input_mapping=(folder / mapping) if mapping else None,
+        reading=load_reading_rules(folder),
+        current_law=load_current_law(folder),
+        statutory_exclusions=load_exclusions(meta.get("statutory_exclusions"), folder),
+        juvenile_track=bool(meta.get("juvenile_track", False)),
+    )

@@ -1,0 +1,690 @@
+"""Reading the office's reviewed workbook back, and checking it before anything is filed.
+
+After a run, the office reviews ``review.xlsx`` (sheet **Convictions**, one row per evaluated
+conviction, layout in ``docs/reference/results.md``) and records its position on each conviction in
+the column **Prosecutor decision**. HS 11361.9 allows the prosecution two positions: not to challenge
+the relief (the court then grants it), or to challenge it, and only on two grounds: the person does not
+meet the criteria of HS 11361.8, or granting relief presents an unreasonable risk to public safety.
+The public-safety ground is open only against a person still serving a sentence (HS 11361.8(b)); for a
+completed sentence (HS 11361.8(e)-(f)) the only ground is not meeting the criteria
+(``blueprint.filing_rules``). "Hand review pending" keeps a conviction out of this filing until someone
+decides; "Out of scope - not filed" records that the statute does not reach a conviction (conduct after
+9 November 2016), which is then neither granted nor challenged.
+
+People edit the workbook in Excel or LibreOffice, so the reader is tolerant where tolerance is safe
+(re-saved files, reordered or filtered rows, extra columns, stray spaces, other capitalisation of the
+allowed values) and strict where a mistake could put the wrong relief on the wrong record: rows added,
+removed or duplicated, identifying columns changed, values outside the allowed lists, and relief for a
+conviction the rules found not eligible without an explicit override. Every such problem is reported
+with sheet, row and column, and the finalisation stops (``ReviewRejected``). Nothing is fixed silently.
+
+Problems never quote names, dates of birth, CII or case numbers: they point to a row and a column.
+The values that go into the filings always come from the run itself; the workbook contributes only
+the office's decisions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from ..engine import filing_rules
+
+if TYPE_CHECKING:  # only for annotations: the run loader lives with the filings
+    from ..report.finished_run import RunData
+
+CONVICTIONS_SHEET = "Convictions"
+RUN_SHEET = "Run"
+
+
+class Decision(str, Enum):
+    """The office's position on one conviction."""
+
+    NO_CHALLENGE = "no_challenge"
+    NO_CHALLENGE_DIFFERENT_RELIEF = "no_challenge_different_relief"
+    CHALLENGE_CRITERIA = "challenge_criteria"
+    CHALLENGE_PUBLIC_SAFETY = "challenge_public_safety"
+    OUT_OF_SCOPE = "out_of_scope"
+    HAND_REVIEW_PENDING = "hand_review_pending"
+
+    @property
+    def label(self) -> str:
+        return DECISION_LABELS[self]
+
+    @property
+    def grants_relief(self) -> bool:
+        """Not challenged: the court is asked to grant relief (HS 11361.9)."""
+        return self in (Decision.NO_CHALLENGE, Decision.NO_CHALLENGE_DIFFERENT_RELIEF)
+
+    @property
+    def is_challenge(self) -> bool:
+        return self in (Decision.CHALLENGE_CRITERIA, Decision.CHALLENGE_PUBLIC_SAFETY)
+
+
+#: The exact dropdown values of the workbook's "Prosecutor decision" column.
+DECISION_LABELS: dict[Decision, str] = {
+    Decision.NO_CHALLENGE: "No challenge",
+    Decision.NO_CHALLENGE_DIFFERENT_RELIEF: "No challenge - different relief",
+    Decision.CHALLENGE_CRITERIA: "Challenge - does not meet HS 11361.8 criteria",
+    Decision.CHALLENGE_PUBLIC_SAFETY: "Challenge - unreasonable risk to public safety",
+    Decision.OUT_OF_SCOPE: "Out of scope - not filed",
+    Decision.HAND_REVIEW_PENDING: "Hand review pending",
+}
+
+#: The relief codes of the result tables and their labels (the "Relief if different" dropdown).
+RELIEF_LABELS: dict[str, str] = {
+    "dismiss_and_seal": "Dismiss and seal",
+    "redesignate_misdemeanor": "Redesignate as misdemeanor",
+    "redesignate_infraction": "Redesignate as infraction",
+    "recall_and_resentence": "Recall and resentence",
+}
+
+#: Identifying columns: workbook header -> run column. A change to any of them stops finalisation,
+#: because it means a row no longer describes the conviction it is keyed to.
+IDENTIFYING_COLUMNS: dict[str, str] = {
+    "Conviction ID": "conviction_id",
+    "Person ID": "person_id",
+    "Name": "name",
+    "CII": "cii_number",
+    "Case numbers": "case_numbers",
+    "Code section": "code_section",
+    "Conviction date": "conviction_date",
+}
+DECISION_COLUMN = "Prosecutor decision"
+RELIEF_COLUMN = "Relief if different"
+NOTES_COLUMN = "Ground / notes"
+OVERRIDE_COLUMN = "Override out-of-scope"
+#: The rules' recommendation columns: shown for reading, not read back. Editing them is reported,
+#: because an office that types a new relief there would otherwise be ignored without knowing it.
+RECOMMENDATION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "Determination": ("determination",),
+    "Relief": ("relief_label", "relief"),
+}
+REQUIRED_HEADERS = (*IDENTIFYING_COLUMNS, DECISION_COLUMN, RELIEF_COLUMN, NOTES_COLUMN, OVERRIDE_COLUMN)
+
+#: The Run sheet's keys that must equal the run's manifest (a review of another run is refused).
+RUN_KEYS = ("run_id", "inputs_sha256", "policy_name", "policy_sha256")
+
+_TRUE = {"y", "yes", "true", "x", "1"}
+_FALSE = {"", "n", "no", "false", "0"}
+_SPACES = re.compile(r"\s+")
+_SHOWABLE = re.compile(r"^[A-Za-z /\-.?!']{1,30}$")
+_WORDS = re.compile(r"[a-z']+")
+
+
+@dataclass(frozen=True)
+class ReviewProblem:
+    """One thing wrong with the reviewed workbook: where it is and what is wrong (no personal data)."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [f"sheet '{self.sheet}'"]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class ReviewRejected(Exception):
+    """The reviewed workbook cannot be used; ``problems`` lists every reason, with its place."""
+
+    def __init__(self, problems: list[ReviewProblem]):
+        self.problems = list(problems)
+        shown = "\n".join(f"  - {p}" for p in self.problems[:25])
+        more = f"\n  ... and {len(self.problems) - 25} more" if len(self.problems) > 25 else ""
+        super().__init__(
+            f"the reviewed workbook was not accepted ({len(self.problems)} problem(s)); nothing was filed:\n{shown}{more}"
+        )
+
+
+@dataclass(frozen=True)
+class OfficeDecision:
+    """The office's decision on one conviction, resolved against the run.
+
+    ``relief`` is the relief to request when the decision grants relief (the recommended one, or the
+    office's different choice), empty otherwise. ``override`` records that the office grants relief
+    to a conviction the rules found not eligible (listed in the filing summary).
+    """
+
+    conviction_id: str
+    decision: Decision
+    relief: str = ""
+    notes: str = ""
+    override: bool = False
+    row: int | None = None
+
+
+@dataclass
+class ReviewResult:
+    """Every conviction's decision, keyed by conviction ID, and where they came from."""
+
+    decisions: dict[str, OfficeDecision]
+    source: str  # "workbook" or "approve-all"
+    workbook_sha256: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+#: The decision the workbook pre-fills for each outcome of the rules (docs/reference/results.md).
+PREFILL: dict[str, Decision] = {
+    filing_rules.ELIGIBLE: Decision.NO_CHALLENGE,
+    filing_rules.NOT_ELIGIBLE: Decision.CHALLENGE_CRITERIA,
+    filing_rules.OUT_OF_SCOPE: Decision.OUT_OF_SCOPE,
+    filing_rules.HAND_REVIEW: Decision.HAND_REVIEW_PENDING,
+}
+
+
+def recommended_decision(determination: str, relief: str, outcome: str = "") -> Decision:
+    """The decision the workbook pre-fills from the rules' recommendation (results.md): from the
+    typed ``outcome`` when the run recorded one, else from the relief and the determination."""
+    if not outcome:
+        import pandas as pd
+
+        outcome = filing_rules.outcomes(pd.DataFrame({"relief": [relief], "determination": [determination]}))[0]
+    return PREFILL.get(outcome, Decision.HAND_REVIEW_PENDING)
+
+
+def approve_all(run: RunData) -> ReviewResult:
+    """Accept every recommendation as the workbook would pre-fill it, without a workbook.
+
+    Eligible convictions are not challenged (relief as recommended); convictions the rules found not
+    eligible are challenged as not meeting HS 11361.8's criteria; out-of-scope ones are listed as out
+    of scope; anything else stays pending.
+
+    Relief the statute excludes (a run with an earlier tool's settings recommends it, but the row has a
+    ``statutory_exclusion``) needs a reviewer's override on that row, which approve-all cannot give:
+    such a run is refused, naming the convictions, and must be reviewed in the workbook.
+    """
+    frame = run.convictions
+    facts = RowFacts(frame)
+    decisions = {}
+    problems = []
+    for i, (cid, outcome, relief) in enumerate(zip(frame["conviction_id"], facts.outcome, frame["relief"])):
+        decision = PREFILL.get(outcome, Decision.HAND_REVIEW_PENDING)
+        if decision.grants_relief and not relief:
+            decision = Decision.HAND_REVIEW_PENDING  # an eligible outcome without a relief: nothing to ask for
+        misfit = _decision_fits_the_row(decision, relief if decision.grants_relief else "", "", None, facts, i)
+        if misfit:
+            problems.append(ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID", f"conviction {cid}: {misfit.message}"))
+        excluded = facts.excluded(i) if decision.grants_relief else ""
+        if excluded:
+            problems.append(ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID",
+                                          f"conviction {cid}: the run recommends relief for a conviction {excluded}; "
+                                          f"approve-all cannot override the statute: review the run in the workbook "
+                                          f"and put 'Y' in '{OVERRIDE_COLUMN}' where relief is meant"))
+        decisions[cid] = OfficeDecision(cid, decision, relief if decision.grants_relief else "")
+    if problems:
+        raise ReviewRejected(problems)
+    return ReviewResult(decisions, "approve-all")
+
+
+def read_review(path: str | os.PathLike[str], run: RunData) -> ReviewResult:
+    """Read and check a reviewed workbook against the run; raise ``ReviewRejected`` on any problem."""
+    path = Path(path)
+    sheet_names, sheet_rows = _open_workbook(path)
+    problems: list[ReviewProblem] = []
+    sheets = {name.strip().casefold(): name for name in sheet_names}
+    run_sheet = sheets.get(RUN_SHEET.casefold())
+    if run_sheet is None:
+        problems.append(ReviewProblem(RUN_SHEET, None, None, "the sheet is missing, so the workbook cannot be matched to this run"))
+    else:
+        problems.extend(_check_run_sheet(sheet_rows(run_sheet), run))
+    if problems:  # a review of another run: do not even look at its rows
+        raise ReviewRejected(problems)
+    conv_sheet = sheets.get(CONVICTIONS_SHEET.casefold())
+    if conv_sheet is None:
+        raise ReviewRejected([ReviewProblem(CONVICTIONS_SHEET, None, None, "the sheet is missing")])
+    decisions, problems = _read_convictions(sheet_rows(conv_sheet), run)
+    if problems:
+        raise ReviewRejected(problems)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return ReviewResult(decisions, "workbook", workbook_sha256=digest)
+
+
+def _open_workbook(path: Path, *, engine: str = "auto") -> tuple[list[str], Callable[[str], list[Sequence]]]:
+    """The workbook's sheet names, and a function giving a sheet's rows from A1 (values only).
+
+    python-calamine (a compiled reader) reads a 66,000-row review about ten times faster than
+    openpyxl; openpyxl is the fallback where calamine is not installed. Both give plain Python
+    values: text, numbers, dates, booleans, and empty cells as "" or None.
+    """
+
+    def unreadable(exc: BaseException) -> ReviewRejected:
+        return ReviewRejected([ReviewProblem(path.name, None, None, f"the file cannot be opened as an .xlsx workbook ({type(exc).__name__})")])
+
+    if engine in ("auto", "calamine"):
+        try:
+            import python_calamine
+        except ImportError:
+            if engine == "calamine":
+                raise
+        else:
+            try:
+                book = python_calamine.CalamineWorkbook.from_path(str(path))
+            except Exception as exc:  # calamine raises its own error types for every kind of bad file
+                raise unreadable(exc) from None
+            return list(book.sheet_names), lambda name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zip, XML, key and value errors for a damaged file
+        raise unreadable(exc) from None
+
+    def rows(name: str) -> list[Sequence]:
+        return list(book[name].iter_rows(values_only=True))
+
+    return list(book.sheetnames), rows
+
+
+def _check_run_sheet(rows: list[Sequence], run: RunData) -> list[ReviewProblem]:
+    values: dict[str, str] = {}
+    for row in rows:
+        if not row or row[0] is None or row[0] == "":
+            continue
+        values[_norm(_cell_text(row[0]))] = _cell_text(row[1] if len(row) > 1 else None).strip()
+    problems = []
+    for key, expected in run.identity.items():
+        if not expected:
+            continue
+        found = values.get(key)
+        if found is None:
+            problems.append(ReviewProblem(RUN_SHEET, None, "A", f"the key '{key}' is missing"))
+        elif found != expected:
+            problems.append(
+                ReviewProblem(
+                    RUN_SHEET,
+                    None,
+                    "B",
+                    f"'{key}' does not match this run: the workbook belongs to a different run "
+                    "(other input files or another policy); review this run's own review.xlsx",
+                )
+            )
+    return problems
+
+
+def _read_convictions(sheet_rows: list[Sequence], run: RunData) -> tuple[dict[str, OfficeDecision], list[ReviewProblem]]:
+    problems: list[ReviewProblem] = []
+    rows = iter(sheet_rows)
+    header = next(rows, None)
+    if header is None:
+        return {}, [ReviewProblem(CONVICTIONS_SHEET, 1, None, "the sheet is empty")]
+    positions: dict[str, int] = {}
+    for index, title in enumerate(header):
+        key = _norm(_cell_text(title))
+        if not key:
+            continue
+        if key in positions:
+            problems.append(ReviewProblem(CONVICTIONS_SHEET, 1, _cell_text(title).strip(), "the column appears twice"))
+        positions.setdefault(key, index)
+    wanted = {name: positions.get(_norm(name)) for name in (*REQUIRED_HEADERS, *RECOMMENDATION_COLUMNS)}
+    missing = [name for name in REQUIRED_HEADERS if wanted[name] is None]
+    for name in missing:
+        problems.append(ReviewProblem(CONVICTIONS_SHEET, 1, name, "the column is missing (renamed or deleted?)"))
+    if missing or problems:
+        return {}, problems
+
+    frame = run.convictions
+    expected = {cid: i for i, cid in enumerate(frame["conviction_id"])}
+    id_columns = {header_name: frame[column].tolist() for header_name, column in IDENTIFYING_COLUMNS.items()}
+    recommendation = {
+        header_name: [frame[c].tolist() for c in columns if c in frame.columns]
+        for header_name, columns in RECOMMENDATION_COLUMNS.items()
+    }
+    reliefs = frame["relief"].tolist()
+    rows_facts = RowFacts(frame)
+    levels = frame["level"].tolist() if "level" in frame.columns else [""] * len(frame)
+
+    known_words: list[frozenset[str]] = []
+
+    def private() -> frozenset[str]:
+        """Every word of every name in the run (built only if a value is about to be quoted)."""
+        if not known_words:
+            words: set[str] = set()
+            for column in ("name", "other_names"):
+                for text in frame[column]:
+                    words.update(w for w in _WORDS.findall(text.casefold()) if len(w) > 1)
+            known_words.append(frozenset(words))
+        return known_words[0]
+
+    seen: dict[str, int] = {}
+    decisions: dict[str, OfficeDecision] = {}
+    id_pos = wanted["Conviction ID"]
+
+    def cell(values: tuple, name: str):
+        pos = wanted[name]
+        return values[pos] if pos is not None and pos < len(values) else None
+
+    for row_number, values in enumerate(rows, start=2):
+        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue  # blank rows left behind by editing or filtering
+        cid = _cell_text(values[id_pos] if id_pos < len(values) else None).strip()
+        if not cid:
+            problems.append(ReviewProblem(CONVICTIONS_SHEET, row_number, "Conviction ID", "the row has no Conviction ID (an added row?)"))
+            continue
+        if cid not in expected:
+            problems.append(ReviewProblem(CONVICTIONS_SHEET, row_number, "Conviction ID", "this Conviction ID is not in the run (an added or altered row)"))
+            continue
+        if cid in seen:
+            problems.append(
+                ReviewProblem(CONVICTIONS_SHEET, row_number, "Conviction ID", f"the conviction appears twice (also on row {seen[cid]})")
+            )
+            continue
+        seen[cid] = row_number
+        i = expected[cid]
+        changed = False
+        for header_name in IDENTIFYING_COLUMNS:
+            if header_name == "Conviction ID":
+                continue
+            if not _same(cell(values, header_name), id_columns[header_name][i]):
+                changed = True
+                problems.append(
+                    ReviewProblem(
+                        CONVICTIONS_SHEET,
+                        row_number,
+                        header_name,
+                        "an identifying value was changed; identifying columns must stay as the run wrote them",
+                    )
+                )
+        for header_name, alternatives in recommendation.items():
+            if wanted[header_name] is None or not alternatives:
+                continue
+            found = cell(values, header_name)
+            if not any(_same(found, option[i]) for option in alternatives):
+                problems.append(
+                    ReviewProblem(
+                        CONVICTIONS_SHEET,
+                        row_number,
+                        header_name,
+                        "this column shows the rules' recommendation and is not read back; to ask for another "
+                        f"relief choose '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' and fill '{RELIEF_COLUMN}'",
+                    )
+                )
+        if changed:
+            continue
+        decision, problem = _decision(cell(values, DECISION_COLUMN), row_number, private)
+        if problem:
+            problems.append(problem)
+            continue
+        override, problem = _override(cell(values, OVERRIDE_COLUMN), row_number, private)
+        if problem:
+            problems.append(problem)
+            continue
+        notes = _cell_text(cell(values, NOTES_COLUMN)).strip()
+        problem = _relief_without_its_decision(cell(values, RELIEF_COLUMN), decision, reliefs[i], row_number)
+        if problem:
+            problems.append(problem)
+            continue
+        relief = ""
+        if decision is Decision.NO_CHALLENGE:
+            relief = reliefs[i]
+            if not relief:
+                problems.append(
+                    ReviewProblem(
+                        CONVICTIONS_SHEET,
+                        row_number,
+                        DECISION_COLUMN,
+                        f"'{DECISION_LABELS[Decision.NO_CHALLENGE]}' accepts the recommended relief, but the rules recommended "
+                        f"none; choose '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' and a relief in '{RELIEF_COLUMN}'",
+                    )
+                )
+                continue
+        elif decision is Decision.NO_CHALLENGE_DIFFERENT_RELIEF:
+            relief, problem = _relief(cell(values, RELIEF_COLUMN), row_number, private)
+            if problem:
+                problems.append(problem)
+                continue
+            problem = _relief_fits_level(relief, levels[i], row_number)
+            if problem:
+                problems.append(problem)
+                continue
+        problem = _decision_fits_the_row(decision, relief, notes, row_number, rows_facts, i)
+        if problem:
+            problems.append(problem)
+            continue
+        excluded = rows_facts.excluded(i)
+        if decision.grants_relief and excluded and not override:
+            problems.append(
+                ReviewProblem(
+                    CONVICTIONS_SHEET,
+                    row_number,
+                    OVERRIDE_COLUMN,
+                    f"relief is requested for a conviction {excluded}; to do so on purpose put 'Y' in "
+                    f"'{OVERRIDE_COLUMN}' (it is listed in the filing summary)",
+                )
+            )
+            continue
+        decisions[cid] = OfficeDecision(cid, decision, relief, notes, bool(override and decision.grants_relief and excluded), row_number)
+
+    for cid, i in expected.items():
+        if cid not in seen:
+            problems.append(
+                ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID", f"conviction {cid} of the run is missing from the workbook (a deleted row?)")
+            )
+    return decisions, problems
+
+
+#: Why the statute excludes a conviction, by the run's ``statutory_exclusion`` code (the contract
+#: between the run and the filings): relief for it needs an explicit override.
+EXCLUSION_WORDS = {
+    "after_line": "for conduct after 9 November 2016, which HS 11361.8 does not reach",
+    "disqualifying_prior": "that stays a felony because of a disqualifying prior conviction",
+    "stays_felony_hint": "that may stay a felony under current law (sale to a minor, import or export, environmental harm)",
+}
+
+
+class RowFacts:
+    """What the run says about each conviction that decides which decisions it allows: the typed
+    outcome, the track, the statutory exclusion, and whether the kit has facts to print behind a
+    challenge (a disqualifying prior, a data problem, or a not-eligible finding of the rules)."""
+
+    def __init__(self, frame):
+        n = len(frame)
+
+        def column(name: str) -> list[str]:
+            return frame[name].tolist() if name in frame.columns else [""] * n
+
+        self.outcome = list(filing_rules.outcomes(frame))
+        self.track = column("track")
+        self.exclusion = column("statutory_exclusion")
+        self.prior_kind = column("prior_kind")
+        self.flags = column("flags")
+        self.relief = column("relief")
+
+    def excluded(self, i: int) -> str:
+        """Why relief for row ``i`` needs an override, in words ('' when it does not)."""
+        if self.outcome[i] == filing_rules.OUT_OF_SCOPE:
+            return "the rules found out of scope (conduct after 9 November 2016, which HS 11361.8 does not reach)"
+        if self.outcome[i] == filing_rules.NOT_ELIGIBLE and not self.relief[i]:
+            return "the rules found not eligible"
+        code = self.exclusion[i]
+        if code:
+            return "the statute excludes: " + EXCLUSION_WORDS.get(code, code)
+        return ""
+
+    def has_facts(self, i: int) -> bool:
+        """Whether the kit can state facts behind a challenge of row ``i`` without the office's note."""
+        return bool(self.prior_kind[i]) or "data problem:" in self.flags[i] or self.outcome[i] == filing_rules.NOT_ELIGIBLE
+
+
+def _decision_fits_the_row(decision: Decision, relief: str, notes: str, row: int | None, facts: RowFacts, i: int) -> ReviewProblem | None:
+    """The decision must be one the statute allows for this conviction (``blueprint.filing_rules``)."""
+    track, outcome = facts.track[i], facts.outcome[i]
+
+    def problem(column: str, message: str) -> ReviewProblem:
+        return ReviewProblem(CONVICTIONS_SHEET, row, column, message)
+
+    criteria = f"'{DECISION_LABELS[Decision.CHALLENGE_CRITERIA]}'"
+    if decision is Decision.CHALLENGE_PUBLIC_SAFETY and not filing_rules.public_safety_allowed(track):
+        shown = track or "unknown"
+        return problem(DECISION_COLUMN,
+                       "an unreasonable risk to public safety is a ground only against a person still serving the sentence "
+                       f"(HS 11361.8(b)); the run records this conviction's track as '{shown}', where the only ground is "
+                       f"that the person does not meet the criteria (HS 11361.8(e)-(f)): choose {criteria}")
+    if decision.is_challenge and outcome == filing_rules.OUT_OF_SCOPE:
+        return problem(DECISION_COLUMN,
+                       "the rules found this conviction out of scope (conduct after 9 November 2016): HS 11361.8 does not "
+                       f"reach it, so there is nothing to challenge; choose '{DECISION_LABELS[Decision.OUT_OF_SCOPE]}'")
+    if decision is Decision.OUT_OF_SCOPE and outcome not in (filing_rules.OUT_OF_SCOPE, filing_rules.HAND_REVIEW):
+        found = "eligible" if outcome == filing_rules.ELIGIBLE else "not eligible"
+        return problem(DECISION_COLUMN,
+                       f"'{DECISION_LABELS[Decision.OUT_OF_SCOPE]}' is for a conviction the statute does not reach; the rules "
+                       f"found this one {found} under HS 11361.8, so the person must get the relief or a notice of "
+                       f"challenge: choose a decision that files one")
+    if decision is Decision.CHALLENGE_PUBLIC_SAFETY and not notes:
+        return problem(NOTES_COLUMN,
+                       "a public-safety challenge must state the facts behind it (the People carry the burden, and the "
+                       "notice of challenge prints them): write them in this column")
+    if decision is Decision.CHALLENGE_CRITERIA and not notes and not facts.has_facts(i):
+        return problem(NOTES_COLUMN,
+                       "the rules found no disqualifying fact for this conviction, so the notice of challenge would state "
+                       "none: write the facts behind the challenge in this column")
+    if decision.grants_relief and filing_rules.is_juvenile(track) and relief not in filing_rules.JUVENILE_RELIEFS:
+        column = RELIEF_COLUMN if decision is Decision.NO_CHALLENGE_DIFFERENT_RELIEF else DECISION_COLUMN
+        allowed = " or ".join(f"'{RELIEF_LABELS[r]}'" for r in filing_rules.JUVENILE_RELIEFS)
+        return problem(column,
+                       f"'{RELIEF_LABELS.get(relief, relief)}' is not a relief for an offense committed under 18: the "
+                       f"juvenile track allows {allowed} (HS 11361.8(m)); choose "
+                       f"'{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' with one of them")
+    return None
+
+
+_DECISION_BY_TEXT = {_SPACES.sub(" ", label.casefold()): decision for decision, label in DECISION_LABELS.items()}
+_RELIEF_BY_TEXT = {**{label.casefold(): code for code, label in RELIEF_LABELS.items()}, **{code: code for code in RELIEF_LABELS}}
+
+
+def _decision(value, row: int, private: Callable[[], frozenset[str]]) -> tuple[Decision | None, ReviewProblem | None]:
+    text = _norm(_cell_text(value))
+    text = text.replace("\u2013", "-").replace("\u2014", "-")  # Excel's autocorrect turns " - " into a dash
+    text = re.sub(r"\s*-\s*", " - ", text)
+    decision = _DECISION_BY_TEXT.get(text)
+    if decision is None:
+        shown = "an empty value" if not text else _show(value, private)
+        return None, ReviewProblem(
+            CONVICTIONS_SHEET,
+            row,
+            DECISION_COLUMN,
+            f"{shown} is not an allowed value (allowed: {', '.join(repr(v) for v in DECISION_LABELS.values())})",
+        )
+    return decision, None
+
+
+def _relief(value, row: int, private: Callable[[], frozenset[str]]) -> tuple[str, ReviewProblem | None]:
+    text = _norm(_cell_text(value))
+    code = _RELIEF_BY_TEXT.get(text)
+    if code is None:
+        shown = "an empty value" if not text else _show(value, private)
+        return "", ReviewProblem(
+            CONVICTIONS_SHEET,
+            row,
+            RELIEF_COLUMN,
+            f"{shown} is not an allowed value with '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' "
+            f"(allowed: {', '.join(repr(v) for v in RELIEF_LABELS.values())})",
+        )
+    return code, None
+
+
+def _relief_without_its_decision(value, decision: Decision, recommended: str, row: int) -> ReviewProblem | None:
+    """A relief written in 'Relief if different' is read only with 'No challenge - different relief'.
+
+    Filled in beside any other decision it would be ignored, and the office would file something other
+    than it wrote: so it is refused, naming the row. Two cases pass: the same relief as recommended
+    beside 'No challenge' (no doubt about what is asked), and any value beside 'Hand review pending'
+    (a draft: that conviction is not filed).
+    """
+    text = _norm(_cell_text(value))
+    if not text or decision in (Decision.NO_CHALLENGE_DIFFERENT_RELIEF, Decision.HAND_REVIEW_PENDING):
+        return None
+    if decision is Decision.NO_CHALLENGE:
+        if recommended and _RELIEF_BY_TEXT.get(text) == recommended:
+            return None
+        wanted = f"'{RELIEF_LABELS[recommended]}'" if recommended in RELIEF_LABELS else "the recommended relief"
+        return ReviewProblem(
+            CONVICTIONS_SHEET, row, RELIEF_COLUMN,
+            f"a relief is filled in, but the decision '{DECISION_LABELS[decision]}' asks for {wanted}; to ask for the "
+            f"relief written here choose '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}', otherwise clear the cell",
+        )
+    return ReviewProblem(
+        CONVICTIONS_SHEET, row, RELIEF_COLUMN,
+        f"a relief is filled in, but the decision '{DECISION_LABELS[decision]}' challenges relief; clear the cell, or "
+        f"choose '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' to ask for that relief",
+    )
+
+
+def _relief_fits_level(relief: str, level: str, row: int) -> ReviewProblem | None:
+    """Redesignation lowers the level (HS 11361.8(f)); it cannot apply at or below the target level."""
+    level = _norm(level)
+    impossible = (relief == "redesignate_misdemeanor" and level in ("misdemeanor", "infraction")) or (
+        relief == "redesignate_infraction" and level == "infraction"
+    )
+    if impossible:
+        return ReviewProblem(
+            CONVICTIONS_SHEET, row, RELIEF_COLUMN, f"'{RELIEF_LABELS[relief]}' does not apply to a conviction recorded as {level}"
+        )
+    return None
+
+
+def _override(value, row: int, private: Callable[[], frozenset[str]]) -> tuple[bool, ReviewProblem | None]:
+    text = _norm(_cell_text(value))
+    if text in _TRUE:
+        return True, None
+    if text in _FALSE:
+        return False, None
+    return False, ReviewProblem(CONVICTIONS_SHEET, row, OVERRIDE_COLUMN, f"{_show(value, private)} is not an allowed value (use 'Y' or leave empty)")
+
+
+def _show(value, private: Callable[[], frozenset[str]]) -> str:
+    """A cell value fit to quote in a problem: a few plain words, none of them part of a name in the
+    run (someone may have typed or pasted a name into the wrong column). Anything else is not shown."""
+    text = _cell_text(value).strip()
+    if _SHOWABLE.match(text) and "," not in text and not set(_WORDS.findall(text.casefold())) & private():
+        return f"'{text}'"
+    return "the value (not shown)"
+
+
+def _cell_text(value) -> str:
+    """A cell as text, the way the run wrote it (dates ISO, whole numbers without '.0')."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _norm(text: str) -> str:
+    return _SPACES.sub(" ", str(text)).strip().casefold()
+
+
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def _same(cell_value, run_value: str) -> bool:
+    """Whether a workbook cell still shows the run's value (tolerating spaces, case, date cells)."""
+    if cell_value == run_value or (cell_value is None and run_value == ""):
+        return True  # the usual case, decided without any normalising
+    found = _norm(_cell_text(cell_value))
+    wanted = _norm(run_value)
+    if found == wanted:
+        return True
+    match = _US_DATE.match(found)  # a date cell re-typed or re-saved in US style
+    if match:
+        month, day, year = (int(g) for g in match.groups())
+        return f"{year:04d}-{month:02d}-{day:02d}" == wanted
+    return False

@@ -1,0 +1,1 @@
+"""A run end to end: the local run, the cloud's steps, the parallel evaluation and the outputs."""

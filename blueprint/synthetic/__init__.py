@@ -1,0 +1,1 @@
+"""Synthetic DOJ files for the demo, the tests and the benchmarks (no real person)."""

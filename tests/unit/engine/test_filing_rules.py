@@ -1,0 +1,62 @@
+"""The statute's rules the workbook, the review check and the filings share (blueprint/filing_rules.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from blueprint.engine import filing_rules as rules
+from blueprint.filings import load_run
+from filing_rows import conviction, write_hand_run
+
+
+def test_the_recorded_outcome_is_used_and_an_older_run_gets_it_from_relief_and_label():
+    recorded = pd.DataFrame({"outcome": ["out_of_scope", "eligible"], "relief": ["", "dismiss_and_seal"],
+                             "determination": ["Not eligible", "Eligible for Dismissal"]})
+    assert list(rules.outcomes(recorded)) == ["out_of_scope", "eligible"]  # never re-read from the label
+    older = pd.DataFrame({"relief": ["dismiss_and_seal", "", "", "", ""],
+                          "determination": ["Eligible for Dismissal", "Not eligible", "Out of scope", "Hand Review",
+                                            "To be reviewed by City Attorneys"]})
+    assert list(rules.outcomes(older)) == ["eligible", "not_eligible", "out_of_scope", "hand_review", "hand_review"]
+
+
+@pytest.mark.parametrize("relief, track, recorded, expected", [
+    ("recall_and_resentence", "currently serving", "HS 11361.8(b)", "HS 11361.8(b)"),  # 11361.8(a)-(b)
+    ("dismiss_and_seal", "currently serving", "HS 11361.8(b)", "HS 11361.8(b)"),
+    ("redesignate_misdemeanor", "completed sentence", "HS 11361.8(f)", "HS 11361.8(e)-(f)"),  # 11361.8(e)-(f)
+    ("redesignate_infraction", "juvenile", "HS 11361.8(f)", "HS 11361.8(e)-(f), (m)"),  # 11361.8(m)
+    ("recall_and_resentence", "unknown", "", "HS 11361.8(b)"),
+    ("dismiss_and_seal", "unknown", "HS 11361.8 (track unknown)", "HS 11361.8 (track unknown)"),
+    ("vacate_and_expunge", "completed sentence", "20 ILCS 2630/5.2(i)", "20 ILCS 2630/5.2(i)"),  # another state's pack
+])
+def test_the_filed_basis_follows_the_track(relief, track, recorded, expected):
+    assert rules.filed_basis(relief, track, recorded, relief) == expected
+
+
+def test_hs_11590_release_only_before_the_repeal():
+    assert rules.hs11590_release_applies(dt.date(2019, 12, 31))
+    assert not rules.hs11590_release_applies(dt.date(2020, 1, 1))
+
+
+def test_public_safety_ground_only_for_a_person_still_serving():
+    assert rules.public_safety_allowed("currently serving") and rules.public_safety_allowed(" Currently Serving ")
+    for track in ("completed sentence", "juvenile", "unknown", ""):
+        assert not rules.public_safety_allowed(track)
+
+
+def test_a_run_folder_from_before_the_contract_columns_loads_with_them(tmp_path):
+    row = conviction("500001", outcome="", determination="Not eligible", relief="", basis="")
+    frame_dir = write_hand_run(tmp_path / "run", [row])
+    table = pd.read_parquet(frame_dir / "convictions.parquet").drop(columns=list(rules.CONTRACT_COLUMNS))
+    table.to_parquet(frame_dir / "convictions.parquet", index=False)
+    manifest = frame_dir / "manifest.json"
+    import json
+
+    data = json.loads(manifest.read_text())
+    data["output_sha256"].pop("convictions.parquet")  # the table was rewritten by hand
+    manifest.write_text(json.dumps(data))
+    loaded = load_run(frame_dir).convictions
+    assert loaded["outcome"].tolist() == ["not_eligible"]
+    assert all(loaded[c].tolist() == [""] for c in rules.CONTRACT_COLUMNS if c != "outcome")

@@ -1,0 +1,61 @@
+"""Bulk rows generated into an XlsxWriter workbook read back exactly (openpyxl)."""
+
+import math
+
+import numpy as np
+import xlsxwriter
+from openpyxl import load_workbook
+
+from blueprint.runtime.xlsx_rows import Column, column_letter, replace_rows
+
+
+def test_column_letters():
+    assert [column_letter(i) for i in (0, 25, 26, 27, 51, 52, 701, 702)] == \
+        ["A", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]
+
+
+def test_rows_keep_text_numbers_styles_and_escape_what_xml_forbids(tmp_path):
+    path = tmp_path / "t.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("Sheet")
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    fill = wb.add_format({"bg_color": "#FFF8E1"})
+    ws.write_string(0, 0, "Text")
+    ws.write_string(0, 1, "Date")
+    ws.write_string(0, 2, "Input")
+    ws.write_blank(1, 1, None, date)  # the probe row carries each column's format
+    ws.write_blank(1, 2, None, fill)
+    wb.close()
+    texts = np.array(["A & B <c>", "  padded", "", "bell\x07gone", "tab\tkept"], dtype=object)
+    serials = np.array([45000.0, math.nan, 36526.0, 1.5, 0.0])
+    replace_rows(path, {1: (2, [Column(texts), Column(serials, "number"),
+                                Column(np.array(["x", "", "", "", ""], dtype=object), keep_empty=True)])})
+
+    sheet = load_workbook(path)["Sheet"]
+    assert [sheet.cell(r, 1).value for r in range(2, 7)] == ["A & B <c>", "  padded", None, "bellgone", "tab\tkept"]
+    assert sheet.cell(2, 2).value.date().isoformat() == "2023-03-15"  # Excel serial 45000 with the date format
+    assert sheet.cell(3, 2).value is None
+    assert sheet.cell(4, 2).number_format == "yyyy-mm-dd"
+    # Empty input cells keep the input colour, so staff see where to type.
+    assert [sheet.cell(r, 3).fill.fgColor.rgb for r in (2, 5)] == ["FFFFF8E1", "FFFFF8E1"]
+    assert sheet.max_row == 6
+    # As XlsxWriter does, only text with leading or trailing white space is marked to keep it.
+    import zipfile
+
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert '<t xml:space="preserve">  padded</t>' in xml
+    assert "<t>A &amp; B &lt;c&gt;</t>" in xml and "<t>tab\tkept</t>" in xml
+    assert xml.count("xml:space") == 1
+
+
+def test_text_columns_reach_arrow_as_str_would_write_them():
+    import pandas as pd
+
+    from blueprint.runtime.xlsx_rows import text_column
+
+    python_strings = pd.Series(["a", None, "c"], dtype=object)
+    arrow_backed = pd.Series(["a", None, "c"], dtype="str")
+    mixed = pd.Series(["a", 7, float("nan"), 2.5], dtype=object)
+    assert text_column(python_strings).to_pylist() == ["a", "", "c"]
+    assert text_column(arrow_backed).to_pylist() == ["a", "", "c"]
+    assert text_column(mixed).to_pylist() == ["a", "7", "", "2.5"]
