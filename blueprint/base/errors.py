@@ -1,7 +1,7 @@
 """Errors the ``clearance`` command turns into exit codes, kept in a module that loads nothing else.
 
-The command imports them before it starts a run; importing them from ``blueprint.policy`` would
-load pandas first and delay the start of the read (``blueprint.reader.BackgroundRead``).
+The command imports them before it starts a run; importing them from ``blueprint.engine.policy`` would
+load pandas first and delay the start of the read (``blueprint.intake.reader.BackgroundRead``).
 """
 
 

@@ -17,7 +17,7 @@ An unexpected error prints only its type and where it happened in the kit's code
 message, which might quote a value from the data), and asks for ``--debug``.
 
 On an interrupt the command stops its worker processes, deletes its half-written temporary
-folders (``blueprint.staging``) and exits with 130.
+folders (``blueprint.base.staging``) and exits with 130.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def stop_children() -> None:
 
 
 def _where(exc: BaseException) -> str:
-    """The innermost frame of the kit's own code in the traceback: ``blueprint/outputs.py:120``."""
+    """The innermost frame of the kit's own code in the traceback: ``blueprint/run/outputs.py:120``."""
     place = ""
     for frame in traceback.extract_tb(exc.__traceback__):
         path = Path(frame.filename)

@@ -13,7 +13,7 @@ Exit codes: 0 success; 1 the run finished but an input file failed (the others c
 2 a usage, input or configuration error (nothing was written); 3 the reviewed workbook was
 refused (nothing was filed); 4 an unexpected error (nothing was written; ``--debug`` shows the
 traceback); 130 interrupted by Ctrl-C or SIGTERM (nothing was written). See
-``blueprint.cli_errors``. Messages name files, lines and settings, never a person's data.
+``blueprint.cli.exit_codes``. Messages name files, lines and settings, never a person's data.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Day-one mistakes: an output path that is a file or cannot be created, an evaluation date typed
 with the wrong year, a reviewed workbook that is not where the command was told, a folder that
-already holds the office's work. Each is a :class:`~blueprint.errors.UsageError` (exit code 2).
+already holds the office's work. Each is a :class:`~blueprint.base.errors.UsageError` (exit code 2).
 """
 
 from __future__ import annotations

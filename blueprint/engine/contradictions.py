@@ -3,7 +3,7 @@
 A DOJ record sometimes says two incompatible things. The engine never picks one reading silently:
 the contradiction goes into the data-issues report with its file, line and column, and the value it
 casts doubt on becomes doubtful in the facts, so that a rule which depends on it cannot fire on a
-guess (three-valued logic, ``blueprint.predicates``). Per case, what a deputy district attorney
+guess (three-valued logic, ``blueprint.engine.predicates``). Per case, what a deputy district attorney
 would expect:
 
 ``DOB_CONFLICT``
@@ -67,7 +67,7 @@ LEVEL_ACTION = "level treated as unknown; a rule that depends on the level sends
 
 
 def _blank(text: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """Empty or NULL (trimmed text): no recorded value, as ``blueprint.dates`` reads it."""
+    """Empty or NULL (trimmed text): no recorded value, as ``blueprint.engine.dates`` reads it."""
     return pc.or_(pc.equal(text, ""), pc.equal(text, "NULL"))
 
 
@@ -106,7 +106,7 @@ def birth_dates(rows: pa.Table, owner: pa.ChunkedArray | pa.Array, first_raw: pa
     ``owner`` is each row's person (its position among the first rows); ``first_raw`` the first
     rows' ``PRI_DOB`` as written, ``first_text`` trimmed and ``first`` parsed. The reader keeps,
     besides the rows the engine reads, the first row of every run of rows with one date of birth
-    (``blueprint.reader.engine_rows``), so every value a person's rows carry is here.
+    (``blueprint.intake.reader.engine_rows``), so every value a person's rows carry is here.
     """
     lo, hi, status = first.earliest.copy(), first.latest.copy(), first.status.copy()
     if rows.num_rows == 0:

@@ -9,7 +9,7 @@ range ``[earliest, latest]``:
 - a partial date: the whole year or month it could be;
 - missing or invalid: both ends unknown (NaT).
 
-Rules compare ranges with three-valued logic (see ``blueprint.predicates``): a comparison is true or
+Rules compare ranges with three-valued logic (see ``blueprint.engine.predicates``): a comparison is true or
 false only when every date in the range agrees, otherwise it is unknown and the conviction goes to
 hand review. So a date problem can never make anyone look older than the data says.
 """

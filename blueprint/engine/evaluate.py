@@ -3,7 +3,7 @@
 For each conviction the rules are tried in order. A rule *fires* when every condition is true; the
 conviction gets the rule's determination, relief, basis and reason, and ``rule_facts`` records the
 fact values the rule looked at. When a rule's conditions cannot be decided from the data (an
-unknown date, level or section: three-valued logic in ``blueprint.predicates``), the conviction
+unknown date, level or section: three-valued logic in ``blueprint.engine.predicates``), the conviction
 stops there and goes to **hand review**, naming the rule and the facts that are unknown. A rule
 that is definitely false passes the conviction on to the next rule.
 
@@ -51,7 +51,7 @@ SECTION_REVIEWS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 #: The predicates that test a kind of prior: the kind they name (the run's ``prior_kind``) and where
-#: the priors behind the answer are (``(kind, basis)`` of ``blueprint.facts.PriorIndex``, first found
+#: the priors behind the answer are (``(kind, basis)`` of ``blueprint.engine.facts.PriorIndex``, first found
 #: first used).
 PRIOR_PREDICATES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "prior_super_strike": ("super_strike", (("super_strike", "offense"),)),
@@ -200,7 +200,7 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
     out["rule_facts"] = rule_facts
     out["outcome"] = outcome
     out["prior_kind"] = prior_kind
-    out["prior_source"] = prior_source  # filled in by the engine (blueprint.engine), which knows the priors
+    out["prior_source"] = prior_source  # filled in by the engine (blueprint.engine.decide), which knows the priors
     set_prior_columns(out, np.full(n, "", dtype=object))
     out["flags"] = _flags(facts)
     _add_display_facts(out, as_of)

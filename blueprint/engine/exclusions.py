@@ -2,11 +2,11 @@
 
 A policy may grant relief the statute does not allow: the earlier desktop tool's settings file, for
 one, reproduces a decision order that ignores the 9 November 2016 line and the disqualifying priors
-(``blueprint.gogen_settings``). So, independently of the policy, each evaluated conviction is marked
+(``blueprint.compat.gogen.settings``). So, independently of the policy, each evaluated conviction is marked
 with the first of the rule pack's ``statutory_exclusions`` (``pack.yaml``) that holds **or cannot be
 ruled out** on the data; ``finalize`` then refuses relief on such a row unless the office's reviewer
 overrides it on that row (docs/filings.md). The exclusions are written in the policy language, with
-the predicates of ``blueprint.predicates``, so a fork for another state writes its own as data.
+the predicates of ``blueprint.engine.predicates``, so a fork for another state writes its own as data.
 
 California's (HS 11361.8; readings for county counsel in docs/policy-reference.md):
 

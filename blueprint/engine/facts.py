@@ -8,7 +8,7 @@ serious offenses, PC 290 registration, earlier convictions of the same section, 
 recent conviction, whether every conviction is a cannabis one, sentences still running.
 
 Facts that depend on dates are kept as ranges (earliest, latest) so that predicates can answer
-"true", "false" or "unknown" honestly (see ``blueprint.dates``). Nothing here knows the evaluation
+"true", "false" or "unknown" honestly (see ``blueprint.engine.dates``). Nothing here knows the evaluation
 date: that is a parameter of the predicates, never the wall clock.
 """
 
@@ -185,7 +185,7 @@ def _prior_facts(candidates: pd.DataFrame, records: Records, law: CurrentLaw | N
     earlier tools' readings, before the conviction: ``ss_before_conviction_*``,
     ``pc290_or_registration_before_conviction_*``, ``earlier_same_section_*``. And, for the
     evaluated convictions that have some, the priors themselves (``prior_detail_<kind>_<basis>``,
-    see ``blueprint.priors.details``).
+    see ``blueprint.engine.priors.details``).
     """
     conv = records.convictions
     n = len(candidates)
@@ -214,7 +214,7 @@ def _prior_facts(candidates: pd.DataFrame, records: Records, law: CurrentLaw | N
     # Convictions of the same cannabis section: a line naming two evaluated sections (11357/11360 HS)
     # is a conviction of each; one whose section could not be read is possibly of the sections it
     # names. ``cls`` is the earlier tools' reading (any subdivision counts); ``law_cls`` the
-    # two-priors rule's, weighed under current law (blueprint.current_law).
+    # two-priors rule's, weighed under current law (blueprint.engine.current_law).
     unresolved = _flag(conv, "section_unresolved")
     law_cls = _two_priors_classes(conv, law, minor, "number", "subsection", is_cannabis)
     same = _events(conv, is_cannabis, priors.YES, ("number",))
@@ -267,7 +267,7 @@ def _prior_facts(candidates: pd.DataFrame, records: Records, law: CurrentLaw | N
 
 class PriorIndex:
     """The pairs behind every evaluated conviction's prior counts, by (kind, basis), to name the
-    priors of the few decisions that need them (``blueprint.priors.details``): the kinds are
+    priors of the few decisions that need them (``blueprint.engine.priors.details``): the kinds are
     ``super_strike``, ``pc290``, ``registration`` and ``two_priors``; the basis ``offense`` (the
     statute's reading) or ``conviction`` (the earlier tools')."""
 

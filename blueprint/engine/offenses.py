@@ -1,6 +1,6 @@
 """Offense lists kept as data, and matching parsed code sections against them.
 
-1. **Parsing** lives in ``blueprint.section_reading`` and is re-exported here:
+1. **Parsing** lives in ``blueprint.intake.section_reading`` and is re-exported here:
    :func:`parse_code_sections` reads the section(s) of each ``OFFENSE_DESCR`` (falling back to
    ``COMMENT_TEXT`` when the description is blank or reads ``SEE COMMENT FOR CHARGE``), with each
    code's facts (known codes, lettered sections, the attempt form) from the rule pack's

@@ -1,7 +1,7 @@
 """County policies: ordered decision lists written as data, validated with clear errors.
 
 A policy is a list of rules; the first rule whose conditions hold decides a conviction. Each rule
-names conditions from the predicate library (``blueprint.predicates``) and an outcome: a
+names conditions from the predicate library (``blueprint.engine.predicates``) and an outcome: a
 determination, the relief, the statutory basis, a stable reason code and the reason in words.
 
 Where a policy comes from:
@@ -10,7 +10,7 @@ Where a policy comes from:
   ``blueprint/rules/<state>/<pack>/presets/``;
 - a county's own YAML file, usually ``extends: california`` with its own ``settings``;
 - the earlier desktop tool's settings JSON, imported with its exact decision order and labels
-  (``blueprint.gogen_settings``).
+  (``blueprint.compat.gogen.settings``).
 
 Settings are named values a rule can use: an argument written ``$name`` takes the setting's value,
 a rule with ``enabled_if: name`` is skipped when the setting is off (false, 0 or empty), and
@@ -46,7 +46,7 @@ RELIEF_LABELS = {
     "recall_and_resentence": "Recall and resentence",
 }
 
-#: What each relief does to the conviction on the person's record (``blueprint.outcomes``):
+#: What each relief does to the conviction on the person's record (``blueprint.engine.outcomes``):
 #: ``removed`` (no conviction left), ``misdemeanor`` or ``infraction`` (a felony becomes that level).
 RECORD_EFFECTS = ("removed", "misdemeanor", "infraction")
 
@@ -407,7 +407,7 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
 
 def rule_outcome(declared: str | None, relief: str | None, determination: str) -> str:
     """A rule's typed outcome: the one it declares, else derived once from its relief and its
-    determination, the way ``blueprint.filing_rules.outcomes`` reads a run written before outcomes
+    determination, the way ``blueprint.engine.filing_rules.outcomes`` reads a run written before outcomes
     were typed (a relief: eligible; "Not eligible...": not_eligible; "Out of scope...": out_of_scope;
     anything else: hand_review)."""
     if declared:

@@ -2,7 +2,7 @@
 
 Each predicate is a small, frozen object with a plain-English statement of what it tests, the law
 or practice it serves, and a vectorised test over the facts of every evaluated conviction
-(``blueprint.facts``). A test answers with three values:
+(``blueprint.engine.facts``). A test answers with three values:
 
 - ``True``: every reading of the data satisfies the condition;
 - ``False``: no reading does;

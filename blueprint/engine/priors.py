@@ -9,7 +9,7 @@ decided (hand review). The earlier tools compared with the conviction date inste
 (``before_conviction``) is kept for the presets that reproduce them.
 
 A conviction in the same court case is never a prior, unless the rows of that court step disagree on
-the date (``STEP_DATE_CONFLICT``, ``blueprint.contradictions``): the "case" may then be two, and an
+the date (``STEP_DATE_CONFLICT``, ``blueprint.engine.contradictions``): the "case" may then be two, and an
 event of it that may be earlier is a *possible* prior.
 
 Each event also has a class: it *counts* (a super strike), or only *possibly* counts (a section whose

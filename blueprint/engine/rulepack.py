@@ -4,16 +4,16 @@ A rule pack is a folder under ``blueprint/rules/<state>/<program>/`` with:
 
 - ``pack.yaml``: what the pack is, the statutes, which offense list is evaluated and which list holds
   the "related charges" of the what-if report;
-- ``offenses.yaml``: the offense lists (``blueprint.offenses``);
+- ``offenses.yaml``: the offense lists (``blueprint.engine.offenses``);
 - ``sections.yaml``: how a section is read out of an offense text: the codes, their lettered
-  sections, the attempt form, the joiners of two sections (``blueprint.section_reading``);
-- ``presets/*.yaml``: built-in policies (``blueprint.policy``);
+  sections, the attempt form, the joiners of two sections (``blueprint.intake.section_reading``);
+- ``presets/*.yaml``: built-in policies (``blueprint.engine.policy``);
 - optionally ``reliefs`` (the relief kinds its policies name), ``case_context_lists`` (lists checked
   against every charge of the same court case), ``statutory_exclusions`` (conditions marking the
   convictions the statute excludes, whatever the policy) and, for ``input_format: mapped-csv``, an
-  ``input_mapping`` file (``blueprint.mapped_reader``);
+  ``input_mapping`` file (``blueprint.intake.mapped_reader``);
 - optionally ``current_law.yaml``: what a conviction would be under current law
-  (``blueprint.current_law``).
+  (``blueprint.engine.current_law``).
 
 A fork for another state adds a folder like this; the engine does not change (docs/forking.md).
 """
@@ -49,7 +49,7 @@ class RulePack:
     #: Offense lists checked against every charge of the same court case, any disposition
     #: (predicate ``case_has_charge_on``); none for California.
     case_context_lists: tuple[str, ...] = ()
-    #: Where the input mapping of a ``mapped-csv`` pack lives (``blueprint.mapped_reader``).
+    #: Where the input mapping of a ``mapped-csv`` pack lives (``blueprint.intake.mapped_reader``).
     input_mapping: Path | None = None
     #: How sections are read out of offense texts (``sections.yaml``); California's when not given.
     reading: ReadingRules | None = None
@@ -57,7 +57,7 @@ class RulePack:
     #: two-priors rule, felony hints. None for a pack without one.
     current_law: CurrentLaw | None = None
     #: The statute's exclusions, ``[{code, when}]`` in the policy language (``pack.yaml``), checked as
-    #: a policy (``blueprint.exclusions``): the engine marks each conviction with the first that holds
+    #: a policy (``blueprint.engine.exclusions``): the engine marks each conviction with the first that holds
     #: or cannot be ruled out, whatever the policy, so that ``finalize`` refuses relief the statute
     #: excludes without an override. None for a pack without any.
     statutory_exclusions: Policy | None = None

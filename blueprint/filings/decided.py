@@ -30,7 +30,7 @@ from ..engine import filing_rules
 from ..review.reader import DECISION_LABELS, RELIEF_LABELS, Decision, ReviewResult
 from ..report.finished_run import RunData
 
-#: The bases (HS 11361.8), as ``blueprint.filing_rules`` chooses them by track.
+#: The bases (HS 11361.8), as ``blueprint.engine.filing_rules`` chooses them by track.
 BASIS_SERVING = filing_rules.BASIS_SERVING
 BASIS_COMPLETED = filing_rules.BASIS_COMPLETED
 BASIS_JUVENILE = filing_rules.BASIS_JUVENILE
@@ -140,7 +140,7 @@ def challenge_text(decision: Decision, track: str, outcome: str, reason: str, no
                    prior: tuple[str, ...], section: str, level: str) -> tuple[str, str]:
     """The ground of a challenge and the facts behind it.
 
-    The ground follows the track (``blueprint.filing_rules``). The facts are the disqualifying prior
+    The ground follows the track (``blueprint.engine.filing_rules``). The facts are the disqualifying prior
     (court, case, date, section), or the data problem, or the rules' finding; the office's note
     follows them (for a public-safety challenge the note is the facts)."""
     facts: list[str] = []

@@ -138,7 +138,7 @@ def with_export_columns(granted: pd.DataFrame, *, hs11590_release: bool = False)
     """Add the derived columns the CMS and DOJ files carry.
 
     ``registration_relief`` is ``Y`` only when the filing asks release from HS 11590 registration,
-    which it does only when made before that requirement's repeal (``blueprint.filing_rules``)."""
+    which it does only when made before that requirement's repeal (``blueprint.engine.filing_rules``)."""
     out = granted.copy()
     out["seal_record"] = ["Y" if r == "dismiss_and_seal" else "N" for r in out["filed_relief"]]
     out["registration_relief"] = "Y" if hs11590_release else "N"

@@ -129,7 +129,7 @@ def plan_document_batches(
     """Check the office's decisions against the run and plan the filing work.
 
     Exactly one of ``review`` (the reviewed workbook) and ``approve_all`` must be given. Raises
-    ``blueprint.review.ReviewRejected`` when the workbook is not acceptable, ``ProfileError`` for a
+    ``blueprint.review.reader.ReviewRejected`` when the workbook is not acceptable, ``ProfileError`` for a
     missing or incomplete office profile. Writes ``decisions.parquet``, ``office-profile.yaml`` and
     ``plan.json`` into ``out_dir`` and returns the batches (small JSON-able dicts).
 
@@ -138,7 +138,7 @@ def plan_document_batches(
     text such as ``2027-01-05`` or ``January 5, 2027``) is printed by the signatures; left empty,
     the documents are dated by hand when signed, which is on or after ``today`` (the day the set is
     made; a parameter for tests): that day decides what the filing may ask, such as release from
-    HS 11590 registration (``blueprint.filing_rules.hs11590_release_applies``).
+    HS 11590 registration (``blueprint.engine.filing_rules.hs11590_release_applies``).
     """
     if bool(review) == bool(approve_all):
         raise FilingError("give either a reviewed workbook or approve_all=True (exactly one)")
@@ -726,11 +726,11 @@ def finalize(
     """Produce the complete filing set for a run in ``out_dir`` (plan, every batch, assemble).
 
     Refused before anything is written (``RunError``/``FilingError``, one line each): a run folder
-    that is not a finished run or mixes two runs' files (``blueprint.filings.run.read_manifest``),
+    that is not a finished run or mixes two runs' files (``blueprint.report.finished_run.read_manifest``),
     a run with a failed input file unless ``allow_failed_inputs``, an ``out_dir`` holding something
     other than an earlier filing set, a ``supplement_to`` that is not a filing set of this kit or
     whose filed convictions the review would change. Everything is written into a temporary folder beside
-    ``out_dir`` and merged in at the end (``blueprint.staging``): an earlier filing set's unchanged
+    ``out_dir`` and merged in at the end (``blueprint.base.staging``): an earlier filing set's unchanged
     files are replaced, the office's own files are kept.
     """
     started = time.perf_counter()

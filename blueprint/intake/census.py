@@ -16,7 +16,7 @@ no names, dates of birth, CII or case numbers.
 Counting is streamed and columnar: :class:`TextCounter` takes each chunk the reader yields,
 dictionary-encodes the description (a few thousand distinct values per million rows) and counts
 with ``numpy.bincount``; only the few rows whose charge is in the comment are grouped with their
-comment. The reading (``blueprint.section_reading``) is then done once per distinct text.
+comment. The reading (``blueprint.intake.section_reading``) is then done once per distinct text.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # pandas and the section reader are imported inside the functions that need them: the local run
-# counts offense texts while it reads, before pandas has loaded (blueprint.pipeline).
+# counts offense texts while it reads, before pandas has loaded (blueprint.run).
 
 #: The census columns, in order (docs/reference/results.md).
 CENSUS_COLUMNS: tuple[str, ...] = (
@@ -256,7 +256,7 @@ SHEET_NAME = "Offense texts"
 def add_offense_texts_sheet(wb, census: "pd.DataFrame", header, max_rows: int) -> tuple[int, list] | None:
     """Add the "Offense texts" sheet to an XlsxWriter workbook; return (sheet number, bulk columns).
 
-    The rows are written in bulk afterwards (``blueprint.xlsx_rows.replace_rows``), like the other
+    The rows are written in bulk afterwards (``blueprint.runtime.xlsx_rows.replace_rows``), like the other
     large sheets; None when the census is empty (the sheet then says so).
     """
     from ..runtime.xlsx_rows import Column

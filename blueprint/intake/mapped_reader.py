@@ -3,7 +3,7 @@
 A state whose data is not California's DOJ research file describes its own extract in a small YAML
 file in its rule pack (``input-mapping.yaml``, named by ``input_mapping`` in ``pack.yaml``, with
 ``input_format: mapped-csv``). The reader turns such files into exactly the rows table the DOJ reader
-produces (``blueprint.reader``: the engine columns, ``_file`` and ``_line``), so the engine, the review
+produces (``blueprint.intake.reader``: the engine columns, ``_file`` and ``_line``), so the engine, the review
 workbook and the documents do not know where the rows came from.
 
 The mapping, one entry per engine column (every engine column not named is empty)::
@@ -141,7 +141,7 @@ class InputMapping(BaseModel):
     def _engine_columns(cls, value: dict[str, ValueSpec]) -> dict[str, ValueSpec]:
         unknown = [k for k in value if k not in ENGINE_COLUMNS]
         if unknown:
-            raise ValueError(f"'{unknown[0]}' is not an engine column (blueprint.columns.ENGINE_COLUMNS)")
+            raise ValueError(f"'{unknown[0]}' is not an engine column (blueprint.intake.columns.ENGINE_COLUMNS)")
         for generated in ("SUBJECT_ID", "CNT_ORDER"):
             if generated in value:
                 raise ValueError(f"{generated} is generated from 'person', 'case' and 'count'; do not map it")
@@ -238,9 +238,9 @@ def read_mapped_file(path: Path, file_index: int, mapping: InputMapping, issues:
 
     ``case_numbers`` numbers each (person, case) pair across the run's files, so that a person's
     cases keep distinct, stable case keys whichever file they come from. A file with the same
-    content as one of the ``earlier`` files is rejected (:func:`blueprint.reader.reject_repeat`);
+    content as one of the ``earlier`` files is rejected (:func:`blueprint.intake.reader.reject_repeat`);
     with ``seen``, a single row repeating a row of an earlier file is skipped and reported as
-    ``DUPLICATE_ROW`` (``blueprint.repeated_rows``; here "the same row" means the same value, as
+    ``DUPLICATE_ROW`` (``blueprint.intake.repeated_rows``; here "the same row" means the same value, as
     written, in every column of the file, matched by column name, so two files may order their
     columns differently).
     """

@@ -70,7 +70,7 @@ class RunData:
         }
 
 
-#: What a finished run's manifest holds (``blueprint.outputs.write_outputs``); a manifest without
+#: What a finished run's manifest holds (``blueprint.run.outputs.write_outputs``); a manifest without
 #: them was not written by a finished ``clearance run`` of this version.
 MANIFEST_KEYS = ("run_id", "inputs_sha256", "policy", "inputs", "counts", "output_sha256")
 AGAIN = "run `clearance run` again into a new folder"
@@ -145,7 +145,7 @@ OPTIONAL_COLUMNS = ("sentence", "flags")
 
 
 def with_contract_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table with every column of the run-to-filings contract (``blueprint.filing_rules``).
+    """The table with every column of the run-to-filings contract (``blueprint.engine.filing_rules``).
 
     A run folder written before a column existed gets it empty, and its typed ``outcome`` derived
     once from the relief and the determination; a run that records them keeps its own values."""

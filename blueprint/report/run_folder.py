@@ -1,6 +1,6 @@
 """A run's output folder: which files a run wrote, and whether a new run may be written there.
 
-Kept apart from ``blueprint.outputs`` (which loads pandas and the workbook writer) because the local
+Kept apart from ``blueprint.run.outputs`` (which loads pandas and the workbook writer) because the local
 run checks its output folder before it starts reading, and the read must start at once.
 """
 
@@ -34,7 +34,7 @@ def earlier_run(out_dir: Path, *, force: bool) -> Earlier | None:
 
     A missing or empty folder: None. A folder holding a run, or anything else, is refused unless
     ``force``; with it, the new run replaces only the earlier run's own unchanged files (see
-    ``blueprint.staging.merge_into``): an edited ``review.xlsx`` is kept under a name with the earlier
+    ``blueprint.base.staging.merge_into``): an edited ``review.xlsx`` is kept under a name with the earlier
     run's id and the time, and files the office added stay.
     """
     out_dir = Path(out_dir)

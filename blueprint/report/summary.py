@@ -1,7 +1,7 @@
 """The run summary: counts only, as ``summary.json`` and as an offline HTML report.
 
 ``summarize`` turns the decisions (one row per evaluated conviction) and the people's outcomes
-(``blueprint.outcomes.person_outcomes``) into a small JSON-safe dictionary of counts: what was
+(``blueprint.engine.outcomes.person_outcomes``) into a small JSON-safe dictionary of counts: what was
 decided, what relief, which sections, how many people are helped and what is left on their records
 under the policy and under two what-ifs, and aggregate demographics. It holds no names, dates of
 birth, CII or case numbers, and no per-person rows, so it can be shared and published.
@@ -38,7 +38,7 @@ SUMMARY_VERSION = 1
 NO_RELIEF = "none"
 LEVELS = ("felony", "misdemeanor", "infraction", "unknown")
 TRACKS = ("completed sentence", "currently serving", "juvenile", "unknown")
-#: The typed outcomes in display order, with their words (``blueprint.filing_rules``): an out-of-scope
+#: The typed outcomes in display order, with their words (``blueprint.engine.filing_rules``): an out-of-scope
 #: conviction (conduct after 9 November 2016) is neither eligible nor challenged.
 OUTCOME_LABELS = {
     filing_rules.ELIGIBLE: "Eligible (relief, no challenge)",
@@ -46,14 +46,14 @@ OUTCOME_LABELS = {
     filing_rules.HAND_REVIEW: "Hand review",
     filing_rules.OUT_OF_SCOPE: "Out of scope (neither relief nor challenge)",
 }
-#: The statute's exclusions marked on the convictions (``blueprint.exclusions``), in words.
+#: The statute's exclusions marked on the convictions (``blueprint.engine.exclusions``), in words.
 EXCLUSION_LABELS = {
     "after_line": "Conduct on or after 9 November 2016",
     "disqualifying_prior": "Felony with a disqualifying prior",
     "stays_felony_hint": "Felony that may stay a felony (hint)",
 }
 UNDECIDABLE = "UNDECIDABLE"
-#: Reason codes of the engine's section checks (``blueprint.evaluate.SECTION_REVIEWS``).
+#: Reason codes of the engine's section checks (``blueprint.engine.evaluate.SECTION_REVIEWS``).
 SECTION_UNREADABLE = "CANNABIS_SECTION_UNREADABLE"
 TWO_SECTIONS = "CANNABIS_TWO_SECTIONS"
 UNDECIDABLE_LABEL = "The data cannot decide a rule (an unknown date, level or section); review by hand"
@@ -151,7 +151,7 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
     are the reader's per-file reports as dicts; ``timings`` maps a step name to seconds. Rows per
     second divide the rows read by ``total`` when given, else by the sum of the steps; keys starting
     with ``rows`` are counts, not steps, and are left out.
-    ``census`` (``blueprint.census``: one row per distinct offense text) adds ``offense_texts``: how
+    ``census`` (``blueprint.intake.census``: one row per distinct offense text) adds ``offense_texts``: how
     many distinct texts the input held, how many could not be read, and how many of those name a
     cannabis section (with their row counts).
     """

@@ -7,7 +7,7 @@ the relief (the court then grants it), or to challenge it, and only on two groun
 meet the criteria of HS 11361.8, or granting relief presents an unreasonable risk to public safety.
 The public-safety ground is open only against a person still serving a sentence (HS 11361.8(b)); for a
 completed sentence (HS 11361.8(e)-(f)) the only ground is not meeting the criteria
-(``blueprint.filing_rules``). "Hand review pending" keeps a conviction out of this filing until someone
+(``blueprint.engine.filing_rules``). "Hand review pending" keeps a conviction out of this filing until someone
 decides; "Out of scope - not filed" records that the statute does not reach a conviction (conduct after
 9 November 2016), which is then neither granted nor challenged.
 
@@ -519,7 +519,7 @@ class RowFacts:
 
 
 def _decision_fits_the_row(decision: Decision, relief: str, notes: str, row: int | None, facts: RowFacts, i: int) -> ReviewProblem | None:
-    """The decision must be one the statute allows for this conviction (``blueprint.filing_rules``)."""
+    """The decision must be one the statute allows for this conviction (``blueprint.engine.filing_rules``)."""
     track, outcome = facts.track[i], facts.outcome[i]
 
     def problem(column: str, message: str) -> ReviewProblem:

@@ -1,6 +1,6 @@
 """The review workbook's Summary sheet: the run's counts as small readable tables.
 
-The same facts as ``summary.json`` and the HTML report (``blueprint.summary.summarize``), laid out
+The same facts as ``summary.json`` and the HTML report (``blueprint.report.summary.summarize``), laid out
 for a person reading the workbook: a heading per table, the labels in words (not codes), counts as
 numbers Excel can add up, and no JSON in any cell. Counts only: no person appears on this sheet.
 """

@@ -5,16 +5,16 @@ follow the decision (the rule, the facts that made it fire, the statute) and fou
 office's own decision. The ``Prosecutor decision`` column has a dropdown and is pre-filled from the
 recommendation, so "approve everything recommended" is simply sending the workbook back unchanged.
 The dropdown follows each row's track: the public-safety challenge is offered only where the person
-is still serving the sentence (HS 11361.8(b); ``blueprint.filing_rules``). One list validation covers
+is still serving the sentence (HS 11361.8(b); ``blueprint.engine.filing_rules``). One list validation covers
 every row, its list chosen per row by a formula on the row's ``Track`` cell, so a large county's sheet
 costs nothing more to write; ``finalize`` refuses the ground on any other row as well.
-The layout is a stable interface (docs/reference/results.md): ``blueprint.review`` reads it back.
+The layout is a stable interface (docs/reference/results.md): ``blueprint.review.reader`` reads it back.
 
 Made for an office working in Excel or LibreOffice: the Convictions sheet is protected (no
 password) so that only the four decision columns can be edited, and filtering still works; every
 dropdown shows a prompt and refuses a value outside its list with an explanation; rows still
 "Hand review pending" are highlighted; the decision columns are wide enough for their values. The
-Summary sheet is a set of small tables (``blueprint.workbook_summary``), the Data issues sheet ties
+Summary sheet is a set of small tables (``blueprint.review.summary_sheet``), the Data issues sheet ties
 each issue to its person, conviction and source line, and the Run sheet lists every input file with
 its status.
 
@@ -135,7 +135,7 @@ def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy
     """Write ``review.xlsx``. ``run`` holds the Run sheet's keys (run_id, inputs_sha256, …);
     ``summary`` is ``summary.json``'s content; ``inputs`` the per-file reports of the manifest.
 
-    ``census`` (``blueprint.census``) adds the "Offense texts" sheet, after the others.
+    ``census`` (``blueprint.intake.census``) adds the "Offense texts" sheet, after the others.
     """
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
@@ -240,7 +240,7 @@ def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
                                                        "criteria": f'=${decision}2="{DECISION_PENDING}"'})
 
     # One probe row carries each column's format; the rows themselves are generated in bulk
-    # (blueprint.xlsx_rows) because per-cell writes cost seconds on a large county.
+    # (blueprint.runtime.xlsx_rows) because per-cell writes cost seconds on a large county.
     for c, (_, _, _, kind) in enumerate(CONVICTION_COLUMNS):
         if kind == "date":
             ws.write_blank(1, c, None, date_fmt)
@@ -327,7 +327,7 @@ def _key_value_sheet(wb, name: str, rows: list[tuple[str, object]], header):
     return ws
 
 
-#: The Data issues sheet: (header, report column) in order (``blueprint.issues.REPORT_COLUMNS``).
+#: The Data issues sheet: (header, report column) in order (``blueprint.intake.issues.REPORT_COLUMNS``).
 ISSUE_SHEET_COLUMNS = (
     ("Source file", "file"), ("Source line", "line"), ("Person ID", "person_id"), ("Conviction ID", "conviction_id"),
     ("Column", "column"), ("Code", "code"), ("Problem", "problem"), ("What the engine did", "action"),

@@ -4,11 +4,11 @@
 2. :func:`split_into_shards` - read the file(s) once in bounded chunks and write shards such that all
    rows of a person are in the same shard (a stable hash of ``SUBJECT_ID``), plus the read-level data
    issues and the per-file row accounts; a row repeated across files is written once
-   (``blueprint.repeated_rows``), as in the local run;
+   (``blueprint.intake.repeated_rows``), as in the local run;
 3. :func:`evaluate_shard` - the same engine as the local run, on one shard (Distributed Map);
 4. :func:`combine` - concatenate the shards' decisions and write the same outputs as the local run.
 
-Both paths end in :func:`blueprint.outputs.write_outputs`, so the results are the same files.
+Both paths end in :func:`blueprint.run.outputs.write_outputs`, so the results are the same files.
 Everything here works on local paths; the Lambda handlers move files between S3 and ``/tmp``.
 """
 
@@ -67,7 +67,7 @@ def check_input(path: Path) -> InputCheck:
 
 SPLIT_MANIFEST = "split.json"
 READ_ISSUES = "read_issues.parquet"
-#: The offense-text counts of the split files (``blueprint.census``), read by :func:`combine`.
+#: The offense-text counts of the split files (``blueprint.intake.census``), read by :func:`combine`.
 TEXT_COUNTS = "offense_text_counts.parquet"
 
 

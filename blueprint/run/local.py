@@ -1,8 +1,8 @@
 """The local run (``clearance run``), from the input files to every output.
 
 Read every file -> evaluate (large runs: whole people split over one process per core,
-``blueprint.parallel``) -> write the outputs. The cloud runs the same work as separate steps
-(``blueprint.run.cloud_steps``); both paths end in :func:`blueprint.outputs.write_outputs`, so the
+``blueprint.run.parallel``) -> write the outputs. The cloud runs the same work as separate steps
+(``blueprint.run.cloud_steps``); both paths end in :func:`blueprint.run.outputs.write_outputs`, so the
 results are the same files.
 """
 
@@ -71,10 +71,10 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
     and the policy load; if the policy's rule pack reads another format, that read is cancelled.
 
     The outputs are written into a temporary folder beside ``out_dir`` and moved into place at the
-    end (``blueprint.staging``): an interrupted or failed run leaves ``out_dir`` as it was. A folder
+    end (``blueprint.base.staging``): an interrupted or failed run leaves ``out_dir`` as it was. A folder
     that holds an earlier run (or anything else) is refused unless ``force``; see
-    :func:`blueprint.outputs.earlier_run`. A run whose every input file failed, or whose input has
-    no row in the county, stops with a :class:`~blueprint.errors.UsageError` before writing anything.
+    :func:`blueprint.run.outputs.earlier_run`. A run whose every input file failed, or whose input has
+    no row in the county, stops with a :class:`~blueprint.base.errors.UsageError` before writing anything.
     """
     from ..runtime.arrow_memory import use_jemalloc_if_available
     from .parallel import workers_for

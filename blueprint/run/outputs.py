@@ -46,7 +46,7 @@ RESULT_COLUMNS = [
     "prior_case_numbers", "statutory_exclusion", "felony_hint",
 ]
 DATE_COLUMNS = ("date_of_birth", "conviction_date", "sentence_end", "arrest_date")
-#: The offense-text census of the run (``blueprint.census``).
+#: The offense-text census of the run (``blueprint.intake.census``).
 CENSUS_FILE = "offense_texts.csv"
 
 
@@ -76,7 +76,7 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
                   timings: dict | None = None, workbook: bool = True, census: pd.DataFrame | None = None) -> dict:
     """Write every result file of a run into ``out_dir``; return the manifest (also written).
 
-    ``census`` (``blueprint.census``, the run's offense texts and how they were read) is written as
+    ``census`` (``blueprint.intake.census``, the run's offense texts and how they were read) is written as
     ``offense_texts.csv``, counted in the summary and added to the workbook as "Offense texts".
     """
     from ..report.summary import summarize

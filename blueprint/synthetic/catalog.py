@@ -1,6 +1,6 @@
 """What the synthetic DOJ records are made of: offenses, counties, agencies, people, labels.
 
-The generator in ``blueprint.synthetic`` draws from these tables. They are kept apart from the
+The generator in ``blueprint.synthetic.doj_file`` draws from these tables. They are kept apart from the
 drawing logic so a reviewer can read, in one place, every offense, label and proportion the test
 data uses, and check it against the format as ``docs/reference/input.md`` describes it.
 

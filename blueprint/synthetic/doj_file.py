@@ -36,7 +36,7 @@ cycle, step, count, sentence), and people are streamed to the file in large chun
 not grow with the file and a million rows take seconds.
 
 The tables the data is drawn from (offenses, counties, names, labels) live in
-``blueprint.synthetic_catalog``.
+``blueprint.synthetic.catalog``.
 """
 
 from __future__ import annotations

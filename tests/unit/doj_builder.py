@@ -1,6 +1,6 @@
 """A tiny builder of DOJ research-file rows and files for the engine's tests.
 
-A row is a list of 95 strings in the order of ``blueprint.columns.DOJ_COLUMNS``. A :class:`Person`
+A row is a list of 95 strings in the order of ``blueprint.intake.columns.DOJ_COLUMNS``. A :class:`Person`
 stamps its identity on every row it builds, so a test reads like the record it describes::
 
     p = Person("1", dob="19600101")

@@ -9,7 +9,7 @@ spreadsheet habits on them. With ``--compat gogen`` a run also writes, in ``OUT/
   18 eligibility columns;
 - ``Prop64_Results.csv``: only the evaluated convictions (cannabis convictions in the run's county),
   95 columns as read, then the 18 eligibility columns;
-- ``summary.json``: the earlier tool's summary keys (``blueprint.compat_gogen_summary``) plus the
+- ``summary.json``: the earlier tool's summary keys (``blueprint.compat.gogen.summary``) plus the
   errors of each input file.
 
 How rows appear (one output row per input record, in input order, files one after another):
@@ -267,7 +267,7 @@ def write_gogen_files(read: ReadResult, evaluation: Evaluation, out_dir: Path, *
     ``read`` and ``evaluation`` are the run's reader result and engine result (decisions carry
     ``source_file_index`` and ``source_line``). ``county`` and ``as_of`` default to the
     evaluation's; ``pack`` (for the summary's people outcomes) defaults to the policy's rule
-    pack; ``outcomes`` (``blueprint.outcomes.person_outcomes`` of this evaluation) is reused when
+    pack; ``outcomes`` (``blueprint.engine.outcomes.person_outcomes`` of this evaluation) is reused when
     the caller already has it. Files that the reader rejected have no rows here; they appear in
     ``summary.json`` under ``errors``. Raises ``CompatError`` when an input no longer matches what
     was read (the outputs would not be faithful).

@@ -25,7 +25,7 @@ Added by the kit (the earlier tool had no such keys):
   "errorMessage": ...}`` (the earlier tool's error shape). ``PARSING`` means the file's content could
   not be parsed as a DOJ file; ``OTHER`` is anything else (unreadable, empty).
 
-The people counts come from ``blueprint.outcomes.person_outcomes`` (every conviction on the record,
+The people counts come from ``blueprint.engine.outcomes.person_outcomes`` (every conviction on the record,
 any county; the policy's decisions, and "dismiss every evaluated conviction"), counted the earlier
 tool's way:
 
@@ -85,7 +85,7 @@ def people_relief_counts(evaluation: Evaluation, pack: RulePack, as_of,
                          outcomes: pd.DataFrame | None = None) -> dict[str, dict[str, int]]:
     """People left with no felony / no conviction / no recent conviction, per scenario.
 
-    Built on ``blueprint.outcomes.person_outcomes`` (the kit's cautious per-person outcomes), counted
+    Built on ``blueprint.engine.outcomes.person_outcomes`` (the kit's cautious per-person outcomes), counted
     the earlier tool's way: a person counts only if they had what is removed (a felony, a conviction
     in the last 7 years) to begin with.
     """

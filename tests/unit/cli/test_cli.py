@@ -136,7 +136,7 @@ def test_check_policy_invalid_is_exit_2_with_the_problem(tmp_path, capsys):
 
 
 def test_the_command_as_a_process_flushes_its_output_and_keeps_exit_codes(doj, tmp_path):
-    """``python -m blueprint.cli`` (as the installed command) ends with os._exit: nothing may be lost."""
+    """``python -m blueprint.cli.main`` (as the installed command) ends with os._exit: nothing may be lost."""
     import os
     import subprocess
     import sys

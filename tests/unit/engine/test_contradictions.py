@@ -1,4 +1,4 @@
-"""A record that contradicts itself is reported, not acted on (``blueprint.contradictions``).
+"""A record that contradicts itself is reported, not acted on (``blueprint.engine.contradictions``).
 
 Each test writes DOJ-shaped rows by hand, runs the real local run (the background, pruned read
 the ``clearance run`` command uses) and follows the contradiction to the decision, the data-issues

@@ -1,4 +1,4 @@
-"""The statute's rules the workbook, the review check and the filings share (blueprint/filing_rules.py)."""
+"""The statute's rules the workbook, the review check and the filings share (blueprint/engine/filing_rules.py)."""
 
 from __future__ import annotations
 

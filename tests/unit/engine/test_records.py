@@ -1,4 +1,4 @@
-"""From DOJ rows to people and convictions (``blueprint.records``), on small hand-built files."""
+"""From DOJ rows to people and convictions (``blueprint.engine.records``), on small hand-built files."""
 
 from __future__ import annotations
 

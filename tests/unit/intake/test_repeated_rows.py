@@ -1,4 +1,4 @@
-"""Rows repeated across the files of one run are used once and reported (``blueprint.repeated_rows``).
+"""Rows repeated across the files of one run are used once and reported (``blueprint.intake.repeated_rows``).
 
 A row read twice would count twice: its sentence part would be added twice, a conviction would
 count twice among earlier convictions. The tests build the files by hand (and, for scale, cut one

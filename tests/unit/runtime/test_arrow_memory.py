@@ -1,4 +1,4 @@
-"""The local run's choice of Arrow allocator (blueprint.arrow_memory)."""
+"""The local run's choice of Arrow allocator (blueprint.runtime.arrow_memory)."""
 
 from __future__ import annotations
 

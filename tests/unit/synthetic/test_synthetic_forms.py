@@ -1,6 +1,6 @@
 """The generator writes the section forms real extracts contain, and the engine reads every one.
 
-``blueprint.synthetic_catalog`` records, next to every form it writes, the section it means
+``blueprint.synthetic.catalog`` records, next to every form it writes, the section it means
 (``Reading``, built from the catalog's own hand-written parts, never from the reader). These tests
 check the engine's reader against that record, form by form, and run the engine on a generated file
 holding every form: every generated cannabis conviction in the county must get a decision.
