@@ -148,14 +148,12 @@ def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists
 
     court_rows = rows.select(["SUBJECT_ID", "CNT_ORDER", "OFN", "FE_NUM_CRT_CASE"]).filter(is_court)
 
-    conv_rows = rows.select(
-        [
-            "SUBJECT_ID", "CNT_ORDER", "STP_EVENT_DATE", "STP_ORI_DESCR", "STP_ORI_CNTY_NAME",
-            "OFFENSE_DESCR", "OFFENSE_TOC", "CONV_STAT_DESCR", "SENT_LOC_DESCR", "SENT_LENGTH",
-            "SENT_TIME_CODE", "COMMENT_TEXT", "CYC_AGE", "CYC_DATE", "_file", "_line",
-        ]
-    ).filter(is_conviction)
-    convictions = _convictions(conv_rows, file_names, issues, lists, reading, evaluated)
+    # Every conviction row is read for its sentence part and date; the rest of a count (offense,
+    # comment, court, level) only on its first row, taken from ``rows`` for those rows alone.
+    conv_rows = rows.select(CONVICTION_ROW_COLUMNS).filter(is_conviction)
+    at = np.flatnonzero(is_conviction.to_numpy(zero_copy_only=False))
+    convictions = _convictions(conv_rows, rows.select(COUNT_COLUMNS), at, file_names, issues, lists, reading,
+                               evaluated)
     hint_cases = _companion_cases(rows, is_court, current_law, reading) if current_law is not None else None
     case_charges = None
     if context_lists:
@@ -358,12 +356,26 @@ def _report_dates(issues: IssueLog, file_names, files: np.ndarray, lines: np.nda
             issues.add(file_names[int(f)], lines[sel], column, code, problem, act, _pick(values, sel))
 
 
-def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, OffenseList],
-                 reading: ReadingRules | None = None, evaluated: str | None = None) -> pd.DataFrame:
+#: The columns of every conviction row the engine reads (sentence parts, dates, case steps).
+CONVICTION_ROW_COLUMNS = ["SUBJECT_ID", "CNT_ORDER", "STP_EVENT_DATE", "SENT_LOC_DESCR", "SENT_LENGTH",
+                          "SENT_TIME_CODE", "_file", "_line"]
+#: The columns read from the first row of each convicted count only.
+COUNT_COLUMNS = ["SUBJECT_ID", "STP_EVENT_DATE", "STP_ORI_DESCR", "STP_ORI_CNTY_NAME", "OFFENSE_DESCR",
+                 "OFFENSE_TOC", "CONV_STAT_DESCR", "COMMENT_TEXT", "CYC_AGE", "CYC_DATE", "_file", "_line"]
+
+
+def _convictions(conv: pa.Table, count_rows: pa.Table, at: np.ndarray, file_names, issues: IssueLog,
+                 lists: dict[str, OffenseList], reading: ReadingRules | None = None,
+                 evaluated: str | None = None) -> pd.DataFrame:
     """One row per convicted count, with the sum of its sentence parts.
 
-    ``conv`` holds every row with a CONVICTED disposition (Arrow). The string work is done in Arrow;
-    only the first row of each count is turned into Python values.
+    ``conv`` holds the :data:`CONVICTION_ROW_COLUMNS` of every row with a CONVICTED disposition
+    (Arrow); row ``i`` of ``conv`` is row ``at[i]`` of ``count_rows``, which holds the
+    :data:`COUNT_COLUMNS` of every row. Those are read for the first row of each count only, so
+    the long text (offense, comment) is copied once per count, not once per sentence part (and by
+    a filter, which copies piece by piece, where a take would first join the pieces of the whole
+    column). The string work is done in Arrow; only the first row of each count is turned into
+    Python values.
     """
     person = conv["SUBJECT_ID"]
     cnt = pc.utf8_trim_whitespace(conv["CNT_ORDER"])
@@ -420,7 +432,11 @@ def _convictions(conv: pa.Table, file_names, issues: IssueLog, lists: dict[str, 
     texts_joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), _flat_text(part_text).take(pa.array(with_text))),
                                   "; ")
 
-    first = conv.take(first_idx)
+    # The first rows are in file order (groups are numbered by first appearance), so a filter keeps
+    # them in the order of first_idx.
+    is_first = np.zeros(count_rows.num_rows, dtype=bool)
+    is_first[at[first_idx]] = True
+    first = count_rows.filter(pa.array(is_first))
     key_first = row_key.take(first_idx)
     key = _text(key_first)
     cnt_first = cnt.take(first_idx)

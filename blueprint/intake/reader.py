@@ -25,6 +25,7 @@ import csv
 import functools
 import hashlib
 import io
+import os
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -42,9 +43,18 @@ from .repeated_rows import RowFingerprints, drop_repeated, line_extents, record_
 
 #: How many lines at the start of a file are inspected to decide whether it is a DOJ file at all.
 SNIFF_LINES = 50
-#: Arrow parses a chunk in blocks of this size on all cores; a chunk is what is in memory at once.
-BLOCK_SIZE = 4 << 20
+#: A chunk (about this many bytes of the file) is what is in memory at once.
 CHUNK_BYTES = 16 << 20
+#: Whether Arrow parses a chunk on several threads of its own. The read already runs as a pipeline
+#: of threads (read and hash, parse, prune), which keeps two cores busy; there, Arrow's own
+#: threads only add their hand-over cost (a million wide rows took 1.6 s of processor time to
+#: parse on threads against 1.0 s on one, and left more freed memory behind). With four cores or
+#: more the parse is the pipeline's longest step, and its threads shorten it.
+PARSE_IN_THREADS = (os.cpu_count() or 1) >= 4
+#: Arrow parses a chunk in blocks of this size (one per thread at a time, or one after the other).
+#: On one thread, 2 MB blocks stay in the processor's cache better than 4 MB blocks (a sixth less
+#: parse time) and still make few enough column pieces for the steps after.
+BLOCK_SIZE = (4 if PARSE_IN_THREADS else 2) << 20
 
 
 #: A function that sees each chunk of rows as it is read: ``observe(file_index, rows)``.
@@ -309,8 +319,19 @@ def _chunks(fh, size: int, counter: _ByteCounter) -> Iterator[memoryview]:
         yield view[: cut + 1]
 
 
-def _counted_chunks(fh, size: int, digest, line_keys_for: int | None = None) -> Iterator[tuple[memoryview, int, tuple | None]]:
+def _is_ascii(data) -> bool:
+    """Whether every byte of ``data`` is below 128, eight bytes at a time (a few ms per 16 MB)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    whole = len(raw) // 8 * 8
+    high = int(np.bitwise_or.reduce(raw[:whole].view(np.uint64))) if whole else 0
+    return not (high & 0x8080808080808080 or int(raw[whole:].max(initial=0)) & 0x80)
+
+
+def _counted_chunks(fh, size: int, digest, line_keys_for: int | None = None) -> Iterator[tuple[memoryview, int, tuple | None, bool]]:
     """Chunks with their physical line count, fed to the file's SHA-256 on the way.
+
+    Each chunk also says whether it is plain ASCII (``_is_ascii``): ASCII is valid UTF-8, so such a
+    chunk is parsed without Arrow's UTF-8 check (a tenth of the parse), in this thread's time.
 
     With ``line_keys_for`` (the file's field count), each chunk also comes with every physical
     line's byte extent and sample key (``blueprint.repeated_rows``), computed here, in the reading
@@ -331,7 +352,7 @@ def _counted_chunks(fh, size: int, digest, line_keys_for: int | None = None) -> 
         if data[-1:] != b"\n":
             lines_here += 1
         first = False
-        yield data, lines_here, lines
+        yield data, lines_here, lines, _is_ascii(data)
 
 
 def _prefetch(items: Iterator, depth: int = 1) -> Iterator:
@@ -380,15 +401,19 @@ def _prefetch(items: Iterator, depth: int = 1) -> Iterator:
 
 
 def _parse_chunk(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
-                 newlines_in_values: bool) -> tuple[pa.Table, int]:
-    """Parse one chunk with Arrow (multi-threaded); return engine columns and the malformed-row count.
+                 newlines_in_values: bool, ascii_only: bool = False) -> tuple[pa.Table, int]:
+    """Parse one chunk with Arrow; return engine columns and the malformed-row count.
 
-    A chunk is first parsed with no handler for malformed rows, which lets Arrow use every core
-    (a Python row handler roughly halves its speed); only a chunk that turns out to contain a row
+    A chunk is first parsed with no handler for malformed rows, which lets Arrow run at full speed
+    (a Python row handler roughly halves it); only a chunk that turns out to contain a row
     with the wrong number of fields is parsed again with the handler that skips and counts them.
+    A chunk known to be plain ASCII is parsed as UTF-8 without Arrow's UTF-8 check: ASCII is
+    valid UTF-8, and reads the same in Latin-1.
     """
+    if ascii_only:
+        encoding = "utf-8"
     try:
-        return _read_chunk(data, sn, encoding, skip_header, newlines_in_values, None), 0
+        return _read_chunk(data, sn, encoding, skip_header, newlines_in_values, None, not ascii_only), 0
     except pa.ArrowInvalid as exc:
         if "columns" not in str(exc):
             raise
@@ -399,11 +424,11 @@ def _parse_chunk(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
         malformed += 1
         return "skip"
 
-    return _read_chunk(data, sn, encoding, skip_header, newlines_in_values, on_invalid), malformed
+    return _read_chunk(data, sn, encoding, skip_header, newlines_in_values, on_invalid, not ascii_only), malformed
 
 
 def _read_chunk(data, sn: Sniff, encoding: str, skip_header: bool, newlines_in_values: bool,
-                on_invalid) -> pa.Table:
+                on_invalid, check_utf8: bool = True) -> pa.Table:
     return pacsv.read_csv(
         pa.BufferReader(pa.py_buffer(data)),
         read_options=pacsv.ReadOptions(
@@ -411,6 +436,7 @@ def _read_chunk(data, sn: Sniff, encoding: str, skip_header: bool, newlines_in_v
             skip_rows=1 if skip_header else 0,
             block_size=BLOCK_SIZE,
             encoding=encoding,
+            use_threads=PARSE_IN_THREADS,
         ),
         parse_options=pacsv.ParseOptions(
             invalid_row_handler=on_invalid,
@@ -423,6 +449,7 @@ def _read_chunk(data, sn: Sniff, encoding: str, skip_header: bool, newlines_in_v
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
             null_values=[],
+            check_utf8=check_utf8,
         ),
     )
 
@@ -478,7 +505,7 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
     with fh:
         first = True
         chunks = _counted_chunks(fh, chunk_bytes, digest, None if seen is None else sn.field_count)
-        for data, lines_here, physical in _prefetch(chunks, depth=READ_BUFFERS - 2):
+        for data, lines_here, physical, ascii_only in _prefetch(chunks, depth=READ_BUFFERS - 2):
             if cancel is not None and cancel.is_set():
                 raise ReadCancelled(path.name)
             chunk_offset = report.bytes  # where this chunk starts in the file
@@ -487,7 +514,7 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
             data_lines = lines_here - (1 if skip_header else 0)
             first_data_line = next_line + (1 if skip_header else 0)
             try:
-                table, malformed = _parse_chunk(data, sn, encoding, skip_header, False)
+                table, malformed = _parse_chunk(data, sn, encoding, skip_header, False, ascii_only)
             except pa.ArrowInvalid as exc:
                 if "UTF8" not in str(exc).upper():
                     raise FileRejected(path.name, "could not be parsed as comma-separated text") from None
@@ -502,7 +529,7 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
                 # Malformed rows (or a quoted value spanning lines): locate every record exactly and
                 # parse again with the same record rules the exact pass uses.
                 lines, bad = _locate_records(data, sn, encoding, skip_header, next_line)
-                table, malformed = _parse_chunk(data, sn, encoding, skip_header, True)
+                table, malformed = _parse_chunk(data, sn, encoding, skip_header, True, ascii_only)
                 if len(lines) != table.num_rows or len(bad) != malformed:
                     raise FileRejected(path.name, f"rows near line {next_line} could not be reconciled with "
                                                   "their lines (irregular quoting); fix the file and rerun")
@@ -605,11 +632,42 @@ def _context_step_values() -> pa.Array:
 
 def engine_rows(table: pa.Table) -> pa.Table:
     """Only the rows the engine derives facts from, so memory holds no more than it needs."""
-    return table.filter(_engine_row_mask(table)) if table.num_rows else table
+    return _kept(table, np.flatnonzero(_engine_row_mask(table))) if table.num_rows else table
 
 
-def _engine_row_mask(table: pa.Table) -> pa.ChunkedArray:
-    """Which rows :func:`engine_rows` keeps.
+def _kept(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """The given rows of a chunk (in that order) as the engine keeps them: without their padding.
+
+    Many extracts pad every descriptive field with spaces to a fixed width (a 40-character
+    ``DISP_DESCR`` holding ``CONVICTED``). Every reader of a value trims it anyway (Arrow's
+    ``utf8_trim_whitespace``, Python's ``str.strip``; the few comparisons "as written" are only quick
+    first passes before a trimmed comparison), so the spaces carry nothing, yet kept as read they
+    were a third of the rows in memory and of the work of every later step on a padded file.
+    Here each text column whose values start or end with ASCII whitespace is trimmed of it (a
+    subset of what those readers trim, so what they see is unchanged). Whether a column is padded
+    is judged on a sample of the chunk (:data:`PADDING_SAMPLE` rows): padding is a property of
+    the extract, and a column judged wrongly is only kept as read, which stays correct.
+    """
+    taken = table.take(pa.array(rows))
+    if taken.num_rows == 0:
+        return taken
+    columns = [_unpadded(taken[name]) if taken.schema.field(name).type == pa.string() else taken[name]
+               for name in taken.column_names]
+    return pa.Table.from_arrays(columns, schema=taken.schema)
+
+
+#: Rows of a chunk looked at to decide whether a column is padded (see :func:`_kept`).
+PADDING_SAMPLE = 256
+
+
+def _unpadded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    sample = column.slice(0, PADDING_SAMPLE)
+    padded = pc.or_(pc.ends_with(sample, " "), pc.starts_with(sample, " "))
+    return pc.ascii_trim_whitespace(column) if pc.any(padded).as_py() else column
+
+
+def _engine_row_mask(table: pa.Table) -> np.ndarray:
+    """Which rows :func:`engine_rows` keeps (a numpy boolean per row).
 
     Kept: convictions, court, registration and deceased steps, and every row that starts a run of
     rows of one person under one name and one date of birth: the person's first row (identity and
@@ -620,19 +678,43 @@ def _engine_row_mask(table: pa.Table) -> pa.ChunkedArray:
     it simply adds no fact. Comparing each row with the one before it keeps every (person, name,
     date of birth) first row in file order, which is all the engine reads from those rows, without
     a hash table per chunk.
+
+    Done cheaply, because it runs over every row of the file: the step type and the disposition
+    (a handful of distinct values, however padded) are trimmed and upper-cased once per distinct
+    value of the chunk, not once per row; names are compared as written, and trimmed only on the
+    few rows where the name as written changes within one person and one date of birth.
     """
-    step = pc.utf8_upper(pc.utf8_trim_whitespace(table["STP_TYPE_DESCR"]))
-    disp = pc.utf8_upper(pc.utf8_trim_whitespace(table["DISP_DESCR"]))
-    keep = pc.or_(pc.starts_with(disp, "CONVICTED"), pc.is_in(step, value_set=_context_step_values()))
-    subject = table["SUBJECT_ID"]
-    names = pc.utf8_trim_whitespace(table["PRI_NAME"])
-    born = table["PRI_DOB"]  # as written: a padded copy of the same date keeps one more row, harmless
+    step = _per_distinct(table["STP_TYPE_DESCR"],
+                         lambda v: pc.is_in(pc.utf8_upper(pc.utf8_trim_whitespace(v)), value_set=_context_step_values()))
+    convicted = _per_distinct(table["DISP_DESCR"],
+                              lambda v: pc.starts_with(pc.utf8_upper(pc.utf8_trim_whitespace(v)), "CONVICTED"))
     n = table.num_rows
-    changed = pc.or_(pc.or_(pc.not_equal(subject.slice(1), subject.slice(0, n - 1)),
-                            pc.not_equal(names.slice(1), names.slice(0, n - 1))),
-                     pc.not_equal(born.slice(1), born.slice(0, n - 1)))
-    starts = pa.chunked_array([pa.array([True]), *changed.chunks], pa.bool_())
-    return pc.or_(keep, starts)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+
+    def changes(column) -> np.ndarray:
+        return pc.not_equal(column.slice(1), column.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+
+    names = table["PRI_NAME"]
+    # SUBJECT_ID is trimmed already (_drop_unattachable); the date of birth is compared as written
+    # (a padded copy of the same date keeps one more row, harmless).
+    changed = changes(table["SUBJECT_ID"]) | changes(table["PRI_DOB"])
+    renamed = np.flatnonzero(changes(names) & ~changed)  # the name as written changes: trimmed too?
+    if len(renamed):
+        later = pc.utf8_trim_whitespace(names.take(pa.array(renamed + 1)))
+        earlier = pc.utf8_trim_whitespace(names.take(pa.array(renamed)))
+        changed[renamed[pc.not_equal(later, earlier).to_numpy(zero_copy_only=False)]] = True
+    return step | convicted | np.concatenate([[True], changed])
+
+
+def _per_distinct(column: pa.ChunkedArray, test: Callable[[pa.Array], pa.Array]) -> np.ndarray:
+    """``test`` (a boolean Arrow function of text) per row, computed once per distinct value."""
+    out = []
+    for chunk in column.chunks:
+        encoded = pc.dictionary_encode(chunk)
+        out.append(np.asarray(test(encoded.dictionary).to_numpy(zero_copy_only=False),
+                              dtype=bool)[encoded.indices.to_numpy(zero_copy_only=False)])
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
 def shard_numbers(subject_ids: pa.ChunkedArray | pa.Array, shards: int) -> np.ndarray:
@@ -756,9 +838,10 @@ def split_people(table: pa.Table, parts: int, prune: bool) -> list[pa.Table]:
     which = shard_numbers(table["SUBJECT_ID"], parts)
     rows = np.arange(table.num_rows)
     if prune and table.num_rows:
-        rows = np.flatnonzero(_engine_row_mask(table).to_numpy(zero_copy_only=False))
+        rows = np.flatnonzero(_engine_row_mask(table))
     mine = which[rows]
-    taken = table.take(pa.array(rows[np.argsort(mine, kind="stable")]))
+    order = rows[np.argsort(mine, kind="stable")]
+    taken = _kept(table, order) if prune else table.take(pa.array(order))
     sizes = np.bincount(mine, minlength=parts)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     return [taken.slice(int(start), int(size)) for start, size in zip(starts, sizes)]

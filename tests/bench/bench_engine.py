@@ -106,8 +106,10 @@ def csv_baseline(path: Path) -> float:
     return time.perf_counter() - start
 
 
-def run_engine(path: Path, out: Path) -> dict:
+def run_engine(path: Path, out: Path, cwd: Path | None = None) -> dict:
     """Run `clearance run` in a child process: wall time, and the peak memory of its process tree.
+
+    ``cwd``: the source tree to run (its ``blueprint`` package is imported first); by default this one.
 
     ``os.wait4`` gives this run's own resource usage; its ``ru_maxrss`` is the largest resident set
     of the child or of any process it waited for (the evaluation workers).
@@ -117,7 +119,7 @@ def run_engine(path: Path, out: Path) -> dict:
            "--policy", "california", "--as-of", "2020-07-01", "--out", str(out), "--json"]
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
-        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors,
+        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, cwd=cwd,
                                  env={**os.environ, "PYTHONUNBUFFERED": "1"})
         stdout = child.stdout.read().decode()
         child.stdout.close()

@@ -122,6 +122,69 @@ def test_latin1_bytes_only_in_a_later_chunk(tmp_path):
     assert len(issues) == 0
 
 
+def test_ascii_chunks_around_latin1_and_utf8_ones_read_the_same(tmp_path):
+    """Plain-ASCII chunks skip Arrow's UTF-8 check; the chunks around them must still read exactly."""
+    accented = Person("300", name="PE\u00d1A,ANA")
+    rows = ([conv(line) for line in range(2, 12)] + [conv(12, accented, comment="A\u00d1O")]
+            + [conv(line) for line in range(13, 30)])
+    for encoding in ("latin-1", "utf-8"):
+        path = write_doj(tmp_path / f"{encoding}.dat", rows, encoding=encoding)
+        for chunk_bytes in (700, 1 << 20):  # ASCII chunks before and after the accented one; one chunk
+            table, report, issues = read_chunked(path, chunk_bytes=chunk_bytes)
+            assert report.encoding == encoding and report.balanced and len(issues) == 0
+            names = table["PRI_NAME"].to_pylist()
+            assert names[10] == "PE\u00d1A,ANA" and names[:10] == [P.name] * 10 and names[11:] == [P.name] * 17
+            assert table["COMMENT_TEXT"].to_pylist()[10] == "A\u00d1O"
+            lines_ok(table)
+
+
+def test_bytes_that_are_neither_ascii_nor_utf8_are_still_read_as_latin1(tmp_path):
+    """A chunk with a byte above 127 is checked as UTF-8 as before, and read as Latin-1 when it is not."""
+    path = write_doj(tmp_path / "x.dat", [conv(2, Person("300", name="GAR\u00c7ON,LUC"))], encoding="latin-1")
+    assert b"\xc7" in path.read_bytes()
+    result = read_doj_files([path], prune=True)
+    assert result.files[0].encoding == "latin-1"
+    assert result.rows["PRI_NAME"].to_pylist() == ["GAR\u00c7ON,LUC"]
+
+
+def test_kept_rows_arrive_without_their_padding(tmp_path):
+    """Pruned rows (what the engine reads) lose the spaces around their values; nothing else changes."""
+    padded = {"OFFENSE_DESCR": "  11357 HS-POSSESS MARIJUANA" + " " * 30, "DISP_DESCR": "CONVICTED" + " " * 31,
+              "STP_ORI_DESCR": "CASC SACRAMENTO" + " " * 25, "COMMENT_TEXT": " CONCURRENT WITH 002 "}
+    plain = {k: v.strip() for k, v in padded.items()}
+    rows = [P.row(CNT_ORDER="002001001000", STP_TYPE_DESCR="COURT ACTION".ljust(25), STP_EVENT_DATE="20100101",
+                  STP_ORI_CNTY_NAME="SACRAMENTO".ljust(25), CONV_STAT_DESCR="FELONY".ljust(15), CYC_AGE="2",
+                  **padded)]
+    path = write_doj(tmp_path / "pad.dat", rows)
+    as_written = read_doj_files([path]).rows
+    assert as_written["DISP_DESCR"].to_pylist() == [padded["DISP_DESCR"]]  # an unpruned read keeps every byte
+    for parts in (1, 2):
+        kept = read_doj_files([path], prune=True, parts=parts).rows
+        for column, value in plain.items():
+            assert kept[column].to_pylist() == [value], column
+        assert kept["STP_TYPE_DESCR"].to_pylist() == ["COURT ACTION"]
+        assert kept["STP_ORI_CNTY_NAME"].to_pylist() == ["SACRAMENTO"]
+        assert kept["CONV_STAT_DESCR"].to_pylist() == ["FELONY"]
+        assert kept["PRI_NAME"].to_pylist() == [P.name] and kept["_line"].to_pylist() == [2]
+
+
+def test_a_name_padded_differently_is_not_another_name(tmp_path):
+    """Pruning compares names trimmed: padding alone starts no new run of rows, a new name does."""
+    a = Person("300", name="SMITH,JOHN")
+    rows = [
+        a.arrest("001001001000", "11357 HS-POSSESS MARIJUANA", "20100101"),
+        a.row(STP_TYPE_DESCR="ARREST/DETAINED/CITED", PRI_NAME="SMITH,JOHN   "),  # padding only: pruned
+        a.row(STP_TYPE_DESCR="ARREST/DETAINED/CITED", PRI_NAME="SMITH,JON"),  # another name: kept
+        a.row(STP_TYPE_DESCR="ARREST/DETAINED/CITED", PRI_NAME="  SMITH,JON"),  # the same again: pruned
+        a.conviction("003001001000", "11357 HS-POSSESS MARIJUANA", "20120101"),
+    ]
+    path = write_doj(tmp_path / "names.dat", rows)
+    read = read_doj_files([path], prune=True)
+    assert read.rows["_line"].to_pylist() == [2, 4, 6]
+    people = build_records(read.rows, ["names.dat"], read.issues, load_rule_pack().lists).people
+    assert people.loc["300", "other_names"] == "SMITH,JON"
+
+
 def test_padded_subject_id_is_trimmed_to_the_same_person(tmp_path):
     padded = Person(" 100 ")
     result = read_doj_files([write_doj(tmp_path / "pad.dat", [conv(2), conv(3, padded)])])
