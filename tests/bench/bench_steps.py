@@ -26,7 +26,8 @@ STEP = r"""
 import json, sys, time, resource
 from datetime import date
 from pathlib import Path
-from blueprint.pipeline import RunSettings, split_into_shards, evaluate_shard, combine
+from blueprint.run.cloud_steps import combine, evaluate_shard, split_into_shards
+from blueprint.run.local import RunSettings
 args = json.loads(sys.argv[1])
 settings = RunSettings(county="SACRAMENTO", evaluation_date=date(2026, 3, 1), run_id="bench")
 work = Path(args["work"])

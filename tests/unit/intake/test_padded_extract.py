@@ -1,7 +1,7 @@
 """A padded extract decides exactly like the same extract written without padding.
 
 Many real extracts pad every descriptive field with spaces to a fixed width. The reader drops that
-padding from the rows it keeps for the engine (``blueprint.reader._kept``), on the ground that every
+padding from the rows it keeps for the engine (``blueprint.intake.reader._kept``), on the ground that every
 rule trims the values it reads anyway. These tests check the ground: the same synthetic extract,
 once as generated and once with its fields padded (trailing spaces to fixed widths, and leading
 spaces on a few fields), must give the same kept rows and byte-identical results, on one process
@@ -15,9 +15,9 @@ import csv
 import pandas as pd
 import pytest
 
-from blueprint.columns import DOJ_COLUMNS
-from blueprint.pipeline import RunSettings, run_local
-from blueprint.reader import read_doj_files
+from blueprint.intake.columns import DOJ_COLUMNS
+from blueprint.run.local import RunSettings, run_local
+from blueprint.intake.reader import read_doj_files
 
 SETTINGS = RunSettings(county="SACRAMENTO", evaluation_date="2020-07-01")
 #: Widths to pad to (trailing spaces), as fixed-width extracts do.
@@ -45,7 +45,7 @@ def pad(source, target) -> None:
 
 @pytest.fixture(scope="module")
 def extracts(tmp_path_factory):
-    from blueprint.synthetic import generate
+    from blueprint.synthetic.doj_file import generate
 
     tmp = tmp_path_factory.mktemp("padded")
     plain, padded = tmp / "plain.dat", tmp / "padded.dat"
@@ -94,7 +94,7 @@ def test_a_padded_extract_gives_byte_identical_results(extracts, workers, monkey
 # registration, a deceased step, a dismissed count in the same case, a conviction after
 # Proposition 64, and a conviction in another county.
 
-from tests.unit.doj_builder import Person, write_doj  # noqa: E402
+from doj_builder import Person, write_doj  # noqa: E402
 
 #: Fields padded with trailing spaces to a fixed width, as fixed-width extracts write them.
 HAND_TRAILING = {"PRI_NAME": 30, "GENDER": 8, "RACE_DESCR": 25, "STP_TYPE_DESCR": 25, "STP_ORI_DESCR": 40,
