@@ -58,7 +58,7 @@ SIZE_BUDGET = int(LAMBDA_UNZIPPED_LIMIT * 0.75)
 #: The source folders every package carries.
 SOURCE_FOLDERS = ("blueprint", "functions", "templates")
 
-_CONTROL = ("aws-lambda-powertools[tracer]", "pydantic", "tzdata")  # tzdata: California dates via zoneinfo
+_CONTROL = ("aws-lambda-powertools[tracer]", "pydantic", "tzdata")  # tzdata: the county time zone via zoneinfo
 _ENGINE = _CONTROL + ("pandas", "numpy", "pyarrow", "pyyaml", "jinja2", "xlsxwriter", "openpyxl", "tqdm")
 _DOCUMENTS = _ENGINE + ("reportlab", "python-calamine")
 

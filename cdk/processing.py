@@ -152,6 +152,8 @@ class ProcessingPipeline(Construct):
             "POLICY": code.policy_in_package,
             "OFFICE_PROFILE": code.profile_in_package,
             "EVALUATION_DATE": settings.evaluation_date,
+            # The calendar that dates an upload when no evaluation date is fixed (functions/run_start.py).
+            "TIME_ZONE": settings.run_time_zone,
             "COMPAT": "true" if settings.compat else "false",
             "PER_CASE_DOCUMENTS": "true" if settings.per_case_documents else "false",
             "ROWS_PER_SHARD": str(settings.rows_per_shard),

@@ -72,7 +72,14 @@ class DeploymentSettings(BaseModel):
     evaluation_date: str = Field(
         "",
         alias="evaluationDate",
-        description="Fixed evaluation date (YYYY-MM-DD) for every run; empty means the upload's date in California.",
+        description="Fixed evaluation date (YYYY-MM-DD) for every run; empty means the upload's date in the "
+        "county's time zone (timeZone).",
+    )
+    time_zone: str = Field(
+        "",
+        alias="timeZone",
+        description="The IANA time zone whose calendar dates an upload (e.g. 'America/Los_Angeles'); empty uses "
+        "the rule pack's time_zone (pack.yaml).",
     )
     compat: bool = Field(False, description="Reserved: carried to the run, but the cloud pipeline does not yet "
                                             "write the earlier tool's result files (the local run does).")
@@ -220,6 +227,37 @@ class DeploymentSettings(BaseModel):
         except PolicyError as exc:
             raise ValueError(f"clearance:policy {value} is not a valid policy: {exc}") from None
         return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _iana_time_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        value = value.strip()
+        try:
+            if value:
+                ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"clearance:timeZone '{value}' is not an IANA time zone name such as "
+                             "America/Los_Angeles") from None
+        return value
+
+    @model_validator(mode="after")
+    def _a_time_zone(self) -> "DeploymentSettings":
+        if not self.run_time_zone:
+            raise ValueError("clearance:timeZone is required: the policy's rule pack declares no time_zone")
+        return self
+
+    @property
+    def run_time_zone(self) -> str:
+        """The time zone that dates the runs: the county's setting, else the rule pack's ``time_zone``."""
+        if self.time_zone:
+            return self.time_zone
+        from blueprint.run.policies import load_policy
+        from blueprint.engine.rulepack import load_rule_pack
+
+        policy = load_policy(self.policy_file or self.policy)
+        return load_rule_pack(policy.rule_pack).time_zone or ""
 
     @model_validator(mode="after")
     def _office_profile_for_this_county(self) -> "DeploymentSettings":

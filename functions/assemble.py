@@ -13,20 +13,21 @@ from blueprint.filings import assemble_filings
 from blueprint.filings.pipeline import INDEX_JSON, SHA256SUMS
 
 from . import layout
-from .common import download_prefix, env, handler as lambda_handler, logger, upload_dir, workspace
-from .engine_steps import settings
+from .aws import s3
+from .common import logger, step, workspace
+from .contracts import FilingsOutput, StepEvent
+from .environment import DocumentsEnvironment
 
 
-@lambda_handler
-def handler(event: dict, context: Any) -> dict:
-    run = settings(event)
+@step(DocumentsEnvironment, StepEvent)
+def handler(event: StepEvent, env: DocumentsEnvironment, context: Any) -> FilingsOutput:
+    run = event.run
     logger.append_keys(run_id=run.run_id, step="assemble")
-    results = env("RESULTS_BUCKET")
-    with workspace("assemble") as folder:
-        download_prefix(results, layout.work_filings_prefix(run.run_id), folder)
-        result = assemble_filings(folder, templates=env("CLEARANCE_TEMPLATES", "") or None)
-        upload_dir(folder, results, layout.filings_prefix(run.run_id), last=(INDEX_JSON, SHA256SUMS))
+    with workspace("assemble", env.scratch) as folder:
+        s3.download_prefix(env.results_bucket, layout.work_filings_prefix(run.run_id), folder)
+        result = assemble_filings(folder, templates=env.templates)
+        s3.upload_dir(folder, env.results_bucket, layout.filings_prefix(run.run_id), last=(INDEX_JSON, SHA256SUMS))
     report = result.as_dict()
     logger.info("filings assembled", extra={"files": report["files"], "bytes": report["bytes"]})
-    return {"prefix": layout.filings_prefix(run.run_id), "counts": report["counts"], "files": report["files"],
-            "bytes": report["bytes"]}
+    return FilingsOutput(prefix=layout.filings_prefix(run.run_id), counts=report["counts"], files=report["files"],
+                         bytes=report["bytes"])

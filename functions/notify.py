@@ -16,14 +16,14 @@ Messages carry the run id, counts and S3 locations only; an e-mail leaves the co
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
-from typing import Any
-
-from botocore.exceptions import ClientError
+from typing import Any, Callable
 
 from . import layout, registry
-from .common import MetricUnit, client, env, exists, handler as lambda_handler, logger, metrics, publish, put_json
+from .aws import s3, sns
+from .common import InputTooLarge, MetricUnit, logger, metrics, step
+from .contracts import Failed, FilingsOutput, FilingsReady, Notification, NotifyOutput, ReviewReady, Run
+from .environment import NotifyEnvironment
 
 #: What the office or IT should do after a failure, by the error Step Functions recorded.
 FAILURE_HINTS = {
@@ -35,43 +35,37 @@ FAILURE_HINTS = {
 DEFAULT_HINT = "See docs/operations.md, 'Recovering a failed run'."
 
 #: Errors that are the upload's, not the pipeline's: counted as rejections, not as failed runs.
-REJECTIONS = ("InputRejected", "InputTooLarge")
+REJECTIONS = ("InputRejected", InputTooLarge.__name__)
 
 
-def review_counts(run_id: str) -> dict:
+def review_counts(env: NotifyEnvironment, run_id: str) -> dict:
     """The counts of the run's review outputs, from its manifest.json ({} if there is none)."""
-    try:
-        body = client("s3").get_object(Bucket=env("RESULTS_BUCKET"), Key=layout.manifest_key(run_id))["Body"].read()
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            return {}
-        raise
-    return json.loads(body).get("counts", {})
+    manifest = s3.get_json(env.results_bucket, layout.manifest_key(run_id))
+    return (manifest or {}).get("counts", {})
 
 
-def _status(run: dict, status: str, **details: Any) -> dict:
+def _status(env: NotifyEnvironment, run: Run, status: str, **details: Any) -> dict:
     document = {
-        "run_id": run["run_id"],
+        "run_id": run.run_id,
         "status": status,
-        "county": run.get("county"),
-        "evaluation_date": run.get("evaluation_date"),
+        "county": run.county,
+        "evaluation_date": run.evaluation_date.isoformat(),
         "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **details,
     }
-    put_json(env("RESULTS_BUCKET"), layout.status_key(run["run_id"]), document)
+    s3.put_json(env.results_bucket, layout.status_key(run.run_id), document)
     return document
 
 
-def review_ready(event: dict) -> dict:
-    run = event["run"]
-    run_id = run["run_id"]
-    attempt = event.get("review_attempt") or {}
-    rejected = bool(attempt.get("Error"))
+def review_ready(event: ReviewReady, env: NotifyEnvironment) -> NotifyOutput:
+    run = event.run
+    run_id = run.run_id
+    rejected = event.review_attempt.rejected
     # The execution that waits (a re-filed run's differs from the first), for resume_review's checks.
-    extra = {"execution_arn": event["execution"]} if event.get("execution") else {}
-    registry.set_status(run_id, registry.WAITING_FOR_REVIEW, task_token=event["task_token"], **extra)
-    results, uploads = env("RESULTS_BUCKET"), env("UPLOAD_BUCKET")
-    counts = review_counts(run_id)
+    extra = {"execution_arn": event.execution} if event.execution else {}
+    registry.set_status(run_id, registry.WAITING_FOR_REVIEW, task_token=event.task_token, **extra)
+    results, uploads = env.results_bucket, env.upload_bucket
+    counts = review_counts(env, run_id)
     upload_to = f"s3://{uploads}/{layout.REVIEWS}{run_id}/"
     details = {
         "results": f"s3://{results}/{layout.run_prefix(run_id)}",
@@ -80,9 +74,9 @@ def review_ready(event: dict) -> dict:
     }
     if rejected:
         details["review_problems"] = f"s3://{results}/{layout.review_problems_key(run_id)}"
-    _status(run, registry.WAITING_FOR_REVIEW, **details)
+    _status(env, run, registry.WAITING_FOR_REVIEW, **details)
     lines = [
-        f"Run {run_id} ({run['county']}, evaluated as of {run['evaluation_date']}).",
+        f"Run {run_id} ({run.county}, evaluated as of {run.evaluation_date.isoformat()}).",
         "",
     ]
     if rejected:
@@ -105,59 +99,57 @@ def review_ready(event: dict) -> dict:
         f"  {upload_to}",
         f"or an empty file named {layout.APPROVE_ALL} there to accept every recommendation.",
     ]
-    publish(f"{'Review not accepted' if rejected else 'Review ready'}: run {run_id}", "\n".join(lines))
+    sns.publish(env.topic_arn, f"{'Review not accepted' if rejected else 'Review ready'}: run {run_id}", "\n".join(lines))
     logger.info("waiting for review", extra={"run_id": run_id, "rejected_before": rejected})
-    return {"run_id": run_id, "status": registry.WAITING_FOR_REVIEW}
+    return NotifyOutput(run_id=run_id, status=registry.WAITING_FOR_REVIEW)
 
 
-def filings_ready(event: dict) -> dict:
-    run, filings = event["run"], event.get("filings") or {}
-    run_id = run["run_id"]
-    results = env("RESULTS_BUCKET")
-    location = f"s3://{results}/{layout.filings_prefix(run_id)}"
+def filings_ready(event: FilingsReady, env: NotifyEnvironment) -> NotifyOutput:
+    run, filings = event.run, event.filings or FilingsOutput()
+    run_id = run.run_id
+    location = f"s3://{env.results_bucket}/{layout.filings_prefix(run_id)}"
     registry.set_status(run_id, registry.FILINGS_READY, clear_token=True)
-    _status(run, registry.FILINGS_READY, filings=location, counts=filings.get("counts", {}), files=filings.get("files"))
-    counts = filings.get("counts", {})
-    publish(
+    _status(env, run, registry.FILINGS_READY, filings=location, counts=filings.counts, files=filings.files)
+    counts = filings.counts
+    sns.publish(
+        env.topic_arn,
         f"Filings ready: run {run_id}",
         "\n".join([
-            f"Run {run_id} ({run['county']}): the filing set is complete.",
+            f"Run {run_id} ({run.county}): the filing set is complete.",
             f"  {location}",
-            f"Files: {filings.get('files', 0)} (index.json and SHA256SUMS list each with its SHA-256).",
+            f"Files: {filings.files} (index.json and SHA256SUMS list each with its SHA-256).",
             f"Convictions granted relief: {counts.get('granted_convictions', 0)}; "
             f"challenged: {counts.get('challenged_convictions', 0)}; pending hand review: {counts.get('pending_convictions', 0)}.",
         ]),
     )
     metrics.add_metric(name="RunsCompleted", unit=MetricUnit.Count, value=1)
-    return {"run_id": run_id, "status": registry.FILINGS_READY}
+    return NotifyOutput(run_id=run_id, status=registry.FILINGS_READY)
 
 
-def failed(event: dict) -> dict:
-    run = event["run"]
-    run_id = run["run_id"]
-    error = str((event.get("error") or {}).get("Error") or "Unknown")
-    results = env("RESULTS_BUCKET")
+def failed(event: Failed, env: NotifyEnvironment) -> NotifyOutput:
+    run = event.run
+    run_id = run.run_id
+    error = event.error.error or "Unknown"
+    results = env.results_bucket
     details: dict[str, Any] = {"error": error, "what_to_do": FAILURE_HINTS.get(error, DEFAULT_HINT)}
-    if exists(results, layout.data_issues_key(run_id)):
+    if s3.exists(results, layout.data_issues_key(run_id)):
         details["data_issues"] = f"s3://{results}/{layout.data_issues_key(run_id)}"
     registry.set_status(run_id, registry.FAILED, clear_token=True, failure=error)
-    _status(run, registry.FAILED, **details)
-    lines = [f"Run {run_id} ({run['county']}) failed (error: {error}). Nothing of it was marked complete.",
+    _status(env, run, registry.FAILED, **details)
+    lines = [f"Run {run_id} ({run.county}) failed (error: {error}). Nothing of it was marked complete.",
              details["what_to_do"]]
     if "data_issues" in details:
         lines.append(f"Data-issues report: {details['data_issues']}")
-    publish(f"Run failed: {run_id}", "\n".join(lines))
+    sns.publish(env.topic_arn, f"Run failed: {run_id}", "\n".join(lines))
     logger.warning("run failed", extra={"run_id": run_id, "error": error})
     metrics.add_metric(name="InputsRejected" if error in REJECTIONS else "RunsFailed", unit=MetricUnit.Count, value=1)
-    return {"run_id": run_id, "status": registry.FAILED, "error": error}
+    return NotifyOutput(run_id=run_id, status=registry.FAILED, error=error)
 
 
-KINDS = {"review_ready": review_ready, "filings_ready": filings_ready, "failed": failed}
+KINDS: dict[type, Callable[[Any, NotifyEnvironment], NotifyOutput]] = {
+    ReviewReady: review_ready, FilingsReady: filings_ready, Failed: failed}
 
 
-@lambda_handler
-def handler(event: dict, context: Any) -> dict:
-    kind = event.get("kind")
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind: {kind!r}")
-    return KINDS[kind](event)
+@step(NotifyEnvironment, Notification, what="notification")
+def handler(event: ReviewReady | FilingsReady | Failed, env: NotifyEnvironment, context: Any) -> NotifyOutput:
+    return KINDS[type(event)](event, env)

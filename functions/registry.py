@@ -12,13 +12,18 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .common import client, env
+from .aws.clients import client
+from .environment import RegistryEnvironment
 
 STARTED = "started"
 WAITING_FOR_REVIEW = "waiting_for_review"
 REVIEW_RECEIVED = "review_received"
 FILINGS_READY = "filings_ready"
 FAILED = "failed"
+
+
+def _table() -> str:
+    return RegistryEnvironment.load().table_name
 
 
 def _key(run_id: str) -> dict:
@@ -45,7 +50,7 @@ def record_run(run_id: str, *, execution_name: str, source: dict[str, Any]) -> b
     }
     try:
         client("dynamodb").put_item(
-            TableName=env("TABLE_NAME"), Item=item, ConditionExpression="attribute_not_exists(id)"
+            TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(id)"
         )
         return True
     except ClientError as exc:
@@ -56,7 +61,7 @@ def record_run(run_id: str, *, execution_name: str, source: dict[str, Any]) -> b
 
 def get_run(run_id: str) -> dict[str, str] | None:
     """The run's item as plain strings, or None for an unknown run."""
-    response = client("dynamodb").get_item(TableName=env("TABLE_NAME"), Key=_key(run_id), ConsistentRead=True)
+    response = client("dynamodb").get_item(TableName=_table(), Key=_key(run_id), ConsistentRead=True)
     item = response.get("Item")
     if not item:
         return None
@@ -84,7 +89,7 @@ def set_status(run_id: str, status: str, *, task_token: str | None = None, clear
         expression += " REMOVE #token"
     try:
         client("dynamodb").update_item(
-            TableName=env("TABLE_NAME"),
+            TableName=_table(),
             Key=_key(run_id),
             UpdateExpression=expression,
             ConditionExpression="attribute_exists(id)",
@@ -109,7 +114,7 @@ def claim_review(run_id: str, review_key: str, review_version: str | None = None
     """
     try:
         response = client("dynamodb").update_item(
-            TableName=env("TABLE_NAME"),
+            TableName=_table(),
             Key=_key(run_id),
             UpdateExpression="SET #status = :received, #updated = :now, #review = :review, #version = :version",
             ConditionExpression="attribute_exists(#token) AND (#status = :waiting OR "
@@ -132,7 +137,7 @@ def _while_claimed(run_id: str, token: str, update: str, values: dict) -> bool:
     """Apply ``update`` only if the run still holds this claim (``review_received`` with ``token``)."""
     try:
         client("dynamodb").update_item(
-            TableName=env("TABLE_NAME"),
+            TableName=_table(),
             Key=_key(run_id),
             UpdateExpression=update,
             ConditionExpression="#status = :received AND #token = :token",

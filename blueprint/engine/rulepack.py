@@ -64,6 +64,8 @@ class RulePack:
     #: Whether an offense committed under 18 follows its own track (``track = juvenile``), as
     #: HS 11361.8(m) has it in California.
     juvenile_track: bool = False
+    #: The IANA time zone whose calendar dates a cloud run (``time_zone`` in ``pack.yaml``); None if not given.
+    time_zone: str | None = None
 
     @property
     def evaluated(self) -> OffenseList:
@@ -90,6 +92,9 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
         if list_name not in lists:
             raise PolicyError(f"rule pack '{name}': case_context_lists names '{list_name}', which is not one of its offense lists")
     mapping = meta.get("input_mapping")
+    time_zone = meta.get("time_zone")
+    if time_zone is not None and not _is_time_zone(time_zone):
+        raise PolicyError(f"rule pack '{name}': time_zone '{time_zone}' is not an IANA time zone name such as America/Los_Angeles")
     return RulePack(
         name=meta.get("name", name),
         state=meta.get("state", ""),
@@ -108,4 +113,14 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
         current_law=load_current_law(folder),
         statutory_exclusions=load_exclusions(meta.get("statutory_exclusions"), folder),
         juvenile_track=bool(meta.get("juvenile_track", False)),
+        time_zone=time_zone,
     )
+
+
+def _is_time_zone(name: object) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return isinstance(name, str) and ZoneInfo(name) is not None
+    except (ZoneInfoNotFoundError, ValueError):
+        return False

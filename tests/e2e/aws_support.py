@@ -36,6 +36,7 @@ def base_environment(**overrides: str) -> dict[str, str]:
         "POLICY": "california",
         "OFFICE_PROFILE": "",
         "EVALUATION_DATE": "",
+        "TIME_ZONE": "America/Los_Angeles",
         "COMPAT": "false",
         "PER_CASE_DOCUMENTS": "false",
         "ROWS_PER_SHARD": "250000",

@@ -194,3 +194,10 @@ def test_functions_use_standard_endpoints_unless_fips_is_chosen(synthesized):
     functions = [f for f in synthesized.resources("AWS::Lambda::Function").values()
                  if f["Properties"]["Handler"].startswith("functions.")]
     assert all("AWS_USE_FIPS_ENDPOINT" not in f["Properties"]["Environment"]["Variables"] for f in functions)
+
+
+def test_the_time_zone_comes_from_the_rule_pack_unless_the_county_sets_one():
+    assert settings_from().run_time_zone == "America/Los_Angeles"  # the California pack's time_zone
+    assert settings_from(timeZone="America/Chicago").run_time_zone == "America/Chicago"
+    with pytest.raises(SettingsError, match="clearance:timeZone 'Pacific/Nowhere' is not an IANA time zone"):
+        settings_from(timeZone="Pacific/Nowhere")
