@@ -349,11 +349,22 @@ def _report_dates(issues: IssueLog, file_names, files: np.ndarray, lines: np.nda
         ("missing", "MISSING_DATE", f"{what} is empty", action),
     ):
         hit = parsed.status == status
-        if not hit.any():
-            continue
-        for f in np.unique(files[hit]):
-            sel = hit & (files == f)
-            issues.add(file_names[int(f)], lines[sel], column, code, problem, act, _pick(values, sel))
+        if hit.any():
+            _report_rows(issues, file_names, files, lines, hit, column, code, problem, act, _pick(values, hit))
+
+
+def _report_rows(issues: IssueLog, file_names, files: np.ndarray, lines: np.ndarray, flagged: np.ndarray,
+                 column: str, code: str, problem: str, action: str, shown: np.ndarray) -> None:
+    """One data issue per input file for the ``flagged`` rows (a boolean per row of ``files``).
+
+    ``shown`` holds the value to show for each flagged row only, in row order: it is worked out for
+    the few rows with a problem, never for all of them.
+    """
+    flagged_files, flagged_lines = files[flagged], lines[flagged]
+    shown = np.asarray(shown, dtype=object)
+    for f in np.unique(flagged_files):
+        sel = flagged_files == f
+        issues.add(file_names[int(f)], flagged_lines[sel], column, code, problem, action, shown[sel])
 
 
 #: The columns of every conviction row the engine reads (sentence parts, dates, case steps).
@@ -385,13 +396,10 @@ def _convictions(conv: pa.Table, count_rows: pa.Table, at: np.ndarray, file_name
     wf_np = well_formed.to_numpy(zero_copy_only=False)
     bad = ~wf_np
     if bad.any():
-        cnt_bad = _text(cnt.filter(pa.array(bad)))
-        for f in np.unique(files[bad]):
-            sel = files[bad] == f
-            issues.add(file_names[int(f)], lines[bad][sel], "CNT_ORDER", "BAD_CNT_ORDER",
-                       f"CNT_ORDER is not {CNT_ORDER_DIGITS} digits, so the count and its court case are unknown",
-                       "conviction kept on its own, without case numbers; sent to hand review",
-                       cnt_bad[sel])
+        _report_rows(issues, file_names, files, lines, bad, "CNT_ORDER", "BAD_CNT_ORDER",
+                     f"CNT_ORDER is not {CNT_ORDER_DIGITS} digits, so the count and its court case are unknown",
+                     "conviction kept on its own, without case numbers; sent to hand review",
+                     _text(cnt.filter(pa.array(bad))))
     # A count's key is its person and CNT_ORDER; a row with a malformed CNT_ORDER is its own count.
     row_ref = pc.binary_join_element_wise(pa.scalar("L"), pc.cast(conv["_file"], pa.string()), pa.scalar("."),
                                           pc.cast(conv["_line"], pa.string()), "")
@@ -409,13 +417,10 @@ def _convictions(conv: pa.Table, count_rows: pa.Table, at: np.ndarray, file_name
     part_days = np.where(no_part, 0.0, np.where(length_ok_np, length * unit_days, np.nan))
     bad_part = ~no_part & np.isnan(part_days)
     if bad_part.any():
-        shown = _text(pc.binary_join_element_wise(length_text, unit, " ").filter(pa.array(bad_part)))
-        for f in np.unique(files[bad_part]):
-            sel = files[bad_part] == f
-            issues.add(file_names[int(f)], lines[bad_part][sel], "SENT_LENGTH", "BAD_SENTENCE",
-                       "sentence length or unit is not readable (expected digits and D, M or Y)",
-                       "sentence treated as unknown; whether it is still running goes to hand review",
-                       shown[sel])
+        _report_rows(issues, file_names, files, lines, bad_part, "SENT_LENGTH", "BAD_SENTENCE",
+                     "sentence length or unit is not readable (expected digits and D, M or Y)",
+                     "sentence treated as unknown; whether it is still running goes to hand review",
+                     _text(pc.binary_join_element_wise(length_text, unit, " ").filter(pa.array(bad_part))))
     loc = pc.utf8_trim_whitespace(conv["SENT_LOC_DESCR"])
     part_text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(
         pc.binary_join_element_wise(length_text, unit, ""), loc, " "))
@@ -486,12 +491,11 @@ def _convictions(conv: pa.Table, count_rows: pa.Table, at: np.ndarray, file_name
         level[(level_text == "") & (toc == letter)] = name
     unknown_level = level == "unknown"
     if unknown_level.any():
-        for f in np.unique(f_files[unknown_level]):
-            sel = unknown_level & (f_files == f)
-            issues.add(file_names[int(f)], f_lines[sel], "CONV_STAT_DESCR", "UNKNOWN_LEVEL",
-                       "level of the conviction is not FELONY, MISDEMEANOR or INFRACTION, and OFFENSE_TOC does not decide it",
-                       "level treated as unknown; the conviction goes to hand review",
-                       (pd.Series(level_text[sel], dtype=object) + " / TOC " + pd.Series(toc[sel], dtype=object)).to_numpy())
+        _report_rows(issues, file_names, f_files, f_lines, unknown_level, "CONV_STAT_DESCR", "UNKNOWN_LEVEL",
+                     "level of the conviction is not FELONY, MISDEMEANOR or INFRACTION, and OFFENSE_TOC does not decide it",
+                     "level treated as unknown; the conviction goes to hand review",
+                     (pd.Series(level_text[unknown_level], dtype=object) + " / TOC "
+                      + pd.Series(toc[unknown_level], dtype=object)).to_numpy())
 
     # A misdemeanor or infraction with a state-prison term has a doubtful level (blueprint.contradictions).
     level_conflict = prison_on_lesser_level(level, count_of, conv["SENT_LOC_DESCR"], level_text, files, lines,
