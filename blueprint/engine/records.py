@@ -10,10 +10,10 @@ earlier tool's known defects fixed:
   so it is sent to hand review rather than merged with a neighbour.
 - Felony: level ``FELONY``, or a blank level with type of charge ``F``. Any other level is unknown.
 - Case numbers come from the court rows of the same court case (first 6 digits of ``CNT_ORDER``).
-- Dates are ranges (``blueprint.dates``); a partial or invalid date never looks older than it is.
+- Dates are ranges (``blueprint.engine.dates``); a partial or invalid date never looks older than it is.
 - A record that contradicts itself (dates of birth that differ between a person's rows, conviction
   rows of one court step with different dates, a misdemeanor or infraction with a state-prison term)
-  is reported and the doubtful value made uncertain (``blueprint.contradictions``).
+  is reported and the doubtful value made uncertain (``blueprint.engine.contradictions``).
 - Deceased: a ``DECEASED`` step. Sex-offender registration: a ``REGISTRATION`` step whose offense
   starts with ``290``; its date matters, and an unknown date makes "before this conviction" unknown
   rather than true.
@@ -182,7 +182,7 @@ def _companion_cases(rows: pa.Table, is_court, law: CurrentLaw, reading: Reading
         return pc.fill_null(pc.take(hit, encoded.indices), False)
 
     # A comment holds the charge only where the description is blank or reads SEE COMMENT (as
-    # blueprint.section_reading reads it): only those comments are searched.
+    # blueprint.intake.section_reading reads it): only those comments are searched.
     descr = pc.utf8_upper(pc.utf8_trim_whitespace(rows["OFFENSE_DESCR"]))
     see_comment = pc.or_(pc.equal(descr, ""), pc.starts_with(descr, "SEE COMMENT"))
     in_comment = pc.and_(see_comment, is_court)
@@ -310,7 +310,7 @@ def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataF
     _report_dates(issues, file_names, first_files, first_lines, dob_text, dob,
                   "PRI_DOB", "date of birth",
                   "age treated as unknown; rules that need it send the conviction to hand review")
-    # The first row is authoritative, but another row may contradict it (blueprint.contradictions).
+    # The first row is authoritative, but another row may contradict it (blueprint.engine.contradictions).
     born = birth_dates(rows, owner, first["PRI_DOB"], dob_text, dob, first_files, first_lines, file_names, issues)
     ids = _text(first["SUBJECT_ID"])
     people = _frame(
@@ -603,7 +603,7 @@ def _count_dates(first: pa.Table, counts: _Origin) -> _CountDates:
     """Each count's conviction date and arrest (cycle) date, as ranges, with their problems reported.
 
     The cycle (arrest) date is the evidence of the offense date (HS 11361.8 looks at the conduct);
-    one recorded after the conviction is reported and made unknown (``engine.contradictions``).
+    one recorded after the conviction is reported and made unknown (``blueprint.engine.contradictions``).
     """
     date_text = pc.utf8_trim_whitespace(first["STP_EVENT_DATE"])
     conv_date = dates.parse_dates(date_text)
@@ -630,7 +630,7 @@ def _levels(first: pa.Table, conv: pa.Table, count_of: np.ndarray, counts: _Orig
 
     Level ``FELONY``/``MISDEMEANOR``/``INFRACTION``, or for a blank level the type of charge
     (``OFFENSE_TOC`` F, M or I). A misdemeanor or infraction with a state-prison term has a
-    doubtful level (``engine.contradictions``): it is reported and made unknown.
+    doubtful level (``blueprint.engine.contradictions``): it is reported and made unknown.
     """
     level_text = _text(_trim_upper(first["CONV_STAT_DESCR"]))
     toc = _text(_trim_upper(first["OFFENSE_TOC"]))
@@ -659,7 +659,7 @@ def _cases(first: pa.Table, cnt_first: pa.ChunkedArray, wf_first: np.ndarray, ke
     The case is the person and the first six digits of ``CNT_ORDER``; a count with a malformed
     ``CNT_ORDER`` is its own case (its key). The count number drops leading zeros ("001" -> "1",
     "000" -> "0") and is blank when malformed. A court step whose conviction rows disagree on the
-    date may be two cases (``engine.contradictions``).
+    date may be two cases (``blueprint.engine.contradictions``).
     """
     step_key = pc.dictionary_encode(_flat_text(pc.binary_join_element_wise(
         first["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt_first, 0, 6), ":")))
