@@ -10,10 +10,10 @@ earlier tool's known defects fixed:
   so it is sent to hand review rather than merged with a neighbour.
 - Felony: level ``FELONY``, or a blank level with type of charge ``F``. Any other level is unknown.
 - Case numbers come from the court rows of the same court case (first 6 digits of ``CNT_ORDER``).
-- Dates are ranges (``blueprint.dates``); a partial or invalid date never looks older than it is.
+- Dates are ranges (``blueprint.engine.dates``); a partial or invalid date never looks older than it is.
 - A record that contradicts itself (dates of birth that differ between a person's rows, conviction
   rows of one court step with different dates, a misdemeanor or infraction with a state-prison term)
-  is reported and the doubtful value made uncertain (``blueprint.contradictions``).
+  is reported and the doubtful value made uncertain (``blueprint.engine.contradictions``).
 - Deceased: a ``DECEASED`` step. Sex-offender registration: a ``REGISTRATION`` step whose offense
   starts with ``290``; its date matters, and an unknown date makes "before this conviction" unknown
   rather than true.
@@ -182,7 +182,7 @@ def _companion_cases(rows: pa.Table, is_court, law: CurrentLaw, reading: Reading
         return pc.fill_null(pc.take(hit, encoded.indices), False)
 
     # A comment holds the charge only where the description is blank or reads SEE COMMENT (as
-    # blueprint.section_reading reads it): only those comments are searched.
+    # blueprint.intake.section_reading reads it): only those comments are searched.
     descr = pc.utf8_upper(pc.utf8_trim_whitespace(rows["OFFENSE_DESCR"]))
     see_comment = pc.or_(pc.equal(descr, ""), pc.starts_with(descr, "SEE COMMENT"))
     in_comment = pc.and_(see_comment, is_court)
@@ -310,7 +310,7 @@ def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataF
     _report_dates(issues, file_names, first_files, first_lines, dob_text, dob,
                   "PRI_DOB", "date of birth",
                   "age treated as unknown; rules that need it send the conviction to hand review")
-    # The first row is authoritative, but another row may contradict it (blueprint.contradictions).
+    # The first row is authoritative, but another row may contradict it (blueprint.engine.contradictions).
     born = birth_dates(rows, owner, first["PRI_DOB"], dob_text, dob, first_files, first_lines, file_names, issues)
     ids = _text(first["SUBJECT_ID"])
     people = _frame(
@@ -349,11 +349,22 @@ def _report_dates(issues: IssueLog, file_names, files: np.ndarray, lines: np.nda
         ("missing", "MISSING_DATE", f"{what} is empty", action),
     ):
         hit = parsed.status == status
-        if not hit.any():
-            continue
-        for f in np.unique(files[hit]):
-            sel = hit & (files == f)
-            issues.add(file_names[int(f)], lines[sel], column, code, problem, act, _pick(values, sel))
+        if hit.any():
+            _report_rows(issues, file_names, files, lines, hit, column, code, problem, act, _pick(values, hit))
+
+
+def _report_rows(issues: IssueLog, file_names, files: np.ndarray, lines: np.ndarray, flagged: np.ndarray,
+                 column: str, code: str, problem: str, action: str, shown: np.ndarray) -> None:
+    """One data issue per input file for the ``flagged`` rows (a boolean per row of ``files``).
+
+    ``shown`` holds the value to show for each flagged row only, in row order: it is worked out for
+    the few rows with a problem, never for all of them.
+    """
+    flagged_files, flagged_lines = files[flagged], lines[flagged]
+    shown = np.asarray(shown, dtype=object)
+    for f in np.unique(flagged_files):
+        sel = flagged_files == f
+        issues.add(file_names[int(f)], flagged_lines[sel], column, code, problem, action, shown[sel])
 
 
 #: The columns of every conviction row the engine reads (sentence parts, dates, case steps).
@@ -362,6 +373,28 @@ CONVICTION_ROW_COLUMNS = ["SUBJECT_ID", "CNT_ORDER", "STP_EVENT_DATE", "SENT_LOC
 #: The columns read from the first row of each convicted count only.
 COUNT_COLUMNS = ["SUBJECT_ID", "STP_EVENT_DATE", "STP_ORI_DESCR", "STP_ORI_CNTY_NAME", "OFFENSE_DESCR",
                  "OFFENSE_TOC", "CONV_STAT_DESCR", "COMMENT_TEXT", "CYC_AGE", "CYC_DATE", "_file", "_line"]
+
+
+@dataclass
+class _Origin:
+    """Where each of a set of rows came from (input file number and line), to report their problems."""
+
+    file_names: list[str]
+    issues: IssueLog
+    files: np.ndarray
+    lines: np.ndarray
+
+    @classmethod
+    def of(cls, table: pa.Table, file_names, issues: IssueLog) -> _Origin:
+        return cls(file_names, issues, table["_file"].to_numpy(), table["_line"].to_numpy())
+
+    def report(self, flagged: np.ndarray, column: str, code: str, problem: str, action: str, shown) -> None:
+        """One data issue per input file for the ``flagged`` rows (see :func:`_report_rows`)."""
+        _report_rows(self.issues, self.file_names, self.files, self.lines, flagged, column, code, problem, action,
+                     shown)
+
+    def report_dates(self, values, parsed: dates.DateRanges, column: str, what: str, action: str) -> None:
+        _report_dates(self.issues, self.file_names, self.files, self.lines, values, parsed, column, what, action)
 
 
 def _convictions(conv: pa.Table, count_rows: pa.Table, at: np.ndarray, file_names, issues: IssueLog,
@@ -376,28 +409,105 @@ def _convictions(conv: pa.Table, count_rows: pa.Table, at: np.ndarray, file_name
     a filter, which copies piece by piece, where a take would first join the pieces of the whole
     column). The string work is done in Arrow; only the first row of each count is turned into
     Python values.
+
+    The steps: which count each row belongs to (:func:`_count_keys`), the sentence of each count
+    (:func:`_sentences`), the first row of each count (:func:`_first_rows`), its charge, read once
+    per distinct text (:func:`_charges`), its dates (:func:`_count_dates`), its level
+    (:func:`_levels`), its court case and count number (:func:`_cases`), and whether it is on each
+    offense list (:func:`_add_list_flags`).
     """
-    person = conv["SUBJECT_ID"]
+    rows = _Origin.of(conv, file_names, issues)
+    cnt, well_formed, row_key = _count_keys(conv, rows)
+    # One hash pass groups the rows into counts; sums, flags and texts per count are then numpy
+    # and Arrow array work (three separate hash aggregations cost a third of a second per million rows).
+    count_of, first_idx = _group_rows(row_key)
+    days, sentence = _sentences(conv, count_of, len(first_idx), rows)
+    first = _first_rows(count_rows, at, first_idx)
+    counts = _Origin.of(first, file_names, issues)
+    key = _text(row_key.take(first_idx))
+    wf_first = well_formed[first_idx]
+    charge = _charges(first, counts, lists, reading, evaluated)
+    when = _count_dates(first, counts)
+    level, level_conflict, unknown_level = _levels(first, conv, count_of, counts, rows)
+    case_key, count, step_doubt = _cases(first, cnt.take(first_idx), wf_first, key, conv, count_of, rows)
+    parsed = charge.parsed
+
+    problems = np.where(wf_first, "", "BAD_CNT_ORDER").astype(object)
+    for flag, code in ((unknown_level, "UNKNOWN_LEVEL"), (np.isnan(days), "BAD_SENTENCE"),
+                       (when.conviction.status != "ok", "CONVICTION_DATE"), (charge.unresolved, UNRESOLVED_CODE)):
+        at_flag = np.flatnonzero(flag)
+        problems[at_flag] = [f"{p} {code}" if p else code for p in problems[at_flag]]
+
+    out = _frame(
+        {
+            "conviction_id": key,
+            "person_id": _text(first["SUBJECT_ID"]),
+            "cnt_order": cnt.take(first_idx),
+            "case_key": case_key,
+            "count": count,
+            "county": _text(_trim_upper(first["STP_ORI_CNTY_NAME"])),
+            "court": pc.utf8_trim_whitespace(first["STP_ORI_DESCR"]),
+            "offense": charge.offense,
+            "comment": charge.comment,
+            "code_section": parsed["code_section"].to_numpy(dtype=object),
+            "number": parsed["number"].to_numpy(dtype=object),
+            "subsection": parsed["subsection"].to_numpy(dtype=object),
+            "code": parsed["code"].to_numpy(dtype=object),
+            "attempt": parsed["attempt"].to_numpy(dtype=bool),
+            "second_number": parsed["second_number"].to_numpy(dtype=object),
+            "second_subsection": parsed["second_subsection"].to_numpy(dtype=object),
+            "section_readable": parsed["readable"].to_numpy(dtype=bool),
+            "evaluated_sections": charge.evaluated_sections,
+            "section_unresolved": charge.unresolved,
+            "named_sections": charge.named,
+            "level": level,
+            "level_conflict": level_conflict,
+            "conv_lo": when.conviction.earliest,
+            "conv_hi": when.conviction.latest,
+            "conviction_date_status": when.conviction.status,
+            "conviction_date_recorded": when.conviction_text,
+            "arrest_lo": when.arrest_lo,
+            "arrest_hi": when.arrest_hi,
+            "arrest_date_status": when.arrest_status,
+            "cycle_age": pc.utf8_trim_whitespace(first["CYC_AGE"]),
+            "step_dates_differ": step_doubt,
+            "sentence_days": days,
+            "sentence": sentence,
+            "data_problems": problems,
+            "source_file": counts.files,
+            "source_line": counts.lines,
+        }
+    )
+    _add_list_flags(out, lists, charge.unique_parsed, charge.codes, case_key)
+    return out
+
+
+def _count_keys(conv: pa.Table, rows: _Origin) -> tuple[pa.ChunkedArray, np.ndarray, pa.ChunkedArray]:
+    """Each conviction row's trimmed ``CNT_ORDER``, whether it is well formed, and its count's key.
+
+    A count's key is its person and ``CNT_ORDER``; a row whose ``CNT_ORDER`` is malformed is reported
+    and made its own count (keyed by its file and line), never merged with a neighbour.
+    """
     cnt = pc.utf8_trim_whitespace(conv["CNT_ORDER"])
     well_formed = pc.match_substring_regex(cnt, f"^[0-9]{{{CNT_ORDER_DIGITS}}}$")
-    files = conv["_file"].to_numpy()
-    lines = conv["_line"].to_numpy()
-    wf_np = well_formed.to_numpy(zero_copy_only=False)
-    bad = ~wf_np
+    bad = ~well_formed.to_numpy(zero_copy_only=False)
     if bad.any():
-        cnt_bad = _text(cnt.filter(pa.array(bad)))
-        for f in np.unique(files[bad]):
-            sel = files[bad] == f
-            issues.add(file_names[int(f)], lines[bad][sel], "CNT_ORDER", "BAD_CNT_ORDER",
-                       f"CNT_ORDER is not {CNT_ORDER_DIGITS} digits, so the count and its court case are unknown",
-                       "conviction kept on its own, without case numbers; sent to hand review",
-                       cnt_bad[sel])
-    # A count's key is its person and CNT_ORDER; a row with a malformed CNT_ORDER is its own count.
+        rows.report(bad, "CNT_ORDER", "BAD_CNT_ORDER",
+                    f"CNT_ORDER is not {CNT_ORDER_DIGITS} digits, so the count and its court case are unknown",
+                    "conviction kept on its own, without case numbers; sent to hand review",
+                    _text(cnt.filter(pa.array(bad))))
     row_ref = pc.binary_join_element_wise(pa.scalar("L"), pc.cast(conv["_file"], pa.string()), pa.scalar("."),
                                           pc.cast(conv["_line"], pa.string()), "")
-    row_key = pc.binary_join_element_wise(person, pc.if_else(well_formed, cnt, row_ref), ":")
+    row_key = pc.binary_join_element_wise(conv["SUBJECT_ID"], pc.if_else(well_formed, cnt, row_ref), ":")
+    return cnt, ~bad, row_key
 
-    # Sentence parts: every row of a count contributes one part (length and unit, D/M/Y).
+
+def _sentences(conv: pa.Table, count_of: np.ndarray, n_counts: int, rows: _Origin) -> tuple[np.ndarray, pa.Array]:
+    """Per count: its sentence in days (NaN when a part is unreadable) and its parts as written.
+
+    Every row of a count contributes one part (length and unit, D/M/Y, and the place). The parts
+    are summed, and joined in file order ("3Y PRISON; 90D JAIL").
+    """
     length_text = pc.utf8_trim_whitespace(conv["SENT_LENGTH"])
     unit = _trim_upper(conv["SENT_TIME_CODE"])
     length_ok = pc.match_substring_regex(length_text, r"^[0-9]+$")
@@ -409,159 +519,170 @@ def _convictions(conv: pa.Table, count_rows: pa.Table, at: np.ndarray, file_name
     part_days = np.where(no_part, 0.0, np.where(length_ok_np, length * unit_days, np.nan))
     bad_part = ~no_part & np.isnan(part_days)
     if bad_part.any():
-        shown = _text(pc.binary_join_element_wise(length_text, unit, " ").filter(pa.array(bad_part)))
-        for f in np.unique(files[bad_part]):
-            sel = files[bad_part] == f
-            issues.add(file_names[int(f)], lines[bad_part][sel], "SENT_LENGTH", "BAD_SENTENCE",
-                       "sentence length or unit is not readable (expected digits and D, M or Y)",
-                       "sentence treated as unknown; whether it is still running goes to hand review",
-                       shown[sel])
+        rows.report(bad_part, "SENT_LENGTH", "BAD_SENTENCE",
+                    "sentence length or unit is not readable (expected digits and D, M or Y)",
+                    "sentence treated as unknown; whether it is still running goes to hand review",
+                    _text(pc.binary_join_element_wise(length_text, unit, " ").filter(pa.array(bad_part))))
     loc = pc.utf8_trim_whitespace(conv["SENT_LOC_DESCR"])
     part_text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(
         pc.binary_join_element_wise(length_text, unit, ""), loc, " "))
-    # One hash pass groups the rows into counts; sums, flags and texts per count are then numpy
-    # and Arrow array work (three separate hash aggregations cost a third of a second per million rows).
-    count_of, first_idx = _group_rows(row_key)
-    n_counts = len(first_idx)
     days = np.bincount(count_of, weights=np.nan_to_num(part_days), minlength=n_counts)
     days[np.bincount(count_of, weights=bad_part, minlength=n_counts) > 0] = np.nan
-    # Every part that is summed, in file order, joined per count ("3Y PRISON; 90D JAIL").
+    # Every part that is summed, in file order, joined per count.
     with_text = np.flatnonzero(pc.not_equal(part_text, "").to_numpy(zero_copy_only=False))
     with_text = with_text[np.argsort(count_of[with_text], kind="stable")]
     offsets = np.concatenate([[0], np.cumsum(np.bincount(count_of[with_text], minlength=n_counts))]).astype(np.int32)
-    texts_joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), _flat_text(part_text).take(pa.array(with_text))),
-                                  "; ")
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), _flat_text(part_text).take(pa.array(with_text))),
+                            "; ")
+    return days, joined
 
-    # The first rows are in file order (groups are numbered by first appearance), so a filter keeps
-    # them in the order of first_idx.
+
+def _first_rows(count_rows: pa.Table, at: np.ndarray, first_idx: np.ndarray) -> pa.Table:
+    """The :data:`COUNT_COLUMNS` of the first row of each count, in count order.
+
+    The first rows are in file order (groups are numbered by first appearance), so a filter keeps
+    them in the order of ``first_idx``.
+    """
     is_first = np.zeros(count_rows.num_rows, dtype=bool)
     is_first[at[first_idx]] = True
-    first = count_rows.filter(pa.array(is_first))
-    key_first = row_key.take(first_idx)
-    key = _text(key_first)
-    cnt_first = cnt.take(first_idx)
-    wf_first = wf_np[first_idx]
-    f_files = first["_file"].to_numpy()
-    f_lines = first["_line"].to_numpy()
+    return count_rows.filter(pa.array(is_first))
 
-    # Offense texts repeat a great deal (a few thousand distinct values per million rows): parse and
-    # match each distinct (offense, comment) pair once, then spread the results back to the rows.
-    offense_col = pc.utf8_trim_whitespace(first["OFFENSE_DESCR"])
-    comment_col = pc.utf8_trim_whitespace(first["COMMENT_TEXT"])
-    pair = pc.dictionary_encode(pc.binary_join_element_wise(offense_col, comment_col, "\x1f")).combine_chunks()
+
+@dataclass
+class _Charges:
+    """What each count's charge says, read once per distinct (offense, comment) text."""
+
+    offense: pa.ChunkedArray  # trimmed, per count
+    comment: pa.ChunkedArray
+    unique_parsed: pd.DataFrame  # parse_code_sections of each distinct text
+    codes: np.ndarray  # each count's row of unique_parsed
+    parsed: pd.DataFrame  # unique_parsed spread back to the counts
+    evaluated_sections: np.ndarray  # per count: 0, 1 or 2 sections on the evaluated list
+    unresolved: np.ndarray  # per count: names an evaluated section that cannot be read
+    named: np.ndarray  # per count: the evaluated numbers an unresolved charge names
+
+
+def _charges(first: pa.Table, counts: _Origin, lists: dict[str, OffenseList], reading: ReadingRules | None,
+             evaluated: str | None) -> _Charges:
+    """Parse each count's charge, and report those naming an evaluated section that cannot be read.
+
+    Offense texts repeat a great deal (a few thousand distinct values per million rows): each
+    distinct (offense, comment) pair is parsed and matched once, and the results spread back.
+    """
+    offense = pc.utf8_trim_whitespace(first["OFFENSE_DESCR"])
+    comment = pc.utf8_trim_whitespace(first["COMMENT_TEXT"])
+    pair = pc.dictionary_encode(pc.binary_join_element_wise(offense, comment, "\x1f")).combine_chunks()
     codes = pair.indices.to_numpy(zero_copy_only=False)
     _, first_pos = np.unique(codes, return_index=True)
-    unique_offense = pd.Series(_text(offense_col.take(first_pos)), dtype=object)
-    unique_comment = pd.Series(_text(comment_col.take(first_pos)), dtype=object)
+    unique_offense = pd.Series(_text(offense.take(first_pos)), dtype=object)
+    unique_comment = pd.Series(_text(comment.take(first_pos)), dtype=object)
     unique_parsed = parse_code_sections(unique_offense, unique_comment, reading)
-    evaluated_info = _evaluated_sections(unique_parsed, unique_offense, unique_comment,
-                                         lists.get(evaluated) if evaluated else None)
+    info = _evaluated_sections(unique_parsed, unique_offense, unique_comment,
+                               lists.get(evaluated) if evaluated else None)
     # np.unique sorts by code, so unique_parsed row i describes dictionary entry i.
     parsed = unique_parsed.iloc[codes].reset_index(drop=True)
-    unresolved = evaluated_info["unresolved"].to_numpy(dtype=bool)[codes]
-    _report_unresolved(issues, file_names, f_files, f_lines, unresolved,
-                       evaluated_info["named"].to_numpy(dtype=object)[codes], offense_col, comment_col)
+    unresolved = info["unresolved"].to_numpy(dtype=bool)[codes]
+    named = info["named"].to_numpy(dtype=object)[codes]
+    _report_unresolved(counts.issues, counts.file_names, counts.files, counts.lines, unresolved, named, offense,
+                       comment)
+    return _Charges(offense=offense, comment=comment, unique_parsed=unique_parsed, codes=codes, parsed=parsed,
+                    evaluated_sections=info["sections"].to_numpy(dtype=np.int8)[codes], unresolved=unresolved,
+                    named=named)
 
+
+@dataclass
+class _CountDates:
+    conviction: dates.DateRanges
+    conviction_text: pa.ChunkedArray  # as recorded (trimmed)
+    arrest_lo: np.ndarray  # unknown (NaT) when the arrest is recorded after the conviction
+    arrest_hi: np.ndarray
+    arrest_status: np.ndarray
+
+
+def _count_dates(first: pa.Table, counts: _Origin) -> _CountDates:
+    """Each count's conviction date and arrest (cycle) date, as ranges, with their problems reported.
+
+    The cycle (arrest) date is the evidence of the offense date (HS 11361.8 looks at the conduct);
+    one recorded after the conviction is reported and made unknown (``blueprint.engine.contradictions``).
+    """
     date_text = pc.utf8_trim_whitespace(first["STP_EVENT_DATE"])
     conv_date = dates.parse_dates(date_text)
-    _report_dates(issues, file_names, f_files, f_lines, date_text, conv_date, "STP_EVENT_DATE", "conviction date",
-                  "conviction kept with an unknown date; rules that need it send it to hand review")
-    # The cycle (arrest) date is the evidence of the offense date (HS 11361.8 looks at the conduct).
+    counts.report_dates(date_text, conv_date, "STP_EVENT_DATE", "conviction date",
+                        "conviction kept with an unknown date; rules that need it send it to hand review")
     arrest_text = pc.utf8_trim_whitespace(first["CYC_DATE"])
     arrest = dates.parse_dates(arrest_text)
-    _report_dates(issues, file_names, f_files, f_lines, arrest_text, arrest, "CYC_DATE", "arrest (cycle) date",
-                  "offense date unknown: only the conviction date bounds it, so a rule that needs the offense "
-                  "date goes to hand review unless the conviction date decides it")
+    counts.report_dates(arrest_text, arrest, "CYC_DATE", "arrest (cycle) date",
+                        "offense date unknown: only the conviction date bounds it, so a rule that needs the offense "
+                        "date goes to hand review unless the conviction date decides it")
     arrest_lo, arrest_hi = arrest.earliest.copy(), arrest.latest.copy()
-    late = arrest_after_conviction(arrest_lo, conv_date.latest, arrest_text, f_files, f_lines, file_names, issues)
+    late = arrest_after_conviction(arrest_lo, conv_date.latest, arrest_text, counts.files, counts.lines,
+                                   counts.file_names, counts.issues)
     arrest_lo[late] = NAT
     arrest_hi[late] = NAT
+    return _CountDates(conviction=conv_date, conviction_text=date_text, arrest_lo=arrest_lo, arrest_hi=arrest_hi,
+                       arrest_status=np.where(late, "after conviction", arrest.status).astype(object))
 
+
+def _levels(first: pa.Table, conv: pa.Table, count_of: np.ndarray, counts: _Origin,
+            rows: _Origin) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each count's level (felony, misdemeanor, infraction or unknown), whether it conflicts with a
+    state-prison term, and whether the record left it unknown.
+
+    Level ``FELONY``/``MISDEMEANOR``/``INFRACTION``, or for a blank level the type of charge
+    (``OFFENSE_TOC`` F, M or I). A misdemeanor or infraction with a state-prison term has a
+    doubtful level (``blueprint.engine.contradictions``): it is reported and made unknown.
+    """
     level_text = _text(_trim_upper(first["CONV_STAT_DESCR"]))
     toc = _text(_trim_upper(first["OFFENSE_TOC"]))
-    level = np.full(len(key), "unknown", dtype=object)
+    level = np.full(first.num_rows, "unknown", dtype=object)
     for word, name in (("FELONY", "felony"), ("MISDEMEANOR", "misdemeanor"), ("INFRACTION", "infraction")):
         level[level_text == word] = name
     for letter, name in (("F", "felony"), ("M", "misdemeanor"), ("I", "infraction")):
         level[(level_text == "") & (toc == letter)] = name
     unknown_level = level == "unknown"
     if unknown_level.any():
-        for f in np.unique(f_files[unknown_level]):
-            sel = unknown_level & (f_files == f)
-            issues.add(file_names[int(f)], f_lines[sel], "CONV_STAT_DESCR", "UNKNOWN_LEVEL",
-                       "level of the conviction is not FELONY, MISDEMEANOR or INFRACTION, and OFFENSE_TOC does not decide it",
-                       "level treated as unknown; the conviction goes to hand review",
-                       (pd.Series(level_text[sel], dtype=object) + " / TOC " + pd.Series(toc[sel], dtype=object)).to_numpy())
-
-    # A misdemeanor or infraction with a state-prison term has a doubtful level (blueprint.contradictions).
-    level_conflict = prison_on_lesser_level(level, count_of, conv["SENT_LOC_DESCR"], level_text, files, lines,
-                                            file_names, issues)
+        counts.report(unknown_level, "CONV_STAT_DESCR", "UNKNOWN_LEVEL",
+                      "level of the conviction is not FELONY, MISDEMEANOR or INFRACTION, and OFFENSE_TOC does not decide it",
+                      "level treated as unknown; the conviction goes to hand review",
+                      (pd.Series(level_text[unknown_level], dtype=object) + " / TOC "
+                       + pd.Series(toc[unknown_level], dtype=object)).to_numpy())
+    level_conflict = prison_on_lesser_level(level, count_of, conv["SENT_LOC_DESCR"], level_text, rows.files,
+                                            rows.lines, rows.file_names, rows.issues)
     level[level_conflict] = "unknown"
+    return level, level_conflict, unknown_level
 
-    problems = np.where(wf_first, "", "BAD_CNT_ORDER").astype(object)
-    for flag, code in ((unknown_level, "UNKNOWN_LEVEL"), (np.isnan(days), "BAD_SENTENCE"),
-                       (conv_date.status != "ok", "CONVICTION_DATE"), (unresolved, UNRESOLVED_CODE)):
-        rows = np.flatnonzero(flag)
-        problems[rows] = [f"{p} {code}" if p else code for p in problems[rows]]
 
-    person_first = _text(first["SUBJECT_ID"])
+def _cases(first: pa.Table, cnt_first: pa.ChunkedArray, wf_first: np.ndarray, key: np.ndarray, conv: pa.Table,
+           count_of: np.ndarray, rows: _Origin) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+    """Each count's court case key, its count number, and whether its court step's dates differ.
+
+    The case is the person and the first six digits of ``CNT_ORDER``; a count with a malformed
+    ``CNT_ORDER`` is its own case (its key). The count number drops leading zeros ("001" -> "1",
+    "000" -> "0") and is blank when malformed. A court step whose conviction rows disagree on the
+    date may be two cases (``blueprint.engine.contradictions``).
+    """
     step_key = pc.dictionary_encode(_flat_text(pc.binary_join_element_wise(
-        first["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt.take(first_idx), 0, 6), ":")))
+        first["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt_first, 0, 6), ":")))
     case_key = np.where(wf_first, _text(step_key.dictionary.take(step_key.indices)), key)
     step_of_count = np.where(wf_first, step_key.indices.to_numpy(zero_copy_only=False), -1)
-    # A court step whose conviction rows disagree on the date may be two cases (blueprint.contradictions).
-    step_doubt = step_dates_differ(step_of_count, count_of, conv["STP_EVENT_DATE"], files, lines, file_names, issues)
-    # The count number without leading zeros ("001" -> "1", "000" -> "0"); unknown when malformed.
-    count_digits = pc.utf8_slice_codeunits(cnt.take(first_idx), 6, 9)
+    step_doubt = step_dates_differ(step_of_count, count_of, conv["STP_EVENT_DATE"], rows.files, rows.lines,
+                                   rows.file_names, rows.issues)
+    count_digits = pc.utf8_slice_codeunits(cnt_first, 6, 9)
     count_text = pc.utf8_ltrim(count_digits, characters="0")
     count_text = pc.if_else(pc.and_(pc.equal(count_text, ""), pc.not_equal(count_digits, "")), "0", count_text)
-    count = pc.if_else(pa.array(wf_first), count_text, "")
+    return case_key, pc.if_else(pa.array(wf_first), count_text, ""), step_doubt
 
-    out = _frame(
-        {
-            "conviction_id": key,
-            "person_id": person_first,
-            "cnt_order": cnt_first,
-            "case_key": case_key,
-            "count": count,
-            "county": _text(_trim_upper(first["STP_ORI_CNTY_NAME"])),
-            "court": pc.utf8_trim_whitespace(first["STP_ORI_DESCR"]),
-            "offense": offense_col,
-            "comment": comment_col,
-            "code_section": parsed["code_section"].to_numpy(dtype=object),
-            "number": parsed["number"].to_numpy(dtype=object),
-            "subsection": parsed["subsection"].to_numpy(dtype=object),
-            "code": parsed["code"].to_numpy(dtype=object),
-            "attempt": parsed["attempt"].to_numpy(dtype=bool),
-            "second_number": parsed["second_number"].to_numpy(dtype=object),
-            "second_subsection": parsed["second_subsection"].to_numpy(dtype=object),
-            "section_readable": parsed["readable"].to_numpy(dtype=bool),
-            "evaluated_sections": evaluated_info["sections"].to_numpy(dtype=np.int8)[codes],
-            "section_unresolved": unresolved,
-            "named_sections": evaluated_info["named"].to_numpy(dtype=object)[codes],
-            "level": level,
-            "level_conflict": level_conflict,
-            "conv_lo": conv_date.earliest,
-            "conv_hi": conv_date.latest,
-            "conviction_date_status": conv_date.status,
-            "conviction_date_recorded": date_text,
-            "arrest_lo": arrest_lo,
-            "arrest_hi": arrest_hi,
-            "arrest_date_status": np.where(late, "after conviction", arrest.status).astype(object),
-            "cycle_age": pc.utf8_trim_whitespace(first["CYC_AGE"]),
-            "step_dates_differ": step_doubt,
-            "sentence_days": days,
-            "sentence": texts_joined,
-            "data_problems": problems,
-            "source_file": f_files,
-            "source_line": f_lines,
-        }
-    )
-    # Entries that count only with a companion section in the same court case (PC 136.1 with a
-    # PC 186.22(b)(4) gang enhancement) are decided per case here, where the case key is known.
-    # Each distinct offense text is matched twice: without the companion (entries that need one never
-    # match) and as if the case had it. A row is on the list if the first holds, or the second holds
-    # and its case really has the companion.
+
+def _add_list_flags(out: pd.DataFrame, lists: dict[str, OffenseList], unique_parsed: pd.DataFrame,
+                    codes: np.ndarray, case_key: np.ndarray) -> None:
+    """Add ``on_<list>`` (and for :data:`POSSIBLE_LISTS` ``maybe_<list>``) to the convictions.
+
+    Entries that count only with a companion section in the same court case (PC 136.1 with a
+    PC 186.22(b)(4) gang enhancement) are decided per case here, where the case key is known.
+    Each distinct offense text is matched twice: without the companion (entries that need one never
+    match) and as if the case had it. A row is on the list if the first holds, or the second holds
+    and its case really has the companion.
+    """
     for name, offense_list in lists.items():
         unique_on = offense_list.matches(unique_parsed).to_numpy(dtype=bool)
         on_list = unique_on[codes]
@@ -585,7 +706,6 @@ def _convictions(conv: pa.Table, count_rows: pa.Table, at: np.ndarray, file_name
             cases_with_companion = pd.unique(case_key[offense_list.companion_matches(unique_parsed).to_numpy(dtype=bool)[codes]])
             maybe = maybe | (pd.Series(case_key).isin(cases_with_companion).to_numpy() & with_companion)
         out[f"maybe_{name}"] = maybe & ~on_list
-    return out
 
 
 #: The lists whose *possible* matches (a section recorded without the subdivision the list needs)

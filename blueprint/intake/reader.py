@@ -4,7 +4,7 @@ What the reader guarantees (see docs/reference/input.md for the format):
 
 - One or more files make one run; a person's rows may be spread over several files. A file that
   repeats an earlier file of the run whole is rejected; a single row that repeats a row of an
-  earlier file is skipped and reported as ``DUPLICATE_ROW`` (``blueprint.repeated_rows``): every
+  earlier file is skipped and reported as ``DUPLICATE_ROW`` (``blueprint.intake.repeated_rows``): every
   row is used once.
 - A header is optional (first field ``RECORD_ID``), may carry one trailing empty field, and may be
   preceded by a UTF-8 byte-order mark; CRLF and LF line endings both work.
@@ -13,7 +13,7 @@ What the reader guarantees (see docs/reference/input.md for the format):
   Python object per value.
 - Row-level problems never fail a file. A row with the wrong number of fields, a blank line or a row
   without ``SUBJECT_ID`` is skipped and reported with its file, line and column; everything else is
-  kept and checked later, where the value matters (``blueprint.records``).
+  kept and checked later, where the value matters (``blueprint.engine.records``).
 - File-level failures (not a DOJ file, empty, unreadable) stop only that file, with a message naming
   the file and the reason. The other files of the run still complete.
 - Every data row is accounted for: ``rows_read == rows_used + rows_skipped`` per file.
@@ -334,7 +334,7 @@ def _counted_chunks(fh, size: int, digest, line_keys_for: int | None = None) -> 
     chunk is parsed without Arrow's UTF-8 check (a tenth of the parse), in this thread's time.
 
     With ``line_keys_for`` (the file's field count), each chunk also comes with every physical
-    line's byte extent and sample key (``blueprint.repeated_rows``), computed here, in the reading
+    line's byte extent and sample key (``blueprint.intake.repeated_rows``), computed here, in the reading
     thread, while the previous chunk is parsed.
     """
     counter = _ByteCounter()
@@ -489,7 +489,7 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
     Fills ``report`` as it goes (fingerprint, row accounts). Raises :class:`FileRejected` for a
     file-level failure; rows already yielded must then be discarded by the caller.
 
-    With ``seen`` (the rows of the run's earlier files, ``blueprint.repeated_rows``), a row that
+    With ``seen`` (the rows of the run's earlier files, ``blueprint.intake.repeated_rows``), a row that
     repeats one of them is skipped and reported as ``DUPLICATE_ROW``; the rows kept are added to
     ``seen``, for the caller to commit once the file is accepted.
     """
@@ -557,7 +557,7 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
 
 def _record_extents(data, physical: tuple, first_line: int, first_in_file: bool, skip_header: bool, sn: Sniff,
                     lines: np.ndarray, bad: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where each record of ``lines`` is in the chunk's bytes, and its sample key (``blueprint.repeated_rows``).
+    """Where each record of ``lines`` is in the chunk's bytes, and its sample key (``blueprint.intake.repeated_rows``).
 
     ``physical`` holds every physical line's extent and key, computed while the chunk was read; a
     record on one line is that line. Only a chunk whose records span lines (a quoted line break)
@@ -673,7 +673,7 @@ def _engine_row_mask(table: pa.Table) -> np.ndarray:
     rows of one person under one name and one date of birth: the person's first row (identity and
     demographics), the first row of each other name the person is recorded under (other names
     used), and the first row of each other date of birth (a date of birth that contradicts the
-    first row's is reported, ``blueprint.contradictions``).
+    first row's is reported, ``blueprint.engine.contradictions``).
     Every other row (e.g. an arrest that led nowhere) has been read, checked and counted already;
     it simply adds no fact. Comparing each row with the one before it keeps every (person, name,
     date of birth) first row in file order, which is all the engine reads from those rows, without
@@ -724,7 +724,7 @@ def shard_numbers(subject_ids: pa.ChunkedArray | pa.Array, shards: int) -> np.nd
     whichever chunk or file it came from; different people spread evenly. The hash (FNV-1a over the
     last 16 bytes of the ID, then a bit mixer) is computed with numpy straight from Arrow's buffers,
     and depends on nothing but those bytes. A local run splits its rows this way while reading, for
-    one evaluation process per core (``blueprint.parallel``); the cloud's split step, for its shards.
+    one evaluation process per core (``blueprint.run.parallel``); the cloud's split step, for its shards.
     """
     values = subject_ids.combine_chunks() if isinstance(subject_ids, pa.ChunkedArray) else subject_ids
     n = len(values)
@@ -770,7 +770,7 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
 
     A file with the same content as one of the ``earlier`` files of the run is rejected once read
     (see :func:`reject_repeat`): its rows would otherwise count twice. With ``seen``, a single row
-    repeating a row of an earlier file is skipped and reported (``blueprint.repeated_rows``).
+    repeating a row of an earlier file is skipped and reported (``blueprint.intake.repeated_rows``).
     ``observe`` sees every chunk before it is pruned (``observe(file_index, rows)``), repeated rows
     already left out.
     """
@@ -855,11 +855,11 @@ def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] 
 
     ``cancel``, when set by another thread, stops the read at the next chunk (:class:`ReadCancelled`).
     With several files, a row repeating a row of an earlier file is skipped and reported
-    (``blueprint.repeated_rows``).
+    (``blueprint.intake.repeated_rows``).
     ``parts`` > 1 also splits the rows into that many tables of whole people as they are read
     (``ReadResult.parts``), which costs nothing extra: each chunk is copied once either way.
     ``observe(file_index, rows)`` sees every chunk of every file before it is pruned (the offense-text
-    census of ``blueprint.census`` counts all rows this way, in the same pass).
+    census of ``blueprint.intake.census`` counts all rows this way, in the same pass).
     """
     issues = IssueLog()
     split: list[list[pa.Table]] = [[] for _ in range(max(parts, 1))]
