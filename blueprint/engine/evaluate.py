@@ -28,12 +28,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import dates
+from .filing_rules import Outcome
 from .policy import Policy, Rule
 from . import fact_names as F
 from .predicates import PREDICATES, EvalContext
 
 HAND_REVIEW = "Hand Review"
-HAND_REVIEW_OUTCOME = "hand_review"
 TRACK_SERVING = "currently serving"
 TRACK_COMPLETED = "completed sentence"
 BASIS_SERVING = "HS 11361.8(b)"
@@ -123,7 +123,7 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
     reason = np.full(n, "", dtype=object)
     rule_id = np.full(n, "", dtype=object)
     rule_facts = np.full(n, "", dtype=object)
-    outcome = np.full(n, HAND_REVIEW_OUTCOME, dtype=object)
+    outcome = np.full(n, Outcome.HAND_REVIEW.value, dtype=object)
     prior_kind = np.full(n, "", dtype=object)
     prior_source = np.full(n, "", dtype=object)
     tracks = track(facts, as_of)
@@ -165,7 +165,7 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
             reason_code[rows] = rule.reason_code
             reason[rows] = rule.reason
             rule_id[rows] = rule.id
-            outcome[rows] = rule.outcome
+            outcome[rows] = Outcome(rule.outcome).value
             rule_facts[rows] = _describe(facts, ctx, rule, rows)
         if (fires | unknown).any():
             _name_priors(facts, ctx, rule, fires | unknown, prior_kind, prior_source)
