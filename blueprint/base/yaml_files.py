@@ -247,11 +247,13 @@ def _one(file: str | None, line: int | None, message: str) -> str:
 
 
 def load_yaml_model(path: str | Path, model: type[Model], *, what: str, error: type[Exception],
-                    invalid: str = "") -> Model:
+                    invalid: str = "", check: Callable[[Model, Located, Problems], None] | None = None) -> Model:
     """Load ``path`` as ``model``; raise ``error`` naming ``what``, the file, and each problem's key and line.
 
     ``invalid`` is the phrase put before the list of validation problems (e.g. "is incomplete or
-    wrong"); by default the file name is followed by a colon.
+    wrong"); by default the file name is followed by a colon. ``check`` adds the problems that span
+    several keys (a name used before it is defined, ...) to the same list, once the model is valid,
+    so that they too are reported all together with their lines instead of stopping at the first.
     """
     path = Path(path)
     try:
@@ -260,14 +262,19 @@ def load_yaml_model(path: str | Path, model: type[Model], *, what: str, error: t
         raise error(f"{what} not found: {path}") from None
     except SyntaxProblem as exc:
         raise error(f"{what} {path.name} is {exc}" + (f" at line {exc.line}" if exc.line else "")) from None
+    problems = Problems(path.name, located)
     try:
-        return model.model_validate(located.data or {})
+        loaded = model.model_validate(located.data or {})
     except ValidationError as exc:
-        problems = Problems(path.name, located)
         problems.add_validation(exc)
-        lead = f"{what} {path.name} {invalid}:" if invalid else f"{what} {path.name}:"
-        found = problems.lines(with_file=False)
-        raise error(f"{lead} {found[0]}" if len(found) == 1 else lead + "\n" + "\n".join(found)) from None
+    else:
+        if check is not None:
+            check(loaded, located, problems)
+        if not problems:
+            return loaded
+    lead = f"{what} {path.name} {invalid}:" if invalid else f"{what} {path.name}:"
+    found = problems.lines(with_file=False)
+    raise error(f"{lead} {found[0]}" if len(found) == 1 else lead + "\n" + "\n".join(found))
 
 
 __all__ = ["Located", "Problem", "Problems", "SyntaxProblem", "load_yaml_model", "located_json", "located_yaml",

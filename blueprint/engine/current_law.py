@@ -28,11 +28,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..base.errors import PolicyError
 from .offenses import OffenseEntry, OffenseList
-from ..base.yaml_files import load_yaml_model
+from ..base.yaml_files import Located, Problems, load_yaml_model
 
 CURRENT_LAW_FILE = "current_law.yaml"
 
@@ -81,25 +81,14 @@ class _Section(BaseModel):
     @field_validator("before", "after", mode="before")
     @classmethod
     def _keys(cls, value: Any) -> Any:
+        """Subdivision keys as written, upper case and without spaces (checked in :func:`_check`)."""
         if isinstance(value, dict):
-            out = {}
-            for key, sub in value.items():
-                text = re.sub(r"\s+", "", str(key or "")).upper()
-                if not _SUB_RE.match(text):
-                    raise ValueError(f"subdivision must look like (A) or (A)(2), or be empty, got {key!r}")
-                out[text] = sub if sub is not None else {}
-            return out
+            return {_subdivision_key(key): (sub if sub is not None else {}) for key, sub in value.items()}
         return value
 
-    @model_validator(mode="after")
-    def _classes(self) -> "_Section":
-        for era in (self.before, self.after):
-            for key, sub in era.items():
-                if self.two_priors is None and (sub.two_priors or sub.under_18):
-                    raise ValueError(f"subdivision {key or '(none)'} gives two_priors but the section has no two_priors rule")
-                if self.two_priors is not None and sub.two_priors is None:
-                    raise ValueError(f"subdivision {key or '(none)'} needs two_priors: counts, not or possible")
-        return self
+
+def _subdivision_key(key: Any) -> str:
+    return re.sub(r"\s+", "", str(key or "")).upper()
 
 
 class _Hint(BaseModel):
@@ -130,17 +119,36 @@ class _CurrentLawFile(BaseModel):
     felony_hints: tuple[_Hint, ...] = ()
     companions: tuple[_Companion, ...] = ()
 
-    @model_validator(mode="after")
-    def _hint_ids(self) -> "_CurrentLawFile":
-        ids = {h.id for h in self.felony_hints}
-        for c in self.companions:
-            if c.hint not in ids:
-                raise ValueError(f"companion {c.code} {c.number} names hint '{c.hint}', which is not one of {sorted(ids)}")
-        try:
-            np.datetime64(self.line, "D")
-        except ValueError:
-            raise ValueError(f"line must be a date YYYY-MM-DD, got {self.line!r}") from None
-        return self
+
+def _check(spec: _CurrentLawFile, located: Located, problems: Problems) -> None:
+    """The checks that span keys, each mistake reported with its own line: subdivision keys, each
+    subdivision's class against its section's two-priors rule, companions' hints, the line's date."""
+    raw_sections = {str(k): v for k, v in ((located.data or {}).get("sections") or {}).items()}
+    for number, section in spec.sections.items():
+        for era in ("before", "after"):
+            raw_keys = list(((raw_sections.get(number) or {}).get(era) or {}).keys())
+            for raw_key in raw_keys:
+                key = _subdivision_key(raw_key)
+                where = ("sections", number, era, raw_key)
+                name = f"sections.{number}.{era}.{key or '(none)'}"
+                if not _SUB_RE.match(key):
+                    problems.add(where, f"{name}: subdivision must look like (A) or (A)(2), or be empty, got {raw_key!r}")
+                    continue
+                sub = getattr(section, era)[key]
+                if section.two_priors is None and (sub.two_priors or sub.under_18):
+                    problems.add(where, f"{name}: gives two_priors but the section has no two_priors rule")
+                if section.two_priors is not None and sub.two_priors is None:
+                    problems.add(where, f"{name}: needs two_priors: counts, not or possible")
+    ids = {h.id for h in spec.felony_hints}
+    for position, c in enumerate(spec.companions):
+        if c.hint not in ids:
+            problems.add(("companions", position, "hint"),
+                         f"companions[{position}]: companion {c.code} {c.number} names hint '{c.hint}', "
+                         f"which is not one of {sorted(ids)}")
+    try:
+        np.datetime64(spec.line, "D")
+    except ValueError:
+        problems.add(("line",), f"line must be a date YYYY-MM-DD, got {spec.line!r}")
 
 
 @dataclass(frozen=True)
@@ -283,7 +291,7 @@ def load_current_law(pack_dir: str | Path) -> CurrentLaw | None:
     if not path.is_file():
         return None
     spec = load_yaml_model(path, _CurrentLawFile, what="current-law readings", error=CurrentLawError,
-                           invalid="is not valid")
+                           invalid="is not valid", check=_check)
     hints = tuple(Hint(h.id, h.label, frozenset(str(s) for s in h.sections), h.statute, _word_pattern(h.words))
                   for h in spec.felony_hints)
     companions = None

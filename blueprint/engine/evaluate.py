@@ -28,11 +28,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import dates
+from .filing_rules import Outcome
 from .policy import Policy, Rule
-from .predicates import FACT_LABELS, PREDICATES, EvalContext
+from . import fact_names as F
+from .predicates import PREDICATES, EvalContext
 
 HAND_REVIEW = "Hand Review"
-HAND_REVIEW_OUTCOME = "hand_review"
 TRACK_SERVING = "currently serving"
 TRACK_COMPLETED = "completed sentence"
 BASIS_SERVING = "HS 11361.8(b)"
@@ -41,38 +42,26 @@ BASIS_COMPLETED = "HS 11361.8(f)"
 
 #: The checks made before the policy's rules: (fact column, reason code, rule id, reason).
 SECTION_REVIEWS: tuple[tuple[str, str, str, str], ...] = (
-    ("section_unresolved", "CANNABIS_SECTION_UNREADABLE", "section-unreadable",
+    (F.SECTION_UNRESOLVED, "CANNABIS_SECTION_UNREADABLE", "section-unreadable",
      "Cannabis section could not be read from the offense text; read the charge and decide by hand"),
-    ("two_evaluated_sections", "CANNABIS_TWO_SECTIONS", "two-cannabis-sections",
+    (F.EVALUATED_SECTIONS, "CANNABIS_TWO_SECTIONS", "two-cannabis-sections",
      "The charge names two cannabis sections on one line; check which one the conviction is for"),
-    ("subdivision_unknown", "CANNABIS_SUBDIVISION_UNKNOWN", "subdivision-unknown",
+    (F.SUBDIVISION_UNKNOWN, "CANNABIS_SUBDIVISION_UNKNOWN", "subdivision-unknown",
      "The recorded subdivision does not exist in the section's text at the time of the offense; read the "
      "court record to know the offense"),
 )
 
-#: The predicates that test a kind of prior: the kind they name (the run's ``prior_kind``) and where
-#: the priors behind the answer are (``(kind, basis)`` of ``blueprint.engine.facts.PriorIndex``, first found
-#: first used).
-PRIOR_PREDICATES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
-    "prior_super_strike": ("super_strike", (("super_strike", "offense"),)),
-    "prior_pc290": ("pc290", (("pc290", "offense"),)),
-    "prior_registration": ("registration", (("registration", "offense"),)),
-    "counted_priors": ("two_priors", (("two_priors", "offense"),)),
-    "super_strike_before_conviction": ("super_strike", (("super_strike", "conviction"),)),
-    "pc290_or_registration_before_conviction": ("pc290", (("pc290", "conviction"), ("registration", "conviction"))),
-    "earlier_same_section_convictions": ("two_priors", (("two_priors", "conviction"),)),
-}
 PRIOR_COLUMNS = ("prior_section", "prior_date", "prior_court", "prior_case_numbers")
 
 
 def _section_reviews(facts: pd.DataFrame) -> list[tuple[np.ndarray, str, str, str]]:
     """The rows each pre-rule check sends to hand review (a row goes to the first check that holds)."""
     n = len(facts)
-    unresolved = facts["section_unresolved"].to_numpy(dtype=bool) if "section_unresolved" in facts else np.zeros(n, bool)
-    two = (facts["evaluated_sections"].to_numpy() >= 2) if "evaluated_sections" in facts else np.zeros(n, bool)
-    unknown_sub = facts["subdivision_unknown"].to_numpy(dtype=bool) if "subdivision_unknown" in facts else np.zeros(n, bool)
-    masks = {"section_unresolved": unresolved, "two_evaluated_sections": two & ~unresolved,
-             "subdivision_unknown": unknown_sub & ~two & ~unresolved}
+    unresolved = facts[F.SECTION_UNRESOLVED].to_numpy(dtype=bool) if F.SECTION_UNRESOLVED in facts else np.zeros(n, bool)
+    two = (facts[F.EVALUATED_SECTIONS].to_numpy() >= 2) if F.EVALUATED_SECTIONS in facts else np.zeros(n, bool)
+    unknown_sub = facts[F.SUBDIVISION_UNKNOWN].to_numpy(dtype=bool) if F.SUBDIVISION_UNKNOWN in facts else np.zeros(n, bool)
+    masks = {F.SECTION_UNRESOLVED: unresolved, F.EVALUATED_SECTIONS: two & ~unresolved,
+             F.SUBDIVISION_UNKNOWN: unknown_sub & ~two & ~unresolved}
     return [(masks[column], code, rule, reason) for column, code, rule, reason in SECTION_REVIEWS]
 
 
@@ -95,7 +84,7 @@ def _describe(facts: pd.DataFrame, ctx: EvalContext, rule: Rule, rows: np.ndarra
     result = np.full(len(rows), "", dtype=object)
     seen: set[str] = set()
     for i, cond in enumerate(flat):
-        label = FACT_LABELS.get(cond.predicate, cond.predicate)
+        label = PREDICATES[cond.predicate].label
         if not label or label in seen:
             continue
         seen.add(label)
@@ -112,8 +101,8 @@ def _describe(facts: pd.DataFrame, ctx: EvalContext, rule: Rule, rows: np.ndarra
 
 def track(facts: pd.DataFrame, as_of: np.datetime64) -> np.ndarray:
     """Which HS 11361.8 track the conviction is on, from its sentence end on the evaluation date."""
-    lo = facts["sentence_end_lo"].to_numpy("datetime64[D]")
-    hi = facts["sentence_end_hi"].to_numpy("datetime64[D]")
+    lo = facts[F.SENTENCE_END_LO].to_numpy("datetime64[D]")
+    hi = facts[F.SENTENCE_END_HI].to_numpy("datetime64[D]")
     unknown = np.isnat(lo)
     out = np.full(len(facts), "unknown", dtype=object)
     out[~unknown & (lo > as_of)] = TRACK_SERVING
@@ -134,7 +123,7 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
     reason = np.full(n, "", dtype=object)
     rule_id = np.full(n, "", dtype=object)
     rule_facts = np.full(n, "", dtype=object)
-    outcome = np.full(n, HAND_REVIEW_OUTCOME, dtype=object)
+    outcome = np.full(n, Outcome.HAND_REVIEW.value, dtype=object)
     prior_kind = np.full(n, "", dtype=object)
     prior_source = np.full(n, "", dtype=object)
     tracks = track(facts, as_of)
@@ -147,7 +136,7 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
         reason_code[rows] = code
         reason[rows] = why
         rule_id[rows] = rule
-        offense = facts["offense"].astype(str).to_numpy(dtype=object)[rows]
+        offense = facts[F.OFFENSE].astype(str).to_numpy(dtype=object)[rows]
         rule_facts[rows] = "offense text=" + pd.Series(offense, dtype=object).str.strip().to_numpy(dtype=object)
         undecided[rows] = False
 
@@ -176,7 +165,7 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
             reason_code[rows] = rule.reason_code
             reason[rows] = rule.reason
             rule_id[rows] = rule.id
-            outcome[rows] = rule.outcome
+            outcome[rows] = Outcome(rule.outcome).value
             rule_facts[rows] = _describe(facts, ctx, rule, rows)
         if (fires | unknown).any():
             _name_priors(facts, ctx, rule, fires | unknown, prior_kind, prior_source)
@@ -214,13 +203,13 @@ def _name_priors(facts: pd.DataFrame, ctx: EvalContext, rule: Rule, decided: np.
     on the row (``source``: ``kind/basis`` entries joined by ``;``, for the engine to name them)."""
     flat = [c for cond in rule.conditions for c in (cond if isinstance(cond, tuple) else (cond,))]
     for cond in flat:
-        if cond.predicate not in PRIOR_PREDICATES:
+        prior = PREDICATES[cond.predicate].prior
+        if prior is None:
             continue
-        name, sources = PRIOR_PREDICATES[cond.predicate]
         holds = np.asarray(PREDICATES[cond.predicate].test(facts, ctx, cond.argument).fillna(True), dtype=bool)
         rows = np.flatnonzero(decided & holds & (kind == ""))
-        kind[rows] = name
-        source[rows] = ";".join(f"{k}/{b}" for k, b in sources)
+        kind[rows] = prior.kind
+        source[rows] = ";".join(f"{k}/{b}" for k, b in prior.sources)
 
 
 def set_prior_columns(out: pd.DataFrame, detail: np.ndarray) -> None:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..base.errors import PolicyError
+from .filing_rules import Outcome
 from .policy import Policy, PolicySpec, RuleSpec, build_policy
 from .predicates import PREDICATES, EvalContext
 
@@ -42,7 +43,7 @@ def load_exclusions(declared, folder: Path) -> Policy | None:
                               "(and optionally 'statute')")
         code = str(item["code"])
         rules.append(RuleSpec(id=code.replace("_", "-"), when=item["when"], determination=code,
-                              reason_code=code.upper(), reason=str(item.get("statute", code)), outcome="hand_review"))
+                              reason_code=code.upper(), reason=str(item.get("statute", code)), outcome=Outcome.HAND_REVIEW))
     return build_policy(PolicySpec(name="statutory-exclusions", rule_pack=str(folder), rules=rules), source=str(folder),
                         where=f"{folder.name}/pack.yaml statutory_exclusions")
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import current_law, dates, priors
+from . import fact_names as F
 from .current_law import CurrentLaw
 from .offenses import comment_mentions
 from .records import Records, case_numbers, court_case_keys
@@ -56,7 +57,7 @@ def build_facts_and_priors(records: Records, pack: RulePack, county: str) -> tup
     minor = np.full(len(conv), pd.NA, dtype=object)
     columns = [c for c in ("person_id", "offense_lo", "offense_hi", "cycle_age") if c in conv]
     minor[needed] = under_18_at_offense(conv.loc[needed, columns], people)
-    candidates["juvenile"] = pd.array(minor[candidates.index.to_numpy()], dtype="boolean")
+    candidates[F.JUVENILE] = pd.array(minor[candidates.index.to_numpy()], dtype="boolean")
     prior_index = _prior_facts(candidates, records, law, minor, is_cannabis)
     if law is not None:
         _current_law_facts(candidates, records, law)
@@ -71,12 +72,12 @@ def build_facts_and_priors(records: Records, pack: RulePack, county: str) -> tup
     conv_hi = conv["conv_hi"].to_numpy("datetime64[D]")
     # A conviction whose cannabis section could not be resolved is of unknown section, not "another offense".
     readable = conv["section_readable"].to_numpy(dtype=bool) & ~unresolved
-    candidates["person_last_conv_lo"] = by.latest(conv_lo)
-    candidates["person_last_conv_hi"] = np.where(by.any(np.isnat(conv_lo)), NAT, by.latest(conv_hi))
+    candidates[F.PERSON_LAST_CONV_LO] = by.latest(conv_lo)
+    candidates[F.PERSON_LAST_CONV_HI] = np.where(by.any(np.isnat(conv_lo)), NAT, by.latest(conv_hi))
     non_cannabis_known = by.any(~is_cannabis & readable)
     only = pd.array(~non_cannabis_known, dtype="boolean")
     only[~non_cannabis_known & by.any(~readable)] = pd.NA
-    candidates["only_cannabis"] = only
+    candidates[F.ONLY_CANNABIS] = only
     candidates["convictions_on_record"] = by.count(np.ones(len(conv), dtype=bool))
     candidates["cannabis_on_record"] = by.count(is_cannabis)
     number = conv["number"].to_numpy(dtype=object)
@@ -89,10 +90,10 @@ def build_facts_and_priors(records: Records, pack: RulePack, county: str) -> tup
     whole = np.where(np.isnan(days), 0, np.ceil(days)).astype("timedelta64[D]")
     conv_end_lo = np.where(np.isnan(days), NAT, conv_lo + whole)
     conv_end_hi = np.where(np.isnan(days), NAT, conv_hi + whole)
-    candidates["sentence_end_lo"] = conv_end_lo[candidates.index.to_numpy()] if len(candidates) else np.array([], "datetime64[D]")
-    candidates["sentence_end_hi"] = conv_end_hi[candidates.index.to_numpy()] if len(candidates) else np.array([], "datetime64[D]")
-    candidates["person_latest_end_lo"] = by.latest(conv_end_lo)
-    candidates["person_latest_end_hi"] = np.where(by.any(np.isnat(conv_end_hi)), NAT, by.latest(conv_end_hi))
+    candidates[F.SENTENCE_END_LO] = conv_end_lo[candidates.index.to_numpy()] if len(candidates) else np.array([], "datetime64[D]")
+    candidates[F.SENTENCE_END_HI] = conv_end_hi[candidates.index.to_numpy()] if len(candidates) else np.array([], "datetime64[D]")
+    candidates[F.PERSON_LATEST_END_LO] = by.latest(conv_end_lo)
+    candidates[F.PERSON_LATEST_END_HI] = np.where(by.any(np.isnat(conv_end_hi)), NAT, by.latest(conv_end_hi))
 
     # Person identity and flags.
     pid = candidates["person_id"]
@@ -110,7 +111,7 @@ def build_facts_and_priors(records: Records, pack: RulePack, county: str) -> tup
     candidates["case_numbers"] = case_numbers(records.court_rows, candidates["case_key"], court_keys).to_numpy()
     candidates["possible_other_cannabis"] = _comment_hints(candidates, evaluated.numbers)
     for name in getattr(pack, "case_context_lists", ()):
-        candidates[f"case_charge_{name}"] = _case_context(records.case_charges, candidates["case_key"], name)
+        candidates[F.case_charge(name)] = _case_context(records.case_charges, candidates["case_key"], name)
     return candidates.reset_index(drop=True), prior_index
 
 
@@ -125,8 +126,8 @@ def offense_dates(conv: pd.DataFrame) -> None:
     arrest_hi = conv["arrest_hi"].to_numpy("datetime64[D]") if "arrest_hi" in conv else np.full(len(conv), NAT)
     conv_hi = conv["conv_hi"].to_numpy("datetime64[D]")
     hi = np.where(np.isnat(arrest_hi), conv_hi, np.where(np.isnat(conv_hi), arrest_hi, np.minimum(arrest_hi, conv_hi)))
-    conv["offense_lo"] = arrest_lo
-    conv["offense_hi"] = hi
+    conv[F.OFFENSE_LO] = arrest_lo
+    conv[F.OFFENSE_HI] = hi
 
 
 #: The age under which an offense follows the juvenile track (HS 11361.8(m)).
@@ -240,18 +241,18 @@ def _prior_facts(candidates: pd.DataFrame, records: Records, law: CurrentLaw | N
     kinds["two_priors"] = (law_pairs, same_events)
 
     def put(name: str, counts: tuple[np.ndarray, np.ndarray]) -> None:
-        candidates[f"{name}_definite"], candidates[f"{name}_possible"] = counts
+        candidates[F.definite(name)], candidates[F.possible(name)] = counts
 
-    put("prior_super_strike", kinds["super_strike"][0].counts("offense"))
-    put("prior_pc290", kinds["pc290"][0].counts("offense"))
-    put("prior_registration", kinds["registration"][0].counts("offense"))
-    put("counted_priors", kinds["two_priors"][0].counts("offense"))
+    put(F.PRIOR_SUPER_STRIKE, kinds["super_strike"][0].counts("offense"))
+    put(F.PRIOR_PC290, kinds["pc290"][0].counts("offense"))
+    put(F.PRIOR_REGISTRATION, kinds["registration"][0].counts("offense"))
+    put(F.COUNTED_PRIORS, kinds["two_priors"][0].counts("offense"))
     strict = {k: _strict(kinds[k][0]) for k in ("super_strike", "pc290", "same_section")}
-    put("ss_before_conviction", strict["super_strike"].counts("conviction"))
+    put(F.SS_BEFORE_CONVICTION, strict["super_strike"].counts("conviction"))
     p_def, p_pos = strict["pc290"].counts("conviction")
     r_def, r_pos = kinds["registration"][0].counts("conviction")
-    put("pc290_or_registration_before_conviction", (p_def + r_def, p_pos + r_pos))
-    put("earlier_same_section", kinds["same_section"][0].counts("conviction"))
+    put(F.PC290_OR_REGISTRATION_BEFORE_CONVICTION, (p_def + r_def, p_pos + r_pos))
+    put(F.EARLIER_SAME_SECTION, kinds["same_section"][0].counts("conviction"))
 
     return PriorIndex(records, {
         ("super_strike", "offense"): (kinds["super_strike"][0], kinds["super_strike"][1], 1),
@@ -353,9 +354,9 @@ def _current_law_facts(candidates: pd.DataFrame, records: Records, law: CurrentL
     """Whether the recorded subdivision exists, whether the offense is after the line, and the felony hints."""
     n = len(candidates)
     if n == 0:
-        for column in ("subdivision_unknown", "crossed_line"):
+        for column in (F.SUBDIVISION_UNKNOWN, "crossed_line"):
             candidates[column] = np.zeros(0, dtype=bool)
-        candidates["felony_hint"] = np.array([], dtype=object)
+        candidates[F.FELONY_HINT] = np.array([], dtype=object)
         return
     number = candidates["number"].astype(str).to_numpy(dtype=object)
     r = law.readings(number, candidates["subsection"].astype(str).to_numpy(dtype=object))
@@ -364,7 +365,7 @@ def _current_law_facts(candidates: pd.DataFrame, records: Records, law: CurrentL
                       np.where(era == current_law.AFTER, r["exists_after"] > 0,
                                (r["exists_before"] > 0) | (r["exists_after"] > 0)))
     on_list = _flag(candidates, "on_evaluated_list") & ~_flag(candidates, "section_unresolved")
-    candidates["subdivision_unknown"] = on_list & ~exists
+    candidates[F.SUBDIVISION_UNKNOWN] = on_list & ~exists
     # Arrested before the line, convicted on or after it (definitely both).
     conv_lo = candidates["conv_lo"].to_numpy("datetime64[D]")
     off_hi = candidates["offense_hi"].to_numpy("datetime64[D]")
@@ -391,7 +392,7 @@ def _current_law_facts(candidates: pd.DataFrame, records: Records, law: CurrentL
                     if number[k] in law.hint_sections(hint) and label not in labels[k]:
                         labels[k] = f"{labels[k]}; {label}" if labels[k] else label
                         ids[k] = f"{ids[k]};{hint}" if ids[k] else hint
-    candidates["felony_hint"] = labels
+    candidates[F.FELONY_HINT] = labels
     candidates["felony_hint_ids"] = ids
 
 

@@ -25,6 +25,7 @@ Everything here works on whole columns (numpy), never row by row over a large ru
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -34,11 +35,26 @@ TRACK_COMPLETED = "completed sentence"
 TRACK_JUVENILE = "juvenile"
 TRACK_UNKNOWN = "unknown"
 
-ELIGIBLE = "eligible"
-NOT_ELIGIBLE = "not_eligible"
-HAND_REVIEW = "hand_review"
-OUT_OF_SCOPE = "out_of_scope"
-OUTCOMES = (ELIGIBLE, NOT_ELIGIBLE, HAND_REVIEW, OUT_OF_SCOPE)
+
+class Outcome(StrEnum):
+    """A decision's typed outcome, recorded beside the words the office sees (its determination).
+
+    Code decides on this, never on the words: the workbook's pre-fill, the summary's counts and the
+    filings follow it. Its value is what the run's ``outcome`` column holds.
+    """
+
+    ELIGIBLE = "eligible"  # relief is asked (the rule names one)
+    NOT_ELIGIBLE = "not_eligible"  # the office challenges the conviction's relief
+    HAND_REVIEW = "hand_review"  # a person decides (the data or the policy cannot)
+    OUT_OF_SCOPE = "out_of_scope"  # the statute does not reach it: neither relief nor a challenge
+
+
+#: The outcome values as plain text (what the run's ``outcome`` column holds), in the order above.
+ELIGIBLE = Outcome.ELIGIBLE.value
+NOT_ELIGIBLE = Outcome.NOT_ELIGIBLE.value
+HAND_REVIEW = Outcome.HAND_REVIEW.value
+OUT_OF_SCOPE = Outcome.OUT_OF_SCOPE.value
+OUTCOMES = tuple(o.value for o in Outcome)
 
 #: The reliefs a juvenile-track conviction may receive (HS 11361.8(m); reading).
 JUVENILE_RELIEFS = ("dismiss_and_seal", "redesignate_infraction")

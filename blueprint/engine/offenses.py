@@ -27,11 +27,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..intake.section_reading import PARSED_COLUMNS, comment_mentions, default_reading, parse_code_sections
-from ..base.yaml_files import safe_load
+from ..base.yaml_files import Problems, SyntaxProblem, read_located
 
 __all__ = [
     "PARSED_COLUMNS",
@@ -449,12 +448,12 @@ class OffenseList:
         return pd.Series(labels[idx], index=parsed.index, dtype=object).astype(str)
 
 
-def _format_validation_error(where: str, error: ValidationError) -> str:
-    lines = [f"{where} is not a valid offense list file:"]
-    for item in error.errors():
-        loc = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        lines.append(f"  - {loc}: {item['msg']}")
-    return "\n".join(lines)
+def _where(loc: tuple) -> str:
+    """A place in the file as ``lists.cannabis.entries[3].number`` (``(top level)`` for the file itself)."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
 
 
 def load_offense_lists(pack_dir: str | Path) -> dict[str, OffenseList]:
@@ -463,9 +462,10 @@ def load_offense_lists(pack_dir: str | Path) -> dict[str, OffenseList]:
     ``pack_dir`` is the rule pack folder (e.g. ``blueprint/rules/california/prop64``) holding
     ``offenses.yaml``, or the path of such a YAML file itself. Returns ``{list name: OffenseList}``;
     the California pack provides ``cannabis``, ``super_strikes``, ``pc290``, ``related`` and
-    ``plea_standins``. Raises :class:`OffenseListError` with the file, list, entry position and
-    reason when anything is wrong (unknown keys, unquoted decimal section numbers, malformed
-    subsections, duplicate entries, more than one same-case companion in a list).
+    ``plea_standins``. Raises :class:`OffenseListError` naming every mistake at once, each with the
+    file, its line, the list, the entry position and the reason (unknown keys, unquoted decimal
+    section numbers, malformed subsections, duplicate entries, more than one same-case companion in
+    a list), in the ``file:line: message`` form of ``blueprint.base.yaml_files``.
 
     File layout::
 
@@ -487,39 +487,41 @@ def load_offense_lists(pack_dir: str | Path) -> dict[str, OffenseList]:
     if not path.is_file():
         raise OffenseListError(f"offense list file not found: {path}")
     try:
-        raw = safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise OffenseListError(f"{path} is not valid YAML: {exc}") from None
+        located = read_located(path, kind="yaml")
+    except SyntaxProblem as exc:
+        raise OffenseListError(f"{path}:{exc.line or '?'}: {exc}") from None
+    problems = Problems(str(path), located)
     try:
-        spec = _OffensesFile.model_validate(raw)
+        spec = _OffensesFile.model_validate(located.data)
     except ValidationError as exc:
-        raise OffenseListError(_format_validation_error(str(path), exc)) from None
+        problems.add_validation(exc, name=_where)
+        problems.raise_if_any(OffenseListError)
+        raise  # pragma: no cover - a validation error always adds a problem
 
     lists: dict[str, OffenseList] = {}
     for name, list_spec in spec.lists.items():
         entries: list[OffenseEntry] = []
+        positions: list[int] = []
         for pos, raw_entry in enumerate(list_spec.entries):
             data = {"attempts_count": list_spec.attempts_count, **raw_entry}
+            here = ("lists", name, "entries", pos)
             try:
                 entries.append(OffenseEntry.model_validate(data))
+                positions.append(pos)
             except ValidationError as exc:
-                where = f"{path}: lists.{name}.entries[{pos}]"
-                raise OffenseListError(_format_validation_error(where, exc)) from None
+                problems.add_validation(exc, prefix=here, name=lambda loc, here=here: _where(here + loc))
         seen: set[tuple[str, str, tuple[str, ...]]] = set()
-        for pos, entry in enumerate(entries):
+        for pos, entry in zip(positions, entries):
             key = (entry.code, entry.number, entry.subsections)
             if key in seen:
-                raise OffenseListError(
-                    f"{path}: lists.{name}.entries[{pos}] repeats {entry.describe()}"
-                )
+                problems.add(("lists", name, "entries", pos),
+                             f"lists.{name}.entries[{pos}] repeats {entry.describe()}")
             seen.add(key)
         companions = {e.requires_same_case for e in entries if e.requires_same_case is not None}
         if len(companions) > 1:
             names = ", ".join(sorted(c.describe() for c in companions))
-            raise OffenseListError(
-                f"{path}: list {name} names more than one same-case companion ({names}); "
-                "one list may use only one"
-            )
+            problems.add(("lists", name), f"list {name} names more than one same-case companion ({names}); "
+                                          "one list may use only one")
         assume = list_spec.assume_code_when_missing
         lists[name] = OffenseList(
             name=name,
@@ -529,4 +531,5 @@ def load_offense_lists(pack_dir: str | Path) -> dict[str, OffenseList]:
             description=list_spec.description,
             assume_code_when_missing=assume.strip().upper() if assume else None,
         )
+    problems.raise_if_any(OffenseListError)
     return lists

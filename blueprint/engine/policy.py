@@ -32,7 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..base.errors import PolicyError
-from .filing_rules import outcomes
+from .filing_rules import Outcome, outcomes
 from .predicates import PREDICATES
 from ..base.yaml_files import Problems, SyntaxProblem, read_located, safe_load
 
@@ -110,7 +110,7 @@ class RuleSpec(BaseModel):
     enabled_if: str | None = None
     #: The typed outcome (``eligible``, ``not_eligible``, ``hand_review``, ``out_of_scope``); when a
     #: rule does not declare it, it is derived once from the relief and the determination.
-    outcome: str | None = Field(default=None, pattern=r"^(eligible|not_eligible|hand_review|out_of_scope)$")
+    outcome: Outcome | None = None
     # ``relief`` is checked against the rule pack's relief kinds in ``build_policy``.
 
 
@@ -145,7 +145,7 @@ class Rule:
     reason: str
     law: str
     relief_label: str = ""  # the rule pack's label of ``relief``
-    outcome: str = "hand_review"  # eligible / not_eligible / hand_review / out_of_scope
+    outcome: Outcome = Outcome.HAND_REVIEW
 
     def predicate_names(self) -> list[str]:
         names: list[str] = []
@@ -370,9 +370,9 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
             report(("relief",), f"{label}: unknown relief '{relief}'; allowed: {', '.join(relief_labels)}")
         outcome = rule_outcome(getattr(rs, "outcome", None), getattr(rs, "relief", None),
                                getattr(rs, "determination", None) or "")
-        if getattr(rs, "outcome", None) == "eligible" and not relief:
+        if getattr(rs, "outcome", None) == Outcome.ELIGIBLE and not relief:
             report(("outcome",), f"{label}: outcome 'eligible' needs a relief")
-        elif getattr(rs, "outcome", None) not in (None, "eligible") and relief:
+        elif getattr(rs, "outcome", None) not in (None, Outcome.ELIGIBLE) and relief:
             report(("outcome",), f"{label}: outcome '{rs.outcome}' cannot come with a relief ('{relief}')")
         if index in broken:
             continue
@@ -395,7 +395,7 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
                 "basis": r.basis,
                 "reason_code": r.reason_code,
                 "reason": r.reason,
-                "outcome": r.outcome,
+                "outcome": r.outcome.value,
             }
             for r in rules
         ],
@@ -405,14 +405,14 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
                   document=document, relief_labels=relief_labels)
 
 
-def rule_outcome(declared: str | None, relief: str | None, determination: str) -> str:
+def rule_outcome(declared: Outcome | str | None, relief: str | None, determination: str) -> Outcome:
     """A rule's typed outcome: the one it declares, else derived once from its relief and its
     determination, the way ``blueprint.engine.filing_rules.outcomes`` reads a run written before outcomes
     were typed (a relief: eligible; "Not eligible...": not_eligible; "Out of scope...": out_of_scope;
     anything else: hand_review)."""
-    if declared:
-        return declared
-    return str(outcomes(pd.DataFrame({"relief": [relief or ""], "determination": [determination]}))[0])
+    if declared in tuple(Outcome):  # a wrong value is reported by the validation, not here
+        return Outcome(declared)
+    return Outcome(outcomes(pd.DataFrame({"relief": [relief or ""], "determination": [determination]}))[0])
 
 
 def _condition(name: str, raw: Any, settings: dict, label: str, report: Callable[..., None]) -> Condition | None:

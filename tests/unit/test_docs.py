@@ -12,7 +12,7 @@ import pytest
 
 from blueprint.engine.policy import PolicySpec
 from blueprint.run.policies import load_policy
-from blueprint.engine.predicates import PREDICATES
+from blueprint.engine.predicates import PREDICATES, reference_table
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -54,14 +54,22 @@ def test_readme_keeps_the_two_commands():
     assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
 
 
-def test_every_predicate_is_documented():
+def test_the_table_of_conditions_is_the_declarations():
+    """docs/policy-reference.md's table of conditions says, row for row, what each predicate's
+    declaration says (``blueprint.engine.predicates``): a new or changed condition is documented in
+    its declaration; ``python -m blueprint.engine.predicates`` prints the table to paste."""
     text = POLICY_REFERENCE.read_text()
     section = text.split("## Conditions (predicates)", 1)[1].split("\n## ", 1)[0]
+    documented = [line for line in section.splitlines() if line.startswith("|")]
+    declared = reference_table().splitlines()
     rows = set(re.findall(r"^\| `([a-z0-9_]+)` \|", section, re.M))
     missing = sorted(set(PREDICATES) - rows)
     assert not missing, f"predicates missing from the table in docs/policy-reference.md: {missing}"
     unknown = sorted(rows - set(PREDICATES))
     assert not unknown, f"documented predicates that do not exist: {unknown}"
+    differ = [(d, w) for d, w in zip(documented, declared) if d != w]
+    assert not differ, "rows of the table that differ from the declarations (documented, declared): " + repr(differ[:3])
+    assert documented == declared
 
 
 def test_every_preset_setting_is_documented():

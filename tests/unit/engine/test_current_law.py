@@ -103,3 +103,39 @@ def test_a_packs_statutory_exclusions_are_checked_like_a_policy(tmp_path):
         load_exclusions([{"code": "x"}], tmp_path)
     assert "statutory_exclusions[0] needs 'code' and 'when'" in str(info.value)
     assert load_exclusions(None, tmp_path) is None
+
+
+def test_every_mistake_in_a_current_law_file_is_named_at_once_with_its_line(tmp_path):
+    """Mistakes that span keys (a subdivision's class against its section's two-priors rule, a
+    companion's hint, the line's date, a malformed subdivision) are all reported together, each with
+    its line; they used to stop at the first."""
+    (tmp_path / "current_law.yaml").write_text(
+        'version: 1\n'                                                     # 1
+        'line: "2016-13-09"\n'                                             # 2 no such month
+        'sections:\n'                                                      # 3
+        '  "11357":\n'                                                     # 4
+        '    before:\n'                                                    # 5
+        '      "A": {}\n'                                                  # 6 not (A)
+        '    after:\n'                                                     # 7
+        '      "(A)": {two_priors: counts}\n'                              # 8 no two_priors rule
+        '  "11359":\n'                                                     # 9
+        '    two_priors: {counts: "(B)", statute: "HS 11359(c)(2)"}\n'     # 10
+        '    before:\n'                                                    # 11
+        '      "": {}\n'                                                   # 12 needs two_priors
+        '    after:\n'                                                     # 13
+        '      "(B)": {two_priors: counts}\n'                              # 14
+        'felony_hints:\n'                                                  # 15
+        '  - {id: minor, label: a minor, sections: ["11359"], statute: s, words: [MINOR]}\n'  # 16
+        'companions:\n'                                                    # 17
+        '  - {code: HS, number: "11361", hint: minors, label: x}\n'        # 18 hint 'minors' unknown
+    )
+    with pytest.raises(CurrentLawError) as info:
+        load_current_law(tmp_path)
+    lines = str(info.value).splitlines()
+    assert lines[0] == "current-law readings current_law.yaml is not valid:"
+    assert len(lines) == 6
+    assert lines[1].startswith("line 2: line must be a date") and "2016-13-09" in lines[1]
+    assert lines[2].startswith("line 6: sections.11357.before.A: subdivision must look like (A)")
+    assert lines[3] == "line 8: sections.11357.after.(A): gives two_priors but the section has no two_priors rule"
+    assert lines[4] == "line 12: sections.11359.before.(none): needs two_priors: counts, not or possible"
+    assert lines[5].startswith("line 18: companions[0]: companion HS 11361 names hint 'minors'")

@@ -401,3 +401,34 @@ def test_section_266_letters_name_its_lettered_sections() -> None:
     assert parsed["number"].tolist() == ["266C", "266C", "266J", "266H", "266", "288", "11357"]
     assert parsed["subsection"].tolist() == ["", "", "", "(B)", "", "(A)", "(B)"]
     assert parsed["code"].tolist() == ["PC"] * 6 + ["HS"]
+
+
+def test_every_mistake_in_an_offense_list_file_is_named_at_once_with_its_line(tmp_path: Path) -> None:
+    """A file with four mistakes on four lines gets one message per mistake, each ``file:line:``,
+    in one error (fix them in one pass, not one per run)."""
+    body = (
+        "lists:\n"                                                            # 1
+        "  a:\n"                                                              # 2
+        "    statute: s\n"                                                    # 3
+        "    entries:\n"                                                      # 4
+        "      - {code: PC, number: 191.5, label: x}\n"                       # 5 unquoted decimal
+        "      - {code: PC, number: '187', label: y}\n"                       # 6
+        "      - {code: PC, number: '187', label: z}\n"                       # 7 repeats line 6
+        "  b:\n"                                                              # 8
+        "    statute: s\n"                                                    # 9
+        "    entries:\n"                                                      # 10
+        "      - {code: P, number: '187', label: x}\n"                        # 11 code too short
+        "      - {code: PC, number: '245', subsections: ['D3'], label: w}\n"  # 12 bad subsection
+    )
+    pack = _write(tmp_path, body)
+    with pytest.raises(OffenseListError) as info:
+        load_offense_lists(pack)
+    text = str(info.value)
+    file = str(pack / "offenses.yaml")
+    assert f"{file} has 4 problems" in text
+    lines = text.splitlines()[1:]
+    assert len(lines) == 4
+    assert lines[0].startswith(f"{file}:5: lists.a.entries[0].number") and "quote it" in lines[0]
+    assert lines[1].startswith(f"{file}:7: lists.a.entries[2] repeats 187 PC")
+    assert lines[2].startswith(f"{file}:11: lists.b.entries[0].code") and "code must be" in lines[2]
+    assert lines[3].startswith(f"{file}:12: lists.b.entries[1].subsections") and "subsection" in lines[3]

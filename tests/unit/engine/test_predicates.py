@@ -497,3 +497,14 @@ def test_descriptions_show_the_values_that_decided(tmp_path):
     assert list(PREDICATES["age_on_evaluation_date"].describe(facts, ctx, None)) == ["49-50"]
     assert list(PREDICATES["prior_super_strike"].describe(facts, ctx, None)) == ["1 before, 1 with an undecidable date"]
     assert list(PREDICATES["conviction_before"].describe(facts, ctx, None)) == ["1999-03-01"]
+
+
+def test_every_fact_a_predicate_reads_is_built(tmp_path):
+    """Each declaration names facts that ``build_facts`` really writes (a renamed fact column fails here,
+    not at a county's run)."""
+    facts = facts_of(tmp_path, cannabis_of({"1": ("19990301",)}))
+    for predicate in PREDICATES.values():
+        for column in predicate.reads:
+            if column.endswith("*"):  # one column per list of the rule pack's case_context_lists
+                continue
+            assert column in facts.columns, f"{predicate.name} reads '{column}', which the facts do not have"

@@ -382,3 +382,23 @@ def test_la_settings_change_the_thresholds(tmp_path):
     assert la(d, "age")[0] == "currently-serving"  # 50 is no longer enough
     assert la(d, "cf") == ("crime-free", "Eligible for Dismissal", "No convictions in past 15 years")
     assert la(d, "crimefree")[0] == "otherwise"  # 2008 is within 15 years
+
+
+def test_every_shipped_rule_declares_its_typed_outcome():
+    """The shipped presets say each rule's outcome (eligible, not eligible, hand review, out of scope)
+    in so many words, so no shipped decision depends on reading its determination's wording; an
+    eligible rule names a relief and no other outcome does."""
+    from pathlib import Path
+
+    import yaml
+
+    from blueprint.engine.filing_rules import Outcome
+
+    import blueprint.rules
+
+    presets = sorted(Path(blueprint.rules.__file__).parent.glob("*/*/presets/*.yaml"))
+    assert len(presets) >= 3
+    for path in presets:
+        for rule in yaml.safe_load(path.read_text()).get("rules") or []:
+            assert rule.get("outcome") in tuple(Outcome), f"{path.name}: rule {rule['id']} declares no outcome"
+            assert (rule["outcome"] == Outcome.ELIGIBLE) == bool(rule.get("relief")), f"{path.name}: {rule['id']}"
