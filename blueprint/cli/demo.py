@@ -19,13 +19,13 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from ..engine.filing_rules import TRACK_SERVING
-from ..review.writer import (
-    DECISION_CHALLENGE_CRITERIA,
-    DECISION_CHALLENGE_SAFETY,
-    DECISION_DIFFERENT_RELIEF,
-    DECISION_NO_CHALLENGE,
-    DECISION_PENDING,
-)
+from ..review.layout import DECISION_LABELS, Decision
+
+DECISION_NO_CHALLENGE = DECISION_LABELS[Decision.NO_CHALLENGE]
+DECISION_DIFFERENT_RELIEF = DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]
+DECISION_CHALLENGE_CRITERIA = DECISION_LABELS[Decision.CHALLENGE_CRITERIA]
+DECISION_CHALLENGE_SAFETY = DECISION_LABELS[Decision.CHALLENGE_PUBLIC_SAFETY]
+DECISION_PENDING = DECISION_LABELS[Decision.HAND_REVIEW_PENDING]
 
 
 def record_demo_decisions(workbook: Path, reviewed: Path, *, challenges: int = 2, different_relief: int = 1) -> dict:

@@ -66,6 +66,10 @@ class RulePack:
     juvenile_track: bool = False
     #: The IANA time zone whose calendar dates a cloud run (``time_zone`` in ``pack.yaml``); None if not given.
     time_zone: str | None = None
+    #: What the review workbook calls the statute's eligibility criteria, in the challenge decision
+    #: "Challenge - does not meet <heading>" (``review_criteria_heading`` in ``pack.yaml``; for
+    #: California "HS 11361.8 criteria"). A pack that gives none gets the plain :data:`CRITERIA_HEADING`.
+    review_criteria_heading: str = ""
 
     @property
     def evaluated(self) -> OffenseList:
@@ -114,7 +118,38 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
         statutory_exclusions=load_exclusions(meta.get("statutory_exclusions"), folder),
         juvenile_track=bool(meta.get("juvenile_track", False)),
         time_zone=time_zone,
+        review_criteria_heading=review_criteria_heading(name),
     )
+
+
+#: The criteria heading of a pack that declares no ``review_criteria_heading``.
+CRITERIA_HEADING = "the criteria"
+
+
+def review_criteria_heading(name: str = DEFAULT_PACK) -> str:
+    """A rule pack's ``review_criteria_heading``: one line of text, checked; :data:`CRITERIA_HEADING`
+    when the pack declares none.
+
+    Read from ``pack.yaml`` alone (not the whole pack), because the review workbook's layout needs it
+    when the reader of a finished run knows only the pack's name.
+    """
+    return _review_criteria_heading(str(name))
+
+
+@lru_cache(maxsize=16)
+def _review_criteria_heading(name: str) -> str:
+    folder = Path(name) if Path(name).is_absolute() else RULES_DIR / name
+    meta_path = folder / "pack.yaml"
+    if not meta_path.is_file():
+        raise PolicyError(f"rule pack '{name}' not found (expected {meta_path})")
+    meta = safe_load(meta_path.read_text()) or {}
+    heading = meta.get("review_criteria_heading")
+    if heading is None:
+        return CRITERIA_HEADING
+    if not isinstance(heading, str) or not heading.strip() or "\n" in heading.strip() or len(heading) > 60:
+        raise PolicyError(f"rule pack '{name}': review_criteria_heading must be one line of text of at most 60 "
+                          f"characters, such as 'HS 11361.8 criteria'")
+    return heading.strip()
 
 
 def _is_time_zone(name: object) -> bool:

@@ -27,7 +27,8 @@ import pandas as pd
 
 from ..engine import dates
 from ..engine import filing_rules
-from ..review.reader import DECISION_LABELS, RELIEF_LABELS, Decision, ReviewResult
+from ..review.layout import RELIEF_LABELS, Decision
+from ..review.reader import ReviewResult
 from ..report.finished_run import RunData
 
 #: The bases (HS 11361.8), as ``blueprint.engine.filing_rules`` chooses them by track.
@@ -175,7 +176,7 @@ def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.Dat
     frame = run.convictions.copy()
     decisions = [review.decisions[cid] for cid in frame["conviction_id"]]
     frame["decision"] = [d.decision.value for d in decisions]
-    frame["decision_label"] = [DECISION_LABELS[d.decision] for d in decisions]
+    frame["decision_label"] = [review.labels[d.decision] for d in decisions]  # the run's rule pack's labels
     frame["filed_relief"] = [d.relief if d.decision.grants_relief else "" for d in decisions]
     # Another state's rule pack declares its own relief kinds: the run recorded their labels.
     frame["filed_relief_label"] = [

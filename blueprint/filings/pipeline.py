@@ -31,6 +31,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from ..review import reader as review_module
+from ..review.layout import RELIEF_LABELS, Decision
 from ..documents import render_document, render_docx, render_pdf
 from . import exports
 from ..engine import filing_rules
@@ -383,7 +384,7 @@ def _by_relief(rows: pd.DataFrame) -> list[dict[str, Any]]:
         grouped = rows.groupby(["filed_relief", "filed_relief_label", "filed_basis"], sort=True).size()
         for (code, label, basis), n in grouped.items():
             by_relief.append({"code": code, "label": label, "basis": basis, "convictions": int(n)})
-        order = list(review_module.RELIEF_LABELS)
+        order = list(RELIEF_LABELS)
         by_relief.sort(key=lambda r: (order.index(r["code"]) if r["code"] in order else 99, r["basis"]))
     return by_relief
 
@@ -419,7 +420,7 @@ def totals(decided: pd.DataFrame) -> dict[str, Any]:
         "no_valid_dob_convictions": int((g["date_of_birth"] == "").sum()),
         "first_item": int(g["item"].astype(int).min()) if len(g) else 0,
         "last_item": int(g["item"].astype(int).max()) if len(g) else 0,
-        "relief": {code: int((g["filed_relief"] == code).sum()) for code in review_module.RELIEF_LABELS},
+        "relief": {code: int((g["filed_relief"] == code).sum()) for code in RELIEF_LABELS},
         "by_relief": _by_relief(g),
         "juvenile_by_relief": _by_relief(j),
     }
@@ -670,9 +671,11 @@ def assemble_filings(out_dir: str | os.PathLike[str], *, templates: str | os.Pat
 
 def _by_decision(decided: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
-    for decision in review_module.Decision:
+    for decision in Decision:
         part = decided[decided["decision"] == decision.value]
-        rows.append({"code": decision.value, "label": decision.label, "convictions": len(part), "people": int(part["person_id"].nunique())})
+        # The label the run's rule pack gave the decision (the decided table records it), else the default pack's.
+        label = str(part["decision_label"].iloc[0]) if len(part) and "decision_label" in part else decision.label
+        rows.append({"code": decision.value, "label": label, "convictions": len(part), "people": int(part["person_id"].nunique())})
     return rows
 
 

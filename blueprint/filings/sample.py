@@ -3,7 +3,7 @@
 Everything here is invented: names are drawn from short lists of common words, numbers are sequential.
 The files follow the documented interface (``docs/reference/results.md``): ``manifest.json``,
 ``convictions.parquet`` with the result columns, and ``review.xlsx`` with the **Convictions** and **Run**
-sheets in the documented layout. The real engine writes the same files for real runs.
+sheets in the layout of ``blueprint.review.layout``. The real engine writes the same files for real runs.
 """
 
 from __future__ import annotations
@@ -17,24 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..review.reader import DECISION_LABELS, RELIEF_LABELS, recommended_decision
+from ..review.layout import CONVICTION_COLUMNS, CONVICTIONS_SHEET, DECISION_COLUMN, DECISION_LABELS, HEADERS, RELIEF_LABELS, RUN_SHEET, \
+    labelled, recommended_decisions
 from ..report.run_folder import record_outputs
-
-REVIEW_HEADERS = (
-    "Conviction ID", "Person ID", "Name", "CII", "Date of birth", "Case numbers", "Court", "Count",
-    "Conviction date", "Code section", "Level", "Sentence", "Sentence status", "Track", "Determination", "Relief",
-    "Basis", "Reason", "Rule", "Facts", "Flags", "Prosecutor decision", "Relief if different",
-    "Ground / notes", "Override out-of-scope",
-)
-#: review header -> result column (None: not in the result table)
-REVIEW_SOURCE = {
-    "Conviction ID": "conviction_id", "Person ID": "person_id", "Name": "name", "CII": "cii_number",
-    "Date of birth": "date_of_birth", "Case numbers": "case_numbers", "Court": "court", "Count": "count",
-    "Conviction date": "conviction_date", "Code section": "code_section", "Level": "level",
-    "Sentence": "sentence", "Sentence status": "sentence_status", "Track": "track", "Determination": "determination",
-    "Relief": "relief_label", "Basis": "basis", "Reason": "reason", "Rule": "rule_id", "Facts": "rule_facts",
-    "Flags": "flags",
-}
 
 _LAST = ["RIVER", "STONE", "MEADOW", "BROOK", "FIELD", "HILL", "LAKE", "FOREST", "MARSH", "VALE", "GLEN", "CLIFF"]
 _FIRST = ["ALEX", "SAM", "JORDAN", "TAYLOR", "CASEY", "MORGAN", "RILEY", "JAMIE", "AVERY", "QUINN", "DREW", "ROBIN"]
@@ -230,11 +215,12 @@ def write_review_workbook(path: str | os.PathLike[str], frame: pd.DataFrame, man
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
-    sheet = book.add_worksheet("Convictions")
-    for c, header in enumerate(REVIEW_HEADERS):
+    sheet = book.add_worksheet(CONVICTIONS_SHEET)
+    for c, header in enumerate(HEADERS):
         sheet.write_string(0, c, header)
-    decision_at = REVIEW_HEADERS.index("Prosecutor decision")
-    sources = [REVIEW_SOURCE.get(h) for h in REVIEW_HEADERS]
+    decision_at = HEADERS.index(DECISION_COLUMN)
+    sources = [column for _, column, _, _ in CONVICTION_COLUMNS]  # the office's columns start empty
+    prefilled = labelled(recommended_decisions(frame), DECISION_LABELS)
     for r, row in enumerate(frame.to_dict("records"), start=1):
         for c, source in enumerate(sources):
             value = row.get(source, "") if source else ""
@@ -242,9 +228,8 @@ def write_review_workbook(path: str | os.PathLike[str], frame: pd.DataFrame, man
                 value = value.isoformat()
             if value not in ("", None):
                 sheet.write_string(r, c, str(value))
-        decision = recommended_decision(row["determination"], row["relief"], row.get("outcome", ""))
-        sheet.write_string(r, decision_at, DECISION_LABELS[decision])
-    run = book.add_worksheet("Run")
+        sheet.write_string(r, decision_at, prefilled[r - 1])
+    run = book.add_worksheet(RUN_SHEET)
     policy = manifest.get("policy", {})
     for r, (key, value) in enumerate((
         ("run_id", manifest["run_id"]),

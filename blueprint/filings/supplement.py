@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..review.reader import CONVICTIONS_SHEET, DECISION_COLUMN, DECISION_LABELS, Decision, ReviewProblem, ReviewRejected
+from ..review.layout import CONVICTIONS_SHEET, DECISION_COLUMN, DECISION_LABELS, Decision
+from ..review.reader import ReviewProblem, ReviewRejected
 from .decided import ATTACHMENT_A_LIST, JUVENILE_LIST
 
 INDEX_JSON = "index.json"
@@ -86,7 +87,7 @@ class EarlierSet:
             same = frame.at[i, "decision"] == before["decision"] and frame.at[i, "filed_relief"] == before["filed_relief"]
             if not same:
                 row = frame.at[i, "review_row"]
-                was = DECISION_LABELS.get(Decision(before["decision"]), before["decision"])
+                was = before.get("decision_label") or DECISION_LABELS.get(Decision(before["decision"]), before["decision"])
                 problems.append(ReviewProblem(
                     CONVICTIONS_SHEET, int(row) if row else None, DECISION_COLUMN,
                     f"conviction {cid} was filed in the earlier filing set ({self.folder.name}) as '{was}'"

@@ -30,86 +30,30 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..engine import filing_rules
+from .layout import (  # the workbook's layout, re-exported for the filings
+    CONVICTIONS_SHEET,
+    DECISION_COLUMN,
+    DECISION_LABELS,
+    IDENTIFYING_COLUMNS,
+    NOTES_COLUMN,
+    OVERRIDE_COLUMN,
+    RECOMMENDATION_COLUMNS,
+    RELIEF_COLUMN,
+    RELIEF_LABELS,
+    REQUIRED_HEADERS,
+    RUN_SHEET,
+    Decision,
+    pack_decision_labels,
+    recommended_decisions,
+)
 
 if TYPE_CHECKING:  # only for annotations: the run loader lives with the filings
     from ..report.finished_run import RunData
-
-CONVICTIONS_SHEET = "Convictions"
-RUN_SHEET = "Run"
-
-
-class Decision(str, Enum):
-    """The office's position on one conviction."""
-
-    NO_CHALLENGE = "no_challenge"
-    NO_CHALLENGE_DIFFERENT_RELIEF = "no_challenge_different_relief"
-    CHALLENGE_CRITERIA = "challenge_criteria"
-    CHALLENGE_PUBLIC_SAFETY = "challenge_public_safety"
-    OUT_OF_SCOPE = "out_of_scope"
-    HAND_REVIEW_PENDING = "hand_review_pending"
-
-    @property
-    def label(self) -> str:
-        return DECISION_LABELS[self]
-
-    @property
-    def grants_relief(self) -> bool:
-        """Not challenged: the court is asked to grant relief (HS 11361.9)."""
-        return self in (Decision.NO_CHALLENGE, Decision.NO_CHALLENGE_DIFFERENT_RELIEF)
-
-    @property
-    def is_challenge(self) -> bool:
-        return self in (Decision.CHALLENGE_CRITERIA, Decision.CHALLENGE_PUBLIC_SAFETY)
-
-
-#: The exact dropdown values of the workbook's "Prosecutor decision" column.
-DECISION_LABELS: dict[Decision, str] = {
-    Decision.NO_CHALLENGE: "No challenge",
-    Decision.NO_CHALLENGE_DIFFERENT_RELIEF: "No challenge - different relief",
-    Decision.CHALLENGE_CRITERIA: "Challenge - does not meet HS 11361.8 criteria",
-    Decision.CHALLENGE_PUBLIC_SAFETY: "Challenge - unreasonable risk to public safety",
-    Decision.OUT_OF_SCOPE: "Out of scope - not filed",
-    Decision.HAND_REVIEW_PENDING: "Hand review pending",
-}
-
-#: The relief codes of the result tables and their labels (the "Relief if different" dropdown).
-RELIEF_LABELS: dict[str, str] = {
-    "dismiss_and_seal": "Dismiss and seal",
-    "redesignate_misdemeanor": "Redesignate as misdemeanor",
-    "redesignate_infraction": "Redesignate as infraction",
-    "recall_and_resentence": "Recall and resentence",
-}
-
-#: Identifying columns: workbook header -> run column. A change to any of them stops finalisation,
-#: because it means a row no longer describes the conviction it is keyed to.
-IDENTIFYING_COLUMNS: dict[str, str] = {
-    "Conviction ID": "conviction_id",
-    "Person ID": "person_id",
-    "Name": "name",
-    "CII": "cii_number",
-    "Case numbers": "case_numbers",
-    "Code section": "code_section",
-    "Conviction date": "conviction_date",
-}
-DECISION_COLUMN = "Prosecutor decision"
-RELIEF_COLUMN = "Relief if different"
-NOTES_COLUMN = "Ground / notes"
-OVERRIDE_COLUMN = "Override out-of-scope"
-#: The rules' recommendation columns: shown for reading, not read back. Editing them is reported,
-#: because an office that types a new relief there would otherwise be ignored without knowing it.
-RECOMMENDATION_COLUMNS: dict[str, tuple[str, ...]] = {
-    "Determination": ("determination",),
-    "Relief": ("relief_label", "relief"),
-}
-REQUIRED_HEADERS = (*IDENTIFYING_COLUMNS, DECISION_COLUMN, RELIEF_COLUMN, NOTES_COLUMN, OVERRIDE_COLUMN)
-
-#: The Run sheet's keys that must equal the run's manifest (a review of another run is refused).
-RUN_KEYS = ("run_id", "inputs_sha256", "policy_name", "policy_sha256")
 
 _TRUE = {"y", "yes", "true", "x", "1"}
 _FALSE = {"", "n", "no", "false", "0"}
@@ -173,25 +117,13 @@ class ReviewResult:
     source: str  # "workbook" or "approve-all"
     workbook_sha256: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: The decision labels of the run's rule pack (how the filings name each decision).
+    labels: dict[Decision, str] = field(default_factory=lambda: dict(DECISION_LABELS))
 
 
-#: The decision the workbook pre-fills for each outcome of the rules (docs/reference/results.md).
-PREFILL: dict[str, Decision] = {
-    filing_rules.ELIGIBLE: Decision.NO_CHALLENGE,
-    filing_rules.NOT_ELIGIBLE: Decision.CHALLENGE_CRITERIA,
-    filing_rules.OUT_OF_SCOPE: Decision.OUT_OF_SCOPE,
-    filing_rules.HAND_REVIEW: Decision.HAND_REVIEW_PENDING,
-}
-
-
-def recommended_decision(determination: str, relief: str, outcome: str = "") -> Decision:
-    """The decision the workbook pre-fills from the rules' recommendation (results.md): from the
-    typed ``outcome`` when the run recorded one, else from the relief and the determination."""
-    if not outcome:
-        import pandas as pd
-
-        outcome = filing_rules.outcomes(pd.DataFrame({"relief": [relief], "determination": [determination]}))[0]
-    return PREFILL.get(outcome, Decision.HAND_REVIEW_PENDING)
+def run_decision_labels(run: RunData) -> dict[Decision, str]:
+    """The decision labels of the workbook of ``run``: its rule pack's (the manifest's policy names it)."""
+    return pack_decision_labels((run.manifest.get("policy") or {}).get("rule_pack"))
 
 
 def approve_all(run: RunData) -> ReviewResult:
@@ -207,13 +139,12 @@ def approve_all(run: RunData) -> ReviewResult:
     """
     frame = run.convictions
     facts = RowFacts(frame)
+    labels = run_decision_labels(run)
     decisions = {}
     problems = []
-    for i, (cid, outcome, relief) in enumerate(zip(frame["conviction_id"], facts.outcome, frame["relief"])):
-        decision = PREFILL.get(outcome, Decision.HAND_REVIEW_PENDING)
-        if decision.grants_relief and not relief:
-            decision = Decision.HAND_REVIEW_PENDING  # an eligible outcome without a relief: nothing to ask for
-        misfit = _decision_fits_the_row(decision, relief if decision.grants_relief else "", "", None, facts, i)
+    prefilled = recommended_decisions(frame)
+    for i, (cid, decision, relief) in enumerate(zip(frame["conviction_id"], prefilled, frame["relief"])):
+        misfit = _decision_fits_the_row(decision, relief if decision.grants_relief else "", "", None, facts, i, labels)
         if misfit:
             problems.append(ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID", f"conviction {cid}: {misfit.message}"))
         excluded = facts.excluded(i) if decision.grants_relief else ""
@@ -225,7 +156,7 @@ def approve_all(run: RunData) -> ReviewResult:
         decisions[cid] = OfficeDecision(cid, decision, relief if decision.grants_relief else "")
     if problems:
         raise ReviewRejected(problems)
-    return ReviewResult(decisions, "approve-all")
+    return ReviewResult(decisions, "approve-all", labels=labels)
 
 
 def read_review(path: str | os.PathLike[str], run: RunData) -> ReviewResult:
@@ -244,11 +175,12 @@ def read_review(path: str | os.PathLike[str], run: RunData) -> ReviewResult:
     conv_sheet = sheets.get(CONVICTIONS_SHEET.casefold())
     if conv_sheet is None:
         raise ReviewRejected([ReviewProblem(CONVICTIONS_SHEET, None, None, "the sheet is missing")])
-    decisions, problems = _read_convictions(sheet_rows(conv_sheet), run)
+    labels = run_decision_labels(run)
+    decisions, problems = _read_convictions(sheet_rows(conv_sheet), run, labels)
     if problems:
         raise ReviewRejected(problems)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return ReviewResult(decisions, "workbook", workbook_sha256=digest)
+    return ReviewResult(decisions, "workbook", workbook_sha256=digest, labels=labels)
 
 
 def _open_workbook(path: Path, *, engine: str = "auto") -> tuple[list[str], Callable[[str], list[Sequence]]]:
@@ -314,12 +246,48 @@ def _check_run_sheet(rows: list[Sequence], run: RunData) -> list[ReviewProblem]:
     return problems
 
 
-def _read_convictions(sheet_rows: list[Sequence], run: RunData) -> tuple[dict[str, OfficeDecision], list[ReviewProblem]]:
-    problems: list[ReviewProblem] = []
+def _read_convictions(sheet_rows: list[Sequence], run: RunData,
+                      labels: dict[Decision, str] = DECISION_LABELS) -> tuple[dict[str, OfficeDecision], list[ReviewProblem]]:
+    """The office's decision on every conviction of the Convictions sheet, and every problem found.
+
+    In named steps: find the columns (:func:`_column_positions`); for each row, key it to its
+    conviction (:meth:`_ConvictionsSheet.key`), check that it still describes that conviction
+    (:meth:`_ConvictionsSheet.identity_problems`), read and check the office's decision
+    (:meth:`_ConvictionsSheet.decision`); then name the run's convictions the sheet lacks.
+    """
     rows = iter(sheet_rows)
     header = next(rows, None)
     if header is None:
         return {}, [ReviewProblem(CONVICTIONS_SHEET, 1, None, "the sheet is empty")]
+    positions, problems = _column_positions(header)
+    if problems:
+        return {}, problems
+    sheet = _ConvictionsSheet(run, positions, labels)
+    decisions: dict[str, OfficeDecision] = {}
+    for row_number, values in enumerate(rows, start=2):
+        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue  # blank rows left behind by editing or filtering
+        cid, problem = sheet.key(values, row_number)
+        if problem:
+            problems.append(problem)
+            continue
+        identity, edited_recommendation = sheet.identity_problems(values, cid, row_number)
+        problems.extend(identity + edited_recommendation)
+        if identity:
+            continue
+        decision, problem = sheet.decision(values, cid, row_number)
+        if problem:
+            problems.append(problem)
+            continue
+        decisions[cid] = decision
+    problems.extend(sheet.missing_rows())
+    return decisions, problems
+
+
+def _column_positions(header: Sequence) -> tuple[dict[str, int | None], list[ReviewProblem]]:
+    """Where each column the reader knows is (by its normalised header), and the header's problems:
+    a column that appears twice, a required column that is missing."""
+    problems: list[ReviewProblem] = []
     positions: dict[str, int] = {}
     for index, title in enumerate(header):
         key = _norm(_cell_text(title))
@@ -329,150 +297,134 @@ def _read_convictions(sheet_rows: list[Sequence], run: RunData) -> tuple[dict[st
             problems.append(ReviewProblem(CONVICTIONS_SHEET, 1, _cell_text(title).strip(), "the column appears twice"))
         positions.setdefault(key, index)
     wanted = {name: positions.get(_norm(name)) for name in (*REQUIRED_HEADERS, *RECOMMENDATION_COLUMNS)}
-    missing = [name for name in REQUIRED_HEADERS if wanted[name] is None]
-    for name in missing:
-        problems.append(ReviewProblem(CONVICTIONS_SHEET, 1, name, "the column is missing (renamed or deleted?)"))
-    if missing or problems:
-        return {}, problems
+    for name in REQUIRED_HEADERS:
+        if wanted[name] is None:
+            problems.append(ReviewProblem(CONVICTIONS_SHEET, 1, name, "the column is missing (renamed or deleted?)"))
+    return wanted, problems
 
-    frame = run.convictions
-    expected = {cid: i for i, cid in enumerate(frame["conviction_id"])}
-    id_columns = {header_name: frame[column].tolist() for header_name, column in IDENTIFYING_COLUMNS.items()}
-    recommendation = {
-        header_name: [frame[c].tolist() for c in columns if c in frame.columns]
-        for header_name, columns in RECOMMENDATION_COLUMNS.items()
-    }
-    reliefs = frame["relief"].tolist()
-    rows_facts = RowFacts(frame)
-    levels = frame["level"].tolist() if "level" in frame.columns else [""] * len(frame)
 
-    known_words: list[frozenset[str]] = []
+class _ConvictionsSheet:
+    """The Convictions sheet read against the run: the run's values of each conviction, where each
+    column is, and which rows have been seen."""
 
-    def private() -> frozenset[str]:
+    def __init__(self, run: RunData, positions: dict[str, int | None], labels: dict[Decision, str]):
+        frame = run.convictions
+        self.frame = frame
+        self.positions = positions
+        self.labels = labels
+        self.expected = {cid: i for i, cid in enumerate(frame["conviction_id"])}
+        self.id_columns = {header: frame[column].tolist() for header, column in IDENTIFYING_COLUMNS.items()}
+        self.recommendation = {
+            header: [frame[c].tolist() for c in columns if c in frame.columns]
+            for header, columns in RECOMMENDATION_COLUMNS.items()
+        }
+        self.reliefs = frame["relief"].tolist()
+        self.facts = RowFacts(frame)
+        self.levels = frame["level"].tolist() if "level" in frame.columns else [""] * len(frame)
+        self.seen: dict[str, int] = {}
+        self._private: frozenset[str] | None = None
+
+    def private(self) -> frozenset[str]:
         """Every word of every name in the run (built only if a value is about to be quoted)."""
-        if not known_words:
+        if self._private is None:
             words: set[str] = set()
             for column in ("name", "other_names"):
-                for text in frame[column]:
+                for text in self.frame[column]:
                     words.update(w for w in _WORDS.findall(text.casefold()) if len(w) > 1)
-            known_words.append(frozenset(words))
-        return known_words[0]
+            self._private = frozenset(words)
+        return self._private
 
-    seen: dict[str, int] = {}
-    decisions: dict[str, OfficeDecision] = {}
-    id_pos = wanted["Conviction ID"]
-
-    def cell(values: tuple, name: str):
-        pos = wanted[name]
+    def cell(self, values: Sequence, name: str):
+        pos = self.positions[name]
         return values[pos] if pos is not None and pos < len(values) else None
 
-    for row_number, values in enumerate(rows, start=2):
-        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue  # blank rows left behind by editing or filtering
-        cid = _cell_text(values[id_pos] if id_pos < len(values) else None).strip()
+    def key(self, values: Sequence, row: int) -> tuple[str, ReviewProblem | None]:
+        """The row's conviction ID, refused when empty, not the run's, or already seen."""
+        cid = _cell_text(self.cell(values, "Conviction ID")).strip()
         if not cid:
-            problems.append(ReviewProblem(CONVICTIONS_SHEET, row_number, "Conviction ID", "the row has no Conviction ID (an added row?)"))
-            continue
-        if cid not in expected:
-            problems.append(ReviewProblem(CONVICTIONS_SHEET, row_number, "Conviction ID", "this Conviction ID is not in the run (an added or altered row)"))
-            continue
-        if cid in seen:
-            problems.append(
-                ReviewProblem(CONVICTIONS_SHEET, row_number, "Conviction ID", f"the conviction appears twice (also on row {seen[cid]})")
-            )
-            continue
-        seen[cid] = row_number
-        i = expected[cid]
-        changed = False
-        for header_name in IDENTIFYING_COLUMNS:
-            if header_name == "Conviction ID":
-                continue
-            if not _same(cell(values, header_name), id_columns[header_name][i]):
-                changed = True
-                problems.append(
-                    ReviewProblem(
-                        CONVICTIONS_SHEET,
-                        row_number,
-                        header_name,
-                        "an identifying value was changed; identifying columns must stay as the run wrote them",
-                    )
-                )
-        for header_name, alternatives in recommendation.items():
-            if wanted[header_name] is None or not alternatives:
-                continue
-            found = cell(values, header_name)
-            if not any(_same(found, option[i]) for option in alternatives):
-                problems.append(
-                    ReviewProblem(
-                        CONVICTIONS_SHEET,
-                        row_number,
-                        header_name,
-                        "this column shows the rules' recommendation and is not read back; to ask for another "
-                        f"relief choose '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' and fill '{RELIEF_COLUMN}'",
-                    )
-                )
-        if changed:
-            continue
-        decision, problem = _decision(cell(values, DECISION_COLUMN), row_number, private)
-        if problem:
-            problems.append(problem)
-            continue
-        override, problem = _override(cell(values, OVERRIDE_COLUMN), row_number, private)
-        if problem:
-            problems.append(problem)
-            continue
-        notes = _cell_text(cell(values, NOTES_COLUMN)).strip()
-        problem = _relief_without_its_decision(cell(values, RELIEF_COLUMN), decision, reliefs[i], row_number)
-        if problem:
-            problems.append(problem)
-            continue
-        relief = ""
-        if decision is Decision.NO_CHALLENGE:
-            relief = reliefs[i]
-            if not relief:
-                problems.append(
-                    ReviewProblem(
-                        CONVICTIONS_SHEET,
-                        row_number,
-                        DECISION_COLUMN,
-                        f"'{DECISION_LABELS[Decision.NO_CHALLENGE]}' accepts the recommended relief, but the rules recommended "
-                        f"none; choose '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' and a relief in '{RELIEF_COLUMN}'",
-                    )
-                )
-                continue
-        elif decision is Decision.NO_CHALLENGE_DIFFERENT_RELIEF:
-            relief, problem = _relief(cell(values, RELIEF_COLUMN), row_number, private)
-            if problem:
-                problems.append(problem)
-                continue
-            problem = _relief_fits_level(relief, levels[i], row_number)
-            if problem:
-                problems.append(problem)
-                continue
-        problem = _decision_fits_the_row(decision, relief, notes, row_number, rows_facts, i)
-        if problem:
-            problems.append(problem)
-            continue
-        excluded = rows_facts.excluded(i)
-        if decision.grants_relief and excluded and not override:
-            problems.append(
-                ReviewProblem(
-                    CONVICTIONS_SHEET,
-                    row_number,
-                    OVERRIDE_COLUMN,
-                    f"relief is requested for a conviction {excluded}; to do so on purpose put 'Y' in "
-                    f"'{OVERRIDE_COLUMN}' (it is listed in the filing summary)",
-                )
-            )
-            continue
-        decisions[cid] = OfficeDecision(cid, decision, relief, notes, bool(override and decision.grants_relief and excluded), row_number)
+            return cid, ReviewProblem(CONVICTIONS_SHEET, row, "Conviction ID", "the row has no Conviction ID (an added row?)")
+        if cid not in self.expected:
+            return cid, ReviewProblem(CONVICTIONS_SHEET, row, "Conviction ID",
+                                      "this Conviction ID is not in the run (an added or altered row)")
+        if cid in self.seen:
+            return cid, ReviewProblem(CONVICTIONS_SHEET, row, "Conviction ID",
+                                      f"the conviction appears twice (also on row {self.seen[cid]})")
+        self.seen[cid] = row
+        return cid, None
 
-    for cid, i in expected.items():
-        if cid not in seen:
-            problems.append(
-                ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID", f"conviction {cid} of the run is missing from the workbook (a deleted row?)")
+    def identity_problems(self, values: Sequence, cid: str, row: int) -> tuple[list[ReviewProblem], list[ReviewProblem]]:
+        """Identifying values changed (the row no longer describes its conviction: it is not read),
+        and recommendation columns edited (reported; the row is still read)."""
+        i = self.expected[cid]
+        changed = [
+            ReviewProblem(CONVICTIONS_SHEET, row, header,
+                          "an identifying value was changed; identifying columns must stay as the run wrote them")
+            for header in IDENTIFYING_COLUMNS
+            if header != "Conviction ID" and not _same(self.cell(values, header), self.id_columns[header][i])
+        ]
+        edited = [
+            ReviewProblem(CONVICTIONS_SHEET, row, header,
+                          "this column shows the rules' recommendation and is not read back; to ask for another "
+                          f"relief choose '{self.labels[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' and fill '{RELIEF_COLUMN}'")
+            for header, alternatives in self.recommendation.items()
+            if self.positions[header] is not None and alternatives
+            and not any(_same(self.cell(values, header), option[i]) for option in alternatives)
+        ]
+        return changed, edited
+
+    def decision(self, values: Sequence, cid: str, row: int) -> tuple[OfficeDecision | None, ReviewProblem | None]:
+        """The office's decision on the row, checked: an allowed value, a relief that fits it, a
+        decision the statute allows for this conviction, an override where relief is excluded."""
+        i = self.expected[cid]
+        decision, problem = _decision(self.cell(values, DECISION_COLUMN), row, self.private, self.labels)
+        if problem:
+            return None, problem
+        override, problem = _override(self.cell(values, OVERRIDE_COLUMN), row, self.private)
+        if problem:
+            return None, problem
+        notes = _cell_text(self.cell(values, NOTES_COLUMN)).strip()
+        problem = _relief_without_its_decision(self.cell(values, RELIEF_COLUMN), decision, self.reliefs[i], row)
+        if problem:
+            return None, problem
+        relief, problem = self.relief(values, decision, i, row)
+        if problem:
+            return None, problem
+        problem = _decision_fits_the_row(decision, relief, notes, row, self.facts, i, self.labels)
+        if problem:
+            return None, problem
+        excluded = self.facts.excluded(i)
+        if decision.grants_relief and excluded and not override:
+            return None, ReviewProblem(
+                CONVICTIONS_SHEET, row, OVERRIDE_COLUMN,
+                f"relief is requested for a conviction {excluded}; to do so on purpose put 'Y' in "
+                f"'{OVERRIDE_COLUMN}' (it is listed in the filing summary)",
             )
-    return decisions, problems
+        return OfficeDecision(cid, decision, relief, notes, bool(override and decision.grants_relief and excluded), row), None
+
+    def relief(self, values: Sequence, decision: Decision, i: int, row: int) -> tuple[str, ReviewProblem | None]:
+        """The relief a decision asks for: the recommended one for 'No challenge', the office's choice
+        (fitting the conviction's level) for 'No challenge - different relief', none otherwise."""
+        if decision is Decision.NO_CHALLENGE:
+            if not self.reliefs[i]:
+                return "", ReviewProblem(
+                    CONVICTIONS_SHEET, row, DECISION_COLUMN,
+                    f"'{self.labels[Decision.NO_CHALLENGE]}' accepts the recommended relief, but the rules recommended "
+                    f"none; choose '{self.labels[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' and a relief in '{RELIEF_COLUMN}'",
+                )
+            return self.reliefs[i], None
+        if decision is Decision.NO_CHALLENGE_DIFFERENT_RELIEF:
+            relief, problem = _relief(self.cell(values, RELIEF_COLUMN), row, self.private)
+            if problem:
+                return "", problem
+            return relief, _relief_fits_level(relief, self.levels[i], row)
+        return "", None
+
+    def missing_rows(self) -> list[ReviewProblem]:
+        """The run's convictions that no row of the sheet carried (deleted rows)."""
+        return [
+            ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID", f"conviction {cid} of the run is missing from the workbook (a deleted row?)")
+            for cid in self.expected if cid not in self.seen
+        ]
 
 
 #: Why the statute excludes a conviction, by the run's ``statutory_exclusion`` code (the contract
@@ -518,14 +470,15 @@ class RowFacts:
         return bool(self.prior_kind[i]) or "data problem:" in self.flags[i] or self.outcome[i] == filing_rules.NOT_ELIGIBLE
 
 
-def _decision_fits_the_row(decision: Decision, relief: str, notes: str, row: int | None, facts: RowFacts, i: int) -> ReviewProblem | None:
+def _decision_fits_the_row(decision: Decision, relief: str, notes: str, row: int | None, facts: RowFacts, i: int,
+                           labels: dict[Decision, str] = DECISION_LABELS) -> ReviewProblem | None:
     """The decision must be one the statute allows for this conviction (``blueprint.engine.filing_rules``)."""
     track, outcome = facts.track[i], facts.outcome[i]
 
     def problem(column: str, message: str) -> ReviewProblem:
         return ReviewProblem(CONVICTIONS_SHEET, row, column, message)
 
-    criteria = f"'{DECISION_LABELS[Decision.CHALLENGE_CRITERIA]}'"
+    criteria = f"'{labels[Decision.CHALLENGE_CRITERIA]}'"
     if decision is Decision.CHALLENGE_PUBLIC_SAFETY and not filing_rules.public_safety_allowed(track):
         shown = track or "unknown"
         return problem(DECISION_COLUMN,
@@ -560,22 +513,28 @@ def _decision_fits_the_row(decision: Decision, relief: str, notes: str, row: int
     return None
 
 
-_DECISION_BY_TEXT = {_SPACES.sub(" ", label.casefold()): decision for decision, label in DECISION_LABELS.items()}
 _RELIEF_BY_TEXT = {**{label.casefold(): code for code, label in RELIEF_LABELS.items()}, **{code: code for code in RELIEF_LABELS}}
 
 
-def _decision(value, row: int, private: Callable[[], frozenset[str]]) -> tuple[Decision | None, ReviewProblem | None]:
+@lru_cache(maxsize=8)
+def _decisions_by_text(labels: tuple[tuple[Decision, str], ...]) -> dict[str, Decision]:
+    """Each decision by its label as read back (spaces and capitals ignored)."""
+    return {_norm(label): decision for decision, label in labels}
+
+
+def _decision(value, row: int, private: Callable[[], frozenset[str]],
+              labels: dict[Decision, str] = DECISION_LABELS) -> tuple[Decision | None, ReviewProblem | None]:
     text = _norm(_cell_text(value))
     text = text.replace("\u2013", "-").replace("\u2014", "-")  # Excel's autocorrect turns " - " into a dash
     text = re.sub(r"\s*-\s*", " - ", text)
-    decision = _DECISION_BY_TEXT.get(text)
+    decision = _decisions_by_text(tuple(labels.items())).get(text)
     if decision is None:
         shown = "an empty value" if not text else _show(value, private)
         return None, ReviewProblem(
             CONVICTIONS_SHEET,
             row,
             DECISION_COLUMN,
-            f"{shown} is not an allowed value (allowed: {', '.join(repr(v) for v in DECISION_LABELS.values())})",
+            f"{shown} is not an allowed value (allowed: {', '.join(repr(v) for v in labels.values())})",
         )
     return decision, None
 

@@ -8,7 +8,8 @@ The dropdown follows each row's track: the public-safety challenge is offered on
 is still serving the sentence (HS 11361.8(b); ``blueprint.engine.filing_rules``). One list validation covers
 every row, its list chosen per row by a formula on the row's ``Track`` cell, so a large county's sheet
 costs nothing more to write; ``finalize`` refuses the ground on any other row as well.
-The layout is a stable interface (docs/reference/results.md): ``blueprint.review.reader`` reads it back.
+The layout is a stable interface (docs/reference/results.md), defined once in
+``blueprint.review.layout``: ``blueprint.review.reader`` reads it back.
 
 Made for an office working in Excel or LibreOffice: the Convictions sheet is protected (no
 password) so that only the four decision columns can be edited, and filtering still works; every
@@ -33,92 +34,43 @@ import pandas as pd
 import xlsxwriter
 
 from ..engine import filing_rules
-from ..engine.policy import RELIEF_LABELS, Policy
-from .summary_sheet import write_summary_sheet
+from ..engine.policy import Policy
 from ..runtime.xlsx_rows import Column, column_letter, replace_rows, text_column
-
-DECISION_NO_CHALLENGE = "No challenge"
-DECISION_DIFFERENT_RELIEF = "No challenge - different relief"
-DECISION_CHALLENGE_CRITERIA = "Challenge - does not meet HS 11361.8 criteria"
-DECISION_CHALLENGE_SAFETY = "Challenge - unreasonable risk to public safety"
-DECISION_OUT_OF_SCOPE = "Out of scope - not filed"
-DECISION_PENDING = "Hand review pending"
-PROSECUTOR_DECISIONS = (
-    DECISION_NO_CHALLENGE,
-    DECISION_DIFFERENT_RELIEF,
-    DECISION_CHALLENGE_CRITERIA,
-    DECISION_CHALLENGE_SAFETY,
-    DECISION_OUT_OF_SCOPE,
-    DECISION_PENDING,
+from .layout import (
+    CONVICTION_COLUMNS,
+    CONVICTIONS_SHEET,
+    DECISION_COLUMN,
+    DECISION_LABELS,
+    DECISIONS_NOT_SERVING,
+    LIST_NOT_SERVING,
+    LIST_SERVING,
+    LISTS_SHEET,
+    NOTES_COLUMN,
+    OVERRIDE_COLUMN,
+    RELIEF_COLUMN,
+    RELIEF_LABELS,
+    RUN_SHEET,
+    Decision,
+    labelled,
+    pack_decision_labels,
+    recommended_decisions,
 )
-#: The decisions a row whose person is not currently serving may take: no public-safety ground for a
-#: completed sentence, a juvenile-track or an unknown track (HS 11361.8(b), (e)-(f)).
-DECISIONS_NOT_SERVING = tuple(d for d in PROSECUTOR_DECISIONS if d != DECISION_CHALLENGE_SAFETY)
-#: The hidden sheet holding the two dropdown lists, and their workbook-level names.
-LISTS_SHEET = "Lists"
-LIST_SERVING, LIST_NOT_SERVING = "DecisionsServing", "DecisionsNotServing"
+from .summary_sheet import write_summary_sheet
 
-#: (header, result column, width, kind) in the documented order. kind: text, date, int.
-CONVICTION_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
-    ("Conviction ID", "conviction_id", 20, "text"),
-    ("Person ID", "person_id", 11, "text"),
-    ("Name", "name", 24, "text"),
-    ("CII", "cii_number", 11, "text"),
-    ("Date of birth", "date_of_birth", 11, "date"),
-    ("Case numbers", "case_numbers", 16, "text"),
-    ("Court", "court", 18, "text"),
-    ("Count", "count", 6, "text"),
-    ("Conviction date", "conviction_date", 11, "date"),
-    ("Code section", "code_section", 14, "text"),
-    ("Level", "level", 11, "text"),
-    ("Sentence", "sentence", 18, "text"),
-    ("Sentence status", "sentence_status", 9, "text"),
-    ("Track", "track", 17, "text"),
-    ("Determination", "determination", 22, "text"),
-    ("Relief", "relief_label", 22, "text"),
-    ("Basis", "basis", 14, "text"),
-    ("Reason", "reason", 40, "text"),
-    ("Rule", "rule_id", 18, "text"),
-    ("Facts", "rule_facts", 40, "text"),
-    ("Flags", "flags", 30, "text"),
-)
 #: The office's columns and their widths in characters: the two dropdowns fit their longest value.
 OFFICE_COLUMNS: tuple[tuple[str, int], ...] = (
-    ("Prosecutor decision", max(len(d) for d in PROSECUTOR_DECISIONS) + 3),
-    ("Relief if different", max(len(r) for r in RELIEF_LABELS.values()) + 3),
-    ("Ground / notes", 40),
-    ("Override out-of-scope", 12),
+    (DECISION_COLUMN, max(len(d) for d in DECISION_LABELS.values()) + 3),
+    (RELIEF_COLUMN, max(len(r) for r in RELIEF_LABELS.values()) + 3),
+    (NOTES_COLUMN, 40),
+    (OVERRIDE_COLUMN, 12),
 )
 #: Environment variable with a password for the Convictions sheet's protection (none by default).
 PASSWORD_ENV = "CLEARANCE_WORKBOOK_PASSWORD"
 #: Fill of the rows whose decision is still "Hand review pending".
 HAND_REVIEW_FILL = "#F8CBAD"
-IDENTIFYING_COLUMNS = ("Conviction ID", "Person ID", "Name", "CII", "Case numbers", "Code section", "Conviction date")
 
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 EXCEL_MAX_ROWS = 1_048_576
-
-
-#: Pre-fill of ``Prosecutor decision`` per outcome of the rules (docs/reference/results.md).
-PREFILL = {
-    filing_rules.ELIGIBLE: DECISION_NO_CHALLENGE,
-    filing_rules.NOT_ELIGIBLE: DECISION_CHALLENGE_CRITERIA,
-    filing_rules.OUT_OF_SCOPE: DECISION_OUT_OF_SCOPE,
-    filing_rules.HAND_REVIEW: DECISION_PENDING,
-}
-
-
-def recommended_decision(decisions: pd.DataFrame) -> np.ndarray:
-    """Pre-fill of ``Prosecutor decision`` from each row's outcome (see docs/reference/results.md).
-
-    An eligible outcome without a relief (nothing to ask for) is left to hand review."""
-    outcome = filing_rules.outcomes(decisions)
-    relief = decisions["relief"].fillna("").astype(str).to_numpy()
-    out = np.full(len(decisions), DECISION_PENDING, dtype=object)
-    for code, label in PREFILL.items():
-        out[outcome == code] = label
-    out[(outcome == filing_rules.ELIGIBLE) & (relief == "")] = DECISION_PENDING
-    return out
 
 
 def _excel_serial(values: pd.Series) -> np.ndarray:
@@ -148,18 +100,19 @@ def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy
     pending_fmt = wb.add_format({"bg_color": HAND_REVIEW_FILL})
 
     bulk: dict[int, tuple[int, list[Column]]] = {}
+    labels = pack_decision_labels(policy.rule_pack)
     bulk[1] = (2, _convictions_sheet(wb, decisions, header, office, date_fmt, input_fmt, policy.relief_labels,
-                                     pending_fmt))
+                                     pending_fmt, labels))
     bulk[2] = (2, _people_sheet(wb, decisions if people is None else people, header))
     write_summary_sheet(wb, summary or {}, header, title)
     issue_rows = _issues_sheet(wb, issues, header)
     if issue_rows:
         bulk[4] = (2, issue_rows)
     _policy_sheet(wb, policy, header)
-    run_sheet = _key_value_sheet(wb, "Run", list(run.items()), header)
+    run_sheet = _key_value_sheet(wb, RUN_SHEET, list(run.items()), header)
     _inputs_table(run_sheet, list(inputs), len(run) + 2, header)
     run_sheet.protect()  # the Run sheet identifies the run; finalisation compares it
-    _lists_sheet(wb)
+    _lists_sheet(wb, labels)
     if census is not None:
         from ..intake.census import add_offense_texts_sheet
 
@@ -173,19 +126,19 @@ def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy
 
 #: Prompt and error text of each dropdown (Excel shows at most 255 characters of each).
 DROPDOWN_TEXT = {
-    "Prosecutor decision": (
+    DECISION_COLUMN: (
         "The office's position (HS 11361.9). 'No challenge' asks for the recommended relief; "
         "'Hand review pending' leaves the conviction out of this filing. The public-safety challenge "
         "is offered only where Track is 'currently serving' (HS 11361.8(b)).",
         "Choose a decision from this row's list (click the arrow at the right of the cell). A public-safety "
         "challenge is allowed only against a person still serving the sentence (HS 11361.8(b)).",
     ),
-    "Relief if different": (
+    RELIEF_COLUMN: (
         "Read only when the decision is 'No challenge - different relief': the relief the office asks "
         "for instead of the recommended one. Leave it empty otherwise.",
         "Choose a relief from the list, or leave the cell empty.",
     ),
-    "Override out-of-scope": (
+    OVERRIDE_COLUMN: (
         "Put Y to ask for relief on a conviction the rules found not eligible. Every override is "
         "listed in the filing summary.",
         "Only Y, or an empty cell, is allowed here.",
@@ -204,8 +157,9 @@ def _dropdown(ws, row: int, last: int, col: int, name: str, values: list[str] | 
 
 
 def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
-                       relief_labels: dict[str, str] = RELIEF_LABELS, pending_fmt=None) -> None:
-    ws = wb.add_worksheet("Convictions")
+                       relief_labels: dict[str, str] = RELIEF_LABELS, pending_fmt=None,
+                       labels: dict[Decision, str] = DECISION_LABELS) -> list[Column]:
+    ws = wb.add_worksheet(CONVICTIONS_SHEET)
     n = len(d)
     ncols = len(CONVICTION_COLUMNS) + len(OFFICE_COLUMNS)
     for c, (title, _, width, _) in enumerate(CONVICTION_COLUMNS):
@@ -214,7 +168,9 @@ def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
     first_office = len(CONVICTION_COLUMNS)
     for i, (title, width) in enumerate(OFFICE_COLUMNS):
         c = first_office + i
-        if title == "Relief if different":
+        if title == DECISION_COLUMN:
+            width = max(width, max(len(v) for v in labels.values()) + 3)
+        if title == RELIEF_COLUMN:
             width = max(width, max((len(v) for v in relief_labels.values()), default=0) + 3)
         ws.set_column(c, c, width)
         ws.write_string(0, c, title, office)
@@ -230,14 +186,14 @@ def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
     if n:
         track = column_letter(next(c for c, (_, col, _, _) in enumerate(CONVICTION_COLUMNS) if col == "track"))
         # Relative to the first data row, so each row's list follows its own Track cell.
-        _dropdown(ws, 1, n, first_office, "Prosecutor decision",
+        _dropdown(ws, 1, n, first_office, DECISION_COLUMN,
                   f'=IF(${track}2="{filing_rules.TRACK_SERVING}",{LIST_SERVING},{LIST_NOT_SERVING})', blank_ok=False)
-        _dropdown(ws, 1, n, first_office + 1, "Relief if different", list(relief_labels.values()), blank_ok=True)
-        _dropdown(ws, 1, n, first_office + 3, "Override out-of-scope", ["Y"], blank_ok=True)
+        _dropdown(ws, 1, n, first_office + 1, RELIEF_COLUMN, list(relief_labels.values()), blank_ok=True)
+        _dropdown(ws, 1, n, first_office + 3, OVERRIDE_COLUMN, ["Y"], blank_ok=True)
         if pending_fmt is not None:
             decision = column_letter(first_office)
             ws.conditional_format(1, 0, n, ncols - 1, {"type": "formula", "format": pending_fmt,
-                                                       "criteria": f'=${decision}2="{DECISION_PENDING}"'})
+                                                       "criteria": f'=${decision}2="{labels[Decision.HAND_REVIEW_PENDING]}"'})
 
     # One probe row carries each column's format; the rows themselves are generated in bulk
     # (blueprint.runtime.xlsx_rows) because per-cell writes cost seconds on a large county.
@@ -254,22 +210,22 @@ def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
             columns.append(Column(_excel_serial(d[col]), "number"))
         else:
             columns.append(Column(text_column(d[col])))
-    columns.append(Column(recommended_decision(d), keep_empty=True))
+    columns.append(Column(labelled(recommended_decisions(d), labels), keep_empty=True))
     blank = np.full(n, "", dtype=object)
     columns.extend(Column(blank, keep_empty=True) for _ in range(len(OFFICE_COLUMNS) - 1))
     return columns
 
 
-def _lists_sheet(wb) -> None:
+def _lists_sheet(wb, labels: dict[Decision, str]) -> None:
     """The hidden sheet with the decision dropdown's two lists, named for the per-row formula."""
     ws = wb.add_worksheet(LISTS_SHEET)
-    lists = (PROSECUTOR_DECISIONS, DECISIONS_NOT_SERVING)
+    lists = ([labels[d] for d in Decision], [labels[d] for d in DECISIONS_NOT_SERVING])
     for r in range(max(map(len, lists))):  # row by row: the workbook streams rows (constant memory)
         for c, values in enumerate(lists):
             if r < len(values):
                 ws.write_string(r, c, values[r])
-    wb.define_name(LIST_SERVING, f"={LISTS_SHEET}!$A$1:$A${len(PROSECUTOR_DECISIONS)}")
-    wb.define_name(LIST_NOT_SERVING, f"={LISTS_SHEET}!$B$1:$B${len(DECISIONS_NOT_SERVING)}")
+    wb.define_name(LIST_SERVING, f"={LISTS_SHEET}!$A$1:$A${len(lists[0])}")
+    wb.define_name(LIST_NOT_SERVING, f"={LISTS_SHEET}!$B$1:$B${len(lists[1])}")
     ws.protect()
     ws.hide()
 

@@ -17,7 +17,8 @@ import openpyxl
 import pandas as pd
 from pypdf import PdfReader
 
-from blueprint.filings.sample import RESULT_COLUMNS, REVIEW_HEADERS, write_run
+from blueprint.filings.sample import RESULT_COLUMNS, write_run
+from blueprint.review.layout import HEADERS as REVIEW_HEADERS
 
 REPO = Path(__file__).resolve().parents[2]
 PROFILE = REPO / "templates" / "office-profile.example.yaml"

@@ -10,15 +10,9 @@ import openpyxl
 import pytest
 
 from blueprint.report.finished_run import load_run
-from blueprint.filings.sample import REVIEW_HEADERS, write_sample_run
-from blueprint.review.reader import (
-    DECISION_LABELS,
-    Decision,
-    ReviewRejected,
-    approve_all,
-    read_review,
-    recommended_decision,
-)
+from blueprint.filings.sample import write_sample_run
+from blueprint.review.layout import DECISION_LABELS, HEADERS as REVIEW_HEADERS, Decision
+from blueprint.review.reader import ReviewRejected, approve_all, read_review
 
 ELIGIBLE, NOT_ELIGIBLE, HAND = 40, 6, 4
 
@@ -105,12 +99,6 @@ def test_approve_all_equals_the_prefilled_workbook(run_dir):
     assert {k: (v.decision, v.relief) for k, v in approved.decisions.items()} == {
         k: (v.decision, v.relief) for k, v in from_book.items()
     }
-
-
-def test_recommended_decision_follows_the_documented_prefill():
-    assert recommended_decision("Eligible for Dismissal", "dismiss_and_seal") is Decision.NO_CHALLENGE
-    assert recommended_decision("Not eligible", "") is Decision.CHALLENGE_CRITERIA
-    assert recommended_decision("Hand Review", "") is Decision.HAND_REVIEW_PENDING
 
 
 def test_tolerates_reordered_rows_extra_columns_spaces_case_and_blank_rows(run_dir, reader):

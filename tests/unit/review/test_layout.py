@@ -1,0 +1,85 @@
+"""The review workbook's layout is defined once (``blueprint.review.layout``): the pre-filled decision
+follows the rules' typed outcome, never a label, and the criteria ground is named by the rule pack."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from blueprint.engine.policy import PolicyError
+from blueprint.engine.rulepack import CRITERIA_HEADING, load_rule_pack, review_criteria_heading
+from blueprint.review.layout import (
+    DECISION_LABELS,
+    HEADERS,
+    IDENTIFYING_COLUMNS,
+    Decision,
+    decision_labels,
+    labelled,
+    pack_decision_labels,
+    recommended_decisions,
+)
+from blueprint.review.writer import OFFICE_COLUMNS
+
+
+def _rows(*rows: tuple[str, str, str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["outcome", "relief", "determination"])
+
+
+def test_prefill_follows_the_typed_outcome_not_the_determination_label():
+    # HS 11361.9: the office either does not challenge (relief is asked) or challenges; the workbook
+    # pre-fills "No challenge" for what the rules found eligible, the criteria challenge for what they
+    # found not eligible. The labels below deliberately contradict the outcomes: only the outcome counts.
+    frame = _rows(
+        ("eligible", "dismiss_and_seal", "Not eligible"),
+        ("not_eligible", "", "Eligible for Dismissal"),
+        ("out_of_scope", "", "Hand Review"),
+        ("hand_review", "", "Out of scope"),
+    )
+    assert list(recommended_decisions(frame)) == [
+        Decision.NO_CHALLENGE, Decision.CHALLENGE_CRITERIA, Decision.OUT_OF_SCOPE, Decision.HAND_REVIEW_PENDING,
+    ]
+
+
+def test_an_eligible_outcome_without_a_relief_is_left_to_hand_review():
+    # Nothing to ask the court for: "No challenge" would accept a relief the rules did not name.
+    frame = _rows(("eligible", "", "Eligible"), ("eligible", "redesignate_misdemeanor", "Eligible"))
+    assert list(recommended_decisions(frame)) == [Decision.HAND_REVIEW_PENDING, Decision.NO_CHALLENGE]
+
+
+def test_labels_of_prefilled_decisions():
+    decisions = recommended_decisions(_rows(("not_eligible", "", ""), ("eligible", "dismiss_and_seal", "")))
+    assert list(labelled(decisions, DECISION_LABELS)) == [
+        "Challenge - does not meet HS 11361.8 criteria", "No challenge",
+    ]
+
+
+def test_california_criteria_heading_comes_from_its_rule_pack():
+    # HS 11361.9(b)(1): a challenge may rest on the person not meeting the criteria of HS 11361.8.
+    assert load_rule_pack("california/prop64").review_criteria_heading == "HS 11361.8 criteria"
+    assert DECISION_LABELS[Decision.CHALLENGE_CRITERIA] == "Challenge - does not meet HS 11361.8 criteria"
+
+
+def test_another_packs_labels_carry_no_california_text():
+    labels = pack_decision_labels("illinois/crta")
+    assert labels[Decision.CHALLENGE_CRITERIA] == "Challenge - does not meet 20 ILCS 2630/5.2(i) criteria"
+    assert not any("11361" in label for label in labels.values())
+
+
+def test_a_pack_without_a_heading_gets_the_plain_words(tmp_path):
+    (tmp_path / "pack.yaml").write_text("name: test/none\n")
+    assert review_criteria_heading(str(tmp_path)) == CRITERIA_HEADING
+    assert decision_labels(CRITERIA_HEADING)[Decision.CHALLENGE_CRITERIA] == "Challenge - does not meet the criteria"
+
+
+@pytest.mark.parametrize("bad", ["''", "[HS 11361.8]", "\"two\\nlines\"", "'" + "x" * 61 + "'"])
+def test_a_malformed_heading_is_refused_naming_the_key(tmp_path, bad):
+    (tmp_path / "pack.yaml").write_text(f"name: test/bad\nreview_criteria_heading: {bad}\n")
+    with pytest.raises(PolicyError, match="review_criteria_heading"):
+        review_criteria_heading(str(tmp_path))
+
+
+def test_one_header_list_for_writer_reader_and_sample():
+    # The office's columns follow the run's, in the documented order (docs/reference/results.md).
+    assert HEADERS[-4:] == tuple(title for title, _ in OFFICE_COLUMNS)
+    assert set(IDENTIFYING_COLUMNS) <= set(HEADERS)
+    assert len(set(HEADERS)) == len(HEADERS)
