@@ -34,6 +34,7 @@ from ..review import reader as review_module
 from ..documents import render_document, render_docx, render_pdf
 from . import exports
 from ..engine import filing_rules
+from ..engine.pack_texts import pack_texts
 from .decided import challenged, decided_table, filed_earlier, granted, granted_juvenile, out_of_scope, pending
 from ..base.progress import SILENT, Phases
 from ..base.staging import Earlier, merge_into, staged_folder
@@ -162,8 +163,9 @@ def plan_document_batches(
                           f"decided in this review was filed there ({len(filed_earlier(decided)):,} skipped); the others "
                           "are pending hand review or out of scope")
     _prepare_out_dir(out)
-    # HS 11361.9 is the process statute of California's bases (HS 11361.8); another state's basis stands alone.
-    decided["filed_basis_full"] = [f"{b} via HS 11361.9" if b.startswith("HS ") else b for b in decided["filed_basis"]]
+    # The pack's own bases name its process statute after them (California's HS 11361.9); another basis stands alone.
+    bases = pack_texts(run.rule_pack).filing_bases
+    decided["filed_basis_full"] = [filing_rules.basis_with_process(b, bases) for b in decided["filed_basis"]]
     decided.to_parquet(out / DECIDED_FILE, index=False)
     shutil.copyfile(profile_path, out / PROFILE_COPY)
 

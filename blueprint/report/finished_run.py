@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..engine.filing_rules import CONTRACT_COLUMNS, outcomes
+from ..engine.policy import DEFAULT_PACK
 
 #: Columns the filings need from the run's conviction table (docs/reference/results.md).
 REQUIRED_COLUMNS = (
@@ -57,6 +58,12 @@ class RunData:
     @property
     def run_id(self) -> str:
         return str(self.manifest.get("run_id", ""))
+
+    @property
+    def rule_pack(self) -> str:
+        """The rule pack the run's policy belongs to (a run written before the manifest said so: California's)."""
+        policy = self.manifest.get("policy") or {}
+        return str(policy.get("rule_pack") or DEFAULT_PACK)
 
     @property
     def identity(self) -> dict[str, str]:
