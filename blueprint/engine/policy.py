@@ -49,7 +49,7 @@ BY_TRACK = "by_track"
 
 
 def pack_reliefs(rule_pack: str = DEFAULT_PACK) -> dict[str, dict[str, str]]:
-    """The relief kinds a rule pack's policies may name: ``{code: {label, effect_on_record}}``.
+    """The relief kinds a rule pack's policies may name: ``{code: {label, effect_on_record[, doj_disposition]}}``.
 
     A pack declares them under ``reliefs:`` in its ``pack.yaml`` (docs/forking.md); every pack must.
     """
@@ -79,6 +79,15 @@ def _pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
             raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' effect_on_record must be one of "
                               f"{', '.join(RECORD_EFFECTS)}")
         out[str(code)] = {"label": label, "effect_on_record": effect}
+        disposition = spec.get("doj_disposition") if isinstance(spec, dict) else None
+        if disposition is not None:
+            if not str(disposition).strip():
+                raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' doj_disposition is empty")
+            out[str(code)]["doj_disposition"] = str(disposition).strip()
+        unknown = sorted(set(spec) - {"label", "effect_on_record", "doj_disposition"}) if isinstance(spec, dict) else []
+        if unknown:
+            raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' has unknown key(s) {', '.join(unknown)}; "
+                              "allowed: label, effect_on_record, doj_disposition")
     return out
 
 

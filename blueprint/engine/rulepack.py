@@ -85,6 +85,7 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
     if not meta_path.exists():
         raise PolicyError(f"rule pack '{name}' not found (expected {meta_path})")
     meta = safe_load(meta_path.read_text()) or {}
+    texts = load_pack_texts(meta_path)  # first: the exclusions below are a policy of this pack
     lists = load_offense_lists(folder)
     evaluated = meta.get("evaluated_list", "cannabis")
     if evaluated not in lists:
@@ -119,7 +120,7 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
         statutory_exclusions=load_exclusions(meta.get("statutory_exclusions"), folder),
         juvenile_track=bool(meta.get("juvenile_track", False)),
         time_zone=time_zone,
-        texts=load_pack_texts(meta_path),
+        texts=texts,
     )
 
 

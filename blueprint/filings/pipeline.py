@@ -39,7 +39,8 @@ from .decided import challenged, decided_table, filed_earlier, granted, granted_
 from ..base.progress import SILENT, Phases
 from ..base.staging import Earlier, merge_into, staged_folder
 from .profile import PROFILE_ENV_VAR, OfficeProfile, ProfileError, load_profile
-from ..report.finished_run import failed_inputs, load_run, read_manifest
+from ..engine.policy import pack_reliefs
+from ..report.finished_run import failed_inputs, load_run, read_manifest, rule_pack_of
 from .supplement import EarlierSet, SupplementError, read_earlier_set
 
 PLAN_FILE = "plan.json"
@@ -439,7 +440,8 @@ def _write_document(work: _Work, template: str, context: dict, base: str, tables
 
 def _render_bulk(work: _Work) -> list[str]:
     decided = work.decided
-    g = exports.with_export_columns(granted(decided), hs11590_release=work.context()["hs11590_release"])
+    reliefs = pack_reliefs(rule_pack_of(read_manifest(work.plan["run_dir"])))
+    g = exports.with_export_columns(granted(decided), reliefs=reliefs, hs11590_release=work.context()["hs11590_release"])
     written: list[str] = []
     tables = {"attachment_a": g, "challenges": challenged(decided)}
     sealed = work.context()["under_seal"]

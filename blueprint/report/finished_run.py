@@ -61,9 +61,7 @@ class RunData:
 
     @property
     def rule_pack(self) -> str:
-        """The rule pack the run's policy belongs to (a run written before the manifest said so: California's)."""
-        policy = self.manifest.get("policy") or {}
-        return str(policy.get("rule_pack") or DEFAULT_PACK)
+        return rule_pack_of(self.manifest)
 
     @property
     def identity(self) -> dict[str, str]:
@@ -75,6 +73,12 @@ class RunData:
             "policy_name": str(policy.get("name", "")),
             "policy_sha256": str(policy.get("sha256", "")),
         }
+
+
+def rule_pack_of(manifest: dict) -> str:
+    """The rule pack the run's policy belongs to (a run written before the manifest said so: California's)."""
+    policy = manifest.get("policy") or {}
+    return str(policy.get("rule_pack") or DEFAULT_PACK)
 
 
 #: What a finished run's manifest holds (``blueprint.run.outputs.write_outputs``); a manifest without
