@@ -63,9 +63,11 @@ def _statute_marks(decisions: pd.DataFrame, facts: pd.DataFrame, pack: RulePack,
         young = decisions["juvenile"].to_numpy(dtype=object) == "yes"
         track = decisions["track"].to_numpy(dtype=object)
         decisions["track"] = np.where(young, filing_rules.TRACK_JUVENILE, track)
-        basis = decisions["basis"].astype(str).to_numpy(dtype=object)
-        california = np.array([b.startswith(filing_rules.CALIFORNIA_BASIS_PREFIX) for b in basis], dtype=bool)
-        decisions["basis"] = np.where(young & california, filing_rules.BASIS_JUVENILE, basis)
+        bases = pack.texts.filing_bases
+        if bases is not None and bases.juvenile:
+            basis = decisions["basis"].astype(str).to_numpy(dtype=object)
+            own = np.array([b.startswith(bases.follows_track) for b in basis], dtype=bool)
+            decisions["basis"] = np.where(young & own, bases.juvenile, basis)
 
 
 def _name_the_priors(decisions: pd.DataFrame, index: PriorIndex) -> None:

@@ -16,8 +16,9 @@ can be applied to a section the engine does not know:
 - ``CANNABIS_TWO_SECTIONS``: the charge names two cannabis sections on one line (``11357/11360 HS``);
   which one the person was convicted of decides the relief, so a person reads the court record.
 
-The currently-serving track (HS 11361.8(a)-(b)) or completed track (HS 11361.8(e)-(f)) is marked on
-every conviction, and a rule whose basis is ``by_track`` cites the subsection of that track.
+The currently-serving or completed-sentence track (in California HS 11361.8(a)-(b) and (e)-(f)) is
+marked on every conviction, and a rule whose basis is ``by_track`` records the rule pack's basis for
+that track (``track_bases`` in its ``pack.yaml``, ``blueprint.engine.pack_texts``).
 """
 
 from __future__ import annotations
@@ -28,16 +29,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import dates
-from .filing_rules import Outcome
-from .policy import Policy, Rule
 from . import fact_names as F
-from .predicates import PREDICATES, EvalContext
+from .filing_rules import Outcome
+from .policy import BY_TRACK, Policy, Rule
+from .predicates import FACT_LABELS, PREDICATES, EvalContext
 
 HAND_REVIEW = "Hand Review"
 TRACK_SERVING = "currently serving"
 TRACK_COMPLETED = "completed sentence"
-BASIS_SERVING = "HS 11361.8(b)"
-BASIS_COMPLETED = "HS 11361.8(f)"
 
 
 #: The checks made before the policy's rules: (fact column, reason code, rule id, reason).
@@ -157,9 +156,10 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
             rows = np.flatnonzero(fires)
             determination[rows] = rule.determination
             relief[rows] = rule.relief or ""
-            if rule.basis == "by_track":
-                basis[rows] = np.where(tracks[rows] == TRACK_SERVING, BASIS_SERVING,
-                                       np.where(tracks[rows] == TRACK_COMPLETED, BASIS_COMPLETED, "HS 11361.8 (track unknown)"))
+            if rule.basis == BY_TRACK and policy.track_bases is not None:
+                bases = policy.track_bases
+                basis[rows] = np.where(tracks[rows] == TRACK_SERVING, bases.serving,
+                                       np.where(tracks[rows] == TRACK_COMPLETED, bases.completed, bases.unknown))
             else:
                 basis[rows] = rule.basis
             reason_code[rows] = rule.reason_code

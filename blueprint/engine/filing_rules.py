@@ -19,6 +19,9 @@ statute they come from:
 - **Out of scope** (conduct after 9 November 2016): the statute never reaches the conviction, so the
   office neither asks relief for it nor files a challenge against it; it is listed as out of scope.
 
+The words of the bases and grounds the filings print are the rule pack's (``filing_bases`` and
+``challenge_grounds`` in its ``pack.yaml``; California's are quoted above).
+
 Everything here works on whole columns (numpy), never row by row over a large run.
 """
 
@@ -29,6 +32,8 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
+
+from .pack_texts import FilingBases
 
 TRACK_SERVING = "currently serving"
 TRACK_COMPLETED = "completed sentence"
@@ -58,13 +63,6 @@ OUTCOMES = tuple(o.value for o in Outcome)
 
 #: The reliefs a juvenile-track conviction may receive (HS 11361.8(m); reading).
 JUVENILE_RELIEFS = ("dismiss_and_seal", "redesignate_infraction")
-
-#: The statutory basis the filings cite, by track (HS 11361.8). California bases only: another
-#: state's rule pack keeps the basis its rules recorded.
-BASIS_SERVING = "HS 11361.8(b)"
-BASIS_COMPLETED = "HS 11361.8(e)-(f)"
-BASIS_JUVENILE = "HS 11361.8(e)-(f), (m)"
-CALIFORNIA_BASIS_PREFIX = "HS 11361.8"
 
 #: HS 11590 (narcotics-offender registration) was repealed effective this day (AB 1261, 2019;
 #: reading for county counsel to verify). A filing made on or after it asks no release from it.
@@ -126,26 +124,36 @@ def is_juvenile(track: str) -> bool:
     return str(track).strip().casefold() == TRACK_JUVENILE
 
 
-def filed_basis(relief: str, track: str, recorded_basis: str, recommended_relief: str) -> str:
+def filed_basis(relief: str, track: str, recorded_basis: str, recommended_relief: str,
+                bases: FilingBases | None) -> str:
     """The statutory basis printed for a relief the office asks for.
 
-    California (HS 11361.8) bases follow the track: a person currently serving, or any recall and
-    resentence, (b); a juvenile-track offense (e)-(f) with (m); a completed sentence (e)-(f). For an
-    unknown track the run's own basis is kept when the relief is the recommended one, else (e)-(f).
-    Another state's basis (a rule pack that is not California's) is kept as the run recorded it.
+    The pack's own bases (``filing_bases`` in its ``pack.yaml``: those starting with ``follows_track``)
+    follow the track: a person currently serving, or any recall and resentence, the serving basis; a
+    juvenile-track offense the juvenile basis; a completed sentence the completed basis. For an unknown
+    track the run's own basis is kept when the relief is the recommended one, else the completed basis.
+    Any other basis, or every basis of a pack without ``filing_bases``, is kept as the run recorded it.
     """
-    if recorded_basis and not recorded_basis.startswith(CALIFORNIA_BASIS_PREFIX):
+    if bases is None or (recorded_basis and not recorded_basis.startswith(bases.follows_track)):
         return recorded_basis
     track = str(track).strip().casefold()
-    if track == TRACK_JUVENILE:
-        return BASIS_JUVENILE
+    if track == TRACK_JUVENILE and bases.juvenile:
+        return bases.juvenile
     if relief == "recall_and_resentence" or track == TRACK_SERVING:
-        return BASIS_SERVING
+        return bases.serving
     if track == TRACK_COMPLETED:
-        return BASIS_COMPLETED
+        return bases.completed
     if relief == recommended_relief and recorded_basis:
         return recorded_basis
-    return BASIS_COMPLETED
+    return bases.completed
+
+
+def basis_with_process(basis: str, bases: FilingBases | None) -> str:
+    """The basis as the filings print it: the pack's own bases name the process statute after them
+    (``<basis> via <via>``, California's HS 11361.9); another basis stands alone."""
+    if bases is None or not bases.via or not basis.startswith(bases.follows_track):
+        return basis
+    return f"{basis} via {bases.via}"
 
 
 def hs11590_release_applies(filing_day: dt.date) -> bool:

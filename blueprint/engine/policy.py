@@ -33,37 +33,25 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..base.errors import PolicyError
 from .filing_rules import Outcome, outcomes
+from .pack_texts import TrackBases, pack_texts
 from .predicates import PREDICATES
 from ..base.yaml_files import Problems, SyntaxProblem, read_located, safe_load
 
 RULES_DIR = Path(__file__).parent.parent / "rules"
 DEFAULT_PACK = "california/prop64"
 
-RELIEF_LABELS = {
-    "dismiss_and_seal": "Dismiss and seal",
-    "redesignate_misdemeanor": "Redesignate as misdemeanor",
-    "redesignate_infraction": "Redesignate as infraction",
-    "recall_and_resentence": "Recall and resentence",
-}
-
 #: What each relief does to the conviction on the person's record (``blueprint.engine.outcomes``):
 #: ``removed`` (no conviction left), ``misdemeanor`` or ``infraction`` (a felony becomes that level).
 RECORD_EFFECTS = ("removed", "misdemeanor", "infraction")
 
-#: The relief kinds of a rule pack that declares none (California's, HS 11361.8).
-DEFAULT_RELIEFS: dict[str, dict[str, str]] = {
-    "dismiss_and_seal": {"label": RELIEF_LABELS["dismiss_and_seal"], "effect_on_record": "removed"},
-    "redesignate_misdemeanor": {"label": RELIEF_LABELS["redesignate_misdemeanor"], "effect_on_record": "misdemeanor"},
-    "redesignate_infraction": {"label": RELIEF_LABELS["redesignate_infraction"], "effect_on_record": "infraction"},
-    "recall_and_resentence": {"label": RELIEF_LABELS["recall_and_resentence"], "effect_on_record": "misdemeanor"},
-}
+#: A rule's ``basis`` that stands for the pack's basis of the conviction's track (``track_bases``).
+BY_TRACK = "by_track"
 
 
 def pack_reliefs(rule_pack: str = DEFAULT_PACK) -> dict[str, dict[str, str]]:
-    """The relief kinds a rule pack's policies may name: ``{code: {label, effect_on_record}}``.
+    """The relief kinds a rule pack's policies may name: ``{code: {label, effect_on_record[, doj_disposition]}}``.
 
-    A pack declares them under ``reliefs:`` in its ``pack.yaml`` (docs/forking.md); a pack that
-    declares none uses California's (:data:`DEFAULT_RELIEFS`).
+    A pack declares them under ``reliefs:`` in its ``pack.yaml`` (docs/forking.md); every pack must.
     """
     return _pack_reliefs(str(rule_pack))
 
@@ -75,7 +63,7 @@ def _pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
     meta = safe_load(meta_path.read_text()) if meta_path.is_file() else None
     declared = (meta or {}).get("reliefs")
     if not declared:
-        return DEFAULT_RELIEFS
+        raise PolicyError(f"rule pack '{rule_pack}': pack.yaml declares no 'reliefs' (the relief kinds its policies name)")
     if not isinstance(declared, dict):
         raise PolicyError(f"rule pack '{rule_pack}': 'reliefs' is a mapping of relief codes")
     out: dict[str, dict[str, str]] = {}
@@ -91,7 +79,25 @@ def _pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
             raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' effect_on_record must be one of "
                               f"{', '.join(RECORD_EFFECTS)}")
         out[str(code)] = {"label": label, "effect_on_record": effect}
+        disposition = spec.get("doj_disposition") if isinstance(spec, dict) else None
+        if disposition is not None:
+            if not str(disposition).strip():
+                raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' doj_disposition is empty")
+            out[str(code)]["doj_disposition"] = str(disposition).strip()
+        unknown = sorted(set(spec) - {"label", "effect_on_record", "doj_disposition"}) if isinstance(spec, dict) else []
+        if unknown:
+            raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' has unknown key(s) {', '.join(unknown)}; "
+                              "allowed: label, effect_on_record, doj_disposition")
     return out
+
+
+#: The default pack's (California's) relief labels by code, from its ``pack.yaml``.
+RELIEF_LABELS: dict[str, str] = {code: kind["label"] for code, kind in pack_reliefs(DEFAULT_PACK).items()}
+
+
+def pack_track_bases(rule_pack: str = DEFAULT_PACK) -> TrackBases | None:
+    """The bases a rule with ``basis: by_track`` records, from the pack's ``pack.yaml`` (None if it has none)."""
+    return pack_texts(str(rule_pack)).track_bases
 
 
 class RuleSpec(BaseModel):
@@ -168,6 +174,8 @@ class Policy:
     source: str
     document: dict  # the resolved policy as data (for the manifest, the workbook and hashing)
     relief_labels: dict = field(default_factory=lambda: dict(RELIEF_LABELS))  # the pack's relief kinds
+    #: What a rule with ``basis: by_track`` records, by track (the pack's ``track_bases``).
+    track_bases: TrackBases | None = None
 
     def relief_label(self, relief: str) -> str:
         return self.relief_labels.get(relief or "", "")
@@ -306,14 +314,15 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
     """
     rules: list[Rule] = []
     seen: set[str] = set()
+    reliefs: dict[str, dict[str, str]] = {}
+    track_bases: TrackBases | None = None
     try:
         reliefs = pack_reliefs(spec.rule_pack)
+        track_bases = pack_track_bases(spec.rule_pack)
     except (OSError, yaml.YAMLError) as exc:
         problems.add(("rule_pack",), f"rule pack '{spec.rule_pack}' cannot be read ({exc.__class__.__name__})")
-        reliefs = DEFAULT_RELIEFS
     except PolicyError as exc:
         problems.add(("rule_pack",), str(exc))
-        reliefs = DEFAULT_RELIEFS
     relief_labels = {code: kind["label"] for code, kind in reliefs.items()}
     for index, rs in enumerate(spec.rules or []):
         label = (labels or {}).get(index) or f"rule {index + 1} ('{getattr(rs, 'id', None) or '?'}')"
@@ -368,6 +377,8 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
         relief = getattr(rs, "relief", None)
         if relief is not None and relief not in relief_labels:
             report(("relief",), f"{label}: unknown relief '{relief}'; allowed: {', '.join(relief_labels)}")
+        if getattr(rs, "basis", "") == BY_TRACK and track_bases is None and reliefs:
+            report(("basis",), f"{label}: basis '{BY_TRACK}' needs 'track_bases' in the rule pack's pack.yaml")
         outcome = rule_outcome(getattr(rs, "outcome", None), getattr(rs, "relief", None),
                                getattr(rs, "determination", None) or "")
         if getattr(rs, "outcome", None) == Outcome.ELIGIBLE and not relief:
@@ -402,7 +413,7 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
     }
     return Policy(name=spec.name, title=spec.title or spec.name, description=(spec.description or "").strip(),
                   rule_pack=spec.rule_pack, settings=dict(spec.settings), rules=tuple(rules), source=source,
-                  document=document, relief_labels=relief_labels)
+                  document=document, relief_labels=relief_labels, track_bases=track_bases)
 
 
 def rule_outcome(declared: Outcome | str | None, relief: str | None, determination: str) -> Outcome:

@@ -8,7 +8,8 @@ A rule pack is a folder under ``blueprint/rules/<state>/<program>/`` with:
 - ``sections.yaml``: how a section is read out of an offense text: the codes, their lettered
   sections, the attempt form, the joiners of two sections (``blueprint.intake.section_reading``);
 - ``presets/*.yaml``: built-in policies (``blueprint.engine.policy``);
-- optionally ``reliefs`` (the relief kinds its policies name), ``case_context_lists`` (lists checked
+- ``reliefs`` (the relief kinds its policies name); optionally ``track_bases``, ``filing_bases`` and
+  ``challenge_grounds`` (the statute's words, ``blueprint.engine.pack_texts``), ``case_context_lists`` (lists checked
   against every charge of the same court case), ``statutory_exclusions`` (conditions marking the
   convictions the statute excludes, whatever the policy) and, for ``input_format: mapped-csv``, an
   ``input_mapping`` file (``blueprint.intake.mapped_reader``);
@@ -27,6 +28,7 @@ from pathlib import Path
 from .current_law import CurrentLaw, load_current_law
 from .exclusions import load_exclusions
 from .offenses import OffenseList, load_offense_lists
+from .pack_texts import PackTexts, load_pack_texts
 from .policy import DEFAULT_PACK, RULES_DIR, Policy, PolicyError, pack_reliefs
 from ..intake.section_reading import ReadingRules, load_reading_rules
 from ..base.yaml_files import safe_load
@@ -44,7 +46,7 @@ class RulePack:
     input_format: str
     lists: dict[str, OffenseList]
     folder: Path
-    #: Relief kinds: ``{code: {label, effect_on_record}}`` (California's when the pack declares none).
+    #: Relief kinds: ``{code: {label, effect_on_record}}`` (``reliefs`` in ``pack.yaml``).
     reliefs: dict = field(default_factory=dict)
     #: Offense lists checked against every charge of the same court case, any disposition
     #: (predicate ``case_has_charge_on``); none for California.
@@ -70,6 +72,9 @@ class RulePack:
     #: "Challenge - does not meet <heading>" (``review_criteria_heading`` in ``pack.yaml``; for
     #: California "HS 11361.8 criteria"). A pack that gives none gets the plain :data:`CRITERIA_HEADING`.
     review_criteria_heading: str = ""
+    #: The statute's words for the run and the filings: bases by track, filing bases, challenge grounds
+    #: (``blueprint.engine.pack_texts``).
+    texts: PackTexts = field(default_factory=PackTexts)
 
     @property
     def evaluated(self) -> OffenseList:
@@ -84,6 +89,7 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
     if not meta_path.exists():
         raise PolicyError(f"rule pack '{name}' not found (expected {meta_path})")
     meta = safe_load(meta_path.read_text()) or {}
+    texts = load_pack_texts(meta_path)  # first: the exclusions below are a policy of this pack
     lists = load_offense_lists(folder)
     evaluated = meta.get("evaluated_list", "cannabis")
     if evaluated not in lists:
@@ -119,6 +125,7 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
         juvenile_track=bool(meta.get("juvenile_track", False)),
         time_zone=time_zone,
         review_criteria_heading=review_criteria_heading(name),
+        texts=texts,
     )
 
 

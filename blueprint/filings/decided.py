@@ -27,14 +27,10 @@ import pandas as pd
 
 from ..engine import dates
 from ..engine import filing_rules
+from ..engine.pack_texts import ChallengeGrounds, pack_texts
 from ..review.layout import RELIEF_LABELS, Decision
 from ..review.reader import ReviewResult
 from ..report.finished_run import RunData
-
-#: The bases (HS 11361.8), as ``blueprint.engine.filing_rules`` chooses them by track.
-BASIS_SERVING = filing_rules.BASIS_SERVING
-BASIS_COMPLETED = filing_rules.BASIS_COMPLETED
-BASIS_JUVENILE = filing_rules.BASIS_JUVENILE
 
 #: What the court's order does for each relief, in the words the order and the exports use.
 RELIEF_EFFECT = {
@@ -50,17 +46,6 @@ LEVEL_AFTER = {
     "redesignate_infraction": "infraction",
     "recall_and_resentence": "as resentenced by the court",
 }
-#: The public-safety ground (HS 11361.8(b): only against a person still serving the sentence).
-DEFAULT_PUBLIC_SAFETY_GROUND = "Granting relief would present an unreasonable risk of danger to public safety (HS 11361.8(b))."
-
-#: The criteria ground, by track: the subdivision whose criteria the person does not meet.
-CRITERIA_GROUND = {
-    filing_rules.TRACK_SERVING: "The person does not meet the criteria of HS 11361.8(a) for recall or dismissal of the sentence (HS 11361.8(b)).",
-    filing_rules.TRACK_COMPLETED: "The person does not meet the criteria of HS 11361.8(e) for dismissal and sealing or redesignation (HS 11361.8(f)).",
-    filing_rules.TRACK_JUVENILE: "The person does not meet the criteria of HS 11361.8(e) and (m) for dismissal and sealing or redesignation of an offense committed under 18.",
-}
-CRITERIA_GROUND_UNKNOWN_TRACK = "The person does not meet the criteria of HS 11361.8."
-
 #: The disqualifying prior in words, by the run's ``prior_kind`` (the contract with the run).
 PRIOR_WORDS = {
     "super_strike": "a prior conviction of an offense listed in Penal Code section 667(e)(2)(C)(iv) (a \"super strike\")",
@@ -138,19 +123,23 @@ def data_problems(flags: str) -> list[str]:
 
 
 def challenge_text(decision: Decision, track: str, outcome: str, reason: str, notes: str, flags: str,
-                   prior: tuple[str, ...], section: str, level: str) -> tuple[str, str]:
+                   prior: tuple[str, ...], section: str, level: str, grounds: ChallengeGrounds) -> tuple[str, str]:
     """The ground of a challenge and the facts behind it.
 
-    The ground follows the track (``blueprint.engine.filing_rules``). The facts are the disqualifying prior
+    The ground follows the track (``blueprint.engine.filing_rules``), in the rule pack's words
+    (``challenge_grounds`` in its ``pack.yaml``). The facts are the disqualifying prior
     (court, case, date, section), or the data problem, or the rules' finding; the office's note
     follows them (for a public-safety challenge the note is the facts)."""
     facts: list[str] = []
     if decision is Decision.CHALLENGE_PUBLIC_SAFETY:
-        statement = DEFAULT_PUBLIC_SAFETY_GROUND
+        if not grounds.public_safety:
+            raise ValueError("the rule pack's pack.yaml states no challenge_grounds.public_safety: this state's "
+                             "statute has no public-safety challenge")
+        statement = grounds.public_safety
         if notes:
             facts.append(notes)
         return statement, " ".join(facts)
-    statement = CRITERIA_GROUND.get(track.strip().casefold(), CRITERIA_GROUND_UNKNOWN_TRACK)
+    statement = criteria_ground(grounds, track)
     kind = prior[0]
     if kind:
         facts.append(prior_facts(kind, *prior[1:], section=section, level=level))
@@ -164,6 +153,14 @@ def challenge_text(decision: Decision, track: str, outcome: str, reason: str, no
     return statement, " ".join(facts)
 
 
+def criteria_ground(grounds: ChallengeGrounds, track: str) -> str:
+    """The criteria ground of the conviction's track (the unknown-track ground when the record does not say)."""
+    criteria = grounds.criteria
+    by_track = {filing_rules.TRACK_SERVING: criteria.serving, filing_rules.TRACK_COMPLETED: criteria.completed,
+                filing_rules.TRACK_JUVENILE: criteria.juvenile}
+    return by_track.get(track.strip().casefold()) or criteria.unknown
+
+
 def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.DataFrame:
     """The run's convictions with the office's decisions applied (all text columns).
 
@@ -174,6 +171,7 @@ def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.Dat
     the earlier set's last.
     """
     frame = run.convictions.copy()
+    texts = pack_texts(run.rule_pack)
     decisions = [review.decisions[cid] for cid in frame["conviction_id"]]
     frame["decision"] = [d.decision.value for d in decisions]
     frame["decision_label"] = [review.labels[d.decision] for d in decisions]  # the run's rule pack's labels
@@ -184,7 +182,7 @@ def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.Dat
         for r, rec, label in zip(frame["filed_relief"], frame["relief"], frame["relief_label"])
     ]
     frame["filed_basis"] = [
-        filing_rules.filed_basis(r, track, basis, rec) if r else ""
+        filing_rules.filed_basis(r, track, basis, rec, texts.filing_bases) if r else ""
         for r, rec, basis, track in zip(frame["filed_relief"], frame["relief"], frame["basis"], frame["track"])
     ]
     frame["relief_effect"] = [RELIEF_EFFECT.get(r, "") for r in frame["filed_relief"]]
@@ -197,7 +195,7 @@ def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.Dat
             frame.get("section", frame["code_section"]), frame["code_section"], frame["level"]):
         if d.decision.is_challenge:
             statement, fact = challenge_text(d.decision, track, outcome, reason, d.notes, flags, prior,
-                                             _section_of(code, section), level)
+                                             _section_of(code, section), level, texts.challenge_grounds)
         else:
             statement, fact = "", ""
         statements.append(statement)

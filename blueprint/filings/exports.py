@@ -111,15 +111,6 @@ OUT_OF_SCOPE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("reason", "reason"),
 )
 
-#: What the DOJ record should say once the court grants the relief.
-DOJ_DISPOSITION = {
-    "dismiss_and_seal": "DISMISSED AND SEALED HS 11361.8",
-    "redesignate_misdemeanor": "REDESIGNATED MISDEMEANOR HS 11361.8",
-    "redesignate_infraction": "REDESIGNATED INFRACTION HS 11361.8",
-    "recall_and_resentence": "SENTENCE RECALLED AND RESENTENCED HS 11361.8",
-}
-
-
 def _select(frame: pd.DataFrame, columns) -> pd.DataFrame:
     data = {}
     for out_name, source in columns:
@@ -134,15 +125,20 @@ def write_csv(frame: pd.DataFrame, columns, path: Path) -> Path:
     return path
 
 
-def with_export_columns(granted: pd.DataFrame, *, hs11590_release: bool = False) -> pd.DataFrame:
+def with_export_columns(granted: pd.DataFrame, *, reliefs: dict[str, dict[str, str]],
+                        hs11590_release: bool = False) -> pd.DataFrame:
     """Add the derived columns the CMS and DOJ files carry.
+
+    ``doj_disposition`` is what the DOJ record should say once the court grants the relief: the
+    ``doj_disposition`` of the relief in the rule pack's ``reliefs`` (``pack.yaml``; blank if none).
 
     ``registration_relief`` is ``Y`` only when the filing asks release from HS 11590 registration,
     which it does only when made before that requirement's repeal (``blueprint.engine.filing_rules``)."""
     out = granted.copy()
     out["seal_record"] = ["Y" if r == "dismiss_and_seal" else "N" for r in out["filed_relief"]]
     out["registration_relief"] = "Y" if hs11590_release else "N"
-    out["doj_disposition"] = [DOJ_DISPOSITION.get(r, "") for r in out["filed_relief"]]
+    disposition = {code: kind.get("doj_disposition", "") for code, kind in reliefs.items()}
+    out["doj_disposition"] = [disposition.get(r, "") for r in out["filed_relief"]]
     return out
 
 

@@ -35,11 +35,13 @@ from ..review.layout import RELIEF_LABELS, Decision
 from ..documents import render_document, render_docx, render_pdf
 from . import exports
 from ..engine import filing_rules
+from ..engine.pack_texts import pack_texts
 from .decided import challenged, decided_table, filed_earlier, granted, granted_juvenile, out_of_scope, pending
 from ..base.progress import SILENT, Phases
 from ..base.staging import Earlier, merge_into, staged_folder
 from .profile import PROFILE_ENV_VAR, OfficeProfile, ProfileError, load_profile
-from ..report.finished_run import failed_inputs, load_run, read_manifest
+from ..engine.policy import pack_reliefs
+from ..report.finished_run import failed_inputs, load_run, read_manifest, rule_pack_of
 from .supplement import EarlierSet, SupplementError, read_earlier_set
 
 PLAN_FILE = "plan.json"
@@ -163,8 +165,9 @@ def plan_document_batches(
                           f"decided in this review was filed there ({len(filed_earlier(decided)):,} skipped); the others "
                           "are pending hand review or out of scope")
     _prepare_out_dir(out)
-    # HS 11361.9 is the process statute of California's bases (HS 11361.8); another state's basis stands alone.
-    decided["filed_basis_full"] = [f"{b} via HS 11361.9" if b.startswith("HS ") else b for b in decided["filed_basis"]]
+    # The pack's own bases name its process statute after them (California's HS 11361.9); another basis stands alone.
+    bases = pack_texts(run.rule_pack).filing_bases
+    decided["filed_basis_full"] = [filing_rules.basis_with_process(b, bases) for b in decided["filed_basis"]]
     decided.to_parquet(out / DECIDED_FILE, index=False)
     shutil.copyfile(profile_path, out / PROFILE_COPY)
 
@@ -438,7 +441,8 @@ def _write_document(work: _Work, template: str, context: dict, base: str, tables
 
 def _render_bulk(work: _Work) -> list[str]:
     decided = work.decided
-    g = exports.with_export_columns(granted(decided), hs11590_release=work.context()["hs11590_release"])
+    reliefs = pack_reliefs(rule_pack_of(read_manifest(work.plan["run_dir"])))
+    g = exports.with_export_columns(granted(decided), reliefs=reliefs, hs11590_release=work.context()["hs11590_release"])
     written: list[str] = []
     tables = {"attachment_a": g, "challenges": challenged(decided)}
     sealed = work.context()["under_seal"]

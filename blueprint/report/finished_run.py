@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..engine.filing_rules import CONTRACT_COLUMNS, outcomes
+from ..engine.policy import DEFAULT_PACK
 
 #: Columns the filings need from the run's conviction table (docs/reference/results.md).
 REQUIRED_COLUMNS = (
@@ -59,6 +60,10 @@ class RunData:
         return str(self.manifest.get("run_id", ""))
 
     @property
+    def rule_pack(self) -> str:
+        return rule_pack_of(self.manifest)
+
+    @property
     def identity(self) -> dict[str, str]:
         """What identifies the run for the review round trip (the workbook's Run sheet)."""
         policy = self.manifest.get("policy") or {}
@@ -68,6 +73,12 @@ class RunData:
             "policy_name": str(policy.get("name", "")),
             "policy_sha256": str(policy.get("sha256", "")),
         }
+
+
+def rule_pack_of(manifest: dict) -> str:
+    """The rule pack the run's policy belongs to (a run written before the manifest said so: California's)."""
+    policy = manifest.get("policy") or {}
+    return str(policy.get("rule_pack") or DEFAULT_PACK)
 
 
 #: What a finished run's manifest holds (``blueprint.run.outputs.write_outputs``); a manifest without

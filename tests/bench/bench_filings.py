@@ -110,10 +110,11 @@ def main() -> int:
     result, assemble_seconds = timed("assemble: filing summary, index with SHA-256", assemble_filings, out)
 
     # The same Attachment A rendered alone, for per-format figures.
+    from blueprint.engine.policy import pack_reliefs
     from blueprint.filings.exports import with_export_columns
     from blueprint.filings.decided import granted
 
-    g = with_export_columns(granted(work.decided))
+    g = with_export_columns(granted(work.decided), reliefs=pack_reliefs())
     context = work.context()
     doc = render_document("filings/attachment-a.xml.j2", context)
     pages, pdf_seconds = timed("  of which Attachment A as PDF", render_pdf, doc, root / "a.pdf", {"attachment_a": g})

@@ -7,6 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from blueprint.engine.rulepack import load_rule_pack
+
 from blueprint.engine import filing_rules as rules
 from blueprint.filings import load_run
 from filing_rows import conviction, write_hand_run
@@ -32,7 +34,22 @@ def test_the_recorded_outcome_is_used_and_an_older_run_gets_it_from_relief_and_l
     ("vacate_and_expunge", "completed sentence", "20 ILCS 2630/5.2(i)", "20 ILCS 2630/5.2(i)"),  # another state's pack
 ])
 def test_the_filed_basis_follows_the_track(relief, track, recorded, expected):
-    assert rules.filed_basis(relief, track, recorded, relief) == expected
+    # The bases are California's pack's words (pack.yaml filing_bases), as HS 11361.8 has them.
+    bases = load_rule_pack("california/prop64").texts.filing_bases
+    assert rules.filed_basis(relief, track, recorded, relief, bases) == expected
+
+
+def test_a_pack_without_filing_bases_keeps_every_recorded_basis():
+    assert load_rule_pack("illinois/crta").texts.filing_bases is None
+    assert rules.filed_basis("vacate_and_expunge", "currently serving", "20 ILCS 2630/5.2(i)", "", None) == "20 ILCS 2630/5.2(i)"
+    assert rules.basis_with_process("20 ILCS 2630/5.2(i)", None) == "20 ILCS 2630/5.2(i)"
+
+
+def test_only_the_packs_own_bases_name_the_process_statute():
+    # HS 11361.9 is the process that brings an HS 11361.8 basis to court; a county's other basis stands alone.
+    bases = load_rule_pack("california/prop64").texts.filing_bases
+    assert rules.basis_with_process("HS 11361.8(b)", bases) == "HS 11361.8(b) via HS 11361.9"
+    assert rules.basis_with_process("PC 1203.4", bases) == "PC 1203.4"
 
 
 def test_hs_11590_release_only_before_the_repeal():

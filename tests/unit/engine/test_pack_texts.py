@@ -1,0 +1,113 @@
+"""The statute's words a rule pack states in its pack.yaml: checked when the pack loads, errors naming
+the file, the line and the key (issue 14, item 3: the state is data)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from blueprint.base.errors import PolicyError
+from blueprint.engine.pack_texts import load_pack_texts
+from blueprint.engine.policy import RULES_DIR, pack_reliefs
+from blueprint.engine.rulepack import load_rule_pack
+from blueprint.run.policies import load_policy
+
+
+@pytest.fixture
+def pack(tmp_path):
+    """A copy of the California pack whose pack.yaml a test edits."""
+    folder = tmp_path / "ca" / "prop64"
+    shutil.copytree(RULES_DIR / "california" / "prop64", folder)
+    return folder
+
+
+def _edit(folder, old: str, new: str) -> int:
+    """Replace ``old`` in pack.yaml; return the line where it was (1-based)."""
+    path = folder / "pack.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return text[: text.index(old)].count("\n") + 1
+
+
+def test_california_states_its_bases_and_grounds_as_hs_11361_8_has_them():
+    texts = load_rule_pack("california/prop64").texts
+    # HS 11361.8(b): a person currently serving petitions for recall or dismissal; (e)-(f): a completed
+    # sentence applies for dismissal and sealing or redesignation; (m): offenses committed under 18.
+    assert (texts.track_bases.serving, texts.track_bases.completed) == ("HS 11361.8(b)", "HS 11361.8(f)")
+    assert (texts.filing_bases.serving, texts.filing_bases.completed, texts.filing_bases.juvenile) == (
+        "HS 11361.8(b)", "HS 11361.8(e)-(f)", "HS 11361.8(e)-(f), (m)")
+    # HS 11361.9 is the process that brings the bases to court.
+    assert texts.filing_bases.via == "HS 11361.9"
+    # The public-safety ground is HS 11361.8(b)'s: only against a person still serving.
+    assert "(HS 11361.8(b))" in texts.challenge_grounds.public_safety
+    assert pack_reliefs("california/prop64")["dismiss_and_seal"]["doj_disposition"] == "DISMISSED AND SEALED HS 11361.8"
+
+
+def test_illinois_states_no_california_words():
+    texts = load_rule_pack("illinois/crta").texts
+    assert texts.track_bases is None and texts.filing_bases is None
+    assert texts.challenge_grounds.public_safety is None
+    assert "5.2(i)" in texts.challenge_grounds.criteria.completed
+
+
+def test_an_empty_text_is_named_with_its_file_and_line(pack):
+    line = _edit(pack, '  completed: "HS 11361.8(f)"', '  completed: ""')
+    load_pack_texts.cache_clear()
+    with pytest.raises(PolicyError, match=rf"prop64/pack.yaml:{line}: track_bases.completed: String should have at least 1 character"):
+        load_rule_pack(str(pack))
+
+
+def test_an_unknown_key_is_named_with_its_line(pack):
+    line = _edit(pack, '  via: "HS 11361.9"', '  through: "HS 11361.9"')
+    load_pack_texts.cache_clear()
+    with pytest.raises(PolicyError, match=rf"pack.yaml:{line}: filing_bases.through: Extra inputs are not permitted"):
+        load_rule_pack(str(pack))
+
+
+def test_a_pack_with_a_juvenile_track_needs_its_juvenile_basis(pack):
+    _edit(pack, '  juvenile: "HS 11361.8(e)-(f), (m)"\n', "")
+    load_pack_texts.cache_clear()
+    with pytest.raises(PolicyError, match=r"filing_bases.juvenile: needed because juvenile_track is true"):
+        load_rule_pack(str(pack))
+
+
+def test_every_pack_states_its_challenge_grounds(pack):
+    text = (pack / "pack.yaml").read_text()
+    start = text.index("challenge_grounds:")
+    end = text.index("# The statute's exclusions")
+    (pack / "pack.yaml").write_text(text[:start] + text[end:])
+    load_pack_texts.cache_clear()
+    with pytest.raises(PolicyError, match=r"^ca/prop64/pack.yaml: challenge_grounds: missing"):
+        load_rule_pack(str(pack))
+
+
+def test_a_policy_with_by_track_bases_needs_the_packs_track_bases(pack, tmp_path):
+    text = (pack / "pack.yaml").read_text()
+    start = text.index("# The basis a rule with `basis: by_track`")
+    end = text.index("# The basis the filings cite")
+    (pack / "pack.yaml").write_text(text[:start] + text[end:])
+    load_pack_texts.cache_clear()
+    policy = tmp_path / "p.yaml"
+    policy.write_text(f"name: p\nrule_pack: {pack}\nrules:\n  - id: all\n    when: {{always: true}}\n"
+                      "    determination: Eligible\n    relief: dismiss_and_seal\n    basis: by_track\n"
+                      "    reason_code: ALL\n    reason: all\n")
+    with pytest.raises(PolicyError, match=r"p.yaml:\d+: rule 1 \('all'\): basis 'by_track' needs 'track_bases'"):
+        load_policy(policy)
+
+
+def test_a_pack_must_declare_its_reliefs(pack, tmp_path):
+    text = (pack / "pack.yaml").read_text()
+    start = text.index("reliefs:")
+    end = text.index("# The basis a rule with")
+    (pack / "pack.yaml").write_text(text[:start] + text[end:])
+    with pytest.raises(PolicyError, match="declares no 'reliefs'"):
+        pack_reliefs(str(pack))
+
+
+def test_a_relief_key_the_kit_does_not_know_is_refused(pack):
+    _edit(pack, "    doj_disposition: DISMISSED AND SEALED HS 11361.8\n",
+          "    doj_disposition: DISMISSED AND SEALED HS 11361.8\n    court_text: x\n")
+    with pytest.raises(PolicyError, match="relief 'dismiss_and_seal' has unknown key\\(s\\) court_text"):
+        pack_reliefs(str(pack))
