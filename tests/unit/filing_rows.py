@@ -17,7 +17,7 @@ import openpyxl
 import pandas as pd
 from pypdf import PdfReader
 
-from blueprint.filings.sample import RESULT_COLUMNS, REVIEW_HEADERS, write_run
+from sample_run import RESULT_COLUMNS, REVIEW_HEADERS, write_run
 
 REPO = Path(__file__).resolve().parents[2]
 PROFILE = REPO / "templates" / "office-profile.example.yaml"

@@ -26,7 +26,7 @@ from blueprint.filings import (
 )
 from blueprint.filings.decided import DEFAULT_PUBLIC_SAFETY_GROUND
 from blueprint.filings.exports import CMS_COLUMNS, DOJ_COLUMNS
-from blueprint.filings.sample import REVIEW_HEADERS, write_sample_run
+from sample_run import REVIEW_HEADERS, write_sample_run
 
 REPO = Path(__file__).resolve().parents[3]
 PROFILE = REPO / "templates" / "office-profile.example.yaml"

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from blueprint.report.finished_run import load_run
-from blueprint.filings.sample import REVIEW_HEADERS, write_sample_run
+from sample_run import REVIEW_HEADERS, write_sample_run
 from blueprint.review.reader import (
     DECISION_LABELS,
     Decision,

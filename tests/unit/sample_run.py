@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..review.reader import DECISION_LABELS, RELIEF_LABELS, recommended_decision
-from ..report.run_folder import record_outputs
+from blueprint.review.reader import DECISION_LABELS, RELIEF_LABELS, recommended_decision
+from blueprint.report.run_folder import record_outputs
 
 REVIEW_HEADERS = (
     "Conviction ID", "Person ID", "Name", "CII", "Date of birth", "Case numbers", "Court", "Count",
