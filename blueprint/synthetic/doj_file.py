@@ -52,6 +52,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, Sequence, TypeVar
 
+from ..base.year import DAYS_PER_YEAR
 from ..intake.columns import DOJ_COLUMNS
 from .catalog import (
     AGENCY_KINDS,
@@ -125,7 +126,6 @@ SERVING_UNTIL = date(2027, 1, 1)
 _EXTRACT = EXTRACT_DATE.toordinal()
 _PROP64 = PROP64_DATE.toordinal()
 _SERVING_UNTIL = SERVING_UNTIL.toordinal()
-_YEAR = 365.2425
 
 CANNABIS_CONVICTIONS_PER_PERSON = ((1, 72.0), (2, 20.0), (3, 8.0))  # in the run's county
 SHARE_SUPER_STRIKE = 0.06  # people with a super strike conviction
@@ -489,9 +489,9 @@ class _Planner(_Draws):
             anchor = rng.randint(date(era[0], 1, 1).toordinal(), date(era[1], 1, 1).toordinal() - 1)
             anchor = min(anchor, _PROP64 - 1)
         lo_age, hi_age = _AGE_BAND(rng)
-        dob = anchor - int(rng.uniform(lo_age, hi_age) * _YEAR)
-        start = min(dob + int(rng.uniform(13, 24) * _YEAR), anchor - 30)
-        end = min(_EXTRACT, dob + int(78 * _YEAR))
+        dob = anchor - int(rng.uniform(lo_age, hi_age) * DAYS_PER_YEAR)
+        start = min(dob + int(rng.uniform(13, 24) * DAYS_PER_YEAR), anchor - 30)
+        end = min(_EXTRACT, dob + int(78 * DAYS_PER_YEAR))
         return _Life(dob, anchor, start, end)
 
     @staticmethod
@@ -671,7 +671,7 @@ class _Rows(_Draws):
 
     def age(self, day: int) -> int:
         """Age in whole years on ``day`` (from the true date of birth, even when it is written badly)."""
-        return int((day - self._dob) / _YEAR)
+        return int((day - self._dob) / DAYS_PER_YEAR)
 
     def _begin_cycle(self, cycle_day: int) -> None:
         """Start the cycle's rows: CYC_* and the age at the cycle."""
@@ -801,7 +801,7 @@ class _Steps(_Rows):
     def _serving_parts(self, conv_day: int) -> list[tuple[str, str, str]]:
         """Prison (sometimes in two parts, sometimes with probation) running past SERVING_UNTIL."""
         rng = self.rng
-        years = math.ceil((_SERVING_UNTIL - conv_day) / _YEAR) + rng.randint(0, 3)
+        years = math.ceil((_SERVING_UNTIL - conv_day) / DAYS_PER_YEAR) + rng.randint(0, 3)
         if rng.random() < 0.5:
             first = rng.randint(1, max(1, years - 1))
             parts = [("PRISON", str(first), "Y"), ("PRISON", str(years - first), "Y")]
