@@ -86,7 +86,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
 )
 
 SPLIT = next(spec for spec in FUNCTIONS if spec.name == "split")
-VALIDATE = next(spec for spec in FUNCTIONS if spec.name == "validate")
 
 _LOG_RETENTION = tuple(
     zip(

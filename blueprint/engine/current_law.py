@@ -173,10 +173,6 @@ class CurrentLaw:
 
     # -- subdivisions and the two-priors rule -------------------------------------------------------
 
-    def two_priors_statute(self, number: str) -> str:
-        section = self.sections.get(number)
-        return section.two_priors.statute if section and section.two_priors else ""
-
     def _lookup(self, number: str, subsection: str, era: int) -> tuple[bool, _Subdivision | None]:
         """Whether the recorded subdivision exists in one era's text, and its listed entry."""
         section = self.sections.get(number)

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..base.year import DAYS_PER_YEAR
 from . import dates
 from . import fact_names as F
 from .filing_rules import Outcome
@@ -294,7 +295,7 @@ def _add_display_facts(out: pd.DataFrame, as_of: np.datetime64) -> None:
     out["age_on_evaluation_date"] = dates.years_between(dob_exact, as_of)
     days = (as_of - conv_exact).astype("timedelta64[D]").astype(float)
     days[np.isnat(conv_exact)] = np.nan
-    out["years_since_conviction"] = np.round(days / 365.25, 1)
+    out["years_since_conviction"] = np.round(days / DAYS_PER_YEAR, 1)
     end = out["sentence_end_lo"].to_numpy("datetime64[D]")
     out["sentence_end"] = np.where(out["sentence_end_lo"].to_numpy("datetime64[D]") == out["sentence_end_hi"].to_numpy("datetime64[D]"), end, dates.NAT)
     arrest_exact = np.where(out["arrest_date_status"].to_numpy(dtype=object) == "ok",

@@ -21,7 +21,7 @@ known defect of the earlier tools.)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -260,11 +260,6 @@ class OffenseList:
     statute: str
     description: str = ""
     assume_code_when_missing: str | None = None
-    _numbers: frozenset[str] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_numbers", frozenset(e.number for e in self.entries))
-
     @property
     def numbers(self) -> tuple[str, ...]:
         """The distinct section numbers on the list, in list order (for :func:`comment_mentions`)."""

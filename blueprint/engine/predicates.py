@@ -26,6 +26,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from ..base.year import DAYS_PER_YEAR
 from . import dates
 from . import fact_names as F
 
@@ -473,8 +474,8 @@ def _age_at_conviction(f, ctx, arg):
 
 def _years_since(lo, hi, as_of):
     """Whole-and-fractional years from a date range to the evaluation date: (fewest, most)."""
-    fewest = (as_of - hi).astype("timedelta64[D]").astype(float) / 365.2425
-    most = (as_of - lo).astype("timedelta64[D]").astype(float) / 365.2425
+    fewest = (as_of - hi).astype("timedelta64[D]").astype(float) / DAYS_PER_YEAR
+    most = (as_of - lo).astype("timedelta64[D]").astype(float) / DAYS_PER_YEAR
     unknown = np.isnat(lo) | np.isnat(hi)
     fewest[unknown] = np.nan
     most[unknown] = np.nan
@@ -491,7 +492,7 @@ def _years_since_conviction(f, ctx, arg):
     """On or before the evaluation date minus N years (the earlier tool's reading)."""
     op, n = arg
     lo, hi = _d(f, F.CONV_LO), _d(f, F.CONV_HI)
-    cutoff = dates.add_years(ctx.as_of, -int(n)) if float(n).is_integer() else ctx.as_of - np.timedelta64(int(n * 365.2425), "D")
+    cutoff = dates.add_years(ctx.as_of, -int(n)) if float(n).is_integer() else ctx.as_of - np.timedelta64(int(n * DAYS_PER_YEAR), "D")
     unknown = np.isnat(lo)
     if op == "at_least":
         return _tv(~unknown & (hi <= cutoff), ~unknown & (lo > cutoff))

@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..base.year import DAYS_PER_YEAR
 from . import dates
 from .contradictions import arrest_after_conviction, birth_dates, prison_on_lesser_level, step_dates_differ
 from .current_law import CurrentLaw
@@ -44,7 +45,7 @@ CNT_ORDER_DIGITS = 12
 
 #: Sentence units in the DOJ file and their length in days. A month is the average Gregorian month
 #: so that twelve months equal one year; the earlier tool's results agree to the day for whole years.
-UNIT_DAYS = {"D": 1.0, "M": 365.2425 / 12, "Y": 365.2425}
+UNIT_DAYS = {"D": 1.0, "M": DAYS_PER_YEAR / 12, "Y": DAYS_PER_YEAR}
 
 
 @dataclass

@@ -40,8 +40,8 @@ from .decided import challenged, decided_table, filed_earlier, granted, granted_
 from ..base.progress import SILENT, Phases
 from ..base.staging import Earlier, merge_into, staged_folder
 from .profile import PROFILE_ENV_VAR, OfficeProfile, ProfileError, load_profile
-from ..engine.policy import pack_reliefs
-from ..report.finished_run import failed_inputs, load_run, read_manifest, rule_pack_of
+from ..engine.policy import DEFAULT_PACK, pack_reliefs
+from ..report.finished_run import failed_inputs, load_run, read_manifest
 from .supplement import EarlierSet, SupplementError, read_earlier_set
 
 PLAN_FILE = "plan.json"
@@ -186,6 +186,9 @@ def plan_document_batches(
         "run": _run_context(run.manifest, office),
         "inputs": _inputs(run.manifest),
         "run_dir": str(Path(run_dir)),
+        # The batches are rendered where the run folder may not be (a cloud step reads only this
+        # output folder), so the rule pack whose words they print travels in the plan.
+        "rule_pack": run.rule_pack,
         "review": {"source": result.source, "sha256": result.workbook_sha256, "file": Path(review).name if review else ""},
         "filing_date": filing_text,
         # What the filing may ask is decided by the day it is made: the filing date, or, when the documents
@@ -441,7 +444,7 @@ def _write_document(work: _Work, template: str, context: dict, base: str, tables
 
 def _render_bulk(work: _Work) -> list[str]:
     decided = work.decided
-    reliefs = pack_reliefs(rule_pack_of(read_manifest(work.plan["run_dir"])))
+    reliefs = pack_reliefs(work.plan.get("rule_pack") or DEFAULT_PACK)
     g = exports.with_export_columns(granted(decided), reliefs=reliefs, hs11590_release=work.context()["hs11590_release"])
     written: list[str] = []
     tables = {"attachment_a": g, "challenges": challenged(decided)}

@@ -748,20 +748,6 @@ def shard_numbers(subject_ids: pa.ChunkedArray | pa.Array, shards: int) -> np.nd
     return (digest % np.uint64(shards)).astype(np.int64)
 
 
-def read_file(path: Path, file_index: int, issues: IssueLog,
-              progress: Callable[[int], None] | None = None, *, prune: bool = False,
-              chunk_bytes: int | None = None,
-              cancel: threading.Event | None = None) -> tuple[pa.Table | None, FileReport]:
-    """Read one DOJ file whole. Returns its rows (or None when the file is rejected) and its report.
-
-    With ``prune``, only :func:`engine_rows` are kept in memory (the row accounts still cover
-    every row).
-    """
-    parts, report = _read_file_parts(Path(path), file_index, issues, progress, prune=prune, parts=1,
-                                     chunk_bytes=chunk_bytes, cancel=cancel)
-    return (None if parts is None else parts[0]), report
-
-
 def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *, prune: bool, parts: int,
                      chunk_bytes: int | None, cancel: threading.Event | None,
                      earlier: list[FileReport] = (), observe: Observer | None = None,
@@ -934,5 +920,5 @@ def estimate_rows(paths: Iterable[Path | str]) -> int:
     return total
 
 
-__all__ = ["BackgroundRead", "FileRejected", "FileReport", "ReadCancelled", "ReadResult", "read_doj_files", "read_file",
+__all__ = ["BackgroundRead", "FileRejected", "FileReport", "ReadCancelled", "ReadResult", "read_doj_files",
            "reject_repeat", "shard_numbers", "split_people", "sniff", "estimate_rows"]

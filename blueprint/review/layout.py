@@ -2,7 +2,7 @@
 
 ``review.xlsx`` is a stable interface between the kit and the office (docs/reference/results.md):
 the writer (``blueprint.review.writer``) lays it out, the reader (``blueprint.review.reader``) reads
-the office's decisions back, the sample run of the tests (``blueprint.filings.sample``) writes the
+the office's decisions back, the sample run of the tests (``tests/unit/sample_run.py``) writes the
 same layout, and the tests check against it. All of them take the layout from here.
 
 - **Columns.** The Convictions sheet has the run's columns (:data:`CONVICTION_COLUMNS`: header, result

@@ -17,7 +17,7 @@ included, because the reader and the rules must cope with them:
   or over 50, partial and invalid dates, ``NULL`` case numbers, attempts (``664/11359 HS`` and
   friends), ``SEE COMMENT FOR CHARGE`` with the charge in ``COMMENT_TEXT``, comments hinting at
   another cannabis charge, and a small share of people whose rows are split in two places.
-- The section forms real extracts use (``synthetic_catalog.CANNABIS_FORMS``): about three in ten
+- The section forms real extracts use (``blueprint.synthetic.catalog.CANNABIS_FORMS``): about three in ten
   cannabis charges are written without parentheses (``11357B2 HS``), without a code
   (``11360(B) SELL/FURNISH...``), with a glued or spaced code, in lower case, padded, as two
   sections on one line (``11359/11360 HS``, ``11364/11357 HS``) or with the code first
@@ -48,9 +48,11 @@ import random
 from bisect import bisect
 from dataclasses import dataclass, field
 from datetime import date
+from enum import Enum
 from pathlib import Path
-from typing import Iterator, NamedTuple, Sequence, TypeVar
+from typing import Callable, Iterator, NamedTuple, Sequence, TypeVar
 
+from ..base.year import DAYS_PER_YEAR
 from ..intake.columns import DOJ_COLUMNS
 from .catalog import (
     AGENCY_KINDS,
@@ -124,7 +126,6 @@ SERVING_UNTIL = date(2027, 1, 1)
 _EXTRACT = EXTRACT_DATE.toordinal()
 _PROP64 = PROP64_DATE.toordinal()
 _SERVING_UNTIL = SERVING_UNTIL.toordinal()
-_YEAR = 365.2425
 
 CANNABIS_CONVICTIONS_PER_PERSON = ((1, 72.0), (2, 20.0), (3, 8.0))  # in the run's county
 SHARE_SUPER_STRIKE = 0.06  # people with a super strike conviction
@@ -386,20 +387,39 @@ _YEAR_2015 = date(2015, 1, 1).toordinal()
 _YEAR_2016 = date(2016, 1, 1).toordinal()
 
 
-class _PersonBuilder:
-    """Draws one person's whole record and renders it as CSV lines.
+class CycleKind(Enum):
+    """The kinds of arrest cycle a person's record is planned from; each has one renderer
+    (``_Cycles.RENDERERS``)."""
 
-    The record is planned first as a list of cycles (each a date and a way to render it), so that
-    cycles can be numbered in date order, then rendered cycle by cycle into pre-joined segments.
+    CANNABIS = "cannabis"  # a cannabis conviction (in the run's county unless a county is given)
+    CANNABIS_ARREST = "cannabis_arrest"  # a cannabis arrest or charge that was not a conviction
+    OTHER = "other"  # any other arrest chain
+    SERIOUS = "serious"  # a super strike or registrable sex offense conviction
+    REGISTRATION = "registration"  # a REGISTRATION step
+    DECEASED = "deceased"  # a DECEASED step
+
+
+class _Plan(NamedTuple):
+    """One planned cycle: its date, the order it was drawn in (the tie-break), its kind and the
+    keyword options its renderer takes."""
+
+    day: int
+    order: int
+    kind: CycleKind
+    options: dict
+
+
+class _Draws:
+    """Small drawing helpers shared by the planner and the renderers: dates, counties, offenses.
+
+    Every drawing part of one person's builder takes the same ``random.Random``, so the stream of
+    draws (and so the file's bytes for a seed) does not depend on how the work is divided.
     """
 
     def __init__(self, rng: random.Random, county: _County):
         self.rng = rng
         self.county = county
-        self.others = [c for c in _COUNTY_TABLE if c.name != county.name]
         self._dates: dict[int, str] = {}
-
-    # ----- small drawing helpers -----
 
     def _ymd(self, day: int) -> str:
         text = self._dates.get(day)
@@ -435,50 +455,29 @@ class _PersonBuilder:
             return _CANNABIS_NEW(self.rng)
         return _CANNABIS_OLD(self.rng)
 
-    # ----- the person -----
 
-    def build(self, index: int, first_record_id: int) -> SyntheticPerson:
-        """Draw one whole person and render their rows; ``RECORD_ID`` numbering starts at ``first_record_id``."""
-        rng = self.rng
-        sex = "M" if rng.random() < MALE_SHARE else "F"
-        race_code, race = _RACE(rng)
-        surname = rng.choice(SURNAMES_BY_RACE[RACE_NAME_GROUP.get(race, "OTHER")])
-        first = rng.choice(FIRST_NAMES_MALE if sex == "M" else FIRST_NAMES_FEMALE)
-        name = f"{surname},{first} {chr(65 + rng.randrange(26))}" if rng.random() < 0.7 else f"{surname},{first}"
 
+class _Planner(_Draws):
+    """Plans one person's record: their span in time, then every cycle as a ``_Plan``, in date order.
+
+    Planning comes before rendering so that cycles can be numbered in date order.
+    """
+
+    def plan(self, person: SyntheticPerson) -> tuple[_Life, list[_Plan]]:
+        """The person's life and their cycles sorted by date (a death, when drawn, comes last)."""
         life = self._life()
-        person = SyntheticPerson(subject_id=str(100_000_000 + (index * 48_271 + 12_345) % 100_000_000), cycles=[])
-        plans: list[tuple[int, int, str, dict]] = []  # (cycle day, tie-break, kind of cycle, options)
+        plans: list[_Plan] = []
         first_cannabis, last_cannabis = self._plan_cannabis(plans, life, person)
         self._plan_serious(plans, life, person, first_cannabis, last_cannabis)
         self._plan_registrations(plans, life, person, first_cannabis)
         self._plan_rest(plans, life)
-        plans.sort(key=lambda p: (p[0], p[1]))
-        if rng.random() < SHARE_DECEASED:
-            last_day = max(p[0] for p in plans)
+        plans.sort(key=lambda p: (p.day, p.order))
+        if self.rng.random() < SHARE_DECEASED:
+            last_day = max(p.day for p in plans)
             death = min(self._between(last_day + 200, max(last_day + 200, _EXTRACT)), _EXTRACT)
-            plans.append((death, len(plans), "deceased", {}))
+            plans.append(_Plan(death, len(plans), CycleKind.DECEASED, {}))
             person.features.add("deceased")
-
-        self._person = person
-        self._head = self._person_columns(index, person.subject_id, name, sex, race_code, race, life.dob)
-        self._tail = "A,ADULT"  # CII_TYPE, CII_TYPE_ALPHA (placeholders)
-        self._dob = life.dob
-        self._rid = first_record_id
-        for number, (day, _, kind, options) in enumerate(plans, start=1):
-            self._rows = []
-            self._cycle = number
-            getattr(self, f"_cycle_{kind}")(day, **options)
-            person.cycles.append(self._rows)
-
-        ages = [self._age(day) for day, _, kind, opts in plans if kind == "cannabis" and "county" not in opts]
-        if any(a < 18 for a in ages):
-            person.features.add("minor_at_cannabis")
-        if any(a < 21 for a in ages):
-            person.features.add("under_21_at_cannabis")
-        if self._age(_EXTRACT) >= 50:
-            person.features.add("age_50_plus")
-        return person
+        return life, plans
 
     def _life(self) -> _Life:
         """Anchor the person in time: one cannabis conviction date and their age on it."""
@@ -490,16 +489,16 @@ class _PersonBuilder:
             anchor = rng.randint(date(era[0], 1, 1).toordinal(), date(era[1], 1, 1).toordinal() - 1)
             anchor = min(anchor, _PROP64 - 1)
         lo_age, hi_age = _AGE_BAND(rng)
-        dob = anchor - int(rng.uniform(lo_age, hi_age) * _YEAR)
-        start = min(dob + int(rng.uniform(13, 24) * _YEAR), anchor - 30)
-        end = min(_EXTRACT, dob + int(78 * _YEAR))
+        dob = anchor - int(rng.uniform(lo_age, hi_age) * DAYS_PER_YEAR)
+        start = min(dob + int(rng.uniform(13, 24) * DAYS_PER_YEAR), anchor - 30)
+        end = min(_EXTRACT, dob + int(78 * DAYS_PER_YEAR))
         return _Life(dob, anchor, start, end)
 
     @staticmethod
-    def _plan(plans: list, day: int, kind: str, **options) -> None:
-        plans.append((min(day, _EXTRACT), len(plans), kind, options))
+    def _plan(plans: list[_Plan], day: int, kind: CycleKind, **options) -> None:
+        plans.append(_Plan(min(day, _EXTRACT), len(plans), kind, options))
 
-    def _plan_cannabis(self, plans: list, life: _Life, person: SyntheticPerson) -> tuple[int, int]:
+    def _plan_cannabis(self, plans: list[_Plan], life: _Life, person: SyntheticPerson) -> tuple[int, int]:
         """Plan the 1-3 cannabis convictions in the run's county, and cannabis priors elsewhere.
 
         Returns the first and last in-county cannabis conviction days. The first planned cycle is
@@ -523,7 +522,7 @@ class _PersonBuilder:
         repeat_offense = self._cannabis_offense(days[-1]) if repeat else None
         for k, day in enumerate(days):
             offense = repeat_offense or self._cannabis_offense(day)
-            self._plan(plans, day, "cannabis", offense=offense, serving=serving_by_cannabis and k == len(days) - 1)
+            self._plan(plans, day, CycleKind.CANNABIS, offense=offense, serving=serving_by_cannabis and k == len(days) - 1)
         if repeat:
             person.features.add("repeat_offender")
             # Two or more earlier convictions of the same section; elsewhere in the state when the
@@ -531,19 +530,19 @@ class _PersonBuilder:
             needed = max(0, 2 - (len(days) - 1)) + rng.randint(0, 1)
             for _ in range(needed):
                 day = self._between(life.start, days[-1] - 90)
-                self._plan(plans, day, "cannabis", offense=repeat_offense, county=self._other_county())
+                self._plan(plans, day, CycleKind.CANNABIS, offense=repeat_offense, county=self._other_county())
         if rng.random() < SHARE_CANNABIS_ELSEWHERE:
             day = self._between(life.start, life.end)
-            self._plan(plans, day, "cannabis", offense=self._cannabis_offense(day), county=self._other_county())
+            self._plan(plans, day, CycleKind.CANNABIS, offense=self._cannabis_offense(day), county=self._other_county())
             person.features.add("cannabis_out_of_county")
         if serving:
             person.features.add("serving")
             if not serving_by_cannabis:
                 day = self._between(max(life.start, _YEAR_2016), _EXTRACT - 60)
-                self._plan(plans, day, "other", serving=True, convict=True, county=self._event_county())
+                self._plan(plans, day, CycleKind.OTHER, serving=True, convict=True, county=self._event_county())
         return days[0], days[-1]
 
-    def _plan_serious(self, plans: list, life: _Life, person: SyntheticPerson, first_cannabis: int,
+    def _plan_serious(self, plans: list[_Plan], life: _Life, person: SyntheticPerson, first_cannabis: int,
                       last_cannabis: int) -> None:
         """Plan super strikes and registrable sex offenses: before, after or in the same case.
 
@@ -559,14 +558,14 @@ class _PersonBuilder:
             where = rng.random()
             if where < 0.45 and first_cannabis - life.start > 120:
                 day = self._between(life.start, first_cannabis - 90)
-                self._plan(plans, day, "serious", offense=offense)
+                self._plan(plans, day, CycleKind.SERIOUS, offense=offense)
                 person.features.add(f"{tag}_before")
             elif where < 0.8 and life.end - last_cannabis > 120:
                 day = self._between(last_cannabis + 90, life.end)
-                self._plan(plans, day, "serious", offense=offense)
+                self._plan(plans, day, CycleKind.SERIOUS, offense=offense)
                 person.features.add(f"{tag}_after")
             else:
-                plans[0][3].setdefault("same_case", []).append(offense)
+                plans[0].options.setdefault("same_case", []).append(offense)
                 person.features.add(f"{tag}_same_case")
                 day = first_cannabis
             if offense.registrable:
@@ -574,35 +573,52 @@ class _PersonBuilder:
                 if rng.random() < SHARE_REGISTERED_AFTER_SEX_OFFENSE:
                     for _ in range(rng.randint(1, 3)):
                         when = self._between(day + 30, max(day + 30, life.end))
-                        self._plan(plans, when, "registration", offense=rng.choice(REGISTRATION_290_VARIANTS))
+                        self._plan(plans, when, CycleKind.REGISTRATION, offense=rng.choice(REGISTRATION_290_VARIANTS))
                     person.features.add("registration_290")
                     if rng.random() < 0.3:
                         when = self._between(day + 400, max(day + 400, life.end))
-                        self._plan(plans, when, "other", offense=FAIL_TO_REGISTER, convict=True)
+                        self._plan(plans, when, CycleKind.OTHER, offense=FAIL_TO_REGISTER, convict=True)
 
-    def _plan_registrations(self, plans: list, life: _Life, person: SyntheticPerson, first_cannabis: int) -> None:
+    def _plan_registrations(self, plans: list[_Plan], life: _Life, person: SyntheticPerson, first_cannabis: int) -> None:
         """Registrations not tied to a sex offense in the file: PC 290, HS 11590, PC 457.1."""
         rng = self.rng
         if rng.random() < SHARE_290_WITHOUT_OFFENSE:
-            self._plan(plans, self._between(life.start, life.end), "registration",
+            self._plan(plans, self._between(life.start, life.end), CycleKind.REGISTRATION,
                        offense=REGISTRATION_290_VARIANTS[0])
             person.features.add("registration_290")
         if rng.random() < SHARE_11590_REGISTRATION:
             when = self._between(first_cannabis + 20, max(first_cannabis + 20, life.end))
-            self._plan(plans, when, "registration", offense=REGISTRATION_11590)
+            self._plan(plans, when, CycleKind.REGISTRATION, offense=REGISTRATION_11590)
             person.features.add("registration_11590")
         if rng.random() < SHARE_457_REGISTRATION:
-            self._plan(plans, self._between(life.start, life.end), "registration", offense=REGISTRATION_457)
+            self._plan(plans, self._between(life.start, life.end), CycleKind.REGISTRATION, offense=REGISTRATION_457)
             person.features.add("registration_457")
 
-    def _plan_rest(self, plans: list, life: _Life) -> None:
+    def _plan_rest(self, plans: list[_Plan], life: _Life) -> None:
         """Cannabis arrests that never became convictions, and the rest of the record."""
         rng = self.rng
         for _ in range(rng.randint(0, 2) if rng.random() < 0.35 else 0):
-            self._plan(plans, self._between(life.start, life.end), "cannabis_arrest")
+            self._plan(plans, self._between(life.start, life.end), CycleKind.CANNABIS_ARREST)
         n_other = 1 + min(int(rng.expovariate(1.0 / MEAN_OTHER_CYCLES)), MAX_OTHER_CYCLES)
         for _ in range(n_other):
-            self._plan(plans, self._between(life.start, life.end), "other")
+            self._plan(plans, self._between(life.start, life.end), CycleKind.OTHER)
+
+
+
+class _Rows(_Draws):
+    """Assembles one person's rows from pre-joined segments: person, cycle, step, count, sentence.
+
+    ``start_person`` sets the person's part of every row; each cycle's rows collect in ``_rows``.
+    """
+
+    def start_person(self, person: SyntheticPerson, index: int, who: _Identity, dob: int,
+                     first_record_id: int) -> None:
+        """Begin a person: their columns (drawn here), date of birth and first ``RECORD_ID``."""
+        self._person = person
+        self._head = self._person_columns(index, person.subject_id, who.name, who.sex, who.race_code, who.race, dob)
+        self._tail = "A,ADULT"  # CII_TYPE, CII_TYPE_ALPHA (placeholders)
+        self._dob = dob
+        self.record_id = first_record_id
 
     def _person_columns(self, index: int, subject_id: str, name: str, sex: str, race_code: str, race: str,
                         dob: int) -> str:
@@ -653,16 +669,14 @@ class _PersonBuilder:
         }
         return ",".join(values.get(n, "#" if n.endswith("_SEG_SEP") else "") for n in _PERSON_COLS)
 
-    # ----- rendering -----
-
-    def _age(self, day: int) -> int:
+    def age(self, day: int) -> int:
         """Age in whole years on ``day`` (from the true date of birth, even when it is written badly)."""
-        return int((day - self._dob) / _YEAR)
+        return int((day - self._dob) / DAYS_PER_YEAR)
 
     def _begin_cycle(self, cycle_day: int) -> None:
         """Start the cycle's rows: CYC_* and the age at the cycle."""
         self._cyc = f"#,{self._cycle},{self._date_field(cycle_day)}"
-        self._age_tail = f"{self._age(cycle_day)},{self._tail}"
+        self._age_tail = f"{self.age(cycle_day)},{self._tail}"
 
     def _step(self, number: int, day: int, step_type: str, agency: str, date_text: str | None = None) -> str:
         """The row prefix up to the count segment: person, cycle and step parts."""
@@ -674,8 +688,8 @@ class _PersonBuilder:
         suffix = f"{self._age_tail},{comment},{_END_OF_REC}"
         rows = self._rows
         for sentence in sentences:
-            rows.append(f"{self._rid},{prefix},{count},{sentence},{suffix}")
-            self._rid += 1
+            rows.append(f"{self.record_id},{prefix},{count},{sentence},{suffix}")
+            self.record_id += 1
 
     def _count(self, cnt_order: str, offense: Offense | None, disp: str, level: str = "",
                written: str | None = None) -> list[str]:
@@ -716,6 +730,12 @@ class _PersonBuilder:
         if offense.section in NO_PARENTHESES_OTHER and self.rng.random() < SHARE_NO_PARENTHESES_OTHER:
             return csv_field(write_form(offense, "no_parentheses")[0])
         return offense.descr
+
+
+
+class _Steps(_Rows):
+    """The steps of a cycle as the file records them: an arrest, a court action (its counts,
+    sentences and case numbers) and the probation or custody steps after it."""
 
     def _arrest(self, step_no: int, day: int, county: _County, offenses: Sequence[Offense], released: bool) -> None:
         """An arrest step, one row per charge. ``released``: nothing followed (a PROS REL-... disposition)."""
@@ -762,49 +782,75 @@ class _PersonBuilder:
         return pair[0], pair[1]
 
     def _sentence(self, level: str, conv_day: int, serving: bool) -> tuple[str, list[tuple[str, str, str]]]:
-        """The disposition label and the sentence parts ``(place, length, unit)`` of a conviction."""
+        """The disposition label and the sentence parts ``(place, length, unit)`` of a conviction.
+
+        A sentence still running on SERVING_UNTIL when ``serving``; otherwise drawn by the level
+        (``_PARTS_BY_LEVEL``; a few convictions with a blank level got only a fine).
+        """
         rng = self.rng
         if serving:
-            years = math.ceil((_SERVING_UNTIL - conv_day) / _YEAR) + rng.randint(0, 3)
-            if rng.random() < 0.5:
-                first = rng.randint(1, max(1, years - 1))
-                parts = [("PRISON", str(first), "Y"), ("PRISON", str(years - first), "Y")]
-                parts = [p for p in parts if p[1] != "0"]
-            else:
-                parts = [("PRISON", str(years), "Y")]
-            if rng.random() < 0.3:
-                parts.append(("PROBATION", str(rng.choice((36, 60))), "M"))
-            return "CONVICTED", parts
+            return "CONVICTED", self._serving_parts(conv_day)
         r = rng.random()
-        if level == "INFRACTION" or (level == "" and r < 0.03):
-            parts = [("FINE", "", "")]
-        elif level == "FELONY":
-            if r < 0.35:
-                length = rng.choice(("16", "2", "3", "4", "5", "6", "8"))
-                parts = [("PRISON", length, "M" if length == "16" else "Y")]
-                if rng.random() < 0.2:
-                    parts.append(("PRISON", str(rng.choice((8, 12))), "M"))
-            elif r < 0.9:
-                parts = [("PROBATION", str(rng.choice((36, 36, 60))), "M"), ("JAIL", str(rng.randint(30, 365)), "D")]
-                if rng.random() < 0.15:
-                    parts.append(("JAIL", str(rng.randint(5, 60)), "D"))
-            else:
-                parts = [("JAIL", rng.choice(("16", "24", "36")), "M")]
-        else:
-            if r < 0.5:
-                parts = [("PROBATION", str(rng.choice((12, 24, 36))), "M"), ("JAIL", str(rng.randint(1, 180)), "D")]
-                if rng.random() < 0.15:
-                    parts.append(("JAIL", str(rng.randint(2, 30)), "D"))
-            elif r < 0.8:
-                parts = [("JAIL", str(rng.randint(1, 365)), "D")]
-            elif r < 0.95:
-                parts = [("PROBATION", str(rng.choice((12, 24, 36))), "M")]
-            else:
-                parts = [("FINE", "", "")]
+        draw = _Steps._fine_parts if (level == "" and r < 0.03) else self._PARTS_BY_LEVEL.get(level, _Steps._lesser_parts)
+        parts = draw(self, r)
         label = "CONVICTED"
         if rng.random() < 0.55:
             label = {"PROBATION": "CONVICTED-PROBATION", "JAIL": "CONVICTED-JAIL"}.get(parts[0][0], "CONVICTED")
         return label, parts
+
+    def _serving_parts(self, conv_day: int) -> list[tuple[str, str, str]]:
+        """Prison (sometimes in two parts, sometimes with probation) running past SERVING_UNTIL."""
+        rng = self.rng
+        years = math.ceil((_SERVING_UNTIL - conv_day) / DAYS_PER_YEAR) + rng.randint(0, 3)
+        if rng.random() < 0.5:
+            first = rng.randint(1, max(1, years - 1))
+            parts = [("PRISON", str(first), "Y"), ("PRISON", str(years - first), "Y")]
+            parts = [p for p in parts if p[1] != "0"]
+        else:
+            parts = [("PRISON", str(years), "Y")]
+        if rng.random() < 0.3:
+            parts.append(("PROBATION", str(rng.choice((36, 60))), "M"))
+        return parts
+
+    def _fine_parts(self, r: float) -> list[tuple[str, str, str]]:
+        return [("FINE", "", "")]
+
+    def _felony_parts(self, r: float) -> list[tuple[str, str, str]]:
+        """Prison, probation with jail, or a jail term in months (``r`` picks which)."""
+        rng = self.rng
+        if r < 0.35:
+            length = rng.choice(("16", "2", "3", "4", "5", "6", "8"))
+            parts = [("PRISON", length, "M" if length == "16" else "Y")]
+            if rng.random() < 0.2:
+                parts.append(("PRISON", str(rng.choice((8, 12))), "M"))
+        elif r < 0.9:
+            parts = [("PROBATION", str(rng.choice((36, 36, 60))), "M"), ("JAIL", str(rng.randint(30, 365)), "D")]
+            if rng.random() < 0.15:
+                parts.append(("JAIL", str(rng.randint(5, 60)), "D"))
+        else:
+            parts = [("JAIL", rng.choice(("16", "24", "36")), "M")]
+        return parts
+
+    def _lesser_parts(self, r: float) -> list[tuple[str, str, str]]:
+        """A misdemeanor's (or blank level's): probation with jail, jail, probation or a fine."""
+        rng = self.rng
+        if r < 0.5:
+            parts = [("PROBATION", str(rng.choice((12, 24, 36))), "M"), ("JAIL", str(rng.randint(1, 180)), "D")]
+            if rng.random() < 0.15:
+                parts.append(("JAIL", str(rng.randint(2, 30)), "D"))
+        elif r < 0.8:
+            parts = [("JAIL", str(rng.randint(1, 365)), "D")]
+        elif r < 0.95:
+            parts = [("PROBATION", str(rng.choice((12, 24, 36))), "M")]
+        else:
+            parts = [("FINE", "", "")]
+        return parts
+
+    #: How a sentence is drawn for each conviction level (any other level: ``_lesser_parts``).
+    _PARTS_BY_LEVEL: dict[str, Callable[..., list[tuple[str, str, str]]]] = {
+        "INFRACTION": _fine_parts,
+        "FELONY": _felony_parts,
+    }
 
     def _court(
         self,
@@ -899,7 +945,19 @@ class _PersonBuilder:
             vals[_C_DISP_CODE] = ""
             self._emit(prefix, ",".join(vals), (_NO_SENTENCE,), "")
 
-    # ----- the kinds of cycle -----
+
+
+class _Cycles(_Steps):
+    """Renders a person's planned cycles, one renderer per ``CycleKind`` (``RENDERERS``)."""
+
+    def render(self, plans: Sequence[_Plan]) -> None:
+        """Render every planned cycle, numbered 1, 2, ... in the order given (date order)."""
+        person = self._person
+        for number, plan in enumerate(plans, start=1):
+            self._rows = []
+            self._cycle = number
+            self.RENDERERS[plan.kind](self, plan.day, **plan.options)
+            person.cycles.append(self._rows)
 
     def _cycle_cannabis(self, conv_day: int, offense: Offense, county: _County | None = None,
                         serving: bool = False, same_case: Sequence[Offense] = ()) -> None:
@@ -1020,6 +1078,73 @@ class _PersonBuilder:
         self._emit(prefix, ",".join(vals), (_NO_SENTENCE,), "")
 
 
+
+    #: The renderer of each kind of cycle: ``renderer(builder, day, **plan options)``.
+    RENDERERS: dict[CycleKind, Callable[..., None]] = {
+        CycleKind.CANNABIS: _cycle_cannabis,
+        CycleKind.CANNABIS_ARREST: _cycle_cannabis_arrest,
+        CycleKind.OTHER: _cycle_other,
+        CycleKind.SERIOUS: _cycle_serious,
+        CycleKind.REGISTRATION: _cycle_registration,
+        CycleKind.DECEASED: _cycle_deceased,
+    }
+
+
+class _Identity(NamedTuple):
+    """Who a person is on paper: sex, race (code and label) and name as the file writes it."""
+
+    sex: str
+    race_code: str
+    race: str
+    name: str
+
+
+def _draw_identity(rng: random.Random) -> _Identity:
+    sex = "M" if rng.random() < MALE_SHARE else "F"
+    race_code, race = _RACE(rng)
+    surname = rng.choice(SURNAMES_BY_RACE[RACE_NAME_GROUP.get(race, "OTHER")])
+    first = rng.choice(FIRST_NAMES_MALE if sex == "M" else FIRST_NAMES_FEMALE)
+    name = f"{surname},{first} {chr(65 + rng.randrange(26))}" if rng.random() < 0.7 else f"{surname},{first}"
+    return _Identity(sex, race_code, race, name)
+
+
+class _PersonBuilder:
+    """Draws one person's whole record and renders it as CSV lines, in four named steps: who they
+    are (``_draw_identity``), their record planned as dated cycles (``_Planner``), the person's
+    columns, and the cycles rendered in date order (``_Cycles``). All steps draw from one stream.
+    """
+
+    def __init__(self, rng: random.Random, county: _County):
+        self.rng = rng
+        self.planner = _Planner(rng, county)
+        self.cycles = _Cycles(rng, county)
+
+    @property
+    def next_record_id(self) -> int:
+        """The ``RECORD_ID`` the next person's first row takes."""
+        return self.cycles.record_id
+
+    def build(self, index: int, first_record_id: int) -> SyntheticPerson:
+        """Draw one whole person and render their rows; ``RECORD_ID`` numbering starts at ``first_record_id``."""
+        who = _draw_identity(self.rng)
+        person = SyntheticPerson(subject_id=str(100_000_000 + (index * 48_271 + 12_345) % 100_000_000), cycles=[])
+        life, plans = self.planner.plan(person)
+        self.cycles.start_person(person, index, who, life.dob, first_record_id)
+        self.cycles.render(plans)
+        self._tag_ages(person, plans)
+        return person
+
+    def _tag_ages(self, person: SyntheticPerson, plans: Sequence[_Plan]) -> None:
+        """Features for the ages that matter to the rules: at an in-county cannabis conviction, and now."""
+        age = self.cycles.age
+        ages = [age(p.day) for p in plans if p.kind is CycleKind.CANNABIS and "county" not in p.options]
+        if any(a < 18 for a in ages):
+            person.features.add("minor_at_cannabis")
+        if any(a < 21 for a in ages):
+            person.features.add("under_21_at_cannabis")
+        if age(_EXTRACT) >= 50:
+            person.features.add("age_50_plus")
+
 # --------------------------------------------------------------------------------------------------
 # Malformed rows (for the reader's tests)
 # --------------------------------------------------------------------------------------------------
@@ -1035,30 +1160,47 @@ def _to_line(fields: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
+def _wrong_field_count(fields: list[str], rng: random.Random) -> None:
+    if rng.random() < 0.5:
+        del fields[rng.randrange(40, 94)]
+    else:
+        fields.insert(rng.randrange(40, 94), "X")
+
+
+def _missing_subject_id(fields: list[str], rng: random.Random) -> None:
+    fields[_COL["SUBJECT_ID"]] = ""
+
+
+def _short_cnt_order(fields: list[str], rng: random.Random) -> None:
+    fields[_COL["CNT_ORDER"]] = fields[_COL["CNT_ORDER"]][: rng.randint(3, 9)]
+
+
+def _unknown_level(fields: list[str], rng: random.Random) -> None:
+    """A made-up conviction level on a non-cannabis charge, with a count number of its own."""
+    order = fields[_COL["CNT_ORDER"]]
+    fields[_COL["CNT_ORDER"]] = order[:6] + f"{rng.randint(900, 999):03d}000"
+    fields[_COL["OFFENSE_DESCR"]] = "23152(A) VC-DUI ALCOHOL/DRUGS"
+    fields[_COL["OFFENSE_TOC"]] = "M"
+    fields[_COL["DISP_DESCR"]] = "CONVICTED"
+    fields[_COL["CONV_STAT_CODE"]] = "X"
+    fields[_COL["CONV_STAT_DESCR"]] = "FELONYISH"
+    fields[_COL["COMMENT_TEXT"]] = ""
+
+
+#: How each kind in ``MALFORMED_KINDS`` breaks a row's fields (in place).
+_BREAK: dict[str, Callable[[list[str], random.Random], None]] = {
+    "field_count": _wrong_field_count,
+    "missing_subject_id": _missing_subject_id,
+    "short_cnt_order": _short_cnt_order,
+    "unknown_level": _unknown_level,
+}
+assert set(_BREAK) == set(MALFORMED_KINDS)
+
+
 def _malformed_copy(line: str, kind: str, rng: random.Random) -> str:
     """A broken copy of a (non-conviction) row, broken in the way ``kind`` says."""
     fields = _to_fields(line)
-    if kind == "field_count":
-        if rng.random() < 0.5:
-            del fields[rng.randrange(40, 94)]
-        else:
-            fields.insert(rng.randrange(40, 94), "X")
-    elif kind == "missing_subject_id":
-        fields[_COL["SUBJECT_ID"]] = ""
-    elif kind == "short_cnt_order":
-        fields[_COL["CNT_ORDER"]] = fields[_COL["CNT_ORDER"]][: rng.randint(3, 9)]
-    elif kind == "unknown_level":
-        # A made-up conviction level on a non-cannabis charge, with a count number of its own.
-        order = fields[_COL["CNT_ORDER"]]
-        fields[_COL["CNT_ORDER"]] = order[:6] + f"{rng.randint(900, 999):03d}000"
-        fields[_COL["OFFENSE_DESCR"]] = "23152(A) VC-DUI ALCOHOL/DRUGS"
-        fields[_COL["OFFENSE_TOC"]] = "M"
-        fields[_COL["DISP_DESCR"]] = "CONVICTED"
-        fields[_COL["CONV_STAT_CODE"]] = "X"
-        fields[_COL["CONV_STAT_DESCR"]] = "FELONYISH"
-        fields[_COL["COMMENT_TEXT"]] = ""
-    else:  # pragma: no cover - guarded by MALFORMED_KINDS
-        raise ValueError(f"unknown malformed kind {kind!r}")
+    _BREAK[kind](fields, rng)
     return _to_line(fields)
 
 
@@ -1109,7 +1251,7 @@ def generate_people(
     index = 0
     while True:
         person = builder.build(index, record_id)
-        record_id = builder._rid
+        record_id = builder.next_record_id
         index += 1
         if malformed_rate > 0:
             _inject_malformed(person, malformed_rate, broken)

@@ -3,7 +3,7 @@
 Run with ``make bench-filings`` or ``.venv/bin/python tests/bench/bench_filings.py [--granted N]
 [--challenged N] [--out DIR]``. It is a plain script, not a test: it prints what it measured.
 
-What it measures, on a synthetic run (``blueprint.filings.sample``, invented data):
+What it measures, on a synthetic run (``tests/unit/sample_run.py``, invented data):
 1. reading a 68,000-row reviewed workbook back (the review round trip);
 2. planning (the decided table);
 3. the bulk set in one task: notice, Attachment A (PDF, DOCX, CSV, XLSX), proposed order, the public
@@ -26,6 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "unit"))  # the sample run helper
 
 from blueprint.documents import render_document, render_docx, render_pdf  # noqa: E402
 from blueprint.filings import load_run, plan_document_batches, render_document_batch  # noqa: E402
@@ -37,8 +38,8 @@ from blueprint.filings.pipeline import (  # noqa: E402
     _render_challenge_notices,
     assemble_filings,
 )
-from blueprint.filings.sample import write_sample_run  # noqa: E402
 from blueprint.review.reader import read_review  # noqa: E402
+from sample_run import write_sample_run  # noqa: E402
 
 PROFILE = REPO / "templates" / "office-profile.example.yaml"
 

@@ -17,7 +17,7 @@ import openpyxl
 import pandas as pd
 from pypdf import PdfReader
 
-from blueprint.filings.sample import RESULT_COLUMNS, write_run
+from sample_run import RESULT_COLUMNS, write_run
 from blueprint.review.layout import HEADERS as REVIEW_HEADERS
 
 REPO = Path(__file__).resolve().parents[2]

@@ -44,6 +44,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from ...base.year import DAYS_PER_YEAR
 from ...intake.columns import CONDENSED_COLUMNS, DOJ_COLUMNS
 from .summary import build_summary, write_summary
 from ...engine.decide import Evaluation
@@ -105,11 +106,11 @@ def _mmddyyyy(day: np.datetime64) -> str:
 
 
 def _years_since(day: np.datetime64, as_of: np.datetime64) -> str:
-    """Years from ``day`` to the evaluation date with one decimal (days / 365.25), empty if unknown."""
+    """Years from ``day`` to the evaluation date with one decimal (days / ``DAYS_PER_YEAR``), empty if unknown."""
     if np.isnat(day):
         return ""
     days = int((as_of - day).astype("timedelta64[D]").astype(np.int64))
-    text = f"{days / 365.25:.1f}"
+    text = f"{days / DAYS_PER_YEAR:.1f}"
     return "0.0" if text == "-0.0" else text  # a date after the evaluation date can be negative
 
 

@@ -29,7 +29,7 @@ from blueprint.engine.rulepack import load_rule_pack
 #: The public-safety ground as California's pack words it (HS 11361.8(b)).
 DEFAULT_PUBLIC_SAFETY_GROUND = load_rule_pack("california/prop64").texts.challenge_grounds.public_safety
 from blueprint.filings.exports import CMS_COLUMNS, DOJ_COLUMNS
-from blueprint.filings.sample import write_sample_run
+from sample_run import write_sample_run
 from blueprint.review.layout import HEADERS as REVIEW_HEADERS
 
 REPO = Path(__file__).resolve().parents[3]

@@ -18,7 +18,7 @@ import pytest
 from blueprint.intake.columns import DOJ_COLUMNS, ENGINE_COLUMNS
 from blueprint.intake.issues import IssueLog
 from blueprint.intake.reader import (BackgroundRead, FileRejected, FileReport, ReadCancelled, iter_file, read_doj_files,
-                              read_file, shard_numbers, sniff)
+                              shard_numbers, sniff)
 from blueprint.engine.records import build_records
 from blueprint.engine.rulepack import load_rule_pack
 from doj_builder import Person, csv_line, write_doj
@@ -338,8 +338,10 @@ def test_file_rejected_message_is_file_and_reason(tmp_path):
         sniff(tmp_path / "x.dat")
     assert str(info.value) == "x.dat: is empty: it has no data rows"
     assert (info.value.file, info.value.reason) == ("x.dat", "is empty: it has no data rows")
-    table, report = read_file(tmp_path / "x.dat", 0, IssueLog())
-    assert table is None and report.status == "failed" and report.error == "is empty: it has no data rows"
+    result = read_doj_files([tmp_path / "x.dat"])
+    (report,) = result.files
+    assert result.rows.num_rows == 0
+    assert report.status == "failed" and report.error == "is empty: it has no data rows"
 
 
 def test_a_person_spread_over_two_files_is_one_person(tmp_path):

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from blueprint.report.finished_run import load_run
-from blueprint.filings.sample import write_sample_run
+from sample_run import write_sample_run
 from blueprint.review.layout import DECISION_LABELS, HEADERS as REVIEW_HEADERS, Decision
 from blueprint.review.reader import ReviewRejected, approve_all, read_review
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..review.layout import CONVICTION_COLUMNS, CONVICTIONS_SHEET, DECISION_COLUMN, DECISION_LABELS, HEADERS, RELIEF_LABELS, RUN_SHEET, \
-    labelled, recommended_decisions
-from ..report.run_folder import record_outputs
+from blueprint.review.layout import CONVICTION_COLUMNS, CONVICTIONS_SHEET, DECISION_COLUMN, DECISION_LABELS, HEADERS, RELIEF_LABELS, \
+    RUN_SHEET, labelled, recommended_decisions
+from blueprint.report.run_folder import record_outputs
 
 _LAST = ["RIVER", "STONE", "MEADOW", "BROOK", "FIELD", "HILL", "LAKE", "FOREST", "MARSH", "VALE", "GLEN", "CLIFF"]
 _FIRST = ["ALEX", "SAM", "JORDAN", "TAYLOR", "CASEY", "MORGAN", "RILEY", "JAMIE", "AVERY", "QUINN", "DREW", "ROBIN"]
