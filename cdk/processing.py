@@ -32,7 +32,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from functions.layout import DATA_ISSUES_FILE, MANIFEST_FILE, REVIEW_PROBLEMS_FILE, STATUS_FILE
-from functions.limits import TMP_RESERVE_BYTES, largest_input
+from functions.limits import largest_input
 
 from .packaging import RUNTIME, FunctionCode
 from .settings import DeploymentSettings

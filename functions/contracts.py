@@ -18,7 +18,7 @@ carry the office's file name.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar, Union
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
@@ -201,7 +201,7 @@ class Failed(StepEvent):
 
 
 #: What "Notify" is called with: one of three kinds.
-Notification = Annotated[Union[ReviewReady, FilingsReady, Failed], Field(discriminator="kind")]
+Notification = Annotated[ReviewReady | FilingsReady | Failed, Field(discriminator="kind")]
 
 
 # -- the steps' outputs -----------------------------------------------------------------------------

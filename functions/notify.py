@@ -16,7 +16,7 @@ Messages carry the run id, counts and S3 locations only; an e-mail leaves the co
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any, Callable
 
 from . import layout, registry
@@ -50,7 +50,7 @@ def _status(env: NotifyEnvironment, run: Run, status: str, **details: Any) -> di
         "status": status,
         "county": run.county,
         "evaluation_date": run.evaluation_date.isoformat(),
-        "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **details,
     }
     s3.put_json(env.results_bucket, layout.status_key(run.run_id), document)

@@ -7,7 +7,7 @@ any step can end in ``failed``. The review task token is stored only while the r
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -31,7 +31,7 @@ def _key(run_id: str) -> dict:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def record_run(run_id: str, *, execution_name: str, source: dict[str, Any]) -> bool:

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Callable
 
@@ -169,7 +169,7 @@ def run(session, stack: Stack, *, county: str, rows: int, report: Report, timeou
     with tempfile.TemporaryDirectory(prefix="clearance-smoke-") as folder:
         path = Path(folder) / "smoke.dat"
         stats = generate(path, rows=rows, county=county, seed=int(time.time()) % 100_000)
-        key = f"incoming/smoke-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.dat"
+        key = f"incoming/smoke-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.dat"
         version = upload(key, path.read_bytes())
     stage("uploaded")
     report.run_id = wait("the run to start", lambda: find_run(sfn, stack.state_machine_arn, key, version),

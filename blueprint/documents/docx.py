@@ -137,14 +137,14 @@ class _Writer:
         left = "".join(_plain("Single", line) for line in parties)
         right = "".join(_plain("Single", line, bold=True) for line in case)
         parts.append(
-            '<w:tbl><w:tblPr><w:tblW w:w="{tw}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+            f'<w:tbl><w:tblPr><w:tblW w:w="{self.text_width}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
             '<w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="144" w:type="dxa"/></w:tblCellMar>'
-            '</w:tblPr><w:tblGrid><w:gridCol w:w="{lw}"/><w:gridCol w:w="{rw}"/></w:tblGrid>'
-            '<w:tr><w:tc><w:tcPr><w:tcW w:w="{lw}" w:type="dxa"/><w:tcBorders>'
+            f'</w:tblPr><w:tblGrid><w:gridCol w:w="{left_w}"/><w:gridCol w:w="{right_w}"/></w:tblGrid>'
+            f'<w:tr><w:tc><w:tcPr><w:tcW w:w="{left_w}" w:type="dxa"/><w:tcBorders>'
             '<w:right w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
-            '<w:bottom w:val="single" w:sz="6" w:space="0" w:color="000000"/></w:tcBorders></w:tcPr>{left}</w:tc>'
-            '<w:tc><w:tcPr><w:tcW w:w="{rw}" w:type="dxa"/><w:tcMar><w:left w:w="216" w:type="dxa"/></w:tcMar>'
-            "</w:tcPr>{right}</w:tc></w:tr></w:tbl>".format(tw=self.text_width, lw=left_w, rw=right_w, left=left, right=right)
+            f'<w:bottom w:val="single" w:sz="6" w:space="0" w:color="000000"/></w:tcBorders></w:tcPr>{left}</w:tc>'
+            f'<w:tc><w:tcPr><w:tcW w:w="{right_w}" w:type="dxa"/><w:tcMar><w:left w:w="216" w:type="dxa"/></w:tcMar>'
+            f"</w:tcPr>{right}</w:tc></w:tr></w:tbl>"
         )
         parts.append(_plain("BodyPlain", ""))
         return "".join(parts)

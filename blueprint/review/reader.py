@@ -467,7 +467,7 @@ def _read_convictions(sheet_rows: list[Sequence], run: RunData) -> tuple[dict[st
             continue
         decisions[cid] = OfficeDecision(cid, decision, relief, notes, bool(override and decision.grants_relief and excluded), row_number)
 
-    for cid, i in expected.items():
+    for cid in expected:
         if cid not in seen:
             problems.append(
                 ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID", f"conviction {cid} of the run is missing from the workbook (a deleted row?)")

@@ -10,7 +10,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from urllib.parse import quote_plus
 
@@ -77,7 +77,7 @@ def s3_event(bucket: str, key: str, *, version_id: str | None, size: int, etag: 
                 "eventVersion": "2.1",
                 "eventSource": "aws:s3",
                 "awsRegion": REGION,
-                "eventTime": event_time or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "eventTime": event_time or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                 "eventName": event_name,
                 "userIdentity": {"principalId": "AWS:AROAEXAMPLE:staff"},
                 "requestParameters": {"sourceIPAddress": "192.0.2.10"},

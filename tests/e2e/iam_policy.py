@@ -194,7 +194,7 @@ def condition_holds(condition: dict, context: dict[str, Any]) -> bool:
                 return False
 
             def matches(actual: str) -> bool:
-                return any(test(actual, e) for e in expected_values)
+                return any(test(actual, e) for e in expected_values)  # noqa: B023 (used in this iteration only)
 
             if set_operator and negated:
                 raise ValueError(f"negated set operator {operator} is not supported by this evaluator")

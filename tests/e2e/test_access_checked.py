@@ -115,7 +115,7 @@ def test_every_function_role_can_log_trace_and_send_dead_letters(checker, synthe
     physical = checker.policies.physical
     resources = synthesized_stack.template["Resources"]
     key = physical.attributes[(next(k for k, r in resources.items() if r["Type"] == "AWS::KMS::Key"), "Arn")]
-    for logical_id, function in resources.items():
+    for function in resources.values():
         props = function["Properties"] if function["Type"] == "AWS::Lambda::Function" else {}
         if not props.get("Handler", "").startswith("functions."):
             continue

@@ -1,6 +1,6 @@
 """Notifications, alarms, dashboard, audit trail and the office's staff policy, as synthesized."""
 
-from synth_support import render, role_permissions
+from synth_support import render
 
 
 def test_topic_is_encrypted_tls_only_with_the_configured_subscriptions(synthesized, synthesized_without_trail):

@@ -3,7 +3,6 @@ render, assemble) on a small synthetic DOJ file, against moto S3."""
 
 import hashlib
 import io
-import json
 
 import pandas as pd
 import pytest

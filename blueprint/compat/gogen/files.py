@@ -205,7 +205,7 @@ def raw_records(path: Path, encoding: str, has_header: bool) -> Iterator[RawReco
     header record (and a leading byte-order mark) is not yielded.
     """
     consumed: list[str] = []
-    with open(path, "r", encoding=encoding, newline="") as fh:
+    with open(path, encoding=encoding, newline="") as fh:
         if fh.read(1) != "\ufeff":
             fh.seek(0)
 

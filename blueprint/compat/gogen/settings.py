@@ -28,7 +28,6 @@ the desktop app wrote (``dismissOlderThanAgeThreshold`` …) are ignored.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 

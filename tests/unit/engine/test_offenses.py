@@ -16,10 +16,12 @@ positive example matched by that entry and one negative "near miss" example ment
 from __future__ import annotations
 
 import csv
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from blueprint.engine.offenses import (
     PARSED_COLUMNS,
@@ -246,9 +248,9 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_lists_are_frozen(lists: dict[str, OffenseList]) -> None:
-    with pytest.raises(Exception):
+    with pytest.raises(FrozenInstanceError):
         lists["cannabis"].name = "x"  # type: ignore[misc]
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         lists["cannabis"].entries[0].number = "1"  # type: ignore[misc]
 
 

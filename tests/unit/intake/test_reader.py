@@ -282,7 +282,7 @@ def test_quoted_line_break_at_any_chunk_boundary(tmp_path):
 
 
 def test_file_level_failures_name_the_file_and_reason_and_others_are_read(tmp_path):
-    good = write_doj(tmp_path / "good.dat", [conv(2), conv(3, Q)])
+    write_doj(tmp_path / "good.dat", [conv(2), conv(3, Q)])
     (tmp_path / "empty.dat").write_bytes(b"")
     (tmp_path / "blank.dat").write_bytes(b"\r\n\r\n")
     write_doj(tmp_path / "header_only.dat", [])

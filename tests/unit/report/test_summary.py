@@ -89,7 +89,7 @@ def test_people_and_what_ifs(run):
 
 def test_demographics_add_up(run):
     _, outcomes, s = run
-    for name, column in (("race", "race"), ("sex", "gender"), ("age_band", "age_band")):
+    for name, _column in (("race", "race"), ("sex", "gender"), ("age_band", "age_band")):
         rows = s["demographics"][name]
         assert sum(r["people"] for r in rows) == len(outcomes)
         assert sum(r["helped"] for r in rows) == s["people"]["helped"]
@@ -113,7 +113,7 @@ def test_json_safe_and_free_of_personal_data(run):
     evaluation, _, s = run
     text = json.dumps(s)
     assert json.loads(text) == s
-    for pid, rows in people_rows().items():
+    for rows in people_rows().values():
         for row in rows:
             for value in (row[11], row[12], row[14]):  # CII_NUMBER, PRI_NAME, PRI_DOB
                 assert value not in text

@@ -169,7 +169,6 @@ def test_a_file_without_a_mapped_column_fails_alone(tmp_path):
 
 
 def test_a_mapped_file_repeating_an_earlier_one_is_rejected(tmp_path):
-    import shutil
 
     again = tmp_path / "again.csv"
     shutil.copy(EXAMPLE, again)
@@ -183,7 +182,7 @@ def test_a_mapped_file_repeating_an_earlier_one_is_rejected(tmp_path):
 
 def test_a_person_keeps_case_numbers_across_files(tmp_path):
     lines = EXAMPLE.read_text().splitlines()
-    header, nine = lines[0], [l for l in lines if l.startswith("IL-0009")]
+    header, nine = lines[0], [line for line in lines if line.startswith("IL-0009")]
     (tmp_path / "a.csv").write_text(header + "\n" + nine[0] + "\n")
     # A second count of the first file's case, in the second file (the same row again would be a
     # repeated row, used once: see the next test).
@@ -195,7 +194,7 @@ def test_a_person_keeps_case_numbers_across_files(tmp_path):
 
 def test_a_row_repeated_in_a_later_mapped_file_is_used_once_and_reported(tmp_path):
     lines = EXAMPLE.read_text().splitlines()
-    header, nine = lines[0], [l for l in lines if l.startswith("IL-0009")]
+    header, nine = lines[0], [line for line in lines if line.startswith("IL-0009")]
     (tmp_path / "a.csv").write_text(header + "\n" + nine[0] + "\n")
     # The same row in a file whose columns come in another order is the same row.
     names = header.split(",")
