@@ -63,7 +63,7 @@ def review_ready(event: ReviewReady, env: NotifyEnvironment) -> NotifyOutput:
     rejected = event.review_attempt.rejected
     # The execution that waits (a re-filed run's differs from the first), for resume_review's checks.
     extra = {"execution_arn": event.execution} if event.execution else {}
-    registry.set_status(run_id, registry.WAITING_FOR_REVIEW, task_token=event.task_token, **extra)
+    registry.set_status(run_id, registry.WAITING_FOR_REVIEW, task_token=event.task_token, **extra)  # type: ignore[arg-type]  # extra is execution_arn only
     results, uploads = env.results_bucket, env.upload_bucket
     counts = review_counts(env, run_id)
     upload_to = f"s3://{uploads}/{layout.REVIEWS}{run_id}/"

@@ -231,7 +231,7 @@ class Problems:
     def raise_if_any(self, error: type[Exception]) -> None:
         if self.items:
             exc = error(self.text())
-            exc.problems = list(self.items)  # for callers that want them one by one
+            exc.problems = list(self.items)  # type: ignore[attr-defined]  # any error class; for callers that want them one by one
             raise exc
 
 

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import dates
-from .policy import Policy, Rule
+from .policy import Condition, Policy, Rule
 from .predicates import FACT_LABELS, PREDICATES, EvalContext
 
 HAND_REVIEW = "Hand Review"
@@ -89,7 +89,7 @@ def _describe(facts: pd.DataFrame, ctx: EvalContext, rule: Rule, rows: np.ndarra
               only_unknown: list[pd.arrays.BooleanArray] | None = None) -> np.ndarray:
     """``label=value; …`` for the rule's conditions, on the selected rows (each fact once)."""
     sub = facts.iloc[rows]
-    flat = []
+    flat: list[Condition] = []
     for cond in rule.conditions:
         flat.extend(cond if isinstance(cond, tuple) else (cond,))
     result = np.full(len(rows), "", dtype=object)
@@ -123,8 +123,8 @@ def track(facts: pd.DataFrame, as_of: np.datetime64) -> np.ndarray:
 
 def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) -> pd.DataFrame:
     """Decide every evaluated conviction; returns the facts with the decision columns added."""
-    as_of = np.datetime64(as_of, "D")
-    ctx = EvalContext(as_of=as_of)
+    day = np.datetime64(as_of, "D")  # type: ignore[call-overload]  # numpy's stubs lack datetime64(datetime64, unit)
+    ctx = EvalContext(as_of=day)
     n = len(facts)
     out = facts.copy()
     determination = np.full(n, "", dtype=object)
@@ -137,16 +137,16 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
     outcome = np.full(n, HAND_REVIEW_OUTCOME, dtype=object)
     prior_kind = np.full(n, "", dtype=object)
     prior_source = np.full(n, "", dtype=object)
-    tracks = track(facts, as_of)
+    tracks = track(facts, day)
     undecided = np.ones(n, dtype=bool)
-    for mask, code, rule, why in _section_reviews(facts):
+    for mask, code, rule_name, why in _section_reviews(facts):
         rows = np.flatnonzero(mask & undecided)
         if len(rows) == 0:
             continue
         determination[rows] = HAND_REVIEW
         reason_code[rows] = code
         reason[rows] = why
-        rule_id[rows] = rule
+        rule_id[rows] = rule_name
         offense = facts["offense"].astype(str).to_numpy(dtype=object)[rows]
         rule_facts[rows] = "offense text=" + pd.Series(offense, dtype=object).str.strip().to_numpy(dtype=object)
         undecided[rows] = False
@@ -203,7 +203,7 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
     out["prior_source"] = prior_source  # filled in by the engine (blueprint.engine.decide), which knows the priors
     set_prior_columns(out, np.full(n, "", dtype=object))
     out["flags"] = _flags(facts)
-    _add_display_facts(out, as_of)
+    _add_display_facts(out, day)
     return out
 
 

@@ -61,7 +61,7 @@ def statutory_exclusions(facts: pd.DataFrame, exclusions: Policy | None, as_of: 
     out = np.full(len(facts), "", dtype=object)
     if exclusions is None or len(facts) == 0:
         return out
-    ctx = EvalContext(as_of=np.datetime64(as_of, "D"))
+    ctx = EvalContext(as_of=np.datetime64(as_of, "D"))  # type: ignore[call-overload]  # numpy's stubs lack datetime64(datetime64, unit)
     for rule in exclusions.rules:
         result = pd.array(np.ones(len(facts), dtype=bool), dtype="boolean")
         for cond in rule.conditions:

@@ -176,7 +176,7 @@ def _events(conv: pd.DataFrame, mask: np.ndarray, cls: np.ndarray | int, extra: 
 
 
 def _prior_facts(candidates: pd.DataFrame, records: Records, law: CurrentLaw | None, minor: np.ndarray,
-                 is_cannabis: np.ndarray) -> None:
+                 is_cannabis: np.ndarray) -> PriorIndex:
     """Count each evaluated conviction's priors, by kind, as of its offense and as of its conviction.
 
     Columns (definite and possible counts): ``prior_super_strike_*``, ``prior_pc290_*`` and
@@ -234,7 +234,7 @@ def _prior_facts(candidates: pd.DataFrame, records: Records, law: CurrentLaw | N
         parts.append(maybe)
     same_events = pd.concat(parts, ignore_index=True) if len(parts) > 1 else same
     kinds["same_section"] = (priors.pairs(candidates, same_events, same_key="number"), same_events)
-    law_pairs = priors.Pairs(*(getattr(kinds["same_section"][0], f) for f in ("cand", "event", "offense", "conviction")),
+    law_pairs = priors.Pairs(*(getattr(kinds["same_section"][0], f) for f in ("cand", "event", "offense", "conviction")),  # type: ignore[call-arg]  # four fields
                              same_events["law_cls"].to_numpy(dtype=np.int8)[kinds["same_section"][0].event],
                              n)
     kinds["two_priors"] = (law_pairs, same_events)
@@ -275,7 +275,7 @@ class PriorIndex:
         self.records = records
         self.kinds = kinds
         self._numbers: dict[str, str] = {}
-        self.court_keys = None  # records.court_case_keys of the court rows, set by build_facts
+        self.court_keys: tuple | None = None  # records.court_case_keys of the court rows, set by build_facts
 
     def covered(self, kind: str, basis: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which of ``rows`` (positions among the facts) have such a prior, and the case keys of the

@@ -336,7 +336,7 @@ class OffenseList:
         ranges = [e for e in entries if getattr(e, "through", None) is not None]
         in_list = np.fromiter((n in wanted for n in numbers), bool, len(numbers))
         for entry in ranges:
-            in_list |= entry.covers(numbers)
+            in_list |= entry.covers(numbers)  # type: ignore[attr-defined]  # an entry with a range is an OffenseEntry
         candidates = np.flatnonzero(in_list)
         if candidates.size == 0:
             return result

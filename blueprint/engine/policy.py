@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import AbstractSet, Any, Callable
 
 import pandas as pd
 import yaml
@@ -233,7 +233,7 @@ def _read_spec(path: Path, problems: Problems | None = None) -> tuple[PolicySpec
                 rule = RuleSpec.model_validate(raw)
             except ValidationError as exc:
                 failed = problems.add_validation(exc, ("rules", index),
-                                                 name=lambda loc, label=label: f"{label}: " + ".".join(map(str, loc)))
+                                                 name=lambda loc, label=label: f"{label}: " + ".".join(map(str, loc)))  # type: ignore[misc]  # label bound per rule
                 # Check what can be checked of the rest of the rule too (its conditions, relief...).
                 broken_keys = {loc[0] for loc in failed if loc}
                 rule = RuleSpec.model_construct(**{k: v for k, v in raw.items()
@@ -296,8 +296,8 @@ def build_policy(spec: PolicySpec, source: str, where: str = "policy") -> Policy
 
 
 def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i: None,
-           own_settings: set[str] = frozenset(), labels: dict[int, str] | None = None,
-           broken: set[int] = frozenset()) -> Policy:
+           own_settings: AbstractSet[str] = frozenset(), labels: dict[int, str] | None = None,
+           broken: AbstractSet[int] = frozenset()) -> Policy:
     """Check every rule (all problems to ``problems``) and build the policy from the sound ones.
 
     ``placed(i)`` is the path of rule ``i`` in the file (None for a rule the file inherits);
@@ -339,7 +339,7 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
                 continue
             if not spec.settings[enabled_if]:
                 continue
-        conditions = []
+        conditions: list[Condition | tuple[Condition, ...]] = []  # a tuple: an "any" group
         when = getattr(rs, "when", None)
         for name, raw in (when.items() if isinstance(when, dict) else ()):
             if name == "any":
@@ -378,7 +378,7 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
             continue
         rules.append(
             Rule(id=rs.id, conditions=tuple(conditions), determination=rs.determination, relief=rs.relief,
-                 basis=rs.basis, reason_code=rs.reason_code, reason=reason, law=rs.law,
+                 basis=rs.basis, reason_code=rs.reason_code, reason=reason, law=rs.law,  # type: ignore[arg-type]  # a sound rule's reason is a str
                  relief_label=relief_labels.get(rs.relief or "", ""), outcome=outcome)
         )
     document = {
@@ -447,8 +447,8 @@ def _substitute(raw: Any, settings: dict, label: str, report: Callable[..., None
         out = {k: _substitute(v, settings, label, report, used) for k, v in raw.items()}
         return _MISSING if any(v is _MISSING for v in out.values()) else out
     if isinstance(raw, list):
-        out = [_substitute(v, settings, label, report, used) for v in raw]
-        return _MISSING if any(v is _MISSING for v in out) else out
+        items = [_substitute(v, settings, label, report, used) for v in raw]
+        return _MISSING if any(v is _MISSING for v in items) else items
     return raw
 
 

@@ -137,7 +137,7 @@ def data_problems(flags: str) -> list[str]:
 
 
 def challenge_text(decision: Decision, track: str, outcome: str, reason: str, notes: str, flags: str,
-                   prior: tuple[str, ...], section: str, level: str) -> tuple[str, str]:
+                   prior: tuple[str, str, str, str, str], section: str, level: str) -> tuple[str, str]:
     """The ground of a challenge and the facts behind it.
 
     The ground follows the track (``blueprint.engine.filing_rules``). The facts are the disqualifying prior

@@ -63,7 +63,7 @@ CMS_COLUMNS: tuple[tuple[str, str], ...] = (
 
 #: The DOJ disposition update, sent after the court rules: the last two columns are left empty for
 #: the clerk to fill from the signed order (date, and GRANTED or DENIED).
-DOJ_COLUMNS: tuple[tuple[str, str], ...] = (
+DOJ_COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("cii_number", "cii_number"),
     ("person_id", "person_id"),
     ("name", "name"),

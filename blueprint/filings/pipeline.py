@@ -158,7 +158,7 @@ def plan_document_batches(
     out = Path(out_dir)
     decided = decided_table(run, result, earlier=earlier)
     if earlier is not None and not (len(granted(decided)) or len(granted_juvenile(decided)) or len(challenged(decided))):
-        raise FilingError(f"nothing to file since the earlier filing set {Path(supplement_to).name}: every conviction "
+        raise FilingError(f"nothing to file since the earlier filing set {Path(supplement_to).name}: every conviction "  # type: ignore[arg-type]  # earlier comes from supplement_to
                           f"decided in this review was filed there ({len(filed_earlier(decided)):,} skipped); the others "
                           "are pending hand review or out of scope")
     _prepare_out_dir(out)

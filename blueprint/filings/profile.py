@@ -9,7 +9,7 @@ names and case numbers of individual convictions come from the data, not from he
 from __future__ import annotations
 
 import os
-
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -127,5 +127,5 @@ PROFILE_ENV_VAR = "CLEARANCE_OFFICE_PROFILE"
 
 def load_profile(path: str | os.PathLike[str]) -> OfficeProfile:
     """Read and validate an office profile YAML file."""
-    return load_yaml_model(path, OfficeProfile, what="office profile", error=ProfileError,
+    return load_yaml_model(Path(path), OfficeProfile, what="office profile", error=ProfileError,
                            invalid="is incomplete or wrong")

@@ -54,7 +54,7 @@ def sample_convictions(
     rng = random.Random(seed)
     kinds = (["eligible"] * eligible + ["not_eligible"] * not_eligible + ["hand_review"] * hand_review
              + ["out_of_scope"] * out_of_scope + ["juvenile"] * juvenile)
-    rows = []
+    rows: list[dict[str, object]] = []
     person = 0
     i = 0
     while i < len(kinds):

@@ -82,7 +82,7 @@ class TextCounter:
         rows = np.bincount(idx, minlength=len(texts))
         convictions = np.bincount(idx[convicted], minlength=len(texts))
         keep = np.flatnonzero((rows > 0) & ~in_comment)
-        chunk = (texts[keep], rows[keep], convictions[keep], None, None, None)
+        chunk: tuple = (texts[keep], rows[keep], convictions[keep], None, None, None)
         if in_comment.any():
             at = np.flatnonzero(in_comment[idx])
             comments = np.asarray(_plain(table["COMMENT_TEXT"]).take(pa.array(at)).to_pylist(), dtype=object)

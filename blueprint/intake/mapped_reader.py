@@ -184,7 +184,7 @@ class _Converter:
         elif spec.join:
             text = spec.separator.join(row[c].strip() for c in spec.join if row[c].strip())
         else:
-            text = row[spec.from_].strip()
+            text = row[self.column].strip()  # spec.from_: neither a value nor a join
         if spec.upper:
             text = text.upper()
         problem = None
@@ -348,6 +348,7 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
     if report.rows_read == 0:
         raise FileRejected(name, "is empty: it has a header but no data rows")
     if repeats:
+        assert seen is not None, "repeats are found only across files"
         report_repeats(issues, name, np.array([r[0] for r in repeats]),
                        np.array([seen.name(r[1]) for r in repeats], dtype=object), np.array([r[2] for r in repeats]))
     for (column, code, problem), hits in problems.items():

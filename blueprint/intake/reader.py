@@ -349,7 +349,7 @@ def _counted_chunks(fh, size: int, digest, line_keys_for: int | None = None) -> 
             lines_here = len(breaks)
             starts, ends = line_extents(data, first, line_keys_for, breaks)
             lines = (starts, ends, sample_keys(data, starts, ends))
-        if data[-1:] != b"\n":
+        if data[-1:] != b"\n":  # type: ignore[comparison-overlap]  # a memoryview equals bytes of its content
             lines_here += 1
         first = False
         yield data, lines_here, lines, _is_ascii(data)
@@ -544,7 +544,7 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
             report.rows_skipped += malformed
             table = _drop_unattachable(table, lines, path.name, file_index, issues, report)
             if seen is not None:
-                table = _drop_repeated(table, data, chunk_offset, lines, extents, path.name, file_index, seen,
+                table = _drop_repeated(table, data, chunk_offset, lines, extents, path.name, file_index, seen,  # type: ignore[arg-type]  # extents are set with seen
                                        issues, report)
             report.rows_used += table.num_rows
             if progress:
@@ -764,7 +764,7 @@ def read_file(path: Path, file_index: int, issues: IssueLog,
 
 def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *, prune: bool, parts: int,
                      chunk_bytes: int | None, cancel: threading.Event | None,
-                     earlier: list[FileReport] = (), observe: Observer | None = None,
+                     earlier: Iterable[FileReport] = (), observe: Observer | None = None,
                      seen: RowFingerprints | None = None) -> tuple[list[pa.Table] | None, FileReport]:
     """Read one file into ``parts`` tables of whole people (see :func:`shard_numbers`).
 

@@ -232,6 +232,7 @@ class RowFingerprints:
         self._names[int(file_index)] = name
         if not len(self._pending):
             return
+        assert path is not None, "rows pending comparison need their file"
         with open(path, "rb") as fh:  # the rows are compared against the file itself, read on demand
             self._maps[int(file_index)] = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         new = self._pending.arrays()

@@ -278,7 +278,7 @@ class _Reader:
             joiners = "".join(re.escape(j) for j in _JOINER_CHOICES)
             # 664/11359, 664-11357(C), 664 PC/187, 664+11359: any joiner after the attempt number;
             # 664.11359, 664 11359 and 66411359 need three more digits (664.1 is a section).
-            self.attempt = re.compile(
+            self.attempt: re.Pattern[str] | None = re.compile(
                 rf"{n}\s*(?:{c}\s*)?[{joiners}]\s*(?=\d)|{n}\.(?=\d{{3}})|{n}\s+(?=\d{{3}})|{n}(?=\d{{3}})")
         else:
             self.attempt = None
@@ -338,7 +338,7 @@ class _Reader:
         number, tail = part["number"], part["tail"]
         if tail:
             lettered = self.rules.lettered_sections(code)
-            lead = re.match(r"[A-Z]*", tail).group(0)
+            lead = re.match(r"[A-Z]*", tail).group(0)  # type: ignore[union-attr]  # [A-Z]* matches any text
             for k in range(min(len(lead), 2), 0, -1):
                 if number + lead[:k] in lettered:
                     number, tail = number + lead[:k], tail[k:]

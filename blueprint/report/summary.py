@@ -102,7 +102,7 @@ def _conviction_dates(decisions: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 def _file_facts(report) -> dict:
     """The shareable facts of one input file (a dict or the reader's ``FileReport``)."""
-    if dataclasses.is_dataclass(report):
+    if dataclasses.is_dataclass(report) and not isinstance(report, type):
         report = dataclasses.asdict(report)
     out: dict[str, Any] = {}
     for key in FILE_KEYS:
@@ -169,7 +169,7 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
     for sec, group in relief.groupby(section.where(section != "", "unknown"), sort=True):
         by_section_relief[str(sec)] = {k: v for k, v in _counts(group, relief_order, blank=NO_RELIEF).items() if v}
 
-    convictions = {
+    convictions: dict[str, Any] = {
         "evaluated": int(len(decisions)),
         "felony": int((level == "felony").sum()),
         "not_felony": int(level.isin(["misdemeanor", "infraction"]).sum()),

@@ -204,7 +204,7 @@ def _dropdown(ws, row: int, last: int, col: int, name: str, values: list[str] | 
 
 
 def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
-                       relief_labels: dict[str, str] = RELIEF_LABELS, pending_fmt=None) -> None:
+                       relief_labels: dict[str, str] = RELIEF_LABELS, pending_fmt=None) -> list[Column]:
     ws = wb.add_worksheet("Convictions")
     n = len(d)
     ncols = len(CONVICTION_COLUMNS) + len(OFFICE_COLUMNS)
@@ -274,7 +274,7 @@ def _lists_sheet(wb) -> None:
     ws.hide()
 
 
-def _people_sheet(wb, d: pd.DataFrame, header) -> None:
+def _people_sheet(wb, d: pd.DataFrame, header) -> list[Column]:
     ws = wb.add_worksheet("People")
     titles = ["Person ID", "Name", "CII", "Other names", "Evaluated convictions", "With relief recommended",
               "Hand review", "Not eligible", "Out of scope"]
@@ -335,7 +335,7 @@ ISSUE_SHEET_COLUMNS = (
 )
 
 
-def _issues_sheet(wb, issues: pd.DataFrame | None, header) -> None:
+def _issues_sheet(wb, issues: pd.DataFrame | None, header) -> list[Column]:
     ws = wb.add_worksheet("Data issues")
     titles = [t for t, _ in ISSUE_SHEET_COLUMNS]
     widths = [18, 8, 11, 20, 16, 18, 50, 50, 16]

@@ -148,6 +148,7 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
         if settings.compat:
             from ..compat.gogen.files import write_gogen_files
 
+            assert evaluation is not None, "the compat files are written on one process (above)"
             with phases.phase("writing the earlier tool's result files"):
                 compat = write_gogen_files(read, evaluation, stage / "compat", policy=policy, county=settings.county,
                                            as_of=settings.evaluation_date, processing_seconds=time.perf_counter() - t0,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 MIN_ROWS = 300_000
 
 # The shards and the run's context, inherited by forked workers (never pickled).
-_WORK: dict = {}
+_WORK: dict[str, Any] = {}
 
 
 def workers_for(rows: int) -> int:
@@ -49,7 +49,8 @@ def _evaluate_shard(index: int) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.Dat
     from ..engine.decide import evaluate_rows
     from ..engine.outcomes import person_outcomes
 
-    rows, names, pack, policy, county, as_of = _WORK["shards"][index], *_WORK["context"]
+    rows = _WORK["shards"][index]
+    names, pack, policy, county, as_of = _WORK["context"]
     issues = IssueLog()
     evaluation = evaluate_rows(rows, names, issues, pack, policy, county, as_of)
     return evaluation.decisions, person_outcomes(evaluation, pack), issues.parts

@@ -49,7 +49,7 @@ class Column:
     """One column of bulk rows: ``kind`` is ``text`` or ``number``; NaN/empty cells are left out
     unless ``keep_empty`` (then they keep the column's style, e.g. an input cell's colour)."""
 
-    values: Sequence
+    values: Sequence | np.ndarray
     kind: str = "text"
     keep_empty: bool = False
 
@@ -82,7 +82,7 @@ def _cells(letter: str, col: Column, rows: pa.Array, style: str | None) -> pa.Ar
     return pc.if_else(missing, empty, cell)
 
 
-def _text_values(values: Sequence) -> pa.Array:
+def _text_values(values: Sequence | np.ndarray) -> pa.Array:
     """A column's values as an Arrow string array, with ``None`` as an empty string.
 
     The workbook passes Arrow text (see :func:`text_column`) or Python strings, which Arrow copies

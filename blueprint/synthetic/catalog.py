@@ -153,6 +153,7 @@ def attempt_of(offense: Offense, form: str) -> Offense:
     section = form.format(s=offense.section, n=number)
     text = offense.descr.split("-", 1)[1].strip('"')
     base = offense.reading
+    assert base is not None, "a cannabis offense of the catalog has its reading"
     return Offense(
         section,
         csv_field(f"{section}-ATTEMPT {text}"),

@@ -466,7 +466,7 @@ class _PersonBuilder:
         self._dob = life.dob
         self._rid = first_record_id
         for number, (day, _, kind, options) in enumerate(plans, start=1):
-            self._rows = []
+            self._rows: list[str] = []
             self._cycle = number
             getattr(self, f"_cycle_{kind}")(day, **options)
             person.cycles.append(self._rows)

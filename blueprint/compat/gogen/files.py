@@ -274,7 +274,7 @@ def write_gogen_files(read: ReadResult, evaluation: Evaluation, out_dir: Path, *
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    as_of = np.datetime64(as_of if as_of is not None else evaluation.as_of, "D")
+    as_of = np.datetime64(as_of if as_of is not None else evaluation.as_of, "D")  # type: ignore[call-overload]  # numpy's stubs lack datetime64(datetime64, unit)
     by_file = _decisions_by_file(evaluation)
     fmt = _Line()
     paths = {name: out_dir / name for name in (ALL_RESULTS, CONDENSED, PROP64_RESULTS, SUMMARY)}

@@ -102,7 +102,7 @@ def settings_to_spec(settings: dict, name: str = "desktop-settings", problems: P
                              f"additionalRelief.{key} = {value!r}: allowed values are true or false")
                 value = False
         else:
-            lo, hi = allowed
+            lo, hi = allowed  # type: ignore[misc]  # every threshold has its bounds
             if isinstance(value, bool) or not isinstance(value, int) or not (value == 0 or lo <= value <= hi):
                 problems.add(("additionalRelief", key),
                              f"additionalRelief.{key} = {value!r}: allowed values are 0 (off) or {lo}-{hi}")

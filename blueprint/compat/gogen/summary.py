@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,7 +94,7 @@ def people_relief_counts(evaluation: Evaluation, pack: RulePack, as_of,
         outcomes = person_outcomes(evaluation, pack)
     recent = _with_recent_conviction(evaluation, outcomes["person_id"].to_numpy(), np.datetime64(as_of, "D"))
     had_felony = outcomes["had_felony"].to_numpy(dtype=bool)
-    out = {}
+    out: dict[str, Any] = {}
     for key, scenario in (("reliefWithCurrentEligibilityChoices", "policy"), ("reliefWithDismissAllProp64", "dismiss_all")):
         out[key] = {
             "CountSubjectsNoFelony": int((had_felony & outcomes[f"{scenario}_no_felony"].to_numpy(dtype=bool)).sum()),
@@ -150,7 +151,7 @@ def build_summary(read: ReadResult, evaluation: Evaluation, *, policy, processin
     ``outcomes`` (``person_outcomes`` of this evaluation) is computed when not given.
     """
     d = evaluation.decisions
-    as_of = np.datetime64(as_of if as_of is not None else evaluation.as_of, "D")
+    as_of = np.datetime64(as_of if as_of is not None else evaluation.as_of, "D")  # type: ignore[call-overload]  # numpy's stubs lack datetime64(datetime64, unit)
     county = (county or evaluation.county).strip().upper()
     settings = dict(getattr(policy, "settings", {}) or {})
     exact = _day(d["conviction_date"]) if len(d) else np.array([], dtype="datetime64[D]")
