@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import AbstractSet, Any, Callable
 
@@ -233,7 +233,7 @@ def _read_spec(path: Path, problems: Problems | None = None) -> tuple[PolicySpec
                 rule = RuleSpec.model_validate(raw)
             except ValidationError as exc:
                 failed = problems.add_validation(exc, ("rules", index),
-                                                 name=lambda loc, label=label: f"{label}: " + ".".join(map(str, loc)))  # type: ignore[misc]  # label bound per rule
+                                                 name=partial(_located, label))
                 # Check what can be checked of the rest of the rule too (its conditions, relief...).
                 broken_keys = {loc[0] for loc in failed if loc}
                 rule = RuleSpec.model_construct(**{k: v for k, v in raw.items()
@@ -245,6 +245,11 @@ def _read_spec(path: Path, problems: Problems | None = None) -> tuple[PolicySpec
     if own:
         problems.raise_if_any(PolicyError)
     return spec, origin, broken
+
+
+def _located(label: str, loc: tuple) -> str:
+    """A validation problem's place within a rule: ``rule 2 ('x'): when.age``."""
+    return f"{label}: " + ".".join(map(str, loc))
 
 
 def _rule_label(index: int, raw: Any) -> str:
@@ -376,9 +381,10 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
             report(("outcome",), f"{label}: outcome '{rs.outcome}' cannot come with a relief ('{relief}')")
         if index in broken:
             continue
+        assert isinstance(reason, str), "a sound rule's spec has its reason"
         rules.append(
             Rule(id=rs.id, conditions=tuple(conditions), determination=rs.determination, relief=rs.relief,
-                 basis=rs.basis, reason_code=rs.reason_code, reason=reason, law=rs.law,  # type: ignore[arg-type]  # a sound rule's reason is a str
+                 basis=rs.basis, reason_code=rs.reason_code, reason=reason, law=rs.law,
                  relief_label=relief_labels.get(rs.relief or "", ""), outcome=outcome)
         )
     document = {

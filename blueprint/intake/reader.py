@@ -544,7 +544,8 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
             report.rows_skipped += malformed
             table = _drop_unattachable(table, lines, path.name, file_index, issues, report)
             if seen is not None:
-                table = _drop_repeated(table, data, chunk_offset, lines, extents, path.name, file_index, seen,  # type: ignore[arg-type]  # extents are set with seen
+                assert extents is not None, "the extents are found whenever seen is given"
+                table = _drop_repeated(table, data, chunk_offset, lines, extents, path.name, file_index, seen,
                                        issues, report)
             report.rows_used += table.num_rows
             if progress:
