@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 LINT_VENV := .venv-lint
 LINT_STAMP := $(LINT_VENV)/.installed
 
-.PHONY: demo test test-unit test-infra test-e2e bench bench-wide bench-filings bench-steps synth synth-source lint-infra smoke docs clean
+.PHONY: demo test lint typecheck format test-unit test-infra test-e2e bench bench-wide bench-filings bench-steps synth synth-source lint-infra smoke docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(BASE_STAMP): pyproject.toml | $(BIN)/python
 
 # Everything the tests need: AWS libraries, moto, CDK, document readers, the docs builder.
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev,aws,cdk,docs]'
+	$(BIN)/pip install --quiet -e '.[dev,aws,cdk,docs,lint]'
 	touch $@ $(BASE_STAMP)
 
 ## demo: generate a seeded synthetic DOJ file and run the whole local job on it (no AWS account).
@@ -33,6 +33,20 @@ demo: $(BASE_STAMP)
 ## on both cores. The package build needs PyPI the first time (pip's cache after).
 test: $(DEV_STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+## lint: ruff's checks (bugs: unused or undefined names, late-bound loop variables...) and the format
+## check, on the whole repository. Rules and pinned versions are in pyproject.toml.
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## typecheck: mypy on the package and the Lambda handlers (blueprint/, functions/; pyproject.toml).
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
+## format: rewrite the files in the project's format (what `make lint` checks).
+format: $(DEV_STAMP)
+	$(BIN)/ruff format .
 
 test-unit: $(DEV_STAMP)
 	$(BIN)/pytest -n 2 -q tests/unit

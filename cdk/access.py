@@ -41,7 +41,10 @@ class OfficeAccess(Construct):
                 iam.PolicyStatement(
                     sid="UploadDojFilesAndReviews",
                     actions=["s3:PutObject"],
-                    resources=[uploads.arn_for_objects(INCOMING_PREFIX + "*"), uploads.arn_for_objects(REVIEWS_PREFIX + "*")],
+                    resources=[
+                        uploads.arn_for_objects(INCOMING_PREFIX + "*"),
+                        uploads.arn_for_objects(REVIEWS_PREFIX + "*"),
+                    ],
                 ),
                 iam.PolicyStatement(
                     sid="ListPublishedResults",

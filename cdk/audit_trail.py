@@ -98,18 +98,21 @@ class AuditTrail(Construct):
         # Advanced event selectors (CDK's Trail writes only basic ones): management events, read and
         # write (KMS key use is a read event), and S3 data events of the two data buckets.
         trail = self.trail.node.default_child
-        trail.add_property_override("AdvancedEventSelectors", [
-            {
-                "Name": "Management events, read and write, including every use of the county key",
-                "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
-            },
-            {
-                "Name": "Reads and writes of objects in the upload and results buckets",
-                "FieldSelectors": [
-                    {"Field": "eventCategory", "Equals": ["Data"]},
-                    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
-                    {"Field": "resources.ARN", "StartsWith": [bucket.arn_for_objects("") for bucket in buckets]},
-                ],
-            },
-        ])
+        trail.add_property_override(
+            "AdvancedEventSelectors",
+            [
+                {
+                    "Name": "Management events, read and write, including every use of the county key",
+                    "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
+                },
+                {
+                    "Name": "Reads and writes of objects in the upload and results buckets",
+                    "FieldSelectors": [
+                        {"Field": "eventCategory", "Equals": ["Data"]},
+                        {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                        {"Field": "resources.ARN", "StartsWith": [bucket.arn_for_objects("") for bucket in buckets]},
+                    ],
+                },
+            ],
+        )
         trail.add_property_deletion_override("EventSelectors")

@@ -39,6 +39,7 @@ def alarm_arn_pattern(scope, settings: DeploymentSettings) -> str:
     stack = Stack.of(scope)
     return f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:{alarm_prefix(settings)}*"
 
+
 #: The pipeline's own metrics, as the handlers emit them (functions/common.py).
 PIPELINE_METRICS = ("RowsRead", "ConvictionsEvaluated", "DocumentsRendered", "DataIssuesFound")
 
@@ -80,10 +81,18 @@ class Monitoring(Construct):
 
         alarm("RunsFailed", state_machine.metric_failed(period=five_minutes, statistic="Sum"), "A run failed.")
         alarm("RunsTimedOut", state_machine.metric_timed_out(period=five_minutes, statistic="Sum"), "A run timed out.")
-        alarm("RunsAborted", state_machine.metric_aborted(period=five_minutes, statistic="Sum"), "A run was stopped by hand.")
+        alarm(
+            "RunsAborted",
+            state_machine.metric_aborted(period=five_minutes, statistic="Sum"),
+            "A run was stopped by hand.",
+        )
         for name, function in functions.items():
             camel = "".join(part.capitalize() for part in name.split("_"))
-            alarm(f"{camel}Errors", function.metric_errors(period=five_minutes, statistic="Sum"), f"The {name} function failed.")
+            alarm(
+                f"{camel}Errors",
+                function.metric_errors(period=five_minutes, statistic="Sum"),
+                f"The {name} function failed.",
+            )
             alarm(
                 f"{camel}Throttles",
                 function.metric_throttles(period=five_minutes, statistic="Sum"),
@@ -130,7 +139,9 @@ class Monitoring(Construct):
             ),
             cloudwatch.GraphWidget(
                 title="Function duration (max)",
-                left=[f.metric_duration(period=five_minutes, statistic="Maximum", label=n) for n, f in functions.items()],
+                left=[
+                    f.metric_duration(period=five_minutes, statistic="Maximum", label=n) for n, f in functions.items()
+                ],
                 width=8,
             ),
             cloudwatch.GraphWidget(

@@ -115,14 +115,21 @@ def suppress_reviewed_findings(stack) -> None:
 
     machine = pipeline.state_machine
     machine_id = stack.get_logical_id(machine.node.default_child)
-    _ack(pipeline.functions["resume_review"].role,
-         f"AwsSolutions-IAM5[Resource::arn:{_pseudo(stack.partition, 'AWS::Partition')}:states:"
-         f"{_pseudo(stack.region, 'AWS::Region')}:{_pseudo(stack.account, 'AWS::AccountId')}:execution:"
-         f"<{machine_id}.Name>:*]", "run-executions")
+    _ack(
+        pipeline.functions["resume_review"].role,
+        f"AwsSolutions-IAM5[Resource::arn:{_pseudo(stack.partition, 'AWS::Partition')}:states:"
+        f"{_pseudo(stack.region, 'AWS::Region')}:{_pseudo(stack.account, 'AWS::AccountId')}:execution:"
+        f"<{machine_id}.Name>:*]",
+        "run-executions",
+    )
     for function in pipeline.functions.values():
         _ack(machine, f"AwsSolutions-IAM5[Resource::{_arn_of(stack, function)}:*]", "invoke-versions")
     results_id = stack.get_logical_id(storage.results.node.default_child)
-    _ack(machine, f"AwsSolutions-IAM5[Resource::arn:{_pseudo(stack.partition, 'AWS::Partition')}:s3:::<{results_id}>/*]", "item-reader")
+    _ack(
+        machine,
+        f"AwsSolutions-IAM5[Resource::arn:{_pseudo(stack.partition, 'AWS::Partition')}:s3:::<{results_id}>/*]",
+        "item-reader",
+    )
     executions = (
         f"arn:{_pseudo(stack.partition, 'AWS::Partition')}:states:{_pseudo(stack.region, 'AWS::Region')}:"
         f"{_pseudo(stack.account, 'AWS::AccountId')}:execution:"
@@ -146,7 +153,11 @@ def suppress_reviewed_findings(stack) -> None:
     # CDK's deploy-time helper for S3 event notifications (a singleton at the stack's root).
     for child in stack.node.children:
         if child.node.id.startswith("BucketNotificationsHandler"):
-            _ack(child, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]", "cdk-notifications")
+            _ack(
+                child,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                "cdk-notifications",
+            )
     for construct in stack.node.find_all():
         if construct.node.id == "Notifications" and isinstance(construct.node.scope, s3.Bucket):
             _ack(construct, "NIST.800.53.R5-IAMNoInlinePolicy", "cdk-notifications")

@@ -41,8 +41,10 @@ def main(arguments: list[str]) -> int:
     over = False
     for group, names, size in packages(assembly):
         over |= size > SIZE_BUDGET
-        print(f"{group:<10} {size / 2**20:8.1f} MiB  {size / LAMBDA_UNZIPPED_LIMIT:6.1%} of Lambda's limit "
-              f"(budget {SIZE_BUDGET / LAMBDA_UNZIPPED_LIMIT:.0%})  {', '.join(sorted(names))}")
+        print(
+            f"{group:<10} {size / 2**20:8.1f} MiB  {size / LAMBDA_UNZIPPED_LIMIT:6.1%} of Lambda's limit "
+            f"(budget {SIZE_BUDGET / LAMBDA_UNZIPPED_LIMIT:.0%})  {', '.join(sorted(names))}"
+        )
     return 1 if over else 0
 
 

@@ -163,20 +163,31 @@ def strip_libraries(package_dir: Path) -> int:
     """
     strip = os.environ.get("STRIP") or shutil.which("strip")
     if strip is None:
-        raise RuntimeError("building the Lambda packages needs 'strip' from binutils (apt-get install binutils), "
-                           "or STRIP naming a GNU strip that reads x86-64 ELF")
+        raise RuntimeError(
+            "building the Lambda packages needs 'strip' from binutils (apt-get install binutils), "
+            "or STRIP naming a GNU strip that reads x86-64 ELF"
+        )
     before = package_size(package_dir)
-    libraries = [p for p in package_dir.rglob("*.so*") if p.is_file() and not p.is_symlink()
-                 and not any(part.endswith(".libs") for part in p.relative_to(package_dir).parts)]
-    unpatched = [p for p in libraries if p.read_bytes()[:4] == b"\x7fELF" and not _AUDITWHEEL_RUNPATH.search(p.read_bytes())]
+    libraries = [
+        p
+        for p in package_dir.rglob("*.so*")
+        if p.is_file()
+        and not p.is_symlink()
+        and not any(part.endswith(".libs") for part in p.relative_to(package_dir).parts)
+    ]
+    unpatched = [
+        p for p in libraries if p.read_bytes()[:4] == b"\x7fELF" and not _AUDITWHEEL_RUNPATH.search(p.read_bytes())
+    ]
     for start in range(0, len(unpatched), 200):
-        subprocess.run([strip, "--strip-unneeded", *map(str, unpatched[start:start + 200])], check=True)
+        subprocess.run([strip, "--strip-unneeded", *map(str, unpatched[start : start + 200])], check=True)
     return before - package_size(package_dir)
 
 
 def size_report(group: str, size: int) -> str:
-    return (f"Lambda package '{group}': {size:,} bytes unzipped, {size / LAMBDA_UNZIPPED_LIMIT:.1%} of Lambda's "
-            f"limit ({LAMBDA_UNZIPPED_LIMIT:,}); budget {SIZE_BUDGET / LAMBDA_UNZIPPED_LIMIT:.0%}")
+    return (
+        f"Lambda package '{group}': {size:,} bytes unzipped, {size / LAMBDA_UNZIPPED_LIMIT:.1%} of Lambda's "
+        f"limit ({LAMBDA_UNZIPPED_LIMIT:,}); budget {SIZE_BUDGET / LAMBDA_UNZIPPED_LIMIT:.0%}"
+    )
 
 
 def package_size(package_dir: Path) -> int:
@@ -196,14 +207,30 @@ def copy_sources(output_dir: Path, extra_files: dict[str, Path]) -> None:
         shutil.copy2(source, target)
 
 
-def build_package(group: str, output_dir: Path, extra_files: dict[str, Path], *,
-                  python_version: str = PYTHON_VERSION, quiet: bool = True) -> int:
+def build_package(
+    group: str,
+    output_dir: Path,
+    extra_files: dict[str, Path],
+    *,
+    python_version: str = PYTHON_VERSION,
+    quiet: bool = True,
+) -> int:
     """Install a group's wheels for ``python_version`` on Linux x86_64, trim, strip, add the sources;
     return the package's size. Refuses a package above ``SIZE_BUDGET``."""
     command = [
-        sys.executable, "-m", "pip", "install", "--disable-pip-version-check",
-        "--no-compile", "--target", str(output_dir), "--implementation", "cp",
-        "--python-version", python_version, "--only-binary=:all:",
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--target",
+        str(output_dir),
+        "--implementation",
+        "cp",
+        "--python-version",
+        python_version,
+        "--only-binary=:all:",
     ]
     if quiet:
         command.append("--quiet")
@@ -244,8 +271,12 @@ def _fingerprint(group: str, extra_files: dict[str, Path]) -> str:
     digest.update("\n".join(pinned(REQUIREMENTS[group])).encode())
     digest.update("\n".join(TRIM_PATTERNS).encode())
     digest.update(Path(__file__).read_bytes())  # how packages are built is part of what they are
-    files = [p for folder in SOURCE_FOLDERS for p in sorted((REPO_ROOT / folder).rglob("*"))
-             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
+    files = [
+        p
+        for folder in SOURCE_FOLDERS
+        for p in sorted((REPO_ROOT / folder).rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    ]
     files += [extra_files[k] for k in sorted(extra_files)]
     for path in files:
         digest.update(str(path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path.name).encode())
@@ -308,4 +339,3 @@ class FunctionCode:
                 command=["false"],
             ),
         )
-

@@ -32,7 +32,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from functions.layout import DATA_ISSUES_FILE, MANIFEST_FILE, REVIEW_PROBLEMS_FILE, STATUS_FILE
-from functions.limits import TMP_RESERVE_BYTES, largest_input
+from functions.limits import largest_input
 
 from .packaging import RUNTIME, FunctionCode
 from .settings import DeploymentSettings
@@ -78,7 +78,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     # peak 1.1 GB at 61,000 convictions, growing ~15 KB per conviction: ~4.6 GB at 300,000
     FunctionSpec("combine", "Combines the shards into the run's review outputs", "engine", 8192, 15, 4096),
     # peak 380 MB at 61,000 convictions
-    FunctionSpec("plan_documents", "Applies the office's review and plans document batches", "documents", 3008, 15, 4096),
+    FunctionSpec(
+        "plan_documents", "Applies the office's review and plans document batches", "documents", 3008, 15, 4096
+    ),
     # the bulk batch (Attachment A for every granted conviction): 912 MB at 61,000 convictions
     FunctionSpec("render_batch", "Renders one batch of documents", "documents", 6144, 15, 4096),
     # downloads, indexes and publishes the set: 420 MB, 142 MB of files at 61,000 convictions
@@ -91,13 +93,27 @@ _LOG_RETENTION = tuple(
     zip(
         (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653),
         (
-            logs.RetentionDays.ONE_DAY, logs.RetentionDays.THREE_DAYS, logs.RetentionDays.FIVE_DAYS,
-            logs.RetentionDays.ONE_WEEK, logs.RetentionDays.TWO_WEEKS, logs.RetentionDays.ONE_MONTH,
-            logs.RetentionDays.TWO_MONTHS, logs.RetentionDays.THREE_MONTHS, logs.RetentionDays.FOUR_MONTHS,
-            logs.RetentionDays.FIVE_MONTHS, logs.RetentionDays.SIX_MONTHS, logs.RetentionDays.ONE_YEAR,
-            logs.RetentionDays.THIRTEEN_MONTHS, logs.RetentionDays.EIGHTEEN_MONTHS, logs.RetentionDays.TWO_YEARS,
-            logs.RetentionDays.THREE_YEARS, logs.RetentionDays.FIVE_YEARS, logs.RetentionDays.SIX_YEARS,
-            logs.RetentionDays.SEVEN_YEARS, logs.RetentionDays.EIGHT_YEARS, logs.RetentionDays.NINE_YEARS,
+            logs.RetentionDays.ONE_DAY,
+            logs.RetentionDays.THREE_DAYS,
+            logs.RetentionDays.FIVE_DAYS,
+            logs.RetentionDays.ONE_WEEK,
+            logs.RetentionDays.TWO_WEEKS,
+            logs.RetentionDays.ONE_MONTH,
+            logs.RetentionDays.TWO_MONTHS,
+            logs.RetentionDays.THREE_MONTHS,
+            logs.RetentionDays.FOUR_MONTHS,
+            logs.RetentionDays.FIVE_MONTHS,
+            logs.RetentionDays.SIX_MONTHS,
+            logs.RetentionDays.ONE_YEAR,
+            logs.RetentionDays.THIRTEEN_MONTHS,
+            logs.RetentionDays.EIGHTEEN_MONTHS,
+            logs.RetentionDays.TWO_YEARS,
+            logs.RetentionDays.THREE_YEARS,
+            logs.RetentionDays.FIVE_YEARS,
+            logs.RetentionDays.SIX_YEARS,
+            logs.RetentionDays.SEVEN_YEARS,
+            logs.RetentionDays.EIGHT_YEARS,
+            logs.RetentionDays.NINE_YEARS,
             logs.RetentionDays.TEN_YEARS,
         ),
     )
@@ -306,9 +322,14 @@ class ProcessingPipeline(Construct):
             iam.PolicyStatement(
                 sid="CheckWaitingRuns",
                 actions=["states:DescribeExecution"],
-                resources=[Stack.of(self).format_arn(
-                    service="states", resource="execution", arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                    resource_name=f"{self.state_machine.state_machine_name}:*")],
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="states",
+                        resource="execution",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        resource_name=f"{self.state_machine.state_machine_name}:*",
+                    )
+                ],
             )
         )
         f["resume_review"].add_to_role_policy(
@@ -356,8 +377,9 @@ class ProcessingPipeline(Construct):
         add_transient_retry(task)
         return task
 
-    def _distributed_map(self, state_name: str, items_key_path: str, item: str, task_name: str,
-                         function: str) -> sfn.DistributedMap:
+    def _distributed_map(
+        self, state_name: str, items_key_path: str, item: str, task_name: str, function: str
+    ) -> sfn.DistributedMap:
         """A Distributed Map over the JSON list at ``items_key_path`` in the results bucket; each item,
         under the name ``item``, goes with the run's settings to one ``function`` task."""
         common = {"run.$": "$.run", "options.$": "$.options"}
@@ -408,15 +430,15 @@ class ProcessingPipeline(Construct):
             """After a step that may reject its input: on to ``then``, or to the rejection notice."""
             keep = sfn.Pass(self, rejected_name, input_path=f"{result}.rejected", result_path="$.rejection")
             keep.next(notify_rejection)
-            return (sfn.Choice(self, question)
-                    .when(sfn.Condition.is_present(f"{result}.rejected"), keep)
-                    .otherwise(then))
+            return sfn.Choice(self, question).when(sfn.Condition.is_present(f"{result}.rejected"), keep).otherwise(then)
 
         validate = self._task("Validate input", "validate", {**run, "source.$": "$.source"}, "$.input")
         split = self._task(
             "Split into shards", "split", {**run, "source.$": "$.source", "input.$": "$.input"}, "$.split"
         )
-        evaluate_map = self._distributed_map("Evaluate shards", "$.split.items_key", "shard", "Evaluate shard", "evaluate")
+        evaluate_map = self._distributed_map(
+            "Evaluate shards", "$.split.items_key", "shard", "Evaluate shard", "evaluate"
+        )
         combine = self._task("Combine results", "combine", {**run, "split.$": "$.split"}, "$.outputs")
 
         first_review = sfn.Pass(
@@ -449,10 +471,10 @@ class ProcessingPipeline(Construct):
         )
         add_transient_retry(wait_for_review)
 
-        plan = self._task(
-            "Apply review", "plan_documents", {**run, "review.$": "$.review"}, "$.plan"
+        plan = self._task("Apply review", "plan_documents", {**run, "review.$": "$.review"}, "$.plan")
+        render_map = self._distributed_map(
+            "Render documents", "$.plan.items_key", "batch", "Render batch", "render_batch"
         )
-        render_map = self._distributed_map("Render documents", "$.plan.items_key", "batch", "Render batch", "render_batch")
         assemble = self._task(
             "Assemble filings", "assemble", {**run, "plan.$": "$.plan", "review.$": "$.review"}, "$.filings"
         )
@@ -462,12 +484,15 @@ class ProcessingPipeline(Construct):
         done = sfn.Succeed(self, "Filings ready")
 
         # A review the office must correct sends the run back to waiting, with the problems reported.
-        review_rejected = sfn.Pass(self, "Review not accepted", input_path="$.plan.rejected",
-                                   result_path="$.review_attempt")
+        review_rejected = sfn.Pass(
+            self, "Review not accepted", input_path="$.plan.rejected", result_path="$.review_attempt"
+        )
         review_rejected.next(wait_for_review)
-        review_accepted = (sfn.Choice(self, "Review accepted?", state_name="Review accepted?")
-                           .when(sfn.Condition.is_present("$.plan.rejected"), review_rejected)
-                           .otherwise(render_map))
+        review_accepted = (
+            sfn.Choice(self, "Review accepted?", state_name="Review accepted?")
+            .when(sfn.Condition.is_present("$.plan.rejected"), review_rejected)
+            .otherwise(render_map)
+        )
         for state in (validate, split, evaluate_map, combine, wait_for_review, plan, render_map, assemble, notify_done):
             on_failure(state)
 

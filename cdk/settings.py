@@ -53,9 +53,7 @@ class DeploymentSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
-    county: str = Field(
-        description="The county as DOJ writes it in STP_ORI_CNTY_NAME, upper case, e.g. 'LOS ANGELES'."
-    )
+    county: str = Field(description="The county as DOJ writes it in STP_ORI_CNTY_NAME, upper case, e.g. 'LOS ANGELES'.")
     policy: str = Field(
         "california",
         description="A built-in policy preset name, or a path (relative to the repository) to a policy file.",
@@ -81,8 +79,11 @@ class DeploymentSettings(BaseModel):
         description="The IANA time zone whose calendar dates an upload (e.g. 'America/Los_Angeles'); empty uses "
         "the rule pack's time_zone (pack.yaml).",
     )
-    compat: bool = Field(False, description="Reserved: carried to the run, but the cloud pipeline does not yet "
-                                            "write the earlier tool's result files (the local run does).")
+    compat: bool = Field(
+        False,
+        description="Reserved: carried to the run, but the cloud pipeline does not yet "
+        "write the earlier tool's result files (the local run does).",
+    )
     retention_days: int = Field(
         365,
         alias="retentionDays",
@@ -195,7 +196,9 @@ class DeploymentSettings(BaseModel):
     def _within_a_year(cls, value: int) -> int:
         # A standard Step Functions execution lasts at most one year; leave room for the other steps.
         if value > 360:
-            raise ValueError(f"clearance:reviewTimeoutDays must be at most 360 (a run lasts at most a year), got {value}")
+            raise ValueError(
+                f"clearance:reviewTimeoutDays must be at most 360 (a run lasts at most a year), got {value}"
+            )
         return value
 
     @field_validator("policy", "office_profile")
@@ -219,8 +222,10 @@ class DeploymentSettings(BaseModel):
             if value not in presets:
                 close = difflib.get_close_matches(value, presets, n=1)
                 hint = f"; did you mean {close[0]}?" if close else ""
-                raise ValueError(f"clearance:policy '{value}' is not a built-in preset (allowed: {', '.join(presets)}) "
-                                 f"nor a path to a policy file{hint}")
+                raise ValueError(
+                    f"clearance:policy '{value}' is not a built-in preset (allowed: {', '.join(presets)}) "
+                    f"nor a path to a policy file{hint}"
+                )
             return value
         try:
             load_policy(REPO_ROOT / value)
@@ -238,8 +243,9 @@ class DeploymentSettings(BaseModel):
             if value:
                 ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"clearance:timeZone '{value}' is not an IANA time zone name such as "
-                             "America/Los_Angeles") from None
+            raise ValueError(
+                f"clearance:timeZone '{value}' is not an IANA time zone name such as America/Los_Angeles"
+            ) from None
         return value
 
     @model_validator(mode="after")
@@ -271,8 +277,9 @@ class DeploymentSettings(BaseModel):
         except ProfileError as exc:
             raise ValueError(f"clearance:officeProfile {self.office_profile} cannot be used: {exc}") from None
         if profile.county.strip().upper() != self.county:
-            raise ValueError(f"clearance:officeProfile is for county {profile.county!r} but clearance:county is "
-                             f"{self.county!r}")
+            raise ValueError(
+                f"clearance:officeProfile is for county {profile.county!r} but clearance:county is {self.county!r}"
+            )
         return self
 
     def deployment_problems(self) -> list[str]:
@@ -315,8 +322,13 @@ class DeploymentSettings(BaseModel):
         return [PREFIX + (field.alias or name) for name, field in cls.model_fields.items()]
 
     @classmethod
-    def from_context(cls, try_get_context: Callable[[str], Any], all_context: Mapping[str, Any] | None = None,
-                     *, deployable: bool = False) -> "DeploymentSettings":
+    def from_context(
+        cls,
+        try_get_context: Callable[[str], Any],
+        all_context: Mapping[str, Any] | None = None,
+        *,
+        deployable: bool = False,
+    ) -> "DeploymentSettings":
         """Read every ``clearance:*`` key through CDK's ``node.try_get_context``.
 
         Strings from the command line ("365", "true", "a@x.gov,b@x.gov") are converted by the field types.
@@ -356,8 +368,14 @@ def unknown_keys(context: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-_ALLOWED = {"bool_parsing": "true or false", "bool_type": "true or false", "int_parsing": "a whole number",
-            "int_type": "a whole number", "int_from_float": "a whole number", "string_type": "text"}
+_ALLOWED = {
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "string_type": "text",
+}
 
 
 def _problem(error: dict, values: Mapping[str, Any]) -> str:

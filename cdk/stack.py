@@ -66,12 +66,24 @@ class CountyStack(Stack):
             key=self.storage.key,
         )
 
-        CfnOutput(self, "UploadBucket", value=self.storage.uploads.bucket_name,
-                  description="Staff put DOJ files under incoming/ and reviews under reviews/<run id>/")
-        CfnOutput(self, "ResultsBucket", value=self.storage.results.bucket_name,
-                  description="Results are published under runs/<run id>/")
-        CfnOutput(self, "StaffPolicyArn", value=self.access.policy.managed_policy_arn,
-                  description="Attach to the office staff's role or permission set")
+        CfnOutput(
+            self,
+            "UploadBucket",
+            value=self.storage.uploads.bucket_name,
+            description="Staff put DOJ files under incoming/ and reviews under reviews/<run id>/",
+        )
+        CfnOutput(
+            self,
+            "ResultsBucket",
+            value=self.storage.results.bucket_name,
+            description="Results are published under runs/<run id>/",
+        )
+        CfnOutput(
+            self,
+            "StaffPolicyArn",
+            value=self.access.policy.managed_policy_arn,
+            description="Attach to the office staff's role or permission set",
+        )
         CfnOutput(self, "StateMachineArn", value=self.pipeline.state_machine.state_machine_arn)
         CfnOutput(self, "NotificationTopicArn", value=self.notifications.topic.topic_arn)
         CfnOutput(self, "DashboardName", value=self.monitoring.dashboard.dashboard_name)

@@ -139,12 +139,20 @@ class Storage(Construct):
             rules.append(
                 s3.LifecycleRule(id="expire-after-retention", expiration=Duration.days(settings.retention_days))
             )
-        return protected_bucket(self, construct_id, key=self.key, access_logs=self.access_logs,
-                                log_prefix=log_prefix, lifecycle_rules=rules)
+        return protected_bucket(
+            self, construct_id, key=self.key, access_logs=self.access_logs, log_prefix=log_prefix, lifecycle_rules=rules
+        )
 
 
-def protected_bucket(scope: Construct, construct_id: str, *, key: kms.IKey, access_logs: s3.IBucket,
-                     log_prefix: str, lifecycle_rules: list) -> s3.Bucket:
+def protected_bucket(
+    scope: Construct,
+    construct_id: str,
+    *,
+    key: kms.IKey,
+    access_logs: s3.IBucket,
+    log_prefix: str,
+    lifecycle_rules: list,
+) -> s3.Bucket:
     """A bucket that holds criminal-history data or its audit trail, with every protection the kit
     requires: encrypted with the county's key, no public access, TLS only, versioned, owner-enforced
     objects, server access logs, retained when the stack is deleted."""

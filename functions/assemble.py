@@ -29,5 +29,6 @@ def handler(event: StepEvent, env: DocumentsEnvironment, context: Any) -> Filing
         s3.upload_dir(folder, env.results_bucket, layout.filings_prefix(run.run_id), last=(INDEX_JSON, SHA256SUMS))
     report = result.as_dict()
     logger.info("filings assembled", extra={"files": report["files"], "bytes": report["bytes"]})
-    return FilingsOutput(prefix=layout.filings_prefix(run.run_id), counts=report["counts"], files=report["files"],
-                         bytes=report["bytes"])
+    return FilingsOutput(
+        prefix=layout.filings_prefix(run.run_id), counts=report["counts"], files=report["files"], bytes=report["bytes"]
+    )

@@ -42,5 +42,8 @@ def handler(event: StepEvent, env: ResultsEnvironment, context: Any) -> CombineO
     counts = manifest["counts"]
     metrics.add_metric(name="DataIssuesFound", unit=MetricUnit.Count, value=counts.get("data_issues", 0))
     logger.info("combined", extra={"counts": counts, "files": len(files)})
-    return CombineOutput(run_prefix=layout.run_prefix(run.run_id), counts=counts,
-                         balanced=manifest.get("reconciliation", {}).get("balanced"))
+    return CombineOutput(
+        run_prefix=layout.run_prefix(run.run_id),
+        counts=counts,
+        balanced=manifest.get("reconciliation", {}).get("balanced"),
+    )

@@ -27,8 +27,18 @@ from .aws.errors import TransientError, transient_cause
 from .contracts import Contract, Rejection, StepError, parse
 from .environment import FunctionEnvironment
 
-__all__ = ["MetricUnit", "Rejected", "TransientError", "logger", "metrics", "step", "tracer", "transient_errors",
-           "workspace", "safe_id"]
+__all__ = [
+    "MetricUnit",
+    "Rejected",
+    "TransientError",
+    "logger",
+    "metrics",
+    "step",
+    "tracer",
+    "transient_errors",
+    "workspace",
+    "safe_id",
+]
 
 #: Set up once per process. In Lambda the environment (cdk/processing.py) names the service per
 #: function; the defaults keep the same names when a handler runs elsewhere (tests, a laptop).
@@ -90,8 +100,9 @@ def transient_errors() -> Iterator[None]:
         raise
 
 
-def step(environment: type[E], event: Any, *, what: str = "event") -> Callable[
-        [Callable[[Any, E, Any], Contract]], Callable[[dict, Any], dict]]:
+def step(
+    environment: type[E], event: Any, *, what: str = "event"
+) -> Callable[[Callable[[Any, E, Any], Contract]], Callable[[dict, Any], dict]]:
     """Decorate a Lambda handler ``function(event, env, context) -> Contract``.
 
     Per invocation: fresh AWS clients; the environment read into ``environment`` and the event into

@@ -18,7 +18,7 @@ carry the office's file name.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar, Union
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
@@ -137,7 +137,7 @@ class StepEvent(Contract):
 
 
 class SourceEvent(StepEvent):
-    """"Validate input" and "Split into shards"."""
+    """ "Validate input" and "Split into shards"."""
 
     source: Source
 
@@ -154,7 +154,7 @@ class EvaluateEvent(StepEvent):
 
 
 class ReviewEvent(StepEvent):
-    """"Apply review" and "Assemble filings"."""
+    """ "Apply review" and "Assemble filings"."""
 
     review: ReviewUpload
 
@@ -201,7 +201,7 @@ class Failed(StepEvent):
 
 
 #: What "Notify" is called with: one of three kinds.
-Notification = Annotated[Union[ReviewReady, FilingsReady, Failed], Field(discriminator="kind")]
+Notification = Annotated[ReviewReady | FilingsReady | Failed, Field(discriminator="kind")]
 
 
 # -- the steps' outputs -----------------------------------------------------------------------------
@@ -258,7 +258,7 @@ class RenderOutput(Contract):
 
 
 class FilingsOutput(Contract):
-    """"Assemble filings" (``$.filings``), which "Notify filings ready" reads."""
+    """ "Assemble filings" (``$.filings``), which "Notify filings ready" reads."""
 
     prefix: str = ""
     counts: dict[str, Any] = {}

@@ -25,9 +25,15 @@ def settings(run: Run) -> RunSettings:
 
 def download_sources(source: Source, folder: Path) -> list[Path]:
     """Download every file of the source, at its exact version, under distinct local names."""
-    return [s3.download(source.bucket, item.key, folder / f"{index:04d}" / PurePosixPath(item.key).name,
-                        version_id=item.version_id or None)
-            for index, item in enumerate(source.file_list())]
+    return [
+        s3.download(
+            source.bucket,
+            item.key,
+            folder / f"{index:04d}" / PurePosixPath(item.key).name,
+            version_id=item.version_id or None,
+        )
+        for index, item in enumerate(source.file_list())
+    ]
 
 
 def require_space(folder: Path, needed: int) -> None:
@@ -36,8 +42,9 @@ def require_space(folder: Path, needed: int) -> None:
         raise InputTooLarge(f"the step needs about {needed:,} bytes of /tmp and has {free:,}")
 
 
-def publish_rejection(results_bucket: str, run_id: str, file_name: str, reason: str, folder: Path,
-                      issues: IssueLog | None = None) -> str:
+def publish_rejection(
+    results_bucket: str, run_id: str, file_name: str, reason: str, folder: Path, issues: IssueLog | None = None
+) -> str:
     """Write the run's data-issues report for an upload that cannot be processed; return its key."""
     log = issues if issues is not None else IssueLog()
     log.add(file_name, 0, "", "FILE_REJECTED", reason, "file not processed")

@@ -46,8 +46,9 @@ class FunctionEnvironment(BaseModel):
         try:
             return cls.model_validate({name: values[name] for name in names if values.get(name, "") != ""})
         except ValidationError as exc:
-            raise EnvironmentProblem(f"{cls.__name__}: {describe(exc, variables=True)} "
-                                     "(the stack sets these in cdk/processing.py)") from None
+            raise EnvironmentProblem(
+                f"{cls.__name__}: {describe(exc, variables=True)} (the stack sets these in cdk/processing.py)"
+            ) from None
 
 
 def describe(exc: ValidationError, *, variables: bool = False, what: str = "event") -> str:
@@ -74,8 +75,9 @@ class ResultsEnvironment(FunctionEnvironment):
 
 class ValidateEnvironment(ResultsEnvironment):
     #: The largest upload a run accepts (functions/limits.py); the stack sets it from split's /tmp.
-    max_input_bytes: int = Field(default_factory=lambda: largest_input(DEFAULT_SPLIT_TMP_MB),
-                                 alias="MAX_INPUT_BYTES", gt=0)
+    max_input_bytes: int = Field(
+        default_factory=lambda: largest_input(DEFAULT_SPLIT_TMP_MB), alias="MAX_INPUT_BYTES", gt=0
+    )
 
 
 class PlanEnvironment(ResultsEnvironment):

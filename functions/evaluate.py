@@ -31,5 +31,6 @@ def handler(event: EvaluateEvent, env: ResultsEnvironment, context: Any) -> Eval
         s3.upload_dir(out, env.results_bucket, f"{layout.evaluated_prefix(run.run_id)}{shard}/")
     metrics.add_metric(name="ConvictionsEvaluated", unit=MetricUnit.Count, value=report["convictions_evaluated"])
     logger.info("shard evaluated", extra={k: report[k] for k in ("rows", "people", "convictions_evaluated", "issues")})
-    return EvaluateOutput.model_validate({k: report[k] for k in ("shard", "rows", "people", "convictions_evaluated",
-                                                                 "issues")})
+    return EvaluateOutput.model_validate(
+        {k: report[k] for k in ("shard", "rows", "people", "convictions_evaluated", "issues")}
+    )

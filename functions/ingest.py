@@ -42,8 +42,11 @@ IDEMPOTENCY_SECONDS = 7 * 24 * 3600
 
 def delivery_files(bucket: str, folder: str) -> list[SourceFile]:
     """The current version of every file in a delivery folder (the READY marker excluded), by key."""
-    return [SourceFile(key=v.key, version_id=v.version_id, size=v.size)
-            for v in s3.current_versions(bucket, folder) if v.key != folder + layout.READY]
+    return [
+        SourceFile(key=v.key, version_id=v.version_id, size=v.size)
+        for v in s3.current_versions(bucket, folder)
+        if v.key != folder + layout.READY
+    ]
 
 
 def uploads(event: dict) -> list[Upload]:
@@ -69,15 +72,18 @@ def uploads(event: dict) -> list[Upload]:
             size = sum(f.size for f in files)
         else:
             continue  # a file of a delivery: it waits for the folder's READY marker
-        found.append(Upload(bucket=bucket, key=key, version_id=version_id, size=size, files=files,
-                            event_time=record.event_time))
+        found.append(
+            Upload(bucket=bucket, key=key, version_id=version_id, size=size, files=files, event_time=record.event_time)
+        )
     return found
 
 
 @step(IngestEnvironment, dict)
 def handler(event: dict, env: IngestEnvironment, context: Any) -> IngestOutput:
     persistence = DynamoDBPersistenceLayer(table_name=env.table_name)
-    config = IdempotencyConfig(event_key_jmespath="[bucket, key, version_id]", expires_after_seconds=IDEMPOTENCY_SECONDS)
+    config = IdempotencyConfig(
+        event_key_jmespath="[bucket, key, version_id]", expires_after_seconds=IDEMPOTENCY_SECONDS
+    )
     config.register_lambda_context(context)
 
     def start_run(upload: dict) -> dict:

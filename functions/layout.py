@@ -40,7 +40,7 @@ def delivery_folder(key: str) -> str | None:
     """``incoming/<delivery>/`` for a key inside a delivery folder, None for a file directly in ``incoming/``."""
     if not key.startswith(INCOMING):
         return None
-    rest = key[len(INCOMING):]
+    rest = key[len(INCOMING) :]
     if "/" not in rest:
         return None
     return INCOMING + rest.split("/", 1)[0] + "/"
@@ -98,7 +98,7 @@ def review_run_id(key: str) -> str | None:
     """The run id in ``reviews/<run id>/<file>``; None for anything else (a folder marker, say)."""
     if not key.startswith(REVIEWS):
         return None
-    parts = key[len(REVIEWS):].split("/")
+    parts = key[len(REVIEWS) :].split("/")
     if len(parts) != 2 or not parts[0] or not parts[1]:
         return None
     return parts[0]

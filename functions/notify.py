@@ -16,7 +16,7 @@ Messages carry the run id, counts and S3 locations only; an e-mail leaves the co
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any, Callable
 
 from . import layout, registry
@@ -50,7 +50,7 @@ def _status(env: NotifyEnvironment, run: Run, status: str, **details: Any) -> di
         "status": status,
         "county": run.county,
         "evaluation_date": run.evaluation_date.isoformat(),
-        "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **details,
     }
     s3.put_json(env.results_bucket, layout.status_key(run.run_id), document)
@@ -63,7 +63,7 @@ def review_ready(event: ReviewReady, env: NotifyEnvironment) -> NotifyOutput:
     rejected = event.review_attempt.rejected
     # The execution that waits (a re-filed run's differs from the first), for resume_review's checks.
     extra = {"execution_arn": event.execution} if event.execution else {}
-    registry.set_status(run_id, registry.WAITING_FOR_REVIEW, task_token=event.task_token, **extra)
+    registry.set_status(run_id, registry.WAITING_FOR_REVIEW, task_token=event.task_token, **extra)  # type: ignore[arg-type]  # extra is execution_arn only
     results, uploads = env.results_bucket, env.upload_bucket
     counts = review_counts(env, run_id)
     upload_to = f"s3://{uploads}/{layout.REVIEWS}{run_id}/"
@@ -99,7 +99,9 @@ def review_ready(event: ReviewReady, env: NotifyEnvironment) -> NotifyOutput:
         f"  {upload_to}",
         f"or an empty file named {layout.APPROVE_ALL} there to accept every recommendation.",
     ]
-    sns.publish(env.topic_arn, f"{'Review not accepted' if rejected else 'Review ready'}: run {run_id}", "\n".join(lines))
+    sns.publish(
+        env.topic_arn, f"{'Review not accepted' if rejected else 'Review ready'}: run {run_id}", "\n".join(lines)
+    )
     logger.info("waiting for review", extra={"run_id": run_id, "rejected_before": rejected})
     return NotifyOutput(run_id=run_id, status=registry.WAITING_FOR_REVIEW)
 
@@ -114,13 +116,15 @@ def filings_ready(event: FilingsReady, env: NotifyEnvironment) -> NotifyOutput:
     sns.publish(
         env.topic_arn,
         f"Filings ready: run {run_id}",
-        "\n".join([
-            f"Run {run_id} ({run.county}): the filing set is complete.",
-            f"  {location}",
-            f"Files: {filings.files} (index.json and SHA256SUMS list each with its SHA-256).",
-            f"Convictions granted relief: {counts.get('granted_convictions', 0)}; "
-            f"challenged: {counts.get('challenged_convictions', 0)}; pending hand review: {counts.get('pending_convictions', 0)}.",
-        ]),
+        "\n".join(
+            [
+                f"Run {run_id} ({run.county}): the filing set is complete.",
+                f"  {location}",
+                f"Files: {filings.files} (index.json and SHA256SUMS list each with its SHA-256).",
+                f"Convictions granted relief: {counts.get('granted_convictions', 0)}; "
+                f"challenged: {counts.get('challenged_convictions', 0)}; pending hand review: {counts.get('pending_convictions', 0)}.",
+            ]
+        ),
     )
     metrics.add_metric(name="RunsCompleted", unit=MetricUnit.Count, value=1)
     return NotifyOutput(run_id=run_id, status=registry.FILINGS_READY)
@@ -136,8 +140,10 @@ def failed(event: Failed, env: NotifyEnvironment) -> NotifyOutput:
         details["data_issues"] = f"s3://{results}/{layout.data_issues_key(run_id)}"
     registry.set_status(run_id, registry.FAILED, clear_token=True, failure=error)
     _status(env, run, registry.FAILED, **details)
-    lines = [f"Run {run_id} ({run.county}) failed (error: {error}). Nothing of it was marked complete.",
-             details["what_to_do"]]
+    lines = [
+        f"Run {run_id} ({run.county}) failed (error: {error}). Nothing of it was marked complete.",
+        details["what_to_do"],
+    ]
     if "data_issues" in details:
         lines.append(f"Data-issues report: {details['data_issues']}")
     sns.publish(env.topic_arn, f"Run failed: {run_id}", "\n".join(lines))
@@ -147,7 +153,10 @@ def failed(event: Failed, env: NotifyEnvironment) -> NotifyOutput:
 
 
 KINDS: dict[type, Callable[[Any, NotifyEnvironment], NotifyOutput]] = {
-    ReviewReady: review_ready, FilingsReady: filings_ready, Failed: failed}
+    ReviewReady: review_ready,
+    FilingsReady: filings_ready,
+    Failed: failed,
+}
 
 
 @step(NotifyEnvironment, Notification, what="notification")

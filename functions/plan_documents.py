@@ -44,13 +44,21 @@ def handler(event: ReviewEvent, env: PlanEnvironment, context: Any) -> PlanOutpu
             s3.download(results, layout.run_prefix(run.run_id) + name, run_dir / name)
         workbook = None
         if not review.approve_all:
-            workbook = s3.download(review.bucket, review.key, folder / "review" / PurePosixPath(review.key).name,
-                                   version_id=review.version_id)
+            workbook = s3.download(
+                review.bucket,
+                review.key,
+                folder / "review" / PurePosixPath(review.key).name,
+                version_id=review.version_id,
+            )
         out = folder / "filings"
         try:
             batches = plan_document_batches(
-                run_dir, out, review=workbook, approve_all=review.approve_all,
-                profile=profile_path(event, env), per_case=event.options.per_case_documents,
+                run_dir,
+                out,
+                review=workbook,
+                approve_all=review.approve_all,
+                profile=profile_path(event, env),
+                per_case=event.options.per_case_documents,
             )
         except ReviewRejected as exc:
             report = folder / layout.REVIEW_PROBLEMS_FILE
@@ -61,8 +69,9 @@ def handler(event: ReviewEvent, env: PlanEnvironment, context: Any) -> PlanOutpu
                     writer.writerow([problem.sheet, problem.row or "", problem.column or "", problem.message])
             s3.upload_file(report, results, layout.review_problems_key(run.run_id))
             logger.warning("review not accepted", extra={"problems": len(exc.problems)})
-            raise Rejected.because(ReviewRejected, f"{len(exc.problems)} problem(s); "
-                                                   "see the run's review-problems.csv") from None
+            raise Rejected.because(
+                ReviewRejected, f"{len(exc.problems)} problem(s); see the run's review-problems.csv"
+            ) from None
         # Documents of an earlier attempt (a run filed again) must not mix with this plan's.
         s3.delete_prefix(results, layout.work_filings_prefix(run.run_id))
         s3.upload_dir(out, results, layout.work_filings_prefix(run.run_id))

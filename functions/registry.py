@@ -7,7 +7,7 @@ any step can end in ``failed``. The review task token is stored only while the r
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -31,7 +31,7 @@ def _key(run_id: str) -> dict:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def record_run(run_id: str, *, execution_name: str, source: dict[str, Any]) -> bool:
@@ -49,9 +49,7 @@ def record_run(run_id: str, *, execution_name: str, source: dict[str, Any]) -> b
         "updated_at": {"S": _now()},
     }
     try:
-        client("dynamodb").put_item(
-            TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(id)"
-        )
+        client("dynamodb").put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(id)")
         return True
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -68,8 +66,9 @@ def get_run(run_id: str) -> dict[str, str] | None:
     return {k: next(iter(v.values())) for k, v in item.items()}
 
 
-def set_status(run_id: str, status: str, *, task_token: str | None = None, clear_token: bool = False,
-               **fields: str) -> bool:
+def set_status(
+    run_id: str, status: str, *, task_token: str | None = None, clear_token: bool = False, **fields: str
+) -> bool:
     """Set the run's status (and optional fields); False when the registry has no such run
     (an execution started by hand from the console, for instance)."""
     names = {"#status": "status", "#updated": "updated_at"}
@@ -118,12 +117,21 @@ def claim_review(run_id: str, review_key: str, review_version: str | None = None
             Key=_key(run_id),
             UpdateExpression="SET #status = :received, #updated = :now, #review = :review, #version = :version",
             ConditionExpression="attribute_exists(#token) AND (#status = :waiting OR "
-                                "(#status = :received AND #review = :review AND #version = :version))",
-            ExpressionAttributeNames={"#status": "status", "#updated": "updated_at", "#review": "review_key",
-                                      "#token": "task_token", "#version": "review_version"},
-            ExpressionAttributeValues={":received": {"S": REVIEW_RECEIVED}, ":waiting": {"S": WAITING_FOR_REVIEW},
-                                       ":now": {"S": _now()}, ":review": {"S": review_key},
-                                       ":version": {"S": review_version or ""}},
+            "(#status = :received AND #review = :review AND #version = :version))",
+            ExpressionAttributeNames={
+                "#status": "status",
+                "#updated": "updated_at",
+                "#review": "review_key",
+                "#token": "task_token",
+                "#version": "review_version",
+            },
+            ExpressionAttributeValues={
+                ":received": {"S": REVIEW_RECEIVED},
+                ":waiting": {"S": WAITING_FOR_REVIEW},
+                ":now": {"S": _now()},
+                ":review": {"S": review_key},
+                ":version": {"S": review_version or ""},
+            },
             ReturnValues="ALL_OLD",
         )
     except ClientError as exc:
@@ -142,8 +150,12 @@ def _while_claimed(run_id: str, token: str, update: str, values: dict) -> bool:
             UpdateExpression=update,
             ConditionExpression="#status = :received AND #token = :token",
             ExpressionAttributeNames={"#status": "status", "#token": "task_token", "#updated": "updated_at"},
-            ExpressionAttributeValues={":received": {"S": REVIEW_RECEIVED}, ":token": {"S": token},
-                                       ":now": {"S": _now()}, **values},
+            ExpressionAttributeValues={
+                ":received": {"S": REVIEW_RECEIVED},
+                ":token": {"S": token},
+                ":now": {"S": _now()},
+                **values,
+            },
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -159,5 +171,6 @@ def review_delivered(run_id: str, token: str) -> bool:
 
 def release_review(run_id: str, token: str) -> bool:
     """Sending the review failed: the run waits again, with its token, for a retry of the upload."""
-    return _while_claimed(run_id, token, "SET #status = :waiting, #updated = :now",
-                          {":waiting": {"S": WAITING_FOR_REVIEW}})
+    return _while_claimed(
+        run_id, token, "SET #status = :waiting, #updated = :now", {":waiting": {"S": WAITING_FOR_REVIEW}}
+    )

@@ -47,16 +47,22 @@ def resume(env: ResumeEnvironment, bucket: str, key: str, version_id: str | None
     shown = safe_id(run_id)
     approve_all = layout.is_approve_all(key)
     if not approve_all and not layout.is_workbook(key):
-        return _report(env, shown, "not_a_review",
-                       "it is neither a reviewed workbook (.xlsx) nor an APPROVE_ALL marker.")
+        return _report(
+            env, shown, "not_a_review", "it is neither a reviewed workbook (.xlsx) nor an APPROVE_ALL marker."
+        )
     run = registry.get_run(run_id)
     if run is None:
-        return _report(env, shown, "unknown_run", "no run has this id. Check the folder name against the run id "
-                                                  "in the 'review ready' notification.")
+        return _report(
+            env,
+            shown,
+            "unknown_run",
+            "no run has this id. Check the folder name against the run id in the 'review ready' notification.",
+        )
     token = registry.claim_review(run_id, key, version_id)
     if token is None:
-        return _report(env, shown, "not_waiting",
-                       f"the run is not waiting for a review (its status is {run['status']}).")
+        return _report(
+            env, shown, "not_waiting", f"the run is not waiting for a review (its status is {run['status']})."
+        )
     upload = ReviewUpload(bucket=bucket, key=key, version_id=version_id, approve_all=approve_all)
     try:
         delivered = stepfunctions.send_task_success(token, upload)
@@ -72,8 +78,9 @@ def resume(env: ResumeEnvironment, bucket: str, key: str, version_id: str | None
             logger.info("review had already been received", extra={"run_id": run_id})
             return ReviewOutcome(run_id=run_id, outcome="resumed", approve_all=approve_all)
         registry.set_status(run_id, registry.FAILED, clear_token=True, failure="review wait ended before the upload")
-        return _report(env, shown, "wait_ended",
-                       "the run had stopped waiting (its review time limit passed or it was stopped).")
+        return _report(
+            env, shown, "wait_ended", "the run had stopped waiting (its review time limit passed or it was stopped)."
+        )
     try:
         registry.review_delivered(run_id, token)
     except Exception:  # the run resumed; a leftover token is cleared when the run ends

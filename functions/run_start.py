@@ -54,10 +54,18 @@ def execution_input(env: IngestEnvironment, upload: Upload) -> ExecutionInput:
     """What the run's execution starts with: the run, its options (the county's settings) and its source."""
     as_of = evaluation_date(env, upload.event_time)
     return ExecutionInput(
-        run=Run(run_id=run_id_for(upload.bucket, upload.key, upload.version_id or "", as_of), county=env.county,
-                policy=env.policy, evaluation_date=as_of, compat=env.compat),
-        options=Options(rows_per_shard=env.rows_per_shard, per_case_documents=env.per_case_documents,
-                        office_profile=env.office_profile),
+        run=Run(
+            run_id=run_id_for(upload.bucket, upload.key, upload.version_id or "", as_of),
+            county=env.county,
+            policy=env.policy,
+            evaluation_date=as_of,
+            compat=env.compat,
+        ),
+        options=Options(
+            rows_per_shard=env.rows_per_shard,
+            per_case_documents=env.per_case_documents,
+            office_profile=env.office_profile,
+        ),
         source=upload.source(),
     )
 
@@ -74,8 +82,10 @@ def start_run(env: IngestEnvironment, upload: Upload) -> RunStarted:
         metrics.add_metric(name="DuplicateUploadEvents", unit=MetricUnit.Count, value=1)
         return RunStarted(run_id=run_id, started=False)
     registry.set_status(run_id, registry.STARTED, execution_arn=execution_arn)
-    logger.info("run started", extra={"run_id": run_id, "bytes": upload.size, "files": len(upload.file_list()),
-                                      "new_record": new})
+    logger.info(
+        "run started",
+        extra={"run_id": run_id, "bytes": upload.size, "files": len(upload.file_list()), "new_record": new},
+    )
     metrics.add_metric(name="RunsStarted", unit=MetricUnit.Count, value=1)
     return RunStarted(run_id=run_id, started=True)
 

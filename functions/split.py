@@ -41,15 +41,28 @@ def handler(event: SourceEvent, env: ResultsEnvironment, context: Any) -> SplitO
             if read_issues.is_file():
                 issues.parts.append(pd.read_parquet(read_issues))
             reason = "; ".join(f.get("error") or f.get("status", "") for f in manifest["files"])
-            publish_rejection(env.results_bucket, run.run_id, ", ".join(p.name for p in inputs),
-                              reason or "no row could be read", folder, issues)
-            raise Rejected.because(InputRejected, "no row of the upload could be read; "
-                                                  "see the run's data_issues.csv") from None
+            publish_rejection(
+                env.results_bucket,
+                run.run_id,
+                ", ".join(p.name for p in inputs),
+                reason or "no row could be read",
+                folder,
+                issues,
+            )
+            raise Rejected.because(
+                InputRejected, "no row of the upload could be read; see the run's data_issues.csv"
+            ) from None
         s3.upload_dir(out, env.results_bucket, layout.split_prefix(run.run_id))
     items = [ShardItem(shard=name, file_names=split["file_names"]) for name in split["shards"]]
     s3.put_json(env.results_bucket, layout.shards_list_key(run.run_id), [item.dump() for item in items])
     metrics.add_metric(name="RowsRead", unit=MetricUnit.Count, value=split["rows_read"])
-    logger.info("split", extra={"shards": split["shard_count"], "rows_read": split["rows_read"],
-                                "read_issues": split["issues_count"]})
-    return SplitOutput(items_key=layout.shards_list_key(run.run_id), shard_count=split["shard_count"],
-                       rows_read=split["rows_read"], issues_count=split["issues_count"])
+    logger.info(
+        "split",
+        extra={"shards": split["shard_count"], "rows_read": split["rows_read"], "read_issues": split["issues_count"]},
+    )
+    return SplitOutput(
+        items_key=layout.shards_list_key(run.run_id),
+        shard_count=split["shard_count"],
+        rows_read=split["rows_read"],
+        issues_count=split["issues_count"],
+    )

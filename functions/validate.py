@@ -32,15 +32,24 @@ def handler(event: SourceEvent, env: ValidateEnvironment, context: Any) -> Valid
     with workspace("validate", env.scratch) as folder:
         size, limit = source.size, env.max_input_bytes
         if size > limit:
-            publish_rejection(env.results_bucket, run.run_id, PurePosixPath(source.key).name,
-                              f"the upload is {size:,} bytes; one run accepts at most {limit:,} bytes "
-                              "(docs/deployment.md, 'Scale')", folder)
+            publish_rejection(
+                env.results_bucket,
+                run.run_id,
+                PurePosixPath(source.key).name,
+                f"the upload is {size:,} bytes; one run accepts at most {limit:,} bytes (docs/deployment.md, 'Scale')",
+                folder,
+            )
             raise InputTooLarge(f"the upload is {size:,} bytes, over the {limit:,} one run accepts")
         require_space(folder, size)
         locals_ = download_sources(source, folder)
         if not locals_:
-            publish_rejection(env.results_bucket, run.run_id, PurePosixPath(source.key).parent.name,
-                              "the delivery folder has no file", folder)
+            publish_rejection(
+                env.results_bucket,
+                run.run_id,
+                PurePosixPath(source.key).parent.name,
+                "the delivery folder has no file",
+                folder,
+            )
             raise Rejected.because(InputRejected, "the delivery has no DOJ file; see the run's data_issues.csv")
         for local in locals_:
             try:
@@ -48,8 +57,11 @@ def handler(event: SourceEvent, env: ValidateEnvironment, context: Any) -> Valid
             except InputRejected as exc:
                 publish_rejection(env.results_bucket, run.run_id, local.name, str(exc), folder)
                 logger.warning("upload rejected", extra={"bytes": local.stat().st_size, "files": len(locals_)})
-                raise Rejected.because(InputRejected, "an upload is not a usable DOJ file; "
-                                                      "see the run's data_issues.csv") from None
+                raise Rejected.because(
+                    InputRejected, "an upload is not a usable DOJ file; see the run's data_issues.csv"
+                ) from None
     logger.info("upload accepted", extra={"files": len(checked), "bytes": sum(c.bytes for c in checked)})
-    return ValidateOutput(files=[FileChecked(sha256=c.sha256, bytes=c.bytes, has_header=c.has_header) for c in checked],
-                          bytes=sum(c.bytes for c in checked))
+    return ValidateOutput(
+        files=[FileChecked(sha256=c.sha256, bytes=c.bytes, has_header=c.has_header) for c in checked],
+        bytes=sum(c.bytes for c in checked),
+    )

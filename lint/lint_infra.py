@@ -37,14 +37,21 @@ class Finding:
 def synthesize(outdir: Path) -> Path:
     """The county stack with cdk.json's defaults, synthesized offline (source packages)."""
     environment = {**os.environ, "CDK_OUTDIR": str(outdir)}
-    subprocess.run([sys.executable, str(ROOT / "cdk" / "app.py"), "clearance:lambdaBundling=source"],
-                   check=True, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(ROOT / "cdk" / "app.py"), "clearance:lambdaBundling=source"],
+        check=True,
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+    )
     (template,) = outdir.glob("*.template.json")
     return template
 
 
 def cfn_lint(template: Path) -> list[Finding]:
-    result = subprocess.run([str(TOOLS / "cfn-lint"), "--format", "json", str(template)], capture_output=True, text=True)
+    result = subprocess.run(
+        [str(TOOLS / "cfn-lint"), "--format", "json", str(template)], capture_output=True, text=True
+    )
     if result.returncode not in (0, 2, 4, 6, 8, 10, 12, 14):  # bit flags of the levels found; 1 is a crash
         raise RuntimeError(f"cfn-lint did not run: {result.stderr[-2000:]}")
     findings = []
@@ -56,9 +63,22 @@ def cfn_lint(template: Path) -> list[Finding]:
 
 
 def checkov(template: Path) -> list[Finding]:
-    result = subprocess.run([str(TOOLS / "checkov"), "-f", str(template), "--framework", "cloudformation",
-                             "--output", "json", "--quiet", "--compact", "--skip-download"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            str(TOOLS / "checkov"),
+            "-f",
+            str(template),
+            "--framework",
+            "cloudformation",
+            "--output",
+            "json",
+            "--quiet",
+            "--compact",
+            "--skip-download",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if result.returncode not in (0, 1):
         raise RuntimeError(f"checkov did not run: {result.stderr[-2000:]}")
     reports = json.loads(result.stdout or "[]")
@@ -66,8 +86,11 @@ def checkov(template: Path) -> list[Finding]:
     findings = []
     for report in reports:
         for failed in report.get("results", {}).get("failed_checks", []):
-            findings.append(Finding("checkov", failed["check_id"], failed["resource"].split(".", 1)[-1], "Failed",
-                                    failed["check_name"]))
+            findings.append(
+                Finding(
+                    "checkov", failed["check_id"], failed["resource"].split(".", 1)[-1], "Failed", failed["check_name"]
+                )
+            )
     return findings
 
 
@@ -79,27 +102,42 @@ def load_accepted(path: Path = ACCEPTED) -> list[dict]:
         for item in items:
             if not str(item.get("reason", "")).strip():
                 raise ValueError(f"{path.name}: {tool} {item.get('rule') or item.get('check')} has no reason")
-            entries.append({"tool": tool, "check": item.get("rule") or item.get("check"),
-                            "resources": item["resources"], "reason": item["reason"]})
+            entries.append(
+                {
+                    "tool": tool,
+                    "check": item.get("rule") or item.get("check"),
+                    "resources": item["resources"],
+                    "reason": item["reason"],
+                }
+            )
     return entries
 
 
 def judge(findings: list[Finding], accepted: list[dict]) -> tuple[list[Finding], list[str]]:
     """(findings that fail the check, accepted entries that match nothing). cfn-lint errors are
     never accepted."""
-    def accepts(entry: dict, finding: Finding) -> bool:
-        return (entry["tool"] == finding.tool and entry["check"] == finding.check
-                and (entry["resources"] == "*" or finding.resource in entry["resources"]))
 
-    failing = [f for f in findings
-               if (f.tool == "cfn-lint" and f.level == "Error") or not any(accepts(e, f) for e in accepted)]
+    def accepts(entry: dict, finding: Finding) -> bool:
+        return (
+            entry["tool"] == finding.tool
+            and entry["check"] == finding.check
+            and (entry["resources"] == "*" or finding.resource in entry["resources"])
+        )
+
+    failing = [
+        f for f in findings if (f.tool == "cfn-lint" and f.level == "Error") or not any(accepts(e, f) for e in accepted)
+    ]
     stale = []
     for entry in accepted:
         matched = {f.resource for f in findings if accepts(entry, f)}
         if not matched:
             stale.append(f"{entry['tool']} {entry['check']}: matches no finding")
         elif entry["resources"] != "*":
-            stale += [f"{entry['tool']} {entry['check']}: {r} has no such finding" for r in entry["resources"] if r not in matched]
+            stale += [
+                f"{entry['tool']} {entry['check']}: {r} has no such finding"
+                for r in entry["resources"]
+                if r not in matched
+            ]
     return failing, stale
 
 
@@ -113,8 +151,10 @@ def main(arguments: list[str]) -> int:
     for line in stale:
         print(f"STALE ENTRY   {line} (remove it from lint/accepted-findings.yaml)")
     errors = sum(1 for f in findings if f.tool == "cfn-lint" and f.level == "Error")
-    print(f"lint-infra: cfn-lint {errors} errors; {len(findings)} findings, {len(findings) - len(failing)} accepted, "
-          f"{len(failing)} not accepted, {len(stale)} stale acceptances")
+    print(
+        f"lint-infra: cfn-lint {errors} errors; {len(findings)} findings, {len(findings) - len(failing)} accepted, "
+        f"{len(failing)} not accepted, {len(stale)} stale acceptances"
+    )
     return 1 if failing or stale else 0
 
 

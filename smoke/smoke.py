@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Callable
 
@@ -66,7 +66,9 @@ class Report:
     def text(self) -> str:
         lines = [f"Smoke run {self.run_id or '(no run)'}: {'PASSED' if self.passed else 'FAILED'}"]
         lines += [f"  {name:<28} {seconds:7.1f} s" for name, seconds in self.stages]
-        lines += [f"  [{'ok' if ok else 'FAIL'}] {name}{': ' + detail if detail else ''}" for name, ok, detail in self.checks]
+        lines += [
+            f"  [{'ok' if ok else 'FAIL'}] {name}{': ' + detail if detail else ''}" for name, ok, detail in self.checks
+        ]
         return "\n".join(lines)
 
 
@@ -127,7 +129,7 @@ def check_filings(s3, bucket: str, run_id: str, report: Report) -> None:
     prefix = f"runs/{run_id}/filings/"
     keys = set()
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys |= {o["Key"][len(prefix):] for o in page.get("Contents", [])}
+        keys |= {o["Key"][len(prefix) :] for o in page.get("Contents", [])}
     report.check("index.json and SHA256SUMS published", {"index.json", "SHA256SUMS"} <= keys)
     if "index.json" not in keys:
         return
@@ -135,13 +137,22 @@ def check_filings(s3, bucket: str, run_id: str, report: Report) -> None:
     report.check("index is for this run", index.get("run_id") == run_id, str(index.get("run_id")))
     listed = {entry["path"]: entry["sha256"] for entry in index.get("files", [])}
     report.check("every indexed file is published", set(listed) <= keys, ", ".join(sorted(set(listed) - keys))[:200])
-    report.check("nothing unindexed is published", keys - set(listed) == {"index.json", "SHA256SUMS"},
-                 ", ".join(sorted(keys - set(listed) - {"index.json", "SHA256SUMS"}))[:200])
-    wrong = [path for path, digest in listed.items() if path in keys and hashlib.sha256(
-        s3.get_object(Bucket=bucket, Key=prefix + path)["Body"].read()).hexdigest() != digest]
+    report.check(
+        "nothing unindexed is published",
+        keys - set(listed) == {"index.json", "SHA256SUMS"},
+        ", ".join(sorted(keys - set(listed) - {"index.json", "SHA256SUMS"}))[:200],
+    )
+    wrong = [
+        path
+        for path, digest in listed.items()
+        if path in keys
+        and hashlib.sha256(s3.get_object(Bucket=bucket, Key=prefix + path)["Body"].read()).hexdigest() != digest
+    ]
     report.check("every file has its indexed SHA-256", not wrong, ", ".join(wrong)[:200])
     sums = s3.get_object(Bucket=bucket, Key=prefix + "SHA256SUMS")["Body"].read().decode()
-    in_sums = {line.split(None, 1)[1].strip().lstrip("*"): line.split(None, 1)[0] for line in sums.splitlines() if line.strip()}
+    in_sums = {
+        line.split(None, 1)[1].strip().lstrip("*"): line.split(None, 1)[0] for line in sums.splitlines() if line.strip()
+    }
     report.check("SHA256SUMS agrees with the index", in_sums == listed)
     for name in EXPECTED_FILES:
         report.check(f"{name} present", name in keys)
@@ -149,8 +160,17 @@ def check_filings(s3, bucket: str, run_id: str, report: Report) -> None:
         report.check(f"{document} present", any(document in path for path in keys))
 
 
-def run(session, stack: Stack, *, county: str, rows: int, report: Report, timeout: float = 1800,
-        interval: float = 10, upload: Callable[[str, bytes], str] | None = None) -> Report:
+def run(
+    session,
+    stack: Stack,
+    *,
+    county: str,
+    rows: int,
+    report: Report,
+    timeout: float = 1800,
+    interval: float = 10,
+    upload: Callable[[str, bytes], str] | None = None,
+) -> Report:
     """The smoke run against ``stack`` with boto3 ``session``. ``upload(key, body) -> version id``
     puts a staff upload (default: S3 PutObject; S3's event then starts the pipeline)."""
     from blueprint.synthetic.doj_file import generate
@@ -169,23 +189,34 @@ def run(session, stack: Stack, *, county: str, rows: int, report: Report, timeou
     with tempfile.TemporaryDirectory(prefix="clearance-smoke-") as folder:
         path = Path(folder) / "smoke.dat"
         stats = generate(path, rows=rows, county=county, seed=int(time.time()) % 100_000)
-        key = f"incoming/smoke-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.dat"
+        key = f"incoming/smoke-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.dat"
         version = upload(key, path.read_bytes())
     stage("uploaded")
-    report.run_id = wait("the run to start", lambda: find_run(sfn, stack.state_machine_arn, key, version),
-                         timeout=min(timeout, 300), interval=interval)
-    ready = wait_for_status(s3, stack.results_bucket, report.run_id, "waiting_for_review", timeout=timeout, interval=interval)
+    report.run_id = wait(
+        "the run to start",
+        lambda: find_run(sfn, stack.state_machine_arn, key, version),
+        timeout=min(timeout, 300),
+        interval=interval,
+    )
+    ready = wait_for_status(
+        s3, stack.results_bucket, report.run_id, "waiting_for_review", timeout=timeout, interval=interval
+    )
     stage("review outputs ready")
-    report.check("review outputs counted every generated conviction",
-                 ready.get("counts", {}).get("convictions_evaluated") == stats.cannabis_convictions_in_county,
-                 f"{ready.get('counts', {}).get('convictions_evaluated')} of {stats.cannabis_convictions_in_county}")
+    report.check(
+        "review outputs counted every generated conviction",
+        ready.get("counts", {}).get("convictions_evaluated") == stats.cannabis_convictions_in_county,
+        f"{ready.get('counts', {}).get('convictions_evaluated')} of {stats.cannabis_convictions_in_county}",
+    )
     upload(f"reviews/{report.run_id}/APPROVE_ALL", b"")
     stage("review uploaded")
     done = wait_for_status(s3, stack.results_bucket, report.run_id, "filings_ready", timeout=timeout, interval=interval)
     stage("filings ready")
     evaluated = done.get("counts", {}).get("evaluated_convictions")
-    report.check("every generated conviction filed on", evaluated == stats.cannabis_convictions_in_county,
-                 f"{evaluated} of {stats.cannabis_convictions_in_county}")
+    report.check(
+        "every generated conviction filed on",
+        evaluated == stats.cannabis_convictions_in_county,
+        f"{evaluated} of {stats.cannabis_convictions_in_county}",
+    )
     check_filings(s3, stack.results_bucket, report.run_id, report)
     return report
 

@@ -43,8 +43,15 @@ class Phases:
         if total is None and not unit:
             bar = tqdm(total=None, desc=name, file=sys.stderr, leave=False, bar_format="{desc} ...")
         else:
-            bar = tqdm(total=total or None, desc=name, unit=unit, unit_scale=unit == " rows", file=sys.stderr,
-                       leave=False, dynamic_ncols=True)
+            bar = tqdm(
+                total=total or None,
+                desc=name,
+                unit=unit,
+                unit_scale=unit == " rows",
+                file=sys.stderr,
+                leave=False,
+                dynamic_ncols=True,
+            )
         try:
             yield bar.update
         finally:

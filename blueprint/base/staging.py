@@ -202,8 +202,15 @@ def _still_ours(path: Path, rel: str, earlier: Earlier, sizes: dict[str, int]) -
     return sha256_of(path) == recorded
 
 
-def merge_into(stage: Path, target: Path, *, marker: str, earlier: Earlier | None = None,
-               sizes: dict[str, int] | None = None, now: Callable[[], dt.datetime] = dt.datetime.now) -> MergeReport:
+def merge_into(
+    stage: Path,
+    target: Path,
+    *,
+    marker: str,
+    earlier: Earlier | None = None,
+    sizes: dict[str, int] | None = None,
+    now: Callable[[], dt.datetime] = dt.datetime.now,
+) -> MergeReport:
     """Move the staged folder's files into ``target``: the commit of :func:`staged_folder`.
 
     ``target`` either does not exist, is an empty folder, or holds the ``earlier`` result (the
@@ -255,7 +262,21 @@ def merge_into(stage: Path, target: Path, *, marker: str, earlier: Earlier | Non
     return report
 
 
-__all__ = ["COMMITTED", "Earlier", "MergeReport", "critical_section", "discard", "discard_all", "existing_ancestor",
-           "files_under",
-           "hold", "in_critical_section", "kept_name", "merge_into", "sha256_of", "staged_file", "staged_folder",
-           "staging_path"]
+__all__ = [
+    "COMMITTED",
+    "Earlier",
+    "MergeReport",
+    "critical_section",
+    "discard",
+    "discard_all",
+    "existing_ancestor",
+    "files_under",
+    "hold",
+    "in_critical_section",
+    "kept_name",
+    "merge_into",
+    "sha256_of",
+    "staged_file",
+    "staged_folder",
+    "staging_path",
+]

@@ -197,8 +197,9 @@ class Problems:
             line = self.located.line(path)
         self.items.append(Problem(path, message, line))
 
-    def add_validation(self, exc: ValidationError, prefix: tuple = (),
-                       name: Callable[[tuple], str] | None = None) -> list[tuple]:
+    def add_validation(
+        self, exc: ValidationError, prefix: tuple = (), name: Callable[[tuple], str] | None = None
+    ) -> list[tuple]:
         """Add each error of a pydantic validation; return the paths (relative to ``prefix``) that failed.
 
         ``name`` words a path for the message (default: the keys joined by dots).
@@ -231,7 +232,7 @@ class Problems:
     def raise_if_any(self, error: type[Exception]) -> None:
         if self.items:
             exc = error(self.text())
-            exc.problems = list(self.items)  # for callers that want them one by one
+            exc.problems = list(self.items)  # type: ignore[attr-defined]  # any error class; for callers that want them one by one
             raise exc
 
 
@@ -246,8 +247,15 @@ def _one(file: str | None, line: int | None, message: str) -> str:
 # --- a file as a pydantic model -------------------------------------------------------------------------
 
 
-def load_yaml_model(path: str | Path, model: type[Model], *, what: str, error: type[Exception],
-                    invalid: str = "", check: Callable[[Model, Located, Problems], None] | None = None) -> Model:
+def load_yaml_model(
+    path: str | Path,
+    model: type[Model],
+    *,
+    what: str,
+    error: type[Exception],
+    invalid: str = "",
+    check: Callable[[Model, Located, Problems], None] | None = None,
+) -> Model:
     """Load ``path`` as ``model``; raise ``error`` naming ``what``, the file, and each problem's key and line.
 
     ``invalid`` is the phrase put before the list of validation problems (e.g. "is incomplete or
@@ -277,5 +285,14 @@ def load_yaml_model(path: str | Path, model: type[Model], *, what: str, error: t
     raise error(f"{lead} {found[0]}" if len(found) == 1 else lead + "\n" + "\n".join(found))
 
 
-__all__ = ["Located", "Problem", "Problems", "SyntaxProblem", "load_yaml_model", "located_json", "located_yaml",
-           "read_located", "safe_load"]
+__all__ = [
+    "Located",
+    "Problem",
+    "Problems",
+    "SyntaxProblem",
+    "load_yaml_model",
+    "located_json",
+    "located_yaml",
+    "read_located",
+    "safe_load",
+]

@@ -31,30 +31,53 @@ def cmd_run(args) -> int:
 
     check_output_folder(args.out)
     check_as_of(args.as_of, force=args.force)
-    settings = _settings(RunSettings, county=args.county, policy=args.policy, evaluation_date=args.as_of,
-                         run_id=args.run_id, compat=args.compat == "gogen")
+    settings = _settings(
+        RunSettings,
+        county=args.county,
+        policy=args.policy,
+        evaluation_date=args.as_of,
+        run_id=args.run_id,
+        compat=args.compat == "gogen",
+    )
     result = run_local(args.input, settings, args.out, force=args.force, phases=_phases(args))
     m = result.manifest
     failed = [f for f in m["inputs"] if f["status"] != "ok"]
     for f in failed:
         print(f"error: {f['file']}: {f['error']}", file=sys.stderr)
     for old, kept in result.kept:
-        print(f"note: {args.out / old} had been changed since the earlier run; it was kept as {args.out / kept}",
-              file=sys.stderr)
+        print(
+            f"note: {args.out / old} had been changed since the earlier run; it was kept as {args.out / kept}",
+            file=sys.stderr,
+        )
     if args.json:
-        print(json.dumps({"out": str(args.out), "run_id": m["run_id"], "counts": m["counts"],
-                          "reconciliation": m["reconciliation"], "timings_seconds": m["timings_seconds"],
-                          "failed_files": [f["file"] for f in failed],
-                          "kept": [{"file": old, "kept_as": new} for old, new in result.kept]}))
+        print(
+            json.dumps(
+                {
+                    "out": str(args.out),
+                    "run_id": m["run_id"],
+                    "counts": m["counts"],
+                    "reconciliation": m["reconciliation"],
+                    "timings_seconds": m["timings_seconds"],
+                    "failed_files": [f["file"] for f in failed],
+                    "kept": [{"file": old, "kept_as": new} for old, new in result.kept],
+                }
+            )
+        )
     else:
         c, r, t = m["counts"], m["reconciliation"], m["timings_seconds"]
-        _say(args, f"Run {m['run_id']}: {c['convictions_evaluated']} convictions of {c['people']} people evaluated "
-                   f"({r['rows_read']} rows read, {r['rows_skipped']} skipped, {c['data_issues']} data issues) "
-                   f"in {t.get('total', 0):.1f} s.")
+        _say(
+            args,
+            f"Run {m['run_id']}: {c['convictions_evaluated']} convictions of {c['people']} people evaluated "
+            f"({r['rows_read']} rows read, {r['rows_skipped']} skipped, {c['data_issues']} data issues) "
+            f"in {t.get('total', 0):.1f} s.",
+        )
         _say(args, f"Review workbook: {args.out / 'review.xlsx'}   Report: {args.out / 'summary.html'}")
         if failed:
-            _say(args, f"{len(failed)} input file(s) failed (listed above): correct them and run again; "
-                       "`clearance finalize` refuses this run unless given --allow-failed-inputs.")
+            _say(
+                args,
+                f"{len(failed)} input file(s) failed (listed above): correct them and run again; "
+                "`clearance finalize` refuses this run unless given --allow-failed-inputs.",
+            )
     return EXIT_FILE_FAILED if failed else EXIT_OK
 
 
@@ -68,8 +91,11 @@ def _settings(model, **values):
         return model(**values)
     except ValidationError as exc:
         options = {"county": "--county", "evaluation_date": "--as-of", "policy": "--policy", "run_id": "--run-id"}
-        problems = "; ".join(f"{options.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else 'settings'}: "
-                             f"{str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors())
+        problems = "; ".join(
+            f"{options.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else 'settings'}: "
+            f"{str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
         raise UsageError(problems) from None
 
 
@@ -97,8 +123,10 @@ def _synthetic_county(county: str) -> str:
     if wanted in names:
         return wanted
     guess = closest_county(wanted, names)
-    raise UsageError(f"--county {county}: not a California county the generator knows"
-                     + (f"; did you mean {guess}?" if guess else f" (one of {', '.join(names[:5])}, ...)"))
+    raise UsageError(
+        f"--county {county}: not a California county the generator knows"
+        + (f"; did you mean {guess}?" if guess else f" (one of {', '.join(names[:5])}, ...)")
+    )
 
 
 def cmd_inspect(args) -> int:
@@ -119,10 +147,13 @@ def cmd_inspect(args) -> int:
         except BrokenPipeError:  # e.g. piped into `head`: the reader has what it wanted
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     c = census_counts(census)
-    print(f"{c['distinct']} distinct offense texts in {sum(r.rows_used for r in reports)} rows; "
-          f"{c['unresolved_cannabis']} name a cannabis section that cannot be resolved ({c['unresolved_cannabis_rows']} rows), "
-          f"{c['unreadable'] - c['unresolved_cannabis']} others cannot be read. Rows with status '{UNRESOLVED}' come "
-          f"first{f'; written to {args.out}' if args.out else ''}.", file=sys.stdout if args.out else sys.stderr)
+    print(
+        f"{c['distinct']} distinct offense texts in {sum(r.rows_used for r in reports)} rows; "
+        f"{c['unresolved_cannabis']} name a cannabis section that cannot be resolved ({c['unresolved_cannabis_rows']} rows), "
+        f"{c['unreadable'] - c['unresolved_cannabis']} others cannot be read. Rows with status '{UNRESOLVED}' come "
+        f"first{f'; written to {args.out}' if args.out else ''}.",
+        file=sys.stdout if args.out else sys.stderr,
+    )
     return EXIT_FILE_FAILED if any(r.status != "ok" for r in reports) else EXIT_OK
 
 
@@ -136,12 +167,23 @@ def cmd_finalize(args) -> int:
     if args.profile is not None:
         check_existing_file(args.profile, "--profile", "office profile")
     supplement_to = getattr(args, "supplement_to", None)
-    result = finalize(args.run, args.out, review=args.review, approve_all=args.approve_all, profile=args.profile,
-                      per_case=args.per_case, filing_date=args.filing_date,
-                      allow_failed_inputs=args.allow_failed_inputs, supplement_to=supplement_to, phases=_phases(args))
+    result = finalize(
+        args.run,
+        args.out,
+        review=args.review,
+        approve_all=args.approve_all,
+        profile=args.profile,
+        per_case=args.per_case,
+        filing_date=args.filing_date,
+        allow_failed_inputs=args.allow_failed_inputs,
+        supplement_to=supplement_to,
+        phases=_phases(args),
+    )
     for old, kept in result.kept:
-        print(f"note: {args.out / old} had been changed since the earlier filing set; it was kept as "
-              f"{args.out / kept}", file=sys.stderr)
+        print(
+            f"note: {args.out / old} had been changed since the earlier filing set; it was kept as {args.out / kept}",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(result.as_dict(), default=str))
     elif not args.quiet:
@@ -165,5 +207,7 @@ def cmd_check_policy(args) -> int:
     from ..run.policies import load_policy
 
     policy = load_policy(args.policy)
-    print(f"{args.policy}: valid policy '{policy.name}' with {len(policy.rules)} active rules (sha256 {policy.sha256[:12]}).")
+    print(
+        f"{args.policy}: valid policy '{policy.name}' with {len(policy.rules)} active rules (sha256 {policy.sha256[:12]})."
+    )
     return EXIT_OK

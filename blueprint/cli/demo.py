@@ -46,7 +46,9 @@ def record_demo_decisions(workbook: Path, reviewed: Path, *, challenges: int = 2
         serving = ws.cell(row, col["Track"]).value == TRACK_SERVING
         if decided["challenged"] < challenges and serving:
             ws.cell(row, col["Prosecutor decision"]).value = DECISION_CHALLENGE_SAFETY
-            ws.cell(row, col["Ground / notes"]).value = "Demo: a pending charge of a super strike offense (PC 1170.18(c))"
+            ws.cell(
+                row, col["Ground / notes"]
+            ).value = "Demo: a pending charge of a super strike offense (PC 1170.18(c))"
             decided["challenged"] += 1
         elif decided["different_relief"] < different_relief and relief == "Redesignate as misdemeanor":
             ws.cell(row, col["Prosecutor decision"]).value = DECISION_DIFFERENT_RELIEF
@@ -59,7 +61,9 @@ def record_demo_decisions(workbook: Path, reviewed: Path, *, challenges: int = 2
                 break
             if ws.cell(row, col["Prosecutor decision"]).value == DECISION_NO_CHALLENGE:
                 ws.cell(row, col["Prosecutor decision"]).value = DECISION_CHALLENGE_CRITERIA
-                ws.cell(row, col["Ground / notes"]).value = "Demo: the court file shows more than six plants (HS 11358(c))"
+                ws.cell(
+                    row, col["Ground / notes"]
+                ).value = "Demo: the court file shows more than six plants (HS 11358(c))"
                 decided["challenged"] += 1
     wb.save(reviewed)
     return decided
@@ -84,8 +88,10 @@ def record_later_decisions(reviewed: Path, run_dir: Path, later: Path, *, count:
     for row in range(2, ws.max_row + 1):
         if done >= count:
             break
-        if (ws.cell(row, col["Prosecutor decision"]).value == DECISION_PENDING
-                and ws.cell(row, col["Conviction ID"]).value not in excluded):
+        if (
+            ws.cell(row, col["Prosecutor decision"]).value == DECISION_PENDING
+            and ws.cell(row, col["Conviction ID"]).value not in excluded
+        ):
             ws.cell(row, col["Prosecutor decision"]).value = DECISION_DIFFERENT_RELIEF
             ws.cell(row, col["Relief if different"]).value = "Dismiss and seal"
             ws.cell(row, col["Ground / notes"]).value = "Demo: decided after hand review of the court file"
@@ -103,8 +109,10 @@ def demo_profile(path: Path, county: str) -> Path:
     data = yaml.safe_load((templates_root() / "office-profile.example.yaml").read_text())
     data["county"] = county
     data.setdefault("court", {})["county_line"] = f"FOR THE COUNTY OF {county}"
-    path.write_text("# Demo only: the example profile's fictional office, for the demo county.\n"
-                    + yaml.safe_dump(data, sort_keys=False))
+    path.write_text(
+        "# Demo only: the example profile's fictional office, for the demo county.\n"
+        + yaml.safe_dump(data, sort_keys=False)
+    )
     return path
 
 
@@ -129,8 +137,17 @@ def run_demo(args) -> int:
 
     run_dir = out / "run"
     # The demo's own folders: a second demo replaces the first (an edited review.xlsx is kept).
-    ns = _namespace(args, input=[doj], county=county, policy="california", as_of=args.as_of,
-                    out=run_dir, compat="gogen", run_id="", force=True)
+    ns = _namespace(
+        args,
+        input=[doj],
+        county=county,
+        policy="california",
+        as_of=args.as_of,
+        out=run_dir,
+        compat="gogen",
+        run_id="",
+        force=True,
+    )
     if not (args.quiet or args.json):
         print("2. Evaluating with the California default policy (and the earlier tool's result files):")
     code = cmd_run(ns)
@@ -140,13 +157,25 @@ def run_demo(args) -> int:
     reviewed = out / "review-demo.xlsx"
     decided = record_demo_decisions(run_dir / "review.xlsx", reviewed)
     if not (args.quiet or args.json):
-        print(f"3. Recorded the office's review in {reviewed}: {decided['challenged']} challenged, "
-              f"{decided['different_relief']} with a different relief, every other recommendation accepted.")
+        print(
+            f"3. Recorded the office's review in {reviewed}: {decided['challenged']} challenged, "
+            f"{decided['different_relief']} with a different relief, every other recommendation accepted."
+        )
 
     filings = out / "filings"
     profile = demo_profile(out / "office-profile.demo.yaml", county)
-    ns = _namespace(args, run=run_dir, review=reviewed, approve_all=False, out=filings, profile=profile,
-                    per_case=True, filing_date=args.as_of, allow_failed_inputs=False, supplement_to=None)
+    ns = _namespace(
+        args,
+        run=run_dir,
+        review=reviewed,
+        approve_all=False,
+        out=filings,
+        profile=profile,
+        per_case=True,
+        filing_date=args.as_of,
+        allow_failed_inputs=False,
+        supplement_to=None,
+    )
     if not (args.quiet or args.json):
         print("4. Producing the filing set:")
     code = cmd_finalize(ns)
@@ -158,9 +187,21 @@ def run_demo(args) -> int:
     if resolved:
         supplemental = out / "filings-supplement-1"
         if not (args.quiet or args.json):
-            print(f"5. Later: {resolved} convictions left for hand review decided in {later}; the supplemental filing set:")
-        ns = _namespace(args, run=run_dir, review=later, approve_all=False, out=supplemental, profile=profile,
-                        per_case=False, filing_date=args.as_of, allow_failed_inputs=False, supplement_to=filings)
+            print(
+                f"5. Later: {resolved} convictions left for hand review decided in {later}; the supplemental filing set:"
+            )
+        ns = _namespace(
+            args,
+            run=run_dir,
+            review=later,
+            approve_all=False,
+            out=supplemental,
+            profile=profile,
+            per_case=False,
+            filing_date=args.as_of,
+            allow_failed_inputs=False,
+            supplement_to=filings,
+        )
         code = cmd_finalize(ns)
     if code == EXIT_OK and not (args.quiet or args.json):
         print(f"Done. Open {run_dir / 'summary.html'}, {run_dir / 'review.xlsx'} and {filings}/.")

@@ -149,13 +149,27 @@ def guarded(command: Callable[[], int], *, debug: bool, known: dict[type, int]) 
             error(f"{exc.strerror}{where}; nothing was written")
             return EXIT_UNEXPECTED
         where = _where(exc)
-        error(f"unexpected {type(exc).__name__}{' at ' + where if where else ''}; nothing was written. "
-              "Run the command again with --debug for details")
+        error(
+            f"unexpected {type(exc).__name__}{' at ' + where if where else ''}; nothing was written. "
+            "Run the command again with --debug for details"
+        )
         return EXIT_UNEXPECTED
 
 
 #: The errors every command reports as usage errors (exit 2), before any command-specific ones.
 USAGE_ERRORS: tuple[type, ...] = (UsageError, PolicyError)
 
-__all__ = ["EXIT_FILE_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REVIEW_REFUSED", "EXIT_UNEXPECTED", "EXIT_USAGE",
-           "USAGE_ERRORS", "error", "guarded", "install_signal_handlers", "restore_signal_handlers", "stop_children"]
+__all__ = [
+    "EXIT_FILE_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_REVIEW_REFUSED",
+    "EXIT_UNEXPECTED",
+    "EXIT_USAGE",
+    "USAGE_ERRORS",
+    "error",
+    "guarded",
+    "install_signal_handlers",
+    "restore_signal_handlers",
+    "stop_children",
+]

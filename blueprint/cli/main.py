@@ -24,12 +24,30 @@ import os
 import sys
 from pathlib import Path
 
-from .exit_codes import (EXIT_FILE_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_REVIEW_REFUSED, EXIT_UNEXPECTED,
-                         EXIT_USAGE, USAGE_ERRORS, guarded, install_signal_handlers, restore_signal_handlers)
+from .exit_codes import (
+    EXIT_FILE_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_REVIEW_REFUSED,
+    EXIT_UNEXPECTED,
+    EXIT_USAGE,
+    USAGE_ERRORS,
+    guarded,
+    install_signal_handlers,
+    restore_signal_handlers,
+)
 from .commands import cmd_check_policy, cmd_finalize, cmd_generate, cmd_inspect, cmd_policies, cmd_run
 
-__all__ = ["EXIT_FILE_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REVIEW_REFUSED", "EXIT_UNEXPECTED", "EXIT_USAGE",
-           "main", "entry"]
+__all__ = [
+    "EXIT_FILE_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_REVIEW_REFUSED",
+    "EXIT_UNEXPECTED",
+    "EXIT_USAGE",
+    "main",
+    "entry",
+]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,7 +81,9 @@ def _share(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
     if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"is a share of rows between 0 and 1 (0.001 is one row in a thousand), got {text}")
+        raise argparse.ArgumentTypeError(
+            f"is a share of rows between 0 and 1 (0.001 is one row in a thousand), got {text}"
+        )
     return value
 
 
@@ -76,18 +96,29 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="evaluate DOJ file(s) and write the review outputs")
-    run.add_argument("--input", action="extend", nargs="+", required=True, type=Path, metavar="FILE",
-                     help="DOJ file(s): several after one --input (a shell pattern such as doj/*.dat works), "
-                          "or --input repeated")
+    run.add_argument(
+        "--input",
+        action="extend",
+        nargs="+",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="DOJ file(s): several after one --input (a shell pattern such as doj/*.dat works), or --input repeated",
+    )
     run.add_argument("--county", required=True, help="the county as written in the DOJ data, e.g. SACRAMENTO")
-    run.add_argument("--policy", default="california", help="preset name, a policy .yaml, or a desktop-tool settings .json")
+    run.add_argument(
+        "--policy", default="california", help="preset name, a policy .yaml, or a desktop-tool settings .json"
+    )
     run.add_argument("--as-of", type=_date, required=True, help="evaluation date YYYY-MM-DD (never the wall clock)")
     run.add_argument("--out", type=Path, required=True, help="output folder (new or empty)")
     run.add_argument("--compat", choices=["gogen"], help="also write the earlier desktop tool's result files")
     run.add_argument("--run-id", default="", help="run id to record (default: derived from inputs and policy)")
-    run.add_argument("--force", action="store_true",
-                     help="replace an earlier run in --out (an edited review.xlsx is kept, renamed), and accept an "
-                          "--as-of before 1990 or in the future")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an earlier run in --out (an edited review.xlsx is kept, renamed), and accept an "
+        "--as-of before 1990 or in the future",
+    )
     _output_flags(run)
 
     ins = sub.add_parser("inspect", help="list every distinct offense text of DOJ file(s) and how it is read (CSV)")
@@ -109,18 +140,32 @@ def _parser() -> argparse.ArgumentParser:
     src = fin.add_mutually_exclusive_group(required=True)
     src.add_argument("--review", type=Path, help="the reviewed workbook")
     src.add_argument("--approve-all", action="store_true", help="accept every recommendation as is")
-    fin.add_argument("--out", type=Path, required=True,
-                     help="folder for the filings (new, empty, or holding an earlier filing set)")
-    fin.add_argument("--profile", type=Path,
-                     help="office profile YAML (required unless CLEARANCE_OFFICE_PROFILE is set; "
-                          "see templates/office-profile.example.yaml)")
+    fin.add_argument(
+        "--out", type=Path, required=True, help="folder for the filings (new, empty, or holding an earlier filing set)"
+    )
+    fin.add_argument(
+        "--profile",
+        type=Path,
+        help="office profile YAML (required unless CLEARANCE_OFFICE_PROFILE is set; "
+        "see templates/office-profile.example.yaml)",
+    )
     fin.add_argument("--per-case", action="store_true", help="also write one order per court case")
-    fin.add_argument("--filing-date", type=_date,
-                     help="date printed on the filings (default: a blank 'Dated:' line to fill in when signing)")
-    fin.add_argument("--supplement-to", type=Path, metavar="EARLIER_FILINGS",
-                     help="an earlier filing set: file only the convictions decided since, numbered on from it")
-    fin.add_argument("--allow-failed-inputs", action="store_true",
-                     help="file even though an input file of the run failed (its convictions are not in the run)")
+    fin.add_argument(
+        "--filing-date",
+        type=_date,
+        help="date printed on the filings (default: a blank 'Dated:' line to fill in when signing)",
+    )
+    fin.add_argument(
+        "--supplement-to",
+        type=Path,
+        metavar="EARLIER_FILINGS",
+        help="an earlier filing set: file only the convictions decided since, numbered on from it",
+    )
+    fin.add_argument(
+        "--allow-failed-inputs",
+        action="store_true",
+        help="file even though an input file of the run failed (its convictions are not in the run)",
+    )
     _output_flags(fin)
 
     demo = sub.add_parser("demo", help="generate synthetic data and run everything on it")
@@ -141,7 +186,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _debug_flag(p: argparse.ArgumentParser) -> None:
     # SUPPRESS: given before the command (``clearance --debug run``) it is not reset here.
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback of an error")
+    p.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback of an error"
+    )
 
 
 def _output_flags(p: argparse.ArgumentParser) -> None:
@@ -156,8 +203,15 @@ def cmd_demo(args) -> int:
     return run_demo(args)
 
 
-COMMANDS = {"run": cmd_run, "inspect": cmd_inspect, "generate": cmd_generate, "finalize": cmd_finalize, "demo": cmd_demo,
-            "policies": cmd_policies, "check-policy": cmd_check_policy}
+COMMANDS = {
+    "run": cmd_run,
+    "inspect": cmd_inspect,
+    "generate": cmd_generate,
+    "finalize": cmd_finalize,
+    "demo": cmd_demo,
+    "policies": cmd_policies,
+    "check-policy": cmd_check_policy,
+}
 
 
 def _known_errors(command: str) -> dict[type, int]:

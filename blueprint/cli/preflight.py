@@ -48,7 +48,9 @@ def _check_creatable(folder: Path, option: str, shown: Path | None = None) -> No
     try:  # the real test (a read-only file system, an access list): the outputs are staged right here
         tempfile.TemporaryDirectory(prefix=".clearance-check-", dir=ancestor).cleanup()
     except OSError as exc:
-        raise UsageError(f"{option} {shown} cannot be created: {exc.strerror or type(exc).__name__} in {ancestor}") from None
+        raise UsageError(
+            f"{option} {shown} cannot be created: {exc.strerror or type(exc).__name__} in {ancestor}"
+        ) from None
 
 
 def check_as_of(as_of: dt.date, *, force: bool, today: dt.date | None = None) -> None:
@@ -57,11 +59,15 @@ def check_as_of(as_of: dt.date, *, force: bool, today: dt.date | None = None) ->
     if force:
         return
     if as_of > today:
-        raise UsageError(f"--as-of {as_of} is in the future (today is {today}); relief is decided on a date that "
-                         "has come, usually today: correct it, or add --force if the date is intended")
+        raise UsageError(
+            f"--as-of {as_of} is in the future (today is {today}); relief is decided on a date that "
+            "has come, usually today: correct it, or add --force if the date is intended"
+        )
     if as_of < EARLIEST_AS_OF:
-        raise UsageError(f"--as-of {as_of} is before {EARLIEST_AS_OF.year}, long before HS 11361.8 took effect "
-                         "(2016-11-09): correct it, or add --force if the date is intended")
+        raise UsageError(
+            f"--as-of {as_of} is before {EARLIEST_AS_OF.year}, long before HS 11361.8 took effect "
+            "(2016-11-09): correct it, or add --force if the date is intended"
+        )
 
 
 def check_existing_file(path: Path, option: str, what: str) -> None:
@@ -77,9 +83,17 @@ def check_generate(rows: int, malformed_rate: float) -> None:
     if rows < 1:
         raise UsageError(f"--rows must be at least 1, got {rows}")
     if not 0.0 <= malformed_rate <= 1.0:
-        raise UsageError(f"--malformed-rate is a share of rows between 0 and 1 (0.001 is one row in a thousand), "
-                         f"got {malformed_rate:g}")
+        raise UsageError(
+            f"--malformed-rate is a share of rows between 0 and 1 (0.001 is one row in a thousand), "
+            f"got {malformed_rate:g}"
+        )
 
 
-__all__ = ["EARLIEST_AS_OF", "check_as_of", "check_existing_file", "check_generate", "check_output_file",
-           "check_output_folder"]
+__all__ = [
+    "EARLIEST_AS_OF",
+    "check_as_of",
+    "check_existing_file",
+    "check_generate",
+    "check_output_file",
+    "check_output_folder",
+]

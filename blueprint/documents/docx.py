@@ -137,14 +137,14 @@ class _Writer:
         left = "".join(_plain("Single", line) for line in parties)
         right = "".join(_plain("Single", line, bold=True) for line in case)
         parts.append(
-            '<w:tbl><w:tblPr><w:tblW w:w="{tw}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+            f'<w:tbl><w:tblPr><w:tblW w:w="{self.text_width}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
             '<w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="144" w:type="dxa"/></w:tblCellMar>'
-            '</w:tblPr><w:tblGrid><w:gridCol w:w="{lw}"/><w:gridCol w:w="{rw}"/></w:tblGrid>'
-            '<w:tr><w:tc><w:tcPr><w:tcW w:w="{lw}" w:type="dxa"/><w:tcBorders>'
+            f'</w:tblPr><w:tblGrid><w:gridCol w:w="{left_w}"/><w:gridCol w:w="{right_w}"/></w:tblGrid>'
+            f'<w:tr><w:tc><w:tcPr><w:tcW w:w="{left_w}" w:type="dxa"/><w:tcBorders>'
             '<w:right w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
-            '<w:bottom w:val="single" w:sz="6" w:space="0" w:color="000000"/></w:tcBorders></w:tcPr>{left}</w:tc>'
-            '<w:tc><w:tcPr><w:tcW w:w="{rw}" w:type="dxa"/><w:tcMar><w:left w:w="216" w:type="dxa"/></w:tcMar>'
-            "</w:tcPr>{right}</w:tc></w:tr></w:tbl>".format(tw=self.text_width, lw=left_w, rw=right_w, left=left, right=right)
+            f'<w:bottom w:val="single" w:sz="6" w:space="0" w:color="000000"/></w:tcBorders></w:tcPr>{left}</w:tc>'
+            f'<w:tc><w:tcPr><w:tcW w:w="{right_w}" w:type="dxa"/><w:tcMar><w:left w:w="216" w:type="dxa"/></w:tcMar>'
+            f"</w:tcPr>{right}</w:tc></w:tr></w:tbl>"
         )
         parts.append(_plain("BodyPlain", ""))
         return "".join(parts)
@@ -173,7 +173,7 @@ class _Writer:
         )
         size = f'<w:rPr><w:b/><w:sz w:val="{half_points}"/></w:rPr>'
         out.append(
-            '<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>'
+            "<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>"
             + "".join(
                 f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/><w:shd w:val="clear" w:color="auto" w:fill="E7E6E6"/>'
                 f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="Cell"/></w:pPr><w:r>{size}<w:t xml:space="preserve">{_x(c.label)}</w:t></w:r></w:p></w:tc>'
@@ -185,12 +185,12 @@ class _Writer:
         cell_open = '<w:tc><w:p><w:pPr><w:pStyle w:val="Cell"/></w:pPr><w:r><w:t xml:space="preserve">'
         cell_close = "</w:t></w:r></w:p></w:tc>"
         joiner = cell_close + cell_open
-        row_open = '<w:tr><w:trPr><w:cantSplit/></w:trPr>' + cell_open
+        row_open = "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + cell_open
         row_close = cell_close + "</w:tr>"
         if t.font_size != 8.0:
-            cell_open = cell_open.replace('</w:pPr><w:r>', f'</w:pPr><w:r><w:rPr><w:sz w:val="{half_points}"/></w:rPr>')
+            cell_open = cell_open.replace("</w:pPr><w:r>", f'</w:pPr><w:r><w:rPr><w:sz w:val="{half_points}"/></w:rPr>')
             joiner = cell_close + cell_open
-            row_open = '<w:tr><w:trPr><w:cantSplit/></w:trPr>' + cell_open
+            row_open = "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + cell_open
         bad = _INVALID_XML
         for row in table_rows(t, self.data):
             cells = [escape(bad.sub("", v)) if v else "" for v in (("" if v is None else str(v)) for v in row)]
@@ -219,7 +219,7 @@ def _header(doc: Document, pleading: bool) -> str:
     if pleading:
         numbers = "".join(
             '<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="480" w:lineRule="exact"/><w:jc w:val="right"/>'
-            f'</w:pPr><w:r><w:t>{n}</w:t></w:r></w:p>'
+            f"</w:pPr><w:r><w:t>{n}</w:t></w:r></w:p>"
             for n in range(1, 29)
         )
         rules = [
@@ -237,7 +237,9 @@ def _header(doc: Document, pleading: bool) -> str:
             f'<v:textbox inset="0,0,0,0"><w:txbxContent>{numbers}</w:txbxContent></v:textbox></v:shape>'
         )
         # One drawing per run: LibreOffice reads only one shape from a <w:pict> holding several.
-        content += f"<w:r><w:pict>{box}</w:pict></w:r>" + "".join(f"<w:r><w:pict>{rule}</w:pict></w:r>" for rule in rules)
+        content += f"<w:r><w:pict>{box}</w:pict></w:r>" + "".join(
+            f"<w:r><w:pict>{rule}</w:pict></w:r>" for rule in rules
+        )
     if doc.header:
         content += f'<w:r><w:rPr><w:b/><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve">{_x(doc.header)}</w:t></w:r>'
     return f'<w:hdr {_NS}><w:p><w:pPr><w:pStyle w:val="HeaderLine"/></w:pPr>{content}</w:p></w:hdr>'
@@ -279,8 +281,12 @@ def _styles() -> str:
         + pstyle("BodyPlain", "Pleading Plain", body)
         + pstyle("BodyCenter", "Pleading Centered", body + '<w:jc w:val="center"/>')
         + pstyle("BodyRight", "Pleading Right", body + '<w:jc w:val="right"/>')
-        + pstyle("PleadingHeading", "Pleading Heading", '<w:keepNext/>' + body + '<w:jc w:val="center"/>', "<w:b/>")
-        + pstyle("Item", "Pleading Numbered", '<w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs>' + body + '<w:ind w:left="720" w:hanging="360"/>')
+        + pstyle("PleadingHeading", "Pleading Heading", "<w:keepNext/>" + body + '<w:jc w:val="center"/>', "<w:b/>")
+        + pstyle(
+            "Item",
+            "Pleading Numbered",
+            '<w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs>' + body + '<w:ind w:left="720" w:hanging="360"/>',
+        )
         + pstyle("Single", "Pleading Single", _spacing(240))
         + pstyle("CourtName", "Court Name", _spacing(240) + '<w:jc w:val="center"/>', "<w:b/>")
         + pstyle("HeaderLine", "Running Header", '<w:jc w:val="center"/>')
@@ -292,8 +298,11 @@ def _styles() -> str:
             '<w:rFonts w:ascii="Arial" w:hAnsi="Arial" w:cs="Arial"/><w:sz w:val="16"/><w:szCs w:val="16"/>',
         )
         + '<w:style w:type="table" w:customStyle="1" w:styleId="DataTable"><w:name w:val="Data Table"/>'
-        '<w:tblPr><w:tblBorders>'
-        + "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>' for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+        "<w:tblPr><w:tblBorders>"
+        + "".join(
+            f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+            for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+        )
         + '</w:tblBorders><w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>'
         "</w:styles>"
     )

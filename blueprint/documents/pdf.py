@@ -177,7 +177,13 @@ class _Layout:
             else:
                 x0 = left + (first_indent if n == 0 else 0.0)
             if n == 0 and p.style == "item" and p.number:
-                self.text(f.left + INDENT - 6 - width(p.number, "Times-Roman", BODY_SIZE), self.y, "Times-Roman", BODY_SIZE, p.number)
+                self.text(
+                    f.left + INDENT - 6 - width(p.number, "Times-Roman", BODY_SIZE),
+                    self.y,
+                    "Times-Roman",
+                    BODY_SIZE,
+                    p.number,
+                )
             for dx, text, font, underline in segments:
                 self.text(x0 + dx, self.y, font, BODY_SIZE, text)
                 if underline:
@@ -193,7 +199,13 @@ class _Layout:
         self.snap()
         self.advance(LINE if f.pleading else HALF)
         for line in c.court:
-            self.text(f.left + (f.right - f.left - width(line, "Times-Bold", BODY_SIZE)) / 2, self.y, "Times-Bold", BODY_SIZE, line)
+            self.text(
+                f.left + (f.right - f.left - width(line, "Times-Bold", BODY_SIZE)) / 2,
+                self.y,
+                "Times-Bold",
+                BODY_SIZE,
+                line,
+            )
             self.advance(HALF)
         self.snap()
         self.advance(HALF)
@@ -387,7 +399,9 @@ def _draw_page(canvas: Canvas, page: _Page) -> None:
                     ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm ({_pdf_string(s)}) Tj")
                 y -= leading
         bottom = top - h
-        rules.append(f"{xs[0]:.2f} {top:.2f} m {xs[-1]:.2f} {top:.2f} l {xs[0]:.2f} {bottom:.2f} m {xs[-1]:.2f} {bottom:.2f} l")
+        rules.append(
+            f"{xs[0]:.2f} {top:.2f} m {xs[-1]:.2f} {top:.2f} l {xs[0]:.2f} {bottom:.2f} m {xs[-1]:.2f} {bottom:.2f} l"
+        )
         rules.extend(f"{x:.2f} {top:.2f} m {x:.2f} {bottom:.2f} l" for x in xs)
     ops.append("ET")
     if rules:

@@ -58,11 +58,15 @@ import pyarrow.compute as pc
 from . import dates
 from ..intake.issues import IssueLog
 
-DOB_ACTION = ("date of birth treated as uncertain (the span of the recorded dates, unknown if one is invalid): "
-              "a rule that needs the age goes to hand review unless every recorded date gives the same answer; "
-              "filings print no date of birth")
-STEP_ACTION = ("the step may be two court cases: its other convictions count as possible earlier convictions "
-               "(when their date allows it), so a rule on earlier convictions goes to hand review")
+DOB_ACTION = (
+    "date of birth treated as uncertain (the span of the recorded dates, unknown if one is invalid): "
+    "a rule that needs the age goes to hand review unless every recorded date gives the same answer; "
+    "filings print no date of birth"
+)
+STEP_ACTION = (
+    "the step may be two court cases: its other convictions count as possible earlier convictions "
+    "(when their date allows it), so a rule on earlier convictions goes to hand review"
+)
 LEVEL_ACTION = "level treated as unknown; a rule that depends on the level sends the conviction to hand review"
 
 
@@ -77,13 +81,29 @@ def _where(file_names, files: np.ndarray, lines: np.ndarray) -> np.ndarray:
     return "line " + lines.astype(str).astype(object) + " of " + names[files.astype(np.int64)]
 
 
-def _add_by_file(issues: IssueLog, file_names, files: np.ndarray, lines: np.ndarray, column: str, code: str,
-                 problems, action: str, values=None) -> None:
+def _add_by_file(
+    issues: IssueLog,
+    file_names,
+    files: np.ndarray,
+    lines: np.ndarray,
+    column: str,
+    code: str,
+    problems,
+    action: str,
+    values=None,
+) -> None:
     problems = np.broadcast_to(np.asarray(problems, dtype=object), files.shape)
     for f in np.unique(files):
         sel = files == f
-        issues.add(file_names[int(f)], lines[sel], column, code, problems[sel], action,
-                   None if values is None else np.asarray(values, dtype=object)[sel])
+        issues.add(
+            file_names[int(f)],
+            lines[sel],
+            column,
+            code,
+            problems[sel],
+            action,
+            None if values is None else np.asarray(values, dtype=object)[sel],
+        )
 
 
 # --- dates of birth ----------------------------------------------------------------------------------
@@ -98,9 +118,17 @@ class BirthDates:
     status: np.ndarray
 
 
-def birth_dates(rows: pa.Table, owner: pa.ChunkedArray | pa.Array, first_raw: pa.ChunkedArray | pa.Array,
-                first_text: np.ndarray, first: dates.DateRanges, first_files: np.ndarray, first_lines: np.ndarray,
-                file_names, issues: IssueLog) -> BirthDates:
+def birth_dates(
+    rows: pa.Table,
+    owner: pa.ChunkedArray | pa.Array,
+    first_raw: pa.ChunkedArray | pa.Array,
+    first_text: np.ndarray,
+    first: dates.DateRanges,
+    first_files: np.ndarray,
+    first_lines: np.ndarray,
+    file_names,
+    issues: IssueLog,
+) -> BirthDates:
     """Compare every row's ``PRI_DOB`` with its person's first row; report and apply contradictions.
 
     ``owner`` is each row's person (its position among the first rows); ``first_raw`` the first
@@ -159,21 +187,43 @@ def birth_dates(rows: pa.Table, owner: pa.ChunkedArray | pa.Array, first_raw: pa
     clash = conflict[who]
     if clash.any():
         where = _where(file_names, first_files[who[clash]], first_lines[who[clash]])
-        _add_by_file(issues, file_names, files[clash], lines[clash], "PRI_DOB", "DOB_CONFLICT",
-                     "date of birth differs from the one on the person's first row (" + where + ")", DOB_ACTION)
+        _add_by_file(
+            issues,
+            file_names,
+            files[clash],
+            lines[clash],
+            "PRI_DOB",
+            "DOB_CONFLICT",
+            "date of birth differs from the one on the person's first row (" + where + ")",
+            DOB_ACTION,
+        )
     partial = ~clash & (other.status == "partial")
     if partial.any():
-        _add_by_file(issues, file_names, files[partial], lines[partial], "PRI_DOB", "PARTIAL_DATE",
-                     "date of birth is partial (month or day unknown) and agrees with the person's first row",
-                     "the first row's date of birth is used")
+        _add_by_file(
+            issues,
+            file_names,
+            files[partial],
+            lines[partial],
+            "PRI_DOB",
+            "PARTIAL_DATE",
+            "date of birth is partial (month or day unknown) and agrees with the person's first row",
+            "the first row's date of birth is used",
+        )
     return BirthDates(lo, hi, status)
 
 
 # --- court steps -------------------------------------------------------------------------------------
 
 
-def step_dates_differ(step_of_count: np.ndarray, count_of: np.ndarray, date_text: pa.ChunkedArray | pa.Array,
-                      files: np.ndarray, lines: np.ndarray, file_names, issues: IssueLog) -> np.ndarray:
+def step_dates_differ(
+    step_of_count: np.ndarray,
+    count_of: np.ndarray,
+    date_text: pa.ChunkedArray | pa.Array,
+    files: np.ndarray,
+    lines: np.ndarray,
+    file_names,
+    issues: IssueLog,
+) -> np.ndarray:
     """For each count: do the dated conviction rows of its court step disagree on the date?
 
     ``step_of_count`` numbers each count's court step (the person and the first six digits of a
@@ -208,9 +258,17 @@ def step_dates_differ(step_of_count: np.ndarray, count_of: np.ndarray, date_text
     firsts = at[first[steps[differs]]]
     where = _where(file_names, files[firsts], lines[firsts])
     shown = np.asarray(encoded.dictionary.take(pa.array(day_of[differs])).to_numpy(zero_copy_only=False), dtype=object)
-    _add_by_file(issues, file_names, files[rows], lines[rows], "STP_EVENT_DATE", "STEP_DATE_CONFLICT",
-                 "date differs from " + where + ", a conviction row of the same court step (CNT_ORDER digits 1-6)",
-                 STEP_ACTION, shown)
+    _add_by_file(
+        issues,
+        file_names,
+        files[rows],
+        lines[rows],
+        "STP_EVENT_DATE",
+        "STEP_DATE_CONFLICT",
+        "date differs from " + where + ", a conviction row of the same court step (CNT_ORDER digits 1-6)",
+        STEP_ACTION,
+        shown,
+    )
     return np.where(step_of_count >= 0, doubtful[np.maximum(step_of_count, 0)], False)
 
 
@@ -231,12 +289,21 @@ def _any_step_differs(step_of_count: np.ndarray, count_of: np.ndarray, date_text
 
 # --- arrest and conviction dates ---------------------------------------------------------------------
 
-ARREST_ACTION = ("arrest date treated as unknown: only the conviction date bounds the offense date, and a rule "
-                 "it cannot decide goes to hand review")
+ARREST_ACTION = (
+    "arrest date treated as unknown: only the conviction date bounds the offense date, and a rule "
+    "it cannot decide goes to hand review"
+)
 
 
-def arrest_after_conviction(arrest_lo: np.ndarray, conviction_hi: np.ndarray, arrest_text, files: np.ndarray,
-                            lines: np.ndarray, file_names, issues: IssueLog) -> np.ndarray:
+def arrest_after_conviction(
+    arrest_lo: np.ndarray,
+    conviction_hi: np.ndarray,
+    arrest_text,
+    files: np.ndarray,
+    lines: np.ndarray,
+    file_names,
+    issues: IssueLog,
+) -> np.ndarray:
     """Which convictions carry an arrest (cycle) date after their own conviction date.
 
     ``arrest_lo`` is each conviction's earliest possible arrest day, ``conviction_hi`` its latest
@@ -247,18 +314,36 @@ def arrest_after_conviction(arrest_lo: np.ndarray, conviction_hi: np.ndarray, ar
     conviction_hi = np.asarray(conviction_hi, dtype="datetime64[D]")
     late = ~np.isnat(arrest_lo) & ~np.isnat(conviction_hi) & (arrest_lo > conviction_hi)
     if late.any():
-        shown = np.asarray(pc.take(arrest_text, pa.array(np.flatnonzero(late))).to_numpy(zero_copy_only=False), dtype=object)
-        _add_by_file(issues, file_names, files[late], lines[late], "CYC_DATE", "ARREST_AFTER_CONVICTION",
-                     "the arrest (cycle) date is after the conviction date of the same count", ARREST_ACTION, shown)
+        shown = np.asarray(
+            pc.take(arrest_text, pa.array(np.flatnonzero(late))).to_numpy(zero_copy_only=False), dtype=object
+        )
+        _add_by_file(
+            issues,
+            file_names,
+            files[late],
+            lines[late],
+            "CYC_DATE",
+            "ARREST_AFTER_CONVICTION",
+            "the arrest (cycle) date is after the conviction date of the same count",
+            ARREST_ACTION,
+            shown,
+        )
     return late
 
 
 # --- level and sentence ------------------------------------------------------------------------------
 
 
-def prison_on_lesser_level(level: np.ndarray, count_of: np.ndarray, place: pa.ChunkedArray,
-                           level_text: np.ndarray, files: np.ndarray, lines: np.ndarray, file_names,
-                           issues: IssueLog) -> np.ndarray:
+def prison_on_lesser_level(
+    level: np.ndarray,
+    count_of: np.ndarray,
+    place: pa.ChunkedArray,
+    level_text: np.ndarray,
+    files: np.ndarray,
+    lines: np.ndarray,
+    file_names,
+    issues: IssueLog,
+) -> np.ndarray:
     """Which counts recorded as misdemeanor or infraction carry a state-prison sentence part.
 
     ``level`` is each count's level, ``count_of`` each row's count, ``place`` each row's
@@ -277,14 +362,23 @@ def prison_on_lesser_level(level: np.ndarray, count_of: np.ndarray, place: pa.Ch
     conflict = np.zeros(len(level), dtype=bool)
     conflict[counts] = True
     at = rows[first]
-    shown_place = np.asarray(pc.utf8_trim_whitespace(place.take(pa.array(at))).to_numpy(zero_copy_only=False),
-                             dtype=object)
+    shown_place = np.asarray(
+        pc.utf8_trim_whitespace(place.take(pa.array(at))).to_numpy(zero_copy_only=False), dtype=object
+    )
     recorded = level_text[counts]
     recorded = np.where(recorded == "", "blank level read from OFFENSE_TOC as " + level[counts], recorded)
-    _add_by_file(issues, file_names, files[at], lines[at], "SENT_LOC_DESCR", "LEVEL_CONFLICT",
-                 "a state-prison sentence on a conviction recorded as a misdemeanor or an infraction "
-                 "(state prison is a felony sentence), so the level is doubtful",
-                 LEVEL_ACTION, (shown_place + " / " + recorded.astype(object)))
+    _add_by_file(
+        issues,
+        file_names,
+        files[at],
+        lines[at],
+        "SENT_LOC_DESCR",
+        "LEVEL_CONFLICT",
+        "a state-prison sentence on a conviction recorded as a misdemeanor or an infraction "
+        "(state prison is a felony sentence), so the level is doubtful",
+        LEVEL_ACTION,
+        (shown_place + " / " + recorded.astype(object)),
+    )
     return conflict
 
 

@@ -132,7 +132,9 @@ def _check(spec: _CurrentLawFile, located: Located, problems: Problems) -> None:
                 where = ("sections", number, era, raw_key)
                 name = f"sections.{number}.{era}.{key or '(none)'}"
                 if not _SUB_RE.match(key):
-                    problems.add(where, f"{name}: subdivision must look like (A) or (A)(2), or be empty, got {raw_key!r}")
+                    problems.add(
+                        where, f"{name}: subdivision must look like (A) or (A)(2), or be empty, got {raw_key!r}"
+                    )
                     continue
                 sub = getattr(section, era)[key]
                 if section.two_priors is None and (sub.two_priors or sub.under_18):
@@ -142,9 +144,11 @@ def _check(spec: _CurrentLawFile, located: Located, problems: Problems) -> None:
     ids = {h.id for h in spec.felony_hints}
     for position, c in enumerate(spec.companions):
         if c.hint not in ids:
-            problems.add(("companions", position, "hint"),
-                         f"companions[{position}]: companion {c.code} {c.number} names hint '{c.hint}', "
-                         f"which is not one of {sorted(ids)}")
+            problems.add(
+                ("companions", position, "hint"),
+                f"companions[{position}]: companion {c.code} {c.number} names hint '{c.hint}', "
+                f"which is not one of {sorted(ids)}",
+            )
     try:
         np.datetime64(spec.line, "D")
     except ValueError:
@@ -197,9 +201,17 @@ class CurrentLaw:
         era for an offense committed at 18 or over and under 18 (``exists_before``, ``exists_after``,
         ``class_<era>_<adult|minor>``; NOT, POSSIBLE or COUNTS). Worked out once per distinct pair."""
         codes, uniques = _pairs(numbers, subsections)
-        out = {name: np.zeros(len(uniques), dtype=np.int8) for name in
-               ("exists_before", "exists_after", "class_before_adult", "class_before_minor",
-                "class_after_adult", "class_after_minor")}
+        out = {
+            name: np.zeros(len(uniques), dtype=np.int8)
+            for name in (
+                "exists_before",
+                "exists_after",
+                "class_before_adult",
+                "class_before_minor",
+                "class_after_adult",
+                "class_after_minor",
+            )
+        }
         for i, (number, sub) in enumerate(uniques):
             for era, name in ((BEFORE, "before"), (AFTER, "after")):
                 exists, entry = self._lookup(str(number), str(sub), era)
@@ -232,8 +244,13 @@ class CurrentLaw:
     def hints_in_text(self, texts: np.ndarray, numbers: np.ndarray) -> np.ndarray:
         """The hint ids (``"minor;import_export"``) each text names for its section, or ``""``."""
         codes, uniques = _pairs(texts, numbers)
-        found = np.array([";".join(h.id for h in self.hints if str(n) in h.sections and h.pattern.search(str(t) or ""))
-                          for t, n in uniques], dtype=object)
+        found = np.array(
+            [
+                ";".join(h.id for h in self.hints if str(n) in h.sections and h.pattern.search(str(t) or ""))
+                for t, n in uniques
+            ],
+            dtype=object,
+        )
         return found[codes] if len(codes) else np.array([], dtype=object)
 
     def hint_labels(self, ids: np.ndarray) -> np.ndarray:
@@ -286,10 +303,13 @@ def load_current_law(pack_dir: str | Path) -> CurrentLaw | None:
         path = path / CURRENT_LAW_FILE
     if not path.is_file():
         return None
-    spec = load_yaml_model(path, _CurrentLawFile, what="current-law readings", error=CurrentLawError,
-                           invalid="is not valid", check=_check)
-    hints = tuple(Hint(h.id, h.label, frozenset(str(s) for s in h.sections), h.statute, _word_pattern(h.words))
-                  for h in spec.felony_hints)
+    spec = load_yaml_model(
+        path, _CurrentLawFile, what="current-law readings", error=CurrentLawError, invalid="is not valid", check=_check
+    )
+    hints = tuple(
+        Hint(h.id, h.label, frozenset(str(s) for s in h.sections), h.statute, _word_pattern(h.words))
+        for h in spec.felony_hints
+    )
     companions = None
     companion_hints: dict[str, str] = {}
     if spec.companions:
@@ -297,11 +317,31 @@ def load_current_law(pack_dir: str | Path) -> CurrentLaw | None:
         for c in spec.companions:
             entries.append(OffenseEntry(code=c.code, number=c.number, label=c.label))
             companion_hints[c.label] = c.hint
-        companions = OffenseList(name="felony_hint_companions", entries=tuple(entries), source=str(path),
-                                 statute="; ".join(h.statute for h in hints))
-    return CurrentLaw(line=np.datetime64(spec.line, "D"), sections=dict(spec.sections), hints=hints,
-                      companions=companions, companion_hints=companion_hints, source=str(path))
+        companions = OffenseList(
+            name="felony_hint_companions",
+            entries=tuple(entries),
+            source=str(path),
+            statute="; ".join(h.statute for h in hints),
+        )
+    return CurrentLaw(
+        line=np.datetime64(spec.line, "D"),
+        sections=dict(spec.sections),
+        hints=hints,
+        companions=companions,
+        companion_hints=companion_hints,
+        source=str(path),
+    )
 
 
-__all__ = ["AFTER", "BEFORE", "COUNTS", "EITHER", "NOT", "POSSIBLE", "CurrentLaw", "CurrentLawError", "combine",
-           "load_current_law"]
+__all__ = [
+    "AFTER",
+    "BEFORE",
+    "COUNTS",
+    "EITHER",
+    "NOT",
+    "POSSIBLE",
+    "CurrentLaw",
+    "CurrentLawError",
+    "combine",
+    "load_current_law",
+]

@@ -7,6 +7,7 @@ code path from DOJ rows to decisions whatever the front door.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -32,19 +33,34 @@ class Evaluation:
     county: str
 
 
-def evaluate_rows(rows: pa.Table, file_names: list[str], issues: IssueLog, pack: RulePack, policy: Policy,
-                  county: str, as_of: str | np.datetime64) -> Evaluation:
+def evaluate_rows(
+    rows: pa.Table,
+    file_names: list[str],
+    issues: IssueLog,
+    pack: RulePack,
+    policy: Policy,
+    county: str,
+    as_of: str | date,
+) -> Evaluation:
     """Build records from ``rows`` (whole people only), derive facts, and apply ``policy``."""
-    as_of = np.datetime64(as_of, "D")
-    records = build_records(rows, file_names, issues, pack.lists, getattr(pack, "case_context_lists", ()),
-                            reading=pack.reading, evaluated=pack.evaluated_list, current_law=pack.current_law)
+    day = np.datetime64(as_of, "D")
+    records = build_records(
+        rows,
+        file_names,
+        issues,
+        pack.lists,
+        getattr(pack, "case_context_lists", ()),
+        reading=pack.reading,
+        evaluated=pack.evaluated_list,
+        current_law=pack.current_law,
+    )
     facts, prior_index = build_facts_and_priors(records, pack, county)
-    decisions = evaluate(facts, policy, as_of)
-    _statute_marks(decisions, facts, pack, as_of)
+    decisions = evaluate(facts, policy, day)
+    _statute_marks(decisions, facts, pack, day)
     _name_the_priors(decisions, prior_index)
     decisions["source_file_index"] = decisions["source_file"].astype("int64")
     decisions["source_file"] = [file_names[int(i)] for i in decisions["source_file"]] if len(decisions) else []
-    return Evaluation(records=records, decisions=decisions, as_of=as_of, county=county.strip().upper())
+    return Evaluation(records=records, decisions=decisions, as_of=day, county=county.strip().upper())
 
 
 #: Where the prior behind a ``disqualifying_prior`` exclusion is looked for when no rule of the policy

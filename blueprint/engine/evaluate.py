@@ -32,8 +32,8 @@ from ..base.year import DAYS_PER_YEAR
 from . import dates
 from . import fact_names as F
 from .filing_rules import Outcome
-from .policy import BY_TRACK, Policy, Rule
-from .predicates import FACT_LABELS, PREDICATES, EvalContext
+from .policy import BY_TRACK, Condition, Policy, Rule
+from .predicates import PREDICATES, EvalContext
 
 HAND_REVIEW = "Hand Review"
 TRACK_SERVING = "currently serving"
@@ -42,13 +42,25 @@ TRACK_COMPLETED = "completed sentence"
 
 #: The checks made before the policy's rules: (fact column, reason code, rule id, reason).
 SECTION_REVIEWS: tuple[tuple[str, str, str, str], ...] = (
-    (F.SECTION_UNRESOLVED, "CANNABIS_SECTION_UNREADABLE", "section-unreadable",
-     "Cannabis section could not be read from the offense text; read the charge and decide by hand"),
-    (F.EVALUATED_SECTIONS, "CANNABIS_TWO_SECTIONS", "two-cannabis-sections",
-     "The charge names two cannabis sections on one line; check which one the conviction is for"),
-    (F.SUBDIVISION_UNKNOWN, "CANNABIS_SUBDIVISION_UNKNOWN", "subdivision-unknown",
-     "The recorded subdivision does not exist in the section's text at the time of the offense; read the "
-     "court record to know the offense"),
+    (
+        F.SECTION_UNRESOLVED,
+        "CANNABIS_SECTION_UNREADABLE",
+        "section-unreadable",
+        "Cannabis section could not be read from the offense text; read the charge and decide by hand",
+    ),
+    (
+        F.EVALUATED_SECTIONS,
+        "CANNABIS_TWO_SECTIONS",
+        "two-cannabis-sections",
+        "The charge names two cannabis sections on one line; check which one the conviction is for",
+    ),
+    (
+        F.SUBDIVISION_UNKNOWN,
+        "CANNABIS_SUBDIVISION_UNKNOWN",
+        "subdivision-unknown",
+        "The recorded subdivision does not exist in the section's text at the time of the offense; read the "
+        "court record to know the offense",
+    ),
 )
 
 PRIOR_COLUMNS = ("prior_section", "prior_date", "prior_court", "prior_case_numbers")
@@ -57,11 +69,18 @@ PRIOR_COLUMNS = ("prior_section", "prior_date", "prior_court", "prior_case_numbe
 def _section_reviews(facts: pd.DataFrame) -> list[tuple[np.ndarray, str, str, str]]:
     """The rows each pre-rule check sends to hand review (a row goes to the first check that holds)."""
     n = len(facts)
-    unresolved = facts[F.SECTION_UNRESOLVED].to_numpy(dtype=bool) if F.SECTION_UNRESOLVED in facts else np.zeros(n, bool)
+    unresolved = (
+        facts[F.SECTION_UNRESOLVED].to_numpy(dtype=bool) if F.SECTION_UNRESOLVED in facts else np.zeros(n, bool)
+    )
     two = (facts[F.EVALUATED_SECTIONS].to_numpy() >= 2) if F.EVALUATED_SECTIONS in facts else np.zeros(n, bool)
-    unknown_sub = facts[F.SUBDIVISION_UNKNOWN].to_numpy(dtype=bool) if F.SUBDIVISION_UNKNOWN in facts else np.zeros(n, bool)
-    masks = {F.SECTION_UNRESOLVED: unresolved, F.EVALUATED_SECTIONS: two & ~unresolved,
-             F.SUBDIVISION_UNKNOWN: unknown_sub & ~two & ~unresolved}
+    unknown_sub = (
+        facts[F.SUBDIVISION_UNKNOWN].to_numpy(dtype=bool) if F.SUBDIVISION_UNKNOWN in facts else np.zeros(n, bool)
+    )
+    masks = {
+        F.SECTION_UNRESOLVED: unresolved,
+        F.EVALUATED_SECTIONS: two & ~unresolved,
+        F.SUBDIVISION_UNKNOWN: unknown_sub & ~two & ~unresolved,
+    }
     return [(masks[column], code, rule, reason) for column, code, rule, reason in SECTION_REVIEWS]
 
 
@@ -74,11 +93,16 @@ def _condition_values(facts: pd.DataFrame, ctx: EvalContext, cond) -> pd.arrays.
     return PREDICATES[cond.predicate].test(facts, ctx, cond.argument)
 
 
-def _describe(facts: pd.DataFrame, ctx: EvalContext, rule: Rule, rows: np.ndarray,
-              only_unknown: list[pd.arrays.BooleanArray] | None = None) -> np.ndarray:
+def _describe(
+    facts: pd.DataFrame,
+    ctx: EvalContext,
+    rule: Rule,
+    rows: np.ndarray,
+    only_unknown: list[pd.arrays.BooleanArray] | None = None,
+) -> np.ndarray:
     """``label=value; …`` for the rule's conditions, on the selected rows (each fact once)."""
     sub = facts.iloc[rows]
-    flat = []
+    flat: list[Condition] = []
     for cond in rule.conditions:
         flat.extend(cond if isinstance(cond, tuple) else (cond,))
     result = np.full(len(rows), "", dtype=object)
@@ -112,8 +136,8 @@ def track(facts: pd.DataFrame, as_of: np.datetime64) -> np.ndarray:
 
 def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) -> pd.DataFrame:
     """Decide every evaluated conviction; returns the facts with the decision columns added."""
-    as_of = np.datetime64(as_of, "D")
-    ctx = EvalContext(as_of=as_of)
+    day = np.datetime64(as_of, "D")  # type: ignore[call-overload]  # numpy's stubs lack datetime64(datetime64, unit)
+    ctx = EvalContext(as_of=day)
     n = len(facts)
     out = facts.copy()
     determination = np.full(n, "", dtype=object)
@@ -126,16 +150,16 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
     outcome = np.full(n, Outcome.HAND_REVIEW.value, dtype=object)
     prior_kind = np.full(n, "", dtype=object)
     prior_source = np.full(n, "", dtype=object)
-    tracks = track(facts, as_of)
+    tracks = track(facts, day)
     undecided = np.ones(n, dtype=bool)
-    for mask, code, rule, why in _section_reviews(facts):
+    for mask, code, rule_name, why in _section_reviews(facts):
         rows = np.flatnonzero(mask & undecided)
         if len(rows) == 0:
             continue
         determination[rows] = HAND_REVIEW
         reason_code[rows] = code
         reason[rows] = why
-        rule_id[rows] = rule
+        rule_id[rows] = rule_name
         offense = facts[F.OFFENSE].astype(str).to_numpy(dtype=object)[rows]
         rule_facts[rows] = "offense text=" + pd.Series(offense, dtype=object).str.strip().to_numpy(dtype=object)
         undecided[rows] = False
@@ -150,7 +174,9 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
             result = result & values
             members = cond if isinstance(cond, tuple) else (cond,)
             for m in members:
-                flat_values.append(PREDICATES[m.predicate].test(facts, ctx, m.argument) if isinstance(cond, tuple) else values)
+                flat_values.append(
+                    PREDICATES[m.predicate].test(facts, ctx, m.argument) if isinstance(cond, tuple) else values
+                )
         fires = undecided & np.asarray(result.fillna(False), dtype=bool)
         unknown = undecided & np.asarray(result.isna(), dtype=bool)
         if fires.any():
@@ -159,8 +185,11 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
             relief[rows] = rule.relief or ""
             if rule.basis == BY_TRACK and policy.track_bases is not None:
                 bases = policy.track_bases
-                basis[rows] = np.where(tracks[rows] == TRACK_SERVING, bases.serving,
-                                       np.where(tracks[rows] == TRACK_COMPLETED, bases.completed, bases.unknown))
+                basis[rows] = np.where(
+                    tracks[rows] == TRACK_SERVING,
+                    bases.serving,
+                    np.where(tracks[rows] == TRACK_COMPLETED, bases.completed, bases.unknown),
+                )
             else:
                 basis[rows] = rule.basis
             reason_code[rows] = rule.reason_code
@@ -193,12 +222,13 @@ def evaluate(facts: pd.DataFrame, policy: Policy, as_of: np.datetime64 | str) ->
     out["prior_source"] = prior_source  # filled in by the engine (blueprint.engine.decide), which knows the priors
     set_prior_columns(out, np.full(n, "", dtype=object))
     out["flags"] = _flags(facts)
-    _add_display_facts(out, as_of)
+    _add_display_facts(out, day)
     return out
 
 
-def _name_priors(facts: pd.DataFrame, ctx: EvalContext, rule: Rule, decided: np.ndarray, kind: np.ndarray,
-                 source: np.ndarray) -> None:
+def _name_priors(
+    facts: pd.DataFrame, ctx: EvalContext, rule: Rule, decided: np.ndarray, kind: np.ndarray, source: np.ndarray
+) -> None:
     """For the rows a rule decided (or stopped at), the kind of prior it tested and where the priors
     behind the answer are: the first prior condition of the rule that holds, or cannot be ruled out,
     on the row (``source``: ``kind/basis`` entries joined by ``;``, for the engine to name them)."""
@@ -219,7 +249,7 @@ def set_prior_columns(out: pd.DataFrame, detail: np.ndarray) -> None:
     rows = np.flatnonzero(np.asarray(detail, dtype=object) != "")
     for i in rows:
         values = str(detail[i]).split("\x1f")
-        parts[i, :len(values)] = values[:len(PRIOR_COLUMNS)]
+        parts[i, : len(values)] = values[: len(PRIOR_COLUMNS)]
     for k, column in enumerate(PRIOR_COLUMNS):
         out[column] = parts[:, k]
 
@@ -242,7 +272,9 @@ def _flags(f: pd.DataFrame) -> np.ndarray:
         return pc.if_else(pa.array(np.asarray(show, dtype=bool)), label, absent)
 
     def labelled(show: np.ndarray, label: str, values: pa.Array) -> pa.Array:
-        return pc.if_else(pa.array(np.asarray(show, dtype=bool)), pc.binary_join_element_wise(label, values, ""), absent)
+        return pc.if_else(
+            pa.array(np.asarray(show, dtype=bool)), pc.binary_join_element_wise(label, values, ""), absent
+        )
 
     hint, hint_np = text("possible_other_cannabis")
     ss, ss_np = text("superstrike_sections")
@@ -263,14 +295,22 @@ def _flags(f: pd.DataFrame) -> np.ndarray:
         labelled(p290_np != "", "PC 290 offense on record: ", p290),
         labelled(problems_np != "", "data problem: ", problems),
         labelled(dob_np != "ok", "date of birth ", dob),
-        flag(f["level_conflict"].to_numpy(dtype=bool),
-             "level doubtful: a state-prison term on a conviction recorded as a misdemeanor or infraction"),
-        flag(f["step_dates_differ"].to_numpy(dtype=bool),
-             "rows of this court step carry different dates: its other convictions may be earlier cases"),
+        flag(
+            f["level_conflict"].to_numpy(dtype=bool),
+            "level doubtful: a state-prison term on a conviction recorded as a misdemeanor or infraction",
+        ),
+        flag(
+            f["step_dates_differ"].to_numpy(dtype=bool),
+            "rows of this court step carry different dates: its other convictions may be earlier cases",
+        ),
         flag(_flag_column(f, "crossed_line"), "arrested before 9 November 2016 and convicted on or after it"),
         labelled(felony_np != "", "felony may stay a felony: ", felony_text),
-        flag(np.asarray(f["juvenile"].astype("boolean").fillna(False), dtype=bool) if "juvenile" in f
-             else np.zeros(len(f), bool), "offense committed under 18"),
+        flag(
+            np.asarray(f["juvenile"].astype("boolean").fillna(False), dtype=bool)
+            if "juvenile" in f
+            else np.zeros(len(f), bool),
+            "offense committed under 18",
+        ),
     ]
     # A leading empty column keeps every row in the result (pyarrow 26 drops rows whose values are
     # all null when nulls are skipped); its separator is trimmed off again (every flag starts with
@@ -285,8 +325,9 @@ def _flag_column(f: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _add_display_facts(out: pd.DataFrame, as_of: np.datetime64) -> None:
-    conv_exact = np.where(out["conviction_date_status"].to_numpy() == "ok",
-                          out["conv_lo"].to_numpy("datetime64[D]"), dates.NAT)
+    conv_exact = np.where(
+        out["conviction_date_status"].to_numpy() == "ok", out["conv_lo"].to_numpy("datetime64[D]"), dates.NAT
+    )
     dob_exact = np.where(out["dob_status"].to_numpy() == "ok", out["dob_lo"].to_numpy("datetime64[D]"), dates.NAT)
     out["conviction_date"] = conv_exact
     out["date_of_birth"] = dob_exact
@@ -297,15 +338,30 @@ def _add_display_facts(out: pd.DataFrame, as_of: np.datetime64) -> None:
     days[np.isnat(conv_exact)] = np.nan
     out["years_since_conviction"] = np.round(days / DAYS_PER_YEAR, 1)
     end = out["sentence_end_lo"].to_numpy("datetime64[D]")
-    out["sentence_end"] = np.where(out["sentence_end_lo"].to_numpy("datetime64[D]") == out["sentence_end_hi"].to_numpy("datetime64[D]"), end, dates.NAT)
-    arrest_exact = np.where(out["arrest_date_status"].to_numpy(dtype=object) == "ok",
-                            out["arrest_lo"].to_numpy("datetime64[D]"), dates.NAT) if "arrest_lo" in out \
+    out["sentence_end"] = np.where(
+        out["sentence_end_lo"].to_numpy("datetime64[D]") == out["sentence_end_hi"].to_numpy("datetime64[D]"),
+        end,
+        dates.NAT,
+    )
+    arrest_exact = (
+        np.where(
+            out["arrest_date_status"].to_numpy(dtype=object) == "ok",
+            out["arrest_lo"].to_numpy("datetime64[D]"),
+            dates.NAT,
+        )
+        if "arrest_lo" in out
         else np.full(len(out), dates.NAT)
+    )
     out["arrest_date"] = arrest_exact
-    juvenile = out["juvenile"].astype("boolean") if "juvenile" in out else pd.Series(pd.NA, index=out.index, dtype="boolean")
-    out["juvenile"] = np.where(juvenile.isna().to_numpy(), "unknown",
-                               np.where(juvenile.fillna(False).to_numpy(dtype=bool), "yes", "no")).astype(object)
+    juvenile = (
+        out["juvenile"].astype("boolean") if "juvenile" in out else pd.Series(pd.NA, index=out.index, dtype="boolean")
+    )
+    out["juvenile"] = np.where(
+        juvenile.isna().to_numpy(), "unknown", np.where(juvenile.fillna(False).to_numpy(dtype=bool), "yes", "no")
+    ).astype(object)
     if "felony_hint" not in out:
         out["felony_hint"] = ""
     status = out["track"].to_numpy()
-    out["sentence_status"] = np.where(status == TRACK_SERVING, "serving", np.where(status == TRACK_COMPLETED, "complete", "unknown"))
+    out["sentence_status"] = np.where(
+        status == TRACK_SERVING, "serving", np.where(status == TRACK_COMPLETED, "complete", "unknown")
+    )

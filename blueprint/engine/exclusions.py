@@ -38,14 +38,32 @@ def load_exclusions(declared, folder: Path) -> Policy | None:
         raise PolicyError(f"rule pack {folder}: statutory_exclusions is a list of {{code, when}}")
     rules = []
     for position, item in enumerate(declared):
-        if not isinstance(item, dict) or set(item) - {"code", "when", "statute"} or "code" not in item or "when" not in item:
-            raise PolicyError(f"rule pack {folder}: statutory_exclusions[{position}] needs 'code' and 'when' "
-                              "(and optionally 'statute')")
+        if (
+            not isinstance(item, dict)
+            or set(item) - {"code", "when", "statute"}
+            or "code" not in item
+            or "when" not in item
+        ):
+            raise PolicyError(
+                f"rule pack {folder}: statutory_exclusions[{position}] needs 'code' and 'when' "
+                "(and optionally 'statute')"
+            )
         code = str(item["code"])
-        rules.append(RuleSpec(id=code.replace("_", "-"), when=item["when"], determination=code,
-                              reason_code=code.upper(), reason=str(item.get("statute", code)), outcome=Outcome.HAND_REVIEW))
-    return build_policy(PolicySpec(name="statutory-exclusions", rule_pack=str(folder), rules=rules), source=str(folder),
-                        where=f"{folder.name}/pack.yaml statutory_exclusions")
+        rules.append(
+            RuleSpec(
+                id=code.replace("_", "-"),
+                when=item["when"],
+                determination=code,
+                reason_code=code.upper(),
+                reason=str(item.get("statute", code)),
+                outcome=Outcome.HAND_REVIEW,
+            )
+        )
+    return build_policy(
+        PolicySpec(name="statutory-exclusions", rule_pack=str(folder), rules=rules),
+        source=str(folder),
+        where=f"{folder.name}/pack.yaml statutory_exclusions",
+    )
 
 
 def _values(facts: pd.DataFrame, ctx: EvalContext, cond) -> pd.arrays.BooleanArray:
@@ -62,7 +80,7 @@ def statutory_exclusions(facts: pd.DataFrame, exclusions: Policy | None, as_of: 
     out = np.full(len(facts), "", dtype=object)
     if exclusions is None or len(facts) == 0:
         return out
-    ctx = EvalContext(as_of=np.datetime64(as_of, "D"))
+    ctx = EvalContext(as_of=np.datetime64(as_of, "D"))  # type: ignore[call-overload]  # numpy's stubs lack datetime64(datetime64, unit)
     for rule in exclusions.rules:
         result = pd.array(np.ones(len(facts), dtype=bool), dtype="boolean")
         for cond in rule.conditions:

@@ -90,15 +90,30 @@ def build_facts_and_priors(records: Records, pack: RulePack, county: str) -> tup
     whole = np.where(np.isnan(days), 0, np.ceil(days)).astype("timedelta64[D]")
     conv_end_lo = np.where(np.isnan(days), NAT, conv_lo + whole)
     conv_end_hi = np.where(np.isnan(days), NAT, conv_hi + whole)
-    candidates[F.SENTENCE_END_LO] = conv_end_lo[candidates.index.to_numpy()] if len(candidates) else np.array([], "datetime64[D]")
-    candidates[F.SENTENCE_END_HI] = conv_end_hi[candidates.index.to_numpy()] if len(candidates) else np.array([], "datetime64[D]")
+    candidates[F.SENTENCE_END_LO] = (
+        conv_end_lo[candidates.index.to_numpy()] if len(candidates) else np.array([], "datetime64[D]")
+    )
+    candidates[F.SENTENCE_END_HI] = (
+        conv_end_hi[candidates.index.to_numpy()] if len(candidates) else np.array([], "datetime64[D]")
+    )
     candidates[F.PERSON_LATEST_END_LO] = by.latest(conv_end_lo)
     candidates[F.PERSON_LATEST_END_HI] = np.where(by.any(np.isnat(conv_end_hi)), NAT, by.latest(conv_end_hi))
 
     # Person identity and flags.
     pid = candidates["person_id"]
-    person_cols = ["cii_number", "name", "other_names", "gender", "race", "date_of_birth_recorded",
-                   "dob_lo", "dob_hi", "dob_status", "deceased", "pc290_registration"]
+    person_cols = [
+        "cii_number",
+        "name",
+        "other_names",
+        "gender",
+        "race",
+        "date_of_birth_recorded",
+        "dob_lo",
+        "dob_hi",
+        "dob_status",
+        "deceased",
+        "pc290_registration",
+    ]
     pinfo = people.reindex(pid)[person_cols]
     for c in person_cols:
         candidates[c] = pinfo[c].to_numpy()
@@ -176,8 +191,9 @@ def _events(conv: pd.DataFrame, mask: np.ndarray, cls: np.ndarray | int, extra: 
     return frame
 
 
-def _prior_facts(candidates: pd.DataFrame, records: Records, law: CurrentLaw | None, minor: np.ndarray,
-                 is_cannabis: np.ndarray) -> None:
+def _prior_facts(
+    candidates: pd.DataFrame, records: Records, law: CurrentLaw | None, minor: np.ndarray, is_cannabis: np.ndarray
+) -> PriorIndex:
     """Count each evaluated conviction's priors, by kind, as of its offense and as of its conviction.
 
     Columns (definite and possible counts): ``prior_super_strike_*``, ``prior_pc290_*`` and
@@ -205,11 +221,18 @@ def _prior_facts(candidates: pd.DataFrame, records: Records, law: CurrentLaw | N
     p290_events = _events(conv, p290_on | p290_maybe, np.where(p290_on, priors.YES, priors.MAYBE))
     kinds["pc290"] = (priors.pairs(candidates, p290_events), p290_events)
     reg = records.registrations
-    reg_events = pd.DataFrame({"conviction_id": "", "person_id": reg["person_id"].to_numpy(dtype=object),
-                               "lo": reg["lo"].to_numpy("datetime64[D]"), "hi": reg["hi"].to_numpy("datetime64[D]"),
-                               "case_key": "", "section": reg.get("section", pd.Series("290 PC", index=reg.index)).to_numpy(dtype=object),
-                               "court": reg.get("court", pd.Series("", index=reg.index)).to_numpy(dtype=object),
-                               "cls": np.int8(priors.YES)})
+    reg_events = pd.DataFrame(
+        {
+            "conviction_id": "",
+            "person_id": reg["person_id"].to_numpy(dtype=object),
+            "lo": reg["lo"].to_numpy("datetime64[D]"),
+            "hi": reg["hi"].to_numpy("datetime64[D]"),
+            "case_key": "",
+            "section": reg.get("section", pd.Series("290 PC", index=reg.index)).to_numpy(dtype=object),
+            "court": reg.get("court", pd.Series("", index=reg.index)).to_numpy(dtype=object),
+            "cls": np.int8(priors.YES),
+        }
+    )
     kinds["registration"] = (priors.pairs(candidates, reg_events), reg_events)
 
     # Convictions of the same cannabis section: a line naming two evaluated sections (11357/11360 HS)
@@ -230,14 +253,20 @@ def _prior_facts(candidates: pd.DataFrame, records: Records, law: CurrentLaw | N
         parts.append(extra)
     if unresolved.any():
         maybe = _events(conv, unresolved, priors.MAYBE, ("named_sections",))
-        maybe = maybe.assign(number=maybe["named_sections"].str.split(", ")).explode("number").drop(columns="named_sections")
+        maybe = (
+            maybe.assign(number=maybe["named_sections"].str.split(", "))
+            .explode("number")
+            .drop(columns="named_sections")
+        )
         maybe["law_cls"] = np.int8(priors.MAYBE)
         parts.append(maybe)
     same_events = pd.concat(parts, ignore_index=True) if len(parts) > 1 else same
     kinds["same_section"] = (priors.pairs(candidates, same_events, same_key="number"), same_events)
-    law_pairs = priors.Pairs(*(getattr(kinds["same_section"][0], f) for f in ("cand", "event", "offense", "conviction")),
-                             same_events["law_cls"].to_numpy(dtype=np.int8)[kinds["same_section"][0].event],
-                             n)
+    law_pairs = priors.Pairs(
+        *(getattr(kinds["same_section"][0], f) for f in ("cand", "event", "offense", "conviction")),  # type: ignore[call-arg]  # four fields
+        same_events["law_cls"].to_numpy(dtype=np.int8)[kinds["same_section"][0].event],
+        n,
+    )
     kinds["two_priors"] = (law_pairs, same_events)
 
     def put(name: str, counts: tuple[np.ndarray, np.ndarray]) -> None:
@@ -254,16 +283,19 @@ def _prior_facts(candidates: pd.DataFrame, records: Records, law: CurrentLaw | N
     put(F.PC290_OR_REGISTRATION_BEFORE_CONVICTION, (p_def + r_def, p_pos + r_pos))
     put(F.EARLIER_SAME_SECTION, kinds["same_section"][0].counts("conviction"))
 
-    return PriorIndex(records, {
-        ("super_strike", "offense"): (kinds["super_strike"][0], kinds["super_strike"][1], 1),
-        ("pc290", "offense"): (kinds["pc290"][0], kinds["pc290"][1], 1),
-        ("registration", "offense"): (kinds["registration"][0], kinds["registration"][1], 1),
-        ("two_priors", "offense"): (kinds["two_priors"][0], kinds["two_priors"][1], 2),
-        ("super_strike", "conviction"): (strict["super_strike"], kinds["super_strike"][1], 1),
-        ("pc290", "conviction"): (strict["pc290"], kinds["pc290"][1], 1),
-        ("registration", "conviction"): (kinds["registration"][0], kinds["registration"][1], 1),
-        ("two_priors", "conviction"): (kinds["same_section"][0], kinds["same_section"][1], 2),
-    })
+    return PriorIndex(
+        records,
+        {
+            ("super_strike", "offense"): (kinds["super_strike"][0], kinds["super_strike"][1], 1),
+            ("pc290", "offense"): (kinds["pc290"][0], kinds["pc290"][1], 1),
+            ("registration", "offense"): (kinds["registration"][0], kinds["registration"][1], 1),
+            ("two_priors", "offense"): (kinds["two_priors"][0], kinds["two_priors"][1], 2),
+            ("super_strike", "conviction"): (strict["super_strike"], kinds["super_strike"][1], 1),
+            ("pc290", "conviction"): (strict["pc290"], kinds["pc290"][1], 1),
+            ("registration", "conviction"): (kinds["registration"][0], kinds["registration"][1], 1),
+            ("two_priors", "conviction"): (kinds["same_section"][0], kinds["same_section"][1], 2),
+        },
+    )
 
 
 class PriorIndex:
@@ -276,7 +308,7 @@ class PriorIndex:
         self.records = records
         self.kinds = kinds
         self._numbers: dict[str, str] = {}
-        self.court_keys = None  # records.court_case_keys of the court rows, set by build_facts
+        self.court_keys: tuple | None = None  # records.court_case_keys of the court rows, set by build_facts
 
     def covered(self, kind: str, basis: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which of ``rows`` (positions among the facts) have such a prior, and the case keys of the
@@ -287,7 +319,11 @@ class PriorIndex:
         chosen = priors.chosen(pp, basis, wanted, need)
         has = np.zeros(pp.n, dtype=bool)
         has[pp.cand[chosen]] = True
-        keys = events["case_key"].to_numpy(dtype=object)[pp.event[chosen]] if "case_key" in events else np.array([], object)
+        keys = (
+            events["case_key"].to_numpy(dtype=object)[pp.event[chosen]]
+            if "case_key" in events
+            else np.array([], object)
+        )
         return has[rows], keys
 
     def prefetch(self, case_keys) -> None:
@@ -327,8 +363,9 @@ def _strict(pp: priors.Pairs) -> priors.Pairs:
     return priors.Pairs(pp.cand[keep], pp.event[keep], pp.offense[keep], pp.conviction[keep], pp.cls[keep], pp.n)
 
 
-def _two_priors_classes(conv: pd.DataFrame, law: CurrentLaw | None, minor: np.ndarray, number: str,
-                        subsection: str, mask: np.ndarray) -> np.ndarray:
+def _two_priors_classes(
+    conv: pd.DataFrame, law: CurrentLaw | None, minor: np.ndarray, number: str, subsection: str, mask: np.ndarray
+) -> np.ndarray:
     """Per conviction (where ``mask`` holds), its class under the two-priors rule of its own section
     (current law); YES elsewhere."""
     n = len(conv)
@@ -345,8 +382,13 @@ def _two_priors_classes(conv: pd.DataFrame, law: CurrentLaw | None, minor: np.nd
     before_ok, after_ok = era != current_law.AFTER, era != current_law.BEFORE
     out[rows] = current_law.combine(
         [r["class_before_adult"], r["class_before_minor"], r["class_after_adult"], r["class_after_minor"]],
-        [before_ok & (old | unknown_age), before_ok & (young | unknown_age),
-         after_ok & (old | unknown_age), after_ok & (young | unknown_age)])
+        [
+            before_ok & (old | unknown_age),
+            before_ok & (young | unknown_age),
+            after_ok & (old | unknown_age),
+            after_ok & (young | unknown_age),
+        ],
+    )
     return out
 
 
@@ -361,9 +403,11 @@ def _current_law_facts(candidates: pd.DataFrame, records: Records, law: CurrentL
     number = candidates["number"].astype(str).to_numpy(dtype=object)
     r = law.readings(number, candidates["subsection"].astype(str).to_numpy(dtype=object))
     era = law.eras(candidates["offense_lo"].to_numpy("datetime64[D]"), candidates["conv_hi"].to_numpy("datetime64[D]"))
-    exists = np.where(era == current_law.BEFORE, r["exists_before"] > 0,
-                      np.where(era == current_law.AFTER, r["exists_after"] > 0,
-                               (r["exists_before"] > 0) | (r["exists_after"] > 0)))
+    exists = np.where(
+        era == current_law.BEFORE,
+        r["exists_before"] > 0,
+        np.where(era == current_law.AFTER, r["exists_after"] > 0, (r["exists_before"] > 0) | (r["exists_after"] > 0)),
+    )
     on_list = _flag(candidates, "on_evaluated_list") & ~_flag(candidates, "section_unresolved")
     candidates[F.SUBDIVISION_UNKNOWN] = on_list & ~exists
     # Arrested before the line, convicted on or after it (definitely both).

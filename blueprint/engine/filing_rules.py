@@ -71,8 +71,16 @@ HS11590_REPEALED = dt.date(2020, 1, 1)
 #: Columns the contract between the run and the filings adds to the decision table, with the value
 #: an older run folder (written before them) is given on load.
 CONTRACT_COLUMNS = (
-    "outcome", "juvenile", "arrest_date", "prior_kind", "prior_section", "prior_date", "prior_court",
-    "prior_case_numbers", "statutory_exclusion", "felony_hint",
+    "outcome",
+    "juvenile",
+    "arrest_date",
+    "prior_kind",
+    "prior_section",
+    "prior_date",
+    "prior_court",
+    "prior_case_numbers",
+    "statutory_exclusion",
+    "felony_hint",
 )
 
 
@@ -124,8 +132,9 @@ def is_juvenile(track: str) -> bool:
     return str(track).strip().casefold() == TRACK_JUVENILE
 
 
-def filed_basis(relief: str, track: str, recorded_basis: str, recommended_relief: str,
-                bases: FilingBases | None) -> str:
+def filed_basis(
+    relief: str, track: str, recorded_basis: str, recommended_relief: str, bases: FilingBases | None
+) -> str:
     """The statutory basis printed for a relief the office asks for.
 
     The pack's own bases (``filing_bases`` in its ``pack.yaml``: those starting with ``follows_track``)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -190,12 +191,15 @@ class OffenseEntry(SectionPattern):
         if value is None or isinstance(value, (dict, SectionPattern)):
             return value
         text = str(value).strip().upper()
-        read = dict(zip(("code_section", "number", "subsection", "code", "attempt", "second_number"),
-                        default_reading().read_description(text)))
+        read = dict(
+            zip(
+                ("code_section", "number", "subsection", "code", "attempt", "second_number"),
+                default_reading().read_description(text),
+            )
+        )
         if not read["code_section"] or not read["code"] or read["attempt"] or read["second_number"]:
             raise ValueError(
-                f"requires_same_case must be a section with its code, e.g. '186.22(B)(4) PC', "
-                f"got {value!r}"
+                f"requires_same_case must be a section with its code, e.g. '186.22(B)(4) PC', got {value!r}"
             )
         subs = (read["subsection"],) if read["subsection"] else ()
         return {"code": read["code"], "number": read["number"], "subsections": subs}
@@ -260,6 +264,7 @@ class OffenseList:
     statute: str
     description: str = ""
     assume_code_when_missing: str | None = None
+
     @property
     def numbers(self) -> tuple[str, ...]:
         """The distinct section numbers on the list, in list order (for :func:`comment_mentions`)."""
@@ -292,7 +297,9 @@ class OffenseList:
         second = self._entry_of(parsed, "second_", same_case_has, ignore_companions, entries)
         return np.where(first >= 0, first, second)
 
-    def section_hits(self, parsed: pd.DataFrame, same_case_has: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def section_hits(
+        self, parsed: pd.DataFrame, same_case_has: pd.Series | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Whether each row's first section, and its second section, is on the list (two bool arrays)."""
         first = self._entry_of(parsed, "", same_case_has, False, None)
         second = self._entry_of(parsed, "second_", same_case_has, False, None)
@@ -330,7 +337,7 @@ class OffenseList:
         ranges = [e for e in entries if getattr(e, "through", None) is not None]
         in_list = np.fromiter((n in wanted for n in numbers), bool, len(numbers))
         for entry in ranges:
-            in_list |= entry.covers(numbers)
+            in_list |= entry.covers(numbers)  # type: ignore[attr-defined]  # an entry with a range is an OffenseEntry
         candidates = np.flatnonzero(in_list)
         if candidates.size == 0:
             return result
@@ -360,8 +367,11 @@ class OffenseList:
                 if not entry.subsections:
                     continue
                 # The proper prefixes of the listed subdivisions, in whole groups: "" and "(A)" for "(A)(2)".
-                prefixes = {"".join(re.findall(r"\([A-Z0-9]+\)", listed)[:k]) for listed in entry.subsections
-                            for k in range(len(re.findall(r"\([A-Z0-9]+\)", listed)))}
+                prefixes = {
+                    "".join(re.findall(r"\([A-Z0-9]+\)", listed)[:k])
+                    for listed in entry.subsections
+                    for k in range(len(re.findall(r"\([A-Z0-9]+\)", listed)))
+                }
                 hit &= pd.Series(sub_text, dtype=object).isin(prefixes).to_numpy(dtype=bool)
             elif entry.subsections:
                 hit &= subsection.str.startswith(entry.subsections).to_numpy(dtype=bool)
@@ -386,8 +396,9 @@ class OffenseList:
         """
         return pd.Series(self._first_entry(parsed, same_case_has) >= 0, index=parsed.index)
 
-    def possible_matches(self, parsed: pd.DataFrame, same_case_has: pd.Series | None = None,
-                         matched: np.ndarray | None = None) -> pd.Series:
+    def possible_matches(
+        self, parsed: pd.DataFrame, same_case_has: pd.Series | None = None, matched: np.ndarray | None = None
+    ) -> pd.Series:
         """Boolean Series: the row is not on the list, but would be with the subdivision it lacks.
 
         An entry limited to some subdivisions (``245(D)(3)``, ``217.1(B)``, ``261(A)(2)``) cannot
@@ -408,9 +419,7 @@ class OffenseList:
         Lets the engine (or a reviewer's hint) see such rows without deciding them.
         """
         idx = self._first_entry(parsed, None, ignore_companions=True)
-        needs = np.array(
-            [e.requires_same_case is not None for e in self.entries] + [False], dtype=bool
-        )
+        needs = np.array([e.requires_same_case is not None for e in self.entries] + [False], dtype=bool)
         return pd.Series(needs[idx], index=parsed.index)  # idx -1 picks the trailing False
 
     def companion_matches(self, parsed: pd.DataFrame) -> pd.Series:
@@ -418,13 +427,9 @@ class OffenseList:
         companion = self.companion
         if companion is None:
             return pd.Series(False, index=parsed.index)
-        return pd.Series(
-            self._first_entry(parsed, None, entries=(companion,)) >= 0, index=parsed.index
-        )
+        return pd.Series(self._first_entry(parsed, None, entries=(companion,)) >= 0, index=parsed.index)
 
-    def matched_labels(
-        self, parsed: pd.DataFrame, same_case_has: pd.Series | None = None
-    ) -> pd.Series:
+    def matched_labels(self, parsed: pd.DataFrame, same_case_has: pd.Series | None = None) -> pd.Series:
         """Str Series: the matched code section as convicted (e.g. ``664/187 PC``), or ``""``.
 
         This is what the review workbook shows in "Superstrike Code Section(s)"; join the values per
@@ -434,13 +439,16 @@ class OffenseList:
         sections = parsed["code_section"].to_numpy(dtype=object)
         return pd.Series(np.where(hit, sections, ""), index=parsed.index, dtype=object).astype(str)
 
-    def matched_entry_labels(
-        self, parsed: pd.DataFrame, same_case_has: pd.Series | None = None
-    ) -> pd.Series:
+    def matched_entry_labels(self, parsed: pd.DataFrame, same_case_has: pd.Series | None = None) -> pd.Series:
         """Str Series: the ``label`` of the first entry the row matches (e.g. ``murder``), or ``""``."""
         idx = self._first_entry(parsed, same_case_has)
         labels = np.array([e.label for e in self.entries] + [""], dtype=object)
         return pd.Series(labels[idx], index=parsed.index, dtype=object).astype(str)
+
+
+def _where_under(prefix: tuple, loc: tuple) -> str:
+    """:func:`_where` of a place given relative to ``prefix`` (a pydantic error inside one entry)."""
+    return _where(prefix + loc)
 
 
 def _where(loc: tuple) -> str:
@@ -504,19 +512,20 @@ def load_offense_lists(pack_dir: str | Path) -> dict[str, OffenseList]:
                 entries.append(OffenseEntry.model_validate(data))
                 positions.append(pos)
             except ValidationError as exc:
-                problems.add_validation(exc, prefix=here, name=lambda loc, here=here: _where(here + loc))
+                problems.add_validation(exc, prefix=here, name=partial(_where_under, here))
         seen: set[tuple[str, str, tuple[str, ...]]] = set()
         for pos, entry in zip(positions, entries):
             key = (entry.code, entry.number, entry.subsections)
             if key in seen:
-                problems.add(("lists", name, "entries", pos),
-                             f"lists.{name}.entries[{pos}] repeats {entry.describe()}")
+                problems.add(("lists", name, "entries", pos), f"lists.{name}.entries[{pos}] repeats {entry.describe()}")
             seen.add(key)
         companions = {e.requires_same_case for e in entries if e.requires_same_case is not None}
         if len(companions) > 1:
             names = ", ".join(sorted(c.describe() for c in companions))
-            problems.add(("lists", name), f"list {name} names more than one same-case companion ({names}); "
-                                          "one list may use only one")
+            problems.add(
+                ("lists", name),
+                f"list {name} names more than one same-case companion ({names}); one list may use only one",
+            )
         assume = list_spec.assume_code_when_missing
         lists[name] = OffenseList(
             name=name,

@@ -66,10 +66,9 @@ TO_MISDEMEANOR = ("redesignate_misdemeanor", "recall_and_resentence")
 TO_INFRACTION = ("redesignate_infraction",)
 DISMISS = ("dismiss_and_seal",)
 
-OUTCOME_COLUMNS = (
-    ["person_id", "gender", "race", "age_band", "had_felony"]
-    + [f"{s}_{m}" for s in SCENARIOS for m in OUTCOME_MEASURES]
-)
+OUTCOME_COLUMNS = ["person_id", "gender", "race", "age_band", "had_felony"] + [
+    f"{s}_{m}" for s in SCENARIOS for m in OUTCOME_MEASURES
+]
 
 
 def age_bands(dob_lo: np.ndarray, dob_hi: np.ndarray, as_of: np.datetime64) -> np.ndarray:
@@ -185,8 +184,9 @@ def person_outcomes(evaluation: Evaluation, pack: RulePack) -> pd.DataFrame:
             "person_id": person_ids,
             "gender": _label(info["gender"]),
             "race": _label(info["race"]),
-            "age_band": age_bands(info["dob_lo"].to_numpy("datetime64[D]"), info["dob_hi"].to_numpy("datetime64[D]"),
-                                  evaluation.as_of),
+            "age_band": age_bands(
+                info["dob_lo"].to_numpy("datetime64[D]"), info["dob_hi"].to_numpy("datetime64[D]"), evaluation.as_of
+            ),
             "had_felony": any_per_person(felony),
         }
     )

@@ -111,13 +111,16 @@ def load_pack_texts(meta_path: Path) -> PackTexts:
         texts = PackTexts()
     if "challenge_grounds" not in given and not problems:
         # A missing key has no line of its own (line 0: the message names the file only).
-        problems.add((), "challenge_grounds: missing (the grounds a notice of challenge states, docs/forking.md)",
-                     line=0)
+        problems.add(
+            (), "challenge_grounds: missing (the grounds a notice of challenge states, docs/forking.md)", line=0
+        )
     if meta.get("juvenile_track"):
         if texts.filing_bases is not None and texts.filing_bases.juvenile is None:
             problems.add(("filing_bases",), "filing_bases.juvenile: needed because juvenile_track is true")
         if texts.challenge_grounds is not None and texts.challenge_grounds.criteria.juvenile is None:
-            problems.add(("challenge_grounds", "criteria"),
-                         "challenge_grounds.criteria.juvenile: needed because juvenile_track is true")
+            problems.add(
+                ("challenge_grounds", "criteria"),
+                "challenge_grounds.criteria.juvenile: needed because juvenile_track is true",
+            )
     problems.raise_if_any(PolicyError)
     return texts

@@ -23,9 +23,9 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import AbstractSet, Any, Callable
 
 import pandas as pd
 import yaml
@@ -63,7 +63,9 @@ def _pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
     meta = safe_load(meta_path.read_text()) if meta_path.is_file() else None
     declared = (meta or {}).get("reliefs")
     if not declared:
-        raise PolicyError(f"rule pack '{rule_pack}': pack.yaml declares no 'reliefs' (the relief kinds its policies name)")
+        raise PolicyError(
+            f"rule pack '{rule_pack}': pack.yaml declares no 'reliefs' (the relief kinds its policies name)"
+        )
     if not isinstance(declared, dict):
         raise PolicyError(f"rule pack '{rule_pack}': 'reliefs' is a mapping of relief codes")
     out: dict[str, dict[str, str]] = {}
@@ -76,8 +78,9 @@ def _pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
         if not label:
             raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' needs a label")
         if effect not in RECORD_EFFECTS:
-            raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' effect_on_record must be one of "
-                              f"{', '.join(RECORD_EFFECTS)}")
+            raise PolicyError(
+                f"rule pack '{rule_pack}': relief '{code}' effect_on_record must be one of {', '.join(RECORD_EFFECTS)}"
+            )
         out[str(code)] = {"label": label, "effect_on_record": effect}
         disposition = spec.get("doj_disposition") if isinstance(spec, dict) else None
         if disposition is not None:
@@ -86,8 +89,10 @@ def _pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
             out[str(code)]["doj_disposition"] = str(disposition).strip()
         unknown = sorted(set(spec) - {"label", "effect_on_record", "doj_disposition"}) if isinstance(spec, dict) else []
         if unknown:
-            raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' has unknown key(s) {', '.join(unknown)}; "
-                              "allowed: label, effect_on_record, doj_disposition")
+            raise PolicyError(
+                f"rule pack '{rule_pack}': relief '{code}' has unknown key(s) {', '.join(unknown)}; "
+                "allowed: label, effect_on_record, doj_disposition"
+            )
     return out
 
 
@@ -156,7 +161,7 @@ class Rule:
     def predicate_names(self) -> list[str]:
         names: list[str] = []
         for c in self.conditions:
-            for one in (c if isinstance(c, tuple) else (c,)):
+            for one in c if isinstance(c, tuple) else (c,):
                 names.append(one.predicate)
         return names
 
@@ -221,8 +226,9 @@ def _read_spec(path: Path, problems: Problems | None = None) -> tuple[PolicySpec
         spec = PolicySpec.model_validate(head)
     except ValidationError as exc:
         broken_keys = {loc[0] for loc in problems.add_validation(exc) if loc}
-        spec = PolicySpec.model_construct(**{"name": "", **{k: v for k, v in head.items()
-                                                            if k in PolicySpec.model_fields and k not in broken_keys}})
+        spec = PolicySpec.model_construct(
+            **{"name": "", **{k: v for k, v in head.items() if k in PolicySpec.model_fields and k not in broken_keys}}
+        )
     raw_rules = data.get("rules")
     rules: list[RuleSpec] | None = None
     origin: dict[int, tuple[int, str]] = {}
@@ -234,18 +240,20 @@ def _read_spec(path: Path, problems: Problems | None = None) -> tuple[PolicySpec
         for index, raw in enumerate(raw_rules):
             label = _rule_label(index, raw)
             if not isinstance(raw, dict):
-                problems.add(("rules", index), f"{label}: a rule is a mapping with id, when, determination, "
-                                               "reason_code and reason")
+                problems.add(
+                    ("rules", index),
+                    f"{label}: a rule is a mapping with id, when, determination, reason_code and reason",
+                )
                 continue
             try:
                 rule = RuleSpec.model_validate(raw)
             except ValidationError as exc:
-                failed = problems.add_validation(exc, ("rules", index),
-                                                 name=lambda loc, label=label: f"{label}: " + ".".join(map(str, loc)))
+                failed = problems.add_validation(exc, ("rules", index), name=partial(_located, label))
                 # Check what can be checked of the rest of the rule too (its conditions, relief...).
                 broken_keys = {loc[0] for loc in failed if loc}
-                rule = RuleSpec.model_construct(**{k: v for k, v in raw.items()
-                                                   if k in RuleSpec.model_fields and k not in broken_keys})
+                rule = RuleSpec.model_construct(
+                    **{k: v for k, v in raw.items() if k in RuleSpec.model_fields and k not in broken_keys}
+                )
                 broken.add(len(rules))
             origin[len(rules)] = (index, label)
             rules.append(rule)
@@ -253,6 +261,11 @@ def _read_spec(path: Path, problems: Problems | None = None) -> tuple[PolicySpec
     if own:
         problems.raise_if_any(PolicyError)
     return spec, origin, broken
+
+
+def _located(label: str, loc: tuple) -> str:
+    """A validation problem's place within a rule: ``rule 2 ('x'): when.age``."""
+    return f"{label}: " + ".".join(map(str, loc))
 
 
 def _rule_label(index: int, raw: Any) -> str:
@@ -277,9 +290,11 @@ def _load_yaml(path: Path, source: str) -> Policy:
             if rules is None:
                 rules, inherited = base.rules, True
             for unknown in sorted(set(spec.settings) - set(base.settings)):
-                problems.add(("settings", unknown),
-                             f"unknown setting '{unknown}' for preset '{spec.extends}'; "
-                             f"known settings: {', '.join(sorted(base.settings))}")
+                problems.add(
+                    ("settings", unknown),
+                    f"unknown setting '{unknown}' for preset '{spec.extends}'; "
+                    f"known settings: {', '.join(sorted(base.settings))}",
+                )
     settings.update(spec.settings)
     if (rules is None and not spec.extends) or (rules is not None and len(rules) == 0):
         problems.add(("rules",), "a policy needs at least one rule")
@@ -287,10 +302,15 @@ def _load_yaml(path: Path, source: str) -> Policy:
     # A setting the county file gives, used by a rule of the preset it extends: a problem with the
     # value is the setting's, at its line in the county file.
     own_settings = set(spec.settings) if inherited else set()
-    policy = _build(spec.model_copy(update={"rules": rules or [], "settings": settings}), source, problems,
-                    placed=placed, own_settings=own_settings,
-                    labels=None if inherited else {i: label for i, (_, label) in origin.items()},
-                    broken=set() if inherited else broken)
+    policy = _build(
+        spec.model_copy(update={"rules": rules or [], "settings": settings}),
+        source,
+        problems,
+        placed=placed,
+        own_settings=own_settings,
+        labels=None if inherited else {i: label for i, (_, label) in origin.items()},
+        broken=set() if inherited else broken,
+    )
     problems.raise_if_any(PolicyError)
     return policy
 
@@ -303,9 +323,16 @@ def build_policy(spec: PolicySpec, source: str, where: str = "policy") -> Policy
     return policy
 
 
-def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i: None,
-           own_settings: set[str] = frozenset(), labels: dict[int, str] | None = None,
-           broken: set[int] = frozenset()) -> Policy:
+def _build(
+    spec: PolicySpec,
+    source: str,
+    problems: Problems,
+    *,
+    placed=lambda i: None,
+    own_settings: AbstractSet[str] = frozenset(),
+    labels: dict[int, str] | None = None,
+    broken: AbstractSet[int] = frozenset(),
+) -> Policy:
     """Check every rule (all problems to ``problems``) and build the policy from the sound ones.
 
     ``placed(i)`` is the path of rule ``i`` in the file (None for a rule the file inherits);
@@ -348,9 +375,9 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
                 continue
             if not spec.settings[enabled_if]:
                 continue
-        conditions = []
+        conditions: list[Condition | tuple[Condition, ...]] = []  # a tuple: an "any" group
         when = getattr(rs, "when", None)
-        for name, raw in (when.items() if isinstance(when, dict) else ()):
+        for name, raw in when.items() if isinstance(when, dict) else ():
             if name == "any":
                 if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
                     report(("when", "any"), f"{label}: 'any' expects a list of conditions")
@@ -358,14 +385,20 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
                 group = []
                 for position, item in enumerate(raw):
                     for n2, r2 in item.items():
-                        c = _condition(n2, r2, spec.settings, label,
-                                       lambda m, setting=None, k=("when", "any", position, n2): report(k, m, setting))
+                        c = _condition(
+                            n2,
+                            r2,
+                            spec.settings,
+                            label,
+                            lambda m, setting=None, k=("when", "any", position, n2): report(k, m, setting),
+                        )
                         if c:
                             group.append(c)
                 conditions.append(tuple(group))
                 continue
-            c = _condition(name, raw, spec.settings, label,
-                           lambda m, setting=None, k=("when", name): report(k, m, setting))
+            c = _condition(
+                name, raw, spec.settings, label, lambda m, setting=None, k=("when", name): report(k, m, setting)
+            )
             if c:
                 conditions.append(c)
         reason = getattr(rs, "reason", None)
@@ -379,18 +412,29 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
             report(("relief",), f"{label}: unknown relief '{relief}'; allowed: {', '.join(relief_labels)}")
         if getattr(rs, "basis", "") == BY_TRACK and track_bases is None and reliefs:
             report(("basis",), f"{label}: basis '{BY_TRACK}' needs 'track_bases' in the rule pack's pack.yaml")
-        outcome = rule_outcome(getattr(rs, "outcome", None), getattr(rs, "relief", None),
-                               getattr(rs, "determination", None) or "")
+        outcome = rule_outcome(
+            getattr(rs, "outcome", None), getattr(rs, "relief", None), getattr(rs, "determination", None) or ""
+        )
         if getattr(rs, "outcome", None) == Outcome.ELIGIBLE and not relief:
             report(("outcome",), f"{label}: outcome 'eligible' needs a relief")
         elif getattr(rs, "outcome", None) not in (None, Outcome.ELIGIBLE) and relief:
             report(("outcome",), f"{label}: outcome '{rs.outcome}' cannot come with a relief ('{relief}')")
         if index in broken:
             continue
+        assert isinstance(reason, str), "a sound rule's spec has its reason"
         rules.append(
-            Rule(id=rs.id, conditions=tuple(conditions), determination=rs.determination, relief=rs.relief,
-                 basis=rs.basis, reason_code=rs.reason_code, reason=reason, law=rs.law,
-                 relief_label=relief_labels.get(rs.relief or "", ""), outcome=outcome)
+            Rule(
+                id=rs.id,
+                conditions=tuple(conditions),
+                determination=rs.determination,
+                relief=rs.relief,
+                basis=rs.basis,
+                reason_code=rs.reason_code,
+                reason=reason,
+                law=rs.law,
+                relief_label=relief_labels.get(rs.relief or "", ""),
+                outcome=outcome,
+            )
         )
     document = {
         "name": spec.name,
@@ -411,9 +455,18 @@ def _build(spec: PolicySpec, source: str, problems: Problems, *, placed=lambda i
             for r in rules
         ],
     }
-    return Policy(name=spec.name, title=spec.title or spec.name, description=(spec.description or "").strip(),
-                  rule_pack=spec.rule_pack, settings=dict(spec.settings), rules=tuple(rules), source=source,
-                  document=document, relief_labels=relief_labels, track_bases=track_bases)
+    return Policy(
+        name=spec.name,
+        title=spec.title or spec.name,
+        description=(spec.description or "").strip(),
+        rule_pack=spec.rule_pack,
+        settings=dict(spec.settings),
+        rules=tuple(rules),
+        source=source,
+        document=document,
+        relief_labels=relief_labels,
+        track_bases=track_bases,
+    )
 
 
 def rule_outcome(declared: Outcome | str | None, relief: str | None, determination: str) -> Outcome:
@@ -458,8 +511,8 @@ def _substitute(raw: Any, settings: dict, label: str, report: Callable[..., None
         out = {k: _substitute(v, settings, label, report, used) for k, v in raw.items()}
         return _MISSING if any(v is _MISSING for v in out.values()) else out
     if isinstance(raw, list):
-        out = [_substitute(v, settings, label, report, used) for v in raw]
-        return _MISSING if any(v is _MISSING for v in out) else out
+        items = [_substitute(v, settings, label, report, used) for v in raw]
+        return _MISSING if any(v is _MISSING for v in items) else items
     return raw
 
 

@@ -69,8 +69,10 @@ class Pairs:
     def counts(self, basis: str) -> tuple[np.ndarray, np.ndarray]:
         """Per evaluated conviction: how many definite priors, and how many possible ones."""
         definite, possible = self.weights(basis)
-        return (np.bincount(self.cand, weights=definite, minlength=self.n).astype(int),
-                np.bincount(self.cand, weights=possible, minlength=self.n).astype(int))
+        return (
+            np.bincount(self.cand, weights=definite, minlength=self.n).astype(int),
+            np.bincount(self.cand, weights=possible, minlength=self.n).astype(int),
+        )
 
 
 def pairs(candidates: pd.DataFrame, events: pd.DataFrame, same_key: str | None = None) -> Pairs:
@@ -84,8 +86,16 @@ def pairs(candidates: pd.DataFrame, events: pd.DataFrame, same_key: str | None =
     empty = np.zeros(0, dtype=np.int64)
     if len(events) == 0 or n == 0:
         return Pairs(empty, empty, empty.astype(np.int8), empty.astype(np.int8), empty.astype(np.int8), n)
-    cols = ["conviction_id", "person_id", "conv_lo", "conv_hi", "offense_lo", "offense_hi", "case_key",
-            "step_dates_differ"] + ([same_key] if same_key else [])
+    cols = [
+        "conviction_id",
+        "person_id",
+        "conv_lo",
+        "conv_hi",
+        "offense_lo",
+        "offense_hi",
+        "case_key",
+        "step_dates_differ",
+    ] + ([same_key] if same_key else [])
     left = candidates[cols].reset_index(drop=True)
     left["cand"] = np.arange(n)
     right = events.reset_index(drop=True)
@@ -108,8 +118,14 @@ def pairs(candidates: pd.DataFrame, events: pd.DataFrame, same_key: str | None =
     # An event of a court step whose rows disagree on the date is at most a possible prior.
     offense = np.where(doubtful, np.minimum(offense, MAYBE), offense).astype(np.int8)
     conviction = np.where(doubtful, np.minimum(conviction, MAYBE), conviction).astype(np.int8)
-    return Pairs(p["cand"].to_numpy(dtype=np.int64), p["event"].to_numpy(dtype=np.int64), offense, conviction,
-                 p["cls"].to_numpy(dtype=np.int8), n)
+    return Pairs(
+        p["cand"].to_numpy(dtype=np.int64),
+        p["event"].to_numpy(dtype=np.int64),
+        offense,
+        conviction,
+        p["cls"].to_numpy(dtype=np.int8),
+        n,
+    )
 
 
 def _day_text(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -157,10 +173,13 @@ def details(pp: Pairs, events: pd.DataFrame, basis: str, wanted: np.ndarray, nee
     lo = ev["lo"].to_numpy("datetime64[D]")
     cand = pp.cand[use]
     order = np.lexsort((np.where(np.isnat(lo), np.datetime64("9999-12-31", "D"), lo), cand))
-    parts = [ev["section"].astype(str).to_numpy(dtype=object), _day_text(lo, ev["hi"].to_numpy("datetime64[D]")),
-             ev["court"].astype(str).to_numpy(dtype=object),
-             # one prior's own case numbers are joined by ", ": "; " separates the priors
-             ev["case_numbers"].astype(str).str.replace("; ", ", ", regex=False).to_numpy(dtype=object)]
+    parts = [
+        ev["section"].astype(str).to_numpy(dtype=object),
+        _day_text(lo, ev["hi"].to_numpy("datetime64[D]")),
+        ev["court"].astype(str).to_numpy(dtype=object),
+        # one prior's own case numbers are joined by ", ": "; " separates the priors
+        ev["case_numbers"].astype(str).str.replace("; ", ", ", regex=False).to_numpy(dtype=object),
+    ]
     # Only the priors of the few decisions that name them come here: a plain loop over them.
     grouped: dict[int, list[list[str]]] = {}
     for i in order:

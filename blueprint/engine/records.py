@@ -106,9 +106,17 @@ def _arrow_text(values) -> pa.Array | pa.ChunkedArray:
     return pa.array(np.asarray(values, dtype=object), pa.string())
 
 
-def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists: dict[str, OffenseList],
-                  context_lists: tuple[str, ...] = (), *, reading: ReadingRules | None = None,
-                  evaluated: str | None = None, current_law: CurrentLaw | None = None) -> Records:
+def build_records(
+    rows: pa.Table,
+    file_names: list[str],
+    issues: IssueLog,
+    lists: dict[str, OffenseList],
+    context_lists: tuple[str, ...] = (),
+    *,
+    reading: ReadingRules | None = None,
+    evaluated: str | None = None,
+    current_law: CurrentLaw | None = None,
+) -> Records:
     """Derive people and convictions from the rows of one run (or one shard of whole people).
 
     ``context_lists`` names offense lists to check against every charge of each court case (any
@@ -134,17 +142,31 @@ def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists
     deceased_ids = set(_text(pc.unique(rows["SUBJECT_ID"].filter(is_deceased))))
     people["deceased"] = people.index.isin(deceased_ids)
 
-    reg = rows.select(["SUBJECT_ID", "STP_EVENT_DATE", "STP_ORI_DESCR", "OFFENSE_DESCR", "_file", "_line"]).filter(is_registration)
+    reg = rows.select(["SUBJECT_ID", "STP_EVENT_DATE", "STP_ORI_DESCR", "OFFENSE_DESCR", "_file", "_line"]).filter(
+        is_registration
+    )
     reg_text = _text(pc.utf8_trim_whitespace(reg["STP_EVENT_DATE"]))
     reg_dates = dates.parse_dates(reg_text)
     registrations = pd.DataFrame(
-        {"person_id": _text(reg["SUBJECT_ID"]), "lo": reg_dates.earliest, "hi": reg_dates.latest,
-         "section": [t.split("-")[0].strip() for t in _text(pc.utf8_trim_whitespace(reg["OFFENSE_DESCR"]))],
-         "court": _text(pc.utf8_trim_whitespace(reg["STP_ORI_DESCR"]))}
+        {
+            "person_id": _text(reg["SUBJECT_ID"]),
+            "lo": reg_dates.earliest,
+            "hi": reg_dates.latest,
+            "section": [t.split("-")[0].strip() for t in _text(pc.utf8_trim_whitespace(reg["OFFENSE_DESCR"]))],
+            "court": _text(pc.utf8_trim_whitespace(reg["STP_ORI_DESCR"])),
+        }
     )
-    _report_dates(issues, file_names, reg["_file"].to_numpy(), reg["_line"].to_numpy(), reg_text, reg_dates,
-                  "STP_EVENT_DATE", "registration date",
-                  "registration kept with an unknown date; convictions it could precede go to hand review")
+    _report_dates(
+        issues,
+        file_names,
+        reg["_file"].to_numpy(),
+        reg["_line"].to_numpy(),
+        reg_text,
+        reg_dates,
+        "STP_EVENT_DATE",
+        "registration date",
+        "registration kept with an unknown date; convictions it could precede go to hand review",
+    )
     people["pc290_registration"] = people.index.isin(set(registrations["person_id"]))
 
     court_rows = rows.select(["SUBJECT_ID", "CNT_ORDER", "OFN", "FE_NUM_CRT_CASE"]).filter(is_court)
@@ -153,15 +175,20 @@ def build_records(rows: pa.Table, file_names: list[str], issues: IssueLog, lists
     # comment, court, level) only on its first row, taken from ``rows`` for those rows alone.
     conv_rows = rows.select(CONVICTION_ROW_COLUMNS).filter(is_conviction)
     at = np.flatnonzero(is_conviction.to_numpy(zero_copy_only=False))
-    convictions = _convictions(conv_rows, rows.select(COUNT_COLUMNS), at, file_names, issues, lists, reading,
-                               evaluated)
+    convictions = _convictions(conv_rows, rows.select(COUNT_COLUMNS), at, file_names, issues, lists, reading, evaluated)
     hint_cases = _companion_cases(rows, is_court, current_law, reading) if current_law is not None else None
     case_charges = None
     if context_lists:
         charges = _to_pandas(rows.select(["SUBJECT_ID", "CNT_ORDER", "OFFENSE_DESCR", "COMMENT_TEXT"]).filter(is_court))
         case_charges = _case_charges(charges, {name: lists[name] for name in context_lists}, reading)
-    return Records(people=people, convictions=convictions, court_rows=court_rows, registrations=registrations,
-                   case_charges=case_charges, hint_cases=hint_cases)
+    return Records(
+        people=people,
+        convictions=convictions,
+        court_rows=court_rows,
+        registrations=registrations,
+        case_charges=case_charges,
+        hint_cases=hint_cases,
+    )
 
 
 def _companion_cases(rows: pa.Table, is_court, law: CurrentLaw, reading: ReadingRules | None) -> pd.DataFrame | None:
@@ -191,7 +218,9 @@ def _companion_cases(rows: pa.Table, is_court, law: CurrentLaw, reading: Reading
     if pc.any(in_comment).as_py():
         comments = rows["COMMENT_TEXT"].filter(in_comment)
         hit = np.zeros(rows.num_rows, dtype=bool)
-        hit[np.flatnonzero(in_comment.to_numpy(zero_copy_only=False))] = names_one(comments).to_numpy(zero_copy_only=False)
+        hit[np.flatnonzero(in_comment.to_numpy(zero_copy_only=False))] = names_one(comments).to_numpy(
+            zero_copy_only=False
+        )
         named = pc.or_(named, pa.array(hit))
     if not pc.any(named).as_py():
         return None
@@ -201,32 +230,51 @@ def _companion_cases(rows: pa.Table, is_court, law: CurrentLaw, reading: Reading
     few = few.filter(wanted)
     if few.num_rows == 0:
         return None
-    parsed = parse_code_sections(pd.Series(_text(few["OFFENSE_DESCR"]), dtype=object),
-                                 pd.Series(_text(few["COMMENT_TEXT"]), dtype=object), reading)
+    parsed = parse_code_sections(
+        pd.Series(_text(few["OFFENSE_DESCR"]), dtype=object),
+        pd.Series(_text(few["COMMENT_TEXT"]), dtype=object),
+        reading,
+    )
     labels = law.companions.matched_entry_labels(parsed).to_numpy(dtype=object)
     hit = labels != ""
     if not hit.any():
         return None
     keys = _text(pc.binary_join_element_wise(few["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt.filter(wanted), 0, 6), ":"))
-    frame = pd.DataFrame({"case_key": keys[hit], "label": labels[hit],
-                          "hint": [law.companion_hints[label] for label in labels[hit]]})
+    frame = pd.DataFrame(
+        {"case_key": keys[hit], "label": labels[hit], "hint": [law.companion_hints[label] for label in labels[hit]]}
+    )
     grouped = frame.drop_duplicates().groupby("case_key", sort=False)
-    return pd.DataFrame({"hints": grouped["hint"].agg(lambda v: ";".join(dict.fromkeys(v))),
-                         "labels": grouped["label"].agg(lambda v: "; ".join(dict.fromkeys(v)))})
+    return pd.DataFrame(
+        {
+            "hints": grouped["hint"].agg(lambda v: ";".join(dict.fromkeys(v))),
+            "labels": grouped["label"].agg(lambda v: "; ".join(dict.fromkeys(v))),
+        }
+    )
 
 
-def _case_charges(charges: pd.DataFrame, lists: dict[str, OffenseList], reading: ReadingRules | None = None) -> pd.DataFrame:
+def _case_charges(
+    charges: pd.DataFrame, lists: dict[str, OffenseList], reading: ReadingRules | None = None
+) -> pd.DataFrame:
     """Per court case: any charge on each list, and any charge whose section cannot be read."""
     cnt = _strip(charges["CNT_ORDER"]).to_numpy(dtype=object)
     well_formed = np.array([len(c) == CNT_ORDER_DIGITS and c.isdigit() for c in cnt], dtype=bool)
     charges = charges[well_formed]
-    case_key = charges["SUBJECT_ID"].to_numpy().astype(object) + ":" + np.array([c[:6] for c in cnt[well_formed]], dtype=object)
+    case_key = (
+        charges["SUBJECT_ID"].to_numpy().astype(object)
+        + ":"
+        + np.array([c[:6] for c in cnt[well_formed]], dtype=object)
+    )
     pair = charges["OFFENSE_DESCR"].astype(str) + "\x1f" + charges["COMMENT_TEXT"].astype(str)
     codes, _ = pd.factorize(pair.to_numpy(dtype=object))
     _, first_pos = np.unique(codes, return_index=True)
-    parsed = parse_code_sections(charges["OFFENSE_DESCR"].iloc[first_pos].reset_index(drop=True),
-                                 charges["COMMENT_TEXT"].iloc[first_pos].reset_index(drop=True), reading)
-    flags = {f"on_{name}": offense_list.matches(parsed).to_numpy(dtype=bool)[codes] for name, offense_list in lists.items()}
+    parsed = parse_code_sections(
+        charges["OFFENSE_DESCR"].iloc[first_pos].reset_index(drop=True),
+        charges["COMMENT_TEXT"].iloc[first_pos].reset_index(drop=True),
+        reading,
+    )
+    flags = {
+        f"on_{name}": offense_list.matches(parsed).to_numpy(dtype=bool)[codes] for name, offense_list in lists.items()
+    }
     flags["unreadable"] = ~parsed["readable"].to_numpy(dtype=bool)[codes]
     frame = pd.DataFrame(flags)
     frame["case_key"] = case_key
@@ -244,8 +292,9 @@ def _group_rows(keys: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarra
     Groups are numbered in order of first appearance, so the first rows come out in file order.
     """
     encoded = pc.dictionary_encode(_flat_text(keys))
-    return _by_first_appearance(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-                                len(encoded.dictionary))
+    return _by_first_appearance(
+        encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), len(encoded.dictionary)
+    )
 
 
 def _by_first_appearance(codes: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
@@ -298,7 +347,9 @@ def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataF
     """One row per person: the first row of a subject is authoritative for identity and demographics."""
     subject = rows["SUBJECT_ID"]
     first_idx = _group_rows(subject)[1]
-    first = rows.select(["SUBJECT_ID", "CII_NUMBER", "PRI_NAME", "GENDER", "PRI_DOB", "RACE_DESCR", "_file", "_line"]).take(first_idx)
+    first = rows.select(
+        ["SUBJECT_ID", "CII_NUMBER", "PRI_NAME", "GENDER", "PRI_DOB", "RACE_DESCR", "_file", "_line"]
+    ).take(first_idx)
     # Other names used on the record (for court documents: "and other names used").
     names = pc.utf8_trim_whitespace(rows["PRI_NAME"])
     first_names = pc.utf8_trim_whitespace(first["PRI_NAME"])
@@ -308,9 +359,17 @@ def _people(rows: pa.Table, file_names: list[str], issues: IssueLog) -> pd.DataF
     dob_text = _text(pc.utf8_trim_whitespace(first["PRI_DOB"]))
     dob = dates.parse_dates(dob_text)
     first_files, first_lines = first["_file"].to_numpy(), first["_line"].to_numpy()
-    _report_dates(issues, file_names, first_files, first_lines, dob_text, dob,
-                  "PRI_DOB", "date of birth",
-                  "age treated as unknown; rules that need it send the conviction to hand review")
+    _report_dates(
+        issues,
+        file_names,
+        first_files,
+        first_lines,
+        dob_text,
+        dob,
+        "PRI_DOB",
+        "date of birth",
+        "age treated as unknown; rules that need it send the conviction to hand review",
+    )
     # The first row is authoritative, but another row may contradict it (blueprint.engine.contradictions).
     born = birth_dates(rows, owner, first["PRI_DOB"], dob_text, dob, first_files, first_lines, file_names, issues)
     ids = _text(first["SUBJECT_ID"])
@@ -338,14 +397,27 @@ def _pick(values, mask: np.ndarray) -> np.ndarray:
     return values[mask]
 
 
-def _report_dates(issues: IssueLog, file_names, files: np.ndarray, lines: np.ndarray, values: np.ndarray,
-                  parsed: dates.DateRanges, column: str, what: str, action: str) -> None:
+def _report_dates(
+    issues: IssueLog,
+    file_names,
+    files: np.ndarray,
+    lines: np.ndarray,
+    values: np.ndarray,
+    parsed: dates.DateRanges,
+    column: str,
+    what: str,
+    action: str,
+) -> None:
     """Report partial and invalid dates of the rows the rules read, once per row."""
     if len(files) == 0:
         return
     for status, code, problem, act in (
-        ("partial", "PARTIAL_DATE", f"{what} is partial (month or day unknown)",
-         "kept as a range of possible dates; a rule that the range cannot decide goes to hand review"),
+        (
+            "partial",
+            "PARTIAL_DATE",
+            f"{what} is partial (month or day unknown)",
+            "kept as a range of possible dates; a rule that the range cannot decide goes to hand review",
+        ),
         ("invalid", "INVALID_DATE", f"{what} is not a valid YYYYMMDD date", action),
         ("missing", "MISSING_DATE", f"{what} is empty", action),
     ):
@@ -354,8 +426,18 @@ def _report_dates(issues: IssueLog, file_names, files: np.ndarray, lines: np.nda
             _report_rows(issues, file_names, files, lines, hit, column, code, problem, act, _pick(values, hit))
 
 
-def _report_rows(issues: IssueLog, file_names, files: np.ndarray, lines: np.ndarray, flagged: np.ndarray,
-                 column: str, code: str, problem: str, action: str, shown: np.ndarray) -> None:
+def _report_rows(
+    issues: IssueLog,
+    file_names,
+    files: np.ndarray,
+    lines: np.ndarray,
+    flagged: np.ndarray,
+    column: str,
+    code: str,
+    problem: str,
+    action: str,
+    shown: np.ndarray,
+) -> None:
     """One data issue per input file for the ``flagged`` rows (a boolean per row of ``files``).
 
     ``shown`` holds the value to show for each flagged row only, in row order: it is worked out for
@@ -369,11 +451,31 @@ def _report_rows(issues: IssueLog, file_names, files: np.ndarray, lines: np.ndar
 
 
 #: The columns of every conviction row the engine reads (sentence parts, dates, case steps).
-CONVICTION_ROW_COLUMNS = ["SUBJECT_ID", "CNT_ORDER", "STP_EVENT_DATE", "SENT_LOC_DESCR", "SENT_LENGTH",
-                          "SENT_TIME_CODE", "_file", "_line"]
+CONVICTION_ROW_COLUMNS = [
+    "SUBJECT_ID",
+    "CNT_ORDER",
+    "STP_EVENT_DATE",
+    "SENT_LOC_DESCR",
+    "SENT_LENGTH",
+    "SENT_TIME_CODE",
+    "_file",
+    "_line",
+]
 #: The columns read from the first row of each convicted count only.
-COUNT_COLUMNS = ["SUBJECT_ID", "STP_EVENT_DATE", "STP_ORI_DESCR", "STP_ORI_CNTY_NAME", "OFFENSE_DESCR",
-                 "OFFENSE_TOC", "CONV_STAT_DESCR", "COMMENT_TEXT", "CYC_AGE", "CYC_DATE", "_file", "_line"]
+COUNT_COLUMNS = [
+    "SUBJECT_ID",
+    "STP_EVENT_DATE",
+    "STP_ORI_DESCR",
+    "STP_ORI_CNTY_NAME",
+    "OFFENSE_DESCR",
+    "OFFENSE_TOC",
+    "CONV_STAT_DESCR",
+    "COMMENT_TEXT",
+    "CYC_AGE",
+    "CYC_DATE",
+    "_file",
+    "_line",
+]
 
 
 @dataclass
@@ -391,16 +493,24 @@ class _Origin:
 
     def report(self, flagged: np.ndarray, column: str, code: str, problem: str, action: str, shown) -> None:
         """One data issue per input file for the ``flagged`` rows (see :func:`_report_rows`)."""
-        _report_rows(self.issues, self.file_names, self.files, self.lines, flagged, column, code, problem, action,
-                     shown)
+        _report_rows(
+            self.issues, self.file_names, self.files, self.lines, flagged, column, code, problem, action, shown
+        )
 
     def report_dates(self, values, parsed: dates.DateRanges, column: str, what: str, action: str) -> None:
         _report_dates(self.issues, self.file_names, self.files, self.lines, values, parsed, column, what, action)
 
 
-def _convictions(conv: pa.Table, count_rows: pa.Table, at: np.ndarray, file_names, issues: IssueLog,
-                 lists: dict[str, OffenseList], reading: ReadingRules | None = None,
-                 evaluated: str | None = None) -> pd.DataFrame:
+def _convictions(
+    conv: pa.Table,
+    count_rows: pa.Table,
+    at: np.ndarray,
+    file_names,
+    issues: IssueLog,
+    lists: dict[str, OffenseList],
+    reading: ReadingRules | None = None,
+    evaluated: str | None = None,
+) -> pd.DataFrame:
     """One row per convicted count, with the sum of its sentence parts.
 
     ``conv`` holds the :data:`CONVICTION_ROW_COLUMNS` of every row with a CONVICTED disposition
@@ -434,8 +544,12 @@ def _convictions(conv: pa.Table, count_rows: pa.Table, at: np.ndarray, file_name
     parsed = charge.parsed
 
     problems = np.where(wf_first, "", "BAD_CNT_ORDER").astype(object)
-    for flag, code in ((unknown_level, "UNKNOWN_LEVEL"), (np.isnan(days), "BAD_SENTENCE"),
-                       (when.conviction.status != "ok", "CONVICTION_DATE"), (charge.unresolved, UNRESOLVED_CODE)):
+    for flag, code in (
+        (unknown_level, "UNKNOWN_LEVEL"),
+        (np.isnan(days), "BAD_SENTENCE"),
+        (when.conviction.status != "ok", "CONVICTION_DATE"),
+        (charge.unresolved, UNRESOLVED_CODE),
+    ):
         at_flag = np.flatnonzero(flag)
         problems[at_flag] = [f"{p} {code}" if p else code for p in problems[at_flag]]
 
@@ -493,12 +607,17 @@ def _count_keys(conv: pa.Table, rows: _Origin) -> tuple[pa.ChunkedArray, np.ndar
     well_formed = pc.match_substring_regex(cnt, f"^[0-9]{{{CNT_ORDER_DIGITS}}}$")
     bad = ~well_formed.to_numpy(zero_copy_only=False)
     if bad.any():
-        rows.report(bad, "CNT_ORDER", "BAD_CNT_ORDER",
-                    f"CNT_ORDER is not {CNT_ORDER_DIGITS} digits, so the count and its court case are unknown",
-                    "conviction kept on its own, without case numbers; sent to hand review",
-                    _text(cnt.filter(pa.array(bad))))
-    row_ref = pc.binary_join_element_wise(pa.scalar("L"), pc.cast(conv["_file"], pa.string()), pa.scalar("."),
-                                          pc.cast(conv["_line"], pa.string()), "")
+        rows.report(
+            bad,
+            "CNT_ORDER",
+            "BAD_CNT_ORDER",
+            f"CNT_ORDER is not {CNT_ORDER_DIGITS} digits, so the count and its court case are unknown",
+            "conviction kept on its own, without case numbers; sent to hand review",
+            _text(cnt.filter(pa.array(bad))),
+        )
+    row_ref = pc.binary_join_element_wise(
+        pa.scalar("L"), pc.cast(conv["_file"], pa.string()), pa.scalar("."), pc.cast(conv["_line"], pa.string()), ""
+    )
     row_key = pc.binary_join_element_wise(conv["SUBJECT_ID"], pc.if_else(well_formed, cnt, row_ref), ":")
     return cnt, ~bad, row_key
 
@@ -514,27 +633,37 @@ def _sentences(conv: pa.Table, count_of: np.ndarray, n_counts: int, rows: _Origi
     length_ok = pc.match_substring_regex(length_text, r"^[0-9]+$")
     length = pc.cast(pc.if_else(length_ok, length_text, "0"), pa.float64()).to_numpy()
     unit_pos = pc.index_in(unit, value_set=pa.array(list(UNIT_DAYS))).to_numpy(zero_copy_only=False)
-    unit_days = np.where(np.isnan(unit_pos), np.nan, np.array(list(UNIT_DAYS.values()) + [np.nan])[np.nan_to_num(unit_pos, nan=3).astype(int)])
+    unit_days = np.where(
+        np.isnan(unit_pos),
+        np.nan,
+        np.array(list(UNIT_DAYS.values()) + [np.nan])[np.nan_to_num(unit_pos, nan=3).astype(int)],
+    )
     no_part = pc.and_(pc.equal(length_text, ""), pc.equal(unit, "")).to_numpy(zero_copy_only=False)
     length_ok_np = length_ok.to_numpy(zero_copy_only=False)
     part_days = np.where(no_part, 0.0, np.where(length_ok_np, length * unit_days, np.nan))
     bad_part = ~no_part & np.isnan(part_days)
     if bad_part.any():
-        rows.report(bad_part, "SENT_LENGTH", "BAD_SENTENCE",
-                    "sentence length or unit is not readable (expected digits and D, M or Y)",
-                    "sentence treated as unknown; whether it is still running goes to hand review",
-                    _text(pc.binary_join_element_wise(length_text, unit, " ").filter(pa.array(bad_part))))
+        rows.report(
+            bad_part,
+            "SENT_LENGTH",
+            "BAD_SENTENCE",
+            "sentence length or unit is not readable (expected digits and D, M or Y)",
+            "sentence treated as unknown; whether it is still running goes to hand review",
+            _text(pc.binary_join_element_wise(length_text, unit, " ").filter(pa.array(bad_part))),
+        )
     loc = pc.utf8_trim_whitespace(conv["SENT_LOC_DESCR"])
-    part_text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(
-        pc.binary_join_element_wise(length_text, unit, ""), loc, " "))
+    part_text = pc.utf8_trim_whitespace(
+        pc.binary_join_element_wise(pc.binary_join_element_wise(length_text, unit, ""), loc, " ")
+    )
     days = np.bincount(count_of, weights=np.nan_to_num(part_days), minlength=n_counts)
     days[np.bincount(count_of, weights=bad_part, minlength=n_counts) > 0] = np.nan
     # Every part that is summed, in file order, joined per count.
     with_text = np.flatnonzero(pc.not_equal(part_text, "").to_numpy(zero_copy_only=False))
     with_text = with_text[np.argsort(count_of[with_text], kind="stable")]
     offsets = np.concatenate([[0], np.cumsum(np.bincount(count_of[with_text], minlength=n_counts))]).astype(np.int32)
-    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), _flat_text(part_text).take(pa.array(with_text))),
-                            "; ")
+    joined = pc.binary_join(
+        pa.ListArray.from_arrays(pa.array(offsets), _flat_text(part_text).take(pa.array(with_text))), "; "
+    )
     return days, joined
 
 
@@ -563,8 +692,9 @@ class _Charges:
     named: np.ndarray  # per count: the evaluated numbers an unresolved charge names
 
 
-def _charges(first: pa.Table, counts: _Origin, lists: dict[str, OffenseList], reading: ReadingRules | None,
-             evaluated: str | None) -> _Charges:
+def _charges(
+    first: pa.Table, counts: _Origin, lists: dict[str, OffenseList], reading: ReadingRules | None, evaluated: str | None
+) -> _Charges:
     """Parse each count's charge, and report those naming an evaluated section that cannot be read.
 
     Offense texts repeat a great deal (a few thousand distinct values per million rows): each
@@ -578,17 +708,26 @@ def _charges(first: pa.Table, counts: _Origin, lists: dict[str, OffenseList], re
     unique_offense = pd.Series(_text(offense.take(first_pos)), dtype=object)
     unique_comment = pd.Series(_text(comment.take(first_pos)), dtype=object)
     unique_parsed = parse_code_sections(unique_offense, unique_comment, reading)
-    info = _evaluated_sections(unique_parsed, unique_offense, unique_comment,
-                               lists.get(evaluated) if evaluated else None)
+    info = _evaluated_sections(
+        unique_parsed, unique_offense, unique_comment, lists.get(evaluated) if evaluated else None
+    )
     # np.unique sorts by code, so unique_parsed row i describes dictionary entry i.
     parsed = unique_parsed.iloc[codes].reset_index(drop=True)
     unresolved = info["unresolved"].to_numpy(dtype=bool)[codes]
     named = info["named"].to_numpy(dtype=object)[codes]
-    _report_unresolved(counts.issues, counts.file_names, counts.files, counts.lines, unresolved, named, offense,
-                       comment)
-    return _Charges(offense=offense, comment=comment, unique_parsed=unique_parsed, codes=codes, parsed=parsed,
-                    evaluated_sections=info["sections"].to_numpy(dtype=np.int8)[codes], unresolved=unresolved,
-                    named=named)
+    _report_unresolved(
+        counts.issues, counts.file_names, counts.files, counts.lines, unresolved, named, offense, comment
+    )
+    return _Charges(
+        offense=offense,
+        comment=comment,
+        unique_parsed=unique_parsed,
+        codes=codes,
+        parsed=parsed,
+        evaluated_sections=info["sections"].to_numpy(dtype=np.int8)[codes],
+        unresolved=unresolved,
+        named=named,
+    )
 
 
 @dataclass
@@ -608,24 +747,41 @@ def _count_dates(first: pa.Table, counts: _Origin) -> _CountDates:
     """
     date_text = pc.utf8_trim_whitespace(first["STP_EVENT_DATE"])
     conv_date = dates.parse_dates(date_text)
-    counts.report_dates(date_text, conv_date, "STP_EVENT_DATE", "conviction date",
-                        "conviction kept with an unknown date; rules that need it send it to hand review")
+    counts.report_dates(
+        date_text,
+        conv_date,
+        "STP_EVENT_DATE",
+        "conviction date",
+        "conviction kept with an unknown date; rules that need it send it to hand review",
+    )
     arrest_text = pc.utf8_trim_whitespace(first["CYC_DATE"])
     arrest = dates.parse_dates(arrest_text)
-    counts.report_dates(arrest_text, arrest, "CYC_DATE", "arrest (cycle) date",
-                        "offense date unknown: only the conviction date bounds it, so a rule that needs the offense "
-                        "date goes to hand review unless the conviction date decides it")
+    counts.report_dates(
+        arrest_text,
+        arrest,
+        "CYC_DATE",
+        "arrest (cycle) date",
+        "offense date unknown: only the conviction date bounds it, so a rule that needs the offense "
+        "date goes to hand review unless the conviction date decides it",
+    )
     arrest_lo, arrest_hi = arrest.earliest.copy(), arrest.latest.copy()
-    late = arrest_after_conviction(arrest_lo, conv_date.latest, arrest_text, counts.files, counts.lines,
-                                   counts.file_names, counts.issues)
+    late = arrest_after_conviction(
+        arrest_lo, conv_date.latest, arrest_text, counts.files, counts.lines, counts.file_names, counts.issues
+    )
     arrest_lo[late] = NAT
     arrest_hi[late] = NAT
-    return _CountDates(conviction=conv_date, conviction_text=date_text, arrest_lo=arrest_lo, arrest_hi=arrest_hi,
-                       arrest_status=np.where(late, "after conviction", arrest.status).astype(object))
+    return _CountDates(
+        conviction=conv_date,
+        conviction_text=date_text,
+        arrest_lo=arrest_lo,
+        arrest_hi=arrest_hi,
+        arrest_status=np.where(late, "after conviction", arrest.status).astype(object),
+    )
 
 
-def _levels(first: pa.Table, conv: pa.Table, count_of: np.ndarray, counts: _Origin,
-            rows: _Origin) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _levels(
+    first: pa.Table, conv: pa.Table, count_of: np.ndarray, counts: _Origin, rows: _Origin
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each count's level (felony, misdemeanor, infraction or unknown), whether it conflicts with a
     state-prison term, and whether the record left it unknown.
 
@@ -642,19 +798,34 @@ def _levels(first: pa.Table, conv: pa.Table, count_of: np.ndarray, counts: _Orig
         level[(level_text == "") & (toc == letter)] = name
     unknown_level = level == "unknown"
     if unknown_level.any():
-        counts.report(unknown_level, "CONV_STAT_DESCR", "UNKNOWN_LEVEL",
-                      "level of the conviction is not FELONY, MISDEMEANOR or INFRACTION, and OFFENSE_TOC does not decide it",
-                      "level treated as unknown; the conviction goes to hand review",
-                      (pd.Series(level_text[unknown_level], dtype=object) + " / TOC "
-                       + pd.Series(toc[unknown_level], dtype=object)).to_numpy())
-    level_conflict = prison_on_lesser_level(level, count_of, conv["SENT_LOC_DESCR"], level_text, rows.files,
-                                            rows.lines, rows.file_names, rows.issues)
+        counts.report(
+            unknown_level,
+            "CONV_STAT_DESCR",
+            "UNKNOWN_LEVEL",
+            "level of the conviction is not FELONY, MISDEMEANOR or INFRACTION, and OFFENSE_TOC does not decide it",
+            "level treated as unknown; the conviction goes to hand review",
+            (
+                pd.Series(level_text[unknown_level], dtype=object)
+                + " / TOC "
+                + pd.Series(toc[unknown_level], dtype=object)
+            ).to_numpy(),
+        )
+    level_conflict = prison_on_lesser_level(
+        level, count_of, conv["SENT_LOC_DESCR"], level_text, rows.files, rows.lines, rows.file_names, rows.issues
+    )
     level[level_conflict] = "unknown"
     return level, level_conflict, unknown_level
 
 
-def _cases(first: pa.Table, cnt_first: pa.ChunkedArray, wf_first: np.ndarray, key: np.ndarray, conv: pa.Table,
-           count_of: np.ndarray, rows: _Origin) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+def _cases(
+    first: pa.Table,
+    cnt_first: pa.ChunkedArray,
+    wf_first: np.ndarray,
+    key: np.ndarray,
+    conv: pa.Table,
+    count_of: np.ndarray,
+    rows: _Origin,
+) -> tuple[np.ndarray, pa.Array, np.ndarray]:
     """Each count's court case key, its count number, and whether its court step's dates differ.
 
     The case is the person and the first six digits of ``CNT_ORDER``; a count with a malformed
@@ -662,20 +833,27 @@ def _cases(first: pa.Table, cnt_first: pa.ChunkedArray, wf_first: np.ndarray, ke
     "000" -> "0") and is blank when malformed. A court step whose conviction rows disagree on the
     date may be two cases (``blueprint.engine.contradictions``).
     """
-    step_key = pc.dictionary_encode(_flat_text(pc.binary_join_element_wise(
-        first["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt_first, 0, 6), ":")))
+    step_key = pc.dictionary_encode(
+        _flat_text(pc.binary_join_element_wise(first["SUBJECT_ID"], pc.utf8_slice_codeunits(cnt_first, 0, 6), ":"))
+    )
     case_key = np.where(wf_first, _text(step_key.dictionary.take(step_key.indices)), key)
     step_of_count = np.where(wf_first, step_key.indices.to_numpy(zero_copy_only=False), -1)
-    step_doubt = step_dates_differ(step_of_count, count_of, conv["STP_EVENT_DATE"], rows.files, rows.lines,
-                                   rows.file_names, rows.issues)
+    step_doubt = step_dates_differ(
+        step_of_count, count_of, conv["STP_EVENT_DATE"], rows.files, rows.lines, rows.file_names, rows.issues
+    )
     count_digits = pc.utf8_slice_codeunits(cnt_first, 6, 9)
     count_text = pc.utf8_ltrim(count_digits, characters="0")
     count_text = pc.if_else(pc.and_(pc.equal(count_text, ""), pc.not_equal(count_digits, "")), "0", count_text)
     return case_key, pc.if_else(pa.array(wf_first), count_text, ""), step_doubt
 
 
-def _add_list_flags(out: pd.DataFrame, lists: dict[str, OffenseList], unique_parsed: pd.DataFrame,
-                    codes: np.ndarray, case_key: np.ndarray) -> None:
+def _add_list_flags(
+    out: pd.DataFrame,
+    lists: dict[str, OffenseList],
+    unique_parsed: pd.DataFrame,
+    codes: np.ndarray,
+    case_key: np.ndarray,
+) -> None:
     """Add ``on_<list>`` (and for :data:`POSSIBLE_LISTS` ``maybe_<list>``) to the convictions.
 
     Entries that count only with a companion section in the same court case (PC 136.1 with a
@@ -703,8 +881,12 @@ def _add_list_flags(out: pd.DataFrame, lists: dict[str, OffenseList], unique_par
         maybe = offense_list.possible_matches(unique_parsed, matched=unique_on).to_numpy(dtype=bool)[codes]
         if offense_list.companion is not None and offense_list.companion_matches(unique_parsed).any():
             present = pd.Series(True, index=unique_parsed.index)
-            with_companion = offense_list.possible_matches(unique_parsed, same_case_has=present).to_numpy(dtype=bool)[codes]
-            cases_with_companion = pd.unique(case_key[offense_list.companion_matches(unique_parsed).to_numpy(dtype=bool)[codes]])
+            with_companion = offense_list.possible_matches(unique_parsed, same_case_has=present).to_numpy(dtype=bool)[
+                codes
+            ]
+            cases_with_companion = pd.unique(
+                case_key[offense_list.companion_matches(unique_parsed).to_numpy(dtype=bool)[codes]]
+            )
             maybe = maybe | (pd.Series(case_key).isin(cases_with_companion).to_numpy() & with_companion)
         out[f"maybe_{name}"] = maybe & ~on_list
 
@@ -718,8 +900,9 @@ POSSIBLE_LISTS = ("super_strikes", "pc290")
 UNRESOLVED_CODE = "CANNABIS_SECTION_UNREADABLE"
 
 
-def _evaluated_sections(parsed: pd.DataFrame, offense: pd.Series, comment: pd.Series,
-                        evaluated: OffenseList | None) -> pd.DataFrame:
+def _evaluated_sections(
+    parsed: pd.DataFrame, offense: pd.Series, comment: pd.Series, evaluated: OffenseList | None
+) -> pd.DataFrame:
     """Per distinct charge: how many of its sections are on the evaluated list, and whether it names
     an evaluated section the reader could not resolve.
 
@@ -732,26 +915,45 @@ def _evaluated_sections(parsed: pd.DataFrame, offense: pd.Series, comment: pd.Se
     """
     n = len(parsed)
     if evaluated is None or n == 0:
-        return pd.DataFrame({"sections": np.zeros(n, np.int8), "unresolved": np.zeros(n, bool),
-                             "named": np.full(n, "", dtype=object)}, index=parsed.index)
+        return pd.DataFrame(
+            {"sections": np.zeros(n, np.int8), "unresolved": np.zeros(n, bool), "named": np.full(n, "", dtype=object)},
+            index=parsed.index,
+        )
     first, second = evaluated.section_hits(parsed)
     swap = second & ~first
     if swap.any():
-        pairs = (("number", "second_number"), ("subsection", "second_subsection"), ("code", "second_code"),
-                 ("attempt", "second_attempt"))
+        pairs = (
+            ("number", "second_number"),
+            ("subsection", "second_subsection"),
+            ("code", "second_code"),
+            ("attempt", "second_attempt"),
+        )
         for a, b in pairs:
             left, right = parsed[a].to_numpy().copy(), parsed[b].to_numpy().copy()
             parsed[a] = np.where(swap, right, left)
             parsed[b] = np.where(swap, left, right)
     named = named_sections(parsed, offense, comment, evaluated.numbers).to_numpy(dtype=object)
     on_list = first | second
-    return pd.DataFrame({"sections": first.astype(np.int8) + second.astype(np.int8),
-                         "unresolved": ~on_list & (named != ""),
-                         "named": np.where(on_list, "", named)}, index=parsed.index)
+    return pd.DataFrame(
+        {
+            "sections": first.astype(np.int8) + second.astype(np.int8),
+            "unresolved": ~on_list & (named != ""),
+            "named": np.where(on_list, "", named),
+        },
+        index=parsed.index,
+    )
 
 
-def _report_unresolved(issues: IssueLog, file_names, files: np.ndarray, lines: np.ndarray, unresolved: np.ndarray,
-                       named: np.ndarray, offense: pa.ChunkedArray, comment: pa.ChunkedArray) -> None:
+def _report_unresolved(
+    issues: IssueLog,
+    file_names,
+    files: np.ndarray,
+    lines: np.ndarray,
+    unresolved: np.ndarray,
+    named: np.ndarray,
+    offense: pa.ChunkedArray,
+    comment: pa.ChunkedArray,
+) -> None:
     """One data issue per conviction whose charge names a cannabis section that cannot be read.
 
     The issue names the column the charge was read from (``COMMENT_TEXT`` when the description is
@@ -765,18 +967,26 @@ def _report_unresolved(issues: IssueLog, file_names, files: np.ndarray, lines: n
     offense_text = _text(offense.take(take))
     comment_text = _text(comment.take(take))
     in_comment = np.array([o == "" or o.upper().startswith("SEE COMMENT") for o in offense_text], dtype=bool)
-    shown = np.where(in_comment, comment_text,
-                     np.where(comment_text == "", offense_text, offense_text + " | comment: " + comment_text))
+    shown = np.where(
+        in_comment,
+        comment_text,
+        np.where(comment_text == "", offense_text, offense_text + " | comment: " + comment_text),
+    )
     column = np.where(in_comment, "COMMENT_TEXT", "OFFENSE_DESCR")
     named = named[rows]
     for key in pd.unique(pd.Series([f"{f}\x1f{c}\x1f{n}" for f, c, n in zip(files[rows], column, named)])):
         f, col, names = key.split("\x1f")
         pick = (files[rows] == int(f)) & (column == col) & (named == names)
-        issues.add(file_names[int(f)], lines[rows][pick], col, UNRESOLVED_CODE,
-                   f"the charge names cannabis section {names}, but its code section could not be read",
-                   "kept as a possible cannabis conviction: in the run's county it is evaluated and sent to "
-                   "hand review; elsewhere it counts as a conviction whose section is unknown",
-                   shown[pick])
+        issues.add(
+            file_names[int(f)],
+            lines[rows][pick],
+            col,
+            UNRESOLVED_CODE,
+            f"the charge names cannabis section {names}, but its code section could not be read",
+            "kept as a possible cannabis conviction: in the run's county it is evaluated and sent to "
+            "hand review; elsewhere it counts as a conviction whose section is unknown",
+            shown[pick],
+        )
 
 
 def court_case_keys(court_rows: pa.Table) -> tuple:

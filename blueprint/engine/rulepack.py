@@ -100,11 +100,15 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
     context = tuple(meta.get("case_context_lists") or ())
     for list_name in context:
         if list_name not in lists:
-            raise PolicyError(f"rule pack '{name}': case_context_lists names '{list_name}', which is not one of its offense lists")
+            raise PolicyError(
+                f"rule pack '{name}': case_context_lists names '{list_name}', which is not one of its offense lists"
+            )
     mapping = meta.get("input_mapping")
     time_zone = meta.get("time_zone")
     if time_zone is not None and not _is_time_zone(time_zone):
-        raise PolicyError(f"rule pack '{name}': time_zone '{time_zone}' is not an IANA time zone name such as America/Los_Angeles")
+        raise PolicyError(
+            f"rule pack '{name}': time_zone '{time_zone}' is not an IANA time zone name such as America/Los_Angeles"
+        )
     return RulePack(
         name=meta.get("name", name),
         state=meta.get("state", ""),
@@ -154,8 +158,10 @@ def _review_criteria_heading(name: str) -> str:
     if heading is None:
         return CRITERIA_HEADING
     if not isinstance(heading, str) or not heading.strip() or "\n" in heading.strip() or len(heading) > 60:
-        raise PolicyError(f"rule pack '{name}': review_criteria_heading must be one line of text of at most 60 "
-                          f"characters, such as 'HS 11361.8 criteria'")
+        raise PolicyError(
+            f"rule pack '{name}': review_criteria_heading must be one line of text of at most 60 "
+            f"characters, such as 'HS 11361.8 criteria'"
+        )
     return heading.strip()
 
 

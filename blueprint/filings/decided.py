@@ -48,7 +48,7 @@ LEVEL_AFTER = {
 }
 #: The disqualifying prior in words, by the run's ``prior_kind`` (the contract with the run).
 PRIOR_WORDS = {
-    "super_strike": "a prior conviction of an offense listed in Penal Code section 667(e)(2)(C)(iv) (a \"super strike\")",
+    "super_strike": 'a prior conviction of an offense listed in Penal Code section 667(e)(2)(C)(iv) (a "super strike")',
     "pc290": "a prior conviction of an offense requiring registration under Penal Code section 290(c)",
     "two_priors": "two or more prior convictions of the same offense",
     "registration": "a registration under Penal Code section 290 in the record",
@@ -56,9 +56,15 @@ PRIOR_WORDS = {
 #: Under current law the offense may still be punished as a felony for a person with such priors:
 #: the subdivision that says so, by (kind of prior, cannabis section).
 STAYS_FELONY = {
-    ("super_strike", "11358"): "HS 11358(d)(1)", ("pc290", "11358"): "HS 11358(d)(1)", ("two_priors", "11358"): "HS 11358(d)(2)",
-    ("super_strike", "11359"): "HS 11359(c)(1)", ("pc290", "11359"): "HS 11359(c)(1)", ("two_priors", "11359"): "HS 11359(c)(2)",
-    ("super_strike", "11360"): "HS 11360(a)(3)(A)", ("pc290", "11360"): "HS 11360(a)(3)(A)", ("two_priors", "11360"): "HS 11360(a)(3)(B)",
+    ("super_strike", "11358"): "HS 11358(d)(1)",
+    ("pc290", "11358"): "HS 11358(d)(1)",
+    ("two_priors", "11358"): "HS 11358(d)(2)",
+    ("super_strike", "11359"): "HS 11359(c)(1)",
+    ("pc290", "11359"): "HS 11359(c)(1)",
+    ("two_priors", "11359"): "HS 11359(c)(2)",
+    ("super_strike", "11360"): "HS 11360(a)(3)(A)",
+    ("pc290", "11360"): "HS 11360(a)(3)(A)",
+    ("two_priors", "11360"): "HS 11360(a)(3)(B)",
 }
 
 ATTACHMENT_A_LIST = "attachment_a"
@@ -104,7 +110,9 @@ def prior_facts(kind: str, sections: str, dates: str, courts: str, cases: str, s
     """The disqualifying prior as a notice of challenge states it: what it is, and each conviction's
     section, court, case and date as the record shows them (the People carry the burden)."""
     entries = []
-    for sec, date, court, case in zip_longest(*(v.split("; ") if v else [] for v in (sections, dates, courts, cases)), fillvalue=""):
+    for sec, date, court, case in zip_longest(
+        *(v.split("; ") if v else [] for v in (sections, dates, courts, cases)), fillvalue=""
+    ):
         parts = [sec or "section not recorded"]
         parts.append(court or "court not recorded")
         parts.append(f"case {case}" if case else "case number not recorded")
@@ -122,8 +130,18 @@ def data_problems(flags: str) -> list[str]:
     return [part.split(":", 1)[1].strip() for part in flags.split("; ") if part.startswith("data problem:")]
 
 
-def challenge_text(decision: Decision, track: str, outcome: str, reason: str, notes: str, flags: str,
-                   prior: tuple[str, ...], section: str, level: str, grounds: ChallengeGrounds) -> tuple[str, str]:
+def challenge_text(
+    decision: Decision,
+    track: str,
+    outcome: str,
+    reason: str,
+    notes: str,
+    flags: str,
+    prior: tuple[str, str, str, str, str],
+    section: str,
+    level: str,
+    grounds: ChallengeGrounds | None,
+) -> tuple[str, str]:
     """The ground of a challenge and the facts behind it.
 
     The ground follows the track (``blueprint.engine.filing_rules``), in the rule pack's words
@@ -131,10 +149,14 @@ def challenge_text(decision: Decision, track: str, outcome: str, reason: str, no
     (court, case, date, section), or the data problem, or the rules' finding; the office's note
     follows them (for a public-safety challenge the note is the facts)."""
     facts: list[str] = []
+    if grounds is None:
+        raise ValueError("the rule pack's pack.yaml states no challenge_grounds: a challenge cannot be filed")
     if decision is Decision.CHALLENGE_PUBLIC_SAFETY:
         if not grounds.public_safety:
-            raise ValueError("the rule pack's pack.yaml states no challenge_grounds.public_safety: this state's "
-                             "statute has no public-safety challenge")
+            raise ValueError(
+                "the rule pack's pack.yaml states no challenge_grounds.public_safety: this state's "
+                "statute has no public-safety challenge"
+            )
         statement = grounds.public_safety
         if notes:
             facts.append(notes)
@@ -156,8 +178,11 @@ def challenge_text(decision: Decision, track: str, outcome: str, reason: str, no
 def criteria_ground(grounds: ChallengeGrounds, track: str) -> str:
     """The criteria ground of the conviction's track (the unknown-track ground when the record does not say)."""
     criteria = grounds.criteria
-    by_track = {filing_rules.TRACK_SERVING: criteria.serving, filing_rules.TRACK_COMPLETED: criteria.completed,
-                filing_rules.TRACK_JUVENILE: criteria.juvenile}
+    by_track = {
+        filing_rules.TRACK_SERVING: criteria.serving,
+        filing_rules.TRACK_COMPLETED: criteria.completed,
+        filing_rules.TRACK_JUVENILE: criteria.juvenile,
+    }
     return by_track.get(track.strip().casefold()) or criteria.unknown
 
 
@@ -188,14 +213,37 @@ def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.Dat
     frame["relief_effect"] = [RELIEF_EFFECT.get(r, "") for r in frame["filed_relief"]]
     frame["level_after"] = [LEVEL_AFTER.get(r, "") for r in frame["filed_relief"]]
     statements, facts = [], []
-    prior_columns = zip(frame["prior_kind"], frame["prior_section"], frame["prior_date"], frame["prior_court"],
-                        frame["prior_case_numbers"])
+    prior_columns = zip(
+        frame["prior_kind"],
+        frame["prior_section"],
+        frame["prior_date"],
+        frame["prior_court"],
+        frame["prior_case_numbers"],
+    )
     for d, track, outcome, reason, flags, prior, section, code, level in zip(
-            decisions, frame["track"], frame["outcome"], frame["reason"], frame["flags"], prior_columns,
-            frame.get("section", frame["code_section"]), frame["code_section"], frame["level"]):
+        decisions,
+        frame["track"],
+        frame["outcome"],
+        frame["reason"],
+        frame["flags"],
+        prior_columns,
+        frame.get("section", frame["code_section"]),
+        frame["code_section"],
+        frame["level"],
+    ):
         if d.decision.is_challenge:
-            statement, fact = challenge_text(d.decision, track, outcome, reason, d.notes, flags, prior,
-                                             _section_of(code, section), level, texts.challenge_grounds)
+            statement, fact = challenge_text(
+                d.decision,
+                track,
+                outcome,
+                reason,
+                d.notes,
+                flags,
+                prior,
+                _section_of(code, section),
+                level,
+                texts.challenge_grounds,
+            )
         else:
             statement, fact = "", ""
         statements.append(statement)
@@ -218,9 +266,12 @@ def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.Dat
                 frame.loc[partial, column] = dates.known_part(frame.loc[partial, recorded].to_numpy(dtype=object))
     # A date of birth that is not a full valid date leaves its place blank (or shows its known part),
     # with a note for the clerk; so does a row without a case number.
-    dob_recorded = frame["date_of_birth_recorded"] if "date_of_birth_recorded" in frame.columns else frame["date_of_birth"]
+    dob_recorded = (
+        frame["date_of_birth_recorded"] if "date_of_birth_recorded" in frame.columns else frame["date_of_birth"]
+    )
     frame["dob_note"] = [
-        "" if dob else (DOB_INVALID_NOTE if raw else DOB_MISSING_NOTE) for dob, raw in zip(frame["date_of_birth"], dob_recorded)
+        "" if dob else (DOB_INVALID_NOTE if raw else DOB_MISSING_NOTE)
+        for dob, raw in zip(frame["date_of_birth"], dob_recorded)
     ]
     frame["case_note"] = [CASE_NOTE if not c else "" for c in frame["case_numbers"]]
     frame["case_numbers_shown"] = frame["case_numbers"].where(frame["case_numbers"] != "", NO_CASE_NUMBER)
@@ -243,7 +294,10 @@ def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.Dat
     first = {ATTACHMENT_A_LIST: 1, JUVENILE_LIST: 1}
     if earlier is not None:
         frame = earlier.mark(frame)  # earlier-filed rows: filed_earlier "Y" and their earlier item
-        first = {ATTACHMENT_A_LIST: earlier.last_item(ATTACHMENT_A_LIST) + 1, JUVENILE_LIST: earlier.last_item(JUVENILE_LIST) + 1}
+        first = {
+            ATTACHMENT_A_LIST: earlier.last_item(ATTACHMENT_A_LIST) + 1,
+            JUVENILE_LIST: earlier.last_item(JUVENILE_LIST) + 1,
+        }
     new = frame["filed_earlier"] == ""
     for name, start in first.items():
         rows = new & (frame["filed_in"] == name)
@@ -277,7 +331,9 @@ def granted_juvenile(frame: pd.DataFrame) -> pd.DataFrame:
 
 def challenged(frame: pd.DataFrame) -> pd.DataFrame:
     """The challenged convictions of this filing, by person."""
-    mask = frame["decision"].isin([Decision.CHALLENGE_CRITERIA.value, Decision.CHALLENGE_PUBLIC_SAFETY.value]) & _new(frame)
+    mask = frame["decision"].isin([Decision.CHALLENGE_CRITERIA.value, Decision.CHALLENGE_PUBLIC_SAFETY.value]) & _new(
+        frame
+    )
     return frame[mask].sort_values(["person_id", "court", "case_numbers"], kind="stable").reset_index(drop=True)
 
 

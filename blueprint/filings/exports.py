@@ -63,7 +63,7 @@ CMS_COLUMNS: tuple[tuple[str, str], ...] = (
 
 #: The DOJ disposition update, sent after the court rules: the last two columns are left empty for
 #: the clerk to fill from the signed order (date, and GRANTED or DENIED).
-DOJ_COLUMNS: tuple[tuple[str, str], ...] = (
+DOJ_COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("cii_number", "cii_number"),
     ("person_id", "person_id"),
     ("name", "name"),
@@ -111,6 +111,7 @@ OUT_OF_SCOPE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("reason", "reason"),
 )
 
+
 def _select(frame: pd.DataFrame, columns) -> pd.DataFrame:
     data = {}
     for out_name, source in columns:
@@ -125,8 +126,9 @@ def write_csv(frame: pd.DataFrame, columns, path: Path) -> Path:
     return path
 
 
-def with_export_columns(granted: pd.DataFrame, *, reliefs: dict[str, dict[str, str]],
-                        hs11590_release: bool = False) -> pd.DataFrame:
+def with_export_columns(
+    granted: pd.DataFrame, *, reliefs: dict[str, dict[str, str]], hs11590_release: bool = False
+) -> pd.DataFrame:
     """Add the derived columns the CMS and DOJ files carry.
 
     ``doj_disposition`` is what the DOJ record should say once the court grants the relief: the

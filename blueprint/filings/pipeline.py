@@ -147,7 +147,9 @@ def plan_document_batches(
         raise FilingError("give either a reviewed workbook or approve_all=True (exactly one)")
     chosen = profile or os.environ.get(PROFILE_ENV_VAR, "")
     if not chosen:
-        raise ProfileError(f"no office profile: pass one (see templates/office-profile.example.yaml) or set {PROFILE_ENV_VAR}")
+        raise ProfileError(
+            f"no office profile: pass one (see templates/office-profile.example.yaml) or set {PROFILE_ENV_VAR}"
+        )
     profile_path = Path(chosen)
     office = load_profile(profile_path)
     run = load_run(run_dir)
@@ -160,10 +162,14 @@ def plan_document_batches(
 
     out = Path(out_dir)
     decided = decided_table(run, result, earlier=earlier)
-    if earlier is not None and not (len(granted(decided)) or len(granted_juvenile(decided)) or len(challenged(decided))):
-        raise FilingError(f"nothing to file since the earlier filing set {Path(supplement_to).name}: every conviction "
-                          f"decided in this review was filed there ({len(filed_earlier(decided)):,} skipped); the others "
-                          "are pending hand review or out of scope")
+    if earlier is not None and not (
+        len(granted(decided)) or len(granted_juvenile(decided)) or len(challenged(decided))
+    ):
+        raise FilingError(
+            f"nothing to file since the earlier filing set {Path(supplement_to).name}: every conviction "  # type: ignore[arg-type]  # earlier comes from supplement_to
+            f"decided in this review was filed there ({len(filed_earlier(decided)):,} skipped); the others "
+            "are pending hand review or out of scope"
+        )
     _prepare_out_dir(out)
     # The pack's own bases name its process statute after them (California's HS 11361.9); another basis stands alone.
     bases = pack_texts(run.rule_pack).filing_bases
@@ -189,7 +195,11 @@ def plan_document_batches(
         # The batches are rendered where the run folder may not be (a cloud step reads only this
         # output folder), so the rule pack whose words they print travels in the plan.
         "rule_pack": run.rule_pack,
-        "review": {"source": result.source, "sha256": result.workbook_sha256, "file": Path(review).name if review else ""},
+        "review": {
+            "source": result.source,
+            "sha256": result.workbook_sha256,
+            "file": Path(review).name if review else "",
+        },
         "filing_date": filing_text,
         # What the filing may ask is decided by the day it is made: the filing date, or, when the documents
         # are dated by hand at signing, the day the set is made (it cannot be signed earlier). That day is
@@ -236,11 +246,15 @@ def _earlier_set(supplement_to, out_dir, county: str) -> EarlierSet | None:
     except SupplementError as exc:
         raise FilingError(str(exc)) from None
     if Path(supplement_to).resolve() == Path(out_dir).resolve():
-        raise FilingError("--supplement-to and --out name the same folder: write the supplemental set into a new folder, "
-                          "beside the earlier one (its files are the record of what was filed)")
+        raise FilingError(
+            "--supplement-to and --out name the same folder: write the supplemental set into a new folder, "
+            "beside the earlier one (its files are the record of what was filed)"
+        )
     if earlier.county and county and earlier.county.casefold() != county.strip().casefold():
-        raise FilingError(f"--supplement-to {supplement_to}: that filing set is for county '{earlier.county}', this run "
-                          f"for '{county}'")
+        raise FilingError(
+            f"--supplement-to {supplement_to}: that filing set is for county '{earlier.county}', this run "
+            f"for '{county}'"
+        )
     return earlier
 
 
@@ -271,15 +285,19 @@ def earlier_filing_set(out: Path) -> Earlier | None:
         index = json.loads((out / INDEX_JSON).read_text(encoding="utf-8"))
         files = {str(f["path"]): str(f["sha256"]) for f in index["files"]}
     except (OSError, ValueError, KeyError, TypeError):
-        raise FilingError(f"--out {out} is not empty and holds no finished filing set (no readable {INDEX_JSON}): "
-                          "choose a new or empty folder for the filings") from None
+        raise FilingError(
+            f"--out {out} is not empty and holds no finished filing set (no readable {INDEX_JSON}): "
+            "choose a new or empty folder for the filings"
+        ) from None
     files[INDEX_JSON] = files[SHA256SUMS] = ""  # both written from the index itself
     return Earlier(files, label=str(index.get("run_id") or "earlier"))
 
 
 def _sizes(out: Path) -> dict[str, int]:
     try:
-        return {str(f["path"]): int(f["bytes"]) for f in json.loads((out / INDEX_JSON).read_text(encoding="utf-8"))["files"]}
+        return {
+            str(f["path"]): int(f["bytes"]) for f in json.loads((out / INDEX_JSON).read_text(encoding="utf-8"))["files"]
+        }
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 
@@ -302,7 +320,9 @@ def _run_context(manifest: dict, office: OfficeProfile) -> dict[str, str]:
 def _inputs(manifest: dict) -> list[dict[str, Any]]:
     """Every input file of the run with its status (the filing summary names each one)."""
     keys = ("file", "status", "rows_read", "rows_used", "rows_skipped", "error")
-    return [{k: f.get(k, "" if k in ("file", "status", "error") else 0) for k in keys} for f in manifest.get("inputs") or []]
+    return [
+        {k: f.get(k, "" if k in ("file", "status", "error") else 0) for k in keys} for f in manifest.get("inputs") or []
+    ]
 
 
 def _challenge_notices(decided: pd.DataFrame) -> list[str]:
@@ -365,7 +385,10 @@ def _load_work(out_dir: str | os.PathLike[str], templates: str | os.PathLike[str
 
 
 def render_document_batch(
-    out_dir: str | os.PathLike[str], batch: dict[str, Any], *, templates: str | os.PathLike[str] | None = None,
+    out_dir: str | os.PathLike[str],
+    batch: dict[str, Any],
+    *,
+    templates: str | os.PathLike[str] | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> list[str]:
     """Render one planned batch into ``out_dir``; return the relative paths written.
@@ -445,27 +468,34 @@ def _write_document(work: _Work, template: str, context: dict, base: str, tables
 def _render_bulk(work: _Work) -> list[str]:
     decided = work.decided
     reliefs = pack_reliefs(work.plan.get("rule_pack") or DEFAULT_PACK)
-    g = exports.with_export_columns(granted(decided), reliefs=reliefs, hs11590_release=work.context()["hs11590_release"])
+    g = exports.with_export_columns(
+        granted(decided), reliefs=reliefs, hs11590_release=work.context()["hs11590_release"]
+    )
     written: list[str] = []
     tables = {"attachment_a": g, "challenges": challenged(decided)}
     sealed = work.context()["under_seal"]
 
-    paths, attachment_pages = _write_document(work, "filings/attachment-a.xml.j2", work.context(sealed=sealed),
-                                              ATTACHMENT_A, tables)
+    paths, attachment_pages = _write_document(
+        work, "filings/attachment-a.xml.j2", work.context(sealed=sealed), ATTACHMENT_A, tables
+    )
     written += paths
     if sealed:  # the public version: no dates of birth, no CII numbers (Cal. Rules of Court, rule 2.551)
-        written += _write_document(work, "filings/attachment-a.xml.j2", work.context(public=True), ATTACHMENT_A_PUBLIC,
-                                   tables)[0]
+        written += _write_document(
+            work, "filings/attachment-a.xml.j2", work.context(public=True), ATTACHMENT_A_PUBLIC, tables
+        )[0]
     csv_columns = tuple((name, source) for name, _, source in exports.ATTACHMENT_A_COLUMNS)
     exports.write_csv(g, csv_columns, work.out / f"{ATTACHMENT_A}.csv")
     exports.write_xlsx(g, exports.ATTACHMENT_A_COLUMNS, work.out / f"{ATTACHMENT_A}.xlsx", "Attachment A")
     written += [f"{ATTACHMENT_A}.csv", f"{ATTACHMENT_A}.xlsx"]
 
     attachment = {"pages": attachment_pages}
-    written += _write_document(work, "filings/notice-of-non-challenge.xml.j2", work.context(attachment=attachment), NOTICE)[0]
+    written += _write_document(
+        work, "filings/notice-of-non-challenge.xml.j2", work.context(attachment=attachment), NOTICE
+    )[0]
     resentencing = g[g["filed_relief"] == "recall_and_resentence"].to_dict("records")
-    written += _write_document(work, "filings/proposed-order.xml.j2",
-                               work.context(attachment=attachment, resentencing=resentencing), ORDER)[0]
+    written += _write_document(
+        work, "filings/proposed-order.xml.j2", work.context(attachment=attachment, resentencing=resentencing), ORDER
+    )[0]
     c = challenged(decided)
     if len(c):
         written += _write_document(work, "filings/public-defender-list.xml.j2", work.context(), PD_LIST, tables)[0]
@@ -473,8 +503,9 @@ def _render_bulk(work: _Work) -> list[str]:
         written.append(f"{PD_LIST}.csv")
     j = granted_juvenile(decided)
     if len(j):
-        written += _write_document(work, "filings/juvenile-notice.xml.j2", work.context(), JUVENILE_NOTICE,
-                                   {"juvenile": _juvenile_rows(j)})[0]
+        written += _write_document(
+            work, "filings/juvenile-notice.xml.j2", work.context(), JUVENILE_NOTICE, {"juvenile": _juvenile_rows(j)}
+        )[0]
         exports.write_csv(j, csv_columns, work.out / JUVENILE_LIST_CSV)
         written.append(JUVENILE_LIST_CSV)
 
@@ -482,7 +513,11 @@ def _render_bulk(work: _Work) -> list[str]:
     exports.write_csv(g, exports.DOJ_COLUMNS, work.out / DOJ_FILE)
     written += [CMS_FILE, DOJ_FILE]
     p = pending(decided)
-    exports.write_csv(p, (("conviction_id", "conviction_id"), ("person_id", "person_id"), ("workbook_row", "review_row")), work.out / PENDING_FILE)
+    exports.write_csv(
+        p,
+        (("conviction_id", "conviction_id"), ("person_id", "person_id"), ("workbook_row", "review_row")),
+        work.out / PENDING_FILE,
+    )
     written.append(PENDING_FILE)
     o = out_of_scope(decided)
     exports.write_csv(o, exports.OUT_OF_SCOPE_COLUMNS, work.out / OUT_OF_SCOPE_FILE)
@@ -492,17 +527,28 @@ def _render_bulk(work: _Work) -> list[str]:
 
 def _juvenile_rows(rows: pd.DataFrame) -> dict[str, list[str]]:
     """The juvenile list's columns, composed so that it fits a portrait pleading page."""
+
     def joined(*parts: str) -> str:
         return "; ".join(p for p in parts if p)
 
     return {
         "item": rows["item"].tolist(),
-        "where": [joined(court, case or "no case number in the record", f"count {count}" if count else "")
-                  for court, case, count in zip(rows["court"], rows["case_numbers"], rows["count"])],
-        "who": [joined(name, f"born {dob}" if dob else "date of birth not a valid date in the record", f"CII {cii}" if cii else "")
-                for name, dob, cii in zip(rows["name"], rows["date_of_birth"], rows["cii_number"])],
-        "conviction": [joined(date, section, level) for date, section, level in
-                       zip(rows["conviction_date"], rows["code_section"], rows["level"])],
+        "where": [
+            joined(court, case or "no case number in the record", f"count {count}" if count else "")
+            for court, case, count in zip(rows["court"], rows["case_numbers"], rows["count"])
+        ],
+        "who": [
+            joined(
+                name,
+                f"born {dob}" if dob else "date of birth not a valid date in the record",
+                f"CII {cii}" if cii else "",
+            )
+            for name, dob, cii in zip(rows["name"], rows["date_of_birth"], rows["cii_number"])
+        ],
+        "conviction": [
+            joined(date, section, level)
+            for date, section, level in zip(rows["conviction_date"], rows["code_section"], rows["level"])
+        ],
         "filed_relief_label": rows["filed_relief_label"].tolist(),
         "filed_basis": rows["filed_basis"].tolist(),
     }
@@ -543,8 +589,17 @@ def _group_records(rows: pd.DataFrame, key: str) -> list[tuple[str, list[dict]]]
     return sorted(groups.items())
 
 
-def _render_grouped(work: _Work, rows: pd.DataFrame, key: str, wanted: list[str], template: str,
-                    subject: str, header, base_name, advance: Callable[[int], None] | None = None) -> list[str]:
+def _render_grouped(
+    work: _Work,
+    rows: pd.DataFrame,
+    key: str,
+    wanted: list[str],
+    template: str,
+    subject: str,
+    header,
+    base_name,
+    advance: Callable[[int], None] | None = None,
+) -> list[str]:
     """One document per value of ``key`` among ``wanted``: its rows as ``convictions``, and the
     document's subject (``header(value, records)``) under the name ``subject``."""
     rows = rows[rows[key].isin(set(wanted))]
@@ -558,7 +613,9 @@ def _render_grouped(work: _Work, rows: pd.DataFrame, key: str, wanted: list[str]
     return written
 
 
-def _render_challenge_notices(work: _Work, notices: list[str], advance: Callable[[int], None] | None = None) -> list[str]:
+def _render_challenge_notices(
+    work: _Work, notices: list[str], advance: Callable[[int], None] | None = None
+) -> list[str]:
     def person(notice_key: str, records: list[dict]) -> dict:
         first = records[0]
         return {
@@ -572,8 +629,17 @@ def _render_challenge_notices(work: _Work, notices: list[str], advance: Callable
             "case_numbers": _unique_join(r["case_numbers"] for r in records) or "not recorded",
         }
 
-    return _render_grouped(work, challenged(work.decided), "notice_key", notices, "filings/notice-of-challenge.xml.j2",
-                           "person", person, challenge_notice_base, advance)
+    return _render_grouped(
+        work,
+        challenged(work.decided),
+        "notice_key",
+        notices,
+        "filings/notice-of-challenge.xml.j2",
+        "person",
+        person,
+        challenge_notice_base,
+        advance,
+    )
 
 
 def _render_case_orders(work: _Work, cases: list[str], advance: Callable[[int], None] | None = None) -> list[str]:
@@ -589,8 +655,17 @@ def _render_case_orders(work: _Work, cases: list[str], advance: Callable[[int], 
             "cii_number": first["cii_number"],
         }
 
-    return _render_grouped(work, granted(work.decided), "case_key", cases, "filings/order-after-petition.xml.j2",
-                           "case", case, case_order_base, advance)
+    return _render_grouped(
+        work,
+        granted(work.decided),
+        "case_key",
+        cases,
+        "filings/order-after-petition.xml.j2",
+        "case",
+        case,
+        case_order_base,
+        advance,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -602,8 +677,16 @@ def expected_files(plan: dict, decided: pd.DataFrame) -> list[str]:
     files = [f"{ATTACHMENT_A}.{ext}" for ext in ("pdf", "docx", "csv", "xlsx")]
     if plan.get("under_seal"):
         files += [f"{ATTACHMENT_A_PUBLIC}.pdf", f"{ATTACHMENT_A_PUBLIC}.docx"]
-    files += [f"{NOTICE}.pdf", f"{NOTICE}.docx", f"{ORDER}.pdf", f"{ORDER}.docx", CMS_FILE, DOJ_FILE, PENDING_FILE,
-              OUT_OF_SCOPE_FILE]
+    files += [
+        f"{NOTICE}.pdf",
+        f"{NOTICE}.docx",
+        f"{ORDER}.pdf",
+        f"{ORDER}.docx",
+        CMS_FILE,
+        DOJ_FILE,
+        PENDING_FILE,
+        OUT_OF_SCOPE_FILE,
+    ]
     notices = _challenge_notices(decided)
     if notices:
         files += [f"{PD_LIST}.{ext}" for ext in ("pdf", "docx", "csv")]
@@ -617,24 +700,32 @@ def expected_files(plan: dict, decided: pd.DataFrame) -> list[str]:
     return files
 
 
-def assemble_filings(out_dir: str | os.PathLike[str], *, templates: str | os.PathLike[str] | None = None) -> FilingResult:
+def assemble_filings(
+    out_dir: str | os.PathLike[str], *, templates: str | os.PathLike[str] | None = None
+) -> FilingResult:
     """Check the batches' output, then write the filing summary and the index with SHA-256s."""
     work = _load_work(out_dir, templates)
     missing = [f for f in expected_files(work.plan, work.decided) if not (work.out / f).is_file()]
     if missing:
-        raise FilingError(f"{len(missing)} expected file(s) are missing, first: {missing[0]}; re-run the failed batches")
+        raise FilingError(
+            f"{len(missing)} expected file(s) are missing, first: {missing[0]}; re-run the failed batches"
+        )
     decided = work.decided
     t = work.totals
     new = decided[decided["filed_earlier"] == ""] if "filed_earlier" in decided.columns else decided
     overrides = new[new["override"] == "Y"]
     listed = out_of_scope(decided)
     summary = {
-        "review_source": "reviewed workbook " + work.plan["review"]["file"] if work.plan["review"]["source"] == "workbook" else "approve all (every recommendation accepted)",
+        "review_source": "reviewed workbook " + work.plan["review"]["file"]
+        if work.plan["review"]["source"] == "workbook"
+        else "approve all (every recommendation accepted)",
         "review_sha256": work.plan["review"]["sha256"],
         "by_decision": _by_decision(new),
         "total_convictions": len(decided),
         "total_people": int(decided["person_id"].nunique()),
-        "overrides": overrides[["conviction_id", "item", "review_row", "filed_relief_label", "determination"]].to_dict("records"),
+        "overrides": overrides[["conviction_id", "item", "review_row", "filed_relief_label", "determination"]].to_dict(
+            "records"
+        ),
         "pending_convictions": t["pending_convictions"],
         "out_of_scope": listed[["conviction_id", "review_row", "reason"]].to_dict("records"),
         "earlier_filed_convictions": t["earlier_filed_convictions"],
@@ -663,7 +754,9 @@ def assemble_filings(out_dir: str | os.PathLike[str], *, templates: str | os.Pat
     (work.out / f"{SUMMARY}.json").write_text(json.dumps(summary_json, indent=2), encoding="utf-8")
 
     files = index_files(work.out)
-    (work.out / INDEX_JSON).write_text(json.dumps({"run_id": work.plan["run"]["run_id"], "files": files}, indent=2), encoding="utf-8")
+    (work.out / INDEX_JSON).write_text(
+        json.dumps({"run_id": work.plan["run"]["run_id"], "files": files}, indent=2), encoding="utf-8"
+    )
     (work.out / SHA256SUMS).write_text("".join(f"{f['sha256']}  {f['path']}\n" for f in files), encoding="utf-8")
     return FilingResult(
         out_dir=work.out,
@@ -682,7 +775,14 @@ def _by_decision(decided: pd.DataFrame) -> list[dict[str, Any]]:
         part = decided[decided["decision"] == decision.value]
         # The label the run's rule pack gave the decision (the decided table records it), else the default pack's.
         label = str(part["decision_label"].iloc[0]) if len(part) and "decision_label" in part else decision.label
-        rows.append({"code": decision.value, "label": label, "convictions": len(part), "people": int(part["person_id"].nunique())})
+        rows.append(
+            {
+                "code": decision.value,
+                "label": label,
+                "convictions": len(part),
+                "people": int(part["person_id"].nunique()),
+            }
+        )
     return rows
 
 
@@ -748,26 +848,40 @@ def finalize(
     failed = failed_inputs(manifest)
     if failed and not allow_failed_inputs:
         names = "; ".join(f"{f.get('file')}: {f.get('error') or 'failed'}" for f in failed)
-        raise FilingError(f"the run has {len(failed)} input file(s) that failed, whose convictions are not in it: "
-                          f"{names}. Run again with the corrected file(s), or add --allow-failed-inputs to file without them")
+        raise FilingError(
+            f"the run has {len(failed)} input file(s) that failed, whose convictions are not in it: "
+            f"{names}. Run again with the corrected file(s), or add --allow-failed-inputs to file without them"
+        )
     out = Path(out_dir)
     if supplement_to and Path(supplement_to).resolve() == out.resolve():
-        raise FilingError("--supplement-to and --out name the same folder: write the supplemental set into a new folder, "
-                          "beside the earlier one (its files are the record of what was filed)")
+        raise FilingError(
+            "--supplement-to and --out name the same folder: write the supplemental set into a new folder, "
+            "beside the earlier one (its files are the record of what was filed)"
+        )
     earlier = earlier_filing_set(out)
     sizes = _sizes(out) if earlier else {}
     with staged_folder(out) as stage:
         with phases.phase("checking the review"):
-            batches = plan_document_batches(run_dir, stage, review=review, approve_all=approve_all, profile=profile,
-                                            per_case=per_case, filing_date=filing_date, supplement_to=supplement_to)
+            batches = plan_document_batches(
+                run_dir,
+                stage,
+                review=review,
+                approve_all=approve_all,
+                profile=profile,
+                per_case=per_case,
+                filing_date=filing_date,
+                supplement_to=supplement_to,
+            )
         planned = time.perf_counter()
         for batch in batches:
             kind = batch["kind"]
             if kind == "bulk":
                 with phases.phase("writing the notice, Attachment A, the order and the exports"):
                     render_document_batch(stage, batch, templates=templates)
-        for kind, name, unit in (("challenge_notices", "notices of challenge", " notices"),
-                                 ("case_orders", "per-case orders", " orders")):
+        for kind, name, unit in (
+            ("challenge_notices", "notices of challenge", " notices"),
+            ("case_orders", "per-case orders", " orders"),
+        ):
             mine = [b for b in batches if b["kind"] == kind]
             if not mine:
                 continue

@@ -9,7 +9,7 @@ names and case numbers of individual convictions come from the data, not from he
 from __future__ import annotations
 
 import os
-
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -54,8 +54,11 @@ class Court(_Strict):
     county_line: str = Field(min_length=1, description="e.g. 'FOR THE COUNTY OF EXAMPLE'")
     branch: str = ""
     department: str = ""
-    juvenile_line: str = Field("JUVENILE COURT", min_length=1,
-                               description="the caption line of the filings to the juvenile court (HS 11361.8(m))")
+    juvenile_line: str = Field(
+        "JUVENILE COURT",
+        min_length=1,
+        description="the caption line of the filings to the juvenile court (HS 11361.8(m))",
+    )
 
 
 class PublicDefender(_Strict):
@@ -73,8 +76,7 @@ class Server(_Strict):
 
     name: str = Field(min_length=1)
     title: str = Field(min_length=1, description="e.g. 'Legal Secretary'")
-    address_lines: list[str] = Field(default_factory=list,
-                                     description="business address; empty: the office's address")
+    address_lines: list[str] = Field(default_factory=list, description="business address; empty: the office's address")
 
 
 class Service(_Strict):
@@ -82,7 +84,8 @@ class Service(_Strict):
 
     server: Server
     method: Literal["personal", "mail", "electronic"] = Field(
-        description="personal delivery, first-class mail, or electronic service to public_defender.email")
+        description="personal delivery, first-class mail, or electronic service to public_defender.email"
+    )
     place: str = Field(min_length=1, description="the city where the proof of service is signed, e.g. 'Example City'")
 
 
@@ -90,8 +93,10 @@ class AttachmentA(_Strict):
     """How Attachment A is filed."""
 
     lodge_under_seal: bool = Field(
-        False, description="lodge Attachment A conditionally under seal (Cal. Rules of Court, rules 2.550-2.551) and "
-                           "file a public version without dates of birth and CII numbers")
+        False,
+        description="lodge Attachment A conditionally under seal (Cal. Rules of Court, rules 2.550-2.551) and "
+        "file a public version without dates of birth and CII numbers",
+    )
 
 
 class OfficeProfile(_Strict):
@@ -108,8 +113,10 @@ class OfficeProfile(_Strict):
     @model_validator(mode="after")
     def _electronic_service_needs_an_address(self) -> "OfficeProfile":
         if self.service.method == "electronic" and not self.public_defender.email:
-            raise ValueError("service.method is 'electronic' but public_defender.email is empty: give the address "
-                             "the notices are served to")
+            raise ValueError(
+                "service.method is 'electronic' but public_defender.email is empty: give the address "
+                "the notices are served to"
+            )
         return self
 
     @property
@@ -127,5 +134,6 @@ PROFILE_ENV_VAR = "CLEARANCE_OFFICE_PROFILE"
 
 def load_profile(path: str | os.PathLike[str]) -> OfficeProfile:
     """Read and validate an office profile YAML file."""
-    return load_yaml_model(path, OfficeProfile, what="office profile", error=ProfileError,
-                           invalid="is incomplete or wrong")
+    return load_yaml_model(
+        Path(path), OfficeProfile, what="office profile", error=ProfileError, invalid="is incomplete or wrong"
+    )

@@ -12,8 +12,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .pipeline import (ATTACHMENT_A, ATTACHMENT_A_PUBLIC, CASE_ORDERS_DIR, CHALLENGES_DIR, JUVENILE_NOTICE, NOTICE, ORDER,
-                       OUT_OF_SCOPE_FILE, PD_LIST, PENDING_FILE, FilingResult)
+from .pipeline import (
+    ATTACHMENT_A,
+    ATTACHMENT_A_PUBLIC,
+    CASE_ORDERS_DIR,
+    CHALLENGES_DIR,
+    JUVENILE_NOTICE,
+    NOTICE,
+    ORDER,
+    OUT_OF_SCOPE_FILE,
+    PD_LIST,
+    PENDING_FILE,
+    FilingResult,
+)
 
 
 def _n(value: int, one: str, many: str | None = None) -> str:
@@ -32,15 +43,19 @@ def finalize_report(result: FilingResult, out: Path) -> str:
         "(index.json and SHA256SUMS list each with its SHA-256).",
     ]
     if supplement:
-        lines.append(f"  Supplement to {supplement['folder']}: {_n(earlier, 'conviction')} filed there skipped (never filed twice); "
-                     f"Attachment A continues at item {supplement['last_item'] + 1:,}.")
+        lines.append(
+            f"  Supplement to {supplement['folder']}: {_n(earlier, 'conviction')} filed there skipped (never filed twice); "
+            f"Attachment A continues at item {supplement['last_item'] + 1:,}."
+        )
     lines += [
         f"  Filed for relief (not challenged): {_n(granted, 'conviction')} of {_n(c.get('granted_people', 0), 'person', 'people')}"
         + (f", {overridden:,} of them by override of the rules' finding" if overridden else ""),
     ]
     if juvenile:
-        lines.append(f"  Offenses committed under 18:       {_n(juvenile, 'conviction')} of "
-                     f"{_n(c.get('juvenile_people', 0), 'person', 'people')} (their own notice, to the juvenile court)")
+        lines.append(
+            f"  Offenses committed under 18:       {_n(juvenile, 'conviction')} of "
+            f"{_n(c.get('juvenile_people', 0), 'person', 'people')} (their own notice, to the juvenile court)"
+        )
     lines += [
         f"  Challenged:                        {_n(challenged, 'conviction')} of {_n(c.get('challenged_people', 0), 'person', 'people')}",
         f"  Left for hand review (not filed):  {_n(pending, 'conviction')}",
@@ -50,18 +65,24 @@ def finalize_report(result: FilingResult, out: Path) -> str:
         f"     give the clerk {ATTACHMENT_A}.csv and exports/court-cms-update.csv.",
     ]
     if any(f["path"] == f"{ATTACHMENT_A_PUBLIC}.pdf" for f in result.files):
-        lines.append(f"     Attachment A is to be lodged conditionally under seal with the office's application to seal; "
-                     f"file {ATTACHMENT_A_PUBLIC}.pdf publicly.")
+        lines.append(
+            f"     Attachment A is to be lodged conditionally under seal with the office's application to seal; "
+            f"file {ATTACHMENT_A_PUBLIC}.pdf publicly."
+        )
     if challenged:
-        lines.append(f"  2. File and serve each notice in {CHALLENGES_DIR}/ with {PD_LIST}.pdf on the public defender; the "
-                     "server completes and signs each notice's proof of service.")
+        lines.append(
+            f"  2. File and serve each notice in {CHALLENGES_DIR}/ with {PD_LIST}.pdf on the public defender; the "
+            "server completes and signs each notice's proof of service."
+        )
     if juvenile:
         lines.append(f"  -  File {JUVENILE_NOTICE}.pdf in the juvenile court.")
     if any(f["path"].startswith(CASE_ORDERS_DIR + "/") for f in result.files):
         lines.append(f"  -  The per-case orders are in {CASE_ORDERS_DIR}/ for a court that wants them.")
     if pending:
-        lines.append(f"  -  Decide the {_n(pending, 'conviction')} left for hand review ({PENDING_FILE}) in the workbook, "
-                     f"then file them with finalize --supplement-to {out}.")
+        lines.append(
+            f"  -  Decide the {_n(pending, 'conviction')} left for hand review ({PENDING_FILE}) in the workbook, "
+            f"then file them with finalize --supplement-to {out}."
+        )
     if out_of_scope:
         lines.append(f"  -  The convictions out of scope are listed in {OUT_OF_SCOPE_FILE} and the filing summary.")
     lines.append("  See docs/filings.md, 'How to file'.")

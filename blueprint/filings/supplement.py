@@ -84,16 +84,25 @@ class EarlierSet:
         for i in frame.index[hit]:
             cid = frame.at[i, "conviction_id"]
             before = earlier.loc[cid]
-            same = frame.at[i, "decision"] == before["decision"] and frame.at[i, "filed_relief"] == before["filed_relief"]
+            same = (
+                frame.at[i, "decision"] == before["decision"] and frame.at[i, "filed_relief"] == before["filed_relief"]
+            )
             if not same:
                 row = frame.at[i, "review_row"]
-                was = before.get("decision_label") or DECISION_LABELS.get(Decision(before["decision"]), before["decision"])
-                problems.append(ReviewProblem(
-                    CONVICTIONS_SHEET, int(row) if row else None, DECISION_COLUMN,
-                    f"conviction {cid} was filed in the earlier filing set ({self.folder.name}) as '{was}'"
-                    + (f" ({before['filed_relief']})" if before["filed_relief"] else "")
-                    + "; a supplement files only convictions not filed before and cannot change a filed position: "
-                      "record the same decision again (a change of position is for the court, outside the kit)"))
+                was = before.get("decision_label") or DECISION_LABELS.get(
+                    Decision(before["decision"]), before["decision"]
+                )
+                problems.append(
+                    ReviewProblem(
+                        CONVICTIONS_SHEET,
+                        int(row) if row else None,
+                        DECISION_COLUMN,
+                        f"conviction {cid} was filed in the earlier filing set ({self.folder.name}) as '{was}'"
+                        + (f" ({before['filed_relief']})" if before["filed_relief"] else "")
+                        + "; a supplement files only convictions not filed before and cannot change a filed position: "
+                        "record the same decision again (a change of position is for the court, outside the kit)",
+                    )
+                )
                 continue
             frame.at[i, "filed_earlier"] = "Y"
             frame.at[i, "item"] = str(before["item"])
@@ -125,11 +134,15 @@ def read_earlier_set(folder: str | Path) -> EarlierSet:
         raise SupplementError(f"{where}: holds no finished filing set (no readable {INDEX_JSON})") from None
     for name in (PLAN_FILE, DECIDED_FILE):
         if name not in listed or not (folder / name).is_file():
-            raise SupplementError(f"{where}: the filing set has no {name} (it was written by an older version of the kit, "
-                                  "or the file was removed): a supplement needs it to know what was filed")
+            raise SupplementError(
+                f"{where}: the filing set has no {name} (it was written by an older version of the kit, "
+                "or the file was removed): a supplement needs it to know what was filed"
+            )
         if _sha256(folder / name) != listed[name]:
-            raise SupplementError(f"{where}: {name} was changed since the filing set was written (its SHA-256 differs "
-                                  f"from {INDEX_JSON}): a supplement cannot trust it")
+            raise SupplementError(
+                f"{where}: {name} was changed since the filing set was written (its SHA-256 differs "
+                f"from {INDEX_JSON}): a supplement cannot trust it"
+            )
     try:
         plan = json.loads((folder / PLAN_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -139,9 +152,18 @@ def read_earlier_set(folder: str | Path) -> EarlierSet:
     decided = pd.read_parquet(folder / DECIDED_FILE)
     for column, default in (("filed_in", None), ("filed_earlier", "")):
         if column not in decided.columns:  # a set written before these columns existed
-            decided[column] = (decided["filed_relief"].where(decided["filed_relief"] == "", ATTACHMENT_A_LIST)
-                               if default is None else default)
+            decided[column] = (
+                decided["filed_relief"].where(decided["filed_relief"] == "", ATTACHMENT_A_LIST)
+                if default is None
+                else default
+            )
     decided = decided.astype({c: str for c in ("conviction_id", "decision", "filed_relief", "item", "filed_in")})
     run = plan.get("run") or {}
-    return EarlierSet(folder, str(run.get("run_id", "")), str(run.get("county", "")),
-                      hashlib.sha256(index_bytes).hexdigest(), str(plan.get("filing_date", "")), decided)
+    return EarlierSet(
+        folder,
+        str(run.get("run_id", "")),
+        str(run.get("county", "")),
+        hashlib.sha256(index_bytes).hexdigest(),
+        str(plan.get("filing_date", "")),
+        decided,
+    )

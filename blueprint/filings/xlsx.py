@@ -47,14 +47,20 @@ def write_text_table(
         cells = []
         for letter, value in zip(letters, row):
             if value not in (None, ""):
-                cells.append(f'<c r="{letter}{r}" t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>')
+                cells.append(
+                    f'<c r="{letter}{r}" t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+                )
         parts.append(f'<row r="{r}">{"".join(cells)}</row>')
     last = f"{letters[-1]}{count + 1}"
     cols = ""
     if widths:
-        cols = "<cols>" + "".join(
-            f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>' for i, w in enumerate(widths, start=1)
-        ) + "</cols>"
+        cols = (
+            "<cols>"
+            + "".join(
+                f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>' for i, w in enumerate(widths, start=1)
+            )
+            + "</cols>"
+        )
     worksheet = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
         f'<dimension ref="A1:{last}"/>'

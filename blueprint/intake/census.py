@@ -37,9 +37,22 @@ if TYPE_CHECKING:
 
 #: The census columns, in order (docs/reference/results.md).
 CENSUS_COLUMNS: tuple[str, ...] = (
-    "status", "offense_text", "comment_text", "rows", "conviction_rows", "read_from", "code_section",
-    "code", "section", "subsection", "attempt", "second_code", "second_section", "second_subsection",
-    "lists", "note",
+    "status",
+    "offense_text",
+    "comment_text",
+    "rows",
+    "conviction_rows",
+    "read_from",
+    "code_section",
+    "code",
+    "section",
+    "subsection",
+    "attempt",
+    "second_code",
+    "second_section",
+    "second_subsection",
+    "lists",
+    "note",
 )
 #: Status values, in the order the census lists them.
 UNRESOLVED = "cannabis section unresolved"
@@ -76,13 +89,14 @@ class TextCounter:
         texts = np.asarray(offense.dictionary.to_pylist(), dtype=object)
         idx = offense.indices.to_numpy(zero_copy_only=False)
         # Conviction or not, decided once per distinct disposition (as the engine does: trimmed, upper case).
-        convicted = np.array([str(v).strip().upper().startswith("CONVICTED") for v in disp.dictionary.to_pylist()],
-                             dtype=bool)[disp.indices.to_numpy(zero_copy_only=False)]
+        convicted = np.array(
+            [str(v).strip().upper().startswith("CONVICTED") for v in disp.dictionary.to_pylist()], dtype=bool
+        )[disp.indices.to_numpy(zero_copy_only=False)]
         in_comment = np.array([_charge_in_comment(str(t)) for t in texts], dtype=bool)
         rows = np.bincount(idx, minlength=len(texts))
         convictions = np.bincount(idx[convicted], minlength=len(texts))
         keep = np.flatnonzero((rows > 0) & ~in_comment)
-        chunk = (texts[keep], rows[keep], convictions[keep], None, None, None)
+        chunk: tuple = (texts[keep], rows[keep], convictions[keep], None, None, None)
         if in_comment.any():
             at = np.flatnonzero(in_comment[idx])
             comments = np.asarray(_plain(table["COMMENT_TEXT"]).take(pa.array(at)).to_pylist(), dtype=object)
@@ -110,13 +124,19 @@ class TextCounter:
                 convictions.append(c_convicted.astype(np.int64))
         if not offense:
             return pd.DataFrame({c: pd.Series(dtype=object if "text" in c else np.int64) for c in _RAW_COLUMNS})
-        raw = pd.DataFrame({"offense_text": pd.Series(np.concatenate(offense), dtype=object),
-                            "comment_text": pd.Series(np.concatenate(comment), dtype=object),
-                            "rows": np.concatenate(rows).astype(np.int64),
-                            "conviction_rows": np.concatenate(convictions).astype(np.int64)})
+        raw = pd.DataFrame(
+            {
+                "offense_text": pd.Series(np.concatenate(offense), dtype=object),
+                "comment_text": pd.Series(np.concatenate(comment), dtype=object),
+                "rows": np.concatenate(rows).astype(np.int64),
+                "conviction_rows": np.concatenate(convictions).astype(np.int64),
+            }
+        )
         raw["offense_text"] = raw["offense_text"].fillna("").astype(str).str.strip()
         raw["comment_text"] = raw["comment_text"].fillna("").astype(str).str.strip().str.slice(0, COMMENT_CHARS)
-        out = raw.groupby(["offense_text", "comment_text"], sort=False, as_index=False)[["rows", "conviction_rows"]].sum()
+        out = raw.groupby(["offense_text", "comment_text"], sort=False, as_index=False)[
+            ["rows", "conviction_rows"]
+        ].sum()
         return out[_RAW_COLUMNS]
 
 
@@ -153,11 +173,21 @@ def census_table(counts: "pd.DataFrame", pack) -> "pd.DataFrame":
         own_line = offense_list.companion_matches(parsed)
         hit = offense_list.matches(parsed, same_case_has=own_line).to_numpy(dtype=bool)
         needs = offense_list.needs_companion(parsed).to_numpy(dtype=bool) & ~hit
-        label = np.where(hit, name, np.where(needs, f"{name} (with {offense_list.companion.describe()} in the case)"
-                                             if offense_list.companion else "", ""))
+        label = np.where(
+            hit,
+            name,
+            np.where(
+                needs,
+                f"{name} (with {offense_list.companion.describe()} in the case)" if offense_list.companion else "",
+                "",
+            ),
+        )
         on_lists.append(label.astype(object))
-    lists = pd.Series(["; ".join(v for v in values if v) for values in zip(*on_lists)], dtype=object) \
-        if on_lists else pd.Series("", index=counts.index, dtype=object)
+    lists = (
+        pd.Series(["; ".join(v for v in values if v) for values in zip(*on_lists)], dtype=object)
+        if on_lists
+        else pd.Series("", index=counts.index, dtype=object)
+    )
     evaluated = pack.evaluated
     first, second = evaluated.section_hits(parsed)
     named = named_sections(parsed, offense, comment, evaluated.numbers).to_numpy(dtype=object)
@@ -166,30 +196,35 @@ def census_table(counts: "pd.DataFrame", pack) -> "pd.DataFrame":
     blank = (offense.to_numpy(dtype=object) == "") & (comment.to_numpy(dtype=object) == "")
     status = np.where(unresolved, UNRESOLVED, np.where(readable, READ, np.where(blank, BLANK, UNREADABLE)))
     note = np.full(len(counts), "", dtype=object)
-    note[unresolved] = [f"names {evaluated.name} section {n} but it cannot be resolved: such convictions go to "
-                        f"hand review" for n in named[unresolved]]
+    note[unresolved] = [
+        f"names {evaluated.name} section {n} but it cannot be resolved: such convictions go to hand review"
+        for n in named[unresolved]
+    ]
     note[first & second] = f"two {evaluated.name} sections on one line: such convictions go to hand review"
     in_comment = np.array([_charge_in_comment(t) for t in offense], dtype=bool)
-    out = pd.DataFrame({
-        "status": status,
-        "offense_text": offense.to_numpy(),
-        "comment_text": np.where(in_comment, comment.to_numpy(), ""),
-        "rows": counts["rows"].astype(np.int64).to_numpy(),
-        "conviction_rows": counts["conviction_rows"].astype(np.int64).to_numpy(),
-        "read_from": np.where(readable, np.where(in_comment, "COMMENT_TEXT", "OFFENSE_DESCR"), ""),
-        "code_section": parsed["code_section"].to_numpy(),
-        "code": parsed["code"].to_numpy(),
-        "section": parsed["number"].to_numpy(),
-        "subsection": parsed["subsection"].to_numpy(),
-        "attempt": np.where(parsed["attempt"].to_numpy(dtype=bool), "yes", ""),
-        "second_code": np.where(parsed["second_number"].to_numpy() != "", parsed["second_code"].to_numpy(), ""),
-        "second_section": parsed["second_number"].to_numpy(),
-        "second_subsection": parsed["second_subsection"].to_numpy(),
-        "lists": lists.to_numpy(),
-        "note": note,
-    })
-    order = np.lexsort((out["offense_text"].to_numpy(dtype=str), -out["rows"].to_numpy(),
-                        np.array([_STATUS_ORDER[s] for s in status])))
+    out = pd.DataFrame(
+        {
+            "status": status,
+            "offense_text": offense.to_numpy(),
+            "comment_text": np.where(in_comment, comment.to_numpy(), ""),
+            "rows": counts["rows"].astype(np.int64).to_numpy(),
+            "conviction_rows": counts["conviction_rows"].astype(np.int64).to_numpy(),
+            "read_from": np.where(readable, np.where(in_comment, "COMMENT_TEXT", "OFFENSE_DESCR"), ""),
+            "code_section": parsed["code_section"].to_numpy(),
+            "code": parsed["code"].to_numpy(),
+            "section": parsed["number"].to_numpy(),
+            "subsection": parsed["subsection"].to_numpy(),
+            "attempt": np.where(parsed["attempt"].to_numpy(dtype=bool), "yes", ""),
+            "second_code": np.where(parsed["second_number"].to_numpy() != "", parsed["second_code"].to_numpy(), ""),
+            "second_section": parsed["second_number"].to_numpy(),
+            "second_subsection": parsed["second_subsection"].to_numpy(),
+            "lists": lists.to_numpy(),
+            "note": note,
+        }
+    )
+    order = np.lexsort(
+        (out["offense_text"].to_numpy(dtype=str), -out["rows"].to_numpy(), np.array([_STATUS_ORDER[s] for s in status]))
+    )
     return out.iloc[order].reset_index(drop=True)[list(CENSUS_COLUMNS)]
 
 
@@ -211,7 +246,9 @@ def write_census_csv(census: "pd.DataFrame", path) -> None:
     census.to_csv(path, index=False, columns=list(CENSUS_COLUMNS))
 
 
-def census_of_files(paths: Iterable[Path], pack, progress: Callable[[int], None] | None = None) -> tuple["pd.DataFrame", list]:
+def census_of_files(
+    paths: Iterable[Path], pack, progress: Callable[[int], None] | None = None
+) -> tuple["pd.DataFrame", list]:
     """Stream DOJ files (or, for a mapped-csv pack, read them) and return (census, file reports)."""
     paths = [Path(p) for p in paths]
     if pack.input_format != "doj-research-file":
@@ -244,11 +281,22 @@ def census_of_files(paths: Iterable[Path], pack, progress: Callable[[int], None]
 
 #: (header, census column, width) of the "Offense texts" sheet.
 SHEET_COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("Status", "status", 16), ("Offense text", "offense_text", 44), ("Comment (when the charge is there)", "comment_text", 30),
-    ("Rows", "rows", 9), ("Conviction rows", "conviction_rows", 10), ("Read from", "read_from", 14),
-    ("Read as", "code_section", 20), ("Code", "code", 6), ("Section", "section", 9), ("Subdivision", "subsection", 11),
-    ("Attempt", "attempt", 7), ("Second code", "second_code", 6), ("Second section", "second_section", 9),
-    ("Second subdivision", "second_subsection", 11), ("Lists", "lists", 30), ("Note", "note", 50),
+    ("Status", "status", 16),
+    ("Offense text", "offense_text", 44),
+    ("Comment (when the charge is there)", "comment_text", 30),
+    ("Rows", "rows", 9),
+    ("Conviction rows", "conviction_rows", 10),
+    ("Read from", "read_from", 14),
+    ("Read as", "code_section", 20),
+    ("Code", "code", 6),
+    ("Section", "section", 9),
+    ("Subdivision", "subsection", 11),
+    ("Attempt", "attempt", 7),
+    ("Second code", "second_code", 6),
+    ("Second section", "second_section", 9),
+    ("Second subdivision", "second_subsection", 11),
+    ("Lists", "lists", 30),
+    ("Note", "note", 50),
 )
 SHEET_NAME = "Offense texts"
 
@@ -273,6 +321,10 @@ def add_offense_texts_sheet(wb, census: "pd.DataFrame", header, max_rows: int) -
     limit = min(len(census), max_rows - 2)
     ws.autofilter(0, 0, limit, len(SHEET_COLUMNS) - 1)
     head = census.iloc[:limit]
-    columns = [Column(head[col].to_numpy(dtype=float), "number") if col in ("rows", "conviction_rows")
-               else Column(head[col].astype(str).to_numpy(dtype=object)) for _, col, _ in SHEET_COLUMNS]
+    columns = [
+        Column(head[col].to_numpy(dtype=float), "number")
+        if col in ("rows", "conviction_rows")
+        else Column(head[col].astype(str).to_numpy(dtype=object))
+        for _, col, _ in SHEET_COLUMNS
+    ]
     return number, columns

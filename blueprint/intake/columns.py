@@ -55,8 +55,24 @@ ENGINE_COLUMNS: tuple[str, ...] = (
 
 #: The 20 columns of the earlier tool's condensed result file, in its order.
 CONDENSED_COLUMNS: tuple[str, ...] = (
-    "CII_NUMBER", "PRI_NAME", "GENDER", "PRI_DOB", "RACE_DESCR", "CYC_DATE", "STP_EVENT_DATE",
-    "STP_ORI_DESCR", "STP_ORI_CNTY_NAME", "DISP_DATE", "OFN", "OFFENSE_DESCR", "DISP_DESCR",
-    "CONV_STAT_DESCR", "SENT_LOC_DESCR", "SENT_LENGTH", "SENT_TIME_CODE", "CYC_AGE", "COMMENT_TEXT",
+    "CII_NUMBER",
+    "PRI_NAME",
+    "GENDER",
+    "PRI_DOB",
+    "RACE_DESCR",
+    "CYC_DATE",
+    "STP_EVENT_DATE",
+    "STP_ORI_DESCR",
+    "STP_ORI_CNTY_NAME",
+    "DISP_DATE",
+    "OFN",
+    "OFFENSE_DESCR",
+    "DISP_DESCR",
+    "CONV_STAT_DESCR",
+    "SENT_LOC_DESCR",
+    "SENT_LENGTH",
+    "SENT_TIME_CODE",
+    "CYC_AGE",
+    "COMMENT_TEXT",
     "END_OF_REC",
 )

@@ -35,8 +35,11 @@ def county_counts(rows: pa.Table) -> dict[str, int]:
     if rows.num_rows == 0 or COUNTY_COLUMN not in rows.column_names:
         return {}
     county = _normalised(rows[COUNTY_COLUMN])
-    convicted = pc.starts_with(_normalised(rows["DISP_DESCR"]), "CONVICTED") if "DISP_DESCR" in rows.column_names \
+    convicted = (
+        pc.starts_with(_normalised(rows["DISP_DESCR"]), "CONVICTED")
+        if "DISP_DESCR" in rows.column_names
         else pa.chunked_array([pa.array([False] * rows.num_rows)])
+    )
     table = pa.table({"county": county, "convicted": pc.cast(convicted, pa.int64())})
     grouped = table.group_by("county").aggregate([("convicted", "sum")]).to_pydict()
     pairs = [(name, int(n)) for name, n in zip(grouped["county"], grouped["convicted_sum"]) if name]
@@ -59,20 +62,25 @@ def check_county(rows: pa.Table, county: str) -> None:
     if COUNTY_COLUMN not in rows.column_names:
         return
     column = rows[COUNTY_COLUMN]
-    if rows.num_rows and (pc.any(pc.equal(column, county)).as_py() or pc.any(pc.equal(_normalised(column), county)).as_py()):
+    if rows.num_rows and (
+        pc.any(pc.equal(column, county)).as_py() or pc.any(pc.equal(_normalised(column), county)).as_py()
+    ):
         return
     counts = county_counts(rows)
     if not counts:
-        raise CountyNotFound(f"--county {county}: the input has no rows with a county ({COUNTY_COLUMN} is empty "
-                             "everywhere), so nothing can be evaluated")
+        raise CountyNotFound(
+            f"--county {county}: the input has no rows with a county ({COUNTY_COLUMN} is empty "
+            "everywhere), so nothing can be evaluated"
+        )
     shown = list(counts.items())[:8]
     listing = ", ".join(f"{name} ({n:,} conviction{'s' if n != 1 else ''})" for name, n in shown)
     if len(counts) > len(shown):
         listing += f", and {len(counts) - len(shown)} more"
     guess = closest_county(county, list(counts))
     hint = f" Did you mean {guess}?" if guess else ""
-    raise CountyNotFound(f"--county {county}: no row of the input is in this county ({COUNTY_COLUMN}); "
-                         f"the input has: {listing}.{hint}")
+    raise CountyNotFound(
+        f"--county {county}: no row of the input is in this county ({COUNTY_COLUMN}); the input has: {listing}.{hint}"
+    )
 
 
 __all__ = ["CountyNotFound", "check_county", "closest_county", "county_counts"]

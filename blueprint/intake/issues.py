@@ -93,10 +93,14 @@ def with_conviction_ids(issues: pd.DataFrame, decisions: pd.DataFrame) -> pd.Dat
     if not len(out) or not len(decisions) or "source_line" not in decisions:
         return out
     lines = pd.to_numeric(decisions["source_line"], errors="coerce")
-    near = decisions.loc[lines.isin(set(out["line"].tolist())), ["source_file", "source_line", "conviction_id", "person_id"]]
+    near = decisions.loc[
+        lines.isin(set(out["line"].tolist())), ["source_file", "source_line", "conviction_id", "person_id"]
+    ]
     if not len(near):
         return out
-    near = near.assign(source_line=pd.to_numeric(near["source_line"]).astype("int64")).drop_duplicates(["source_file", "source_line"])
+    near = near.assign(source_line=pd.to_numeric(near["source_line"]).astype("int64")).drop_duplicates(
+        ["source_file", "source_line"]
+    )
     found = near.set_index(["source_file", "source_line"])
     keys = pd.MultiIndex.from_arrays([out["file"].astype(str), out["line"].astype("int64")])
     out["conviction_id"] = found["conviction_id"].reindex(keys).fillna("").astype(str).to_numpy()

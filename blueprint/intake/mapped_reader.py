@@ -184,7 +184,7 @@ class _Converter:
         elif spec.join:
             text = spec.separator.join(row[c].strip() for c in spec.join if row[c].strip())
         else:
-            text = row[spec.from_].strip()
+            text = row[self.column].strip()  # spec.from_: neither a value nor a join
         if spec.upper:
             text = text.upper()
         problem = None
@@ -229,11 +229,16 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
-def read_mapped_file(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog,
-                     case_numbers: dict[tuple[str, str], int],
-                     progress: Callable[[int], None] | None = None,
-                     earlier: Iterable[FileReport] = (),
-                     seen: RecordsSeen | None = None) -> tuple[pa.Table | None, FileReport]:
+def read_mapped_file(
+    path: Path,
+    file_index: int,
+    mapping: InputMapping,
+    issues: IssueLog,
+    case_numbers: dict[tuple[str, str], int],
+    progress: Callable[[int], None] | None = None,
+    earlier: Iterable[FileReport] = (),
+    seen: RecordsSeen | None = None,
+) -> tuple[pa.Table | None, FileReport]:
     """Read one mapped CSV file. Returns its rows (None when the file is rejected) and its report.
 
     ``case_numbers`` numbers each (person, case) pair across the run's files, so that a person's
@@ -266,8 +271,15 @@ def read_mapped_file(path: Path, file_index: int, mapping: InputMapping, issues:
     return table, report
 
 
-def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, report: FileReport,
-          case_numbers: dict[tuple[str, str], int], seen: RecordsSeen | None = None) -> pa.Table:
+def _read(
+    path: Path,
+    file_index: int,
+    mapping: InputMapping,
+    issues: IssueLog,
+    report: FileReport,
+    case_numbers: dict[tuple[str, str], int],
+    seen: RecordsSeen | None = None,
+) -> pa.Table:
     name = path.name
     try:
         data = path.read_bytes()
@@ -283,8 +295,11 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
     report.has_header = True
     missing = [c for c in mapping.source_columns() if c not in header]
     if missing:
-        raise FileRejected(name, f"is not the mapped extract: its header lacks the column '{missing[0]}'"
-                                 f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}")
+        raise FileRejected(
+            name,
+            f"is not the mapped extract: its header lacks the column '{missing[0]}'"
+            f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}",
+        )
     position = {c: header.index(c) for c in mapping.source_columns()}
     by_name = sorted(range(len(header)), key=header.__getitem__)  # a row's values in column-name order
     repeats: list[tuple[int, int, int]] = []  # (line, file first read in, line there)
@@ -301,14 +316,22 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
             report.rows_skipped += 1
             continue
         if len(record) != len(header):
-            issues.add(name, start, "(row)", "FIELD_COUNT", f"row has {len(record)} fields, expected {len(header)}", SKIPPED)
+            issues.add(
+                name, start, "(row)", "FIELD_COUNT", f"row has {len(record)} fields, expected {len(header)}", SKIPPED
+            )
             report.rows_skipped += 1
             continue
         row = {c: record[i] for c, i in position.items()}
         person = row[mapping.person].strip()
         if not person:
-            issues.add(name, start, mapping.person, "MISSING_PERSON",
-                       "the person identifier is empty, so the row cannot be attached to a person", SKIPPED)
+            issues.add(
+                name,
+                start,
+                mapping.person,
+                "MISSING_PERSON",
+                "the person identifier is empty, so the row cannot be attached to a person",
+                SKIPPED,
+            )
             report.rows_skipped += 1
             continue
         if seen is not None:
@@ -330,9 +353,9 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
             cnt_order = f"{number:06d}{int(count):03d}000"
         else:
             which = mapping.case if not case else mapping.count
-            problems.setdefault((which, "BAD_CASE_OR_COUNT",
-                                 "the court case is empty or the count is not a number from 1 to 999"), []).append(
-                (start, "" if which == mapping.case else count))
+            problems.setdefault(
+                (which, "BAD_CASE_OR_COUNT", "the court case is empty or the count is not a number from 1 to 999"), []
+            ).append((start, "" if which == mapping.case else count))
         out["SUBJECT_ID"].append(person)
         out["CNT_ORDER"].append(cnt_order)
         for conv in converters:
@@ -348,12 +371,20 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
     if report.rows_read == 0:
         raise FileRejected(name, "is empty: it has a header but no data rows")
     if repeats:
-        report_repeats(issues, name, np.array([r[0] for r in repeats]),
-                       np.array([seen.name(r[1]) for r in repeats], dtype=object), np.array([r[2] for r in repeats]))
+        assert seen is not None, "repeats are found only across files"
+        report_repeats(
+            issues,
+            name,
+            np.array([r[0] for r in repeats]),
+            np.array([seen.name(r[1]) for r in repeats], dtype=object),
+            np.array([r[2] for r in repeats]),
+        )
     for (column, code, problem), hits in problems.items():
-        action = ("row kept with the value as written; a conviction it decides goes to hand review or is not evaluated"
-                  if code == "UNMAPPED_VALUE" else
-                  "row kept without a court case; a conviction on it goes to hand review")
+        action = (
+            "row kept with the value as written; a conviction it decides goes to hand review or is not evaluated"
+            if code == "UNMAPPED_VALUE"
+            else "row kept without a court case; a conviction on it goes to hand review"
+        )
         issues.add(name, [h[0] for h in hits], column, code, problem, action, [h[1] for h in hits])
     columns = {c: pa.array(out[c], pa.string()) for c in ENGINE_COLUMNS}
     columns["_file"] = pa.array([file_index] * len(lines), pa.int16())
@@ -362,8 +393,9 @@ def _read(path: Path, file_index: int, mapping: InputMapping, issues: IssueLog, 
     return pa.table(columns, schema=EMPTY_SCHEMA)
 
 
-def read_mapped_files(paths: Iterable[Path | str], mapping: InputMapping | str | Path,
-                      progress: Callable[[int], None] | None = None) -> ReadResult:
+def read_mapped_files(
+    paths: Iterable[Path | str], mapping: InputMapping | str | Path, progress: Callable[[int], None] | None = None
+) -> ReadResult:
     """Read every mapped CSV file of a run into one rows table, with the same accounts as the DOJ reader."""
     if not isinstance(mapping, InputMapping):
         mapping = load_mapping(mapping)
@@ -374,8 +406,9 @@ def read_mapped_files(paths: Iterable[Path | str], mapping: InputMapping | str |
     paths = list(paths)
     seen = RecordsSeen() if len(paths) > 1 else None  # rows repeated across files are used once
     for index, path in enumerate(paths):
-        table, report = read_mapped_file(Path(path), index, mapping, issues, case_numbers, progress, earlier=reports,
-                                         seen=seen)
+        table, report = read_mapped_file(
+            Path(path), index, mapping, issues, case_numbers, progress, earlier=reports, seen=seen
+        )
         reports.append(report)
         if table is not None:
             tables.append(table)
@@ -395,5 +428,12 @@ def read_inputs(pack, paths: Iterable[Path | str], progress: Callable[[int], Non
     raise MappingError(f"rule pack '{pack.name}': unknown input_format '{fmt}'; known: {', '.join(INPUT_FORMATS)}")
 
 
-__all__ = ["INPUT_FORMATS", "InputMapping", "MappingError", "load_mapping", "read_inputs", "read_mapped_file",
-           "read_mapped_files"]
+__all__ = [
+    "INPUT_FORMATS",
+    "InputMapping",
+    "MappingError",
+    "load_mapping",
+    "read_inputs",
+    "read_mapped_file",
+    "read_mapped_files",
+]

@@ -157,8 +157,11 @@ def sniff(path: Path) -> Sniff:
         raise FileRejected(name, "is empty: it has no data rows")
     kind = _binary_kind(head)
     if kind:
-        raise FileRejected(name, f"is {kind}, not a DOJ research file (a text file of comma-separated values); "
-                                 "use the file as DOJ delivered it")
+        raise FileRejected(
+            name,
+            f"is {kind}, not a DOJ research file (a text file of comma-separated values); "
+            "use the file as DOJ delivered it",
+        )
     text = head.decode("latin-1")
     if text.startswith("\ufeff") or text.startswith("\xef\xbb\xbf"):
         text = text[3:] if text.startswith("\xef\xbb\xbf") else text[1:]
@@ -203,8 +206,12 @@ def sniff(path: Path) -> Sniff:
             f"(found {', '.join(map(str, seen[:5]))})",
         )
     approx = len("\n".join(data_lines)) / max(len(data_lines), 1)
-    return Sniff(has_header=has_header, field_count=field_count, first_data_line=2 if has_header else 1,
-                 approx_row_bytes=max(approx, 1.0))
+    return Sniff(
+        has_header=has_header,
+        field_count=field_count,
+        first_data_line=2 if has_header else 1,
+        approx_row_bytes=max(approx, 1.0),
+    )
 
 
 #: Signatures of files people pick by mistake instead of the DOJ text file.
@@ -291,7 +298,7 @@ def _chunks(fh, size: int, counter: _ByteCounter) -> Iterator[memoryview]:
         view[:kept] = carry  # the rest of the previous piece's last line (a different buffer)
         end = kept
         while end < kept + size:
-            got = fh.readinto(view[end:kept + size])
+            got = fh.readinto(view[end : kept + size])
             if not got:
                 break
             end += got
@@ -315,7 +322,7 @@ def _chunks(fh, size: int, counter: _ByteCounter) -> Iterator[memoryview]:
             carry = memoryview(bytes(view[:end]))
             turn -= 1
             continue
-        carry = view[cut + 1:end]
+        carry = view[cut + 1 : end]
         yield view[: cut + 1]
 
 
@@ -327,7 +334,9 @@ def _is_ascii(data) -> bool:
     return not (high & 0x8080808080808080 or int(raw[whole:].max(initial=0)) & 0x80)
 
 
-def _counted_chunks(fh, size: int, digest, line_keys_for: int | None = None) -> Iterator[tuple[memoryview, int, tuple | None, bool]]:
+def _counted_chunks(
+    fh, size: int, digest, line_keys_for: int | None = None
+) -> Iterator[tuple[memoryview, int, tuple | None, bool]]:
     """Chunks with their physical line count, fed to the file's SHA-256 on the way.
 
     Each chunk also says whether it is plain ASCII (``_is_ascii``): ASCII is valid UTF-8, so such a
@@ -349,7 +358,7 @@ def _counted_chunks(fh, size: int, digest, line_keys_for: int | None = None) -> 
             lines_here = len(breaks)
             starts, ends = line_extents(data, first, line_keys_for, breaks)
             lines = (starts, ends, sample_keys(data, starts, ends))
-        if data[-1:] != b"\n":
+        if data[-1:] != b"\n":  # type: ignore[comparison-overlap]  # a memoryview equals bytes of its content
             lines_here += 1
         first = False
         yield data, lines_here, lines, _is_ascii(data)
@@ -400,8 +409,9 @@ def _prefetch(items: Iterator, depth: int = 1) -> Iterator:
         thread.join()
 
 
-def _parse_chunk(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
-                 newlines_in_values: bool, ascii_only: bool = False) -> tuple[pa.Table, int]:
+def _parse_chunk(
+    data: bytes, sn: Sniff, encoding: str, skip_header: bool, newlines_in_values: bool, ascii_only: bool = False
+) -> tuple[pa.Table, int]:
     """Parse one chunk with Arrow; return engine columns and the malformed-row count.
 
     A chunk is first parsed with no handler for malformed rows, which lets Arrow run at full speed
@@ -427,8 +437,9 @@ def _parse_chunk(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
     return _read_chunk(data, sn, encoding, skip_header, newlines_in_values, on_invalid, not ascii_only), malformed
 
 
-def _read_chunk(data, sn: Sniff, encoding: str, skip_header: bool, newlines_in_values: bool,
-                on_invalid, check_utf8: bool = True) -> pa.Table:
+def _read_chunk(
+    data, sn: Sniff, encoding: str, skip_header: bool, newlines_in_values: bool, on_invalid, check_utf8: bool = True
+) -> pa.Table:
     return pacsv.read_csv(
         pa.BufferReader(pa.py_buffer(data)),
         read_options=pacsv.ReadOptions(
@@ -454,8 +465,9 @@ def _read_chunk(data, sn: Sniff, encoding: str, skip_header: bool, newlines_in_v
     )
 
 
-def _locate_records(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
-                    first_line: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+def _locate_records(
+    data: bytes, sn: Sniff, encoding: str, skip_header: bool, first_line: int
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Exact pass for a chunk that has malformed rows: the physical line of every record in it.
 
     Returns the lines of well-formed records (in order) and (line, field count) of malformed ones.
@@ -480,10 +492,16 @@ def _locate_records(data: bytes, sn: Sniff, encoding: str, skip_header: bool,
     return np.asarray(good, dtype=np.int64), bad
 
 
-def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
-              progress: Callable[[int], None] | None = None,
-              chunk_bytes: int = CHUNK_BYTES, cancel: threading.Event | None = None,
-              seen: RowFingerprints | None = None) -> Iterator[pa.Table]:
+def iter_file(
+    path: Path,
+    file_index: int,
+    issues: IssueLog,
+    report: FileReport,
+    progress: Callable[[int], None] | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    cancel: threading.Event | None = None,
+    seen: RowFingerprints | None = None,
+) -> Iterator[pa.Table]:
     """Yield the usable rows of one DOJ file chunk by chunk (engine columns, ``_file``, ``_line``).
 
     Fills ``report`` as it goes (fingerprint, row accounts). Raises :class:`FileRejected` for a
@@ -531,21 +549,33 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
                 lines, bad = _locate_records(data, sn, encoding, skip_header, next_line)
                 table, malformed = _parse_chunk(data, sn, encoding, skip_header, True, ascii_only)
                 if len(lines) != table.num_rows or len(bad) != malformed:
-                    raise FileRejected(path.name, f"rows near line {next_line} could not be reconciled with "
-                                                  "their lines (irregular quoting); fix the file and rerun")
+                    raise FileRejected(
+                        path.name,
+                        f"rows near line {next_line} could not be reconciled with "
+                        "their lines (irregular quoting); fix the file and rerun",
+                    )
                 for line, count in bad:
-                    issues.add(path.name, line, "(row)", "FIELD_COUNT",
-                               f"row has {count} fields, expected {sn.field_count}", SKIPPED)
-            extents = None if seen is None else _record_extents(data, physical, next_line, first, skip_header, sn,
-                                                                lines, bad)
+                    issues.add(
+                        path.name,
+                        line,
+                        "(row)",
+                        "FIELD_COUNT",
+                        f"row has {count} fields, expected {sn.field_count}",
+                        SKIPPED,
+                    )
+            extents = (
+                None if seen is None else _record_extents(data, physical, next_line, first, skip_header, sn, lines, bad)
+            )
             next_line += lines_here
             first = False
             report.rows_read += table.num_rows + malformed
             report.rows_skipped += malformed
             table = _drop_unattachable(table, lines, path.name, file_index, issues, report)
             if seen is not None:
-                table = _drop_repeated(table, data, chunk_offset, lines, extents, path.name, file_index, seen,
-                                       issues, report)
+                assert extents is not None, "the extents are found whenever seen is given"
+                table = _drop_repeated(
+                    table, data, chunk_offset, lines, extents, path.name, file_index, seen, issues, report
+                )
             report.rows_used += table.num_rows
             if progress:
                 progress(table.num_rows + malformed)
@@ -555,8 +585,16 @@ def iter_file(path: Path, file_index: int, issues: IssueLog, report: FileReport,
         raise FileRejected(path.name, "is empty: it has no data rows")
 
 
-def _record_extents(data, physical: tuple, first_line: int, first_in_file: bool, skip_header: bool, sn: Sniff,
-                    lines: np.ndarray, bad: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _record_extents(
+    data,
+    physical: tuple,
+    first_line: int,
+    first_in_file: bool,
+    skip_header: bool,
+    sn: Sniff,
+    lines: np.ndarray,
+    bad: list[tuple[int, int]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where each record of ``lines`` is in the chunk's bytes, and its sample key (``blueprint.intake.repeated_rows``).
 
     ``physical`` holds every physical line's extent and key, computed while the chunk was read; a
@@ -572,9 +610,18 @@ def _record_extents(data, physical: tuple, first_line: int, first_in_file: bool,
     return starts, ends, sample_keys(data, starts, ends)
 
 
-def _drop_repeated(table: pa.Table, data, chunk_offset: int, lines: np.ndarray,
-                   extents: tuple[np.ndarray, np.ndarray, np.ndarray], name: str, file_index: int,
-                   seen: RowFingerprints, issues: IssueLog, report: FileReport) -> pa.Table:
+def _drop_repeated(
+    table: pa.Table,
+    data,
+    chunk_offset: int,
+    lines: np.ndarray,
+    extents: tuple[np.ndarray, np.ndarray, np.ndarray],
+    name: str,
+    file_index: int,
+    seen: RowFingerprints,
+    issues: IssueLog,
+    report: FileReport,
+) -> pa.Table:
     """Skip (and report) the rows of a chunk that repeat a row of an earlier file of the run."""
     if table.num_rows == 0:
         return table
@@ -588,8 +635,9 @@ def _drop_repeated(table: pa.Table, data, chunk_offset: int, lines: np.ndarray,
     return table.filter(pa.array(keep))
 
 
-def _drop_unattachable(table: pa.Table, lines: np.ndarray, name: str, file_index: int,
-                       issues: IssueLog, report: FileReport) -> pa.Table:
+def _drop_unattachable(
+    table: pa.Table, lines: np.ndarray, name: str, file_index: int, issues: IssueLog, report: FileReport
+) -> pa.Table:
     """Skip blank lines and rows without SUBJECT_ID (they cannot be attached to a person)."""
     subject = pc.utf8_trim_whitespace(table["SUBJECT_ID"])
     no_subject = pc.equal(subject, "")
@@ -604,8 +652,14 @@ def _drop_unattachable(table: pa.Table, lines: np.ndarray, name: str, file_index
             issues.add(name, lines[blank_np], "(row)", "BLANK_LINE", "blank line", SKIPPED)
         missing = no_subject_np & ~blank_np
         if missing.any():
-            issues.add(name, lines[missing], "SUBJECT_ID", "MISSING_SUBJECT_ID",
-                       "SUBJECT_ID is empty, so the row cannot be attached to a person", SKIPPED)
+            issues.add(
+                name,
+                lines[missing],
+                "SUBJECT_ID",
+                "MISSING_SUBJECT_ID",
+                "SUBJECT_ID is empty, so the row cannot be attached to a person",
+                SKIPPED,
+            )
         report.rows_skipped += int(no_subject_np.sum())
         keep = ~no_subject_np
         table = table.filter(pa.array(keep))
@@ -651,8 +705,10 @@ def _kept(table: pa.Table, rows: np.ndarray) -> pa.Table:
     taken = table.take(pa.array(rows))
     if taken.num_rows == 0:
         return taken
-    columns = [_unpadded(taken[name]) if taken.schema.field(name).type == pa.string() else taken[name]
-               for name in taken.column_names]
+    columns = [
+        _unpadded(taken[name]) if taken.schema.field(name).type == pa.string() else taken[name]
+        for name in taken.column_names
+    ]
     return pa.Table.from_arrays(columns, schema=taken.schema)
 
 
@@ -684,10 +740,13 @@ def _engine_row_mask(table: pa.Table) -> np.ndarray:
     value of the chunk, not once per row; names are compared as written, and trimmed only on the
     few rows where the name as written changes within one person and one date of birth.
     """
-    step = _per_distinct(table["STP_TYPE_DESCR"],
-                         lambda v: pc.is_in(pc.utf8_upper(pc.utf8_trim_whitespace(v)), value_set=_context_step_values()))
-    convicted = _per_distinct(table["DISP_DESCR"],
-                              lambda v: pc.starts_with(pc.utf8_upper(pc.utf8_trim_whitespace(v)), "CONVICTED"))
+    step = _per_distinct(
+        table["STP_TYPE_DESCR"],
+        lambda v: pc.is_in(pc.utf8_upper(pc.utf8_trim_whitespace(v)), value_set=_context_step_values()),
+    )
+    convicted = _per_distinct(
+        table["DISP_DESCR"], lambda v: pc.starts_with(pc.utf8_upper(pc.utf8_trim_whitespace(v)), "CONVICTED")
+    )
     n = table.num_rows
     if n == 0:
         return np.zeros(0, dtype=bool)
@@ -712,8 +771,11 @@ def _per_distinct(column: pa.ChunkedArray, test: Callable[[pa.Array], pa.Array])
     out = []
     for chunk in column.chunks:
         encoded = pc.dictionary_encode(chunk)
-        out.append(np.asarray(test(encoded.dictionary).to_numpy(zero_copy_only=False),
-                              dtype=bool)[encoded.indices.to_numpy(zero_copy_only=False)])
+        out.append(
+            np.asarray(test(encoded.dictionary).to_numpy(zero_copy_only=False), dtype=bool)[
+                encoded.indices.to_numpy(zero_copy_only=False)
+            ]
+        )
     return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
@@ -730,9 +792,13 @@ def shard_numbers(subject_ids: pa.ChunkedArray | pa.Array, shards: int) -> np.nd
     n = len(values)
     if shards <= 1 or n == 0:
         return np.zeros(n, dtype=np.int64)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset:values.offset + n + 1].astype(np.int64)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + n + 1].astype(np.int64)
     data_buffer = values.buffers()[2]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None and data_buffer.size else np.zeros(1, np.uint8)
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)
+        if data_buffer is not None and data_buffer.size
+        else np.zeros(1, np.uint8)
+    )
     ends = offsets[1:]
     lengths = ends - offsets[:-1]
     digest = np.full(n, 0xCBF29CE484222325, dtype=np.uint64)
@@ -748,10 +814,20 @@ def shard_numbers(subject_ids: pa.ChunkedArray | pa.Array, shards: int) -> np.nd
     return (digest % np.uint64(shards)).astype(np.int64)
 
 
-def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *, prune: bool, parts: int,
-                     chunk_bytes: int | None, cancel: threading.Event | None,
-                     earlier: list[FileReport] = (), observe: Observer | None = None,
-                     seen: RowFingerprints | None = None) -> tuple[list[pa.Table] | None, FileReport]:
+def _read_file_parts(
+    path: Path,
+    file_index: int,
+    issues: IssueLog,
+    progress,
+    *,
+    prune: bool,
+    parts: int,
+    chunk_bytes: int | None,
+    cancel: threading.Event | None,
+    earlier: Iterable[FileReport] = (),
+    observe: Observer | None = None,
+    seen: RowFingerprints | None = None,
+) -> tuple[list[pa.Table] | None, FileReport]:
     """Read one file into ``parts`` tables of whole people (see :func:`shard_numbers`).
 
     A file with the same content as one of the ``earlier`` files of the run is rejected once read
@@ -765,8 +841,16 @@ def _read_file_parts(path: Path, file_index: int, issues: IssueLog, progress, *,
     pieces: list[list[pa.Table]] = [[] for _ in range(parts)]
     # Parsing (a thread of its own, see _prefetch) overlaps the pruning and splitting of the
     # previous chunk here: both are Arrow work that runs outside Python's global lock.
-    chunks = iter_file(path, file_index, file_issues, report, progress, chunk_bytes=chunk_bytes or CHUNK_BYTES,
-                       cancel=cancel, seen=seen)
+    chunks = iter_file(
+        path,
+        file_index,
+        file_issues,
+        report,
+        progress,
+        chunk_bytes=chunk_bytes or CHUNK_BYTES,
+        cancel=cancel,
+        seen=seen,
+    )
     try:
         for table in _prefetch(chunks, depth=1):
             if observe is not None:
@@ -808,8 +892,9 @@ def reject_repeat(report: FileReport, earlier: Iterable[FileReport]) -> bool:
     if original is None:
         return False
     report.status = "failed"
-    report.error = (f"has the same content as {original.file} (identical SHA-256), so its rows were used once, "
-                    f"from {original.file}")
+    report.error = (
+        f"has the same content as {original.file} (identical SHA-256), so its rows were used once, from {original.file}"
+    )
     report.rows_read = report.rows_used = report.rows_skipped = 0
     return True
 
@@ -833,10 +918,16 @@ def split_people(table: pa.Table, parts: int, prune: bool) -> list[pa.Table]:
     return [taken.slice(int(start), int(size)) for start, size in zip(starts, sizes)]
 
 
-def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] | None = None, *,
-                   prune: bool = False, chunk_bytes: int | None = None,
-                   cancel: threading.Event | None = None, parts: int = 1,
-                   observe: Observer | None = None) -> ReadResult:
+def read_doj_files(
+    paths: Iterable[Path | str],
+    progress: Callable[[int], None] | None = None,
+    *,
+    prune: bool = False,
+    chunk_bytes: int | None = None,
+    cancel: threading.Event | None = None,
+    parts: int = 1,
+    observe: Observer | None = None,
+) -> ReadResult:
     """Read every file of a run into one table of rows (engine columns, ``_file``, ``_line``).
 
     ``cancel``, when set by another thread, stops the read at the next chunk (:class:`ReadCancelled`).
@@ -854,9 +945,19 @@ def read_doj_files(paths: Iterable[Path | str], progress: Callable[[int], None] 
     seen = RowFingerprints(last_file=len(paths) - 1) if len(paths) > 1 else None  # rows repeated across files
     try:
         for index, path in enumerate(paths):
-            tables, report = _read_file_parts(Path(path), index, issues, progress, prune=prune,
-                                              parts=max(parts, 1), chunk_bytes=chunk_bytes, cancel=cancel,
-                                              earlier=reports, seen=seen, observe=observe)
+            tables, report = _read_file_parts(
+                Path(path),
+                index,
+                issues,
+                progress,
+                prune=prune,
+                parts=max(parts, 1),
+                chunk_bytes=chunk_bytes,
+                cancel=cancel,
+                earlier=reports,
+                seen=seen,
+                observe=observe,
+            )
             reports.append(report)
             if tables is not None:
                 for part, table in enumerate(tables):
@@ -878,19 +979,28 @@ class BackgroundRead:
     other. The result is exactly what :func:`read_doj_files` returns.
     """
 
-    def __init__(self, paths: Iterable[Path | str], progress: Callable[[int], None] | None = None, *,
-                 prune: bool = False, parts: int = 1, observe: Observer | None = None):
+    def __init__(
+        self,
+        paths: Iterable[Path | str],
+        progress: Callable[[int], None] | None = None,
+        *,
+        prune: bool = False,
+        parts: int = 1,
+        observe: Observer | None = None,
+    ):
         self._cancel = threading.Event()
         self._result: ReadResult | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._read, args=(list(paths), progress, prune, parts, observe),
-                                        name="doj-reader", daemon=True)
+        self._thread = threading.Thread(
+            target=self._read, args=(list(paths), progress, prune, parts, observe), name="doj-reader", daemon=True
+        )
         self._thread.start()
 
     def _read(self, paths: list, progress, prune: bool, parts: int, observe: Observer | None) -> None:
         try:
-            self._result = read_doj_files(paths, progress, prune=prune, cancel=self._cancel, parts=parts,
-                                          observe=observe)
+            self._result = read_doj_files(
+                paths, progress, prune=prune, cancel=self._cancel, parts=parts, observe=observe
+            )
         except BaseException as exc:  # handed to result()
             self._error = exc
 
@@ -920,5 +1030,16 @@ def estimate_rows(paths: Iterable[Path | str]) -> int:
     return total
 
 
-__all__ = ["BackgroundRead", "FileRejected", "FileReport", "ReadCancelled", "ReadResult", "read_doj_files",
-           "reject_repeat", "shard_numbers", "split_people", "sniff", "estimate_rows"]
+__all__ = [
+    "BackgroundRead",
+    "FileRejected",
+    "FileReport",
+    "ReadCancelled",
+    "ReadResult",
+    "read_doj_files",
+    "reject_repeat",
+    "shard_numbers",
+    "split_people",
+    "sniff",
+    "estimate_rows",
+]

@@ -55,8 +55,9 @@ _PRIME = np.uint64(0xFF51AFD7ED558CCD)
 _BLOCK = 4096  # rows keyed at once
 
 
-def line_extents(data, first_in_file: bool, field_count: int, breaks: np.ndarray | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def line_extents(
+    data, first_in_file: bool, field_count: int, breaks: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Each physical line of a chunk as byte positions: (start, end of its text).
 
     The text excludes the line ending (LF or CRLF), a byte-order mark at the start of the file,
@@ -84,8 +85,9 @@ def line_extents(data, first_in_file: bool, field_count: int, breaks: np.ndarray
     return starts, ends
 
 
-def record_extents(data, first_line: int, records: np.ndarray, every_record: np.ndarray, first_in_file: bool,
-                   field_count: int) -> tuple[np.ndarray, np.ndarray]:
+def record_extents(
+    data, first_line: int, records: np.ndarray, every_record: np.ndarray, first_in_file: bool, field_count: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The byte extent of each record starting on a line of ``records`` (a quoted value may span lines).
 
     ``first_line`` is the number of the chunk's first physical line; ``every_record`` holds the first
@@ -95,8 +97,11 @@ def record_extents(data, first_line: int, records: np.ndarray, every_record: np.
     starts, ends = line_extents(data, first_in_file, field_count)
     first = records - first_line
     following = np.searchsorted(every_record, records, side="right")
-    last = np.where(following < len(every_record),
-                    every_record[np.minimum(following, len(every_record) - 1)] - 1, first_line + len(starts) - 1)
+    last = np.where(
+        following < len(every_record),
+        every_record[np.minimum(following, len(every_record) - 1)] - 1,
+        first_line + len(starts) - 1,
+    )
     return starts[first], ends[last - first_line]
 
 
@@ -118,11 +123,14 @@ def sample_keys(data, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         block = slice(at, at + _BLOCK)
         first = starts[block, None]
         last = np.maximum(ends[block] - _WORD, starts[block])[:, None]  # the last word inside the extent
-        places = np.concatenate([
-            np.minimum(first + _HEAD, last),
-            np.maximum(last - _TAIL, first),
-            np.minimum(first + (length[block, None] * _MIDDLE).astype(np.int64), last),
-        ], axis=1)
+        places = np.concatenate(
+            [
+                np.minimum(first + _HEAD, last),
+                np.maximum(last - _TAIL, first),
+                np.minimum(first + (length[block, None] * _MIDDLE).astype(np.int64), last),
+            ],
+            axis=1,
+        )
         np.minimum(places, len(words) - 1, out=places)
         sampled = words[places]
         sampled *= _MULTIPLIERS
@@ -157,17 +165,17 @@ class _Rows:
             capacity = max(end, 2 * len(self._data["keys"]), 1 << 18)
             for name, array in self._data.items():
                 grown = np.empty(capacity, dtype=array.dtype)
-                grown[:self._size] = array[:self._size]
+                grown[: self._size] = array[: self._size]
                 self._data[name] = grown
-        self._data["keys"][self._size:end] = keys
-        self._data["files"][self._size:end] = file_index
-        self._data["lines"][self._size:end] = lines
-        self._data["offsets"][self._size:end] = offsets
-        self._data["lengths"][self._size:end] = lengths
+        self._data["keys"][self._size : end] = keys
+        self._data["files"][self._size : end] = file_index
+        self._data["lines"][self._size : end] = lines
+        self._data["offsets"][self._size : end] = offsets
+        self._data["lengths"][self._size : end] = lengths
         self._size = end
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {name: array[:self._size] for name, array in self._data.items()}
+        return {name: array[: self._size] for name, array in self._data.items()}
 
 
 class RowFingerprints:
@@ -189,8 +197,9 @@ class RowFingerprints:
         self._maps: dict[int, mmap.mmap] = {}
         self._pending = _Rows()
 
-    def find(self, keys: np.ndarray, data, starts: np.ndarray, ends: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def find(
+        self, keys: np.ndarray, data, starts: np.ndarray, ends: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Which rows (``data[starts:ends]``, keyed ``keys``) repeat a row of an earlier file.
 
         Returns a mask, and for the repeats the file index and line of the earliest identical row.
@@ -204,11 +213,11 @@ class RowFingerprints:
         where = np.full(n, -1, dtype=np.int64)
         view = memoryview(data)
         for row in np.flatnonzero(seen_key).tolist():  # only rows whose key was seen: few
-            text = view[starts[row]:ends[row]]
+            text = view[starts[row] : ends[row]]
             high = int(np.searchsorted(self._keys, keys[row], side="right"))
             for at in range(int(low[row]), high):
                 start = int(self._offsets[at])
-                earlier = self._maps[int(self._files[at])][start:start + int(self._lengths[at])]
+                earlier = self._maps[int(self._files[at])][start : start + int(self._lengths[at])]
                 if earlier == text:
                     where[row] = at
                     break
@@ -218,8 +227,9 @@ class RowFingerprints:
     def name(self, file_index: int) -> str:
         return self._names.get(int(file_index), f"file {int(file_index) + 1}")
 
-    def add(self, keys: np.ndarray, file_index: int, lines: np.ndarray, offsets: np.ndarray,
-            lengths: np.ndarray) -> None:
+    def add(
+        self, keys: np.ndarray, file_index: int, lines: np.ndarray, offsets: np.ndarray, lengths: np.ndarray
+    ) -> None:
         """Hold rows of the file being read (``offsets`` in the file): committed with the file.
 
         Rows of the run's last file (``last_file``) are not held: no file comes after it.
@@ -232,6 +242,7 @@ class RowFingerprints:
         self._names[int(file_index)] = name
         if not len(self._pending):
             return
+        assert path is not None, "rows pending comparison need their file"
         with open(path, "rb") as fh:  # the rows are compared against the file itself, read on demand
             self._maps[int(file_index)] = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         new = self._pending.arrays()
@@ -287,19 +298,34 @@ class RecordsSeen:
         self._pending = {}
 
 
-def report_repeats(issues: IssueLog, file_name: str, lines: np.ndarray, first_names: np.ndarray,
-                   first_lines: np.ndarray) -> None:
+def report_repeats(
+    issues: IssueLog, file_name: str, lines: np.ndarray, first_names: np.ndarray, first_lines: np.ndarray
+) -> None:
     """One ``DUPLICATE_ROW`` issue per repeated row, naming where the row was first read."""
     if len(lines) == 0:
         return
-    problems = ("row is identical to line " + np.asarray(first_lines).astype(str).astype(object) + " of "
-                + np.asarray(first_names, dtype=object) + ", read earlier in this run; it is used once, from there")
+    problems = (
+        "row is identical to line "
+        + np.asarray(first_lines).astype(str).astype(object)
+        + " of "
+        + np.asarray(first_names, dtype=object)
+        + ", read earlier in this run; it is used once, from there"
+    )
     issues.add(file_name, np.asarray(lines), "(row)", "DUPLICATE_ROW", problems, SKIPPED)
 
 
-def drop_repeated(data, starts: np.ndarray, ends: np.ndarray, keys: np.ndarray | None, chunk_offset: int,
-                  lines: np.ndarray, file_index: int, file_name: str, seen: RowFingerprints,
-                  issues: IssueLog) -> np.ndarray:
+def drop_repeated(
+    data,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    keys: np.ndarray | None,
+    chunk_offset: int,
+    lines: np.ndarray,
+    file_index: int,
+    file_name: str,
+    seen: RowFingerprints,
+    issues: IssueLog,
+) -> np.ndarray:
     """Report the rows (``data[starts:ends]`` on ``lines``) that repeat a row of an earlier file.
 
     ``keys`` are the rows' sample keys (computed here when None). Returns the mask of rows to keep;
@@ -317,4 +343,12 @@ def drop_repeated(data, starts: np.ndarray, ends: np.ndarray, keys: np.ndarray |
     return keep
 
 
-__all__ = ["RecordsSeen", "RowFingerprints", "drop_repeated", "line_extents", "record_extents", "report_repeats", "sample_keys"]
+__all__ = [
+    "RecordsSeen",
+    "RowFingerprints",
+    "drop_repeated",
+    "line_extents",
+    "record_extents",
+    "report_repeats",
+    "sample_keys",
+]

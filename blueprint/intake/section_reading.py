@@ -107,7 +107,7 @@ class _CodeSpec(BaseModel):
         if value is None:
             return ()
         if not isinstance(value, (list, tuple)):
-            raise ValueError("must be a list of section numbers such as [\"266\"]")
+            raise ValueError('must be a list of section numbers such as ["266"]')
         out = []
         for item in value:
             if isinstance(item, float):
@@ -124,7 +124,7 @@ class _CodeSpec(BaseModel):
         if value is None:
             return ()
         if not isinstance(value, (list, tuple)):
-            raise ValueError("must be a list of section numbers such as [\"288A\", \"273AB\"]")
+            raise ValueError('must be a list of section numbers such as ["288A", "273AB"]')
         out = []
         for item in value:
             text = str(item).strip().upper()
@@ -172,8 +172,10 @@ class _ReadingFile(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> "_ReadingFile":
         if self.article_sections and "-" in self.joiners:
-            raise ValueError("article_sections numbers contain a dash (12-3.05), so '-' cannot also join "
-                             "two sections: remove it from joiners")
+            raise ValueError(
+                "article_sections numbers contain a dash (12-3.05), so '-' cannot also join "
+                "two sections: remove it from joiners"
+            )
         if self.attempt is not None and self.attempt.code not in self.codes:
             raise ValueError(f"attempt.code {self.attempt.code} is not one of the codes")
         return self
@@ -233,9 +235,11 @@ def load_reading_rules(pack_dir: str | Path) -> ReadingRules:
         path = path / SECTIONS_FILE
     if not path.is_file():
         raise SectionReadingError(
-            f"section reading rules not found: {path} (a rule pack needs a {SECTIONS_FILE}; see docs/forking.md)")
-    spec = load_yaml_model(path, _ReadingFile, what="section reading rules", error=SectionReadingError,
-                           invalid="is not valid")
+            f"section reading rules not found: {path} (a rule pack needs a {SECTIONS_FILE}; see docs/forking.md)"
+        )
+    spec = load_yaml_model(
+        path, _ReadingFile, what="section reading rules", error=SectionReadingError, invalid="is not valid"
+    )
     return ReadingRules(
         codes=tuple(spec.codes),
         lettered={code: frozenset(c.lettered_sections) for code, c in spec.codes.items() if c.lettered_sections},
@@ -259,8 +263,18 @@ def default_reading() -> ReadingRules:
 # --------------------------------------------------------------------------------------------------
 
 #: What reading one text gives, in order (the last entry says whether anything was read).
-_RESULT = ("code_section", "number", "subsection", "code", "attempt",
-           "second_number", "second_subsection", "second_code", "second_attempt", "readable")
+_RESULT = (
+    "code_section",
+    "number",
+    "subsection",
+    "code",
+    "attempt",
+    "second_number",
+    "second_subsection",
+    "second_code",
+    "second_attempt",
+    "readable",
+)
 _UNREAD = ("", "", "", "", False, "", "", "", False, False)
 _PARTS = re.compile(r"[A-Z]+|\d+")
 
@@ -278,22 +292,28 @@ class _Reader:
             joiners = "".join(re.escape(j) for j in _JOINER_CHOICES)
             # 664/11359, 664-11357(C), 664 PC/187, 664+11359: any joiner after the attempt number;
             # 664.11359, 664 11359 and 66411359 need three more digits (664.1 is a section).
-            self.attempt = re.compile(
-                rf"{n}\s*(?:{c}\s*)?[{joiners}]\s*(?=\d)|{n}\.(?=\d{{3}})|{n}\s+(?=\d{{3}})|{n}(?=\d{{3}})")
+            self.attempt: re.Pattern[str] | None = re.compile(
+                rf"{n}\s*(?:{c}\s*)?[{joiners}]\s*(?=\d)|{n}\.(?=\d{{3}})|{n}\s+(?=\d{{3}})|{n}(?=\d{{3}})"
+            )
         else:
             self.attempt = None
         number = r"\d+(?:\.\d+)?"
         if rules.article_sections:
             number = r"\d{1,2}-\d{1,3}(?!\d)(?:\.\d+)?|" + number
         self.section = re.compile(
-            rf"(?P<number>{number})(?P<tail>[A-Z0-9]*)(?P<subs>(?:\s*\(\s*[A-Z0-9]{{1,4}}\s*\))*)")
+            rf"(?P<number>{number})(?P<tail>[A-Z0-9]*)(?P<subs>(?:\s*\(\s*[A-Z0-9]{{1,4}}\s*\))*)"
+        )
         self.code = re.compile(rf"\s*(?P<code>{codes_alt})(?![A-Z])") if codes_alt else None
         joiners = "".join(re.escape(j) for j in rules.joiners)
         self.joiner = re.compile(rf"\s*(?P<j>[{joiners}])\s*(?=\d)") if joiners else None
         # A subdivision letter written apart from the number, then a known code: 266 C PC, 11357 B HS.
-        self.spaced = re.compile(
-            rf"\s+(?P<tail>[A-Z]{{1,2}}\d{{0,3}})(?P<subs>(?:\s*\(\s*[A-Z0-9]{{1,4}}\s*\))*)(?=\s*(?:{codes_alt})(?![A-Z]))"
-        ) if codes_alt else None
+        self.spaced = (
+            re.compile(
+                rf"\s+(?P<tail>[A-Z]{{1,2}}\d{{0,3}})(?P<subs>(?:\s*\(\s*[A-Z0-9]{{1,4}}\s*\))*)(?=\s*(?:{codes_alt})(?![A-Z]))"
+            )
+            if codes_alt
+            else None
+        )
         self.starts = re.compile(r"(?<![\w.])\d")
         self._descriptions: dict[str, tuple] = {}
         self._comments: dict[str, tuple] = {}
@@ -330,15 +350,14 @@ class _Reader:
             cm = self.code.match(text, end)
             if cm:
                 code, end = cm.group("code"), cm.end()
-        return end, {"number": number, "tail": tail, "subs": re.sub(r"\s+", "", subs), "code": code,
-                     "attempt": attempt}
+        return end, {"number": number, "tail": tail, "subs": re.sub(r"\s+", "", subs), "code": code, "attempt": attempt}
 
     def _finish(self, part: dict, code: str) -> tuple[str, str] | None:
         """The section number and subdivisions of one part, its tail resolved with ``code``'s facts."""
         number, tail = part["number"], part["tail"]
         if tail:
             lettered = self.rules.lettered_sections(code)
-            lead = re.match(r"[A-Z]*", tail).group(0)
+            lead = re.match(r"[A-Z]*", tail).group(0)  # type: ignore[union-attr]  # [A-Z]* matches any text
             for k in range(min(len(lead), 2), 0, -1):
                 if number + lead[:k] in lettered:
                     number, tail = number + lead[:k], tail[k:]
@@ -351,7 +370,7 @@ class _Reader:
             # (PC 266(C) is 266c, 266(H)(B) is 266h(b)).
             m = re.match(r"\(([A-Z]{1,2})\)", subs)
             if m and number + m.group(1) in self.rules.lettered_sections(code):
-                number, subs = number + m.group(1), subs[m.end():]
+                number, subs = number + m.group(1), subs[m.end() :]
         return number, subs
 
     # -- a whole text -------------------------------------------------------------------------------
@@ -446,8 +465,9 @@ def _read_distinct(values: np.ndarray, read) -> np.ndarray:
     return results[codes] if len(codes) else np.empty(0, dtype=object)
 
 
-def parse_code_sections(offense_descr: pd.Series, comment_text: pd.Series,
-                        reading: ReadingRules | None = None) -> pd.DataFrame:
+def parse_code_sections(
+    offense_descr: pd.Series, comment_text: pd.Series, reading: ReadingRules | None = None
+) -> pd.DataFrame:
     """Read the code section(s) of every row.
 
     Parameters are the ``OFFENSE_DESCR`` and ``COMMENT_TEXT`` columns (same index; any string dtype,
@@ -478,7 +498,9 @@ def parse_code_sections(offense_descr: pd.Series, comment_text: pd.Series,
     descr = clean_text(offense_descr).to_numpy(dtype=object)
     comment = clean_text(comment_text).to_numpy(dtype=object)
     n = len(descr)
-    use_comment = (descr == "") | pd.Series(descr, dtype=object).str.contains(_SEE_COMMENT_RE, regex=True).to_numpy(bool)
+    use_comment = (descr == "") | pd.Series(descr, dtype=object).str.contains(_SEE_COMMENT_RE, regex=True).to_numpy(
+        bool
+    )
     results = np.empty(n, dtype=object)
     if (~use_comment).any():
         results[~use_comment] = _read_distinct(descr[~use_comment], reading.read_description)
@@ -488,9 +510,15 @@ def parse_code_sections(offense_descr: pd.Series, comment_text: pd.Series,
     readable = np.asarray(columns["readable"], dtype=bool)
     index = offense_descr.index
     # One frame built at once, text kept as plain Python strings (no per-column inference).
-    values = {name: pd.Series(np.asarray(columns[name], dtype=bool if name in ("attempt", "second_attempt") else object),
-                              index=index, copy=False)
-              for name in PARSED_COLUMNS if name not in ("from_comment", "readable")}
+    values = {
+        name: pd.Series(
+            np.asarray(columns[name], dtype=bool if name in ("attempt", "second_attempt") else object),
+            index=index,
+            copy=False,
+        )
+        for name in PARSED_COLUMNS
+        if name not in ("from_comment", "readable")
+    }
     values["from_comment"] = pd.Series(use_comment & readable, index=index)
     values["readable"] = pd.Series(readable, index=index)
     return pd.DataFrame({name: values[name] for name in PARSED_COLUMNS}, index=index, copy=False)
@@ -535,8 +563,9 @@ def comment_mentions(comment_text: pd.Series, numbers: list[str] | tuple[str, ..
     return result.astype(str)
 
 
-def named_sections(parsed: pd.DataFrame, offense_descr: pd.Series, comment_text: pd.Series,
-                   numbers: tuple[str, ...]) -> pd.Series:
+def named_sections(
+    parsed: pd.DataFrame, offense_descr: pd.Series, comment_text: pd.Series, numbers: tuple[str, ...]
+) -> pd.Series:
     """Which of ``numbers`` the row's own charge names, wherever the reader could or could not read it.
 
     The charge is the section text read (``code_section``, both sections of a line) when it was read

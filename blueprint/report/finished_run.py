@@ -97,8 +97,10 @@ def read_manifest(run_dir: str | os.PathLike[str]) -> dict:
         raise RunError(f"{run_dir} is a file: give the folder `clearance run` wrote")
     manifest_path = run_dir / "manifest.json"
     if not manifest_path.is_file():
-        raise RunError(f"{run_dir} holds no finished run (no manifest.json): the run did not finish or this is not "
-                       f"a run folder; {AGAIN}")
+        raise RunError(
+            f"{run_dir} holds no finished run (no manifest.json): the run did not finish or this is not "
+            f"a run folder; {AGAIN}"
+        )
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -107,8 +109,10 @@ def read_manifest(run_dir: str | os.PathLike[str]) -> dict:
         raise RunError(f"{manifest_path} is damaged (not a run manifest); {AGAIN}")
     missing = [key for key in MANIFEST_KEYS if key not in manifest]
     if missing:
-        raise RunError(f"{manifest_path} is incomplete (no {', '.join(missing)}): it was not written by a finished "
-                       f"run of this version of the kit; {AGAIN}")
+        raise RunError(
+            f"{manifest_path} is incomplete (no {', '.join(missing)}): it was not written by a finished "
+            f"run of this version of the kit; {AGAIN}"
+        )
     return manifest
 
 
@@ -125,8 +129,10 @@ def _check_belongs(path: Path, manifest: dict, run_dir: Path) -> None:
     from ..base.staging import sha256_of
 
     if sha256_of(path) != recorded:
-        raise RunError(f"{path.name} in {run_dir} does not belong to the run of its manifest.json ({manifest.get('run_id')}): "
-                       f"it was changed, or the folder mixes the files of two runs; {AGAIN}")
+        raise RunError(
+            f"{path.name} in {run_dir} does not belong to the run of its manifest.json ({manifest.get('run_id')}): "
+            f"it was changed, or the folder mixes the files of two runs; {AGAIN}"
+        )
 
 
 def load_run(run_dir: str | os.PathLike[str]) -> RunData:

@@ -47,12 +47,16 @@ def earlier_run(out_dir: Path, *, force: bool) -> Earlier | None:
         manifest, run_id = None, ""
     if manifest is None:
         if not force:
-            raise UsageError(f"--out {out_dir} is not empty and holds no finished run (no manifest.json): choose a new "
-                             "or empty folder, or add --force to write the run beside the files there (none is changed)")
+            raise UsageError(
+                f"--out {out_dir} is not empty and holds no finished run (no manifest.json): choose a new "
+                "or empty folder, or add --force to write the run beside the files there (none is changed)"
+            )
         return Earlier(label="earlier")
     if not force:
-        raise UsageError(f"--out {out_dir} holds an earlier run ({run_id}): choose a new folder, or add --force to "
-                         f"replace it (an edited {REVIEW_FILE} is kept, renamed with that run's id and the time)")
+        raise UsageError(
+            f"--out {out_dir} holds an earlier run ({run_id}): choose a new folder, or add --force to "
+            f"replace it (an edited {REVIEW_FILE} is kept, renamed with that run's id and the time)"
+        )
     files = dict(manifest.get("output_sha256") or {name: "" for name in manifest.get("outputs") or []})
     files[MANIFEST_FILE] = ""
     return Earlier(files, label=run_id, keep_unknown=frozenset({REVIEW_FILE}))

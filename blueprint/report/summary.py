@@ -91,8 +91,10 @@ def _conviction_dates(decisions: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     ``19840000`` spans its year); a result table carries only full dates (``conviction_date``).
     """
     if "conv_lo" in decisions and "conv_hi" in decisions:
-        return (pd.to_datetime(decisions["conv_lo"], errors="coerce"),
-                pd.to_datetime(decisions["conv_hi"], errors="coerce"))
+        return (
+            pd.to_datetime(decisions["conv_lo"], errors="coerce"),
+            pd.to_datetime(decisions["conv_hi"], errors="coerce"),
+        )
     if "conviction_date" in decisions:
         exact = pd.to_datetime(decisions["conviction_date"], errors="coerce")
         return exact, exact
@@ -102,7 +104,7 @@ def _conviction_dates(decisions: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 def _file_facts(report) -> dict:
     """The shareable facts of one input file (a dict or the reader's ``FileReport``)."""
-    if dataclasses.is_dataclass(report):
+    if dataclasses.is_dataclass(report) and not isinstance(report, type):
         report = dataclasses.asdict(report)
     out: dict[str, Any] = {}
     for key in FILE_KEYS:
@@ -138,12 +140,21 @@ def _demographic(outcomes: pd.DataFrame, column: str, order: tuple[str, ...] | N
         unknown = [k for k in table.index if k.upper() == "UNKNOWN"]
         rest = table.drop(index=unknown).sort_index().sort_values(["people", "helped"], ascending=False, kind="stable")
         keys = list(rest.index) + unknown
-    return [{"group": str(k), "people": int(table.at[k, "people"]), "helped": int(table.at[k, "helped"])}
-            for k in keys]
+    return [{"group": str(k), "people": int(table.at[k, "people"]), "helped": int(table.at[k, "helped"])} for k in keys]
 
 
-def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, as_of, policy: Policy,
-              issues_count: int, files: list[dict], timings: dict, census: pd.DataFrame | None = None) -> dict:
+def summarize(
+    decisions: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    *,
+    county: str,
+    as_of,
+    policy: Policy,
+    issues_count: int,
+    files: list[dict],
+    timings: dict,
+    census: pd.DataFrame | None = None,
+) -> dict:
     """The content of ``summary.json``: counts only, JSON-safe (str, int, float, None, lists, dicts).
 
     ``decisions`` are the evaluated convictions (engine decisions or the result table, possibly the
@@ -169,17 +180,19 @@ def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, county: str, a
     for sec, group in relief.groupby(section.where(section != "", "unknown"), sort=True):
         by_section_relief[str(sec)] = {k: v for k, v in _counts(group, relief_order, blank=NO_RELIEF).items() if v}
 
-    convictions = {
+    convictions: dict[str, Any] = {
         "evaluated": int(len(decisions)),
         "felony": int((level == "felony").sum()),
         "not_felony": int(level.isin(["misdemeanor", "infraction"]).sum()),
         "unknown_level": int((~level.isin(["felony", "misdemeanor", "infraction"])).sum()),
         "by_level": _counts(level, LEVELS, blank="unknown"),
         "by_determination": _counts(_text(decisions, "determination"), blank="(none)"),
-        "by_outcome": _counts(pd.Series(filing_rules.outcomes(decisions), index=decisions.index, dtype=object),
-                              tuple(OUTCOME_LABELS)),
-        "by_statutory_exclusion": _counts(_text(decisions, "statutory_exclusion"), (*EXCLUSION_LABELS, "none"),
-                                          blank="none"),
+        "by_outcome": _counts(
+            pd.Series(filing_rules.outcomes(decisions), index=decisions.index, dtype=object), tuple(OUTCOME_LABELS)
+        ),
+        "by_statutory_exclusion": _counts(
+            _text(decisions, "statutory_exclusion"), (*EXCLUSION_LABELS, "none"), blank="none"
+        ),
         "relief_despite_exclusion": int(((relief != "") & (_text(decisions, "statutory_exclusion") != "")).sum()),
         "by_relief": _counts(relief, relief_order, blank=NO_RELIEF),
         "by_section": _counts(section, blank="unknown"),
@@ -302,8 +315,7 @@ def report_view(summary: dict) -> dict:
         "track": _pairs(conv["by_track"]),
         "whatif_series": [row["label"] for row in summary["scenarios"]],
         "whatif": [
-            {"label": MEASURE_LABELS[m], "values": [row[m] for row in summary["scenarios"]]}
-            for m in OUTCOME_MEASURES
+            {"label": MEASURE_LABELS[m], "values": [row[m] for row in summary["scenarios"]]} for m in OUTCOME_MEASURES
         ],
         "demographics": demographics,
     }
@@ -316,8 +328,13 @@ def render_summary_html(summary: dict, *, templates_dir: str | Path | None = Non
     loaders = [jinja2.FileSystemLoader(str(root))]
     if root.resolve() != default.resolve():  # a county's folder may override only some templates
         loaders.append(jinja2.FileSystemLoader(str(default)))
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["num"] = _number
     env.filters["pct"] = _percent
     return env.get_template(TEMPLATE).render(s=summary, view=report_view(summary))

@@ -125,7 +125,8 @@ HEADERS = tuple(h for h, _, _, _ in CONVICTION_COLUMNS) + OFFICE_HEADERS
 #: Identifying columns: workbook header -> run column. A change to any of them stops finalisation,
 #: because it means a row no longer describes the conviction it is keyed to.
 IDENTIFYING_COLUMNS: dict[str, str] = {
-    header: column for header, column, _, _ in CONVICTION_COLUMNS
+    header: column
+    for header, column, _, _ in CONVICTION_COLUMNS
     if header in ("Conviction ID", "Person ID", "Name", "CII", "Case numbers", "Code section", "Conviction date")
 }
 #: The rules' recommendation columns: shown for reading, not read back. Editing them is reported,
@@ -156,7 +157,11 @@ def recommended_decisions(convictions: pd.DataFrame) -> np.ndarray:
     is left to hand review. Worked on whole columns: a few comparisons, however many rows.
     """
     outcome = filing_rules.outcomes(convictions)
-    relief = convictions["relief"].fillna("").astype(str).to_numpy() if "relief" in convictions else np.full(len(convictions), "")
+    relief = (
+        convictions["relief"].fillna("").astype(str).to_numpy()
+        if "relief" in convictions
+        else np.full(len(convictions), "")
+    )
     out = np.full(len(convictions), Decision.HAND_REVIEW_PENDING, dtype=object)
     for code, decision in PREFILL.items():
         out[outcome == code] = decision

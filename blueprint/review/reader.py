@@ -146,13 +146,21 @@ def approve_all(run: RunData) -> ReviewResult:
     for i, (cid, decision, relief) in enumerate(zip(frame["conviction_id"], prefilled, frame["relief"])):
         misfit = _decision_fits_the_row(decision, relief if decision.grants_relief else "", "", None, facts, i, labels)
         if misfit:
-            problems.append(ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID", f"conviction {cid}: {misfit.message}"))
+            problems.append(
+                ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID", f"conviction {cid}: {misfit.message}")
+            )
         excluded = facts.excluded(i) if decision.grants_relief else ""
         if excluded:
-            problems.append(ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID",
-                                          f"conviction {cid}: the run recommends relief for a conviction {excluded}; "
-                                          f"approve-all cannot override the statute: review the run in the workbook "
-                                          f"and put 'Y' in '{OVERRIDE_COLUMN}' where relief is meant"))
+            problems.append(
+                ReviewProblem(
+                    CONVICTIONS_SHEET,
+                    None,
+                    "Conviction ID",
+                    f"conviction {cid}: the run recommends relief for a conviction {excluded}; "
+                    f"approve-all cannot override the statute: review the run in the workbook "
+                    f"and put 'Y' in '{OVERRIDE_COLUMN}' where relief is meant",
+                )
+            )
         decisions[cid] = OfficeDecision(cid, decision, relief if decision.grants_relief else "")
     if problems:
         raise ReviewRejected(problems)
@@ -167,7 +175,9 @@ def read_review(path: str | os.PathLike[str], run: RunData) -> ReviewResult:
     sheets = {name.strip().casefold(): name for name in sheet_names}
     run_sheet = sheets.get(RUN_SHEET.casefold())
     if run_sheet is None:
-        problems.append(ReviewProblem(RUN_SHEET, None, None, "the sheet is missing, so the workbook cannot be matched to this run"))
+        problems.append(
+            ReviewProblem(RUN_SHEET, None, None, "the sheet is missing, so the workbook cannot be matched to this run")
+        )
     else:
         problems.extend(_check_run_sheet(sheet_rows(run_sheet), run))
     if problems:  # a review of another run: do not even look at its rows
@@ -183,7 +193,7 @@ def read_review(path: str | os.PathLike[str], run: RunData) -> ReviewResult:
     return ReviewResult(decisions, "workbook", workbook_sha256=digest, labels=labels)
 
 
-def _open_workbook(path: Path, *, engine: str = "auto") -> tuple[list[str], Callable[[str], list[Sequence]]]:
+def _open_workbook(path: Path, *, engine: str = "auto") -> tuple[list[str], Callable[[str], Sequence[Sequence]]]:
     """The workbook's sheet names, and a function giving a sheet's rows from A1 (values only).
 
     python-calamine (a compiled reader) reads a 66,000-row review about ten times faster than
@@ -192,7 +202,13 @@ def _open_workbook(path: Path, *, engine: str = "auto") -> tuple[list[str], Call
     """
 
     def unreadable(exc: BaseException) -> ReviewRejected:
-        return ReviewRejected([ReviewProblem(path.name, None, None, f"the file cannot be opened as an .xlsx workbook ({type(exc).__name__})")])
+        return ReviewRejected(
+            [
+                ReviewProblem(
+                    path.name, None, None, f"the file cannot be opened as an .xlsx workbook ({type(exc).__name__})"
+                )
+            ]
+        )
 
     if engine in ("auto", "calamine"):
         try:
@@ -220,7 +236,7 @@ def _open_workbook(path: Path, *, engine: str = "auto") -> tuple[list[str], Call
     return list(book.sheetnames), rows
 
 
-def _check_run_sheet(rows: list[Sequence], run: RunData) -> list[ReviewProblem]:
+def _check_run_sheet(rows: Sequence[Sequence], run: RunData) -> list[ReviewProblem]:
     values: dict[str, str] = {}
     for row in rows:
         if not row or row[0] is None or row[0] == "":
@@ -246,8 +262,9 @@ def _check_run_sheet(rows: list[Sequence], run: RunData) -> list[ReviewProblem]:
     return problems
 
 
-def _read_convictions(sheet_rows: list[Sequence], run: RunData,
-                      labels: dict[Decision, str] = DECISION_LABELS) -> tuple[dict[str, OfficeDecision], list[ReviewProblem]]:
+def _read_convictions(
+    sheet_rows: Sequence[Sequence], run: RunData, labels: dict[Decision, str] = DECISION_LABELS
+) -> tuple[dict[str, OfficeDecision], list[ReviewProblem]]:
     """The office's decision on every conviction of the Convictions sheet, and every problem found.
 
     In named steps: find the columns (:func:`_column_positions`); for each row, key it to its
@@ -276,10 +293,10 @@ def _read_convictions(sheet_rows: list[Sequence], run: RunData,
         if identity:
             continue
         decision, problem = sheet.decision(values, cid, row_number)
-        if problem:
+        if problem is not None:
             problems.append(problem)
-            continue
-        decisions[cid] = decision
+        if decision is not None:  # a decision comes without a problem, and a problem without a decision
+            decisions[cid] = decision
     problems.extend(sheet.missing_rows())
     return decisions, problems
 
@@ -342,32 +359,50 @@ class _ConvictionsSheet:
         """The row's conviction ID, refused when empty, not the run's, or already seen."""
         cid = _cell_text(self.cell(values, "Conviction ID")).strip()
         if not cid:
-            return cid, ReviewProblem(CONVICTIONS_SHEET, row, "Conviction ID", "the row has no Conviction ID (an added row?)")
+            return cid, ReviewProblem(
+                CONVICTIONS_SHEET, row, "Conviction ID", "the row has no Conviction ID (an added row?)"
+            )
         if cid not in self.expected:
-            return cid, ReviewProblem(CONVICTIONS_SHEET, row, "Conviction ID",
-                                      "this Conviction ID is not in the run (an added or altered row)")
+            return cid, ReviewProblem(
+                CONVICTIONS_SHEET,
+                row,
+                "Conviction ID",
+                "this Conviction ID is not in the run (an added or altered row)",
+            )
         if cid in self.seen:
-            return cid, ReviewProblem(CONVICTIONS_SHEET, row, "Conviction ID",
-                                      f"the conviction appears twice (also on row {self.seen[cid]})")
+            return cid, ReviewProblem(
+                CONVICTIONS_SHEET, row, "Conviction ID", f"the conviction appears twice (also on row {self.seen[cid]})"
+            )
         self.seen[cid] = row
         return cid, None
 
-    def identity_problems(self, values: Sequence, cid: str, row: int) -> tuple[list[ReviewProblem], list[ReviewProblem]]:
+    def identity_problems(
+        self, values: Sequence, cid: str, row: int
+    ) -> tuple[list[ReviewProblem], list[ReviewProblem]]:
         """Identifying values changed (the row no longer describes its conviction: it is not read),
         and recommendation columns edited (reported; the row is still read)."""
         i = self.expected[cid]
         changed = [
-            ReviewProblem(CONVICTIONS_SHEET, row, header,
-                          "an identifying value was changed; identifying columns must stay as the run wrote them")
+            ReviewProblem(
+                CONVICTIONS_SHEET,
+                row,
+                header,
+                "an identifying value was changed; identifying columns must stay as the run wrote them",
+            )
             for header in IDENTIFYING_COLUMNS
             if header != "Conviction ID" and not _same(self.cell(values, header), self.id_columns[header][i])
         ]
         edited = [
-            ReviewProblem(CONVICTIONS_SHEET, row, header,
-                          "this column shows the rules' recommendation and is not read back; to ask for another "
-                          f"relief choose '{self.labels[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' and fill '{RELIEF_COLUMN}'")
+            ReviewProblem(
+                CONVICTIONS_SHEET,
+                row,
+                header,
+                "this column shows the rules' recommendation and is not read back; to ask for another "
+                f"relief choose '{self.labels[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' and fill '{RELIEF_COLUMN}'",
+            )
             for header, alternatives in self.recommendation.items()
-            if self.positions[header] is not None and alternatives
+            if self.positions[header] is not None
+            and alternatives
             and not any(_same(self.cell(values, header), option[i]) for option in alternatives)
         ]
         return changed, edited
@@ -377,7 +412,7 @@ class _ConvictionsSheet:
         decision the statute allows for this conviction, an override where relief is excluded."""
         i = self.expected[cid]
         decision, problem = _decision(self.cell(values, DECISION_COLUMN), row, self.private, self.labels)
-        if problem:
+        if decision is None:  # not an allowed value: the problem says which
             return None, problem
         override, problem = _override(self.cell(values, OVERRIDE_COLUMN), row, self.private)
         if problem:
@@ -395,11 +430,15 @@ class _ConvictionsSheet:
         excluded = self.facts.excluded(i)
         if decision.grants_relief and excluded and not override:
             return None, ReviewProblem(
-                CONVICTIONS_SHEET, row, OVERRIDE_COLUMN,
+                CONVICTIONS_SHEET,
+                row,
+                OVERRIDE_COLUMN,
                 f"relief is requested for a conviction {excluded}; to do so on purpose put 'Y' in "
                 f"'{OVERRIDE_COLUMN}' (it is listed in the filing summary)",
             )
-        return OfficeDecision(cid, decision, relief, notes, bool(override and decision.grants_relief and excluded), row), None
+        return OfficeDecision(
+            cid, decision, relief, notes, bool(override and decision.grants_relief and excluded), row
+        ), None
 
     def relief(self, values: Sequence, decision: Decision, i: int, row: int) -> tuple[str, ReviewProblem | None]:
         """The relief a decision asks for: the recommended one for 'No challenge', the office's choice
@@ -407,7 +446,9 @@ class _ConvictionsSheet:
         if decision is Decision.NO_CHALLENGE:
             if not self.reliefs[i]:
                 return "", ReviewProblem(
-                    CONVICTIONS_SHEET, row, DECISION_COLUMN,
+                    CONVICTIONS_SHEET,
+                    row,
+                    DECISION_COLUMN,
                     f"'{self.labels[Decision.NO_CHALLENGE]}' accepts the recommended relief, but the rules recommended "
                     f"none; choose '{self.labels[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' and a relief in '{RELIEF_COLUMN}'",
                 )
@@ -422,8 +463,14 @@ class _ConvictionsSheet:
     def missing_rows(self) -> list[ReviewProblem]:
         """The run's convictions that no row of the sheet carried (deleted rows)."""
         return [
-            ReviewProblem(CONVICTIONS_SHEET, None, "Conviction ID", f"conviction {cid} of the run is missing from the workbook (a deleted row?)")
-            for cid in self.expected if cid not in self.seen
+            ReviewProblem(
+                CONVICTIONS_SHEET,
+                None,
+                "Conviction ID",
+                f"conviction {cid} of the run is missing from the workbook (a deleted row?)",
+            )
+            for cid in self.expected
+            if cid not in self.seen
         ]
 
 
@@ -467,11 +514,20 @@ class RowFacts:
 
     def has_facts(self, i: int) -> bool:
         """Whether the kit can state facts behind a challenge of row ``i`` without the office's note."""
-        return bool(self.prior_kind[i]) or "data problem:" in self.flags[i] or self.outcome[i] == filing_rules.NOT_ELIGIBLE
+        return (
+            bool(self.prior_kind[i]) or "data problem:" in self.flags[i] or self.outcome[i] == filing_rules.NOT_ELIGIBLE
+        )
 
 
-def _decision_fits_the_row(decision: Decision, relief: str, notes: str, row: int | None, facts: RowFacts, i: int,
-                           labels: dict[Decision, str] = DECISION_LABELS) -> ReviewProblem | None:
+def _decision_fits_the_row(
+    decision: Decision,
+    relief: str,
+    notes: str,
+    row: int | None,
+    facts: RowFacts,
+    i: int,
+    labels: dict[Decision, str] = DECISION_LABELS,
+) -> ReviewProblem | None:
     """The decision must be one the statute allows for this conviction (``blueprint.engine.filing_rules``)."""
     track, outcome = facts.track[i], facts.outcome[i]
 
@@ -481,39 +537,54 @@ def _decision_fits_the_row(decision: Decision, relief: str, notes: str, row: int
     criteria = f"'{labels[Decision.CHALLENGE_CRITERIA]}'"
     if decision is Decision.CHALLENGE_PUBLIC_SAFETY and not filing_rules.public_safety_allowed(track):
         shown = track or "unknown"
-        return problem(DECISION_COLUMN,
-                       "an unreasonable risk to public safety is a ground only against a person still serving the sentence "
-                       f"(HS 11361.8(b)); the run records this conviction's track as '{shown}', where the only ground is "
-                       f"that the person does not meet the criteria (HS 11361.8(e)-(f)): choose {criteria}")
+        return problem(
+            DECISION_COLUMN,
+            "an unreasonable risk to public safety is a ground only against a person still serving the sentence "
+            f"(HS 11361.8(b)); the run records this conviction's track as '{shown}', where the only ground is "
+            f"that the person does not meet the criteria (HS 11361.8(e)-(f)): choose {criteria}",
+        )
     if decision.is_challenge and outcome == filing_rules.OUT_OF_SCOPE:
-        return problem(DECISION_COLUMN,
-                       "the rules found this conviction out of scope (conduct after 9 November 2016): HS 11361.8 does not "
-                       f"reach it, so there is nothing to challenge; choose '{DECISION_LABELS[Decision.OUT_OF_SCOPE]}'")
+        return problem(
+            DECISION_COLUMN,
+            "the rules found this conviction out of scope (conduct after 9 November 2016): HS 11361.8 does not "
+            f"reach it, so there is nothing to challenge; choose '{DECISION_LABELS[Decision.OUT_OF_SCOPE]}'",
+        )
     if decision is Decision.OUT_OF_SCOPE and outcome not in (filing_rules.OUT_OF_SCOPE, filing_rules.HAND_REVIEW):
         found = "eligible" if outcome == filing_rules.ELIGIBLE else "not eligible"
-        return problem(DECISION_COLUMN,
-                       f"'{DECISION_LABELS[Decision.OUT_OF_SCOPE]}' is for a conviction the statute does not reach; the rules "
-                       f"found this one {found} under HS 11361.8, so the person must get the relief or a notice of "
-                       f"challenge: choose a decision that files one")
+        return problem(
+            DECISION_COLUMN,
+            f"'{DECISION_LABELS[Decision.OUT_OF_SCOPE]}' is for a conviction the statute does not reach; the rules "
+            f"found this one {found} under HS 11361.8, so the person must get the relief or a notice of "
+            f"challenge: choose a decision that files one",
+        )
     if decision is Decision.CHALLENGE_PUBLIC_SAFETY and not notes:
-        return problem(NOTES_COLUMN,
-                       "a public-safety challenge must state the facts behind it (the People carry the burden, and the "
-                       "notice of challenge prints them): write them in this column")
+        return problem(
+            NOTES_COLUMN,
+            "a public-safety challenge must state the facts behind it (the People carry the burden, and the "
+            "notice of challenge prints them): write them in this column",
+        )
     if decision is Decision.CHALLENGE_CRITERIA and not notes and not facts.has_facts(i):
-        return problem(NOTES_COLUMN,
-                       "the rules found no disqualifying fact for this conviction, so the notice of challenge would state "
-                       "none: write the facts behind the challenge in this column")
+        return problem(
+            NOTES_COLUMN,
+            "the rules found no disqualifying fact for this conviction, so the notice of challenge would state "
+            "none: write the facts behind the challenge in this column",
+        )
     if decision.grants_relief and filing_rules.is_juvenile(track) and relief not in filing_rules.JUVENILE_RELIEFS:
         column = RELIEF_COLUMN if decision is Decision.NO_CHALLENGE_DIFFERENT_RELIEF else DECISION_COLUMN
         allowed = " or ".join(f"'{RELIEF_LABELS[r]}'" for r in filing_rules.JUVENILE_RELIEFS)
-        return problem(column,
-                       f"'{RELIEF_LABELS.get(relief, relief)}' is not a relief for an offense committed under 18: the "
-                       f"juvenile track allows {allowed} (HS 11361.8(m)); choose "
-                       f"'{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' with one of them")
+        return problem(
+            column,
+            f"'{RELIEF_LABELS.get(relief, relief)}' is not a relief for an offense committed under 18: the "
+            f"juvenile track allows {allowed} (HS 11361.8(m)); choose "
+            f"'{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' with one of them",
+        )
     return None
 
 
-_RELIEF_BY_TEXT = {**{label.casefold(): code for code, label in RELIEF_LABELS.items()}, **{code: code for code in RELIEF_LABELS}}
+_RELIEF_BY_TEXT = {
+    **{label.casefold(): code for code, label in RELIEF_LABELS.items()},
+    **{code: code for code in RELIEF_LABELS},
+}
 
 
 @lru_cache(maxsize=8)
@@ -522,8 +593,9 @@ def _decisions_by_text(labels: tuple[tuple[Decision, str], ...]) -> dict[str, De
     return {_norm(label): decision for decision, label in labels}
 
 
-def _decision(value, row: int, private: Callable[[], frozenset[str]],
-              labels: dict[Decision, str] = DECISION_LABELS) -> tuple[Decision | None, ReviewProblem | None]:
+def _decision(
+    value, row: int, private: Callable[[], frozenset[str]], labels: dict[Decision, str] = DECISION_LABELS
+) -> tuple[Decision | None, ReviewProblem | None]:
     text = _norm(_cell_text(value))
     text = text.replace("\u2013", "-").replace("\u2014", "-")  # Excel's autocorrect turns " - " into a dash
     text = re.sub(r"\s*-\s*", " - ", text)
@@ -570,12 +642,16 @@ def _relief_without_its_decision(value, decision: Decision, recommended: str, ro
             return None
         wanted = f"'{RELIEF_LABELS[recommended]}'" if recommended in RELIEF_LABELS else "the recommended relief"
         return ReviewProblem(
-            CONVICTIONS_SHEET, row, RELIEF_COLUMN,
+            CONVICTIONS_SHEET,
+            row,
+            RELIEF_COLUMN,
             f"a relief is filled in, but the decision '{DECISION_LABELS[decision]}' asks for {wanted}; to ask for the "
             f"relief written here choose '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}', otherwise clear the cell",
         )
     return ReviewProblem(
-        CONVICTIONS_SHEET, row, RELIEF_COLUMN,
+        CONVICTIONS_SHEET,
+        row,
+        RELIEF_COLUMN,
         f"a relief is filled in, but the decision '{DECISION_LABELS[decision]}' challenges relief; clear the cell, or "
         f"choose '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' to ask for that relief",
     )
@@ -589,7 +665,10 @@ def _relief_fits_level(relief: str, level: str, row: int) -> ReviewProblem | Non
     )
     if impossible:
         return ReviewProblem(
-            CONVICTIONS_SHEET, row, RELIEF_COLUMN, f"'{RELIEF_LABELS[relief]}' does not apply to a conviction recorded as {level}"
+            CONVICTIONS_SHEET,
+            row,
+            RELIEF_COLUMN,
+            f"'{RELIEF_LABELS[relief]}' does not apply to a conviction recorded as {level}",
         )
     return None
 
@@ -600,7 +679,12 @@ def _override(value, row: int, private: Callable[[], frozenset[str]]) -> tuple[b
         return True, None
     if text in _FALSE:
         return False, None
-    return False, ReviewProblem(CONVICTIONS_SHEET, row, OVERRIDE_COLUMN, f"{_show(value, private)} is not an allowed value (use 'Y' or leave empty)")
+    return False, ReviewProblem(
+        CONVICTIONS_SHEET,
+        row,
+        OVERRIDE_COLUMN,
+        f"{_show(value, private)} is not an allowed value (use 'Y' or leave empty)",
+    )
 
 
 def _show(value, private: Callable[[], frozenset[str]]) -> str:

@@ -80,18 +80,28 @@ def _excel_serial(values: pd.Series) -> np.ndarray:
     return serial
 
 
-def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy, run: dict,
-                          summary: dict | None = None, issues: pd.DataFrame | None = None,
-                          people: pd.DataFrame | None = None, inputs: Iterable[dict] = (),
-                          census: pd.DataFrame | None = None) -> Path:
+def write_review_workbook(
+    path: Path,
+    decisions: pd.DataFrame,
+    *,
+    policy: Policy,
+    run: dict,
+    summary: dict | None = None,
+    issues: pd.DataFrame | None = None,
+    people: pd.DataFrame | None = None,
+    inputs: Iterable[dict] = (),
+    census: pd.DataFrame | None = None,
+) -> Path:
     """Write ``review.xlsx``. ``run`` holds the Run sheet's keys (run_id, inputs_sha256, …);
     ``summary`` is ``summary.json``'s content; ``inputs`` the per-file reports of the manifest.
 
     ``census`` (``blueprint.intake.census``) adds the "Offense texts" sheet, after the others.
     """
     path = Path(path)
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+    )
     header = wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "text_wrap": True, "valign": "top"})
     office = wb.add_format({"bold": True, "bg_color": "#FCE9B6", "border": 1, "text_wrap": True, "valign": "top"})
     title = wb.add_format({"bold": True, "font_size": 12})
@@ -101,8 +111,12 @@ def write_review_workbook(path: Path, decisions: pd.DataFrame, *, policy: Policy
 
     bulk: dict[int, tuple[int, list[Column]]] = {}
     labels = pack_decision_labels(policy.rule_pack)
-    bulk[1] = (2, _convictions_sheet(wb, decisions, header, office, date_fmt, input_fmt, policy.relief_labels,
-                                     pending_fmt, labels))
+    bulk[1] = (
+        2,
+        _convictions_sheet(
+            wb, decisions, header, office, date_fmt, input_fmt, policy.relief_labels, pending_fmt, labels
+        ),
+    )
     bulk[2] = (2, _people_sheet(wb, decisions if people is None else people, header))
     write_summary_sheet(wb, summary or {}, header, title)
     issue_rows = _issues_sheet(wb, issues, header)
@@ -149,16 +163,35 @@ DROPDOWN_TEXT = {
 def _dropdown(ws, row: int, last: int, col: int, name: str, values: list[str] | str, *, blank_ok: bool) -> None:
     """A list validation with its prompt and error text; ``values`` is the list, or a formula giving it."""
     prompt, error = DROPDOWN_TEXT[name]
-    ws.data_validation(row, col, last, col, {
-        "validate": "list", "source": values, "ignore_blank": blank_ok,
-        "input_title": name[:32], "input_message": prompt[:255],
-        "error_type": "stop", "error_title": name[:32], "error_message": error[:255],
-    })
+    ws.data_validation(
+        row,
+        col,
+        last,
+        col,
+        {
+            "validate": "list",
+            "source": values,
+            "ignore_blank": blank_ok,
+            "input_title": name[:32],
+            "input_message": prompt[:255],
+            "error_type": "stop",
+            "error_title": name[:32],
+            "error_message": error[:255],
+        },
+    )
 
 
-def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
-                       relief_labels: dict[str, str] = RELIEF_LABELS, pending_fmt=None,
-                       labels: dict[Decision, str] = DECISION_LABELS) -> list[Column]:
+def _convictions_sheet(
+    wb,
+    d: pd.DataFrame,
+    header,
+    office,
+    date_fmt,
+    input_fmt,
+    relief_labels: dict[str, str] = RELIEF_LABELS,
+    pending_fmt=None,
+    labels: dict[Decision, str] = DECISION_LABELS,
+) -> list[Column]:
     ws = wb.add_worksheet(CONVICTIONS_SHEET)
     n = len(d)
     ncols = len(CONVICTION_COLUMNS) + len(OFFICE_COLUMNS)
@@ -180,20 +213,44 @@ def _convictions_sheet(wb, d: pd.DataFrame, header, office, date_fmt, input_fmt,
     # Only the decision columns can be edited (their cells are unlocked). By default without a
     # password, so an office can lift the protection on purpose (Review > Unprotect Sheet); a county
     # that wants one sets CLEARANCE_WORKBOOK_PASSWORD (a deterrent: Excel's sheet passwords are weak).
-    ws.protect(os.environ.get(PASSWORD_ENV, ""),
-               {"autofilter": True, "sort": False, "format_columns": True, "format_rows": True,
-                "select_locked_cells": True, "select_unlocked_cells": True})
+    ws.protect(
+        os.environ.get(PASSWORD_ENV, ""),
+        {
+            "autofilter": True,
+            "sort": False,
+            "format_columns": True,
+            "format_rows": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
     if n:
         track = column_letter(next(c for c, (_, col, _, _) in enumerate(CONVICTION_COLUMNS) if col == "track"))
         # Relative to the first data row, so each row's list follows its own Track cell.
-        _dropdown(ws, 1, n, first_office, DECISION_COLUMN,
-                  f'=IF(${track}2="{filing_rules.TRACK_SERVING}",{LIST_SERVING},{LIST_NOT_SERVING})', blank_ok=False)
+        _dropdown(
+            ws,
+            1,
+            n,
+            first_office,
+            DECISION_COLUMN,
+            f'=IF(${track}2="{filing_rules.TRACK_SERVING}",{LIST_SERVING},{LIST_NOT_SERVING})',
+            blank_ok=False,
+        )
         _dropdown(ws, 1, n, first_office + 1, RELIEF_COLUMN, list(relief_labels.values()), blank_ok=True)
         _dropdown(ws, 1, n, first_office + 3, OVERRIDE_COLUMN, ["Y"], blank_ok=True)
         if pending_fmt is not None:
             decision = column_letter(first_office)
-            ws.conditional_format(1, 0, n, ncols - 1, {"type": "formula", "format": pending_fmt,
-                                                       "criteria": f'=${decision}2="{labels[Decision.HAND_REVIEW_PENDING]}"'})
+            ws.conditional_format(
+                1,
+                0,
+                n,
+                ncols - 1,
+                {
+                    "type": "formula",
+                    "format": pending_fmt,
+                    "criteria": f'=${decision}2="{labels[Decision.HAND_REVIEW_PENDING]}"',
+                },
+            )
 
     # One probe row carries each column's format; the rows themselves are generated in bulk
     # (blueprint.runtime.xlsx_rows) because per-cell writes cost seconds on a large county.
@@ -230,10 +287,19 @@ def _lists_sheet(wb, labels: dict[Decision, str]) -> None:
     ws.hide()
 
 
-def _people_sheet(wb, d: pd.DataFrame, header) -> None:
+def _people_sheet(wb, d: pd.DataFrame, header) -> list[Column]:
     ws = wb.add_worksheet("People")
-    titles = ["Person ID", "Name", "CII", "Other names", "Evaluated convictions", "With relief recommended",
-              "Hand review", "Not eligible", "Out of scope"]
+    titles = [
+        "Person ID",
+        "Name",
+        "CII",
+        "Other names",
+        "Evaluated convictions",
+        "With relief recommended",
+        "Hand review",
+        "Not eligible",
+        "Out of scope",
+    ]
     widths = [11, 24, 11, 24, 11, 11, 11, 11, 11]
     for c, (t, w) in enumerate(zip(titles, widths)):
         ws.set_column(c, c, w)
@@ -249,11 +315,18 @@ def _people_sheet(wb, d: pd.DataFrame, header) -> None:
         _not=outcome == filing_rules.NOT_ELIGIBLE,
         _out=outcome == filing_rules.OUT_OF_SCOPE,
     ).groupby("person_id", sort=False)
-    people = pd.DataFrame({
-        "name": g["name"].first(), "cii": g["cii_number"].first(), "other": g["other_names"].first(),
-        "n": g.size(), "relief": g["_relief"].sum(), "hand": g["_hand"].sum(), "not_eligible": g["_not"].sum(),
-        "out_of_scope": g["_out"].sum(),
-    })
+    people = pd.DataFrame(
+        {
+            "name": g["name"].first(),
+            "cii": g["cii_number"].first(),
+            "other": g["other_names"].first(),
+            "n": g.size(),
+            "relief": g["_relief"].sum(),
+            "hand": g["_hand"].sum(),
+            "not_eligible": g["_not"].sum(),
+            "out_of_scope": g["_out"].sum(),
+        }
+    )
     ws.autofilter(0, 0, len(people), len(titles) - 1)
     return [
         Column(people.index.astype(str).to_numpy(dtype=object)),
@@ -285,13 +358,19 @@ def _key_value_sheet(wb, name: str, rows: list[tuple[str, object]], header):
 
 #: The Data issues sheet: (header, report column) in order (``blueprint.intake.issues.REPORT_COLUMNS``).
 ISSUE_SHEET_COLUMNS = (
-    ("Source file", "file"), ("Source line", "line"), ("Person ID", "person_id"), ("Conviction ID", "conviction_id"),
-    ("Column", "column"), ("Code", "code"), ("Problem", "problem"), ("What the engine did", "action"),
+    ("Source file", "file"),
+    ("Source line", "line"),
+    ("Person ID", "person_id"),
+    ("Conviction ID", "conviction_id"),
+    ("Column", "column"),
+    ("Code", "code"),
+    ("Problem", "problem"),
+    ("What the engine did", "action"),
     ("Value", "value"),
 )
 
 
-def _issues_sheet(wb, issues: pd.DataFrame | None, header) -> None:
+def _issues_sheet(wb, issues: pd.DataFrame | None, header) -> list[Column]:
     ws = wb.add_worksheet("Data issues")
     titles = [t for t, _ in ISSUE_SHEET_COLUMNS]
     widths = [18, 8, 11, 20, 16, 18, 50, 50, 16]
@@ -308,9 +387,12 @@ def _issues_sheet(wb, issues: pd.DataFrame | None, header) -> None:
         ws.write_string(0, len(titles), f"{len(issues) - limit} more issues are listed in data_issues.csv")
     head = issues.iloc[:limit]
     blank = pd.Series("", index=head.index, dtype=object)
-    return [Column(head.get(c, blank).fillna("").astype(str).to_numpy(dtype=object)) if c != "line"
-            else Column(head["line"].to_numpy(dtype=float), "number")
-            for _, c in ISSUE_SHEET_COLUMNS]
+    return [
+        Column(head.get(c, blank).fillna("").astype(str).to_numpy(dtype=object))
+        if c != "line"
+        else Column(head["line"].to_numpy(dtype=float), "number")
+        for _, c in ISSUE_SHEET_COLUMNS
+    ]
 
 
 def _inputs_table(ws, inputs: list[dict], row: int, header) -> None:
@@ -339,7 +421,17 @@ def _policy_sheet(wb, policy: Policy, header) -> None:
     ws.set_column(7, 7, 50)
     ws.set_column(8, 8, 40)
     ws.write_string(0, 0, f"Policy: {policy.title} ({policy.name}), sha256 {policy.sha256}", header)
-    titles = ["Order", "Rule", "When (all must hold)", "Determination", "Relief", "Basis", "Reason code", "Reason", "Law"]
+    titles = [
+        "Order",
+        "Rule",
+        "When (all must hold)",
+        "Determination",
+        "Relief",
+        "Basis",
+        "Reason code",
+        "Reason",
+        "Law",
+    ]
     for c, t in enumerate(titles):
         ws.write_string(2, c, t, header)
     for r, (doc, rule) in enumerate(zip(policy.document["rules"], policy.rules), start=3):
@@ -360,11 +452,11 @@ def _policy_sheet(wb, policy: Policy, header) -> None:
 
 
 def _condition_text(cond: dict) -> str:
-    (name, arg), = cond.items()
+    ((name, arg),) = cond.items()
     if name == "any":
         return "any of (" + ", ".join(_condition_text(c) for c in arg) + ")"
     if isinstance(arg, dict):
-        (op, n), = arg.items()
+        ((op, n),) = arg.items()
         return f"{name.replace('_', ' ')} {op.replace('_', ' ')} {n:g}" if isinstance(n, float) else f"{name} {op} {n}"
     if isinstance(arg, list):
         return f"{name.replace('_', ' ')}: {', '.join(map(str, arg))}"

@@ -23,8 +23,16 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from ..intake.census import TextCounter, census_table
-from ..intake.reader import (EMPTY_SCHEMA, FileRejected, FileReport, estimate_rows, iter_file, reject_repeat, sniff,
-                             split_people)
+from ..intake.reader import (
+    EMPTY_SCHEMA,
+    FileRejected,
+    FileReport,
+    estimate_rows,
+    iter_file,
+    reject_repeat,
+    sniff,
+    split_people,
+)
 from ..intake.repeated_rows import RowFingerprints
 from .local import RunSettings, with_person_ids
 
@@ -220,13 +228,35 @@ def combine(evaluated_dirs: list[Path], split: dict, split_dir: Path, settings: 
     outcomes = pd.concat(frames["outcomes"], ignore_index=True) if frames["outcomes"] else pd.DataFrame()
     read_issues = pd.read_parquet(Path(split_dir) / split["read_issues"])
     issues = pd.concat([read_issues] + frames["issues"], ignore_index=True)
-    issues = issues.reindex(columns=REPORT_COLUMNS).sort_values(["file", "line", "column"], kind="stable").reset_index(drop=True)
+    issues = (
+        issues.reindex(columns=REPORT_COLUMNS)
+        .sort_values(["file", "line", "column"], kind="stable")
+        .reset_index(drop=True)
+    )
     as_of = str(settings.evaluation_date)
-    return write_outputs(Path(out_dir), decisions=decisions, outcomes=outcomes, issues=issues, files=split["files"],
-                         policy=policy, county=settings.county, as_of=as_of,
-                         run_id=settings.run_id or run_identity(split["files"], policy, settings.county, as_of),
-                         census=census)
+    return write_outputs(
+        Path(out_dir),
+        decisions=decisions,
+        outcomes=outcomes,
+        issues=issues,
+        files=split["files"],
+        policy=policy,
+        county=settings.county,
+        as_of=as_of,
+        run_id=settings.run_id or run_identity(split["files"], policy, settings.county, as_of),
+        census=census,
+    )
 
 
-__all__ = ["InputRejected", "InputCheck", "check_input", "split_into_shards", "evaluate_shard", "combine",
-           "EMPTY_SCHEMA", "SPLIT_MANIFEST", "READ_ISSUES", "TEXT_COUNTS"]
+__all__ = [
+    "InputRejected",
+    "InputCheck",
+    "check_input",
+    "split_into_shards",
+    "evaluate_shard",
+    "combine",
+    "EMPTY_SCHEMA",
+    "SPLIT_MANIFEST",
+    "READ_ISSUES",
+    "TEXT_COUNTS",
+]

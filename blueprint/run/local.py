@@ -62,9 +62,15 @@ class RunResult:
     kept: list[tuple[str, str]] = field(default_factory=list)
 
 
-def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
-              progress: Callable[[int], None] | None = None, force: bool = False,
-              phases: Phases = SILENT) -> RunResult:
+def run_local(
+    inputs: list[Path],
+    settings: RunSettings,
+    out_dir: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+    force: bool = False,
+    phases: Phases = SILENT,
+) -> RunResult:
     """Read, evaluate and write every output for one run on this machine.
 
     The DOJ files are read in a background thread from the first moment, while pandas, the engine
@@ -125,13 +131,27 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
     evaluation = None
     workers = 1 if settings.compat else workers_for(read.rows.num_rows)  # compat needs the records in hand
     with phases.phase(f"evaluating ({workers} processes)" if workers > 1 else "evaluating"):
-        parallel = evaluate_in_parallel(read.rows, names, read.issues, pack, policy, settings.county,
-                                        settings.evaluation_date, workers, parts=read.parts or None) if workers > 1 else None
+        parallel = (
+            evaluate_in_parallel(
+                read.rows,
+                names,
+                read.issues,
+                pack,
+                policy,
+                settings.county,
+                settings.evaluation_date,
+                workers,
+                parts=read.parts or None,
+            )
+            if workers > 1
+            else None
+        )
         if parallel is not None:
             decisions, outcomes = parallel
         else:
-            evaluation = evaluate_rows(read.rows, names, read.issues, pack, policy, settings.county,
-                                       settings.evaluation_date)
+            evaluation = evaluate_rows(
+                read.rows, names, read.issues, pack, policy, settings.county, settings.evaluation_date
+            )
             decisions, outcomes = evaluation.decisions, person_outcomes(evaluation, pack)
     t2 = time.perf_counter()
     files = [f.as_dict() for f in read.files]
@@ -140,18 +160,36 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
     issues = with_person_ids(read.issues.frame(), read.rows, names)
     with staged_folder(out_dir) as stage:
         with phases.phase("writing the review workbook and tables"):
-            manifest = write_outputs(stage, decisions=decisions, outcomes=outcomes, issues=issues,
-                                     files=files, policy=policy, county=settings.county,
-                                     as_of=str(settings.evaluation_date), run_id=settings.run_id or None,
-                                     timings=timings, census=census)
+            manifest = write_outputs(
+                stage,
+                decisions=decisions,
+                outcomes=outcomes,
+                issues=issues,
+                files=files,
+                policy=policy,
+                county=settings.county,
+                as_of=str(settings.evaluation_date),
+                run_id=settings.run_id or None,
+                timings=timings,
+                census=census,
+            )
         compat = {}
         if settings.compat:
             from ..compat.gogen.files import write_gogen_files
 
+            assert evaluation is not None, "the compat files are written on one process (above)"
             with phases.phase("writing the earlier tool's result files"):
-                compat = write_gogen_files(read, evaluation, stage / "compat", policy=policy, county=settings.county,
-                                           as_of=settings.evaluation_date, processing_seconds=time.perf_counter() - t0,
-                                           pack=pack, outcomes=outcomes)
+                compat = write_gogen_files(
+                    read,
+                    evaluation,
+                    stage / "compat",
+                    policy=policy,
+                    county=settings.county,
+                    as_of=settings.evaluation_date,
+                    processing_seconds=time.perf_counter() - t0,
+                    pack=pack,
+                    outcomes=outcomes,
+                )
         total = round(time.perf_counter() - t0, 3)
         manifest["timings_seconds"]["total"] = total
         manifest["evaluation_processes"] = workers if parallel is not None else 1
@@ -161,10 +199,18 @@ def run_local(inputs: list[Path], settings: RunSettings, out_dir: Path, *,
             record_outputs(stage, manifest)
         (stage / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, default=str))
         merged = merge_into(stage, out_dir, marker=MANIFEST_FILE, earlier=earlier)
-    compat = {name: out_dir / Path(path).relative_to(stage) if Path(path).is_relative_to(stage) else path
-              for name, path in compat.items()}
-    return RunResult(out_dir=out_dir, manifest=manifest, files=read.files, failed=bool(read.failed),
-                     compat_files=compat, kept=merged.kept)
+    compat = {
+        name: out_dir / Path(path).relative_to(stage) if Path(path).is_relative_to(stage) else path
+        for name, path in compat.items()
+    }
+    return RunResult(
+        out_dir=out_dir,
+        manifest=manifest,
+        files=read.files,
+        failed=bool(read.failed),
+        compat_files=compat,
+        kept=merged.kept,
+    )
 
 
 def _check_usable(read, county: str) -> None:

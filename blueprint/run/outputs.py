@@ -32,18 +32,64 @@ PARALLEL_OUTPUT_ROWS = 5_000
 
 #: The result columns of ``convictions.csv`` / ``.parquet``, in order (docs/reference/results.md).
 RESULT_COLUMNS = [
-    "conviction_id", "person_id", "cii_number", "name", "other_names", "date_of_birth",
-    "date_of_birth_recorded", "date_of_birth_status", "gender", "race", "county", "court", "case_numbers",
-    "case_key", "count", "cnt_order", "conviction_date", "conviction_date_recorded", "conviction_date_status",
-    "offense", "code_section", "number",
-    "attempt", "level", "sentence", "sentence_end", "sentence_status", "determination", "relief",
-    "relief_label", "basis", "track", "reason_code", "reason", "rule_id", "rule_facts", "flags",
-    "superstrike_sections", "pc290_sections", "pc290_registration", "deceased", "age_at_conviction",
-    "age_on_evaluation_date", "years_since_conviction", "source_file", "source_line",
+    "conviction_id",
+    "person_id",
+    "cii_number",
+    "name",
+    "other_names",
+    "date_of_birth",
+    "date_of_birth_recorded",
+    "date_of_birth_status",
+    "gender",
+    "race",
+    "county",
+    "court",
+    "case_numbers",
+    "case_key",
+    "count",
+    "cnt_order",
+    "conviction_date",
+    "conviction_date_recorded",
+    "conviction_date_status",
+    "offense",
+    "code_section",
+    "number",
+    "attempt",
+    "level",
+    "sentence",
+    "sentence_end",
+    "sentence_status",
+    "determination",
+    "relief",
+    "relief_label",
+    "basis",
+    "track",
+    "reason_code",
+    "reason",
+    "rule_id",
+    "rule_facts",
+    "flags",
+    "superstrike_sections",
+    "pc290_sections",
+    "pc290_registration",
+    "deceased",
+    "age_at_conviction",
+    "age_on_evaluation_date",
+    "years_since_conviction",
+    "source_file",
+    "source_line",
     # the run-to-filings contract (docs/reference/results.md): the typed outcome, the juvenile track,
     # the offense date, the disqualifying prior and the statute's exclusions
-    "outcome", "juvenile", "arrest_date", "prior_kind", "prior_section", "prior_date", "prior_court",
-    "prior_case_numbers", "statutory_exclusion", "felony_hint",
+    "outcome",
+    "juvenile",
+    "arrest_date",
+    "prior_kind",
+    "prior_section",
+    "prior_date",
+    "prior_court",
+    "prior_case_numbers",
+    "statutory_exclusion",
+    "felony_hint",
 ]
 DATE_COLUMNS = ("date_of_birth", "conviction_date", "sentence_end", "arrest_date")
 #: The offense-text census of the run (``blueprint.intake.census``).
@@ -71,9 +117,21 @@ def run_identity(files: list[dict], policy: Policy, county: str, as_of: str) -> 
     return "run-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFrame, issues: pd.DataFrame,
-                  files: list[dict], policy: Policy, county: str, as_of: str, run_id: str | None = None,
-                  timings: dict | None = None, workbook: bool = True, census: pd.DataFrame | None = None) -> dict:
+def write_outputs(
+    out_dir: Path,
+    *,
+    decisions: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    issues: pd.DataFrame,
+    files: list[dict],
+    policy: Policy,
+    county: str,
+    as_of: str,
+    run_id: str | None = None,
+    timings: dict | None = None,
+    workbook: bool = True,
+    census: pd.DataFrame | None = None,
+) -> dict:
     """Write every result file of a run into ``out_dir``; return the manifest (also written).
 
     ``census`` (``blueprint.intake.census``, the run's offense texts and how they were read) is written as
@@ -90,8 +148,17 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
         decisions = decisions.sort_values(["person_id", "conviction_id"], kind="stable").reset_index(drop=True)
     issues = with_conviction_ids(issues, decisions)
 
-    summary = summarize(decisions, outcomes, county=county, as_of=as_of, policy=policy,
-                        issues_count=len(issues), files=files, timings=timings, census=census)
+    summary = summarize(
+        decisions,
+        outcomes,
+        county=county,
+        as_of=as_of,
+        policy=policy,
+        issues_count=len(issues),
+        files=files,
+        timings=timings,
+        census=census,
+    )
     if census is not None:
         from ..intake.census import write_census_csv
 
@@ -111,8 +178,16 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
     tables = side(_write_tables_and_report, out_dir, decisions, issues, summary)
     if workbook:
         try:
-            write_review_workbook(out_dir / REVIEW_FILE, decisions, policy=policy, run=run_sheet,
-                                  summary=summary, issues=issues, inputs=files, census=census)
+            write_review_workbook(
+                out_dir / REVIEW_FILE,
+                decisions,
+                policy=policy,
+                run=run_sheet,
+                summary=summary,
+                issues=issues,
+                inputs=files,
+                census=census,
+            )
         except BaseException:  # an error or an interrupt: the child writing the tables stops too
             tables.cancel()
             raise
@@ -123,7 +198,9 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
         "rows_used": int(sum(f.get("rows_used", 0) for f in files)),
         "rows_skipped": int(sum(f.get("rows_skipped", 0) for f in files)),
     }
-    reconciliation["balanced"] = reconciliation["rows_read"] == reconciliation["rows_used"] + reconciliation["rows_skipped"]
+    reconciliation["balanced"] = (
+        reconciliation["rows_read"] == reconciliation["rows_used"] + reconciliation["rows_skipped"]
+    )
     skipped_reported = int((issues["action"] == "row skipped").sum()) if len(issues) else 0
     reconciliation["rows_skipped_reported"] = skipped_reported
     reconciliation["every_skipped_row_reported"] = skipped_reported == reconciliation["rows_skipped"]
@@ -131,8 +208,13 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
 
     manifest = {
         **{k: v for k, v in run_sheet.items() if k not in ("policy_name", "policy_sha256")},
-        "policy": {"name": policy.name, "sha256": policy.sha256, "source": policy.source,
-                   "rule_pack": policy.rule_pack, "document": policy.document},
+        "policy": {
+            "name": policy.name,
+            "sha256": policy.sha256,
+            "source": policy.source,
+            "rule_pack": policy.rule_pack,
+            "document": policy.document,
+        },
         "inputs": files,
         "reconciliation": reconciliation,
         "counts": {
@@ -149,7 +231,9 @@ def write_outputs(out_dir: Path, *, decisions: pd.DataFrame, outcomes: pd.DataFr
     return manifest
 
 
-def _write_tables_and_report(out_dir: Path, decisions: pd.DataFrame, issues: pd.DataFrame, summary: dict) -> dict[str, str]:
+def _write_tables_and_report(
+    out_dir: Path, decisions: pd.DataFrame, issues: pd.DataFrame, summary: dict
+) -> dict[str, str]:
     """``convictions.csv``/``.parquet``, ``data_issues.csv``, ``summary.json`` and ``summary.html``;
     returns each file's SHA-256 (computed here, beside the workbook's writing, for the manifest)."""
     from ..report.summary import write_summary_html
@@ -159,8 +243,11 @@ def _write_tables_and_report(out_dir: Path, decisions: pd.DataFrame, issues: pd.
     table = _plain_strings(pa.Table.from_pandas(results, preserve_index=False))
     pq.write_table(table, out_dir / "convictions.parquet")
     pacsv.write_csv(table, out_dir / "convictions.csv", pacsv.WriteOptions(quoting_style="needed"))
-    pacsv.write_csv(pa.Table.from_pandas(issues, preserve_index=False), out_dir / "data_issues.csv",
-                    pacsv.WriteOptions(quoting_style="needed"))
+    pacsv.write_csv(
+        pa.Table.from_pandas(issues, preserve_index=False),
+        out_dir / "data_issues.csv",
+        pacsv.WriteOptions(quoting_style="needed"),
+    )
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     write_summary_html(summary, out_dir / "summary.html")
     names = ("convictions.parquet", "convictions.csv", "data_issues.csv", "summary.json", "summary.html")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 MIN_ROWS = 300_000
 
 # The shards and the run's context, inherited by forked workers (never pickled).
-_WORK: dict = {}
+_WORK: dict[str, Any] = {}
 
 
 def workers_for(rows: int) -> int:
@@ -49,14 +49,24 @@ def _evaluate_shard(index: int) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.Dat
     from ..engine.decide import evaluate_rows
     from ..engine.outcomes import person_outcomes
 
-    rows, names, pack, policy, county, as_of = _WORK["shards"][index], *_WORK["context"]
+    rows = _WORK["shards"][index]
+    names, pack, policy, county, as_of = _WORK["context"]
     issues = IssueLog()
     evaluation = evaluate_rows(rows, names, issues, pack, policy, county, as_of)
     return evaluation.decisions, person_outcomes(evaluation, pack), issues.parts
 
 
-def evaluate_in_parallel(rows: pa.Table, names: list[str], issues: IssueLog, pack, policy, county: str,
-                         as_of, workers: int, parts: list[pa.Table] | None = None) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+def evaluate_in_parallel(
+    rows: pa.Table,
+    names: list[str],
+    issues: IssueLog,
+    pack,
+    policy,
+    county: str,
+    as_of,
+    workers: int,
+    parts: list[pa.Table] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Decisions and outcomes of ``rows`` evaluated in ``workers`` processes, or None to run serially.
 
     ``parts``, when the reader already split the rows into ``workers`` tables of whole people
@@ -73,8 +83,9 @@ def evaluate_in_parallel(rows: pa.Table, names: list[str], issues: IssueLog, pac
     _WORK["context"] = (names, pack, policy, county, as_of)
     pool = None
     try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=quiet_worker)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=quiet_worker
+        )
         results = list(pool.map(_evaluate_shard, range(workers)))
     except Exception:  # a worker died or the pool could not start: the serial path is always there
         if pool is not None:

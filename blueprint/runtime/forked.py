@@ -71,8 +71,9 @@ class InChild(InProcess):
         _PENDING[key] = self._call
         try:
             if "fork" in multiprocessing.get_all_start_methods():
-                pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
-                                           initializer=quiet_worker)
+                pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=quiet_worker
+                )
                 try:
                     self._future = pool.submit(_call, key)  # forks here, with _PENDING[key] in place
                 except Exception:

@@ -49,7 +49,7 @@ class Column:
     """One column of bulk rows: ``kind`` is ``text`` or ``number``; NaN/empty cells are left out
     unless ``keep_empty`` (then they keep the column's style, e.g. an input cell's colour)."""
 
-    values: Sequence
+    values: Sequence | np.ndarray
     kind: str = "text"
     keep_empty: bool = False
 
@@ -73,8 +73,9 @@ def _cells(letter: str, col: Column, rows: pa.Array, style: str | None) -> pa.Ar
         # Like XlsxWriter, mark only text with leading or trailing white space to be kept as is
         # (a fifth of a large sheet's bytes otherwise).
         opening = pc.if_else(pc.match_substring_regex(text, r"^\s|\s$"), '<t xml:space="preserve">', "<t>")
-        cell = pc.binary_join_element_wise(f'<c r="{letter}', rows, f'"{s} t="inlineStr"><is>', opening,
-                                           text, "</t></is></c>", "")
+        cell = pc.binary_join_element_wise(
+            f'<c r="{letter}', rows, f'"{s} t="inlineStr"><is>', opening, text, "</t></is></c>", ""
+        )
     if col.keep_empty and style:
         empty = pc.binary_join_element_wise(f'<c r="{letter}', rows, f'"{s}/>', "")
     else:
@@ -82,7 +83,7 @@ def _cells(letter: str, col: Column, rows: pa.Array, style: str | None) -> pa.Ar
     return pc.if_else(missing, empty, cell)
 
 
-def _text_values(values: Sequence) -> pa.Array:
+def _text_values(values: Sequence | np.ndarray) -> pa.Array:
     """A column's values as an Arrow string array, with ``None`` as an empty string.
 
     The workbook passes Arrow text (see :func:`text_column`) or Python strings, which Arrow copies
@@ -142,17 +143,22 @@ def _rewrite(xml: bytes, member: str, first_row: int, columns: list[Column]) -> 
     if start == -1:  # no probe row: the columns have no formats, rows go at the end
         start, styles = end, {}
     else:
-        probe = xml[start:xml.find(b"</row>", start)].decode("utf-8")
+        probe = xml[start : xml.find(b"</row>", start)].decode("utf-8")
         styles = dict(re.findall(r'<c r="([A-Z]+)\d+" s="(\d+)"', probe))
     n = len(columns[0].values) if columns else 0
     rows = pc.cast(pa.array(np.arange(first_row, first_row + n)), pa.string())
     per_column = [_cells(column_letter(i), c, rows, styles.get(column_letter(i))) for i, c in enumerate(columns)]
-    lines = pc.binary_join_element_wise('<row r="', rows, '">', *per_column, "</row>", "") if n else pa.array([], pa.string())
+    lines = (
+        pc.binary_join_element_wise('<row r="', rows, '">', *per_column, "</row>", "")
+        if n
+        else pa.array([], pa.string())
+    )
     last_row = max(first_row + n - 1, 1)
     last_col = column_letter(max(len(columns), 1) - 1)
     # The dimension element sits in the sheet's head, before the rows: only the head is searched.
-    head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_col}{last_row}"/>'.encode(), xml[:start],
-                  count=1)
+    head = re.sub(
+        rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_col}{last_row}"/>'.encode(), xml[:start], count=1
+    )
     return b"".join((head, _back_to_back(lines), xml[end:]))
 
 
@@ -165,5 +171,5 @@ def _back_to_back(values: pa.Array) -> memoryview:
     values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     if len(values) == 0:
         return memoryview(b"")
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset:values.offset + len(values) + 1]
-    return memoryview(values.buffers()[2])[offsets[0]:offsets[-1]]
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values) + 1]
+    return memoryview(values.buffers()[2])[offsets[0] : offsets[-1]]

@@ -74,11 +74,29 @@ class Offense:
 
 
 #: Felonies that may also be punished as misdemeanors ("wobblers"), so may be reduced (PC 17(b)).
-WOBBLERS = frozenset({
-    "11357(A) HS", "459 PC", "487(A) PC", "666 PC", "496(A) PC", "10851(A) VC", "245(A)(1) PC",
-    "273.5(A) PC", "422 PC", "1320(B) PC", "11377(A) HS", "23153(A) VC", "2800.2 VC", "12025(A)(1) PC",
-    "12020(A) PC", "470(A) PC", "261.5(C) PC", "243.4(A) PC", "311.11(A) PC",
-})
+WOBBLERS = frozenset(
+    {
+        "11357(A) HS",
+        "459 PC",
+        "487(A) PC",
+        "666 PC",
+        "496(A) PC",
+        "10851(A) VC",
+        "245(A)(1) PC",
+        "273.5(A) PC",
+        "422 PC",
+        "1320(B) PC",
+        "11377(A) HS",
+        "23153(A) VC",
+        "2800.2 VC",
+        "12025(A)(1) PC",
+        "12020(A) PC",
+        "470(A) PC",
+        "261.5(C) PC",
+        "243.4(A) PC",
+        "311.11(A) PC",
+    }
+)
 
 #: Charged at arrest (a probation revocation) but never a conviction of its own.
 ARREST_ONLY = frozenset({"1203.2 PC"})
@@ -99,8 +117,17 @@ def canonical_reading(section: str) -> Reading:
 
 def _offense(section: str, text: str, code: str, toc: str, reading: Reading | None = None, **flags: bool) -> Offense:
     level = {"F": "FELONY", "M": "MISDEMEANOR", "I": "INFRACTION"}[toc]
-    return Offense(section, csv_field(f"{section}-{text}"), code, toc, level, wobbler=section in WOBBLERS,
-                   text=text, reading=reading or canonical_reading(section), **flags)
+    return Offense(
+        section,
+        csv_field(f"{section}-{text}"),
+        code,
+        toc,
+        level,
+        wobbler=section in WOBBLERS,
+        text=text,
+        reading=reading or canonical_reading(section),
+        **flags,
+    )
 
 
 def _cannabis(section: str, text: str, code: str, toc: str) -> Offense:
@@ -153,6 +180,7 @@ def attempt_of(offense: Offense, form: str) -> Offense:
     section = form.format(s=offense.section, n=number)
     text = offense.descr.split("-", 1)[1].strip('"')
     base = offense.reading
+    assert base is not None, "a cannabis offense of the catalog has its reading"
     return Offense(
         section,
         csv_field(f"{section}-ATTEMPT {text}"),
@@ -176,16 +204,16 @@ def attempt_of(offense: Offense, form: str) -> Offense:
 #: do not apply to an offense (no subdivision to write without parentheses) fall back to canonical.
 CANNABIS_FORMS: tuple[tuple[str, float], ...] = (
     ("canonical", 71.0),
-    ("no_parentheses", 9.0),      # 11357B2 HS-...
-    ("no_code", 3.0),             # 11360(B) SELL/FURNISH...
-    ("no_code_dash", 2.0),        # 11358 -CULTIVATE...
-    ("glued_code", 4.0),          # 11357(B)HS-...
-    ("spaced", 4.0),              # 11357 (B) HS-...
-    ("lower_case", 3.0),          # 11357(b) hs-possess...
-    ("padded", 2.0),              # leading spaces
-    ("two_cannabis_sections", 1.0),   # 11359/11360 HS-...
-    ("other_then_cannabis", 0.5),     # 11364/11357 HS-...
-    ("code_first", 0.5),          # HS 11359-...: cannot be resolved; must reach hand review
+    ("no_parentheses", 9.0),  # 11357B2 HS-...
+    ("no_code", 3.0),  # 11360(B) SELL/FURNISH...
+    ("no_code_dash", 2.0),  # 11358 -CULTIVATE...
+    ("glued_code", 4.0),  # 11357(B)HS-...
+    ("spaced", 4.0),  # 11357 (B) HS-...
+    ("lower_case", 3.0),  # 11357(b) hs-possess...
+    ("padded", 2.0),  # leading spaces
+    ("two_cannabis_sections", 1.0),  # 11359/11360 HS-...
+    ("other_then_cannabis", 0.5),  # 11364/11357 HS-...
+    ("code_first", 0.5),  # HS 11359-...: cannot be resolved; must reach hand review
 )
 
 #: Non-cannabis charges sometimes written with their subdivisions unparenthesised (647F PC), none of
@@ -229,8 +257,10 @@ def write_form(offense: Offense, form: str) -> tuple[str, Reading | None]:
     if form == "two_cannabis_sections" and n in _PARTNER:
         return f"{n}{sub}/{_PARTNER[n]} {code}-{text}", replace(r, second_number=_PARTNER[n], second_code=code)
     if form == "other_then_cannabis" and code == "HS":
-        return (f"11364/{n}{sub} HS-PARAPHERNALIA/{text}",
-                Reading("11364", "", "HS", second_number=n, second_subsection=sub, second_code="HS"))
+        return (
+            f"11364/{n}{sub} HS-PARAPHERNALIA/{text}",
+            Reading("11364", "", "HS", second_number=n, second_subsection=sub, second_code="HS"),
+        )
     if form == "code_first":
         return f"{code} {n}{sub}-{text}", None
     return write_form(offense, "canonical")
@@ -306,9 +336,24 @@ OTHER_OFFENSES: tuple[tuple[Offense, float], ...] = (
 #: Offenses often charged in the same case as a cannabis offense (the "related" charges some
 #: counties also dismissed).
 RELATED_TO_CANNABIS: tuple[tuple[Offense, float], ...] = tuple(
-    (o, w) for o, w in OTHER_OFFENSES
-    if o.section.split(" ")[0] in {"11364", "148(A)(1)", "148", "647(F)", "11550(A)", "4060", "602", "12500(A)",
-                                   "853.7", "148.9", "12025(A)(1)", "11350(A)", "11377(A)"}
+    (o, w)
+    for o, w in OTHER_OFFENSES
+    if o.section.split(" ")[0]
+    in {
+        "11364",
+        "148(A)(1)",
+        "148",
+        "647(F)",
+        "11550(A)",
+        "4060",
+        "602",
+        "12500(A)",
+        "853.7",
+        "148.9",
+        "12025(A)(1)",
+        "11350(A)",
+        "11377(A)",
+    }
 )
 
 # "Super strikes", PC 667(e)(2)(C)(iv). Some are also registrable sex offenses (PC 290(c)).
@@ -322,18 +367,43 @@ SUPER_STRIKES: tuple[tuple[Offense, float], ...] = (
     (_offense("207(A) PC", "KIDNAPPING", "10010", "F", super_strike=True), 1),
     (_offense("220 PC", "ASSAULT TO COMMIT RAPE/SODOMY/ETC", "11010", "F", super_strike=True), 1),
     (_offense("261(A)(2) PC", "RAPE BY FORCE/FEAR/ETC", "11020", "F", super_strike=True, registrable=True), 3),
-    (_offense("288(A) PC", "LEWD OR LASCIV ACTS W/CHILD UNDER 14", "11030", "F",
-              super_strike=True, registrable=True), 3),
+    (
+        _offense(
+            "288(A) PC", "LEWD OR LASCIV ACTS W/CHILD UNDER 14", "11030", "F", super_strike=True, registrable=True
+        ),
+        3,
+    ),
     (_offense("288.5(A) PC", "CONTINUOUS SEXUAL ABUSE OF CHILD", "11031", "F", super_strike=True, registrable=True), 1),
-    (_offense("269(A)(1) PC", "AGGRAVATED SEXUAL ASSAULT OF CHILD", "11032", "F",
-              super_strike=True, registrable=True), 0.5),
+    (
+        _offense(
+            "269(A)(1) PC", "AGGRAVATED SEXUAL ASSAULT OF CHILD", "11032", "F", super_strike=True, registrable=True
+        ),
+        0.5,
+    ),
     # Super strikes only with a PC 186.22(b)(4) gang enhancement in the same case, written with the
     # enhancement on the same line (PC 667(e)(2)(C)(iv)(VIII)).
-    (_offense("246/186.22(B)(4) PC", "SHOOT AT INHABITED DWELLING W/GANG ENHANCEMENT", "09030", "F", super_strike=True,
-              reading=Reading("246", "", "PC", second_number="186.22", second_subsection="(B)(4)", second_code="PC")),
-     0.5),
-    (_offense("186.22(B)(4)-136.1 PC", "DISSUADE WITNESS W/GANG ENHANCEMENT", "09031", "F", super_strike=True,
-              reading=Reading("186.22", "(B)(4)", "PC", second_number="136.1", second_code="PC")), 0.5),
+    (
+        _offense(
+            "246/186.22(B)(4) PC",
+            "SHOOT AT INHABITED DWELLING W/GANG ENHANCEMENT",
+            "09030",
+            "F",
+            super_strike=True,
+            reading=Reading("246", "", "PC", second_number="186.22", second_subsection="(B)(4)", second_code="PC"),
+        ),
+        0.5,
+    ),
+    (
+        _offense(
+            "186.22(B)(4)-136.1 PC",
+            "DISSUADE WITNESS W/GANG ENHANCEMENT",
+            "09031",
+            "F",
+            super_strike=True,
+            reading=Reading("186.22", "(B)(4)", "PC", second_number="136.1", second_code="PC"),
+        ),
+        0.5,
+    ),
 )
 
 # Offenses requiring sex-offender registration, PC 290(c), that are not super strikes.
@@ -425,26 +495,64 @@ STEP_TYPES: dict[str, str] = {
 #: with its largest or best-known city (for police department names) and a rough weight by
 #: population, used to place events outside the run's county.
 COUNTIES: tuple[tuple[str, str, float], ...] = (
-    ("ALAMEDA", "OAKLAND", 16), ("ALPINE", "MARKLEEVILLE", 0.1), ("AMADOR", "JACKSON", 0.4),
-    ("BUTTE", "CHICO", 2), ("CALAVERAS", "SAN ANDREAS", 0.5), ("COLUSA", "COLUSA", 0.3),
-    ("CONTRA COSTA", "RICHMOND", 11), ("DEL NORTE", "CRESCENT CITY", 0.3), ("EL DORADO", "PLACERVILLE", 2),
-    ("FRESNO", "FRESNO", 10), ("GLENN", "WILLOWS", 0.3), ("HUMBOLDT", "EUREKA", 1.4),
-    ("IMPERIAL", "EL CENTRO", 1.8), ("INYO", "BISHOP", 0.2), ("KERN", "BAKERSFIELD", 9),
-    ("KINGS", "HANFORD", 1.5), ("LAKE", "CLEARLAKE", 0.6), ("LASSEN", "SUSANVILLE", 0.3),
-    ("LOS ANGELES", "LOS ANGELES", 100), ("MADERA", "MADERA", 1.5), ("MARIN", "SAN RAFAEL", 2.5),
-    ("MARIPOSA", "MARIPOSA", 0.2), ("MENDOCINO", "UKIAH", 0.9), ("MERCED", "MERCED", 2.8),
-    ("MODOC", "ALTURAS", 0.1), ("MONO", "MAMMOTH LAKES", 0.1), ("MONTEREY", "SALINAS", 4.3),
-    ("NAPA", "NAPA", 1.4), ("NEVADA", "GRASS VALLEY", 1), ("ORANGE", "SANTA ANA", 31),
-    ("PLACER", "ROSEVILLE", 4), ("PLUMAS", "QUINCY", 0.2), ("RIVERSIDE", "RIVERSIDE", 24),
-    ("SACRAMENTO", "SACRAMENTO", 15), ("SAN BENITO", "HOLLISTER", 0.6), ("SAN BERNARDINO", "SAN BERNARDINO", 21),
-    ("SAN DIEGO", "SAN DIEGO", 33), ("SAN FRANCISCO", "SAN FRANCISCO", 9), ("SAN JOAQUIN", "STOCKTON", 7.5),
-    ("SAN LUIS OBISPO", "SAN LUIS OBISPO", 2.8), ("SAN MATEO", "SAN MATEO", 7.6),
-    ("SANTA BARBARA", "SANTA BARBARA", 4.4), ("SANTA CLARA", "SAN JOSE", 19), ("SANTA CRUZ", "SANTA CRUZ", 2.7),
-    ("SHASTA", "REDDING", 1.8), ("SIERRA", "DOWNIEVILLE", 0.05), ("SISKIYOU", "YREKA", 0.4),
-    ("SOLANO", "VALLEJO", 4.4), ("SONOMA", "SANTA ROSA", 4.9), ("STANISLAUS", "MODESTO", 5.5),
-    ("SUTTER", "YUBA CITY", 1), ("TEHAMA", "RED BLUFF", 0.6), ("TRINITY", "WEAVERVILLE", 0.1),
-    ("TULARE", "VISALIA", 4.6), ("TUOLUMNE", "SONORA", 0.5), ("VENTURA", "OXNARD", 8.4),
-    ("YOLO", "WOODLAND", 2.2), ("YUBA", "MARYSVILLE", 0.8),
+    ("ALAMEDA", "OAKLAND", 16),
+    ("ALPINE", "MARKLEEVILLE", 0.1),
+    ("AMADOR", "JACKSON", 0.4),
+    ("BUTTE", "CHICO", 2),
+    ("CALAVERAS", "SAN ANDREAS", 0.5),
+    ("COLUSA", "COLUSA", 0.3),
+    ("CONTRA COSTA", "RICHMOND", 11),
+    ("DEL NORTE", "CRESCENT CITY", 0.3),
+    ("EL DORADO", "PLACERVILLE", 2),
+    ("FRESNO", "FRESNO", 10),
+    ("GLENN", "WILLOWS", 0.3),
+    ("HUMBOLDT", "EUREKA", 1.4),
+    ("IMPERIAL", "EL CENTRO", 1.8),
+    ("INYO", "BISHOP", 0.2),
+    ("KERN", "BAKERSFIELD", 9),
+    ("KINGS", "HANFORD", 1.5),
+    ("LAKE", "CLEARLAKE", 0.6),
+    ("LASSEN", "SUSANVILLE", 0.3),
+    ("LOS ANGELES", "LOS ANGELES", 100),
+    ("MADERA", "MADERA", 1.5),
+    ("MARIN", "SAN RAFAEL", 2.5),
+    ("MARIPOSA", "MARIPOSA", 0.2),
+    ("MENDOCINO", "UKIAH", 0.9),
+    ("MERCED", "MERCED", 2.8),
+    ("MODOC", "ALTURAS", 0.1),
+    ("MONO", "MAMMOTH LAKES", 0.1),
+    ("MONTEREY", "SALINAS", 4.3),
+    ("NAPA", "NAPA", 1.4),
+    ("NEVADA", "GRASS VALLEY", 1),
+    ("ORANGE", "SANTA ANA", 31),
+    ("PLACER", "ROSEVILLE", 4),
+    ("PLUMAS", "QUINCY", 0.2),
+    ("RIVERSIDE", "RIVERSIDE", 24),
+    ("SACRAMENTO", "SACRAMENTO", 15),
+    ("SAN BENITO", "HOLLISTER", 0.6),
+    ("SAN BERNARDINO", "SAN BERNARDINO", 21),
+    ("SAN DIEGO", "SAN DIEGO", 33),
+    ("SAN FRANCISCO", "SAN FRANCISCO", 9),
+    ("SAN JOAQUIN", "STOCKTON", 7.5),
+    ("SAN LUIS OBISPO", "SAN LUIS OBISPO", 2.8),
+    ("SAN MATEO", "SAN MATEO", 7.6),
+    ("SANTA BARBARA", "SANTA BARBARA", 4.4),
+    ("SANTA CLARA", "SAN JOSE", 19),
+    ("SANTA CRUZ", "SANTA CRUZ", 2.7),
+    ("SHASTA", "REDDING", 1.8),
+    ("SIERRA", "DOWNIEVILLE", 0.05),
+    ("SISKIYOU", "YREKA", 0.4),
+    ("SOLANO", "VALLEJO", 4.4),
+    ("SONOMA", "SANTA ROSA", 4.9),
+    ("STANISLAUS", "MODESTO", 5.5),
+    ("SUTTER", "YUBA CITY", 1),
+    ("TEHAMA", "RED BLUFF", 0.6),
+    ("TRINITY", "WEAVERVILLE", 0.1),
+    ("TULARE", "VISALIA", 4.6),
+    ("TUOLUMNE", "SONORA", 0.5),
+    ("VENTURA", "OXNARD", 8.4),
+    ("YOLO", "WOODLAND", 2.2),
+    ("YUBA", "MARYSVILLE", 0.8),
 )
 assert len(COUNTIES) == 58
 
@@ -482,11 +590,25 @@ PRISONS: tuple[tuple[str, str], ...] = (
 #: ``RACE_CODE``, ``RACE_DESCR`` and a weight (per cent), roughly the make-up of California
 #: cannabis prosecutions: Hispanic ~40, White ~30, Black ~20, the rest Asian, other and unknown.
 RACES: tuple[tuple[str, str, float], ...] = (
-    ("H", "HISPANIC", 40), ("W", "WHITE", 30), ("B", "BLACK", 20),
-    ("A", "OTHER ASIAN", 1.2), ("F", "FILIPINO", 0.9), ("V", "VIETNAMESE", 0.8), ("C", "CHINESE", 0.6),
-    ("K", "KOREAN", 0.3), ("J", "JAPANESE", 0.3), ("Z", "ASIAN INDIAN", 0.4), ("D", "CAMBODIAN", 0.3),
-    ("L", "LAOTIAN", 0.3), ("P", "PACIFIC ISLANDER", 0.4), ("S", "SAMOAN", 0.2), ("G", "GUAMANIAN", 0.1),
-    ("U", "HAWAIIAN", 0.1), ("I", "AMERICAN INDIAN", 0.9), ("O", "OTHER", 1.7), ("X", "UNKNOWN", 1.5),
+    ("H", "HISPANIC", 40),
+    ("W", "WHITE", 30),
+    ("B", "BLACK", 20),
+    ("A", "OTHER ASIAN", 1.2),
+    ("F", "FILIPINO", 0.9),
+    ("V", "VIETNAMESE", 0.8),
+    ("C", "CHINESE", 0.6),
+    ("K", "KOREAN", 0.3),
+    ("J", "JAPANESE", 0.3),
+    ("Z", "ASIAN INDIAN", 0.4),
+    ("D", "CAMBODIAN", 0.3),
+    ("L", "LAOTIAN", 0.3),
+    ("P", "PACIFIC ISLANDER", 0.4),
+    ("S", "SAMOAN", 0.2),
+    ("G", "GUAMANIAN", 0.1),
+    ("U", "HAWAIIAN", 0.1),
+    ("I", "AMERICAN INDIAN", 0.9),
+    ("O", "OTHER", 1.7),
+    ("X", "UNKNOWN", 1.5),
 )
 
 #: Share of men among people with a cannabis conviction.
@@ -494,71 +616,295 @@ MALE_SHARE = 0.85
 
 SURNAMES_BY_RACE: dict[str, tuple[str, ...]] = {
     "HISPANIC": (
-        "GARCIA", "HERNANDEZ", "LOPEZ", "MARTINEZ", "GONZALEZ", "RODRIGUEZ", "SANCHEZ", "RAMIREZ", "PEREZ",
-        "FLORES", "TORRES", "RIVERA", "GOMEZ", "DIAZ", "REYES", "CRUZ", "MORALES", "ORTIZ", "GUTIERREZ",
-        "CHAVEZ", "RAMOS", "RUIZ", "MENDOZA", "ALVAREZ", "CASTILLO", "JIMENEZ", "VASQUEZ", "MORENO",
-        "HERRERA", "MEDINA", "AGUILAR", "VARGAS", "GUZMAN", "MUNOZ", "SALAZAR", "DE LA CRUZ",
-        "GARCIA-LOPEZ", "HERNANDEZ-RUIZ",
+        "GARCIA",
+        "HERNANDEZ",
+        "LOPEZ",
+        "MARTINEZ",
+        "GONZALEZ",
+        "RODRIGUEZ",
+        "SANCHEZ",
+        "RAMIREZ",
+        "PEREZ",
+        "FLORES",
+        "TORRES",
+        "RIVERA",
+        "GOMEZ",
+        "DIAZ",
+        "REYES",
+        "CRUZ",
+        "MORALES",
+        "ORTIZ",
+        "GUTIERREZ",
+        "CHAVEZ",
+        "RAMOS",
+        "RUIZ",
+        "MENDOZA",
+        "ALVAREZ",
+        "CASTILLO",
+        "JIMENEZ",
+        "VASQUEZ",
+        "MORENO",
+        "HERRERA",
+        "MEDINA",
+        "AGUILAR",
+        "VARGAS",
+        "GUZMAN",
+        "MUNOZ",
+        "SALAZAR",
+        "DE LA CRUZ",
+        "GARCIA-LOPEZ",
+        "HERNANDEZ-RUIZ",
     ),
     "WHITE": (
-        "SMITH", "JOHNSON", "MILLER", "BROWN", "DAVIS", "WILSON", "ANDERSON", "TAYLOR", "THOMAS", "MOORE",
-        "MARTIN", "THOMPSON", "WHITE", "CLARK", "LEWIS", "HALL", "ALLEN", "YOUNG", "KING", "WRIGHT",
-        "SCOTT", "GREEN", "BAKER", "ADAMS", "NELSON", "HILL", "CAMPBELL", "MITCHELL", "ROBERTS", "CARTER",
-        "PHILLIPS", "EVANS", "TURNER", "PARKER", "COLLINS", "EDWARDS", "STEWART", "MURPHY", "O'BRIEN",
-        "MCDONALD", "SULLIVAN", "MILLER JR",
+        "SMITH",
+        "JOHNSON",
+        "MILLER",
+        "BROWN",
+        "DAVIS",
+        "WILSON",
+        "ANDERSON",
+        "TAYLOR",
+        "THOMAS",
+        "MOORE",
+        "MARTIN",
+        "THOMPSON",
+        "WHITE",
+        "CLARK",
+        "LEWIS",
+        "HALL",
+        "ALLEN",
+        "YOUNG",
+        "KING",
+        "WRIGHT",
+        "SCOTT",
+        "GREEN",
+        "BAKER",
+        "ADAMS",
+        "NELSON",
+        "HILL",
+        "CAMPBELL",
+        "MITCHELL",
+        "ROBERTS",
+        "CARTER",
+        "PHILLIPS",
+        "EVANS",
+        "TURNER",
+        "PARKER",
+        "COLLINS",
+        "EDWARDS",
+        "STEWART",
+        "MURPHY",
+        "O'BRIEN",
+        "MCDONALD",
+        "SULLIVAN",
+        "MILLER JR",
     ),
     "BLACK": (
-        "WILLIAMS", "JOHNSON", "SMITH", "JONES", "BROWN", "JACKSON", "DAVIS", "THOMAS", "HARRIS", "ROBINSON",
-        "TAYLOR", "WILSON", "MOORE", "WHITE", "WASHINGTON", "WALKER", "THOMPSON", "ANDERSON", "SCOTT",
-        "CARTER", "GREEN", "LEWIS", "HILL", "JENKINS", "BANKS", "COLEMAN", "MITCHELL", "GRAHAM", "JAMES",
+        "WILLIAMS",
+        "JOHNSON",
+        "SMITH",
+        "JONES",
+        "BROWN",
+        "JACKSON",
+        "DAVIS",
+        "THOMAS",
+        "HARRIS",
+        "ROBINSON",
+        "TAYLOR",
+        "WILSON",
+        "MOORE",
+        "WHITE",
+        "WASHINGTON",
+        "WALKER",
+        "THOMPSON",
+        "ANDERSON",
+        "SCOTT",
+        "CARTER",
+        "GREEN",
+        "LEWIS",
+        "HILL",
+        "JENKINS",
+        "BANKS",
+        "COLEMAN",
+        "MITCHELL",
+        "GRAHAM",
+        "JAMES",
         "WILLIAMS III",
     ),
     "ASIAN": (
-        "NGUYEN", "TRAN", "LE", "PHAM", "WONG", "CHEN", "LEE", "KIM", "PARK", "SANTOS", "REYES", "CRUZ",
-        "PATEL", "SINGH", "NAKAMURA", "TANAKA", "CHANG", "LIU", "VANG", "XIONG", "SOK", "PHAN",
+        "NGUYEN",
+        "TRAN",
+        "LE",
+        "PHAM",
+        "WONG",
+        "CHEN",
+        "LEE",
+        "KIM",
+        "PARK",
+        "SANTOS",
+        "REYES",
+        "CRUZ",
+        "PATEL",
+        "SINGH",
+        "NAKAMURA",
+        "TANAKA",
+        "CHANG",
+        "LIU",
+        "VANG",
+        "XIONG",
+        "SOK",
+        "PHAN",
     ),
     "OTHER": (
-        "SMITH", "JOHNSON", "GARCIA", "LEE", "BROWN", "MARTINEZ", "TUPUOLA", "FAAMAUSILI", "BEGAY", "YAZZIE",
-        "NGUYEN", "KHAN",
+        "SMITH",
+        "JOHNSON",
+        "GARCIA",
+        "LEE",
+        "BROWN",
+        "MARTINEZ",
+        "TUPUOLA",
+        "FAAMAUSILI",
+        "BEGAY",
+        "YAZZIE",
+        "NGUYEN",
+        "KHAN",
     ),
 }
 
 RACE_NAME_GROUP: dict[str, str] = {
-    "HISPANIC": "HISPANIC", "WHITE": "WHITE", "BLACK": "BLACK",
-    "OTHER ASIAN": "ASIAN", "FILIPINO": "ASIAN", "VIETNAMESE": "ASIAN", "CHINESE": "ASIAN", "KOREAN": "ASIAN",
-    "JAPANESE": "ASIAN", "ASIAN INDIAN": "ASIAN", "CAMBODIAN": "ASIAN", "LAOTIAN": "ASIAN",
+    "HISPANIC": "HISPANIC",
+    "WHITE": "WHITE",
+    "BLACK": "BLACK",
+    "OTHER ASIAN": "ASIAN",
+    "FILIPINO": "ASIAN",
+    "VIETNAMESE": "ASIAN",
+    "CHINESE": "ASIAN",
+    "KOREAN": "ASIAN",
+    "JAPANESE": "ASIAN",
+    "ASIAN INDIAN": "ASIAN",
+    "CAMBODIAN": "ASIAN",
+    "LAOTIAN": "ASIAN",
 }
 
 FIRST_NAMES_MALE: tuple[str, ...] = (
-    "JOSE", "JUAN", "LUIS", "CARLOS", "JESUS", "MIGUEL", "ANTONIO", "FRANCISCO", "JORGE", "RICARDO",
-    "MICHAEL", "DAVID", "JAMES", "ROBERT", "JOHN", "WILLIAM", "RICHARD", "JOSEPH", "DANIEL", "CHRISTOPHER",
-    "ANTHONY", "MARK", "STEVEN", "KEVIN", "BRIAN", "JASON", "JUSTIN", "BRANDON", "TYRONE", "DARNELL",
-    "ANDRE", "MARCUS", "DEANDRE", "TERRELL", "CHARLES", "KENNETH", "RONALD", "GARY", "LARRY", "DENNIS",
-    "MINH", "TUAN", "KHANH", "JIN", "SOPHEAP", "VIRAJ", "SIONE", "RAFAEL", "EDGAR", "OSCAR",
+    "JOSE",
+    "JUAN",
+    "LUIS",
+    "CARLOS",
+    "JESUS",
+    "MIGUEL",
+    "ANTONIO",
+    "FRANCISCO",
+    "JORGE",
+    "RICARDO",
+    "MICHAEL",
+    "DAVID",
+    "JAMES",
+    "ROBERT",
+    "JOHN",
+    "WILLIAM",
+    "RICHARD",
+    "JOSEPH",
+    "DANIEL",
+    "CHRISTOPHER",
+    "ANTHONY",
+    "MARK",
+    "STEVEN",
+    "KEVIN",
+    "BRIAN",
+    "JASON",
+    "JUSTIN",
+    "BRANDON",
+    "TYRONE",
+    "DARNELL",
+    "ANDRE",
+    "MARCUS",
+    "DEANDRE",
+    "TERRELL",
+    "CHARLES",
+    "KENNETH",
+    "RONALD",
+    "GARY",
+    "LARRY",
+    "DENNIS",
+    "MINH",
+    "TUAN",
+    "KHANH",
+    "JIN",
+    "SOPHEAP",
+    "VIRAJ",
+    "SIONE",
+    "RAFAEL",
+    "EDGAR",
+    "OSCAR",
 )
 
 FIRST_NAMES_FEMALE: tuple[str, ...] = (
-    "MARIA", "GUADALUPE", "ROSA", "ANA", "VERONICA", "CLAUDIA", "JENNIFER", "JESSICA", "MICHELLE",
-    "LISA", "KIMBERLY", "ANGELA", "MELISSA", "AMY", "SARAH", "ELIZABETH", "PATRICIA", "LINDA", "BARBARA",
-    "TANYA", "KEISHA", "LATOYA", "SHANICE", "MONIQUE", "TIFFANY", "CRYSTAL", "LINH", "MAI", "HUONG",
-    "GRACE", "PRIYA", "LEILANI",
+    "MARIA",
+    "GUADALUPE",
+    "ROSA",
+    "ANA",
+    "VERONICA",
+    "CLAUDIA",
+    "JENNIFER",
+    "JESSICA",
+    "MICHELLE",
+    "LISA",
+    "KIMBERLY",
+    "ANGELA",
+    "MELISSA",
+    "AMY",
+    "SARAH",
+    "ELIZABETH",
+    "PATRICIA",
+    "LINDA",
+    "BARBARA",
+    "TANYA",
+    "KEISHA",
+    "LATOYA",
+    "SHANICE",
+    "MONIQUE",
+    "TIFFANY",
+    "CRYSTAL",
+    "LINH",
+    "MAI",
+    "HUONG",
+    "GRACE",
+    "PRIYA",
+    "LEILANI",
 )
 
 #: ``EYE_COLOR_CODE`` / ``EYE_COLOR_DESCR`` and ``HAIR_COLOR_CODE`` / ``HAIR_COLOR_DESCR``.
 EYE_COLORS: tuple[tuple[str, str, float], ...] = (
-    ("BRO", "BROWN", 70), ("BLK", "BLACK", 8), ("BLU", "BLUE", 10), ("HAZ", "HAZEL", 7), ("GRN", "GREEN", 5),
+    ("BRO", "BROWN", 70),
+    ("BLK", "BLACK", 8),
+    ("BLU", "BLUE", 10),
+    ("HAZ", "HAZEL", 7),
+    ("GRN", "GREEN", 5),
 )
 HAIR_COLORS: tuple[tuple[str, str, float], ...] = (
-    ("BLK", "BLACK", 55), ("BRO", "BROWN", 30), ("BLN", "BLOND", 6), ("GRY", "GRAY", 4), ("RED", "RED", 1),
+    ("BLK", "BLACK", 55),
+    ("BRO", "BROWN", 30),
+    ("BLN", "BLOND", 6),
+    ("GRY", "GRAY", 4),
+    ("RED", "RED", 1),
     ("BAL", "BALD", 4),
 )
 
 #: Place of birth: ``POB_CODE``, ``POB_NAME``, ``POB_TYPE`` (S state, C country), citizenship.
 BIRTH_PLACES: tuple[tuple[str, str, str, str, float], ...] = (
-    ("CA", "CALIFORNIA", "S", "US", 70), ("MX", "MEXICO", "C", "MX", 14), ("TX", "TEXAS", "S", "US", 3),
-    ("NY", "NEW YORK", "S", "US", 2), ("IL", "ILLINOIS", "S", "US", 1), ("LA", "LOUISIANA", "S", "US", 1),
-    ("AZ", "ARIZONA", "S", "US", 1), ("SV", "EL SALVADOR", "C", "SV", 2), ("GT", "GUATEMALA", "C", "GT", 1),
-    ("VN", "VIETNAM", "C", "VN", 1), ("PH", "PHILIPPINES", "C", "PH", 1), ("", "", "", "", 3),
+    ("CA", "CALIFORNIA", "S", "US", 70),
+    ("MX", "MEXICO", "C", "MX", 14),
+    ("TX", "TEXAS", "S", "US", 3),
+    ("NY", "NEW YORK", "S", "US", 2),
+    ("IL", "ILLINOIS", "S", "US", 1),
+    ("LA", "LOUISIANA", "S", "US", 1),
+    ("AZ", "ARIZONA", "S", "US", 1),
+    ("SV", "EL SALVADOR", "C", "SV", 2),
+    ("GT", "GUATEMALA", "C", "GT", 1),
+    ("VN", "VIETNAM", "C", "VN", 1),
+    ("PH", "PHILIPPINES", "C", "PH", 1),
+    ("", "", "", "", 3),
 )
 
 # --------------------------------------------------------------------------------------------------

@@ -200,7 +200,13 @@ _COUNT_COLS = _span("CNT_SEG_SEP", "CONV_STAT_DESCR")  # per charge
 _SENT_COLS = _span("SENT_SEG_SEP", "SENT_TIME_DESCR")  # per sentence part
 _TAIL_COLS = _span("CYC_AGE", "CII_TYPE_ALPHA")  # age at the cycle, then per person
 assert (
-    ("RECORD_ID",) + _PERSON_COLS + _CYCLE_COLS + _STEP_COLS + _COUNT_COLS + _SENT_COLS + _TAIL_COLS
+    ("RECORD_ID",)
+    + _PERSON_COLS
+    + _CYCLE_COLS
+    + _STEP_COLS
+    + _COUNT_COLS
+    + _SENT_COLS
+    + _TAIL_COLS
     + ("COMMENT_TEXT", "END_OF_REC")
 ) == DOJ_COLUMNS, "segments must cover the 95 DOJ columns in order"
 
@@ -456,7 +462,6 @@ class _Draws:
         return _CANNABIS_OLD(self.rng)
 
 
-
 class _Planner(_Draws):
     """Plans one person's record: their span in time, then every cycle as a ``_Plan``, in date order.
 
@@ -522,7 +527,9 @@ class _Planner(_Draws):
         repeat_offense = self._cannabis_offense(days[-1]) if repeat else None
         for k, day in enumerate(days):
             offense = repeat_offense or self._cannabis_offense(day)
-            self._plan(plans, day, CycleKind.CANNABIS, offense=offense, serving=serving_by_cannabis and k == len(days) - 1)
+            self._plan(
+                plans, day, CycleKind.CANNABIS, offense=offense, serving=serving_by_cannabis and k == len(days) - 1
+            )
         if repeat:
             person.features.add("repeat_offender")
             # Two or more earlier convictions of the same section; elsewhere in the state when the
@@ -542,16 +549,19 @@ class _Planner(_Draws):
                 self._plan(plans, day, CycleKind.OTHER, serving=True, convict=True, county=self._event_county())
         return days[0], days[-1]
 
-    def _plan_serious(self, plans: list[_Plan], life: _Life, person: SyntheticPerson, first_cannabis: int,
-                      last_cannabis: int) -> None:
+    def _plan_serious(
+        self, plans: list[_Plan], life: _Life, person: SyntheticPerson, first_cannabis: int, last_cannabis: int
+    ) -> None:
         """Plan super strikes and registrable sex offenses: before, after or in the same case.
 
         The distinction matters: only a *prior* super strike or PC 290 offense keeps a felony
         (HS 11361.8 via PC 667(e)(2)(C)(iv) and PC 290; same case does not count, People v. Smit).
         """
         rng = self.rng
-        for share, picker, tag in ((SHARE_SUPER_STRIKE, _STRIKE, "super_strike"),
-                                   (SHARE_SEX_OFFENSE, _SEX, "sex_offense")):
+        for share, picker, tag in (
+            (SHARE_SUPER_STRIKE, _STRIKE, "super_strike"),
+            (SHARE_SEX_OFFENSE, _SEX, "sex_offense"),
+        ):
             if rng.random() >= share:
                 continue
             offense = picker(rng)
@@ -579,12 +589,15 @@ class _Planner(_Draws):
                         when = self._between(day + 400, max(day + 400, life.end))
                         self._plan(plans, when, CycleKind.OTHER, offense=FAIL_TO_REGISTER, convict=True)
 
-    def _plan_registrations(self, plans: list[_Plan], life: _Life, person: SyntheticPerson, first_cannabis: int) -> None:
+    def _plan_registrations(
+        self, plans: list[_Plan], life: _Life, person: SyntheticPerson, first_cannabis: int
+    ) -> None:
         """Registrations not tied to a sex offense in the file: PC 290, HS 11590, PC 457.1."""
         rng = self.rng
         if rng.random() < SHARE_290_WITHOUT_OFFENSE:
-            self._plan(plans, self._between(life.start, life.end), CycleKind.REGISTRATION,
-                       offense=REGISTRATION_290_VARIANTS[0])
+            self._plan(
+                plans, self._between(life.start, life.end), CycleKind.REGISTRATION, offense=REGISTRATION_290_VARIANTS[0]
+            )
             person.features.add("registration_290")
         if rng.random() < SHARE_11590_REGISTRATION:
             when = self._between(first_cannabis + 20, max(first_cannabis + 20, life.end))
@@ -604,15 +617,16 @@ class _Planner(_Draws):
             self._plan(plans, self._between(life.start, life.end), CycleKind.OTHER)
 
 
-
 class _Rows(_Draws):
     """Assembles one person's rows from pre-joined segments: person, cycle, step, count, sentence.
 
     ``start_person`` sets the person's part of every row; each cycle's rows collect in ``_rows``.
     """
 
-    def start_person(self, person: SyntheticPerson, index: int, who: _Identity, dob: int,
-                     first_record_id: int) -> None:
+    _rows: list[str]  # the current cycle's rows
+    _cycle: int  # the current cycle's number (CYC_ORDER)
+
+    def start_person(self, person: SyntheticPerson, index: int, who: _Identity, dob: int, first_record_id: int) -> None:
         """Begin a person: their columns (drawn here), date of birth and first ``RECORD_ID``."""
         self._person = person
         self._head = self._person_columns(index, person.subject_id, who.name, who.sex, who.race_code, who.race, dob)
@@ -620,8 +634,9 @@ class _Rows(_Draws):
         self._dob = dob
         self.record_id = first_record_id
 
-    def _person_columns(self, index: int, subject_id: str, name: str, sex: str, race_code: str, race: str,
-                        dob: int) -> str:
+    def _person_columns(
+        self, index: int, subject_id: str, name: str, sex: str, race_code: str, race: str, dob: int
+    ) -> str:
         """The person's part of every row (``SUBJECT_STATUS`` to ``CITIZENSHIP_LIST``), joined once.
 
         CII numbers are 8-10 digits and unique per person (the index is scrambled by a multiplier
@@ -651,7 +666,9 @@ class _Rows(_Draws):
             "FBI_NUMBER": (
                 f"{rng.randrange(10**6):06d}{chr(65 + rng.randrange(26))}{chr(65 + rng.randrange(26))}"
                 f"{rng.randrange(10)}"
-            ) if rng.random() < 0.5 else "",
+            )
+            if rng.random() < 0.5
+            else "",
             "RACE_CODE": race_code,
             "RACE_DESCR": race,
             "EYE_COLOR_CODE": eye[0],
@@ -691,8 +708,9 @@ class _Rows(_Draws):
             rows.append(f"{self.record_id},{prefix},{count},{sentence},{suffix}")
             self.record_id += 1
 
-    def _count(self, cnt_order: str, offense: Offense | None, disp: str, level: str = "",
-               written: str | None = None) -> list[str]:
+    def _count(
+        self, cnt_order: str, offense: Offense | None, disp: str, level: str = "", written: str | None = None
+    ) -> list[str]:
         """The count segment of one charge, as a list (callers fill dates and case numbers).
 
         ``written`` replaces the recorded ``OFFENSE_DESCR`` (``SEE COMMENT FOR CHARGE`` or blank).
@@ -730,7 +748,6 @@ class _Rows(_Draws):
         if offense.section in NO_PARENTHESES_OTHER and self.rng.random() < SHARE_NO_PARENTHESES_OTHER:
             return csv_field(write_form(offense, "no_parentheses")[0])
         return offense.descr
-
 
 
 class _Steps(_Rows):
@@ -791,7 +808,9 @@ class _Steps(_Rows):
         if serving:
             return "CONVICTED", self._serving_parts(conv_day)
         r = rng.random()
-        draw = _Steps._fine_parts if (level == "" and r < 0.03) else self._PARTS_BY_LEVEL.get(level, _Steps._lesser_parts)
+        draw = (
+            _Steps._fine_parts if (level == "" and r < 0.03) else self._PARTS_BY_LEVEL.get(level, _Steps._lesser_parts)
+        )
         parts = draw(self, r)
         label = "CONVICTED"
         if rng.random() < 0.55:
@@ -892,8 +911,7 @@ class _Steps(_Rows):
                     written, comment = "", offense.descr
             if comment is None:
                 comment = _COMMENT(rng)
-                if (convicted and rng.random() < SHARE_HINT_OTHER_DRUG
-                        and offense.section.startswith(_DRUG_SECTIONS)):
+                if convicted and rng.random() < SHARE_HINT_OTHER_DRUG and offense.section.startswith(_DRUG_SECTIONS):
                     comment = csv_field(rng.choice(CANNABIS_HINTS).format(s=rng.choice(HINT_SECTIONS)))
                     person.features.add("comment_hint_on_other_offense")
             if convicted:
@@ -946,7 +964,6 @@ class _Steps(_Rows):
             self._emit(prefix, ",".join(vals), (_NO_SENTENCE,), "")
 
 
-
 class _Cycles(_Steps):
     """Renders a person's planned cycles, one renderer per ``CycleKind`` (``RENDERERS``)."""
 
@@ -959,8 +976,14 @@ class _Cycles(_Steps):
             self.RENDERERS[plan.kind](self, plan.day, **plan.options)
             person.cycles.append(self._rows)
 
-    def _cycle_cannabis(self, conv_day: int, offense: Offense, county: _County | None = None,
-                        serving: bool = False, same_case: Sequence[Offense] = ()) -> None:
+    def _cycle_cannabis(
+        self,
+        conv_day: int,
+        offense: Offense,
+        county: _County | None = None,
+        serving: bool = False,
+        same_case: Sequence[Offense] = (),
+    ) -> None:
         """A cannabis case: an arrest (usually), then a court action convicting the cannabis count.
 
         Other counts of the same case: a second cannabis charge (dismissed), related charges, and
@@ -1017,8 +1040,15 @@ class _Cycles(_Steps):
             court_day = min(day + rng.randint(10, 200), _EXTRACT)
             self._court(2, court_day, county, [(o, False, {}) for o in offenses])
 
-    def _cycle_other(self, day: int, county: _County | None = None, offense: Offense | None = None,
-                     convict: bool = False, serving: bool = False, court_day: int | None = None) -> None:
+    def _cycle_other(
+        self,
+        day: int,
+        county: _County | None = None,
+        offense: Offense | None = None,
+        convict: bool = False,
+        serving: bool = False,
+        court_day: int | None = None,
+    ) -> None:
         """Any other arrest chain: arrest only, arrest and court, or a citation straight to court.
 
         ``convict`` forces a conviction of the first charge (``offense`` when given) on
@@ -1044,9 +1074,14 @@ class _Cycles(_Steps):
             return
         if court_day is None:
             court_day = min(day + rng.randint(7, 240), _EXTRACT)
-        counts = [(o, (k == 0 and (convict or rng.random() < 0.75)) or (k > 0 and rng.random() < 0.35),
-                   {"serving": serving} if k == 0 else {})
-                  for k, o in enumerate(offenses)]
+        counts = [
+            (
+                o,
+                (k == 0 and (convict or rng.random() < 0.75)) or (k > 0 and rng.random() < 0.35),
+                {"serving": serving} if k == 0 else {},
+            )
+            for k, o in enumerate(offenses)
+        ]
         convictions = self._court(step_no, court_day, county, counts)
         if convictions:
             self._after_court(step_no + 1, court_day, county, convictions)
@@ -1076,8 +1111,6 @@ class _Cycles(_Steps):
         prefix = self._step(1, day, "DECEASED", county.agencies["coroner"], date_text)
         vals = self._count(f"{self._cycle:03d}001001000", None, "")
         self._emit(prefix, ",".join(vals), (_NO_SENTENCE,), "")
-
-
 
     #: The renderer of each kind of cycle: ``renderer(builder, day, **plan options)``.
     RENDERERS: dict[CycleKind, Callable[..., None]] = {
@@ -1144,6 +1177,7 @@ class _PersonBuilder:
             person.features.add("under_21_at_cannabis")
         if age(_EXTRACT) >= 50:
             person.features.add("age_50_plus")
+
 
 # --------------------------------------------------------------------------------------------------
 # Malformed rows (for the reader's tests)

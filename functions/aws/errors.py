@@ -7,9 +7,18 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 #: Error codes that mean "try again later", not "this will never work".
 _TRANSIENT_CODES = {
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "SlowDown",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException", "RequestTimeout",
-    "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalError",
+    "InternalFailure",
+    "ServiceUnavailable",
 }
 
 

@@ -62,7 +62,7 @@ def download_prefix(bucket: str, prefix: str, folder: Path) -> list[Path]:
     s3 = client("s3")
 
     def fetch(key: str) -> Path:
-        path = folder / key[len(prefix):]
+        path = folder / key[len(prefix) :]
         path.parent.mkdir(parents=True, exist_ok=True)
         s3.download_file(bucket, key, str(path))
         return path
@@ -77,8 +77,11 @@ def current_versions(bucket: str, prefix: str) -> list[ObjectVersion]:
     for page in pages:
         for version in page.get("Versions", []):
             if version.get("IsLatest") and not version["Key"].endswith("/"):
-                found.append(ObjectVersion(key=version["Key"], version_id=version.get("VersionId") or "",
-                                           size=version.get("Size", 0)))
+                found.append(
+                    ObjectVersion(
+                        key=version["Key"], version_id=version.get("VersionId") or "", size=version.get("Size", 0)
+                    )
+                )
     return sorted(found, key=lambda v: v.key)
 
 
@@ -116,7 +119,9 @@ def upload_dir(folder: Path, bucket: str, prefix: str, *, last: tuple[str, ...] 
     Uploading the manifest or index last means a reader who sees it also sees everything it lists.
     """
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    first = [(p, prefix + p.relative_to(folder).as_posix()) for p in files if p.relative_to(folder).as_posix() not in last]
+    first = [
+        (p, prefix + p.relative_to(folder).as_posix()) for p in files if p.relative_to(folder).as_posix() not in last
+    ]
     final = [(folder / name, prefix + name) for name in last if (folder / name).is_file()]
     return upload_files(first, bucket) + [upload_file(p, bucket, k) for p, k in final]
 
@@ -124,8 +129,9 @@ def upload_dir(folder: Path, bucket: str, prefix: str, *, last: tuple[str, ...] 
 def put_json(bucket: str, key: str, value: Any) -> None:
     """Write ``value`` (plain JSON data, or a pydantic model) as an indented JSON object."""
     data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-    client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(data, indent=2, default=str).encode(),
-                            ContentType="application/json")
+    client("s3").put_object(
+        Bucket=bucket, Key=key, Body=json.dumps(data, indent=2, default=str).encode(), ContentType="application/json"
+    )
 
 
 def get_json(bucket: str, key: str) -> Any | None:

@@ -13,8 +13,9 @@ def start_execution(state_machine_arn: str, name: str, execution_input: BaseMode
     already (the name is the run id, so the run was started before)."""
     sfn = client("stepfunctions")
     try:
-        started = sfn.start_execution(stateMachineArn=state_machine_arn, name=name,
-                                      input=execution_input.model_dump_json(exclude_none=True))
+        started = sfn.start_execution(
+            stateMachineArn=state_machine_arn, name=name, input=execution_input.model_dump_json(exclude_none=True)
+        )
     except sfn.exceptions.ExecutionAlreadyExists:
         return None
     return str(started["executionArn"])

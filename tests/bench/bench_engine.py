@@ -51,10 +51,23 @@ def ensure_file(rows: int, seed: int) -> Path:
 
 #: Fixed widths real extracts pad descriptive fields to (trailing spaces), for the wide file.
 WIDE_PADDING = {
-    "PRI_NAME": 30, "RACE_DESCR": 25, "EYE_COLOR_DESCR": 15, "HAIR_COLOR_DESCR": 15,
-    "POB_NAME": 30, "CITIZENSHIP_LIST": 20, "STP_TYPE_DESCR": 25, "STP_ORI_TYPE_DESCR": 30,
-    "STP_ORI_DESCR": 40, "STP_ORI_CNTY_NAME": 25, "OFFENSE_DESCR": 70, "DISP_DESCR": 40, "CONV_STAT_DESCR": 15,
-    "SENT_LOC_DESCR": 20, "SENT_TIME_DESCR": 10, "OFN": 20, "FE_NUM_CRT_CASE": 20,
+    "PRI_NAME": 30,
+    "RACE_DESCR": 25,
+    "EYE_COLOR_DESCR": 15,
+    "HAIR_COLOR_DESCR": 15,
+    "POB_NAME": 30,
+    "CITIZENSHIP_LIST": 20,
+    "STP_TYPE_DESCR": 25,
+    "STP_ORI_TYPE_DESCR": 30,
+    "STP_ORI_DESCR": 40,
+    "STP_ORI_CNTY_NAME": 25,
+    "OFFENSE_DESCR": 70,
+    "DISP_DESCR": 40,
+    "CONV_STAT_DESCR": 15,
+    "SENT_LOC_DESCR": 20,
+    "SENT_TIME_DESCR": 10,
+    "OFN": 20,
+    "FE_NUM_CRT_CASE": 20,
 }
 #: Court-room remarks appended to comments in the wide file: long free text without code sections,
 #: so that every decision stays the same as on the narrow file.
@@ -75,8 +88,10 @@ def widen(source: Path, target: Path) -> None:
     pad = [(DOJ_COLUMNS.index(c), w) for c, w in WIDE_PADDING.items()]
     comment = DOJ_COLUMNS.index("COMMENT_TEXT")
     step = DOJ_COLUMNS.index("STP_TYPE_DESCR")
-    with open(source, newline="", encoding="latin-1") as src, \
-            open(target.with_suffix(".partial"), "w", newline="", encoding="latin-1") as dst:
+    with (
+        open(source, newline="", encoding="latin-1") as src,
+        open(target.with_suffix(".partial"), "w", newline="", encoding="latin-1") as dst,
+    ):
         reader, writer = csv.reader(src), csv.writer(dst, lineterminator="\r\n")
         writer.writerow(next(reader))
         for n, row in enumerate(reader):
@@ -115,12 +130,28 @@ def run_engine(path: Path, out: Path, cwd: Path | None = None) -> dict:
     of the child or of any process it waited for (the evaluation workers).
     """
     shutil.rmtree(out, ignore_errors=True)  # a fresh run each time (the command refuses an earlier run's folder)
-    cmd = [sys.executable, "-m", "blueprint.cli.main", "run", "--input", str(path), "--county", "SACRAMENTO",
-           "--policy", "california", "--as-of", "2020-07-01", "--out", str(out), "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "blueprint.cli.main",
+        "run",
+        "--input",
+        str(path),
+        "--county",
+        "SACRAMENTO",
+        "--policy",
+        "california",
+        "--as-of",
+        "2020-07-01",
+        "--out",
+        str(out),
+        "--json",
+    ]
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
-        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, cwd=cwd,
-                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        child = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=errors, cwd=cwd, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        )
         stdout = child.stdout.read().decode()
         child.stdout.close()
         _, status, usage = os.wait4(child.pid, 0)
@@ -174,16 +205,20 @@ def main() -> None:
             "stage_seconds": res["timings_seconds"],
         }
         report.append(entry)
-        print(f"{read:>9,} rows  {wall:5.2f} s ({min(walls):.2f}-{max(walls):.2f}, {len(runs)} runs)  "
-              f"{entry['rows_per_second']:>9,} rows/s  {entry['people_per_minute']:>8,} people/min  "
-              f"peak {entry['peak_memory_mb']:>5,.0f} MB  | csv-module baseline {baseline:5.2f} s, "
-              f"ratio {entry['ratio_vs_csv_baseline']:.2f}")
+        print(
+            f"{read:>9,} rows  {wall:5.2f} s ({min(walls):.2f}-{max(walls):.2f}, {len(runs)} runs)  "
+            f"{entry['rows_per_second']:>9,} rows/s  {entry['people_per_minute']:>8,} people/min  "
+            f"peak {entry['peak_memory_mb']:>5,.0f} MB  | csv-module baseline {baseline:5.2f} s, "
+            f"ratio {entry['ratio_vs_csv_baseline']:.2f}"
+        )
         print(f"           stages (median run): {res['timings_seconds']}")
     if len(report) >= 2:
         small, large = report[0], report[-1]
         scale = large["rows"] / small["rows"]
-        print(f"growth x{scale:.1f} rows: time x{large['wall_seconds'] / small['wall_seconds']:.2f}, "
-              f"memory x{large['peak_memory_mb'] / small['peak_memory_mb']:.2f}")
+        print(
+            f"growth x{scale:.1f} rows: time x{large['wall_seconds'] / small['wall_seconds']:.2f}, "
+            f"memory x{large['peak_memory_mb'] / small['peak_memory_mb']:.2f}"
+        )
     print("context (not measured here): the earlier desktop tool, about 25,000 rows/s and 4.9 KB per row")
     OUT.mkdir(exist_ok=True)
     (OUT / ("bench-engine-wide.json" if args.wide else "bench-engine.json")).write_text(json.dumps(report, indent=2))

@@ -93,21 +93,44 @@ def main() -> int:
     root.mkdir(parents=True)
     print(f"Filing benchmark: {args.granted:,} non-challenged and {args.challenged:,} challenged convictions ({root})")
 
-    run_dir, _ = timed("sample run + review workbook (set-up, not measured)", write_sample_run, root / "run", args.granted, args.challenged, 0, seed=64)
+    run_dir, _ = timed(
+        "sample run + review workbook (set-up, not measured)",
+        write_sample_run,
+        root / "run",
+        args.granted,
+        args.challenged,
+        0,
+        seed=64,
+    )
     run = load_run(run_dir)
-    _, review_seconds = timed(f"read the reviewed workbook back ({len(run.convictions):,} rows)", read_review, run_dir / "review.xlsx", run)
+    _, review_seconds = timed(
+        f"read the reviewed workbook back ({len(run.convictions):,} rows)", read_review, run_dir / "review.xlsx", run
+    )
 
     out = root / "filings"
-    batches, plan_seconds = timed("plan: check the review, build the decided table", plan_document_batches,
-                                  run_dir, out, review=run_dir / "review.xlsx", profile=PROFILE, per_case=False)
+    batches, plan_seconds = timed(
+        "plan: check the review, build the decided table",
+        plan_document_batches,
+        run_dir,
+        out,
+        review=run_dir / "review.xlsx",
+        profile=PROFILE,
+        per_case=False,
+    )
     bulk = next(b for b in batches if b["kind"] == "bulk")
-    _, bulk_seconds = timed("bulk set: notice, Attachment A (PDF/DOCX/CSV/XLSX), order, exports", render_document_batch, out, bulk)
+    _, bulk_seconds = timed(
+        "bulk set: notice, Attachment A (PDF/DOCX/CSV/XLSX), order, exports", render_document_batch, out, bulk
+    )
 
     work = _load_work(out, None)
     people = _challenge_notices(work.decided)
-    _, notice_seconds = timed(f"notices of challenge for {len(people):,} people (PDF + DOCX each)", _render_challenge_notices, work, people)
+    _, notice_seconds = timed(
+        f"notices of challenge for {len(people):,} people (PDF + DOCX each)", _render_challenge_notices, work, people
+    )
     cases = _granted_cases(work.decided)[: args.orders]
-    _, order_seconds = timed(f"per-case orders for {len(cases):,} court cases (PDF + DOCX each)", _render_case_orders, work, cases)
+    _, order_seconds = timed(
+        f"per-case orders for {len(cases):,} court cases (PDF + DOCX each)", _render_case_orders, work, cases
+    )
     result, assemble_seconds = timed("assemble: filing summary, index with SHA-256", assemble_filings, out)
 
     # The same Attachment A rendered alone, for per-format figures.
@@ -138,16 +161,30 @@ def main() -> int:
     orders_per_second = len(cases) / order_seconds if order_seconds else float("inf")
     print()
     print("Results")
-    print(f"  files produced: {len(result.files):,}, {sum(f['bytes'] for f in result.files) / 1e6:,.1f} MB; Attachment A: {pages:,} pages")
-    print(f"  bulk set (plan + bulk task) for {len(g):,} convictions:   {bulk_total:6.1f} s   (goal < 60 s: {'met' if bulk_total < 60 else 'NOT met'})")
-    print(f"  whole filing set incl. review read and assembly:      {review_seconds + plan_seconds + bulk_seconds + notice_seconds + order_seconds + assemble_seconds:6.1f} s")
+    print(
+        f"  files produced: {len(result.files):,}, {sum(f['bytes'] for f in result.files) / 1e6:,.1f} MB; Attachment A: {pages:,} pages"
+    )
+    print(
+        f"  bulk set (plan + bulk task) for {len(g):,} convictions:   {bulk_total:6.1f} s   (goal < 60 s: {'met' if bulk_total < 60 else 'NOT met'})"
+    )
+    print(
+        f"  whole filing set incl. review read and assembly:      {review_seconds + plan_seconds + bulk_seconds + notice_seconds + order_seconds + assemble_seconds:6.1f} s"
+    )
     print(f"  Attachment A rows per second: PDF {len(g) / pdf_seconds:,.0f}, DOCX {len(g) / docx_seconds:,.0f}")
-    print(f"  notices of challenge: {notices_per_second:,.0f} per second = {2 * notices_per_second:,.0f} documents per second on one core (goal >= 100)")
-    print(f"  per-case orders:      {orders_per_second:,.0f} per second = {2 * orders_per_second:,.0f} documents per second on one core")
-    print(f"  baseline on {n:,} rows: platypus PDF {base_pdf:.2f} s vs ours {ours_small_pdf:.2f} s ({base_pdf / ours_small_pdf:.0f}x); "
-          f"python-docx {base_docx:.2f} s vs ours {ours_small_docx:.2f} s ({base_docx / ours_small_docx:.0f}x)")
-    print(f"  baseline extrapolated linearly to {len(g):,} rows: PDF {base_pdf * scale:,.0f} s (ours {pdf_seconds:.1f} s), "
-          f"DOCX {base_docx * scale:,.0f} s (ours {docx_seconds:.1f} s)")
+    print(
+        f"  notices of challenge: {notices_per_second:,.0f} per second = {2 * notices_per_second:,.0f} documents per second on one core (goal >= 100)"
+    )
+    print(
+        f"  per-case orders:      {orders_per_second:,.0f} per second = {2 * orders_per_second:,.0f} documents per second on one core"
+    )
+    print(
+        f"  baseline on {n:,} rows: platypus PDF {base_pdf:.2f} s vs ours {ours_small_pdf:.2f} s ({base_pdf / ours_small_pdf:.0f}x); "
+        f"python-docx {base_docx:.2f} s vs ours {ours_small_docx:.2f} s ({base_docx / ours_small_docx:.0f}x)"
+    )
+    print(
+        f"  baseline extrapolated linearly to {len(g):,} rows: PDF {base_pdf * scale:,.0f} s (ours {pdf_seconds:.1f} s), "
+        f"DOCX {base_docx * scale:,.0f} s (ours {docx_seconds:.1f} s)"
+    )
     if not args.out:
         shutil.rmtree(root, ignore_errors=True)
     return 0

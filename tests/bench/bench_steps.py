@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,8 +60,9 @@ print(json.dumps(result))
 
 
 def run_step(**args) -> dict:
-    done = subprocess.run([sys.executable, "-c", STEP, json.dumps(args)], check=True, capture_output=True, text=True,
-                          cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-c", STEP, json.dumps(args)], check=True, capture_output=True, text=True, cwd=REPO
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -75,7 +74,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rows-per-shard", type=int, default=250_000)
-    parser.add_argument("--documents", action="store_true", help="also plan, render and assemble the filings (approve all)")
+    parser.add_argument(
+        "--documents", action="store_true", help="also plan, render and assemble the filings (approve all)"
+    )
     args = parser.parse_args()
     source = REPO / "bench-output" / f"doj-{args.rows}-seed7.dat"
     if not source.exists():

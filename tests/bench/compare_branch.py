@@ -42,9 +42,14 @@ TIMED_JSON = {"summary.json", "manifest.json"}
 #: Files (or workbook members) that show the timings or the time of the run: what is blanked out.
 TIMED_TEXT = [
     (re.compile(rb'<p class="note">Processing time:[^<]*</p>'), b""),
-    (re.compile(rb'<dcterms:(created|modified) [^>]*>[^<]*<'), b""),
-    (re.compile(rb'<row r="\d+"><c r="A\d+" t="inlineStr"><is><t>(read|evaluate|outputs|total)</t></is></c>'
-                rb'<c r="B\d+"><v>[^<]*</v></c></row>'), b""),
+    (re.compile(rb"<dcterms:(created|modified) [^>]*>[^<]*<"), b""),
+    (
+        re.compile(
+            rb'<row r="\d+"><c r="A\d+" t="inlineStr"><is><t>(read|evaluate|outputs|total)</t></is></c>'
+            rb'<c r="B\d+"><v>[^<]*</v></c></row>'
+        ),
+        b"",
+    ),
 ]
 
 
@@ -96,16 +101,22 @@ def differences(a: Path, b: Path) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ref", help="the commit to compare with (default: git merge-base HEAD main, the code "
-                                      "before this branch's changes)")
+    parser.add_argument(
+        "--ref",
+        help="the commit to compare with (default: git merge-base HEAD main, the code before this branch's changes)",
+    )
     parser.add_argument("--files", nargs="*", default=["standard", "wide"], choices=["standard", "wide"])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    ref = args.ref or subprocess.run(["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], check=True,
-                                     capture_output=True, text=True).stdout.strip()
+    ref = (
+        args.ref
+        or subprocess.run(
+            ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
     report, same = [], True
     with tempfile.TemporaryDirectory(prefix="compare-") as tmp:
         base = export(ref, Path(tmp) / "ref")
@@ -121,19 +132,25 @@ def main() -> None:
             for name, rs in runs.items():
                 walls = [r["wall"] for r in rs]
                 entry = {
-                    "file": kind, "tree": name, "runs": len(rs),
+                    "file": kind,
+                    "tree": name,
+                    "runs": len(rs),
                     "wall_seconds": round(statistics.median(walls), 2),
                     "wall_seconds_range": [round(min(walls), 2), round(max(walls), 2)],
                     "peak_memory_mb": round(max(r["peak_mb"] for r in rs)),
                     "csv_baseline_seconds": round(statistics.median(r["baseline"] for r in rs), 2),
                     "ratio_vs_csv_baseline": round(statistics.median(r["wall"] / r["baseline"] for r in rs), 3),
-                    "stage_seconds_median_run": sorted(rs, key=lambda r: r["wall"])[len(rs) // 2]["result"]["timings_seconds"],
+                    "stage_seconds_median_run": sorted(rs, key=lambda r: r["wall"])[len(rs) // 2]["result"][
+                        "timings_seconds"
+                    ],
                 }
                 report.append(entry)
-                print(f"{kind:>8} {name:>10}: {entry['wall_seconds']:5.2f} s "
-                      f"({entry['wall_seconds_range'][0]:.2f}-{entry['wall_seconds_range'][1]:.2f}), "
-                      f"peak {entry['peak_memory_mb']:>4} MB, csv baseline {entry['csv_baseline_seconds']:.2f} s, "
-                      f"ratio {entry['ratio_vs_csv_baseline']:.3f}  stages {entry['stage_seconds_median_run']}")
+                print(
+                    f"{kind:>8} {name:>10}: {entry['wall_seconds']:5.2f} s "
+                    f"({entry['wall_seconds_range'][0]:.2f}-{entry['wall_seconds_range'][1]:.2f}), "
+                    f"peak {entry['peak_memory_mb']:>4} MB, csv baseline {entry['csv_baseline_seconds']:.2f} s, "
+                    f"ratio {entry['ratio_vs_csv_baseline']:.3f}  stages {entry['stage_seconds_median_run']}"
+                )
             diff = differences(OUT / f"compare-{kind}-ref", OUT / f"compare-{kind}-tree")
             same = same and not diff
             print(f"{kind:>8} outputs: " + ("identical (timings aside)" if not diff else f"DIFFER: {diff}"))

@@ -40,8 +40,15 @@ class UnresolvedReference(KeyError):
 class PhysicalIds:
     """Names and ARNs of the template's resources in the mocked account."""
 
-    def __init__(self, template: dict, region: str, account: str, *, refs: dict[str, str] | None = None,
-                 attributes: dict[tuple[str, str], str] | None = None) -> None:
+    def __init__(
+        self,
+        template: dict,
+        region: str,
+        account: str,
+        *,
+        refs: dict[str, str] | None = None,
+        attributes: dict[tuple[str, str], str] | None = None,
+    ) -> None:
         self.template, self.region, self.account = template, region, account
         self.refs: dict[str, str] = {}
         self.attributes: dict[tuple[str, str], str] = {}
@@ -49,8 +56,13 @@ class PhysicalIds:
             self._default(logical_id, resource)
         self.refs.update(refs or {})
         self.attributes.update(attributes or {})
-        self.pseudo = {"AWS::Partition": PARTITION, "AWS::Region": region, "AWS::AccountId": account,
-                       "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "clearance-e2e"}
+        self.pseudo = {
+            "AWS::Partition": PARTITION,
+            "AWS::Region": region,
+            "AWS::AccountId": account,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": "clearance-e2e",
+        }
 
     def _arn(self, service: str, rest: str, *, region: bool = True, account: bool = True) -> str:
         return f"arn:{PARTITION}:{service}:{self.region if region else ''}:{self.account if account else ''}:{rest}"
@@ -107,7 +119,7 @@ class PhysicalIds:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (function, argument), = value.items()
+            ((function, argument),) = value.items()
             if function == "Ref":
                 if argument in self.pseudo:
                     return self.pseudo[argument]
@@ -145,7 +157,9 @@ class TemplatePolicies:
             if resource["Type"] != "AWS::IAM::Role":
                 continue
             props = resource.get("Properties", {})
-            self._identity[logical_id] = [s for p in props.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+            self._identity[logical_id] = [
+                s for p in props.get("Policies", []) for s in p["PolicyDocument"]["Statement"]
+            ]
             if props.get("ManagedPolicyArns"):
                 # AWS managed policies are not in the template; only CDK's deploy-time helper uses one.
                 self._managed.add(logical_id)
@@ -169,10 +183,14 @@ class TemplatePolicies:
                 self.bucket_policies[bucket] = physical.resolve(props["PolicyDocument"]["Statement"])
             elif kind == "AWS::SNS::TopicPolicy":
                 for topic in props["Topics"]:
-                    self.topic_policies[physical.resolve(topic)] = physical.resolve(props["PolicyDocument"]["Statement"])
+                    self.topic_policies[physical.resolve(topic)] = physical.resolve(
+                        props["PolicyDocument"]["Statement"]
+                    )
             elif kind == "AWS::SQS::QueuePolicy":
                 for queue in props["Queues"]:
-                    self.queue_policies[physical.resolve(queue)] = physical.resolve(props["PolicyDocument"]["Statement"])
+                    self.queue_policies[physical.resolve(queue)] = physical.resolve(
+                        props["PolicyDocument"]["Statement"]
+                    )
             elif kind == "AWS::KMS::Key":
                 arn = physical.attributes[(logical_id, "Arn")]
                 self.key_policies[arn] = physical.resolve(props["KeyPolicy"]["Statement"])
@@ -184,7 +202,9 @@ class TemplatePolicies:
             elif kind == "AWS::SNS::Topic" and "KmsMasterKeyId" in props:
                 self.topic_keys[physical.refs[logical_id]] = physical.resolve(props["KmsMasterKeyId"])
             elif kind == "AWS::DynamoDB::Table" and props.get("SSESpecification", {}).get("KMSMasterKeyId"):
-                self.table_keys[physical.refs[logical_id]] = physical.resolve(props["SSESpecification"]["KMSMasterKeyId"])
+                self.table_keys[physical.refs[logical_id]] = physical.resolve(
+                    props["SSESpecification"]["KMSMasterKeyId"]
+                )
 
     def identity(self, role_logical_id: str) -> list[dict]:
         if role_logical_id not in self._resolved:
@@ -211,8 +231,9 @@ class TemplatePolicies:
                 return statements, False
         return [], False
 
-    def decide(self, principal_arn: str, request_action: str, resource: str, context: dict,
-               identity: list[dict]) -> Decision:
+    def decide(
+        self, principal_arn: str, request_action: str, resource: str, context: dict, identity: list[dict]
+    ) -> Decision:
         statements, is_key = self.resource_policy(resource)
         request = Request(principal_arn, request_action, resource, context)
         return evaluate(request, identity, statements, key_policy=is_key)
@@ -232,16 +253,19 @@ def _s3_object(bucket: str, key: str) -> str:
     return f"arn:{PARTITION}:s3:::{bucket}/{key}"
 
 
-def required_permissions(service: str, operation: str, params: dict, policies: TemplatePolicies,
-                         region: str, account: str) -> list[Needed]:
+def required_permissions(
+    service: str, operation: str, params: dict, policies: TemplatePolicies, region: str, account: str
+) -> list[Needed]:
     """The IAM requests AWS evaluates for one API call (documented per service in the Service
     Authorization Reference; the implicit KMS requests from S3's, SNS's and DynamoDB's KMS pages)."""
 
     def kms(key_arn: str | None, via: str, *actions: str) -> list[Needed]:
         if not key_arn:
             return []
-        return [Needed(a, key_arn, (("kms:ViaService", f"{via}.{region}.amazonaws.com"),
-                                    ("kms:CallerAccount", account))) for a in actions]
+        return [
+            Needed(a, key_arn, (("kms:ViaService", f"{via}.{region}.amazonaws.com"), ("kms:CallerAccount", account)))
+            for a in actions
+        ]
 
     if service == "s3":
         bucket = params.get("Bucket", "")
@@ -253,7 +277,9 @@ def required_permissions(service: str, operation: str, params: dict, policies: T
             # Reading the bytes of an SSE-KMS object needs Decrypt; HEAD returns only metadata.
             return needed + (kms(key_arn, "s3", "kms:Decrypt") if operation == "GetObject" else [])
         if operation in ("PutObject", "CreateMultipartUpload"):
-            return [Needed("s3:PutObject", _s3_object(bucket, params["Key"]))] + kms(key_arn, "s3", "kms:GenerateDataKey")
+            return [Needed("s3:PutObject", _s3_object(bucket, params["Key"]))] + kms(
+                key_arn, "s3", "kms:GenerateDataKey"
+            )
         if operation in ("UploadPart", "CompleteMultipartUpload"):
             # Multipart uploads to SSE-KMS buckets also need Decrypt (S3 decrypts the data key per part).
             return [Needed("s3:PutObject", _s3_object(bucket, params["Key"]))] + kms(key_arn, "s3", "kms:Decrypt")
@@ -267,17 +293,25 @@ def required_permissions(service: str, operation: str, params: dict, policies: T
             action = "s3:DeleteObjectVersion" if versioned else "s3:DeleteObject"
             return [Needed(action, _s3_object(bucket, params["Key"]))]
         if operation == "DeleteObjects":
-            return [Needed("s3:DeleteObjectVersion" if o.get("VersionId") else "s3:DeleteObject", _s3_object(bucket, o["Key"]))
-                    for o in params["Delete"]["Objects"]]
+            return [
+                Needed(
+                    "s3:DeleteObjectVersion" if o.get("VersionId") else "s3:DeleteObject", _s3_object(bucket, o["Key"])
+                )
+                for o in params["Delete"]["Objects"]
+            ]
     if service == "dynamodb":
         table = params["TableName"]
         table_arn = f"arn:{PARTITION}:dynamodb:{region}:{account}:table/{table}"
         if operation in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan"):
             # A table encrypted with a customer managed key is read and written through KMS as the caller.
-            return [Needed(f"dynamodb:{operation}", table_arn)] + kms(policies.table_keys.get(table), "dynamodb", "kms:Decrypt")
+            return [Needed(f"dynamodb:{operation}", table_arn)] + kms(
+                policies.table_keys.get(table), "dynamodb", "kms:Decrypt"
+            )
     if service == "sns" and operation == "Publish":
         topic = params["TopicArn"]
-        return [Needed("sns:Publish", topic)] + kms(policies.topic_keys.get(topic), "sns", "kms:GenerateDataKey", "kms:Decrypt")
+        return [Needed("sns:Publish", topic)] + kms(
+            policies.topic_keys.get(topic), "sns", "kms:GenerateDataKey", "kms:Decrypt"
+        )
     if service == "stepfunctions" or service == "sfn":
         if operation == "StartExecution":
             return [Needed("states:StartExecution", params["stateMachineArn"])]
@@ -331,8 +365,7 @@ class AccessChecker:
 
     _active: "AccessChecker | None" = None
 
-    def __init__(self, template: dict, physical: PhysicalIds, region: str, account: str,
-                 roles: dict[str, str]) -> None:
+    def __init__(self, template: dict, physical: PhysicalIds, region: str, account: str, roles: dict[str, str]) -> None:
         """``roles`` maps each principal name (handler module name, "state machine") to its role's
         logical id in the template."""
         self.policies = TemplatePolicies(template, physical)
@@ -350,8 +383,12 @@ class AccessChecker:
         role_arn = self.policies.role_arn(role)
         denied = []
         for needed in required_permissions(service, operation, params, self.policies, self.region, self.account):
-            context = {"aws:SecureTransport": "true", "aws:PrincipalArn": role_arn,
-                       "aws:PrincipalAccount": self.account, **dict(needed.context)}
+            context = {
+                "aws:SecureTransport": "true",
+                "aws:PrincipalArn": role_arn,
+                "aws:PrincipalAccount": self.account,
+                **dict(needed.context),
+            }
             decision = self.policies.decide(role_arn, needed.action, needed.resource, context, identity)
             if decision.allowed:
                 with self._lock:
@@ -371,8 +408,10 @@ class AccessChecker:
             raise
         if denied and self.enforce:
             raise ClientError(
-                {"Error": {"Code": "AccessDenied", "Message": str(denied[0])},
-                 "ResponseMetadata": {"HTTPStatusCode": 403}},
+                {
+                    "Error": {"Code": "AccessDenied", "Message": str(denied[0])},
+                    "ResponseMetadata": {"HTTPStatusCode": 403},
+                },
                 model.name,
             )
 

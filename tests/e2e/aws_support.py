@@ -10,7 +10,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from urllib.parse import quote_plus
 
@@ -65,8 +65,16 @@ class FakeContext:
         return 600_000
 
 
-def s3_event(bucket: str, key: str, *, version_id: str | None, size: int, etag: str = "0123456789abcdef",
-             event_time: str | None = None, event_name: str = "ObjectCreated:Put") -> dict:
+def s3_event(
+    bucket: str,
+    key: str,
+    *,
+    version_id: str | None,
+    size: int,
+    etag: str = "0123456789abcdef",
+    event_time: str | None = None,
+    event_name: str = "ObjectCreated:Put",
+) -> dict:
     """An S3 notification event as S3 delivers it to Lambda: the key URL-encoded (spaces as '+')."""
     obj = {"key": quote_plus(key, safe="/"), "size": size, "eTag": etag, "sequencer": "0061A1B2C3D4E5F6A7"}
     if version_id:
@@ -77,16 +85,22 @@ def s3_event(bucket: str, key: str, *, version_id: str | None, size: int, etag: 
                 "eventVersion": "2.1",
                 "eventSource": "aws:s3",
                 "awsRegion": REGION,
-                "eventTime": event_time or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "eventTime": event_time or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                 "eventName": event_name,
                 "userIdentity": {"principalId": "AWS:AROAEXAMPLE:staff"},
                 "requestParameters": {"sourceIPAddress": "192.0.2.10"},
-                "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD"},
+                "responseElements": {
+                    "x-amz-request-id": "C3D13FE58DE4C810",
+                    "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD",
+                },
                 "s3": {
                     "s3SchemaVersion": "1.0",
                     "configurationId": "clearance-upload",
-                    "bucket": {"name": bucket, "ownerIdentity": {"principalId": "A3NL1KOZZKExample"},
-                               "arn": f"arn:aws:s3:::{bucket}"},
+                    "bucket": {
+                        "name": bucket,
+                        "ownerIdentity": {"principalId": "A3NL1KOZZKExample"},
+                        "arn": f"arn:aws:s3:::{bucket}",
+                    },
                     "object": obj,
                 },
             }
@@ -114,7 +128,9 @@ class MockedCounty:
         )
         self.topic_arn = self.sns.create_topic(Name="clearance-test")["TopicArn"]
         self.queue_url = self.sqs.create_queue(QueueName="office-inbox")["QueueUrl"]
-        queue_arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         self.sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn)
         self._messages: list[dict] = []
 
@@ -125,8 +141,9 @@ class MockedCounty:
     def upload(self, key: str, body: bytes) -> dict:
         """Put an object into the upload bucket; return its S3 notification event."""
         put = self.s3.put_object(Bucket=NAMES["UPLOAD_BUCKET"], Key=key, Body=body)
-        return s3_event(NAMES["UPLOAD_BUCKET"], key, version_id=put["VersionId"], size=len(body),
-                        etag=put["ETag"].strip('"'))
+        return s3_event(
+            NAMES["UPLOAD_BUCKET"], key, version_id=put["VersionId"], size=len(body), etag=put["ETag"].strip('"')
+        )
 
     def messages(self) -> list[dict]:
         """Every notification published so far: ``{"subject", "message"}``."""
@@ -153,8 +170,9 @@ class MockedCounty:
     def result_json(self, key: str):
         return json.loads(self.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"], Key=key)["Body"].read())
 
-    def wait_for_execution(self, execution_arn: str, *, until=("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"),
-                           timeout: float = 120) -> dict:
+    def wait_for_execution(
+        self, execution_arn: str, *, until=("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"), timeout: float = 120
+    ) -> dict:
         deadline = time.monotonic() + timeout
         while True:
             described = self.sfn.describe_execution(executionArn=execution_arn)

@@ -31,6 +31,7 @@ from moto.awslambda.models import LambdaFunction
 from tests.e2e.access_check import STATE_MACHINE, AccessChecker, PhysicalIds, acting_as
 from tests.e2e.aws_support import ACCOUNT, REGION, FakeContext, MockedCounty, NAMES, s3_event
 
+
 def _handler_for(spec: str):
     module, _, function = spec.rpartition(".")
     return getattr(importlib.import_module(module), function)
@@ -64,8 +65,11 @@ class DeployedStack:
         self.assembly_dir = assembly_dir
         self.county = county
         resources = template["Resources"]
-        self.functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"
-                          and v["Properties"]["Handler"].startswith("functions.")}
+        self.functions = {
+            k: v
+            for k, v in resources.items()
+            if v["Type"] == "AWS::Lambda::Function" and v["Properties"]["Handler"].startswith("functions.")
+        }
         physical = PhysicalIds(template, REGION, ACCOUNT)
         for logical_id, resource in resources.items():
             kind = resource["Type"]
@@ -73,17 +77,31 @@ class DeployedStack:
                 name = self._bucket_name(logical_id)
                 physical.set(logical_id, ref=name, Arn=f"arn:aws:s3:::{name}")
             elif kind == "AWS::DynamoDB::Table":
-                physical.set(logical_id, ref=NAMES["TABLE_NAME"],
-                             Arn=f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{NAMES['TABLE_NAME']}")
+                physical.set(
+                    logical_id,
+                    ref=NAMES["TABLE_NAME"],
+                    Arn=f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{NAMES['TABLE_NAME']}",
+                )
             elif kind == "AWS::SNS::Topic":
                 physical.set(logical_id, ref=county.topic_arn, TopicName=county.topic_arn.rsplit(":", 1)[1])
         self.physical = physical
 
         iam = boto3.client("iam", region_name=REGION)
-        role = iam.create_role(RoleName="clearance-e2e", AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
-                           "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+        role = iam.create_role(
+            RoleName="clearance-e2e",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
         lam = boto3.client("lambda", region_name=REGION)
         package = BytesIO()
         with zipfile.ZipFile(package, "w") as archive:
@@ -93,8 +111,13 @@ class DeployedStack:
         self.roles: dict[str, str] = {}
         for logical_id, resource in self.functions.items():
             props = resource["Properties"]
-            created = lam.create_function(FunctionName=logical_id, Runtime=props["Runtime"], Role=role,
-                                          Handler=props["Handler"], Code={"ZipFile": package.getvalue()})
+            created = lam.create_function(
+                FunctionName=logical_id,
+                Runtime=props["Runtime"],
+                Role=role,
+                Handler=props["Handler"],
+                Code={"ZipFile": package.getvalue()},
+            )
             physical.set(logical_id, ref=logical_id, Arn=created["FunctionArn"])
             module = props["Handler"].split(".")[1]
             self.function_names[module] = logical_id
@@ -105,13 +128,18 @@ class DeployedStack:
         backend = lambda_backends[ACCOUNT][REGION]
         self._moto_functions = {id(backend.get_function(name)) for name in self.function_names.values()}
 
-        (self.machine_id, machine), = [(k, v) for k, v in resources.items() if v["Type"] == "AWS::StepFunctions::StateMachine"]
+        ((self.machine_id, machine),) = [
+            (k, v) for k, v in resources.items() if v["Type"] == "AWS::StepFunctions::StateMachine"
+        ]
         self.roles[STATE_MACHINE] = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
         self.definition = json.loads(physical.resolve(machine["Properties"]["DefinitionString"]))
         sfn = boto3.client("stepfunctions", region_name=REGION)
         self.state_machine_arn = sfn.create_state_machine(
-            name="clearance-e2e", definition=json.dumps(self.definition), roleArn=role,
-            type=machine["Properties"].get("StateMachineType", "STANDARD"))["stateMachineArn"]
+            name="clearance-e2e",
+            definition=json.dumps(self.definition),
+            roleArn=role,
+            type=machine["Properties"].get("StateMachineType", "STANDARD"),
+        )["stateMachineArn"]
         physical.set(self.machine_id, ref=self.state_machine_arn, Name="clearance-e2e")
         self.access = AccessChecker(template, physical, REGION, ACCOUNT, self.roles)
 
@@ -169,8 +197,9 @@ class DeployedStack:
         """A staff upload: put the object, then deliver S3's event (``repeat`` times, as S3 may)
         to each function the bucket's notification configuration names. Returns the last results."""
         put = self.county.s3.put_object(Bucket=NAMES["UPLOAD_BUCKET"], Key=key, Body=body)
-        event = s3_event(NAMES["UPLOAD_BUCKET"], key, version_id=put["VersionId"], size=len(body),
-                         etag=put["ETag"].strip('"'))
+        event = s3_event(
+            NAMES["UPLOAD_BUCKET"], key, version_id=put["VersionId"], size=len(body), etag=put["ETag"].strip('"')
+        )
         return self.deliver(event, repeat=repeat)
 
     def deliver(self, event: dict, *, repeat: int = 1) -> dict:
@@ -196,6 +225,9 @@ def deployed(template: dict, assembly_dir: Path) -> Iterator[DeployedStack]:
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         county = MockedCounty()
         stack = DeployedStack(template, assembly_dir, county)
-        with mock.patch.object(LambdaFunction, "invoke", _invoke_in_process), \
-                mock.patch.dict(os.environ, stack.environment()), stack.access.installed():
+        with (
+            mock.patch.object(LambdaFunction, "invoke", _invoke_in_process),
+            mock.patch.dict(os.environ, stack.environment()),
+            stack.access.installed(),
+        ):
             yield stack

@@ -22,15 +22,17 @@ KINDS = ("throttled", "server_error", "no_connection")
 def error(kind: str, service: str, operation: str) -> Exception:
     if kind == "throttled":
         code, status = {"s3": ("SlowDown", 503), "dynamodb": ("ProvisionedThroughputExceededException", 400)}.get(
-            service, ("ThrottlingException", 400))
+            service, ("ThrottlingException", 400)
+        )
     elif kind == "server_error":
         code, status = ("InternalError", 500) if service == "s3" else ("ServiceUnavailable", 503)
     elif kind == "no_connection":
         return EndpointConnectionError(endpoint_url=f"https://{service}.us-west-2.amazonaws.com")
     else:
         raise ValueError(kind)
-    return ClientError({"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}},
-                       operation)
+    return ClientError(
+        {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation
+    )
 
 
 class Faults:

@@ -98,7 +98,7 @@ def _principal_matches(statement: dict, principal: str) -> bool:
     if not isinstance(named, dict):
         return False
     if principal.startswith("service:"):
-        return principal[len("service:"):] in _as_list(named.get("Service"))
+        return principal[len("service:") :] in _as_list(named.get("Service"))
     return any(p == principal for p in _as_list(named.get("AWS")))
 
 
@@ -106,8 +106,10 @@ def _names_account_root(statement: dict, account: str) -> bool:
     named = statement.get("Principal")
     if not isinstance(named, dict) or not account:
         return False
-    return any(p in (account, f"arn:aws:iam::{account}:root", f"arn:aws-us-gov:iam::{account}:root")
-               for p in _as_list(named.get("AWS")))
+    return any(
+        p in (account, f"arn:aws:iam::{account}:root", f"arn:aws-us-gov:iam::{account}:root")
+        for p in _as_list(named.get("AWS"))
+    )
 
 
 # -- conditions -------------------------------------------------------------------------------------
@@ -194,12 +196,15 @@ def condition_holds(condition: dict, context: dict[str, Any]) -> bool:
                 return False
 
             def matches(actual: str) -> bool:
-                return any(test(actual, e) for e in expected_values)
+                return any(test(actual, e) for e in expected_values)  # noqa: B023 (used in this iteration only)
 
             if set_operator and negated:
                 raise ValueError(f"negated set operator {operator} is not supported by this evaluator")
-            ok = all(matches(a) for a in actual_values) if set_operator == "ForAllValues" \
+            ok = (
+                all(matches(a) for a in actual_values)
+                if set_operator == "ForAllValues"
                 else any(matches(a) for a in actual_values)
+            )
             if negated:
                 ok = not ok
             if not ok:
@@ -209,12 +214,16 @@ def condition_holds(condition: dict, context: dict[str, Any]) -> bool:
 
 def applies(statement: dict, request: Request) -> bool:
     """Whether a statement's action, resource and conditions cover the request (not its principal)."""
-    return (_action_matches(statement, request.action) and _resource_matches(statement, request.resource)
-            and condition_holds(statement.get("Condition", {}), request.context))
+    return (
+        _action_matches(statement, request.action)
+        and _resource_matches(statement, request.resource)
+        and condition_holds(statement.get("Condition", {}), request.context)
+    )
 
 
-def evaluate(request: Request, identity: Iterable[dict], resource_policy: Iterable[dict] = (),
-             *, key_policy: bool = False) -> Decision:
+def evaluate(
+    request: Request, identity: Iterable[dict], resource_policy: Iterable[dict] = (), *, key_policy: bool = False
+) -> Decision:
     """Decide one request (see the module docstring). ``resource_policy`` are the statements of the
     resource's own policy (bucket, topic or queue policy; a KMS key policy with ``key_policy=True``)."""
     identity = list(identity) if not request.principal.startswith("service:") else []
@@ -231,10 +240,14 @@ def evaluate(request: Request, identity: Iterable[dict], resource_policy: Iterab
             return Decision(False, f"explicit deny in resource policy {statement.get('Sid', '')}".strip())
 
     identity_allows = any(s["Effect"] == "Allow" and applies(s, request) for s in identity)
-    direct = any(s["Effect"] == "Allow" and _principal_matches(s, request.principal) and applies(s, request)
-                 for s in resource_policy)
-    delegated = any(s["Effect"] == "Allow" and _names_account_root(s, request.account) and applies(s, request)
-                    for s in resource_policy)
+    direct = any(
+        s["Effect"] == "Allow" and _principal_matches(s, request.principal) and applies(s, request)
+        for s in resource_policy
+    )
+    delegated = any(
+        s["Effect"] == "Allow" and _names_account_root(s, request.account) and applies(s, request)
+        for s in resource_policy
+    )
     if key_policy:
         if direct:
             return Decision(True, "allowed by the key policy")

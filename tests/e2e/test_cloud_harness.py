@@ -8,12 +8,14 @@ import pytest
 from tests.e2e.access_check import PhysicalIds, UnresolvedReference
 from tests.e2e.cloud_harness import _invoke_in_process
 
-TEMPLATE = {"Resources": {
-    "Bucket1": {"Type": "AWS::S3::Bucket"},
-    "Topic1": {"Type": "AWS::SNS::Topic"},
-    "Fn1": {"Type": "AWS::Lambda::Function"},
-    "Machine1": {"Type": "AWS::StepFunctions::StateMachine"},
-}}
+TEMPLATE = {
+    "Resources": {
+        "Bucket1": {"Type": "AWS::S3::Bucket"},
+        "Topic1": {"Type": "AWS::SNS::Topic"},
+        "Fn1": {"Type": "AWS::Lambda::Function"},
+        "Machine1": {"Type": "AWS::StepFunctions::StateMachine"},
+    }
+}
 
 
 def physical():
@@ -25,8 +27,20 @@ def physical():
 
 
 def test_resolve_replaces_refs_getatts_joins_and_pseudo_parameters():
-    value = {"Fn::Join": ["", ['{"Resource":"', {"Fn::GetAtt": ["Fn1", "Arn"]}, '","Bucket":"', {"Ref": "Bucket1"},
-                                '","P":"arn:', {"Ref": "AWS::Partition"}, ':states:::s3:getObject"}']]}
+    value = {
+        "Fn::Join": [
+            "",
+            [
+                '{"Resource":"',
+                {"Fn::GetAtt": ["Fn1", "Arn"]},
+                '","Bucket":"',
+                {"Ref": "Bucket1"},
+                '","P":"arn:',
+                {"Ref": "AWS::Partition"},
+                ':states:::s3:getObject"}',
+            ],
+        ]
+    }
     assert json.loads(physical().resolve(value)) == {
         "Resource": "arn:aws:lambda:us-west-2:123456789012:function:Fn1",
         "Bucket": "results-bucket",
@@ -38,9 +52,22 @@ def test_resolve_replaces_refs_getatts_joins_and_pseudo_parameters():
 def test_resolve_selects_from_a_split_arn_as_cdk_writes_execution_arns():
     machine = physical().resolve({"Ref": "Machine1"})
     assert machine == "arn:aws:states:us-west-2:123456789012:stateMachine:machine1"
-    value = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":states:", {"Ref": "AWS::Region"}, ":",
-                               {"Ref": "AWS::AccountId"}, ":execution:",
-                               {"Fn::Select": [6, {"Fn::Split": [":", {"Ref": "Machine1"}]}]}, ":*"]]}
+    value = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":states:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":execution:",
+                {"Fn::Select": [6, {"Fn::Split": [":", {"Ref": "Machine1"}]}]},
+                ":*",
+            ],
+        ]
+    }
     assert physical().resolve(value) == "arn:aws:states:us-west-2:123456789012:execution:machine1:*"
 
 

@@ -53,8 +53,16 @@ def test_upload_to_review_to_filings(stack, doj_file):
     ready = wait_for_message(stack, f"Review ready: run {run_id}")
     assert county.run_item(run_id)["status"] == "waiting_for_review"
     published = county.result_keys(f"runs/{run_id}/")
-    for name in ("review.xlsx", "convictions.csv", "convictions.parquet", "summary.json", "summary.html",
-                 "data_issues.csv", "manifest.json", "STATUS.json"):
+    for name in (
+        "review.xlsx",
+        "convictions.csv",
+        "convictions.parquet",
+        "summary.json",
+        "summary.html",
+        "data_issues.csv",
+        "manifest.json",
+        "STATUS.json",
+    ):
         assert f"runs/{run_id}/{name}" in published
     status = county.result_json(f"runs/{run_id}/STATUS.json")
     assert status["status"] == "waiting_for_review"
@@ -64,7 +72,9 @@ def test_upload_to_review_to_filings(stack, doj_file):
     shards = county.result_json(f"work/{run_id}/shards.json")
     assert len(shards) > 1  # the Distributed Map had several items (rowsPerShard is small here)
     for item in shards:
-        assert any(k.endswith(".decisions.parquet") for k in county.result_keys(f"work/{run_id}/evaluated/{item['shard']}/"))
+        assert any(
+            k.endswith(".decisions.parquet") for k in county.result_keys(f"work/{run_id}/evaluated/{item['shard']}/")
+        )
     assert "Sacramento DOJ research file" not in ready["message"]
 
     workbook = county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{run_id}/review.xlsx")["Body"].read()
@@ -87,8 +97,15 @@ def test_upload_to_review_to_filings(stack, doj_file):
     done = stack.county.wait_for_execution(only_execution(stack)["executionArn"])
     assert done["status"] == "SUCCEEDED", done
     filings = county.result_keys(f"runs/{run_id}/filings/")
-    for name in ("01-notice-of-non-challenge.pdf", "02-attachment-a.csv", "03-proposed-order.pdf",
-                 "exports/court-cms-update.csv", "exports/doj-disposition-update.csv", "index.json", "SHA256SUMS"):
+    for name in (
+        "01-notice-of-non-challenge.pdf",
+        "02-attachment-a.csv",
+        "03-proposed-order.pdf",
+        "exports/court-cms-update.csv",
+        "exports/doj-disposition-update.csv",
+        "index.json",
+        "SHA256SUMS",
+    ):
         assert f"runs/{run_id}/filings/{name}" in filings
     index = county.result_json(f"runs/{run_id}/filings/index.json")
     assert index["run_id"] == run_id and len(index["files"]) + 2 == len(filings)
@@ -191,12 +208,17 @@ def test_a_run_that_failed_after_its_review_is_filed_again_without_a_new_review(
     # review the registry recorded, and restart_at=apply_review.
     item = county.run_item(run_id)
     restart = json.loads(first["input"]) | {
-        "review": {"bucket": NAMES["UPLOAD_BUCKET"], "key": item["review_key"],
-                   "version_id": item["review_version"] or None, "approve_all": item["review_key"].endswith("APPROVE_ALL")},
+        "review": {
+            "bucket": NAMES["UPLOAD_BUCKET"],
+            "key": item["review_key"],
+            "version_id": item["review_version"] or None,
+            "approve_all": item["review_key"].endswith("APPROVE_ALL"),
+        },
         "restart_at": "apply_review",
     }
-    again = county.sfn.start_execution(stateMachineArn=stack.state_machine_arn, name=f"{run_id}-refile-1",
-                                       input=json.dumps(restart))
+    again = county.sfn.start_execution(
+        stateMachineArn=stack.state_machine_arn, name=f"{run_id}-refile-1", input=json.dumps(restart)
+    )
     done = county.wait_for_execution(again["executionArn"])
     assert done["status"] == "SUCCEEDED", done
     assert f"runs/{run_id}/filings/index.json" in county.result_keys(f"runs/{run_id}/filings/")
@@ -227,14 +249,21 @@ def test_a_refiled_run_whose_review_is_not_accepted_waits_again_and_then_files(s
             row[1].value = "20990101-ffffffffffff"
     wrong = io.BytesIO()
     book.save(wrong)
-    put = county.s3.put_object(Bucket=NAMES["UPLOAD_BUCKET"], Key=f"reviews/{run_id}/other run.xlsx", Body=wrong.getvalue())
+    put = county.s3.put_object(
+        Bucket=NAMES["UPLOAD_BUCKET"], Key=f"reviews/{run_id}/other run.xlsx", Body=wrong.getvalue()
+    )
     restart = json.loads(first["input"]) | {
-        "review": {"bucket": NAMES["UPLOAD_BUCKET"], "key": f"reviews/{run_id}/other run.xlsx",
-                   "version_id": put["VersionId"], "approve_all": False},
+        "review": {
+            "bucket": NAMES["UPLOAD_BUCKET"],
+            "key": f"reviews/{run_id}/other run.xlsx",
+            "version_id": put["VersionId"],
+            "approve_all": False,
+        },
         "restart_at": "apply_review",
     }
-    again = county.sfn.start_execution(stateMachineArn=stack.state_machine_arn, name=f"{run_id}-refile-1",
-                                       input=json.dumps(restart))
+    again = county.sfn.start_execution(
+        stateMachineArn=stack.state_machine_arn, name=f"{run_id}-refile-1", input=json.dumps(restart)
+    )
     rejected = wait_for_message(stack, f"Review not accepted: run {run_id}")
     assert "review-problems.csv" in rejected["message"]
     assert county.sfn.describe_execution(executionArn=again["executionArn"])["status"] == "RUNNING"

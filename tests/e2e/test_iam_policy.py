@@ -47,8 +47,10 @@ def test_an_explicit_deny_wins_over_any_allow():
 
 
 def test_not_action_and_not_resource_invert_the_match():
-    identity = [{"Effect": "Allow", "NotAction": "s3:Delete*", "Resource": "*"},
-                {"Effect": "Deny", "Action": "s3:PutObject", "NotResource": f"{BUCKET}/work/*"}]
+    identity = [
+        {"Effect": "Allow", "NotAction": "s3:Delete*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:PutObject", "NotResource": f"{BUCKET}/work/*"},
+    ]
     assert evaluate(request("s3:PutObject", f"{BUCKET}/work/x"), identity).allowed
     assert not evaluate(request("s3:PutObject", f"{BUCKET}/runs/x"), identity).allowed
     assert not evaluate(request("s3:DeleteObject", f"{BUCKET}/work/x"), identity).allowed
@@ -62,11 +64,24 @@ def test_a_listing_condition_on_the_prefix_must_hold_and_a_missing_key_fails_it(
 
 
 def test_condition_operators_if_exists_negation_and_several_keys():
-    context = {"aws:SourceAccount": "111122223333", "aws:SourceArn": "arn:aws:cloudwatch:us-west-2:111122223333:alarm:clearance-x"}
-    assert condition_holds({"StringEquals": {"aws:SourceAccount": "111122223333"},
-                            "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:us-west-2:111122223333:alarm:clearance-*"}}, context)
-    assert not condition_holds({"StringEquals": {"aws:SourceAccount": "111122223333"},
-                                "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:*:*:alarm:other-*"}}, context)
+    context = {
+        "aws:SourceAccount": "111122223333",
+        "aws:SourceArn": "arn:aws:cloudwatch:us-west-2:111122223333:alarm:clearance-x",
+    }
+    assert condition_holds(
+        {
+            "StringEquals": {"aws:SourceAccount": "111122223333"},
+            "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:us-west-2:111122223333:alarm:clearance-*"},
+        },
+        context,
+    )
+    assert not condition_holds(
+        {
+            "StringEquals": {"aws:SourceAccount": "111122223333"},
+            "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:*:*:alarm:other-*"},
+        },
+        context,
+    )
     assert condition_holds({"StringEqualsIfExists": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}}, context)
     assert not condition_holds({"StringEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}}, context)
     assert condition_holds({"StringNotEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}}, context)
@@ -82,16 +97,29 @@ def test_an_unknown_condition_operator_is_an_error_not_a_guess():
 
 
 def test_a_bucket_policy_deny_of_plain_http_applies_to_everyone_only_without_tls():
-    bucket_policy = [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": [BUCKET, f"{BUCKET}/*"],
-                      "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]
+    bucket_policy = [
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "s3:*",
+            "Resource": [BUCKET, f"{BUCKET}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
     identity = [allow("s3:GetObject", f"{BUCKET}/*")]
-    assert evaluate(request("s3:GetObject", f"{BUCKET}/a", **{"aws:SecureTransport": "true"}), identity, bucket_policy).allowed
-    assert not evaluate(request("s3:GetObject", f"{BUCKET}/a", **{"aws:SecureTransport": "false"}), identity, bucket_policy).allowed
+    assert evaluate(
+        request("s3:GetObject", f"{BUCKET}/a", **{"aws:SecureTransport": "true"}), identity, bucket_policy
+    ).allowed
+    assert not evaluate(
+        request("s3:GetObject", f"{BUCKET}/a", **{"aws:SecureTransport": "false"}), identity, bucket_policy
+    ).allowed
 
 
 def test_a_kms_key_needs_its_key_policy_to_allow_or_delegate_to_iam():
     identity = [allow(["kms:Decrypt"], KEY, {"StringEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}})]
-    delegating = [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]
+    delegating = [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}
+    ]
     via_s3 = {"kms:ViaService": "s3.us-west-2.amazonaws.com"}
     assert evaluate(request("kms:Decrypt", KEY, **via_s3), identity, delegating, key_policy=True).allowed
     # the same identity grant, called directly rather than through S3
@@ -105,11 +133,24 @@ def test_a_service_principal_is_allowed_only_by_the_resource_policy():
     topic = "arn:aws:sns:us-west-2:111122223333:clearance"
     cloudwatch = "service:cloudwatch.amazonaws.com"
     alarm = "arn:aws:cloudwatch:us-west-2:111122223333:alarm:clearance-sacramento-RunsFailed"
-    topic_policy = [{"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:Publish",
-                     "Resource": topic, "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"},
-                                                      "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:us-west-2:111122223333:alarm:clearance-sacramento-*"}}}]
-    ok = request("sns:Publish", topic, principal=cloudwatch, **{"aws:SourceAccount": "111122223333", "aws:SourceArn": alarm})
+    topic_policy = [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic,
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": "111122223333"},
+                "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:us-west-2:111122223333:alarm:clearance-sacramento-*"},
+            },
+        }
+    ]
+    ok = request(
+        "sns:Publish", topic, principal=cloudwatch, **{"aws:SourceAccount": "111122223333", "aws:SourceArn": alarm}
+    )
     assert evaluate(ok, [allow("sns:Publish", "*")], topic_policy).allowed
-    other_account = request("sns:Publish", topic, principal=cloudwatch, **{"aws:SourceAccount": "999999999999", "aws:SourceArn": alarm})
+    other_account = request(
+        "sns:Publish", topic, principal=cloudwatch, **{"aws:SourceAccount": "999999999999", "aws:SourceArn": alarm}
+    )
     assert not evaluate(other_account, [], topic_policy).allowed
     assert not evaluate(ok, [allow("sns:Publish", "*")], []).allowed  # identity policies do not apply to services

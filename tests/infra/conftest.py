@@ -14,5 +14,12 @@ def synthesized():
 def synthesized_without_trail():
     """A county that already has an organisation trail, keeps data 90 days, fixes its evaluation date,
     and synthesizes with credentials (a concrete account and region, as `cdk deploy` does)."""
-    return synthesize(account="111122223333", region="us-west-2", county="LOS ANGELES", auditTrail="false", retentionDays="90", evaluationDate="2020-07-01",
-                      notificationEmails="")
+    return synthesize(
+        account="111122223333",
+        region="us-west-2",
+        county="LOS ANGELES",
+        auditTrail="false",
+        retentionDays="90",
+        evaluationDate="2020-07-01",
+        notificationEmails="",
+    )

@@ -34,8 +34,16 @@ def functions_by_name(synth):
 def test_every_handler_module_has_a_function(synthesized):
     functions = functions_by_name(synthesized)
     assert set(NAMES) == {
-        "ingest", "resume_review", "notify", "validate", "split", "evaluate", "combine",
-        "plan_documents", "render_batch", "assemble",
+        "ingest",
+        "resume_review",
+        "notify",
+        "validate",
+        "split",
+        "evaluate",
+        "combine",
+        "plan_documents",
+        "render_batch",
+        "assemble",
     }
     for name, function in functions.items():
         assert function["Properties"]["Handler"] == f"functions.{name}.handler"
@@ -52,7 +60,9 @@ def test_function_runtime_tracing_logs_and_dead_letters(synthesized, name):
     assert props["MemorySize"] == spec.memory_mb
     assert props["Timeout"] == spec.timeout_minutes * 60
     assert props["EphemeralStorage"] == {"Size": spec.ephemeral_mb}
-    assert props["DeadLetterConfig"]["TargetArn"] == {"Fn::GetAtt": [synthesized.logical_id(pipeline.dead_letters), "Arn"]}
+    assert props["DeadLetterConfig"]["TargetArn"] == {
+        "Fn::GetAtt": [synthesized.logical_id(pipeline.dead_letters), "Arn"]
+    }
     assert props["LoggingConfig"]["LogGroup"] == {"Ref": synthesized.logical_id(pipeline.log_groups[name])}
     assert props["LoggingConfig"]["LogFormat"] == "JSON"
     assert props["KmsKeyArn"] == {"Fn::GetAtt": [synthesized.logical_id(synthesized.stack.storage.key), "Arn"]}
@@ -117,7 +127,10 @@ COMMON = {
 
 
 def reads(bucket, pattern):
-    return {("Allow", "s3:GetObject", f"<{bucket}.Arn>/{pattern}"), ("Allow", "s3:GetObjectVersion", f"<{bucket}.Arn>/{pattern}")}
+    return {
+        ("Allow", "s3:GetObject", f"<{bucket}.Arn>/{pattern}"),
+        ("Allow", "s3:GetObjectVersion", f"<{bucket}.Arn>/{pattern}"),
+    }
 
 
 def writes(bucket, pattern):
@@ -125,9 +138,10 @@ def writes(bucket, pattern):
 
 
 LISTS = {("Allow", "s3:ListBucket", "<results.Arn>")}
-TABLE = {("Allow", a, "<table.Arn>") for a in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")} | {
-    ("Allow", "kms:DescribeKey", "<key.Arn>"), ("Allow", "kms:Encrypt", "<key.Arn>")
-}
+TABLE = {
+    ("Allow", a, "<table.Arn>")
+    for a in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+} | {("Allow", "kms:DescribeKey", "<key.Arn>"), ("Allow", "kms:Encrypt", "<key.Arn>")}
 PUBLISH = {("Allow", "sns:Publish", "<topic>"), ("Allow", "kms:GenerateDataKey", "<key.Arn>")}
 
 #: Exactly what each function may do beyond logging, tracing and its dead-letter queue. Each grant is
@@ -135,19 +149,33 @@ PUBLISH = {("Allow", "sns:Publish", "<topic>"), ("Allow", "kms:GenerateDataKey",
 #: evaluate's listing of its shard and split's data-issues report, and gave render_batch, combine and
 #: assemble reads, lists and writes they never make.
 EXPECTED = {
-    "ingest": TABLE | {("Allow", "states:StartExecution", "<machine>"), ("Allow", "s3:ListBucketVersions", "<uploads.Arn>")},
-    "resume_review": TABLE | PUBLISH | {
+    "ingest": TABLE
+    | {("Allow", "states:StartExecution", "<machine>"), ("Allow", "s3:ListBucketVersions", "<uploads.Arn>")},
+    "resume_review": TABLE
+    | PUBLISH
+    | {
         ("Allow", "states:SendTaskSuccess", "*"),
-        ("Allow", "states:DescribeExecution", "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<machine.Name>:*"),
+        (
+            "Allow",
+            "states:DescribeExecution",
+            "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<machine.Name>:*",
+        ),
     },
-    "notify": TABLE | PUBLISH | reads("results", "runs/*/data_issues.csv") | reads("results", "runs/*/manifest.json")
+    "notify": TABLE
+    | PUBLISH
+    | reads("results", "runs/*/data_issues.csv")
+    | reads("results", "runs/*/manifest.json")
     | writes("results", "runs/*/STATUS.json"),
     "validate": reads("uploads", "incoming/*") | writes("results", "runs/*/data_issues.csv"),
     "split": reads("uploads", "incoming/*") | writes("results", "work/*") | writes("results", "runs/*/data_issues.csv"),
     "evaluate": reads("results", "work/*") | LISTS | writes("results", "work/*"),
     "combine": reads("results", "work/*") | LISTS | writes("results", "runs/*"),
-    "plan_documents": reads("results", "runs/*") | reads("uploads", "reviews/*") | writes("results", "runs/*/review-problems.csv")
-    | writes("results", "work/*") | LISTS | {("Allow", "s3:DeleteObject", "<results.Arn>/work/*")},
+    "plan_documents": reads("results", "runs/*")
+    | reads("uploads", "reviews/*")
+    | writes("results", "runs/*/review-problems.csv")
+    | writes("results", "work/*")
+    | LISTS
+    | {("Allow", "s3:DeleteObject", "<results.Arn>/work/*")},
     "render_batch": reads("results", "work/*") | writes("results", "work/*"),
     "assemble": reads("results", "work/*") | LISTS | writes("results", "runs/*"),
 }
@@ -155,23 +183,33 @@ EXPECTED = {
 
 def role_statements(synth, name):
     role = synth.logical_id(synth.stack.pipeline.functions[name].role)
-    return [s for p in synth.resources("AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
-            for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    return [
+        s
+        for p in synth.resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_county_key_is_used_only_through_the_services_that_need_it(synthesized, name):
     """No function may call KMS directly: each key grant names the service (kms:ViaService)."""
-    kms = [s for s in role_statements(synthesized, name) if any(a.startswith("kms:") for a in
-                                                                 (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))]
+    kms = [
+        s
+        for s in role_statements(synthesized, name)
+        if any(a.startswith("kms:") for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))
+    ]
     assert kms
     services = set()
     for statement in kms:
         (via,) = statement["Condition"]["StringEquals"].values()
         services.add(render(via).split(".")[0])
-    expected = {"sqs", "lambda"} | ({"s3"} if name not in ("ingest", "resume_review") else set()) \
-        | ({"dynamodb"} if name in ("ingest", "notify", "resume_review") else set()) \
+    expected = (
+        {"sqs", "lambda"}
+        | ({"s3"} if name not in ("ingest", "resume_review") else set())
+        | ({"dynamodb"} if name in ("ingest", "notify", "resume_review") else set())
         | ({"sns"} if name in ("notify", "resume_review") else set())
+    )
     assert services == expected
 
 
@@ -188,8 +226,11 @@ def test_listing_is_limited_to_intermediate_files(synthesized):
     for name in ("evaluate", "combine", "plan_documents", "assemble"):
         role = synthesized.logical_id(synthesized.stack.pipeline.functions[name].role)
         statements = [
-            s for p in synthesized.resources("AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
-            for s in p["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "s3:ListBucket"
+            s
+            for p in synthesized.resources("AWS::IAM::Policy").values()
+            if {"Ref": role} in p["Properties"]["Roles"]
+            for s in p["Properties"]["PolicyDocument"]["Statement"]
+            if s["Action"] == "s3:ListBucket"
         ]
         assert [s["Condition"] for s in statements] == [{"StringLike": {"s3:prefix": ["work/*"]}}]
 
@@ -197,11 +238,15 @@ def test_listing_is_limited_to_intermediate_files(synthesized):
 def test_ingest_lists_only_delivery_folders_and_reads_no_file(synthesized):
     role = synthesized.logical_id(synthesized.stack.pipeline.functions["ingest"].role)
     statements = [
-        s for p in synthesized.resources("AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
-        for s in p["Properties"]["PolicyDocument"]["Statement"] if str(s["Action"]).startswith("s3:")
+        s
+        for p in synthesized.resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if str(s["Action"]).startswith("s3:")
     ]
-    assert [(s["Action"], s["Condition"]) for s in statements] == \
-        [("s3:ListBucketVersions", {"StringLike": {"s3:prefix": ["incoming/*"]}})]
+    assert [(s["Action"], s["Condition"]) for s in statements] == [
+        ("s3:ListBucketVersions", {"StringLike": {"s3:prefix": ["incoming/*"]}})
+    ]
 
 
 def test_ingest_knows_the_state_machine_and_nothing_reads_uploads_back_to_staff(synthesized):

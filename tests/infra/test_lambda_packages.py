@@ -34,12 +34,25 @@ def packages(tmp_path_factory):
         built[group] = (folder, size)
     # What the Lambda runtime provides beside the package: boto3 and its dependencies.
     runtime = root / "runtime"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-                    "--target", str(runtime), *packaging.pinned(("boto3",))], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+            "--target",
+            str(runtime),
+            *packaging.pinned(("boto3",)),
+        ],
+        check=True,
+    )
     return built, runtime
 
 
-CLEAN_CHECK = r'''
+CLEAN_CHECK = r"""
 import importlib, json, sys
 package, runtime, handlers, group = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
 assert not any("site-packages" in p for p in sys.path), sys.path  # nothing from the test's environment
@@ -77,16 +90,26 @@ for name in ("pandas", "pyarrow", "numpy", "reportlab", "python_calamine", "pyda
     if name in sys.modules:
         report["modules"][name] = sys.modules[name].__file__
 print(json.dumps(report))
-'''
+"""
 
 
 def run_clean(folder: Path, runtime: Path, group: str) -> dict:
     handlers = [spec.name for spec in FUNCTIONS if spec.group == group]
-    environment = {"PATH": "/usr/bin:/bin", "AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "us-west-2",
-                   "POWERTOOLS_SERVICE_NAME": "clearance-check", "CLEARANCE_TEMPLATES": str(folder / "templates")}
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "AWS_REGION": "us-west-2",
+        "AWS_DEFAULT_REGION": "us-west-2",
+        "POWERTOOLS_SERVICE_NAME": "clearance-check",
+        "CLEARANCE_TEMPLATES": str(folder / "templates"),
+    }
     # -I: no environment or user site; -S: no site-packages; -B: the package stays read-only, as /var/task is
-    result = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", CLEAN_CHECK, str(folder), str(runtime), json.dumps(handlers), group],
-                            capture_output=True, text=True, env=environment, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", "-c", CLEAN_CHECK, str(folder), str(runtime), json.dumps(handlers), group],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 

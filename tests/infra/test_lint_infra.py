@@ -19,17 +19,22 @@ def finding(tool, check, resource, level="Failed"):
 
 
 def test_accepted_findings_pass_and_others_fail():
-    findings = [finding("checkov", "CKV_AWS_117", "FnA"), finding("checkov", "CKV_AWS_117", "FnB"),
-                finding("cfn-lint", "W3005", "Anything", "Warning"), finding("checkov", "CKV_AWS_117", "FnC"),
-                finding("checkov", "CKV_AWS_18", "FnA")]
+    findings = [
+        finding("checkov", "CKV_AWS_117", "FnA"),
+        finding("checkov", "CKV_AWS_117", "FnB"),
+        finding("cfn-lint", "W3005", "Anything", "Warning"),
+        finding("checkov", "CKV_AWS_117", "FnC"),
+        finding("checkov", "CKV_AWS_18", "FnA"),
+    ]
     failing, stale = judge(findings, ACCEPTED)
     assert failing == [findings[3], findings[4]] and stale == []
 
 
 def test_a_cfn_lint_error_is_never_accepted():
     error = finding("cfn-lint", "W3005", "Fn", "Error")
-    assert judge([error, finding("checkov", "CKV_AWS_117", "FnA"), finding("checkov", "CKV_AWS_117", "FnB")],
-                 ACCEPTED)[0] == [error]
+    assert judge([error, finding("checkov", "CKV_AWS_117", "FnA"), finding("checkov", "CKV_AWS_117", "FnB")], ACCEPTED)[
+        0
+    ] == [error]
 
 
 def test_an_acceptance_that_matches_nothing_is_stale():

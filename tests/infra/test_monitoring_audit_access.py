@@ -1,20 +1,23 @@
 """Notifications, alarms, dashboard, audit trail and the office's staff policy, as synthesized."""
 
-from synth_support import render, role_permissions
+from synth_support import render
 
 
 def test_topic_is_encrypted_tls_only_with_the_configured_subscriptions(synthesized, synthesized_without_trail):
     (key_id,) = synthesized.resources("AWS::KMS::Key")
-    (topic_id, topic), = synthesized.resources("AWS::SNS::Topic").items()
+    ((topic_id, topic),) = synthesized.resources("AWS::SNS::Topic").items()
     assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
     subscriptions = synthesized.resources("AWS::SNS::Subscription").values()
     assert sorted(s["Properties"]["Endpoint"] for s in subscriptions) == [
-        "da-clearance@example.gov", "records-it@example.gov",
+        "da-clearance@example.gov",
+        "records-it@example.gov",
     ]
     assert {s["Properties"]["Protocol"] for s in subscriptions} == {"email"}
     (policy,) = synthesized.resources("AWS::SNS::TopicPolicy").values()
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
+    )
     assert synthesized_without_trail.resources("AWS::SNS::Subscription") == {}
 
 
@@ -51,8 +54,17 @@ def test_dashboard_shows_runs_pipeline_figures_and_alarms(synthesized):
     (dashboard,) = synthesized.resources("AWS::CloudWatch::Dashboard").values()
     body = render(dashboard["Properties"]["DashboardBody"])
     assert dashboard["Properties"]["DashboardName"] == "clearance-sacramento"
-    for text in ('"title":"Runs"', "ExecutionsFailed", "ClearanceKit", "RowsRead", "ConvictionsEvaluated",
-                 "DocumentsRendered", "DataIssuesFound", "ApproximateNumberOfMessagesVisible", '"type":"alarm"'):
+    for text in (
+        '"title":"Runs"',
+        "ExecutionsFailed",
+        "ClearanceKit",
+        "RowsRead",
+        "ConvictionsEvaluated",
+        "DocumentsRendered",
+        "DataIssuesFound",
+        "ApproximateNumberOfMessagesVisible",
+        '"type":"alarm"',
+    ):
         assert text in body, text
 
 
@@ -99,7 +111,11 @@ def test_staff_policy_allows_uploads_and_reading_results_only(synthesized):
     for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        granted |= {(statement["Effect"], a, render(r, names), repr(statement.get("Condition"))) for a in actions for r in resources}
+        granted |= {
+            (statement["Effect"], a, render(r, names), repr(statement.get("Condition")))
+            for a in actions
+            for r in resources
+        }
     assert {(e, a, r) for e, a, r, _ in granted} == {
         ("Allow", "s3:PutObject", "<uploads.Arn>/incoming/*"),
         ("Allow", "s3:PutObject", "<uploads.Arn>/reviews/*"),
@@ -111,7 +127,9 @@ def test_staff_policy_allows_uploads_and_reading_results_only(synthesized):
     }
     conditions = {a: c for _, a, _, c in granted}
     assert "runs/*" in conditions["s3:ListBucket"]
-    assert "kms:ViaService" in conditions["kms:Decrypt"] and "'s3.', {'Ref': 'AWS::Region'}" in conditions["kms:Decrypt"]
+    assert (
+        "kms:ViaService" in conditions["kms:Decrypt"] and "'s3.', {'Ref': 'AWS::Region'}" in conditions["kms:Decrypt"]
+    )
     # not attached to anyone by the stack: the county attaches it to the office's staff role
     for key in ("Roles", "Users", "Groups"):
         assert key not in policy["Properties"]
@@ -119,7 +137,14 @@ def test_staff_policy_allows_uploads_and_reading_results_only(synthesized):
 
 def test_outputs_tell_it_what_to_hand_to_the_office(synthesized):
     outputs = synthesized.template["Outputs"]
-    for name in ("UploadBucket", "ResultsBucket", "StaffPolicyArn", "StateMachineArn", "NotificationTopicArn", "DashboardName"):
+    for name in (
+        "UploadBucket",
+        "ResultsBucket",
+        "StaffPolicyArn",
+        "StateMachineArn",
+        "NotificationTopicArn",
+        "DashboardName",
+    ):
         assert name in outputs
 
 
@@ -138,8 +163,10 @@ def alarm_publish_requests(synth, *, account="111122223333", region="us-west-2")
             topic = physical.resolve(action)
             key = policies.topic_keys[topic]
             publish = policies.decide("service:cloudwatch.amazonaws.com", "sns:Publish", topic, context, [])
-            keys = [policies.decide("service:cloudwatch.amazonaws.com", a, key, context, [])
-                    for a in ("kms:GenerateDataKey", "kms:Decrypt")]
+            keys = [
+                policies.decide("service:cloudwatch.amazonaws.com", a, key, context, [])
+                for a in ("kms:GenerateDataKey", "kms:Decrypt")
+            ]
             out.append((props["AlarmName"], topic, publish, keys))
     return out
 
@@ -163,8 +190,10 @@ def test_only_this_accounts_alarms_of_this_stack_may_publish(synthesized):
     policies = TemplatePolicies(synthesized.template, physical)
     (topic_id,) = synthesized.resources("AWS::SNS::Topic")
     topic = physical.refs[topic_id]
-    others = [("111122223333", "arn:aws:cloudwatch:us-west-2:111122223333:alarm:someone-elses-alarm"),
-              ("999999999999", "arn:aws:cloudwatch:us-west-2:999999999999:alarm:clearance-sacramento-RunsFailed")]
+    others = [
+        ("111122223333", "arn:aws:cloudwatch:us-west-2:111122223333:alarm:someone-elses-alarm"),
+        ("999999999999", "arn:aws:cloudwatch:us-west-2:999999999999:alarm:clearance-sacramento-RunsFailed"),
+    ]
     for account, alarm in others:
         context = {"aws:SourceAccount": account, "aws:SourceArn": alarm, "aws:SecureTransport": "true"}
         assert not policies.decide("service:cloudwatch.amazonaws.com", "sns:Publish", topic, context, []).allowed, alarm

@@ -85,7 +85,9 @@ def test_the_size_report_names_each_package_and_its_functions(synthesized):
     found = packages(synthesized.outdir)
     groups = {group: sorted(names) for group, names, _ in found}
     assert len(found) == 3
-    assert groups == {"control": ["ingest", "notify", "resume_review"],
-                      "engine": ["combine", "evaluate", "split", "validate"],
-                      "documents": ["assemble", "plan_documents", "render_batch"]}
+    assert groups == {
+        "control": ["ingest", "notify", "resume_review"],
+        "engine": ["combine", "evaluate", "split", "validate"],
+        "documents": ["assemble", "plan_documents", "render_batch"],
+    }
     assert all(size > 0 for _, _, size in found)

@@ -52,8 +52,14 @@ def test_every_acknowledgement_is_specific_and_has_a_reviewed_reason(synthesized
 
 
 def test_wildcard_resources_are_accepted_only_where_iam_allows_nothing_narrower(synthesized):
-    star = {(t, reason) for _, t, rule, reason in acknowledgements(synthesized) if rule == "AwsSolutions-IAM5[Resource::*]"}
+    star = {
+        (t, reason) for _, t, rule, reason in acknowledgements(synthesized) if rule == "AwsSolutions-IAM5[Resource::*]"
+    }
     assert {reason for _, reason in star} <= {REASONS["xray"], REASONS["task-token"], REASONS["machine-xray"]}
     resume_role = synthesized.logical_id(synthesized.stack.pipeline.functions["resume_review"].role)
-    resume_acks = [r for i, _, rule, r in acknowledgements(synthesized) if i.startswith(resume_role) and rule.endswith("[Resource::*]")]
+    resume_acks = [
+        r
+        for i, _, rule, r in acknowledgements(synthesized)
+        if i.startswith(resume_role) and rule.endswith("[Resource::*]")
+    ]
     assert resume_acks and set(resume_acks) == {REASONS["task-token"]}

@@ -88,11 +88,14 @@ def test_a_missing_office_profile_is_a_synthesis_warning(synthesized):
 
     # CDK writes a stack's annotations to <stack>.metadata.json in the cloud assembly.
     metadata = json.loads((synthesized.outdir / f"{synthesized.stack.stack_name}.metadata.json").read_text())
-    warnings = [entry["data"] for entries in metadata.values() for entry in entries if entry["type"] == "aws:cdk:warning"]
+    warnings = [
+        entry["data"] for entries in metadata.values() for entry in entries if entry["type"] == "aws:cdk:warning"
+    ]
     assert any("clearance:officeProfile" in str(w) for w in warnings)
 
 
 # -- what a county meets when it synthesizes: one line per problem, no traceback ---------------------
+
 
 def cdk_synth(*settings: str, env: dict | None = None):
     """``python cdk/app.py key=value ...`` as ``make synth`` runs it (cdk.json's context, then these)."""
@@ -104,8 +107,14 @@ def cdk_synth(*settings: str, env: dict | None = None):
     from cdk.settings import REPO_ROOT
 
     with tempfile.TemporaryDirectory() as outdir:
-        result = subprocess.run([sys.executable, "cdk/app.py", *settings], cwd=REPO_ROOT, capture_output=True,
-                                text=True, timeout=600, env={**os.environ, "CDK_OUTDIR": outdir, **(env or {})})
+        result = subprocess.run(
+            [sys.executable, "cdk/app.py", *settings],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "CDK_OUTDIR": outdir, **(env or {})},
+        )
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert "Traceback" not in result.stderr, result.stderr
     return result, errors
@@ -147,14 +156,19 @@ def test_a_deployable_build_needs_addresses_and_a_profile_unless_waived():
 
     deployable = dict(lambdaBundling="pip")
     with pytest.raises(SettingsError) as refused:
-        DeploymentSettings.from_context({**default_context(), **{PREFIX + k: v for k, v in deployable.items()}}.get,
-                                        deployable=True)
+        DeploymentSettings.from_context(
+            {**default_context(), **{PREFIX + k: v for k, v in deployable.items()}}.get, deployable=True
+        )
     assert len(refused.value.problems) == 2
     waived = {**default_context(), PREFIX + "allowNoNotifications": "true", PREFIX + "allowNoOfficeProfile": "true"}
     settings = DeploymentSettings.from_context(waived.get, waived, deployable=True)
     assert settings.allow_no_notifications and settings.allow_no_office_profile
-    named = {**default_context(), PREFIX + "notificationEmails": "da@example.gov", PREFIX + "county": "EXAMPLE",
-             PREFIX + "officeProfile": "templates/office-profile.example.yaml"}
+    named = {
+        **default_context(),
+        PREFIX + "notificationEmails": "da@example.gov",
+        PREFIX + "county": "EXAMPLE",
+        PREFIX + "officeProfile": "templates/office-profile.example.yaml",
+    }
     assert DeploymentSettings.from_context(named.get, named, deployable=True).notification_emails == ("da@example.gov",)
 
 
@@ -172,8 +186,11 @@ def test_fips_endpoints_are_opt_in_and_reach_every_function():
     assert settings_from(fipsEndpoints="true").fips_endpoints is True
     synth = synthesize(fipsEndpoints="true", region="us-gov-west-1", account="111122223333")
     assert synth.error is None, synth.error
-    functions = [f for f in synth.resources("AWS::Lambda::Function").values()
-                 if f["Properties"]["Handler"].startswith("functions.")]
+    functions = [
+        f
+        for f in synth.resources("AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"].startswith("functions.")
+    ]
     assert len(functions) == 10
     assert {f["Properties"]["Environment"]["Variables"].get("AWS_USE_FIPS_ENDPOINT") for f in functions} == {"true"}
 
@@ -183,16 +200,26 @@ def test_the_fips_variable_makes_boto3_use_fips_endpoints(monkeypatch):
 
     # (In GovCloud, SNS's and Step Functions' standard endpoints are the FIPS ones; S3's is not.)
     monkeypatch.setenv("AWS_USE_FIPS_ENDPOINT", "true")
-    for region, service in (("us-west-2", "s3"), ("us-west-2", "dynamodb"), ("us-west-2", "sns"),
-                            ("us-west-2", "stepfunctions"), ("us-gov-west-1", "s3"), ("us-gov-west-1", "dynamodb")):
-        endpoint = boto3.client(service, region_name=region, aws_access_key_id="x",
-                                aws_secret_access_key="x").meta.endpoint_url
+    for region, service in (
+        ("us-west-2", "s3"),
+        ("us-west-2", "dynamodb"),
+        ("us-west-2", "sns"),
+        ("us-west-2", "stepfunctions"),
+        ("us-gov-west-1", "s3"),
+        ("us-gov-west-1", "dynamodb"),
+    ):
+        endpoint = boto3.client(
+            service, region_name=region, aws_access_key_id="x", aws_secret_access_key="x"
+        ).meta.endpoint_url
         assert "-fips." in endpoint, (service, endpoint)
 
 
 def test_functions_use_standard_endpoints_unless_fips_is_chosen(synthesized):
-    functions = [f for f in synthesized.resources("AWS::Lambda::Function").values()
-                 if f["Properties"]["Handler"].startswith("functions.")]
+    functions = [
+        f
+        for f in synthesized.resources("AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"].startswith("functions.")
+    ]
     assert all("AWS_USE_FIPS_ENDPOINT" not in f["Properties"]["Environment"]["Variables"] for f in functions)
 
 

@@ -72,17 +72,36 @@ def test_steps_run_in_the_documented_order(definition):
         "Filings ready",
     ]
     states = definition["States"]
-    assert [function_of(states[s]) for s in ("Validate input", "Split into shards", "Combine results",
-                                             "Wait for review", "Apply review", "Assemble filings",
-                                             "Notify filings ready")] == [
-        "validate", "split", "combine", "notify", "plan_documents", "assemble", "notify",
+    assert [
+        function_of(states[s])
+        for s in (
+            "Validate input",
+            "Split into shards",
+            "Combine results",
+            "Wait for review",
+            "Apply review",
+            "Assemble filings",
+            "Notify filings ready",
+        )
+    ] == [
+        "validate",
+        "split",
+        "combine",
+        "notify",
+        "plan_documents",
+        "assemble",
+        "notify",
     ]
     assert states["Filings ready"]["Type"] == "Succeed"
 
 
-@pytest.mark.parametrize("state_name, items_key, worker, function",
-                         [("Evaluate shards", "$.split.items_key", "Evaluate shard", "evaluate"),
-                          ("Render documents", "$.plan.items_key", "Render batch", "render_batch")])
+@pytest.mark.parametrize(
+    "state_name, items_key, worker, function",
+    [
+        ("Evaluate shards", "$.split.items_key", "Evaluate shard", "evaluate"),
+        ("Render documents", "$.plan.items_key", "Render batch", "render_batch"),
+    ],
+)
 def test_distributed_maps_read_their_items_from_the_results_bucket(definition, state_name, items_key, worker, function):
     state = definition["States"][state_name]
     assert state["Type"] == "Map"
@@ -112,8 +131,10 @@ def test_only_an_explicit_restart_skips_to_applying_the_review(definition):
     assert start["Type"] == "Choice" and start["Default"] == "Validate input"
     (choice,) = start["Choices"]
     assert choice == {
-        "And": [{"Variable": "$.restart_at", "IsPresent": True},
-                {"Variable": "$.restart_at", "StringEquals": "apply_review"}],
+        "And": [
+            {"Variable": "$.restart_at", "IsPresent": True},
+            {"Variable": "$.restart_at", "StringEquals": "apply_review"},
+        ],
         "Next": "Apply review",
     }
 
@@ -121,23 +142,39 @@ def test_only_an_explicit_restart_skips_to_applying_the_review(definition):
 def test_a_rejected_review_goes_back_to_waiting_and_other_errors_fail_the_run(definition):
     states = definition["States"]
     # A review that cannot be accepted is a result of "Apply review", not a Lambda error.
-    assert states["Apply review"]["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Notify failure"}]
+    assert states["Apply review"]["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Notify failure"}
+    ]
     choice = states["Review accepted?"]
     assert choice["Choices"] == [{"Variable": "$.plan.rejected", "IsPresent": True, "Next": "Review not accepted"}]
     assert choice["Default"] == "Render documents"
     back = states["Review not accepted"]
-    assert back == {"Type": "Pass", "InputPath": "$.plan.rejected", "ResultPath": "$.review_attempt", "Next": "Wait for review"}
+    assert back == {
+        "Type": "Pass",
+        "InputPath": "$.plan.rejected",
+        "ResultPath": "$.review_attempt",
+        "Next": "Wait for review",
+    }
 
 
-@pytest.mark.parametrize("step, result, question, rejected", [("Validate input", "$.input", "Input usable?", "Input not usable"),
-                                                               ("Split into shards", "$.split", "Input readable?", "Input not readable")])
+@pytest.mark.parametrize(
+    "step, result, question, rejected",
+    [
+        ("Validate input", "$.input", "Input usable?", "Input not usable"),
+        ("Split into shards", "$.split", "Input readable?", "Input not readable"),
+    ],
+)
 def test_a_rejected_upload_is_notified_and_ends_without_an_error(definition, step, result, question, rejected):
     states = definition["States"]
     assert states[step]["Next"] == question
     (choice,) = states[question]["Choices"]
     assert choice == {"Variable": f"{result}.rejected", "IsPresent": True, "Next": rejected}
-    assert states[rejected] == {"Type": "Pass", "InputPath": f"{result}.rejected", "ResultPath": "$.rejection",
-                                "Next": "Notify input rejected"}
+    assert states[rejected] == {
+        "Type": "Pass",
+        "InputPath": f"{result}.rejected",
+        "ResultPath": "$.rejection",
+        "Next": "Notify input rejected",
+    }
     notice = states["Notify input rejected"]
     assert function_of(notice) == "notify" and notice["Parameters"]["kind"] == "failed"
     assert notice["Parameters"]["error.$"] == "$.rejection"
@@ -152,7 +189,7 @@ def referenced_fields(value):
     """Top-level fields of the state input that JSONPath parameters (``"x.$": "$.a.b"``) read."""
     if isinstance(value, dict):
         for key, item in value.items():
-            if key.endswith(".$") and isinstance(item, str) and item.startswith("$.") :
+            if key.endswith(".$") and isinstance(item, str) and item.startswith("$."):
                 yield item[2:].split(".")[0].split("[")[0]
             else:
                 yield from referenced_fields(item)
@@ -175,7 +212,9 @@ def choice_may_hold(rule, fields, problems, state):
         return True
     field = rule["Variable"][2:].split(".")[0]
     if "IsPresent" in rule:
-        return (field in fields) == rule["IsPresent"] if rule["Variable"].count(".") == 1 or field not in fields else True
+        return (
+            (field in fields) == rule["IsPresent"] if rule["Variable"].count(".") == 1 or field not in fields else True
+        )
     if field not in fields:
         problems.append((state, field))
     return True
@@ -222,11 +261,20 @@ def test_every_state_reachable_from_either_input_finds_the_fields_it_reads(defin
 
 def test_the_path_walk_finds_a_missing_field():
     """The walk above would have caught the old re-file loop into a wait that read $.outputs."""
-    loop = {"StartAt": "Apply review", "States": {
-        "Apply review": {"Type": "Task", "Resource": "x", "Parameters": {"review.$": "$.review"}, "ResultPath": "$.plan",
-                         "Catch": [{"ErrorEquals": ["ReviewRejected"], "ResultPath": "$.review_attempt", "Next": "Wait"}],
-                         "End": True},
-        "Wait": {"Type": "Task", "Resource": "x", "Parameters": {"outputs.$": "$.outputs"}, "Next": "Apply review"}}}
+    loop = {
+        "StartAt": "Apply review",
+        "States": {
+            "Apply review": {
+                "Type": "Task",
+                "Resource": "x",
+                "Parameters": {"review.$": "$.review"},
+                "ResultPath": "$.plan",
+                "Catch": [{"ErrorEquals": ["ReviewRejected"], "ResultPath": "$.review_attempt", "Next": "Wait"}],
+                "End": True,
+            },
+            "Wait": {"Type": "Task", "Resource": "x", "Parameters": {"outputs.$": "$.outputs"}, "Next": "Apply review"},
+        },
+    }
     assert walk(loop, REFILE_INPUT) == [("Wait", "outputs")]
 
 
@@ -243,8 +291,12 @@ def test_every_task_retries_transient_errors_with_backoff(definition):
         if state["Type"] != "Task":
             continue
         retries = {tuple(r["ErrorEquals"]): r for r in state["Retry"]}
-        lambda_errors = ("Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException",
-                         "Lambda.AWSLambdaException", "Lambda.SdkClientException")
+        lambda_errors = (
+            "Lambda.ClientExecutionTimeoutException",
+            "Lambda.ServiceException",
+            "Lambda.AWSLambdaException",
+            "Lambda.SdkClientException",
+        )
         assert retries[lambda_errors]["BackoffRate"] == 2, name
         transient = retries[tuple(TRANSIENT_ERRORS)]
         assert transient["BackoffRate"] == 2 and transient["JitterStrategy"] == "FULL", name
@@ -270,7 +322,9 @@ def test_state_machine_role_can_read_the_item_lists_encrypted_with_the_key(synth
     machine_role = synthesized.logical_id(synthesized.stack.pipeline.state_machine.role)
     key = synthesized.logical_id(synthesized.stack.storage.key)
     statements = [
-        s for p in synthesized.resources("AWS::IAM::Policy").values() if {"Ref": machine_role} in p["Properties"]["Roles"]
+        s
+        for p in synthesized.resources("AWS::IAM::Policy").values()
+        if {"Ref": machine_role} in p["Properties"]["Roles"]
         for s in p["Properties"]["PolicyDocument"]["Statement"]
     ]
     (decrypt,) = [s for s in statements if s["Action"] == "kms:Decrypt"]

@@ -14,7 +14,7 @@ def bucket_ids(synth):
 
 
 def test_customer_managed_key_rotates_and_is_retained(synthesized):
-    (key_id, key), = synthesized.resources("AWS::KMS::Key").items()
+    ((key_id, key),) = synthesized.resources("AWS::KMS::Key").items()
     assert key["Properties"]["EnableKeyRotation"] is True
     assert key["DeletionPolicy"] == "Retain" and key["UpdateReplacePolicy"] == "Retain"
     aliases = synthesized.resources("AWS::KMS::Alias")
@@ -34,13 +34,17 @@ def test_every_bucket_is_private_tls_only_versioned_owner_enforced_and_retained(
     for logical_id, bucket in buckets.items():
         props = bucket["Properties"]
         assert props["PublicAccessBlockConfiguration"] == {
-            "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
         }
         assert props["VersioningConfiguration"] == {"Status": "Enabled"}
         assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
         assert bucket["DeletionPolicy"] == "Retain"
         tls = [
-            s for s in policies[f"<{logical_id}>"]["Properties"]["PolicyDocument"]["Statement"]
+            s
+            for s in policies[f"<{logical_id}>"]["Properties"]["PolicyDocument"]["Statement"]
             if s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
         ]
         assert tls and tls[0]["Action"] == "s3:*"
@@ -54,7 +58,8 @@ def test_data_buckets_use_the_county_key_and_log_access(synthesized):
         props = buckets[ids[name]]["Properties"]
         (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
         assert rule["ServerSideEncryptionByDefault"] == {
-            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": [key_id, "Arn"]},
+            "SSEAlgorithm": "aws:kms",
+            "KMSMasterKeyID": {"Fn::GetAtt": [key_id, "Arn"]},
         }
         assert rule["BucketKeyEnabled"] is True
         assert props["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": ids["access_logs"]}
@@ -64,10 +69,14 @@ def test_data_buckets_use_the_county_key_and_log_access(synthesized):
 
 
 def lifecycle(synth, name):
-    ids = bucket_ids(synth) if synth.stack.audit_trail else {
-        "uploads": synth.logical_id(synth.stack.storage.uploads),
-        "results": synth.logical_id(synth.stack.storage.results),
-    }
+    ids = (
+        bucket_ids(synth)
+        if synth.stack.audit_trail
+        else {
+            "uploads": synth.logical_id(synth.stack.storage.uploads),
+            "results": synth.logical_id(synth.stack.storage.results),
+        }
+    )
     rules = synth.resources("AWS::S3::Bucket")[ids[name]]["Properties"]["LifecycleConfiguration"]["Rules"]
     return {r["Id"]: r for r in rules}
 
@@ -91,7 +100,9 @@ def test_registry_table_is_encrypted_recoverable_and_expires_records(synthesized
     props = table["Properties"]
     assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
     assert props["SSESpecification"] == {
-        "SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]},
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]},
     }
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}

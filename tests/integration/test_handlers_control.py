@@ -22,7 +22,8 @@ def county(monkeypatch):
         mocked = MockedCounty()
         monkeypatch.setenv("TOPIC_ARN", mocked.topic_arn)
         machine = mocked.sfn.create_state_machine(
-            name="clearance-test", definition=json.dumps(PASS_MACHINE),
+            name="clearance-test",
+            definition=json.dumps(PASS_MACHINE),
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/clearance-test",
         )
         monkeypatch.setenv("STATE_MACHINE_ARN", machine["stateMachineArn"])
@@ -52,10 +53,20 @@ def test_an_upload_starts_one_run_named_after_the_object_version(county, capsys,
     (execution,) = executions(county)
     assert execution["name"] == run["run_id"]
     started = json.loads(county.sfn.describe_execution(executionArn=execution["executionArn"])["input"])
-    assert started["run"] == {"run_id": run["run_id"], "county": "SACRAMENTO", "policy": "california",
-                              "evaluation_date": "2026-03-01", "compat": False}
-    assert started["source"] == {"bucket": NAMES["UPLOAD_BUCKET"], "key": DOJ_KEY, "version_id": version, "size": 25,
-                                 "files": [{"key": DOJ_KEY, "version_id": version, "size": 25}]}
+    assert started["run"] == {
+        "run_id": run["run_id"],
+        "county": "SACRAMENTO",
+        "policy": "california",
+        "evaluation_date": "2026-03-01",
+        "compat": False,
+    }
+    assert started["source"] == {
+        "bucket": NAMES["UPLOAD_BUCKET"],
+        "key": DOJ_KEY,
+        "version_id": version,
+        "size": 25,
+        "files": [{"key": DOJ_KEY, "version_id": version, "size": 25}],
+    }
     assert started["options"] == {"rows_per_shard": 250000, "per_case_documents": False, "office_profile": ""}
     item = county.run_item(run["run_id"])
     assert item["status"] == registry.STARTED and item["source_key"] == DOJ_KEY
@@ -107,12 +118,25 @@ def test_a_delivery_folder_becomes_one_run_when_its_ready_marker_arrives(county)
     assert run["started"] is True
     (execution,) = executions(county)
     source = json.loads(county.sfn.describe_execution(executionArn=execution["executionArn"])["input"])["source"]
-    versions = {v["Key"]: v["VersionId"] for v in county.s3.list_object_versions(
-        Bucket=NAMES["UPLOAD_BUCKET"], Prefix="incoming/2019-delivery/")["Versions"] if v["IsLatest"]}
+    versions = {
+        v["Key"]: v["VersionId"]
+        for v in county.s3.list_object_versions(Bucket=NAMES["UPLOAD_BUCKET"], Prefix="incoming/2019-delivery/")[
+            "Versions"
+        ]
+        if v["IsLatest"]
+    }
     assert source["key"] == "incoming/2019-delivery/READY"
     assert source["files"] == [
-        {"key": "incoming/2019-delivery/part 1.dat", "version_id": versions["incoming/2019-delivery/part 1.dat"], "size": 14},
-        {"key": "incoming/2019-delivery/part 2.dat", "version_id": versions["incoming/2019-delivery/part 2.dat"], "size": 13},
+        {
+            "key": "incoming/2019-delivery/part 1.dat",
+            "version_id": versions["incoming/2019-delivery/part 1.dat"],
+            "size": 14,
+        },
+        {
+            "key": "incoming/2019-delivery/part 2.dat",
+            "version_id": versions["incoming/2019-delivery/part 2.dat"],
+            "size": 13,
+        },
     ]
     assert source["size"] == 27
     # The same marker event again starts nothing (the same run id answers); a new marker (a
@@ -160,8 +184,9 @@ def waiting_run(county):
     """A run whose execution waits on a task token, recorded in the registry as waiting."""
     queue = county.sqs.create_queue(QueueName="tokens")["QueueUrl"]
     definition = json.loads(json.dumps(TOKEN_MACHINE).replace("QUEUE", queue))
-    machine = county.sfn.create_state_machine(name="waits", definition=json.dumps(definition),
-                                              roleArn=f"arn:aws:iam::{ACCOUNT}:role/clearance-test")
+    machine = county.sfn.create_state_machine(
+        name="waits", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/clearance-test"
+    )
     run_id = "20260301-0123456789ab"
     execution = county.sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name=run_id, input="{}")
     token = None
@@ -172,7 +197,9 @@ def waiting_run(county):
             break
         __import__("time").sleep(0.05)
     assert token
-    assert registry.record_run(run_id, execution_name=run_id, source={"bucket": "b", "key": "k", "version_id": "v", "size": 1})
+    assert registry.record_run(
+        run_id, execution_name=run_id, source={"bucket": "b", "key": "k", "version_id": "v", "size": 1}
+    )
     registry.set_status(run_id, registry.WAITING_FOR_REVIEW, task_token=token)
     return {"run_id": run_id, "execution_arn": execution["executionArn"]}
 
@@ -192,8 +219,10 @@ def test_a_reviewed_workbook_resumes_the_waiting_run(county, waiting_run):
     done = county.wait_for_execution(waiting_run["execution_arn"])
     assert done["status"] == "SUCCEEDED"
     assert json.loads(done["output"]) == {
-        "bucket": NAMES["UPLOAD_BUCKET"], "key": key,
-        "version_id": event["Records"][0]["s3"]["object"]["versionId"], "approve_all": False,
+        "bucket": NAMES["UPLOAD_BUCKET"],
+        "key": key,
+        "version_id": event["Records"][0]["s3"]["object"]["versionId"],
+        "approve_all": False,
     }
     item = county.run_item(waiting_run["run_id"])
     assert item["status"] == registry.REVIEW_RECEIVED and "task_token" not in item and item["review_key"] == key
@@ -210,7 +239,9 @@ def test_an_approve_all_marker_resumes_with_approve_all(county, waiting_run):
 
 def test_a_second_upload_after_resuming_is_reported_not_used(county, waiting_run):
     resume_review.handler(review_event(county, f"reviews/{waiting_run['run_id']}/APPROVE_ALL", b""), FakeContext())
-    (again,) = resume_review.handler(review_event(county, f"reviews/{waiting_run['run_id']}/review.xlsx"), FakeContext())["reviews"]
+    (again,) = resume_review.handler(
+        review_event(county, f"reviews/{waiting_run['run_id']}/review.xlsx"), FakeContext()
+    )["reviews"]
     assert again["outcome"] == "not_waiting"
     (message,) = county.messages()
     assert message["subject"] == f"Review upload not used: run {waiting_run['run_id']}"
@@ -218,7 +249,9 @@ def test_a_second_upload_after_resuming_is_reported_not_used(county, waiting_run
 
 
 def test_a_review_for_an_unknown_run_is_reported(county):
-    (result,) = resume_review.handler(review_event(county, "reviews/20990101-ffffffffffff/review.xlsx"), FakeContext())["reviews"]
+    (result,) = resume_review.handler(review_event(county, "reviews/20990101-ffffffffffff/review.xlsx"), FakeContext())[
+        "reviews"
+    ]
     assert result == {"run_id": "20990101-ffffffffffff", "outcome": "unknown_run"}
     (message,) = county.messages()
     assert message["subject"] == "Review upload not used: run 20990101-ffffffffffff"
@@ -226,7 +259,9 @@ def test_a_review_for_an_unknown_run_is_reported(county):
 
 
 def test_a_file_that_is_not_a_review_is_reported(county, waiting_run):
-    (result,) = resume_review.handler(review_event(county, f"reviews/{waiting_run['run_id']}/notes.pdf"), FakeContext())["reviews"]
+    (result,) = resume_review.handler(
+        review_event(county, f"reviews/{waiting_run['run_id']}/notes.pdf"), FakeContext()
+    )["reviews"]
     assert result["outcome"] == "not_a_review"
     assert county.run_item(waiting_run["run_id"])["status"] == registry.WAITING_FOR_REVIEW
     assert "neither a reviewed workbook" in county.messages()[0]["message"]
@@ -245,14 +280,22 @@ def test_a_folder_marker_under_reviews_is_not_a_review(county):
 
 # -- notify ------------------------------------------------------------------------------------------------
 
-RUN = {"run_id": "20260301-0123456789ab", "county": "SACRAMENTO", "policy": "california",
-       "evaluation_date": "2026-03-01", "compat": False}
+RUN = {
+    "run_id": "20260301-0123456789ab",
+    "county": "SACRAMENTO",
+    "policy": "california",
+    "evaluation_date": "2026-03-01",
+    "compat": False,
+}
 
 
 @pytest.fixture
 def recorded(county):
-    registry.record_run(RUN["run_id"], execution_name=RUN["run_id"],
-                        source={"bucket": NAMES["UPLOAD_BUCKET"], "key": DOJ_KEY, "version_id": "v1", "size": 9})
+    registry.record_run(
+        RUN["run_id"],
+        execution_name=RUN["run_id"],
+        source={"bucket": NAMES["UPLOAD_BUCKET"], "key": DOJ_KEY, "version_id": "v1", "size": 9},
+    )
     return county
 
 
@@ -263,11 +306,18 @@ def status(county):
 def test_review_ready_records_the_token_then_tells_the_office(recorded):
     # The counts come from the run's manifest.json: a re-filed run reaches the wait without combine's outputs.
     manifest = {"counts": {"people": 28, "convictions_evaluated": 38, "data_issues": 2}}
-    recorded.s3.put_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN['run_id']}/manifest.json",
-                           Body=json.dumps(manifest).encode())
+    recorded.s3.put_object(
+        Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN['run_id']}/manifest.json", Body=json.dumps(manifest).encode()
+    )
     execution = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:clearance:{RUN['run_id']}"
-    event = {"kind": "review_ready", "run": RUN, "options": {}, "execution": execution,
-             "review_attempt": {"rejected": False}, "task_token": "token-123"}
+    event = {
+        "kind": "review_ready",
+        "run": RUN,
+        "options": {},
+        "execution": execution,
+        "review_attempt": {"rejected": False},
+        "task_token": "token-123",
+    }
     assert notify.handler(event, FakeContext()) == {"run_id": RUN["run_id"], "status": "waiting_for_review"}
     item = recorded.run_item(RUN["run_id"])
     assert item["status"] == "waiting_for_review" and item["task_token"] == "token-123"
@@ -282,8 +332,13 @@ def test_review_ready_records_the_token_then_tells_the_office(recorded):
 
 
 def test_a_rejected_review_asks_for_a_corrected_one(recorded):
-    event = {"kind": "review_ready", "run": RUN, "options": {},
-             "review_attempt": {"Error": "ReviewRejected", "Cause": "{}"}, "task_token": "token-456"}
+    event = {
+        "kind": "review_ready",
+        "run": RUN,
+        "options": {},
+        "review_attempt": {"Error": "ReviewRejected", "Cause": "{}"},
+        "task_token": "token-456",
+    }
     notify.handler(event, FakeContext())
     (message,) = recorded.messages()
     assert message["subject"].startswith("Review not accepted")
@@ -292,10 +347,16 @@ def test_a_rejected_review_asks_for_a_corrected_one(recorded):
 
 
 def test_a_failure_marks_the_run_failed_and_points_to_the_data_issues(recorded):
-    recorded.s3.put_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN['run_id']}/data_issues.csv", Body=b"file,line\n")
+    recorded.s3.put_object(
+        Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN['run_id']}/data_issues.csv", Body=b"file,line\n"
+    )
     registry.set_status(RUN["run_id"], registry.WAITING_FOR_REVIEW, task_token="t")
-    event = {"kind": "failed", "run": RUN, "options": {},
-             "error": {"Error": "InputRejected", "Cause": '{"errorMessage": "the upload is not a usable DOJ file"}'}}
+    event = {
+        "kind": "failed",
+        "run": RUN,
+        "options": {},
+        "error": {"Error": "InputRejected", "Cause": '{"errorMessage": "the upload is not a usable DOJ file"}'},
+    }
     assert notify.handler(event, FakeContext())["status"] == "failed"
     item = recorded.run_item(RUN["run_id"])
     assert item["status"] == "failed" and item["failure"] == "InputRejected" and "task_token" not in item
@@ -313,9 +374,16 @@ def test_a_failure_of_an_unregistered_execution_is_still_reported(county):
 
 
 def test_filings_ready_marks_the_run_complete(recorded):
-    event = {"kind": "filings_ready", "run": RUN, "options": {},
-             "filings": {"prefix": f"runs/{RUN['run_id']}/filings/", "files": 26,
-                         "counts": {"granted_convictions": 35, "challenged_convictions": 3, "pending_convictions": 0}}}
+    event = {
+        "kind": "filings_ready",
+        "run": RUN,
+        "options": {},
+        "filings": {
+            "prefix": f"runs/{RUN['run_id']}/filings/",
+            "files": 26,
+            "counts": {"granted_convictions": 35, "challenged_convictions": 3, "pending_convictions": 0},
+        },
+    }
     notify.handler(event, FakeContext())
     assert recorded.run_item(RUN["run_id"])["status"] == "filings_ready"
     assert status(recorded)["status"] == "filings_ready"
@@ -339,8 +407,12 @@ def test_control_functions_import_without_the_engine_libraries():
         "    sys.modules[name] = None  # any import of these now fails\n"
         "import functions.ingest, functions.resume_review, functions.notify\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]),
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -374,10 +446,16 @@ def test_throttling_and_server_errors_become_transient_and_others_do_not():
     from functions.common import TransientError, transient_errors
 
     def client_error(code, status):
-        return ClientError({"Error": {"Code": code, "Message": "x"}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+        return ClientError(
+            {"Error": {"Code": code, "Message": "x"}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op"
+        )
 
-    for error in (client_error("SlowDown", 503), client_error("ThrottlingException", 400),
-                  client_error("InternalError", 500), EndpointConnectionError(endpoint_url="https://s3")):
+    for error in (
+        client_error("SlowDown", 503),
+        client_error("ThrottlingException", 400),
+        client_error("InternalError", 500),
+        EndpointConnectionError(endpoint_url="https://s3"),
+    ):
         with pytest.raises(TransientError):
             with transient_errors():
                 raise error

@@ -3,7 +3,6 @@ render, assemble) on a small synthetic DOJ file, against moto S3."""
 
 import hashlib
 import io
-import json
 
 import pandas as pd
 import pytest
@@ -16,7 +15,13 @@ from functions import assemble, combine, engine_steps, evaluate, plan_documents,
 from tests.e2e.aws_support import NAMES, REPO_ROOT, FakeContext, MockedCounty, base_environment
 
 RUN_ID = "20260301-0123456789ab"
-RUN = {"run_id": RUN_ID, "county": "SACRAMENTO", "policy": "california", "evaluation_date": "2026-03-01", "compat": False}
+RUN = {
+    "run_id": RUN_ID,
+    "county": "SACRAMENTO",
+    "policy": "california",
+    "evaluation_date": "2026-03-01",
+    "compat": False,
+}
 KEY = "incoming/DOJ research file.dat"
 
 
@@ -61,8 +66,10 @@ def test_validate_fingerprints_exactly_the_uploaded_version(county, doj_file, tm
     first = county.upload(KEY, content)
     county.upload(KEY, b"\x00\x01 not a DOJ file any more")  # a newer version must not be read
     result = validate.handler(step_event(source=source_of(first)), FakeContext())
-    assert result == {"files": [{"sha256": hashlib.sha256(content).hexdigest(), "bytes": len(content), "has_header": True}],
-                      "bytes": len(content)}
+    assert result == {
+        "files": [{"sha256": hashlib.sha256(content).hexdigest(), "bytes": len(content), "has_header": True}],
+        "bytes": len(content),
+    }
     assert list(tmp_path.iterdir()) == []  # the workspace is removed after the invocation
 
 
@@ -72,8 +79,11 @@ def test_validate_rejects_a_corrupt_file_with_a_data_issues_report(county):
     result = validate.handler(step_event(source=source_of(event)), FakeContext())
     assert result["rejected"]["Error"] == "InputRejected"
     assert "DOJ research file.dat" not in result["rejected"]["Cause"]  # Step Functions records this text
-    report = pd.read_csv(io.BytesIO(county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"],
-                                                         Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()))
+    report = pd.read_csv(
+        io.BytesIO(
+            county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()
+        )
+    )
     assert list(report["code"]) == ["FILE_REJECTED"]
     assert list(report["file"]) == ["DOJ research file.dat"] and report["problem"].iloc[0]
 
@@ -96,8 +106,11 @@ def test_validate_and_split_agree_on_the_largest_upload(county, monkeypatch, doj
     refused = validate.handler(step_event(source=source), FakeContext())
     assert refused["rejected"]["Error"] == "InputTooLarge"
     assert f"{len(content):,}" in refused["rejected"]["Cause"] and "DOJ research" not in refused["rejected"]["Cause"]
-    report = pd.read_csv(io.BytesIO(county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"],
-                                                         Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()))
+    report = pd.read_csv(
+        io.BytesIO(
+            county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()
+        )
+    )
     assert list(report["code"]) == ["FILE_REJECTED"] and "at most" in report["problem"].iloc[0]
     monkeypatch.setenv("MAX_INPUT_BYTES", str(len(content)))
     accepted = validate.handler(step_event(source=source), FakeContext())
@@ -133,8 +146,15 @@ def test_split_evaluate_and_combine_publish_the_review_outputs(county, doj_file)
     assert combined["counts"]["convictions_evaluated"] == stats.cannabis_convictions_in_county
     assert combined["balanced"] is True
     published = county.result_keys(f"runs/{RUN_ID}/")
-    for name in ("review.xlsx", "convictions.csv", "convictions.parquet", "summary.json", "summary.html",
-                 "data_issues.csv", "manifest.json"):
+    for name in (
+        "review.xlsx",
+        "convictions.csv",
+        "convictions.parquet",
+        "summary.json",
+        "summary.html",
+        "data_issues.csv",
+        "manifest.json",
+    ):
         assert f"runs/{RUN_ID}/{name}" in published
     manifest = county.result_json(f"runs/{RUN_ID}/manifest.json")
     assert manifest["run_id"] == RUN_ID and manifest["county"] == "SACRAMENTO"
@@ -155,8 +175,13 @@ def test_a_delivery_of_two_files_is_evaluated_as_one_input(county, doj_file):
     for key, data in parts.items():
         put = county.s3.put_object(Bucket=NAMES["UPLOAD_BUCKET"], Key=key, Body=data)
         files.append({"key": key, "version_id": put["VersionId"], "size": len(data)})
-    source = {"bucket": NAMES["UPLOAD_BUCKET"], "key": "incoming/d/READY", "version_id": "m1",
-              "size": len(content), "files": files}
+    source = {
+        "bucket": NAMES["UPLOAD_BUCKET"],
+        "key": "incoming/d/READY",
+        "version_id": "m1",
+        "size": len(content),
+        "files": files,
+    }
     checked = validate.handler(step_event(source=source), FakeContext())
     assert [f["bytes"] for f in checked["files"]] == [len(d) for d in parts.values()]
     shards = split.handler(step_event(source=source, input=checked), FakeContext())
@@ -175,8 +200,11 @@ def test_a_delivery_of_two_files_is_evaluated_as_one_input(county, doj_file):
 def test_validate_rejects_an_empty_delivery(county):
     source = {"bucket": NAMES["UPLOAD_BUCKET"], "key": "incoming/d/READY", "version_id": "m1", "size": 0, "files": []}
     assert validate.handler(step_event(source=source), FakeContext())["rejected"]["Error"] == "InputRejected"
-    report = pd.read_csv(io.BytesIO(county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"],
-                                                         Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()))
+    report = pd.read_csv(
+        io.BytesIO(
+            county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()
+        )
+    )
     assert list(report["code"]) == ["FILE_REJECTED"] and "no file" in report["problem"].iloc[0]
 
 
@@ -187,8 +215,11 @@ def test_split_rejects_a_file_with_no_readable_row_and_publishes_why(county):
     source = source_of(county.upload(KEY, (",".join(DOJ_COLUMNS) + "\r\n").encode()))
     result = split.handler(step_event(source=source, input={}), FakeContext())
     assert result["rejected"]["Error"] == engine_steps.InputRejected.__name__
-    report = pd.read_csv(io.BytesIO(county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"],
-                                                         Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()))
+    report = pd.read_csv(
+        io.BytesIO(
+            county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN_ID}/data_issues.csv")["Body"].read()
+        )
+    )
     assert list(report["code"]) == ["FILE_REJECTED"] and "empty" in report["problem"].iloc[0]
     assert county.result_keys(f"work/{RUN_ID}/shards.json") == []
 
@@ -200,8 +231,12 @@ def review_event(county, key, body):
 
 def test_apply_review_render_and_assemble_publish_the_filing_set(county, doj_file):
     run_engine_steps(county, doj_file[0])
-    review = {"bucket": NAMES["UPLOAD_BUCKET"], "key": f"reviews/{RUN_ID}/APPROVE_ALL", "version_id": None,
-              "approve_all": True}
+    review = {
+        "bucket": NAMES["UPLOAD_BUCKET"],
+        "key": f"reviews/{RUN_ID}/APPROVE_ALL",
+        "version_id": None,
+        "approve_all": True,
+    }
     plan = plan_documents.handler(step_event(review=review), FakeContext())
     batches = county.result_json(plan["items_key"])
     assert plan["batches"] == len(batches) and batches[0] == {"kind": "bulk", "id": "bulk"}
@@ -212,9 +247,13 @@ def test_apply_review_render_and_assemble_publish_the_filing_set(county, doj_fil
     assert filings["files"] + 2 == len(keys)  # every indexed file, plus index.json and SHA256SUMS
     index = county.result_json(f"runs/{RUN_ID}/filings/index.json")
     assert {f"runs/{RUN_ID}/filings/{f['path']}" for f in index["files"]} | {
-        f"runs/{RUN_ID}/filings/index.json", f"runs/{RUN_ID}/filings/SHA256SUMS"} == set(keys)
+        f"runs/{RUN_ID}/filings/index.json",
+        f"runs/{RUN_ID}/filings/SHA256SUMS",
+    } == set(keys)
     for entry in index["files"][:5]:
-        body = county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN_ID}/filings/{entry['path']}")["Body"].read()
+        body = county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN_ID}/filings/{entry['path']}")[
+            "Body"
+        ].read()
         assert hashlib.sha256(body).hexdigest() == entry["sha256"]
     assert filings["counts"]["evaluated_convictions"] == doj_file[1].cannabis_convictions_in_county
 
@@ -233,8 +272,13 @@ def test_a_workbook_from_another_run_is_not_accepted_and_its_problems_are_publis
     result = plan_documents.handler(step_event(review=review), FakeContext())
     assert result["rejected"]["Error"] == plan_documents.ReviewRejected.__name__
     assert "problem(s)" in result["rejected"]["Cause"] and "20990101" not in result["rejected"]["Cause"]
-    problems = pd.read_csv(io.BytesIO(county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"],
-                                                           Key=f"runs/{RUN_ID}/review-problems.csv")["Body"].read()))
+    problems = pd.read_csv(
+        io.BytesIO(
+            county.s3.get_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN_ID}/review-problems.csv")[
+                "Body"
+            ].read()
+        )
+    )
     assert list(problems.columns) == ["sheet", "row", "column", "problem"]
     assert "Run" in set(problems["sheet"])
     assert county.result_keys(f"work/{RUN_ID}/batches.json") == []  # nothing planned

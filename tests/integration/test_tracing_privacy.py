@@ -13,7 +13,7 @@ import sys
 
 from tests.e2e.aws_support import REPO_ROOT
 
-SCRIPT = r'''
+SCRIPT = r"""
 import json, os, sys
 os.environ.update({"POWERTOOLS_TRACE_DISABLED": "false", "AWS_XRAY_SDK_ENABLED": "true", "AWS_DEFAULT_REGION": "us-west-2",
                    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR"})
@@ -45,12 +45,18 @@ with mock_aws():
     xray_recorder.end_segment()
 print(json.dumps({"patched": sorted(__import__("aws_xray_sdk.core.patcher", fromlist=["x"])._PATCHED_MODULES),
                   "modules": list(common.TRACED_MODULES), "sent": sent}))
-'''
+"""
 
 
 def traced(mode):
-    out = subprocess.run([sys.executable, "-c", SCRIPT, mode], capture_output=True, text=True, check=True,
-                         env={"REPO": str(REPO_ROOT), "PATH": "/usr/bin:/bin"}, cwd=REPO_ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"REPO": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
+        cwd=REPO_ROOT,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

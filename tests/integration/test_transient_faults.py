@@ -15,14 +15,31 @@ import yaml
 from moto import mock_aws
 
 from blueprint.synthetic.doj_file import generate
-from functions import (assemble, combine, evaluate, ingest, notify, plan_documents, registry, render_batch, resume_review,
-                       split, validate)
+from functions import (
+    assemble,
+    combine,
+    evaluate,
+    ingest,
+    notify,
+    plan_documents,
+    registry,
+    render_batch,
+    resume_review,
+    split,
+    validate,
+)
 from functions.common import TransientError
 from tests.e2e.aws_support import ACCOUNT, NAMES, REPO_ROOT, FakeContext, MockedCounty, base_environment
 from tests.e2e.faults import KINDS, Faults
 
 RUN_ID = "20260301-0123456789ab"
-RUN = {"run_id": RUN_ID, "county": "SACRAMENTO", "policy": "california", "evaluation_date": "2026-03-01", "compat": False}
+RUN = {
+    "run_id": RUN_ID,
+    "county": "SACRAMENTO",
+    "policy": "california",
+    "evaluation_date": "2026-03-01",
+    "compat": False,
+}
 KEY = "incoming/DOJ research file.dat"
 
 
@@ -82,13 +99,25 @@ def engine_run(county, content):
     for item in items:
         evaluate.handler(step(shard=item), FakeContext())
     combine.handler(step(split=shards), FakeContext())
-    review = {"bucket": NAMES["UPLOAD_BUCKET"], "key": f"reviews/{RUN_ID}/APPROVE_ALL", "version_id": None, "approve_all": True}
+    review = {
+        "bucket": NAMES["UPLOAD_BUCKET"],
+        "key": f"reviews/{RUN_ID}/APPROVE_ALL",
+        "version_id": None,
+        "approve_all": True,
+    }
     plan = plan_documents.handler(step(review=review), FakeContext())
     batches = county.result_json(plan["items_key"])
     for batch in batches:
         render_batch.handler(step(batch=batch), FakeContext())
-    return {"source": source, "input": checked, "split": shards, "shard": items[0], "review": review, "plan": plan,
-            "batches": batches}
+    return {
+        "source": source,
+        "input": checked,
+        "split": shards,
+        "shard": items[0],
+        "review": review,
+        "plan": plan,
+        "batches": batches,
+    }
 
 
 STEPS = {
@@ -107,7 +136,7 @@ def test_every_call_of_every_engine_step_is_retried_and_a_retry_loses_nothing(co
     run = engine_run(county, doj_file)
     seen = {}
     for name, invoke in STEPS.items():
-        seen[name] = each_call_fails_then_a_retry_succeeds(lambda: invoke(run))
+        seen[name] = each_call_fails_then_a_retry_succeeds(lambda: invoke(run))  # noqa: B023 (called now)
     # uploads of results and reports, downloads, listings: all of them were made to fail
     assert ("s3", "PutObject") in seen["split"] and ("s3", "GetObject") in seen["validate"]
     assert ("s3", "ListObjectsV2") in seen["evaluate"] and ("s3", "DeleteObjects") in seen["plan_documents"]
@@ -141,24 +170,36 @@ def test_an_upload_error_from_boto3_transfers_is_transient():
 
 
 def test_every_call_of_notify_is_retried_and_the_office_is_told_once_it_succeeds(county):
-    county.s3.put_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN_ID}/manifest.json",
-                         Body=json.dumps({"counts": {"people": 3, "convictions_evaluated": 4}}).encode())
+    county.s3.put_object(
+        Bucket=NAMES["RESULTS_BUCKET"],
+        Key=f"runs/{RUN_ID}/manifest.json",
+        Body=json.dumps({"counts": {"people": 3, "convictions_evaluated": 4}}).encode(),
+    )
     county.s3.put_object(Bucket=NAMES["RESULTS_BUCKET"], Key=f"runs/{RUN_ID}/data_issues.csv", Body=b"file\n")
     registry.record_run(RUN_ID, execution_name=RUN_ID, source={"bucket": "b", "key": "k", "version_id": "v", "size": 1})
-    events = [{"kind": "review_ready", "run": RUN, "options": {}, "review_attempt": {"rejected": False}, "task_token": "t-1"},
-              {"kind": "filings_ready", "run": RUN, "options": {}, "filings": {"files": 3, "counts": {}}},
-              {"kind": "failed", "run": RUN, "options": {}, "error": {"Error": "States.TaskFailed"}}]
+    events = [
+        {"kind": "review_ready", "run": RUN, "options": {}, "review_attempt": {"rejected": False}, "task_token": "t-1"},
+        {"kind": "filings_ready", "run": RUN, "options": {}, "filings": {"files": 3, "counts": {}}},
+        {"kind": "failed", "run": RUN, "options": {}, "error": {"Error": "States.TaskFailed"}},
+    ]
     for event in events:
         county.messages()
-        each_call_fails_then_a_retry_succeeds(lambda: notify.handler(event, FakeContext()))
+        each_call_fails_then_a_retry_succeeds(lambda: notify.handler(event, FakeContext()))  # noqa: B023 (called now)
         status = county.result_json(f"runs/{RUN_ID}/STATUS.json")["status"]
-        assert status == {"review_ready": "waiting_for_review", "filings_ready": "filings_ready", "failed": "failed"}[event["kind"]]
+        assert (
+            status
+            == {"review_ready": "waiting_for_review", "filings_ready": "filings_ready", "failed": "failed"}[
+                event["kind"]
+            ]
+        )
 
 
 def test_every_call_of_ingest_is_retried_and_the_upload_starts_exactly_one_run(county, monkeypatch):
     machine = county.sfn.create_state_machine(
-        name="clearance-test", definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}),
-        roleArn=f"arn:aws:iam::{ACCOUNT}:role/clearance-test")
+        name="clearance-test",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/clearance-test",
+    )
     monkeypatch.setenv("STATE_MACHINE_ARN", machine["stateMachineArn"])
 
     class ShortLived(FakeContext):
@@ -187,22 +228,38 @@ def test_every_call_of_ingest_is_retried_and_the_upload_starts_exactly_one_run(c
             (run,) = deliver(event)["runs"]
             (run_again,) = deliver(event)["runs"]  # and once more, as S3 may
             assert run_again["run_id"] == run["run_id"]
-            started = [e for e in county.sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
-                       if e["name"] == run["run_id"]]
+            started = [
+                e
+                for e in county.sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
+                if e["name"] == run["run_id"]
+            ]
             assert len(started) == 1, (service, operation)
             assert county.run_item(run["run_id"])["status"] == registry.STARTED, (service, operation)
-    assert len(county.sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]) == len(operations) + 1
+    assert (
+        len(county.sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]) == len(operations) + 1
+    )
 
 
-TOKEN_MACHINE = {"StartAt": "Wait", "States": {"Wait": {
-    "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-    "Parameters": {"QueueUrl": "QUEUE", "MessageBody": {"token.$": "$$.Task.Token"}}, "End": True}}}
+TOKEN_MACHINE = {
+    "StartAt": "Wait",
+    "States": {
+        "Wait": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "QUEUE", "MessageBody": {"token.$": "$$.Task.Token"}},
+            "End": True,
+        }
+    },
+}
 
 
 def test_a_failed_resume_keeps_the_run_waiting_with_its_token_until_a_retry_resumes_it(county):
     queue = county.sqs.create_queue(QueueName="tokens")["QueueUrl"]
-    machine = county.sfn.create_state_machine(name="waits", definition=json.dumps(TOKEN_MACHINE).replace("QUEUE", queue),
-                                              roleArn=f"arn:aws:iam::{ACCOUNT}:role/clearance-test")
+    machine = county.sfn.create_state_machine(
+        name="waits",
+        definition=json.dumps(TOKEN_MACHINE).replace("QUEUE", queue),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/clearance-test",
+    )
     execution = county.sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name=RUN_ID, input="{}")
     token = None
     for _ in range(200):
@@ -237,16 +294,25 @@ def test_a_retry_of_an_already_delivered_review_is_recognised_not_reported(count
     """SendTaskSuccess succeeded but its answer was lost: the retry finds Step Functions no longer
     knows the token while the run still runs, and treats the review as received."""
     queue = county.sqs.create_queue(QueueName="tokens")["QueueUrl"]
-    machine = county.sfn.create_state_machine(name="waits", definition=json.dumps(TOKEN_MACHINE).replace("QUEUE", queue),
-                                              roleArn=f"arn:aws:iam::{ACCOUNT}:role/clearance-test")
+    machine = county.sfn.create_state_machine(
+        name="waits",
+        definition=json.dumps(TOKEN_MACHINE).replace("QUEUE", queue),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/clearance-test",
+    )
     execution = county.sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name=RUN_ID, input="{}")
     registry.record_run(RUN_ID, execution_name=RUN_ID, source={"bucket": "b", "key": "k", "version_id": "v", "size": 1})
     key = f"reviews/{RUN_ID}/APPROVE_ALL"
     event = county.upload(key, b"")
     version = event["Records"][0]["s3"]["object"]["versionId"]
     # The state after the lost answer: claimed by this upload, token still recorded, unknown to Step Functions.
-    registry.set_status(RUN_ID, registry.REVIEW_RECEIVED, task_token="no-longer-known", execution_arn=execution["executionArn"],
-                        review_key=key, review_version=version)
+    registry.set_status(
+        RUN_ID,
+        registry.REVIEW_RECEIVED,
+        task_token="no-longer-known",
+        execution_arn=execution["executionArn"],
+        review_key=key,
+        review_version=version,
+    )
     faults = Faults()
     with faults.active():
         # asking Step Functions whether the run still runs may itself fail: retried, nothing lost

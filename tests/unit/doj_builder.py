@@ -53,27 +53,65 @@ class Person:
         self.cii = self.cii or "T" + self.subject_id.zfill(8)
 
     def row(self, **values: str) -> list[str]:
-        ident = {"SUBJECT_ID": self.subject_id, "CII_NUMBER": self.cii, "PRI_NAME": self.name,
-                 "GENDER": self.gender, "PRI_DOB": self.dob, "RACE_DESCR": self.race,
-                 "RECORD_ID": "1", "PDR_SEG_SEP": "#", "CYC_SEG_SEP": "#", "STP_SEG_SEP": "#",
-                 "CNT_SEG_SEP": "#", "SENT_SEG_SEP": "#", "END_OF_REC": "X"}
+        ident = {
+            "SUBJECT_ID": self.subject_id,
+            "CII_NUMBER": self.cii,
+            "PRI_NAME": self.name,
+            "GENDER": self.gender,
+            "PRI_DOB": self.dob,
+            "RACE_DESCR": self.race,
+            "RECORD_ID": "1",
+            "PDR_SEG_SEP": "#",
+            "CYC_SEG_SEP": "#",
+            "STP_SEG_SEP": "#",
+            "CNT_SEG_SEP": "#",
+            "SENT_SEG_SEP": "#",
+            "END_OF_REC": "X",
+        }
         return row(**{**ident, **values})
 
     def arrest(self, cnt: str, offense: str, date: str, county: str = COUNTY, **extra: str) -> list[str]:
-        return self.row(STP_TYPE_DESCR="ARREST/DETAINED/CITED", CNT_ORDER=cnt, OFFENSE_DESCR=offense,
-                        STP_EVENT_DATE=date, CYC_DATE=date, STP_ORI_CNTY_NAME=county,
-                        STP_ORI_DESCR=f"SO {county}", **extra)
+        return self.row(
+            STP_TYPE_DESCR="ARREST/DETAINED/CITED",
+            CNT_ORDER=cnt,
+            OFFENSE_DESCR=offense,
+            STP_EVENT_DATE=date,
+            CYC_DATE=date,
+            STP_ORI_CNTY_NAME=county,
+            STP_ORI_DESCR=f"SO {county}",
+            **extra,
+        )
 
-    def court(self, cnt: str, offense: str, date: str, disposition: str, county: str = COUNTY,
-              ofn: str = "", **extra: str) -> list[str]:
+    def court(
+        self, cnt: str, offense: str, date: str, disposition: str, county: str = COUNTY, ofn: str = "", **extra: str
+    ) -> list[str]:
         """A court-action row with any disposition (``DISMISSED``, ``CONVICTED``...)."""
-        values = dict(STP_TYPE_DESCR="COURT ACTION", CNT_ORDER=cnt, OFFENSE_DESCR=offense, STP_EVENT_DATE=date,
-                      STP_ORI_CNTY_NAME=county, STP_ORI_DESCR=f"CASC {county}", DISP_DESCR=disposition, OFN=ofn)
+        values = dict(
+            STP_TYPE_DESCR="COURT ACTION",
+            CNT_ORDER=cnt,
+            OFFENSE_DESCR=offense,
+            STP_EVENT_DATE=date,
+            STP_ORI_CNTY_NAME=county,
+            STP_ORI_DESCR=f"CASC {county}",
+            DISP_DESCR=disposition,
+            OFN=ofn,
+        )
         return self.row(**{**values, **extra})
 
-    def conviction(self, cnt: str, offense: str, date: str, level: str = "FELONY", county: str = COUNTY,
-                   toc: str = "", sentence: Sequence[str] | None = ("PROBATION", "1", "Y"), ofn: str | None = None,
-                   disposition: str = "CONVICTED", comment: str = "", **extra: str) -> list[str]:
+    def conviction(
+        self,
+        cnt: str,
+        offense: str,
+        date: str,
+        level: str = "FELONY",
+        county: str = COUNTY,
+        toc: str = "",
+        sentence: Sequence[str] | None = ("PROBATION", "1", "Y"),
+        ofn: str | None = None,
+        disposition: str = "CONVICTED",
+        comment: str = "",
+        **extra: str,
+    ) -> list[str]:
         """The first row of a convicted count; ``sentence`` is (where, length, unit) or None.
 
         Every row of a DOJ cycle carries the cycle's (arrest) date, ``CYC_DATE``: by default the
@@ -81,23 +119,53 @@ class Person:
         set the arrest date, or ``CYC_DATE=""`` for a row without one."""
         extra.setdefault("CYC_DATE", date)
         where, length, unit = sentence if sentence else ("", "", "")
-        return self.court(cnt, offense, date, disposition, county=county,
-                          ofn=f"C{cnt[:6]}" if ofn is None else ofn, CONV_STAT_DESCR=level, OFFENSE_TOC=toc,
-                          SENT_LOC_DESCR=where, SENT_LENGTH=length, SENT_TIME_CODE=unit, COMMENT_TEXT=comment,
-                          **extra)
+        return self.court(
+            cnt,
+            offense,
+            date,
+            disposition,
+            county=county,
+            ofn=f"C{cnt[:6]}" if ofn is None else ofn,
+            CONV_STAT_DESCR=level,
+            OFFENSE_TOC=toc,
+            SENT_LOC_DESCR=where,
+            SENT_LENGTH=length,
+            SENT_TIME_CODE=unit,
+            COMMENT_TEXT=comment,
+            **extra,
+        )
 
-    def sentence_part(self, cnt: str, offense: str, date: str, sentence: Sequence[str], level: str = "FELONY",
-                      county: str = COUNTY, **extra: str) -> list[str]:
+    def sentence_part(
+        self,
+        cnt: str,
+        offense: str,
+        date: str,
+        sentence: Sequence[str],
+        level: str = "FELONY",
+        county: str = COUNTY,
+        **extra: str,
+    ) -> list[str]:
         """A later row of the same count carrying one more sentence part."""
         return self.conviction(cnt, offense, date, level=level, county=county, sentence=sentence, **extra)
 
     def registration(self, date: str, offense: str = "290 PC-REGISTRATION OF SEX OFFENDER") -> list[str]:
-        return self.row(STP_TYPE_DESCR="REGISTRATION", CNT_ORDER="009001001000", OFFENSE_DESCR=offense,
-                        STP_EVENT_DATE=date, STP_ORI_CNTY_NAME=COUNTY, STP_ORI_DESCR="SO REGISTRATION")
+        return self.row(
+            STP_TYPE_DESCR="REGISTRATION",
+            CNT_ORDER="009001001000",
+            OFFENSE_DESCR=offense,
+            STP_EVENT_DATE=date,
+            STP_ORI_CNTY_NAME=COUNTY,
+            STP_ORI_DESCR="SO REGISTRATION",
+        )
 
     def deceased(self, date: str = "20190101") -> list[str]:
-        return self.row(STP_TYPE_DESCR="DECEASED", CNT_ORDER="099001001000", STP_EVENT_DATE=date,
-                        STP_ORI_CNTY_NAME=COUNTY, STP_ORI_DESCR="CORONER")
+        return self.row(
+            STP_TYPE_DESCR="DECEASED",
+            CNT_ORDER="099001001000",
+            STP_EVENT_DATE=date,
+            STP_ORI_CNTY_NAME=COUNTY,
+            STP_ORI_DESCR="CORONER",
+        )
 
 
 def csv_line(fields: Sequence[str]) -> str:
@@ -110,8 +178,14 @@ def csv_line(fields: Sequence[str]) -> str:
     return ",".join(out)
 
 
-def doj_text(rows: Iterable[Sequence[str]], *, header: bool = True, line_ending: str = "\r\n",
-             trailing_header_field: bool = False, final_newline: bool = True) -> str:
+def doj_text(
+    rows: Iterable[Sequence[str]],
+    *,
+    header: bool = True,
+    line_ending: str = "\r\n",
+    trailing_header_field: bool = False,
+    final_newline: bool = True,
+) -> str:
     lines = []
     if header:
         lines.append(",".join(DOJ_COLUMNS) + ("," if trailing_header_field else ""))
@@ -120,13 +194,26 @@ def doj_text(rows: Iterable[Sequence[str]], *, header: bool = True, line_ending:
     return text + line_ending if final_newline else text
 
 
-def write_doj(path: Path, rows: Iterable[Sequence[str] | str], *, header: bool = True, line_ending: str = "\r\n",
-              bom: bool = False, trailing_header_field: bool = False, encoding: str = "ascii",
-              final_newline: bool = True) -> Path:
+def write_doj(
+    path: Path,
+    rows: Iterable[Sequence[str] | str],
+    *,
+    header: bool = True,
+    line_ending: str = "\r\n",
+    bom: bool = False,
+    trailing_header_field: bool = False,
+    encoding: str = "ascii",
+    final_newline: bool = True,
+) -> Path:
     """Write a DOJ file. A row given as a ``str`` is written as is (for malformed lines)."""
     path = Path(path)
-    text = doj_text(rows, header=header, line_ending=line_ending, trailing_header_field=trailing_header_field,
-                    final_newline=final_newline)
+    text = doj_text(
+        rows,
+        header=header,
+        line_ending=line_ending,
+        trailing_header_field=trailing_header_field,
+        final_newline=final_newline,
+    )
     data = text.encode(encoding)
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
     return path
@@ -149,9 +236,16 @@ def records_of(tmp_path: Path, rows, name: str = "doj.dat", pack=None):
     pack = pack or load_rule_pack()
     result = read([write_doj(tmp_path / name, rows)])
     assert not result.failed, result.failed
-    records = build_records(result.rows, [f.file for f in result.files], result.issues, pack.lists,
-                            pack.case_context_lists, reading=pack.reading, evaluated=pack.evaluated_list,
-                            current_law=pack.current_law)
+    records = build_records(
+        result.rows,
+        [f.file for f in result.files],
+        result.issues,
+        pack.lists,
+        pack.case_context_lists,
+        reading=pack.reading,
+        evaluated=pack.evaluated_list,
+        current_law=pack.current_law,
+    )
     return records, result.issues.frame()
 
 
@@ -165,8 +259,9 @@ def facts_of(tmp_path: Path, rows, county: str = COUNTY, pack=None) -> pd.DataFr
     return build_facts(records, pack, county).set_index("conviction_id", drop=False)
 
 
-def decide(tmp_path: Path, rows, policy="california", county: str = COUNTY, as_of: str = AS_OF,
-           name: str = "doj.dat") -> pd.DataFrame:
+def decide(
+    tmp_path: Path, rows, policy="california", county: str = COUNTY, as_of: str = AS_OF, name: str = "doj.dat"
+) -> pd.DataFrame:
     """Decisions (indexed by conviction_id) of one file built from ``rows`` under ``policy``."""
     from blueprint.engine.decide import evaluate_rows
     from blueprint.engine.policy import Policy
@@ -176,8 +271,9 @@ def decide(tmp_path: Path, rows, policy="california", county: str = COUNTY, as_o
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     result = read([write_doj(tmp_path / name, rows)])
     assert not result.failed, result.failed
-    ev = evaluate_rows(result.rows, [f.file for f in result.files], result.issues, load_rule_pack(pol.rule_pack),
-                       pol, county, as_of)
+    ev = evaluate_rows(
+        result.rows, [f.file for f in result.files], result.issues, load_rule_pack(pol.rule_pack), pol, county, as_of
+    )
     return ev.decisions.set_index("conviction_id", drop=False)
 
 

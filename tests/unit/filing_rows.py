@@ -23,41 +23,88 @@ from blueprint.review.layout import HEADERS as REVIEW_HEADERS
 REPO = Path(__file__).resolve().parents[2]
 PROFILE = REPO / "templates" / "office-profile.example.yaml"
 
-LABELS = {"dismiss_and_seal": "Dismiss and seal", "redesignate_misdemeanor": "Redesignate as misdemeanor",
-          "redesignate_infraction": "Redesignate as infraction", "recall_and_resentence": "Recall and resentence"}
+LABELS = {
+    "dismiss_and_seal": "Dismiss and seal",
+    "redesignate_misdemeanor": "Redesignate as misdemeanor",
+    "redesignate_infraction": "Redesignate as infraction",
+    "recall_and_resentence": "Recall and resentence",
+}
 
 
 def conviction(person: str, count: int = 1, **changes) -> dict:
     """One evaluated conviction: by default an HS 11359 felony, sentence completed, found eligible for
     redesignation as a misdemeanor (HS 11361.8(e)-(f)); ``changes`` set any column."""
     row = {
-        "conviction_id": f"{person}:001001{count:03d}", "person_id": person, "cii_number": f"A{int(person):08d}",
-        "name": f"SURNAME{person},GIVEN", "other_names": "", "date_of_birth": dt.date(1970, 1, 2),
-        "date_of_birth_recorded": "19700102", "gender": "MALE", "race": "OTHER", "county": "EXAMPLE",
-        "court": "CASC EXAMPLE", "case_numbers": f"BA{person}", "case_key": f"{person}:001001",
-        "count": f"{count:03d}", "cnt_order": f"001001{count:03d}", "conviction_date": dt.date(2010, 5, 6),
-        "conviction_date_recorded": "20100506", "offense": "POSSESS MARIJUANA FOR SALE", "code_section": "11359 HS",
-        "section": "11359", "attempt": False, "level": "felony", "sentence": "16M PRISON",
-        "sentence_end": dt.date(2011, 9, 6), "sentence_status": "complete", "determination": "Eligible for Reduction",
-        "relief": "redesignate_misdemeanor", "relief_label": "", "basis": "HS 11361.8(f)",
-        "track": "completed sentence", "reason_code": "POLICY_SECTION", "reason": "Policy: HS 11359 felonies",
-        "rule_id": "policy_11359", "rule_facts": "level=felony", "flags": "", "source_file": "hand.dat",
-        "source_line": 2, "outcome": "eligible", "juvenile": "no", "arrest_date": dt.date(2010, 1, 2),
-        "prior_kind": "", "prior_section": "", "prior_date": "", "prior_court": "", "prior_case_numbers": "",
-        "statutory_exclusion": "", "felony_hint": "",
+        "conviction_id": f"{person}:001001{count:03d}",
+        "person_id": person,
+        "cii_number": f"A{int(person):08d}",
+        "name": f"SURNAME{person},GIVEN",
+        "other_names": "",
+        "date_of_birth": dt.date(1970, 1, 2),
+        "date_of_birth_recorded": "19700102",
+        "gender": "MALE",
+        "race": "OTHER",
+        "county": "EXAMPLE",
+        "court": "CASC EXAMPLE",
+        "case_numbers": f"BA{person}",
+        "case_key": f"{person}:001001",
+        "count": f"{count:03d}",
+        "cnt_order": f"001001{count:03d}",
+        "conviction_date": dt.date(2010, 5, 6),
+        "conviction_date_recorded": "20100506",
+        "offense": "POSSESS MARIJUANA FOR SALE",
+        "code_section": "11359 HS",
+        "section": "11359",
+        "attempt": False,
+        "level": "felony",
+        "sentence": "16M PRISON",
+        "sentence_end": dt.date(2011, 9, 6),
+        "sentence_status": "complete",
+        "determination": "Eligible for Reduction",
+        "relief": "redesignate_misdemeanor",
+        "relief_label": "",
+        "basis": "HS 11361.8(f)",
+        "track": "completed sentence",
+        "reason_code": "POLICY_SECTION",
+        "reason": "Policy: HS 11359 felonies",
+        "rule_id": "policy_11359",
+        "rule_facts": "level=felony",
+        "flags": "",
+        "source_file": "hand.dat",
+        "source_line": 2,
+        "outcome": "eligible",
+        "juvenile": "no",
+        "arrest_date": dt.date(2010, 1, 2),
+        "prior_kind": "",
+        "prior_section": "",
+        "prior_date": "",
+        "prior_court": "",
+        "prior_case_numbers": "",
+        "statutory_exclusion": "",
+        "felony_hint": "",
     }
     row.update(changes)
     row["relief_label"] = LABELS.get(row["relief"], "")
     if row["outcome"] != "eligible" and "determination" not in changes:
-        row["determination"] = {"not_eligible": "Not eligible", "out_of_scope": "Out of scope"}.get(row["outcome"], "Hand Review")
+        row["determination"] = {"not_eligible": "Not eligible", "out_of_scope": "Out of scope"}.get(
+            row["outcome"], "Hand Review"
+        )
     return row
 
 
 def serving(person: str, count: int = 1, **changes) -> dict:
     """A person still serving the sentence: recall and resentence (HS 11361.8(a)-(b))."""
-    values = dict(track="currently serving", sentence_status="serving", relief="recall_and_resentence",
-                  basis="HS 11361.8(b)", determination="Eligible (currently serving)", sentence="3Y PROBATION",
-                  conviction_date=dt.date(2016, 3, 1), conviction_date_recorded="20160301", arrest_date=dt.date(2016, 1, 5))
+    values = dict(
+        track="currently serving",
+        sentence_status="serving",
+        relief="recall_and_resentence",
+        basis="HS 11361.8(b)",
+        determination="Eligible (currently serving)",
+        sentence="3Y PROBATION",
+        conviction_date=dt.date(2016, 3, 1),
+        conviction_date_recorded="20160301",
+        arrest_date=dt.date(2016, 1, 5),
+    )
     values.update(changes)
     return conviction(person, count, **values)
 

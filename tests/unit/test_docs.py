@@ -32,7 +32,10 @@ def test_site_builds_strict(tmp_path):
         pytest.skip("mkdocs is not installed next to this Python (pip install -e '.[docs]')")
     proc = subprocess.run(
         [str(MKDOCS), "build", "--strict", "--quiet", "--site-dir", str(tmp_path / "site")],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "site" / "index.html").is_file()

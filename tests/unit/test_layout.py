@@ -29,8 +29,19 @@ MAY_IMPORT: dict[str, set[str]] = {
     "compat": {"base", "runtime", "intake", "engine", "report"},
     "synthetic": {"base", "intake"},
     "run": {"base", "runtime", "intake", "engine", "report", "review", "documents", "filings", "compat"},
-    "cli": {"base", "runtime", "intake", "engine", "report", "review", "documents", "filings", "compat",
-            "synthetic", "run"},
+    "cli": {
+        "base",
+        "runtime",
+        "intake",
+        "engine",
+        "report",
+        "review",
+        "documents",
+        "filings",
+        "compat",
+        "synthetic",
+        "run",
+    },
     "rules": set(),
 }
 
@@ -68,8 +79,7 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
             # importer's own packages, which are already running when it is imported
             parts = target.split(".")
             found.add(target)
-            found.update(p for p in (".".join(parts[:i]) for i in range(2, len(parts)))
-                         if not name.startswith(p + "."))
+            found.update(p for p in (".".join(parts[:i]) for i in range(2, len(parts))) if not name.startswith(p + "."))
     found.discard(name)
     return found & known
 
@@ -141,11 +151,14 @@ def test_no_import_circles():
     assert circles == []
 
 
-@pytest.mark.parametrize("source, expected", [
-    # a circle the checks must see: two modules importing each other (one lazily, in a function)
-    ({"a": "from . import b\n", "b": "def f():\n    from .a import x\n"}, True),
-    ({"a": "from . import b\n", "b": "X = 1\n"}, False),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        # a circle the checks must see: two modules importing each other (one lazily, in a function)
+        ({"a": "from . import b\n", "b": "def f():\n    from .a import x\n"}, True),
+        ({"a": "from . import b\n", "b": "X = 1\n"}, False),
+    ],
+)
 def test_the_circle_check_sees_a_lazy_circle(tmp_path, source, expected):
     """The graph counts imports inside functions (the form the three old circles took)."""
     pkg = tmp_path / "blueprint" / "base"

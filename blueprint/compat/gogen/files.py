@@ -159,23 +159,25 @@ def eligibility_values(decisions: pd.DataFrame, as_of) -> list[list[str]]:
     rows = []
     for i in range(n):
         last = last_lo[i] if (not np.isnat(last_lo[i]) and last_lo[i] == last_hi[i]) else np.datetime64("NaT", "D")
-        rows.append([
-            case_numbers[i],
-            on_record[i],
-            other[i],
-            _after_prop64(conv_lo[i], conv_hi[i]),
-            superstrikes[i],
-            pc290[i],
-            registration[i],
-            _mmddyyyy(conv_exact[i]),
-            _years_since(conv_exact[i], as_of),
-            _years_since(last, as_of),
-            cannabis[i],
-            *(col[i] for col in per_section),
-            deceased[i],
-            determination[i],
-            reason[i],
-        ])
+        rows.append(
+            [
+                case_numbers[i],
+                on_record[i],
+                other[i],
+                _after_prop64(conv_lo[i], conv_hi[i]),
+                superstrikes[i],
+                pc290[i],
+                registration[i],
+                _mmddyyyy(conv_exact[i]),
+                _years_since(conv_exact[i], as_of),
+                _years_since(last, as_of),
+                cannabis[i],
+                *(col[i] for col in per_section),
+                deceased[i],
+                determination[i],
+                reason[i],
+            ]
+        )
     return rows
 
 
@@ -206,7 +208,7 @@ def raw_records(path: Path, encoding: str, has_header: bool) -> Iterator[RawReco
     header record (and a leading byte-order mark) is not yielded.
     """
     consumed: list[str] = []
-    with open(path, "r", encoding=encoding, newline="") as fh:
+    with open(path, encoding=encoding, newline="") as fh:
         if fh.read(1) != "\ufeff":
             fh.seek(0)
 
@@ -260,9 +262,18 @@ def _decisions_by_file(evaluation: Evaluation) -> dict[int, dict[int, list[str]]
     return out
 
 
-def write_gogen_files(read: ReadResult, evaluation: Evaluation, out_dir: Path, *, policy,
-                      processing_seconds: float, county: str | None = None, as_of=None,
-                      pack: RulePack | None = None, outcomes: pd.DataFrame | None = None) -> dict[str, Path]:
+def write_gogen_files(
+    read: ReadResult,
+    evaluation: Evaluation,
+    out_dir: Path,
+    *,
+    policy,
+    processing_seconds: float,
+    county: str | None = None,
+    as_of=None,
+    pack: RulePack | None = None,
+    outcomes: pd.DataFrame | None = None,
+) -> dict[str, Path]:
     """Write the earlier tool's four result files into ``out_dir``; return their paths by file name.
 
     ``read`` and ``evaluation`` are the run's reader result and engine result (decisions carry
@@ -275,14 +286,16 @@ def write_gogen_files(read: ReadResult, evaluation: Evaluation, out_dir: Path, *
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    as_of = np.datetime64(as_of if as_of is not None else evaluation.as_of, "D")
+    as_of = np.datetime64(as_of if as_of is not None else evaluation.as_of, "D")  # type: ignore[call-overload]  # numpy's stubs lack datetime64(datetime64, unit)
     by_file = _decisions_by_file(evaluation)
     fmt = _Line()
     paths = {name: out_dir / name for name in (ALL_RESULTS, CONDENSED, PROP64_RESULTS, SUMMARY)}
     temps = {name: p.with_name(p.name + ".partial") for name, p in paths.items()}
     files_out = {}
     try:
-        files_out = {name: open(temps[name], "wb", buffering=1 << 18) for name in (ALL_RESULTS, CONDENSED, PROP64_RESULTS)}
+        files_out = {
+            name: open(temps[name], "wb", buffering=1 << 18) for name in (ALL_RESULTS, CONDENSED, PROP64_RESULTS)
+        }
         full_header = _header(DOJ_COLUMNS + ELIGIBILITY_COLUMNS)
         files_out[ALL_RESULTS].write(full_header)
         files_out[PROP64_RESULTS].write(full_header)
@@ -326,8 +339,16 @@ def write_gogen_files(read: ReadResult, evaluation: Evaluation, out_dir: Path, *
                 )
         for fh in files_out.values():
             fh.close()
-        summary = build_summary(read, evaluation, policy=policy, processing_seconds=processing_seconds,
-                                county=county, as_of=as_of, pack=pack, outcomes=outcomes)
+        summary = build_summary(
+            read,
+            evaluation,
+            policy=policy,
+            processing_seconds=processing_seconds,
+            county=county,
+            as_of=as_of,
+            pack=pack,
+            outcomes=outcomes,
+        )
         write_summary(summary, temps[SUMMARY])
         for name in paths:
             os.replace(temps[name], paths[name])

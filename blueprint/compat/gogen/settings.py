@@ -28,7 +28,6 @@ the desktop app wrote (``dismissOlderThanAgeThreshold`` …) are ignored.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -78,17 +77,22 @@ def settings_to_spec(settings: dict, name: str = "desktop-settings", problems: P
         problems.raise_if_any(PolicyError)
     baseline = settings.get("baselineEligibility") or {}
     if not isinstance(baseline, dict):
-        problems.add(("baselineEligibility",), "baselineEligibility must be an object with 'dismiss' and 'reduce' lists")
+        problems.add(
+            ("baselineEligibility",), "baselineEligibility must be an object with 'dismiss' and 'reduce' lists"
+        )
         baseline = {}
     for key in baseline:
         if key not in ("dismiss", "reduce"):
-            problems.add(("baselineEligibility", key),
-                         f"baselineEligibility.{key} is not a known key; allowed: dismiss, reduce")
+            problems.add(
+                ("baselineEligibility", key), f"baselineEligibility.{key} is not a known key; allowed: dismiss, reduce"
+            )
     dismiss = _sections(("baselineEligibility", "dismiss"), baseline.get("dismiss"), problems)
     reduce = _sections(("baselineEligibility", "reduce"), baseline.get("reduce"), problems)
     for both in sorted(set(dismiss) & set(reduce)):
-        problems.add(("baselineEligibility", "reduce"),
-                     f"section {both} is in both baselineEligibility.dismiss and baselineEligibility.reduce")
+        problems.add(
+            ("baselineEligibility", "reduce"),
+            f"section {both} is in both baselineEligibility.dismiss and baselineEligibility.reduce",
+        )
 
     extra = settings.get("additionalRelief") or {}
     if not isinstance(extra, dict):
@@ -99,47 +103,98 @@ def settings_to_spec(settings: dict, name: str = "desktop-settings", problems: P
         value = extra.get(key, False if kind == "bool" else 0)
         if kind == "bool":
             if not isinstance(value, bool):
-                problems.add(("additionalRelief", key),
-                             f"additionalRelief.{key} = {value!r}: allowed values are true or false")
+                problems.add(
+                    ("additionalRelief", key), f"additionalRelief.{key} = {value!r}: allowed values are true or false"
+                )
                 value = False
         else:
-            lo, hi = allowed
+            lo, hi = allowed  # type: ignore[misc]  # every threshold has its bounds
             if isinstance(value, bool) or not isinstance(value, int) or not (value == 0 or lo <= value <= hi):
-                problems.add(("additionalRelief", key),
-                             f"additionalRelief.{key} = {value!r}: allowed values are 0 (off) or {lo}-{hi}")
+                problems.add(
+                    ("additionalRelief", key),
+                    f"additionalRelief.{key} = {value!r}: allowed values are 0 (off) or {lo}-{hi}",
+                )
                 value = 0
         values[key] = value
     if own:
         problems.raise_if_any(PolicyError)
 
     def dismissal(rule_id: str, when: dict, reason_code: str, reason: str) -> dict:
-        return dict(id=rule_id, when=when, determination="Eligible for Dismissal", relief="dismiss_and_seal",
-                    basis="by_track", reason_code=reason_code, reason=reason)
+        return dict(
+            id=rule_id,
+            when=when,
+            determination="Eligible for Dismissal",
+            relief="dismiss_and_seal",
+            basis="by_track",
+            reason_code=reason_code,
+            reason=reason,
+        )
 
     rules = [dismissal("not-felony", {"felony": False}, "MISDEMEANOR_OR_INFRACTION", "Misdemeanor or Infraction")]
-    rules += [dismissal(f"dismiss-{s}", {"section_in": [s]}, "BASELINE_DISMISS", f"Dismiss all HS {s} convictions")
-              for s in dismiss]
+    rules += [
+        dismissal(f"dismiss-{s}", {"section_in": [s]}, "BASELINE_DISMISS", f"Dismiss all HS {s} convictions")
+        for s in dismiss
+    ]
     # The additional-relief options, in the old tool's order (rules 3-8 of its decision list).
     for key, rule_id, when, reason_code, reason in (
-        ("subjectUnder21AtConviction", "under-21-at-conviction", lambda n: {"age_at_conviction": {"under": 21}},
-         "ADDITIONAL_UNDER_21", lambda n: "21 years or younger"),
-        ("subjectAgeThreshold", "age-threshold", lambda n: {"age_on_evaluation_date": {"at_least": n}},
-         "ADDITIONAL_AGE", lambda n: f"{n} years or older"),
-        ("yearsSinceConvictionThreshold", "years-since-conviction", lambda n: {"years_since_conviction": {"at_least": n}},
-         "ADDITIONAL_YEARS_SINCE", lambda n: f"Conviction occurred {n} or more years ago"),
-        ("yearsCrimeFreeThreshold", "crime-free", lambda n: {"years_without_conviction": {"at_least": n}},
-         "ADDITIONAL_CRIME_FREE", lambda n: f"No convictions in the past {n} years"),
-        ("subjectHasOnlyProp64Charges", "only-cannabis", lambda n: {"only_cannabis_convictions": True},
-         "ADDITIONAL_ONLY_CANNABIS", lambda n: "Only has 11357-60 charges"),
-        ("subjectIsDeceased", "deceased", lambda n: {"deceased": True},
-         "ADDITIONAL_DECEASED", lambda n: "Individual is deceased"),
+        (
+            "subjectUnder21AtConviction",
+            "under-21-at-conviction",
+            lambda n: {"age_at_conviction": {"under": 21}},
+            "ADDITIONAL_UNDER_21",
+            lambda n: "21 years or younger",
+        ),
+        (
+            "subjectAgeThreshold",
+            "age-threshold",
+            lambda n: {"age_on_evaluation_date": {"at_least": n}},
+            "ADDITIONAL_AGE",
+            lambda n: f"{n} years or older",
+        ),
+        (
+            "yearsSinceConvictionThreshold",
+            "years-since-conviction",
+            lambda n: {"years_since_conviction": {"at_least": n}},
+            "ADDITIONAL_YEARS_SINCE",
+            lambda n: f"Conviction occurred {n} or more years ago",
+        ),
+        (
+            "yearsCrimeFreeThreshold",
+            "crime-free",
+            lambda n: {"years_without_conviction": {"at_least": n}},
+            "ADDITIONAL_CRIME_FREE",
+            lambda n: f"No convictions in the past {n} years",
+        ),
+        (
+            "subjectHasOnlyProp64Charges",
+            "only-cannabis",
+            lambda n: {"only_cannabis_convictions": True},
+            "ADDITIONAL_ONLY_CANNABIS",
+            lambda n: "Only has 11357-60 charges",
+        ),
+        (
+            "subjectIsDeceased",
+            "deceased",
+            lambda n: {"deceased": True},
+            "ADDITIONAL_DECEASED",
+            lambda n: "Individual is deceased",
+        ),
     ):
         n = values[key]
         if n:
             rules.append(dismissal(rule_id, when(n), reason_code, reason(n)))
-    rules += [dict(id=f"reduce-{s}", when={"section_in": [s]}, determination="Eligible for Reduction",
-                   relief="redesignate_misdemeanor", basis="by_track", reason_code="BASELINE_REDUCE",
-                   reason=f"Reduce all HS {s} convictions") for s in reduce]
+    rules += [
+        dict(
+            id=f"reduce-{s}",
+            when={"section_in": [s]},
+            determination="Eligible for Reduction",
+            relief="redesignate_misdemeanor",
+            basis="by_track",
+            reason_code="BASELINE_REDUCE",
+            reason=f"Reduce all HS {s} convictions",
+        )
+        for s in reduce
+    ]
     return PolicySpec(
         name=name,
         title="Imported desktop-tool settings",

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,8 +82,9 @@ def _with_recent_conviction(evaluation: Evaluation, person_ids: np.ndarray, as_o
     return np.isin(np.asarray(person_ids, dtype=object), conv.loc[recent, "person_id"].to_numpy(dtype=object))
 
 
-def people_relief_counts(evaluation: Evaluation, pack: RulePack, as_of,
-                         outcomes: pd.DataFrame | None = None) -> dict[str, dict[str, int]]:
+def people_relief_counts(
+    evaluation: Evaluation, pack: RulePack, as_of, outcomes: pd.DataFrame | None = None
+) -> dict[str, dict[str, int]]:
     """People left with no felony / no conviction / no recent conviction, per scenario.
 
     Built on ``blueprint.engine.outcomes.person_outcomes`` (the kit's cautious per-person outcomes), counted
@@ -93,11 +95,16 @@ def people_relief_counts(evaluation: Evaluation, pack: RulePack, as_of,
         outcomes = person_outcomes(evaluation, pack)
     recent = _with_recent_conviction(evaluation, outcomes["person_id"].to_numpy(), np.datetime64(as_of, "D"))
     had_felony = outcomes["had_felony"].to_numpy(dtype=bool)
-    out = {}
-    for key, scenario in (("reliefWithCurrentEligibilityChoices", "policy"), ("reliefWithDismissAllProp64", "dismiss_all")):
+    out: dict[str, Any] = {}
+    for key, scenario in (
+        ("reliefWithCurrentEligibilityChoices", "policy"),
+        ("reliefWithDismissAllProp64", "dismiss_all"),
+    ):
         out[key] = {
             "CountSubjectsNoFelony": int((had_felony & outcomes[f"{scenario}_no_felony"].to_numpy(dtype=bool)).sum()),
-            "CountSubjectsNoConvictionLast7Years": int((recent & outcomes[f"{scenario}_no_conviction_7y"].to_numpy(dtype=bool)).sum()),
+            "CountSubjectsNoConvictionLast7Years": int(
+                (recent & outcomes[f"{scenario}_no_conviction_7y"].to_numpy(dtype=bool)).sum()
+            ),
             "CountSubjectsNoConviction": int(outcomes[f"{scenario}_no_conviction"].sum()),
         }
     out["subjectsWithSomeReliefCount"] = int(outcomes["policy_helped"].sum())
@@ -107,25 +114,32 @@ def people_relief_counts(evaluation: Evaluation, pack: RulePack, as_of,
 def _by_section(decisions: pd.DataFrame, mask: np.ndarray) -> dict[str, int]:
     numbers = decisions["number"].astype(str).to_numpy()
     if "reason_code" in decisions:  # a cannabis section that could not be read is not counted under a number
-        numbers = np.where(decisions["reason_code"].astype(str).to_numpy() == "CANNABIS_SECTION_UNREADABLE",
-                           "unreadable", numbers)
+        numbers = np.where(
+            decisions["reason_code"].astype(str).to_numpy() == "CANNABIS_SECTION_UNREADABLE", "unreadable", numbers
+        )
     numbers = numbers[mask]
     values, counts = np.unique(numbers, return_counts=True)
     return {str(v): int(c) for v, c in zip(values, counts)}
 
 
-def _section_relief(decisions: pd.DataFrame, settings: dict, key: str, determination: str, label: str) -> dict[str, int]:
+def _section_relief(
+    decisions: pd.DataFrame, settings: dict, key: str, determination: str, label: str
+) -> dict[str, int]:
     det = decisions["determination"].to_numpy()
     if isinstance(settings.get(key), list):
         reasons = decisions["reason"].to_numpy()
-        return {s: int(((det == determination) & (reasons == f"{label} all HS {s} convictions")).sum())
-                for s in settings[key]}
+        return {
+            s: int(((det == determination) & (reasons == f"{label} all HS {s} convictions")).sum())
+            for s in settings[key]
+        }
     return _by_section(decisions, det == determination)
 
 
 def _additional_relief(decisions: pd.DataFrame) -> dict[str, int]:
     d = decisions[decisions["determination"].to_numpy() == DISMISSAL]
-    keep = ~d["reason"].astype(str).str.startswith(BASELINE_REASON_PREFIXES) & ~d["reason_code"].isin(BASELINE_REASON_CODES)
+    keep = ~d["reason"].astype(str).str.startswith(BASELINE_REASON_PREFIXES) & ~d["reason_code"].isin(
+        BASELINE_REASON_CODES
+    )
     counts = d.loc[keep.to_numpy(), "reason"].value_counts()
     return {str(k): int(v) for k, v in counts.sort_index().items()}
 
@@ -141,16 +155,24 @@ def file_errors(read: ReadResult) -> dict[str, dict[str, str]]:
     return out
 
 
-def build_summary(read: ReadResult, evaluation: Evaluation, *, policy, processing_seconds: float,
-                  county: str | None = None, as_of=None, pack: RulePack | None = None,
-                  outcomes: pd.DataFrame | None = None) -> dict:
+def build_summary(
+    read: ReadResult,
+    evaluation: Evaluation,
+    *,
+    policy,
+    processing_seconds: float,
+    county: str | None = None,
+    as_of=None,
+    pack: RulePack | None = None,
+    outcomes: pd.DataFrame | None = None,
+) -> dict:
     """The summary document (see the module docstring for every key).
 
     ``pack`` defaults to the policy's rule pack; ``county`` and ``as_of`` to the evaluation's;
     ``outcomes`` (``person_outcomes`` of this evaluation) is computed when not given.
     """
     d = evaluation.decisions
-    as_of = np.datetime64(as_of if as_of is not None else evaluation.as_of, "D")
+    as_of = np.datetime64(as_of if as_of is not None else evaluation.as_of, "D")  # type: ignore[call-overload]  # numpy's stubs lack datetime64(datetime64, unit)
     county = (county or evaluation.county).strip().upper()
     settings = dict(getattr(policy, "settings", {}) or {})
     exact = _day(d["conviction_date"]) if len(d) else np.array([], dtype="datetime64[D]")
@@ -172,8 +194,12 @@ def build_summary(read: ReadResult, evaluation: Evaluation, *, policy, processin
         "prop64NonFelonyConvictionsCountInCounty": int(np.isin(level, ["misdemeanor", "infraction"]).sum()),
         "prop64UnknownLevelConvictionsCountInCounty": int(np.isin(level, ["unknown"]).sum()),
         "subjectsWithSomeReliefCount": people["subjectsWithSomeReliefCount"],
-        "convictionDismissalCountByCodeSection": _section_relief(d, settings, "dismiss", DISMISSAL, "Dismiss") if len(d) else {},
-        "convictionReductionCountByCodeSection": _section_relief(d, settings, "reduce", REDUCTION, "Reduce") if len(d) else {},
+        "convictionDismissalCountByCodeSection": _section_relief(d, settings, "dismiss", DISMISSAL, "Dismiss")
+        if len(d)
+        else {},
+        "convictionReductionCountByCodeSection": _section_relief(d, settings, "reduce", REDUCTION, "Reduce")
+        if len(d)
+        else {},
         "convictionDismissalCountByAdditionalRelief": _additional_relief(d) if len(d) else {},
         "evaluationDate": str(as_of),
         "errors": file_errors(read),

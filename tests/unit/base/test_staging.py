@@ -46,11 +46,27 @@ def test_a_failed_block_leaves_nothing(tmp_path):
 
 def test_merge_replaces_only_unchanged_files_of_the_earlier_result(tmp_path):
     target = tmp_path / "run"
-    write(target, {"same.csv": "old", "gone.csv": "old", "edited.xlsx": "office's edit", "notes.docx": "office",
-                   "sub/old.pdf": "old", "manifest.json": "old"})
-    earlier = Earlier({"same.csv": sha256_of(target / "same.csv"), "gone.csv": sha256_of(target / "gone.csv"),
-                       "edited.xlsx": "0" * 64, "sub/old.pdf": sha256_of(target / "sub/old.pdf"), "manifest.json": ""},
-                      label="run-1")
+    write(
+        target,
+        {
+            "same.csv": "old",
+            "gone.csv": "old",
+            "edited.xlsx": "office's edit",
+            "notes.docx": "office",
+            "sub/old.pdf": "old",
+            "manifest.json": "old",
+        },
+    )
+    earlier = Earlier(
+        {
+            "same.csv": sha256_of(target / "same.csv"),
+            "gone.csv": sha256_of(target / "gone.csv"),
+            "edited.xlsx": "0" * 64,
+            "sub/old.pdf": sha256_of(target / "sub/old.pdf"),
+            "manifest.json": "",
+        },
+        label="run-1",
+    )
     with staged_folder(target) as stage:
         write(stage, {"same.csv": "new", "edited.xlsx": "new", "notes.docx": "new", "manifest.json": "new"})
         report = merge_into(stage, target, marker="manifest.json", earlier=earlier, now=lambda: WHEN)
@@ -59,8 +75,10 @@ def test_merge_replaces_only_unchanged_files_of_the_earlier_result(tmp_path):
     assert (target / "edited-run-1-20261121-101500.xlsx").read_text() == "office's edit"
     assert (target / "notes-run-1-20261121-101500.docx").read_text() == "office"  # never listed: the office's
     assert (target / "manifest.json").read_text() == "new"
-    assert sorted(report.kept) == [("edited.xlsx", "edited-run-1-20261121-101500.xlsx"),
-                                   ("notes.docx", "notes-run-1-20261121-101500.docx")]
+    assert sorted(report.kept) == [
+        ("edited.xlsx", "edited-run-1-20261121-101500.xlsx"),
+        ("notes.docx", "notes-run-1-20261121-101500.docx"),
+    ]
     assert sorted(report.removed) == ["gone.csv", "sub/old.pdf"]
     assert not list(tmp_path.glob(".run.partial-*"))
 

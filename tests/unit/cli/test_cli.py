@@ -17,10 +17,13 @@ NAME = "SECRETNAME,PRIVATE"
 
 @pytest.fixture
 def doj(tmp_path):
-    return write_doj(tmp_path / "doj.dat", [
-        Person("1", name=NAME, dob="19700101").conviction(C, "11359 HS-POSSESS FOR SALE", "20050301"),
-        Person("2").conviction(C, "11357 HS-POSSESS", "20100101", level="MISDEMEANOR"),
-    ])
+    return write_doj(
+        tmp_path / "doj.dat",
+        [
+            Person("1", name=NAME, dob="19700101").conviction(C, "11359 HS-POSSESS FOR SALE", "20050301"),
+            Person("2").conviction(C, "11357 HS-POSSESS", "20100101", level="MISDEMEANOR"),
+        ],
+    )
 
 
 def run(*argv) -> int:
@@ -49,8 +52,19 @@ def test_run_human_summary_has_counts_not_people(doj, tmp_path, capsys):
 
 
 def test_run_exit_1_when_an_input_fails(doj, tmp_path, capsys):
-    code = run("--input", doj, "--input", tmp_path / "missing.dat", "--county", "SACRAMENTO", "--as-of", "2020-07-01",
-               "--out", tmp_path / "out", "--json")
+    code = run(
+        "--input",
+        doj,
+        "--input",
+        tmp_path / "missing.dat",
+        "--county",
+        "SACRAMENTO",
+        "--as-of",
+        "2020-07-01",
+        "--out",
+        tmp_path / "out",
+        "--json",
+    )
     assert code == 1
     captured = capsys.readouterr()
     assert json.loads(captured.out)["failed_files"] == ["missing.dat"]
@@ -59,8 +73,18 @@ def test_run_exit_1_when_an_input_fails(doj, tmp_path, capsys):
 
 
 def test_run_exit_2_for_a_policy_that_does_not_exist(doj, tmp_path, capsys):
-    code = run("--input", doj, "--county", "SACRAMENTO", "--as-of", "2020-07-01", "--out", tmp_path / "out",
-               "--policy", "no-such-preset")
+    code = run(
+        "--input",
+        doj,
+        "--county",
+        "SACRAMENTO",
+        "--as-of",
+        "2020-07-01",
+        "--out",
+        tmp_path / "out",
+        "--policy",
+        "no-such-preset",
+    )
     assert code == 2
     assert "policy 'no-such-preset' is neither a preset" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # nothing was run
@@ -69,8 +93,18 @@ def test_run_exit_2_for_a_policy_that_does_not_exist(doj, tmp_path, capsys):
 def test_run_exit_2_for_a_bad_settings_file(doj, tmp_path, capsys):
     settings = tmp_path / "settings.json"
     settings.write_text(json.dumps({"additionalRelief": {"subjectAgeThreshold": 30}}))
-    code = run("--input", doj, "--county", "SACRAMENTO", "--as-of", "2020-07-01", "--out", tmp_path / "out",
-               "--policy", settings)
+    code = run(
+        "--input",
+        doj,
+        "--county",
+        "SACRAMENTO",
+        "--as-of",
+        "2020-07-01",
+        "--out",
+        tmp_path / "out",
+        "--policy",
+        settings,
+    )
     assert code == 2
     assert "settings.json:1: additionalRelief.subjectAgeThreshold = 30" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -112,8 +146,9 @@ def test_policies_lists_the_presets(capsys):
 def test_check_policy_valid_preset_yaml_and_settings(tmp_path, capsys):
     assert cli.main(["check-policy", "california"]) == 0
     policy = load_policy("california")
-    assert capsys.readouterr().out.strip() == (f"california: valid policy 'california' with {len(policy.rules)} "
-                                               f"active rules (sha256 {policy.sha256[:12]}).")
+    assert capsys.readouterr().out.strip() == (
+        f"california: valid policy 'california' with {len(policy.rules)} active rules (sha256 {policy.sha256[:12]})."
+    )
     county = tmp_path / "county.yaml"
     county.write_text("name: county\nextends: california\nsettings:\n  dismiss_if_deceased: true\n")
     assert cli.main(["check-policy", str(county)]) == 0
@@ -126,8 +161,10 @@ def test_check_policy_valid_preset_yaml_and_settings(tmp_path, capsys):
 
 def test_check_policy_invalid_is_exit_2_with_the_problem(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: bad\nrules:\n  - id: only\n    when: {felony: maybe}\n    determination: X\n"
-                   "    reason_code: X\n    reason: x\n")
+    bad.write_text(
+        "name: bad\nrules:\n  - id: only\n    when: {felony: maybe}\n    determination: X\n"
+        "    reason_code: X\n    reason: x\n"
+    )
     assert cli.main(["check-policy", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: bad.yaml:4: rule 1 ('only'): condition 'felony' expects true or false")
@@ -144,17 +181,30 @@ def test_the_command_as_a_process_flushes_its_output_and_keeps_exit_codes(doj, t
     quiet_env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as for most users
 
     def command(*argv):
-        return subprocess.run([sys.executable, "-m", "blueprint.cli.main", *map(str, argv)], capture_output=True, text=True,
-                              env=quiet_env)
+        return subprocess.run(
+            [sys.executable, "-m", "blueprint.cli.main", *map(str, argv)], capture_output=True, text=True, env=quiet_env
+        )
 
-    ok = command("run", "--input", doj, "--county", "SACRAMENTO", "--as-of", "2020-07-01", "--out", tmp_path / "ok",
-                 "--json")
+    ok = command(
+        "run", "--input", doj, "--county", "SACRAMENTO", "--as-of", "2020-07-01", "--out", tmp_path / "ok", "--json"
+    )
     assert ok.returncode == 0
     assert json.loads(ok.stdout)["counts"]["convictions_evaluated"] == 2  # the whole line arrived through the pipe
     assert json.loads((tmp_path / "ok" / "manifest.json").read_text())["run_id"] == json.loads(ok.stdout)["run_id"]
     (tmp_path / "bad.dat").write_text("not,a,doj,file\n")
-    failed = command("run", "--input", tmp_path / "bad.dat", "--input", doj, "--county", "SACRAMENTO",
-                     "--as-of", "2020-07-01", "--out", tmp_path / "failed")
+    failed = command(
+        "run",
+        "--input",
+        tmp_path / "bad.dat",
+        "--input",
+        doj,
+        "--county",
+        "SACRAMENTO",
+        "--as-of",
+        "2020-07-01",
+        "--out",
+        tmp_path / "failed",
+    )
     assert failed.returncode == 1
     assert "error: bad.dat:" in failed.stderr and "Review workbook:" in failed.stdout
     usage = command("check-policy", tmp_path / "absent.yaml")

@@ -25,8 +25,14 @@ PROFILE = REPO / "templates" / "office-profile.example.yaml"
 
 
 def clearance(*argv, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "blueprint.cli.main", *map(str, argv)], capture_output=True, text=True,
-                            cwd=cwd, env={**os.environ, **(env or {})}, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "blueprint.cli.main", *map(str, argv)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
@@ -47,11 +53,14 @@ def nothing_written(folder: Path, *names: str) -> None:
 @pytest.fixture
 def work(tmp_path):
     """A folder with a good DOJ file (SACRAMENTO and YOLO convictions) and the usual wrong files."""
-    write_doj(tmp_path / "doj.dat", [
-        Person("1").conviction(C, CAN, "20050301"),
-        Person("2").conviction(C, "11357 HS-POSSESS", "20100101", level="MISDEMEANOR"),
-        Person("3").conviction(C, CAN, "20060101", county="YOLO"),
-    ])
+    write_doj(
+        tmp_path / "doj.dat",
+        [
+            Person("1").conviction(C, CAN, "20050301"),
+            Person("2").conviction(C, "11357 HS-POSSESS", "20100101", level="MISDEMEANOR"),
+            Person("3").conviction(C, CAN, "20060101", county="YOLO"),
+        ],
+    )
     (tmp_path / "empty.dat").write_bytes(b"")
     (tmp_path / "notes.txt").write_text("these are my notes about the DOJ file\n")
     (tmp_path / "a folder").mkdir()
@@ -66,15 +75,25 @@ RUN = ("run", "--county", "SACRAMENTO", "--as-of", "2020-07-01", "--out", "out")
 
 # -- run: input files -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, message", [
-    ("missing.dat", "error: missing.dat: does not exist (check the name and the folder) (nothing was written)"),
-    ("a folder", "error: a folder: is a folder, not a file: give the DOJ file(s) inside it (nothing was written)"),
-    ("doj.xlsx", "error: doj.xlsx: is an Excel workbook or another zip archive, not a DOJ research file (a text file "
-                 "of comma-separated values); use the file as DOJ delivered it (nothing was written)"),
-    ("notes.txt", "error: notes.txt: is not a DOJ research file: none of its first 1 rows has 95 fields (found 1) "
-                  "(nothing was written)"),
-    ("empty.dat", "error: empty.dat: is empty: it has no data rows (nothing was written)"),
-])
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("missing.dat", "error: missing.dat: does not exist (check the name and the folder) (nothing was written)"),
+        ("a folder", "error: a folder: is a folder, not a file: give the DOJ file(s) inside it (nothing was written)"),
+        (
+            "doj.xlsx",
+            "error: doj.xlsx: is an Excel workbook or another zip archive, not a DOJ research file (a text file "
+            "of comma-separated values); use the file as DOJ delivered it (nothing was written)",
+        ),
+        (
+            "notes.txt",
+            "error: notes.txt: is not a DOJ research file: none of its first 1 rows has 95 fields (found 1) "
+            "(nothing was written)",
+        ),
+        ("empty.dat", "error: empty.dat: is empty: it has no data rows (nothing was written)"),
+    ],
+)
 def test_a_single_bad_input_file_is_one_line_and_exit_2(work, name, message):
     result = clearance(*RUN, "--input", name, cwd=work)
     assert (result.returncode, one_error(result)) == (2, message)
@@ -110,44 +129,68 @@ def test_several_files_after_one_input_as_a_shell_pattern_gives_them(work):
 
 # -- run: options ---------------------------------------------------------------------------------
 
+
 def test_a_county_that_is_not_in_the_input_lists_the_counties_and_the_closest(work):
-    result = clearance("run", "--input", "doj.dat", "--county", "sacrament", "--as-of", "2020-07-01", "--out", "out",
-                       cwd=work)
-    assert (result.returncode, one_error(result)) == (2, (
-        "error: --county SACRAMENT: no row of the input is in this county (STP_ORI_CNTY_NAME); the input has: "
-        "SACRAMENTO (2 convictions), YOLO (1 conviction). Did you mean SACRAMENTO?"))
+    result = clearance(
+        "run", "--input", "doj.dat", "--county", "sacrament", "--as-of", "2020-07-01", "--out", "out", cwd=work
+    )
+    assert (result.returncode, one_error(result)) == (
+        2,
+        (
+            "error: --county SACRAMENT: no row of the input is in this county (STP_ORI_CNTY_NAME); the input has: "
+            "SACRAMENTO (2 convictions), YOLO (1 conviction). Did you mean SACRAMENTO?"
+        ),
+    )
     nothing_written(work, "out")
 
 
-@pytest.mark.parametrize("as_of, fragment", [
-    ("2999-01-01", "error: --as-of 2999-01-01 is in the future (today is "),
-    ("1989-12-31", "error: --as-of 1989-12-31 is before 1990, long before HS 11361.8 took effect (2016-11-09): "
-                   "correct it, or add --force if the date is intended"),
-])
+@pytest.mark.parametrize(
+    "as_of, fragment",
+    [
+        ("2999-01-01", "error: --as-of 2999-01-01 is in the future (today is "),
+        (
+            "1989-12-31",
+            "error: --as-of 1989-12-31 is before 1990, long before HS 11361.8 took effect (2016-11-09): "
+            "correct it, or add --force if the date is intended",
+        ),
+    ],
+)
 def test_an_unlikely_evaluation_date_asks_for_force(work, as_of, fragment):
-    result = clearance("run", "--input", "doj.dat", "--county", "SACRAMENTO", "--as-of", as_of, "--out", "out", cwd=work)
+    result = clearance(
+        "run", "--input", "doj.dat", "--county", "SACRAMENTO", "--as-of", as_of, "--out", "out", cwd=work
+    )
     assert result.returncode == 2 and one_error(result).startswith(fragment)
     nothing_written(work, "out")
-    forced = clearance("run", "--input", "doj.dat", "--county", "SACRAMENTO", "--as-of", as_of, "--out", "out",
-                       "--force", cwd=work)
+    forced = clearance(
+        "run", "--input", "doj.dat", "--county", "SACRAMENTO", "--as-of", as_of, "--out", "out", "--force", cwd=work
+    )
     assert forced.returncode == 0, forced.stderr
 
 
 def test_an_evaluation_date_that_is_not_a_date_is_one_line(work):
-    result = clearance("run", "--input", "doj.dat", "--county", "SACRAMENTO", "--as-of", "07/01/2020", "--out", "out",
-                       cwd=work)
-    assert (result.returncode, one_error(result)) == (2, (
-        "error: clearance run: argument --as-of: '07/01/2020' is not a date in the form YYYY-MM-DD "
-        "(see clearance run --help)"))
+    result = clearance(
+        "run", "--input", "doj.dat", "--county", "SACRAMENTO", "--as-of", "07/01/2020", "--out", "out", cwd=work
+    )
+    assert (result.returncode, one_error(result)) == (
+        2,
+        (
+            "error: clearance run: argument --as-of: '07/01/2020' is not a date in the form YYYY-MM-DD "
+            "(see clearance run --help)"
+        ),
+    )
 
 
 def test_out_that_is_a_file_or_cannot_be_created(work):
     result = clearance(*RUN[:-1], "doj.dat", "--input", "doj.dat", cwd=work)
-    assert (result.returncode, one_error(result)) == (2, "error: --out doj.dat is a file, not a folder: give a folder "
-                                                         "for the outputs")
+    assert (result.returncode, one_error(result)) == (
+        2,
+        "error: --out doj.dat is a file, not a folder: give a folder for the outputs",
+    )
     result = clearance(*RUN[:-1], "doj.dat/run", "--input", "doj.dat", cwd=work)
-    assert (result.returncode, one_error(result)) == (2, f"error: --out doj.dat/run cannot be created: {work / 'doj.dat'} "
-                                                         "is a file, not a folder")
+    assert (result.returncode, one_error(result)) == (
+        2,
+        f"error: --out doj.dat/run cannot be created: {work / 'doj.dat'} is a file, not a folder",
+    )
 
 
 def test_an_unknown_policy_is_one_line(work):
@@ -166,16 +209,30 @@ def test_version(work):
 
 # -- generate -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("argv, message", [
-    (("--rows", "0"), "error: clearance generate: argument --rows: must be at least 1, got 0 (see clearance generate "
-                      "--help)"),
-    (("--malformed-rate", "1.5"), "error: clearance generate: argument --malformed-rate: is a share of rows between 0 "
-                                  "and 1 (0.001 is one row in a thousand), got 1.5 (see clearance generate --help)"),
-    (("--malformed-rate", "-0.1"), "error: clearance generate: argument --malformed-rate: is a share of rows between "
-                                   "0 and 1 (0.001 is one row in a thousand), got -0.1 (see clearance generate --help)"),
-    (("--county", "Sacrament"), "error: --county Sacrament: not a California county the generator knows; did you "
-                                "mean SACRAMENTO?"),
-])
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ("--rows", "0"),
+            "error: clearance generate: argument --rows: must be at least 1, got 0 (see clearance generate --help)",
+        ),
+        (
+            ("--malformed-rate", "1.5"),
+            "error: clearance generate: argument --malformed-rate: is a share of rows between 0 "
+            "and 1 (0.001 is one row in a thousand), got 1.5 (see clearance generate --help)",
+        ),
+        (
+            ("--malformed-rate", "-0.1"),
+            "error: clearance generate: argument --malformed-rate: is a share of rows between "
+            "0 and 1 (0.001 is one row in a thousand), got -0.1 (see clearance generate --help)",
+        ),
+        (
+            ("--county", "Sacrament"),
+            "error: --county Sacrament: not a California county the generator knows; did you mean SACRAMENTO?",
+        ),
+    ],
+)
 def test_generate_refuses_bad_values(work, argv, message):
     result = clearance("generate", "--out", "new.dat", *argv, cwd=work)
     assert (result.returncode, one_error(result)) == (2, message)
@@ -185,17 +242,22 @@ def test_generate_refuses_bad_values(work, argv, message):
 def test_generate_never_replaces_a_file_without_force(work):
     before = (work / "doj.dat").read_bytes()
     result = clearance("generate", "--rows", "10", "--out", "doj.dat", cwd=work)
-    assert (result.returncode, one_error(result)) == (2, "error: --out doj.dat already exists; choose a new file name, "
-                                                         "or add --force to replace it")
+    assert (result.returncode, one_error(result)) == (
+        2,
+        "error: --out doj.dat already exists; choose a new file name, or add --force to replace it",
+    )
     assert (work / "doj.dat").read_bytes() == before
     result = clearance("generate", "--rows", "10", "--out", "a folder", cwd=work)
-    assert result.returncode == 2 and one_error(result).startswith("error: --out a folder is a folder: give a file name")
+    assert result.returncode == 2 and one_error(result).startswith(
+        "error: --out a folder is a folder: give a file name"
+    )
     forced = clearance("generate", "--rows", "10", "--out", "doj.dat", "--force", cwd=work)
     assert forced.returncode == 0 and (work / "doj.dat").read_bytes() != before
     nothing_written(work)
 
 
 # -- finalize -------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def finished(work):
@@ -214,23 +276,30 @@ FINALIZE = ("finalize", "--run", "out", "--profile", "office.yaml", "--out", "fi
 
 def test_a_review_workbook_that_does_not_exist(finished):
     result = clearance(*FINALIZE, "--review", "out/reviewed.xlsx", cwd=finished)
-    assert (result.returncode, one_error(result)) == (2, "error: --review out/reviewed.xlsx does not exist: check the "
-                                                         "name and the folder of the reviewed workbook")
+    assert (result.returncode, one_error(result)) == (
+        2,
+        "error: --review out/reviewed.xlsx does not exist: check the name and the folder of the reviewed workbook",
+    )
     nothing_written(finished, "filings")
 
 
 def test_a_run_folder_that_is_missing_unfinished_incomplete_or_mixed(finished):
-    result = clearance("finalize", "--run", "nowhere", "--approve-all", "--profile", "office.yaml", "--out", "filings",
-                       cwd=finished)
+    result = clearance(
+        "finalize", "--run", "nowhere", "--approve-all", "--profile", "office.yaml", "--out", "filings", cwd=finished
+    )
     assert (result.returncode, one_error(result)) == (2, "error: the run folder nowhere does not exist")
 
     (finished / "half").mkdir()
     (finished / "half" / "review.xlsx").write_bytes((finished / "out" / "review.xlsx").read_bytes())
-    result = clearance("finalize", "--run", "half", "--approve-all", "--profile", "office.yaml", "--out", "filings",
-                       cwd=finished)
-    assert (result.returncode, one_error(result)) == (2, "error: half holds no finished run (no manifest.json): the run "
-                                                         "did not finish or this is not a run folder; run `clearance "
-                                                         "run` again into a new folder")
+    result = clearance(
+        "finalize", "--run", "half", "--approve-all", "--profile", "office.yaml", "--out", "filings", cwd=finished
+    )
+    assert (result.returncode, one_error(result)) == (
+        2,
+        "error: half holds no finished run (no manifest.json): the run "
+        "did not finish or this is not a run folder; run `clearance "
+        "run` again into a new folder",
+    )
 
     manifest_path = finished / "out" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
@@ -241,19 +310,31 @@ def test_a_run_folder_that_is_missing_unfinished_incomplete_or_mixed(finished):
 
     # Another run's table under this run's manifest: the mix an interrupted run used to leave.
     manifest_path.write_text(json.dumps(manifest))
-    assert clearance("run", "--input", "doj.dat", "--county", "YOLO", "--as-of", "2020-07-01", "--out", "yolo",
-                     cwd=finished).returncode == 0
+    assert (
+        clearance(
+            "run", "--input", "doj.dat", "--county", "YOLO", "--as-of", "2020-07-01", "--out", "yolo", cwd=finished
+        ).returncode
+        == 0
+    )
     (finished / "out" / "convictions.parquet").write_bytes((finished / "yolo" / "convictions.parquet").read_bytes())
     result = clearance(*FINALIZE, "--approve-all", cwd=finished)
-    assert (result.returncode, one_error(result)) == (2, (
-        f"error: convictions.parquet in out does not belong to the run of its manifest.json ({manifest['run_id']}): it "
-        "was changed, or the folder mixes the files of two runs; run `clearance run` again into a new folder"))
+    assert (result.returncode, one_error(result)) == (
+        2,
+        (
+            f"error: convictions.parquet in out does not belong to the run of its manifest.json ({manifest['run_id']}): it "
+            "was changed, or the folder mixes the files of two runs; run `clearance run` again into a new folder"
+        ),
+    )
     nothing_written(finished, "filings")
 
 
 def test_the_workbook_of_another_run_is_refused_with_exit_3(finished):
-    assert clearance("run", "--input", "doj.dat", "--county", "YOLO", "--as-of", "2020-07-01", "--out", "yolo",
-                     cwd=finished).returncode == 0
+    assert (
+        clearance(
+            "run", "--input", "doj.dat", "--county", "YOLO", "--as-of", "2020-07-01", "--out", "yolo", cwd=finished
+        ).returncode
+        == 0
+    )
     result = clearance(*FINALIZE, "--review", "yolo/review.xlsx", cwd=finished)
     assert result.returncode == 3
     assert result.stderr.startswith("error: the reviewed workbook was not accepted")
@@ -262,19 +343,29 @@ def test_the_workbook_of_another_run_is_refused_with_exit_3(finished):
 
 
 def test_profile_and_out_mistakes(finished):
-    result = clearance("finalize", "--run", "out", "--approve-all", "--profile", "nope.yaml", "--out", "filings",
-                       cwd=finished)
-    assert (result.returncode, one_error(result)) == (2, "error: --profile nope.yaml does not exist: check the name "
-                                                         "and the folder of the office profile")
-    result = clearance("finalize", "--run", "out", "--approve-all", "--profile", "office.yaml", "--out", "doj.dat",
-                       cwd=finished)
-    assert (result.returncode, one_error(result)) == (2, "error: --out doj.dat is a file, not a folder: give a folder "
-                                                         "for the outputs")
-    result = clearance("finalize", "--run", "out", "--approve-all", "--profile", "office.yaml", "--out", "out",
-                       cwd=finished)
-    assert (result.returncode, one_error(result)) == (2, "error: --out out is not empty and holds no finished filing "
-                                                         "set (no readable index.json): choose a new or empty folder "
-                                                         "for the filings")
+    result = clearance(
+        "finalize", "--run", "out", "--approve-all", "--profile", "nope.yaml", "--out", "filings", cwd=finished
+    )
+    assert (result.returncode, one_error(result)) == (
+        2,
+        "error: --profile nope.yaml does not exist: check the name and the folder of the office profile",
+    )
+    result = clearance(
+        "finalize", "--run", "out", "--approve-all", "--profile", "office.yaml", "--out", "doj.dat", cwd=finished
+    )
+    assert (result.returncode, one_error(result)) == (
+        2,
+        "error: --out doj.dat is a file, not a folder: give a folder for the outputs",
+    )
+    result = clearance(
+        "finalize", "--run", "out", "--approve-all", "--profile", "office.yaml", "--out", "out", cwd=finished
+    )
+    assert (result.returncode, one_error(result)) == (
+        2,
+        "error: --out out is not empty and holds no finished filing "
+        "set (no readable index.json): choose a new or empty folder "
+        "for the filings",
+    )
 
 
 def test_a_run_with_a_failed_input_is_finalized_only_when_allowed(work):
@@ -285,10 +376,14 @@ def test_a_run_with_a_failed_input_is_finalized_only_when_allowed(work):
     profile["county"] = "SACRAMENTO"
     (work / "office.yaml").write_text(yaml.safe_dump(profile))
     result = clearance(*FINALIZE, "--approve-all", cwd=work)
-    assert (result.returncode, one_error(result)) == (2, (
-        "error: the run has 1 input file(s) that failed, whose convictions are not in it: notes.txt: is not a DOJ "
-        "research file: none of its first 1 rows has 95 fields (found 1). Run again with the corrected file(s), or add "
-        "--allow-failed-inputs to file without them"))
+    assert (result.returncode, one_error(result)) == (
+        2,
+        (
+            "error: the run has 1 input file(s) that failed, whose convictions are not in it: notes.txt: is not a DOJ "
+            "research file: none of its first 1 rows has 95 fields (found 1). Run again with the corrected file(s), or add "
+            "--allow-failed-inputs to file without them"
+        ),
+    )
     nothing_written(work, "filings")
     allowed = clearance(*FINALIZE, "--approve-all", "--allow-failed-inputs", "--json", cwd=work)
     assert allowed.returncode == 0, allowed.stderr
@@ -307,8 +402,10 @@ def test_finalize_ends_with_the_counts_and_the_next_step(finished):
     assert result.returncode == 0, result.stderr
     index = json.loads((finished / "filings" / "index.json").read_text())
     lines = result.stdout.strip().splitlines()
-    assert lines[0] == (f"Filing set written to filings: {len(index['files'])} files (index.json and SHA256SUMS list "
-                        "each with its SHA-256).")
+    assert lines[0] == (
+        f"Filing set written to filings: {len(index['files'])} files (index.json and SHA256SUMS list "
+        "each with its SHA-256)."
+    )
     assert lines[1:5] == [
         "  Filed for relief (not challenged): 2 convictions of 2 people",
         "  Challenged:                        0 convictions of 0 people",
@@ -321,6 +418,7 @@ def test_finalize_ends_with_the_counts_and_the_next_step(finished):
 
 
 # -- the unexpected -------------------------------------------------------------------------------
+
 
 def test_an_unexpected_error_is_one_line_without_its_message_and_debug_shows_it(finished):
     """A damaged conviction table whose checksum was updated to match: a fault no check foresees."""
@@ -338,6 +436,10 @@ def test_an_unexpected_error_is_one_line_without_its_message_and_debug_shows_it(
     assert line.startswith("error: unexpected ") and " at blueprint/" in line
     assert line.endswith("; nothing was written. Run the command again with --debug for details")
     nothing_written(finished, "filings")
-    debug = subprocess.run([sys.executable, "-m", "blueprint.cli.main", "--debug", *FINALIZE, "--approve-all"],
-                           capture_output=True, text=True, cwd=finished)
+    debug = subprocess.run(
+        [sys.executable, "-m", "blueprint.cli.main", "--debug", *FINALIZE, "--approve-all"],
+        capture_output=True,
+        text=True,
+        cwd=finished,
+    )
     assert debug.returncode != 0 and "Traceback (most recent call last)" in debug.stderr

@@ -48,13 +48,16 @@ def office_profile(folder: Path, county: str = "SACRAMENTO") -> Path:
 
 @pytest.fixture
 def small(tmp_path):
-    write_doj(tmp_path / "doj.dat", [
-        Person("1").conviction(C, CAN, "20050301"),
-        # A super strike convicted before the offense (HS 11359(c)(1)): not eligible, challenged.
-        Person("2").conviction(C, CAN, "20050301"),
-        Person("2").conviction("002001001000", "187 PC-MURDER", "19900101", county="FRESNO"),
-        Person("3").conviction(C, "11357 HS-POSSESS", "20100101", level="MISDEMEANOR"),
-    ])
+    write_doj(
+        tmp_path / "doj.dat",
+        [
+            Person("1").conviction(C, CAN, "20050301"),
+            # A super strike convicted before the offense (HS 11359(c)(1)): not eligible, challenged.
+            Person("2").conviction(C, CAN, "20050301"),
+            Person("2").conviction("002001001000", "187 PC-MURDER", "19900101", county="FRESNO"),
+            Person("3").conviction(C, "11357 HS-POSSESS", "20100101", level="MISDEMEANOR"),
+        ],
+    )
     office_profile(tmp_path)
     return tmp_path
 
@@ -63,6 +66,7 @@ RUN = ("run", "--input", "doj.dat", "--county", "SACRAMENTO", "--as-of", "2020-0
 
 
 # -- never destroy the office's work ----------------------------------------------------------------
+
 
 def test_run_refuses_a_folder_with_an_earlier_run_and_force_keeps_the_edited_review(small):
     assert clearance(*RUN, cwd=small).returncode == 0
@@ -76,9 +80,11 @@ def test_run_refuses_a_folder_with_an_earlier_run_and_force_keeps_the_edited_rev
 
     refused = clearance(*RUN, cwd=small)
     assert refused.returncode == 2
-    assert refused.stderr.strip() == (f"error: --out run holds an earlier run ({first['run_id']}): choose a new folder, "
-                                      "or add --force to replace it (an edited review.xlsx is kept, renamed with that "
-                                      "run's id and the time)")
+    assert refused.stderr.strip() == (
+        f"error: --out run holds an earlier run ({first['run_id']}): choose a new folder, "
+        "or add --force to replace it (an edited review.xlsx is kept, renamed with that "
+        "run's id and the time)"
+    )
     assert sha256_of(run / "review.xlsx") == edited
 
     forced = clearance(*RUN[:-2], "--as-of", "2021-01-01", "--out", "run", "--force", cwd=small)
@@ -86,14 +92,23 @@ def test_run_refuses_a_folder_with_an_earlier_run_and_force_keeps_the_edited_rev
     kept = sorted(p.name for p in run.glob(f"review-{first['run_id']}-*.xlsx"))
     assert len(kept) == 1 and re.fullmatch(rf"review-{first['run_id']}-\d{{8}}-\d{{6}}\.xlsx", kept[0])
     assert sha256_of(run / kept[0]) == edited  # the office's decisions, intact
-    assert f"note: {Path('run') / 'review.xlsx'} had been changed since the earlier run; it was kept as " \
-           f"{Path('run') / kept[0]}" in forced.stderr
+    assert (
+        f"note: {Path('run') / 'review.xlsx'} had been changed since the earlier run; it was kept as "
+        f"{Path('run') / kept[0]}" in forced.stderr
+    )
     assert (run / "my notes.docx").read_text() == "the office's own file"
     second = json.loads((run / "manifest.json").read_text())
     assert second["run_id"] != first["run_id"] and second["evaluation_date"] == "2021-01-01"
     assert sha256_of(run / "review.xlsx") == second["output_sha256"]["review.xlsx"]  # the new, untouched workbook
-    assert set(second["output_sha256"]) == {"convictions.csv", "convictions.parquet", "data_issues.csv", "offense_texts.csv",
-                                            "review.xlsx", "summary.html", "summary.json"}
+    assert set(second["output_sha256"]) == {
+        "convictions.csv",
+        "convictions.parquet",
+        "data_issues.csv",
+        "offense_texts.csv",
+        "review.xlsx",
+        "summary.html",
+        "summary.json",
+    }
 
     # An unedited workbook is simply replaced: nothing more is set aside.
     assert clearance(*RUN, "--force", cwd=small).returncode == 0
@@ -130,6 +145,7 @@ def test_finalize_writes_and_deletes_only_its_own_files(small):
 
 
 # -- all or nothing: interrupts -----------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory):
@@ -189,10 +205,24 @@ def interrupted(proc: subprocess.Popen, signal_name: str) -> None:
 
 def test_ctrl_c_during_evaluation_stops_the_workers_and_writes_nothing(large, tmp_path):
     """Ctrl-C reaches the whole process group: the command and its evaluation workers."""
-    proc = subprocess.Popen(command("run", "--input", large / "doj.dat", "--county", "SACRAMENTO", "--as-of",
-                                    "2020-07-01", "--out", tmp_path / "run"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env={**os.environ, "CLEARANCE_WORKERS": "2"})
+    proc = subprocess.Popen(
+        command(
+            "run",
+            "--input",
+            large / "doj.dat",
+            "--county",
+            "SACRAMENTO",
+            "--as-of",
+            "2020-07-01",
+            "--out",
+            tmp_path / "run",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "CLEARANCE_WORKERS": "2"},
+    )
     workers = wait_for(lambda: children_of(proc.pid) if len(children_of(proc.pid)) >= 2 else None)
     time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGINT)
@@ -203,9 +233,22 @@ def test_ctrl_c_during_evaluation_stops_the_workers_and_writes_nothing(large, tm
 
 def test_sigterm_while_writing_the_outputs_removes_the_staged_folder(large, tmp_path):
     """SIGTERM (a service manager, ``kill``) reaches the command alone."""
-    proc = subprocess.Popen(command("run", "--input", large / "doj.dat", "--county", "SACRAMENTO", "--as-of",
-                                    "2020-07-01", "--out", tmp_path / "run"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command(
+            "run",
+            "--input",
+            large / "doj.dat",
+            "--county",
+            "SACRAMENTO",
+            "--as-of",
+            "2020-07-01",
+            "--out",
+            tmp_path / "run",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_for(lambda: list(tmp_path.glob(".run.partial-*")))
     children = children_of(proc.pid)
     proc.send_signal(signal.SIGTERM)
@@ -219,8 +262,12 @@ def test_an_interrupted_rerun_leaves_the_earlier_run_as_it_was(large, tmp_path):
     args = ("run", "--input", large / "doj.dat", "--county", "SACRAMENTO", "--as-of", "2020-07-01", "--out", out)
     assert clearance(*args, cwd=tmp_path).returncode == 0
     before = snapshot(out)
-    proc = subprocess.Popen(command(*args[:-3], "2021-07-01", "--out", out, "--force"), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command(*args[:-3], "2021-07-01", "--out", out, "--force"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_for(lambda: list(tmp_path.glob(".run.partial-*")))
     proc.send_signal(signal.SIGTERM)
     interrupted(proc, "SIGTERM")
@@ -230,8 +277,21 @@ def test_an_interrupted_rerun_leaves_the_earlier_run_as_it_was(large, tmp_path):
 
 def test_an_interrupted_finalize_leaves_the_earlier_filing_set_as_it_was(large, tmp_path):
     run, filings = tmp_path / "run", tmp_path / "filings"
-    assert clearance("run", "--input", large / "doj.dat", "--county", "SACRAMENTO", "--as-of", "2020-07-01", "--out",
-                     run, cwd=tmp_path).returncode == 0
+    assert (
+        clearance(
+            "run",
+            "--input",
+            large / "doj.dat",
+            "--county",
+            "SACRAMENTO",
+            "--as-of",
+            "2020-07-01",
+            "--out",
+            run,
+            cwd=tmp_path,
+        ).returncode
+        == 0
+    )
     args = ("finalize", "--run", run, "--approve-all", "--profile", large / "office.yaml", "--out", filings)
     assert clearance(*args, cwd=tmp_path).returncode == 0
     (filings / "signed-scan.pdf").write_bytes(b"%PDF signed")
@@ -246,8 +306,12 @@ def test_an_interrupted_finalize_leaves_the_earlier_filing_set_as_it_was(large, 
 
 
 def test_an_interrupted_generate_leaves_no_file(tmp_path):
-    proc = subprocess.Popen(command("generate", "--rows", "2000000", "--out", tmp_path / "doj.dat"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command("generate", "--rows", "2000000", "--out", tmp_path / "doj.dat"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_for(lambda: [p for p in tmp_path.glob(".doj.dat.partial-*") if p.stat().st_size > 0])
     proc.send_signal(signal.SIGINT)
     interrupted(proc, "SIGINT")
@@ -255,6 +319,7 @@ def test_an_interrupted_generate_leaves_no_file(tmp_path):
 
 
 # -- feedback: progress on a terminal only --------------------------------------------------------------
+
 
 def on_terminal(argv: list[str], cwd: Path) -> tuple[int, str]:
     """Run with standard error on a pseudo-terminal (as in a console window); return its text."""
@@ -283,14 +348,23 @@ def on_terminal(argv: list[str], cwd: Path) -> tuple[int, str]:
 def test_progress_of_every_long_phase_is_shown_on_a_terminal_only(small):
     code, shown = on_terminal(command(*RUN, "--compat", "gogen"), small)
     assert code == 0
-    for phase in ("reading", "evaluating", "writing the review workbook and tables",
-                  "writing the earlier tool's result files"):
+    for phase in (
+        "reading",
+        "evaluating",
+        "writing the review workbook and tables",
+        "writing the earlier tool's result files",
+    ):
         assert phase in shown, phase
     args = ("finalize", "--run", "run", "--approve-all", "--profile", "office.yaml", "--out", "filings", "--per-case")
     code, shown = on_terminal(command(*args), small)
     assert code == 0
-    for phase in ("checking the review", "writing the notice, Attachment A, the order and the exports",
-                  "notices of challenge", "per-case orders", "writing the filing summary and the index"):
+    for phase in (
+        "checking the review",
+        "writing the notice, Attachment A, the order and the exports",
+        "notices of challenge",
+        "per-case orders",
+        "writing the filing summary and the index",
+    ):
         assert phase in shown, phase
     piped = clearance(*RUN[:-1], "run2", cwd=small)  # standard error is a pipe: no progress at all
     assert piped.returncode == 0 and piped.stderr == ""

@@ -51,7 +51,8 @@ def problems_of(path) -> list[str]:
     head, *lines = message.splitlines()
     assert head == f"{path.name} has {len(lines)} problems:"
     assert [p.line for p in sorted(info.value.problems, key=lambda p: p.line)] == [
-        int(line.split(":")[1]) for line in lines]
+        int(line.split(":")[1]) for line in lines
+    ]
     return lines
 
 
@@ -60,8 +61,8 @@ def test_every_mistake_of_a_policy_file_is_listed_with_its_key_and_line(tmp_path
     path.write_text(BROKEN_POLICY)
     assert problems_of(path) == [
         "county.yaml:2: colour: Extra inputs are not permitted",
-        "county.yaml:5: rule 1 ('first'): unknown condition 'felon'; known: " + ", ".join(sorted(
-            __import__("blueprint.engine.predicates", fromlist=["PREDICATES"]).PREDICATES)),
+        "county.yaml:5: rule 1 ('first'): unknown condition 'felon'; known: "
+        + ", ".join(sorted(__import__("blueprint.engine.predicates", fromlist=["PREDICATES"]).PREDICATES)),
         "county.yaml:8: rule 1 ('first'): reason_code: String should match pattern '^[A-Z0-9_]+$'",
         "county.yaml:10: rule 2 ('second'): reason: Field required",
         "county.yaml:12: rule 2 ('second'): condition 'age_on_evaluation_date' 'at_least' expects a "
@@ -75,7 +76,8 @@ def test_every_mistake_of_a_policy_file_is_listed_with_its_key_and_line(tmp_path
 
 def test_a_county_file_extending_a_preset_points_at_its_own_settings(tmp_path):
     path = tmp_path / "county.yaml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         name: county
         extends: california
         settings:
@@ -83,14 +85,21 @@ def test_a_county_file_extending_a_preset_points_at_its_own_settings(tmp_path):
           dismis_sections: ["11357"]
           dismiss_if_years_crime_free: -1
           reduce_sectons: []
-        """))
+        """)
+    )
     lines = problems_of(path)
-    assert lines[0] == ("county.yaml:4: rule 13 ('dismiss-by-age'): condition 'age_on_evaluation_date' "
-                        "'at_least' expects a non-negative number, got 'fifty'")
-    assert lines[1].startswith("county.yaml:5: unknown setting 'dismis_sections' for preset 'california'; "
-                               "known settings: dismiss_if_age_at_least, ")
-    assert lines[2] == ("county.yaml:6: rule 16 ('dismiss-crime-free'): condition 'years_without_conviction' "
-                        "'at_least' expects a non-negative number, got -1")
+    assert lines[0] == (
+        "county.yaml:4: rule 13 ('dismiss-by-age'): condition 'age_on_evaluation_date' "
+        "'at_least' expects a non-negative number, got 'fifty'"
+    )
+    assert lines[1].startswith(
+        "county.yaml:5: unknown setting 'dismis_sections' for preset 'california'; "
+        "known settings: dismiss_if_age_at_least, "
+    )
+    assert lines[2] == (
+        "county.yaml:6: rule 16 ('dismiss-crime-free'): condition 'years_without_conviction' "
+        "'at_least' expects a non-negative number, got -1"
+    )
     assert lines[3].startswith("county.yaml:7: unknown setting 'reduce_sectons' for preset 'california'")
     assert len(lines) == 4
 
@@ -161,7 +170,8 @@ def test_yaml_lines_are_the_lines_of_the_keys():
 
 def test_an_office_profile_with_several_mistakes_lists_each_with_its_line(tmp_path):
     path = tmp_path / "office.yaml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         county: EXAMPLE
         office:
           agency: Office of the District Attorney
@@ -171,7 +181,8 @@ def test_an_office_profile_with_several_mistakes_lists_each_with_its_line(tmp_pa
         court: {county_line: FOR THE COUNTY OF EXAMPLE, room: 5}
         public_defender: {name: PD, address_lines: [1 Main Street]}
         service: {server: {name: C, title: Legal Secretary}, method: personal, place: Example City}
-        """))
+        """)
+    )
     with pytest.raises(ProfileError) as info:
         load_profile(path)
     lines = str(info.value).splitlines()
@@ -184,7 +195,8 @@ def test_an_office_profile_with_several_mistakes_lists_each_with_its_line(tmp_pa
 
 def test_an_input_mapping_with_several_mistakes_lists_each_with_its_line(tmp_path):
     path = tmp_path / "mapping.yaml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         person: id
         case: case
         count: seq
@@ -192,7 +204,8 @@ def test_an_input_mapping_with_several_mistakes_lists_each_with_its_line(tmp_pat
           NOT_A_COLUMN: {from: x}
         delimiter: ";;"
         colour: red
-        """))
+        """)
+    )
     with pytest.raises(MappingError) as info:
         load_mapping(path)
     lines = str(info.value).splitlines()

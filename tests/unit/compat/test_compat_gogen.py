@@ -17,8 +17,13 @@ import pandas as pd
 import pytest
 
 from blueprint.intake.columns import CONDENSED_COLUMNS, DOJ_COLUMNS
-from blueprint.compat.gogen.files import (ELIGIBILITY_COLUMNS, CompatError, eligibility_values, raw_records,
-                                     write_gogen_files)
+from blueprint.compat.gogen.files import (
+    ELIGIBILITY_COLUMNS,
+    CompatError,
+    eligibility_values,
+    raw_records,
+    write_gogen_files,
+)
 from blueprint.engine.decide import evaluate_rows
 from blueprint.compat.gogen.settings import policy_from_settings
 from blueprint.run.policies import load_policy
@@ -43,9 +48,18 @@ def _row(**values: str) -> list[str]:
 
 
 def _court(person: dict, cnt: str, offense: str, date: str, level: str, county: str = COUNTY, **extra) -> list[str]:
-    return _row(**person, STP_TYPE_DESCR="COURT ACTION", CNT_ORDER=cnt, OFFENSE_DESCR=offense, STP_EVENT_DATE=date,
-                STP_ORI_CNTY_NAME=county, STP_ORI_DESCR=f"CASC {county.strip()}", DISP_DESCR="CONVICTED",
-                CONV_STAT_DESCR=level, **extra)
+    return _row(
+        **person,
+        STP_TYPE_DESCR="COURT ACTION",
+        CNT_ORDER=cnt,
+        OFFENSE_DESCR=offense,
+        STP_EVENT_DATE=date,
+        STP_ORI_CNTY_NAME=county,
+        STP_ORI_DESCR=f"CASC {county.strip()}",
+        DISP_DESCR="CONVICTED",
+        CONV_STAT_DESCR=level,
+        **extra,
+    )
 
 
 def _csv_line(fields: list[str]) -> str:
@@ -62,24 +76,70 @@ P5 = dict(SUBJECT_ID="5", CII_NUMBER="55555555", PRI_NAME="MOE,SAM", GENDER="MAL
 
 # file A (CRLF, header with a trailing empty field); the comment gives each row's physical line
 FILE_A_ROWS = [
-    _row(**P1, STP_TYPE_DESCR="ARREST/DETAINED/CITED", CNT_ORDER="001001001000", OFFENSE_DESCR="11357 HS-POSSESS",
-         STP_EVENT_DATE="20100101", STP_ORI_CNTY_NAME=COUNTY),  # 2
-    _court(P1, "001002001000", "11357(B) HS-POSS MARIJ", "20100301", "MISDEMEANOR", county="SACRAMENTO  ",
-           OFN="  10M001  ", OFFENSE_TOC="M"),  # 3: evaluated
-    _court(P1, "002002001000", "11359 HS-POSSESS FOR SALE", "20120601", "FELONY", OFN="NULL",
-           FE_NUM_CRT_CASE="12F002", SENT_LOC_DESCR="PROBATION", SENT_LENGTH="3", SENT_TIME_CODE="Y"),  # 4: evaluated
-    _court(P1, "002002001000", "11359 HS-POSSESS FOR SALE", "20120601", "FELONY", OFN="NULL",
-           FE_NUM_CRT_CASE="12F002", SENT_LOC_DESCR="JAIL", SENT_LENGTH="90", SENT_TIME_CODE="D"),  # 5: sentence part
+    _row(
+        **P1,
+        STP_TYPE_DESCR="ARREST/DETAINED/CITED",
+        CNT_ORDER="001001001000",
+        OFFENSE_DESCR="11357 HS-POSSESS",
+        STP_EVENT_DATE="20100101",
+        STP_ORI_CNTY_NAME=COUNTY,
+    ),  # 2
+    _court(
+        P1,
+        "001002001000",
+        "11357(B) HS-POSS MARIJ",
+        "20100301",
+        "MISDEMEANOR",
+        county="SACRAMENTO  ",
+        OFN="  10M001  ",
+        OFFENSE_TOC="M",
+    ),  # 3: evaluated
+    _court(
+        P1,
+        "002002001000",
+        "11359 HS-POSSESS FOR SALE",
+        "20120601",
+        "FELONY",
+        OFN="NULL",
+        FE_NUM_CRT_CASE="12F002",
+        SENT_LOC_DESCR="PROBATION",
+        SENT_LENGTH="3",
+        SENT_TIME_CODE="Y",
+    ),  # 4: evaluated
+    _court(
+        P1,
+        "002002001000",
+        "11359 HS-POSSESS FOR SALE",
+        "20120601",
+        "FELONY",
+        OFN="NULL",
+        FE_NUM_CRT_CASE="12F002",
+        SENT_LOC_DESCR="JAIL",
+        SENT_LENGTH="90",
+        SENT_TIME_CODE="D",
+    ),  # 5: sentence part
     _court(P2, "001002001000", "11358 HS-CULTIVATE", "20150707", "FELONY", OFN="15F003"),  # 6: evaluated
-    _row(**P2, STP_TYPE_DESCR="REGISTRATION", CNT_ORDER="002001001000", OFFENSE_DESCR="290 PC-REGISTRATION",
-         STP_EVENT_DATE="20160101"),  # 7
+    _row(
+        **P2,
+        STP_TYPE_DESCR="REGISTRATION",
+        CNT_ORDER="002001001000",
+        OFFENSE_DESCR="290 PC-REGISTRATION",
+        STP_EVENT_DATE="20160101",
+    ),  # 7
     _row(**P2, STP_TYPE_DESCR="DECEASED", CNT_ORDER="003001001000", STP_EVENT_DATE="20190101"),  # 8
 ]
 MALFORMED = "9,ROW,WITH,TOO,FEW,FIELDS"  # line 9
 # file B (LF, no header)
 FILE_B_ROWS = [
-    _court(P3, "001002001000", "11360 HS-TRANSPORT", "20180101", "FELONY", OFN="18F004",
-           COMMENT_TEXT="ALSO 11359 HS AND 11357(A) HS"),  # 1: evaluated
+    _court(
+        P3,
+        "001002001000",
+        "11360 HS-TRANSPORT",
+        "20180101",
+        "FELONY",
+        OFN="18F004",
+        COMMENT_TEXT="ALSO 11359 HS AND 11357(A) HS",
+    ),  # 1: evaluated
     _court(P3, "002002001000", "187 PC-MURDER", "20190101", "FELONY", OFN="19F005"),  # 2
     _court(P4, "001002001000", "11357 HS-POSSESS", "20140101", "MISDEMEANOR", county="LOS ANGELES", OFN="14M006"),  # 3
     _court(P5, "001002001000", "11357 HS-POSSESS", "20080101", "MISDEMEANOR", OFN="08M007"),  # 4: evaluated
@@ -98,8 +158,9 @@ def inputs(tmp_path_factory) -> tuple[Path, Path]:
 
 def _run(paths, policy, out: Path, **kwargs):
     read = read_doj_files(paths)
-    evaluation = evaluate_rows(read.rows, [f.file for f in read.files], read.issues, load_rule_pack(), policy,
-                               COUNTY, AS_OF)
+    evaluation = evaluate_rows(
+        read.rows, [f.file for f in read.files], read.issues, load_rule_pack(), policy, COUNTY, AS_OF
+    )
     written = write_gogen_files(read, evaluation, out, policy=policy, processing_seconds=1.25, **kwargs)
     return read, evaluation, written
 
@@ -132,26 +193,39 @@ def test_all_results_keeps_every_input_line_byte_for_byte(inputs, results):
     assert len(body) == len(expected) == 13
     for raw, row in zip(expected, body):
         assert row.startswith(raw + b","), raw[:40]
-        assert len(next(csv.reader([row[len(raw) + 1:].decode()]))) == len(ELIGIBILITY_COLUMNS)
+        assert len(next(csv.reader([row[len(raw) + 1 :].decode()]))) == len(ELIGIBILITY_COLUMNS)
     assert b'"DOE,JANE Q"' in body[1] and b",  10M001  ," in body[1] and b",NULL," in body[2]
 
 
 def test_eligibility_columns_have_the_documented_values(results):
     _, _, written = results
     rows = _rows(written["All_Results.csv"])[1:]
-    elig = {i: dict(zip(ELIGIBILITY_COLUMNS, r[-len(ELIGIBILITY_COLUMNS):])) for i, r in enumerate(rows)}
+    elig = {i: dict(zip(ELIGIBILITY_COLUMNS, r[-len(ELIGIBILITY_COLUMNS) :])) for i, r in enumerate(rows)}
     assert elig[1] == {
-        "Case Number": "10M001", "# of convictions on record": "2", "Possible Other P64 Charges": "",
-        "Occurred after 11/9/2016": "N", "Superstrike Code Section(s)": "-", "PC290 Code Section(s)": "-",
-        "PC290 Registration": "-", "Date of Conviction": "03/01/2010", "Years Since This Conviction": "10.3",
-        "Years Since Any Conviction": "8.1", "# of Prop 64 convictions": "2", "# of HS 11357 convictions": "1",
-        "# of HS 11358 convictions": "0", "# of HS 11359 convictions": "1", "# of HS 11360 convictions": "0",
-        "Deceased": "-", "Eligibility Determination": "Eligible for Dismissal",
+        "Case Number": "10M001",
+        "# of convictions on record": "2",
+        "Possible Other P64 Charges": "",
+        "Occurred after 11/9/2016": "N",
+        "Superstrike Code Section(s)": "-",
+        "PC290 Code Section(s)": "-",
+        "PC290 Registration": "-",
+        "Date of Conviction": "03/01/2010",
+        "Years Since This Conviction": "10.3",
+        "Years Since Any Conviction": "8.1",
+        "# of Prop 64 convictions": "2",
+        "# of HS 11357 convictions": "1",
+        "# of HS 11358 convictions": "0",
+        "# of HS 11359 convictions": "1",
+        "# of HS 11360 convictions": "0",
+        "Deceased": "-",
+        "Eligibility Determination": "Eligible for Dismissal",
         "Eligibility Reason": "Misdemeanor or Infraction",
     }
     assert elig[2]["Case Number"] == "12F002"  # NULL is not a case number
     assert (elig[2]["Eligibility Determination"], elig[2]["Eligibility Reason"]) == (
-        "Eligible for Reduction", "Reduce all HS 11359 convictions")
+        "Eligible for Reduction",
+        "Reduce all HS 11359 convictions",
+    )
     assert elig[2]["Years Since This Conviction"] == "8.1"
     assert set(elig[3].values()) == {""}  # second sentence row of the same count
     assert elig[4]["PC290 Registration"] == "Yes" and elig[4]["Deceased"] == "Deceased"
@@ -159,10 +233,16 @@ def test_eligibility_columns_have_the_documented_values(results):
     assert elig[4]["Eligibility Reason"] == "Dismiss all HS 11358 convictions"
     p3 = elig[9]
     assert (p3["Occurred after 11/9/2016"], p3["Superstrike Code Section(s)"], p3["# of convictions on record"]) == (
-        "Y", "187 PC", "2")
+        "Y",
+        "187 PC",
+        "2",
+    )
     assert (p3["Years Since This Conviction"], p3["Years Since Any Conviction"]) == ("2.5", "1.5")
     assert p3["Possible Other P64 Charges"] == "11357;11359"
-    assert (p3["Eligibility Determination"], p3["Eligibility Reason"]) == ("Eligible for Dismissal", "50 years or older")
+    assert (p3["Eligibility Determination"], p3["Eligibility Reason"]) == (
+        "Eligible for Dismissal",
+        "50 years or older",
+    )
     for i in (0, 5, 6, 10, 11):  # arrest, registration, deceased step, murder, out-of-county conviction
         assert set(elig[i].values()) == {""}, i
 
@@ -213,9 +293,15 @@ def test_summary_uses_the_earlier_key_names_and_hand_counted_figures(results):
     assert s["county"] == COUNTY and s["lineCount"] == 13 and s["processingTimeInSeconds"] == 1.25
     assert s["earliestConviction"] == "2008-01-01T00:00:00Z"
     assert s["reliefWithCurrentEligibilityChoices"] == {
-        "CountSubjectsNoFelony": 2, "CountSubjectsNoConvictionLast7Years": 1, "CountSubjectsNoConviction": 2}
+        "CountSubjectsNoFelony": 2,
+        "CountSubjectsNoConvictionLast7Years": 1,
+        "CountSubjectsNoConviction": 2,
+    }
     assert s["reliefWithDismissAllProp64"] == {
-        "CountSubjectsNoFelony": 2, "CountSubjectsNoConvictionLast7Years": 1, "CountSubjectsNoConviction": 3}
+        "CountSubjectsNoFelony": 2,
+        "CountSubjectsNoConvictionLast7Years": 1,
+        "CountSubjectsNoConviction": 3,
+    }
     assert s["prop64ConvictionsCountInCountyByCodeSection"] == {"11357": 2, "11358": 1, "11359": 1, "11360": 1}
     assert s["subjectsWithProp64ConvictionCountInCounty"] == 4
     assert (s["prop64FelonyConvictionsCountInCounty"], s["prop64NonFelonyConvictionsCountInCounty"]) == (3, 2)
@@ -242,12 +328,16 @@ def test_failed_files_are_reported_by_kind_without_rows(inputs, tmp_path):
 
 def test_rows_with_a_trailing_empty_field_line_up(tmp_path):
     path = tmp_path / "trailing.dat"
-    rows = [_court(P3, "001002001000", "11360 HS-TRANSPORT", "20100101", "FELONY", OFN="10F1"),
-            _court(P3, "002002001000", "11359 HS-SALE", "20110101", "FELONY", OFN="11F2")]
+    rows = [
+        _court(P3, "001002001000", "11360 HS-TRANSPORT", "20100101", "FELONY", OFN="10F1"),
+        _court(P3, "002002001000", "11359 HS-SALE", "20110101", "FELONY", OFN="11F2"),
+    ]
     path.write_bytes("".join(_csv_line(r) + ",\r\n" for r in rows).encode())
     _, evaluation, written = _run([path], policy_from_settings(SETTINGS), tmp_path / "out")
     body = written["All_Results.csv"].read_bytes().split(b"\n")[1:-1]
-    assert [line[: len(_csv_line(r)) + 1] for line, r in zip(body, rows)] == [(_csv_line(r) + ",").encode() for r in rows]
+    assert [line[: len(_csv_line(r)) + 1] for line, r in zip(body, rows)] == [
+        (_csv_line(r) + ",").encode() for r in rows
+    ]
     parsed = _rows(written["All_Results.csv"])[1:]
     assert [r[:95] for r in parsed] == rows
     assert [r[-1] for r in parsed] == ["50 years or older"] * 2
@@ -258,7 +348,9 @@ def test_raw_records_joins_a_quoted_value_spanning_lines(tmp_path):
     path.write_bytes(b'a,"two\r\nlines",c\r\nd,e,f\r\n')
     records = list(raw_records(path, "utf-8", has_header=False))
     assert [(r.line, r.text, r.fields) for r in records] == [
-        (1, 'a,"two\r\nlines",c', ["a", "two\r\nlines", "c"]), (3, "d,e,f", ["d", "e", "f"])]
+        (1, 'a,"two\r\nlines",c', ["a", "two\r\nlines", "c"]),
+        (3, "d,e,f", ["d", "e", "f"]),
+    ]
 
 
 def test_an_input_changed_after_reading_is_refused(inputs, tmp_path):

@@ -71,7 +71,13 @@ def test_markup_reads_blocks_runs_and_collapses_whitespace():
     paragraph = doc.blocks[2]
     assert isinstance(paragraph, Paragraph)
     assert paragraph.text == "Some text, bold and italic."
-    assert [(r.bold, r.italic) for r in paragraph.runs] == [(False, False), (True, False), (False, False), (False, True), (False, False)]
+    assert [(r.bold, r.italic) for r in paragraph.runs] == [
+        (False, False),
+        (True, False),
+        (False, False),
+        (False, True),
+        (False, False),
+    ]
     assert doc.blocks[3].number == "3."
     assert doc.blocks[5].rows == [("1", "2")]
     assert "DOE,JANE," in list(doc.text_blocks())
@@ -114,7 +120,10 @@ def test_the_repository_templates_folder_is_found_by_default(monkeypatch):
 
 
 def test_pleading_pdf_has_numbered_lines_caption_and_page_n_of_m():
-    body = "".join(f"<p>Paragraph number {i} says something long enough to wrap onto a second line of pleading paper.</p>" for i in range(30))
+    body = "".join(
+        f"<p>Paragraph number {i} says something long enough to wrap onto a second line of pleading paper.</p>"
+        for i in range(30)
+    )
     pages = pdf_pages(render_pdf_bytes(parse(pleading(body))))
     assert len(pages) >= 3
     for number, text in enumerate(pages, start=1):
@@ -124,7 +133,12 @@ def test_pleading_pdf_has_numbered_lines_caption_and_page_n_of_m():
         assert f"Page {number} of {len(pages)}" in text
         assert "TEST NOTICE FOOTER" in text
     first = pages[0]
-    for expected in ("PAT EXAMPLE (State Bar No. 123456)", "SUPERIOR COURT OF THE STATE OF CALIFORNIA", "DOE,JANE,", "Case No.: XY123456"):
+    for expected in (
+        "PAT EXAMPLE (State Bar No. 123456)",
+        "SUPERIOR COURT OF THE STATE OF CALIFORNIA",
+        "DOE,JANE,",
+        "Case No.: XY123456",
+    ):
         assert expected in first
     joined = " ".join(pages)
     assert all(f"Paragraph number {i} says" in joined for i in range(30))
@@ -132,7 +146,10 @@ def test_pleading_pdf_has_numbered_lines_caption_and_page_n_of_m():
 
 def test_large_table_pdf_repeats_the_header_and_keeps_every_row_once():
     n = 1200
-    pdf = render_pdf_bytes(parse(f'<document title="A" footer="ATT" pleading="no" orientation="landscape">{BIG_TABLE}</document>'), {"rows": table_source(n)})
+    pdf = render_pdf_bytes(
+        parse(f'<document title="A" footer="ATT" pleading="no" orientation="landscape">{BIG_TABLE}</document>'),
+        {"rows": table_source(n)},
+    )
     pages = pdf_pages(pdf)
     assert len(pages) > 10
     found = []
@@ -157,7 +174,11 @@ def test_no_blank_last_page_whatever_the_row_count():
 def test_long_cells_wrap_without_losing_text():
     long_names = "; ".join(f"ALIAS{i},NAME" for i in range(25))
     source = {"item": ["1"], "name": [long_names], "case": ["C" * 80]}
-    text = " ".join(pdf_pages(render_pdf_bytes(parse(f'<document title="A" pleading="no">{BIG_TABLE}</document>'), {"rows": source})))
+    text = " ".join(
+        pdf_pages(
+            render_pdf_bytes(parse(f'<document title="A" pleading="no">{BIG_TABLE}</document>'), {"rows": source})
+        )
+    )
     compact = text.replace("\n", "").replace(" ", "")
     assert long_names.replace(" ", "") in compact
     assert "C" * 80 in compact
@@ -210,7 +231,9 @@ def test_docx_pleading_header_has_28_line_numbers_and_rules():
 
 
 def test_docx_landscape_without_pleading_and_escaping():
-    markup = '<document title="A" pleading="no" orientation="landscape"><p>Tom &amp; Jerry &lt;x&gt; \u00e9</p></document>'
+    markup = (
+        '<document title="A" pleading="no" orientation="landscape"><p>Tom &amp; Jerry &lt;x&gt; \u00e9</p></document>'
+    )
     data = render_docx_bytes(parse(markup))
     document = docx.Document(io.BytesIO(data))
     assert document.paragraphs[0].text == "Tom & Jerry <x> \u00e9"

@@ -93,24 +93,34 @@ def test_any_group_of_false_and_unknown_is_unknown(kleene):
 
 
 def test_no_rule_decides_leaves_the_determination_empty(tmp_path):
-    only_felonies = policy(tmp_path, """
+    only_felonies = policy(
+        tmp_path,
+        """
         - id: felonies
           when: {felony: true}
           determination: Eligible for Reduction
           relief: redesignate_misdemeanor
           reason_code: F
           reason: felony
-        """)
-    rows = [Person("1").conviction(C, CAN, "19990301", level="MISDEMEANOR"),
-            Person("2").conviction(C, CAN, "19990301", level="FELONY")]
+        """,
+    )
+    rows = [
+        Person("1").conviction(C, CAN, "19990301", level="MISDEMEANOR"),
+        Person("2").conviction(C, CAN, "19990301", level="FELONY"),
+    ]
     d = decide(tmp_path, rows, only_felonies)
     assert tuple(d.loc[f"1:{C}", ["determination", "rule_id", "reason", "relief"]]) == ("", "", "", "")
-    assert tuple(d.loc[f"2:{C}", ["determination", "relief", "relief_label"]]) == \
-        ("Eligible for Reduction", "redesignate_misdemeanor", "Redesignate as misdemeanor")
+    assert tuple(d.loc[f"2:{C}", ["determination", "relief", "relief_label"]]) == (
+        "Eligible for Reduction",
+        "redesignate_misdemeanor",
+        "Redesignate as misdemeanor",
+    )
 
 
 def test_basis_by_track(tmp_path):
-    by_track = policy(tmp_path, """
+    by_track = policy(
+        tmp_path,
+        """
         - id: all
           when: {always: true}
           determination: Eligible for Dismissal
@@ -118,12 +128,17 @@ def test_basis_by_track(tmp_path):
           basis: by_track
           reason_code: ALL
           reason: all
-        """)
-    rows = [Person("serving").conviction(C, CAN, "20190101", sentence=("PROBATION", "3", "Y")),
-            Person("done").conviction(C, CAN, "20100101", sentence=("JAIL", "1", "Y")),
-            Person("unknown").conviction(C, CAN, "20100101", sentence=("JAIL", "?", "Y"))]
+        """,
+    )
+    rows = [
+        Person("serving").conviction(C, CAN, "20190101", sentence=("PROBATION", "3", "Y")),
+        Person("done").conviction(C, CAN, "20100101", sentence=("JAIL", "1", "Y")),
+        Person("unknown").conviction(C, CAN, "20100101", sentence=("JAIL", "?", "Y")),
+    ]
     d = decide(tmp_path, rows, by_track)
-    got = {pid: tuple(d.loc[f"{pid}:{C}", ["track", "basis", "sentence_status"]]) for pid in ("serving", "done", "unknown")}
+    got = {
+        pid: tuple(d.loc[f"{pid}:{C}", ["track", "basis", "sentence_status"]]) for pid in ("serving", "done", "unknown")
+    }
     assert got == {
         "serving": ("currently serving", "HS 11361.8(b)", "serving"),
         "done": ("completed sentence", "HS 11361.8(f)", "complete"),
@@ -133,30 +148,39 @@ def test_basis_by_track(tmp_path):
 
 def test_flags_for_the_reviewer(tmp_path):
     p = Person("1", dob="19700000")
-    rows = [p.conviction(C, "664/11359 HS-ATTEMPT POSS FOR SALE", "19990301", comment="ALSO 11360 HS TRANSPORT"),
-            p.conviction("002001001000", "187 PC-MURDER", "19900101", county="FRESNO"),
-            p.registration("19950101"), p.deceased("20190101"),
-            Person("2").conviction(C, CAN, "19990301")]
+    rows = [
+        p.conviction(C, "664/11359 HS-ATTEMPT POSS FOR SALE", "19990301", comment="ALSO 11360 HS TRANSPORT"),
+        p.conviction("002001001000", "187 PC-MURDER", "19900101", county="FRESNO"),
+        p.registration("19950101"),
+        p.deceased("20190101"),
+        Person("2").conviction(C, CAN, "19990301"),
+    ]
     d = decide(tmp_path, rows, "california")
-    assert d.loc[f"1:{C}", "flags"] == ("possible other cannabis charge in comments: HS 11360; attempt (PC 664); "
-                                        "deceased; PC 290 registration on record; super strike on record: 187 PC; "
-                                        "date of birth partial")
+    assert d.loc[f"1:{C}", "flags"] == (
+        "possible other cannabis charge in comments: HS 11360; attempt (PC 664); "
+        "deceased; PC 290 registration on record; super strike on record: 187 PC; "
+        "date of birth partial"
+    )
     assert d.loc[f"2:{C}", "flags"] == ""
 
 
 def test_a_pc290_offense_on_the_record_is_flagged_even_when_it_decides_nothing(tmp_path):
     # A misdemeanor is dismissed whatever the record holds, but the reviewer still sees the offense.
     p = Person("1")
-    rows = [p.conviction(C, "11357(B) HS-POSSESS MARIJUANA", "19990301", level="MISDEMEANOR"),
-            p.conviction("002001001000", "243.4(A) PC-SEXUAL BATTERY", "19900101", county="FRESNO")]
+    rows = [
+        p.conviction(C, "11357(B) HS-POSSESS MARIJUANA", "19990301", level="MISDEMEANOR"),
+        p.conviction("002001001000", "243.4(A) PC-SEXUAL BATTERY", "19900101", county="FRESNO"),
+    ]
     d = decide(tmp_path, rows, "california")
     assert d.loc[f"1:{C}", "determination"] == "Eligible for Dismissal"
     assert d.loc[f"1:{C}", "flags"] == "PC 290 offense on record: 243.4(A) PC"  # registrable, not a super strike
 
 
 def test_display_facts(tmp_path):
-    rows = [Person("1", dob="19780615").conviction(C, CAN, "19990301", sentence=("PROBATION", "1", "Y")),
-            Person("2", dob="19780000").conviction(C, CAN, "19990000")]
+    rows = [
+        Person("1", dob="19780615").conviction(C, CAN, "19990301", sentence=("PROBATION", "1", "Y")),
+        Person("2", dob="19780000").conviction(C, CAN, "19990000"),
+    ]
     d = decide(tmp_path, rows, "california")
     one, two = d.loc[f"1:{C}"], d.loc[f"2:{C}"]
     assert pd.Timestamp(one["conviction_date"]) == pd.Timestamp("1999-03-01")
@@ -172,8 +196,10 @@ def test_display_facts(tmp_path):
 
 
 def test_nothing_to_evaluate(tmp_path):
-    rows = [Person("1").conviction(C, CAN, "19990301", county="FRESNO"),
-            Person("2").conviction(C, "459 PC-BURGLARY", "19990301")]
+    rows = [
+        Person("1").conviction(C, CAN, "19990301", county="FRESNO"),
+        Person("2").conviction(C, "459 PC-BURGLARY", "19990301"),
+    ]
     d = decide(tmp_path, rows, "california")
     assert len(d) == 0
     for column in ("determination", "relief", "reason", "rule_id", "rule_facts", "flags", "track", "conviction_date"):

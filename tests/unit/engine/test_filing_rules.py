@@ -15,24 +15,46 @@ from filing_rows import conviction, write_hand_run
 
 
 def test_the_recorded_outcome_is_used_and_an_older_run_gets_it_from_relief_and_label():
-    recorded = pd.DataFrame({"outcome": ["out_of_scope", "eligible"], "relief": ["", "dismiss_and_seal"],
-                             "determination": ["Not eligible", "Eligible for Dismissal"]})
+    recorded = pd.DataFrame(
+        {
+            "outcome": ["out_of_scope", "eligible"],
+            "relief": ["", "dismiss_and_seal"],
+            "determination": ["Not eligible", "Eligible for Dismissal"],
+        }
+    )
     assert list(rules.outcomes(recorded)) == ["out_of_scope", "eligible"]  # never re-read from the label
-    older = pd.DataFrame({"relief": ["dismiss_and_seal", "", "", "", ""],
-                          "determination": ["Eligible for Dismissal", "Not eligible", "Out of scope", "Hand Review",
-                                            "To be reviewed by City Attorneys"]})
+    older = pd.DataFrame(
+        {
+            "relief": ["dismiss_and_seal", "", "", "", ""],
+            "determination": [
+                "Eligible for Dismissal",
+                "Not eligible",
+                "Out of scope",
+                "Hand Review",
+                "To be reviewed by City Attorneys",
+            ],
+        }
+    )
     assert list(rules.outcomes(older)) == ["eligible", "not_eligible", "out_of_scope", "hand_review", "hand_review"]
 
 
-@pytest.mark.parametrize("relief, track, recorded, expected", [
-    ("recall_and_resentence", "currently serving", "HS 11361.8(b)", "HS 11361.8(b)"),  # 11361.8(a)-(b)
-    ("dismiss_and_seal", "currently serving", "HS 11361.8(b)", "HS 11361.8(b)"),
-    ("redesignate_misdemeanor", "completed sentence", "HS 11361.8(f)", "HS 11361.8(e)-(f)"),  # 11361.8(e)-(f)
-    ("redesignate_infraction", "juvenile", "HS 11361.8(f)", "HS 11361.8(e)-(f), (m)"),  # 11361.8(m)
-    ("recall_and_resentence", "unknown", "", "HS 11361.8(b)"),
-    ("dismiss_and_seal", "unknown", "HS 11361.8 (track unknown)", "HS 11361.8 (track unknown)"),
-    ("vacate_and_expunge", "completed sentence", "20 ILCS 2630/5.2(i)", "20 ILCS 2630/5.2(i)"),  # another state's pack
-])
+@pytest.mark.parametrize(
+    "relief, track, recorded, expected",
+    [
+        ("recall_and_resentence", "currently serving", "HS 11361.8(b)", "HS 11361.8(b)"),  # 11361.8(a)-(b)
+        ("dismiss_and_seal", "currently serving", "HS 11361.8(b)", "HS 11361.8(b)"),
+        ("redesignate_misdemeanor", "completed sentence", "HS 11361.8(f)", "HS 11361.8(e)-(f)"),  # 11361.8(e)-(f)
+        ("redesignate_infraction", "juvenile", "HS 11361.8(f)", "HS 11361.8(e)-(f), (m)"),  # 11361.8(m)
+        ("recall_and_resentence", "unknown", "", "HS 11361.8(b)"),
+        ("dismiss_and_seal", "unknown", "HS 11361.8 (track unknown)", "HS 11361.8 (track unknown)"),
+        (
+            "vacate_and_expunge",
+            "completed sentence",
+            "20 ILCS 2630/5.2(i)",
+            "20 ILCS 2630/5.2(i)",
+        ),  # another state's pack
+    ],
+)
 def test_the_filed_basis_follows_the_track(relief, track, recorded, expected):
     # The bases are California's pack's words (pack.yaml filing_bases), as HS 11361.8 has them.
     bases = load_rule_pack("california/prop64").texts.filing_bases
@@ -41,7 +63,10 @@ def test_the_filed_basis_follows_the_track(relief, track, recorded, expected):
 
 def test_a_pack_without_filing_bases_keeps_every_recorded_basis():
     assert load_rule_pack("illinois/crta").texts.filing_bases is None
-    assert rules.filed_basis("vacate_and_expunge", "currently serving", "20 ILCS 2630/5.2(i)", "", None) == "20 ILCS 2630/5.2(i)"
+    assert (
+        rules.filed_basis("vacate_and_expunge", "currently serving", "20 ILCS 2630/5.2(i)", "", None)
+        == "20 ILCS 2630/5.2(i)"
+    )
     assert rules.basis_with_process("20 ILCS 2630/5.2(i)", None) == "20 ILCS 2630/5.2(i)"
 
 

@@ -16,10 +16,12 @@ positive example matched by that entry and one negative "near miss" example ment
 from __future__ import annotations
 
 import csv
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from blueprint.engine.offenses import (
     PARSED_COLUMNS,
@@ -162,9 +164,7 @@ def test_match_example(match_results: dict[str, list[bool]], row: dict[str, str]
 
 
 @pytest.mark.parametrize("name", LIST_NAMES)
-def test_every_entry_has_positive_and_near_miss_examples(
-    lists: dict[str, OffenseList], name: str
-) -> None:
+def test_every_entry_has_positive_and_near_miss_examples(lists: dict[str, OffenseList], name: str) -> None:
     """Each entry: a positive example that this very entry matches, and a negative that names it."""
     offense_list = lists[name]
     rows = [r for r in MATCH_ROWS if r["list"] == name]
@@ -175,12 +175,10 @@ def test_every_entry_has_positive_and_near_miss_examples(
     missing = []
     for entry in offense_list.entries:
         positive = any(
-            _bool(r["expected"]) and labels[i] == entry.label and numbers[i] == entry.number
-            for i, r in enumerate(rows)
+            _bool(r["expected"]) and labels[i] == entry.label and numbers[i] == entry.number for i, r in enumerate(rows)
         )
         negative = any(
-            not _bool(r["expected"])
-            and entry.number in (r["offense_descr"] + " " + r["comment_text"]).upper()
+            not _bool(r["expected"]) and entry.number in (r["offense_descr"] + " " + r["comment_text"]).upper()
             for r in rows
         )
         if not (positive and negative):
@@ -246,9 +244,9 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_lists_are_frozen(lists: dict[str, OffenseList]) -> None:
-    with pytest.raises(Exception):
+    with pytest.raises(FrozenInstanceError):
         lists["cannabis"].name = "x"  # type: ignore[misc]
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         lists["cannabis"].entries[0].number = "1"  # type: ignore[misc]
 
 
@@ -288,16 +286,34 @@ lists:
     ("body", "message"),
     [
         ("lists:\n  a:\n    statute: s\n    entries:\n      - {code: PC, number: 191.5, label: x}\n", "quote it"),
-        ("lists:\n  a:\n    statute: s\n    entries:\n      - {code: PC, number: '18x7', label: x}\n", "section number"),
+        (
+            "lists:\n  a:\n    statute: s\n    entries:\n      - {code: PC, number: '18x7', label: x}\n",
+            "section number",
+        ),
         ("lists:\n  a:\n    statute: s\n    entries:\n      - {code: P, number: '187', label: x}\n", "code must be"),
-        ("lists:\n  a:\n    statute: s\n    entries:\n      - {code: PC, number: '245', subsections: ['D3'], label: x}\n", "subsection"),
-        ("lists:\n  a:\n    statute: s\n    entries:\n      - {code: PC, number: '187', label: x, colour: red}\n", "colour"),
+        (
+            "lists:\n  a:\n    statute: s\n    entries:\n      - {code: PC, number: '245', subsections: ['D3'], label: x}\n",
+            "subsection",
+        ),
+        (
+            "lists:\n  a:\n    statute: s\n    entries:\n      - {code: PC, number: '187', label: x, colour: red}\n",
+            "colour",
+        ),
         ("lists:\n  a:\n    statute: s\n    entries:\n      - {code: PC, number: '187'}\n", "label"),
         ("lists:\n  a:\n    entries:\n      - {code: PC, number: '187', label: x}\n", "statute"),
         ("lists:\n  a:\n    statute: s\n    entries: []\n", "entries"),
-        ("lists:\n  Bad-Name:\n    statute: s\n    entries:\n      - {code: PC, number: '187', label: x}\n", "lower_case"),
-        ("lists:\n  a:\n    statute: s\n    entries:\n      - {code: PC, number: '187', label: x}\n      - {code: PC, number: '187', label: y}\n", "repeats 187 PC"),
-        ("lists:\n  a:\n    statute: s\n    entries:\n      - {code: PC, number: '1', label: x, requires_same_case: 'banana'}\n", "requires_same_case"),
+        (
+            "lists:\n  Bad-Name:\n    statute: s\n    entries:\n      - {code: PC, number: '187', label: x}\n",
+            "lower_case",
+        ),
+        (
+            "lists:\n  a:\n    statute: s\n    entries:\n      - {code: PC, number: '187', label: x}\n      - {code: PC, number: '187', label: y}\n",
+            "repeats 187 PC",
+        ),
+        (
+            "lists:\n  a:\n    statute: s\n    entries:\n      - {code: PC, number: '1', label: x, requires_same_case: 'banana'}\n",
+            "requires_same_case",
+        ),
         (
             "lists:\n  a:\n    statute: s\n    entries:\n"
             "      - {code: PC, number: '1', label: x, requires_same_case: '186.22(B)(4) PC'}\n"
@@ -373,7 +389,8 @@ POSSIBLE_ROWS = [r for r in MATCH_ROWS if r.get("possible")]
 
 
 @pytest.mark.parametrize(
-    "row", POSSIBLE_ROWS, ids=[f"{r['list']}:{r['offense_descr']}:possible={r['possible']}" for r in POSSIBLE_ROWS])
+    "row", POSSIBLE_ROWS, ids=[f"{r['list']}:{r['offense_descr']}:possible={r['possible']}" for r in POSSIBLE_ROWS]
+)
 def test_possible_match_example(lists: dict[str, OffenseList], row: dict[str, str]) -> None:
     """A bare section whose listing depends on a subdivision it does not give (PC 667(e)(2)(C)(iv):
     245(d)(3) only, 217.1(b) only, 653f(b) only; PC 290(c): 314(1)-(2), 236.1(b)-(c)) is a *possible*
@@ -387,8 +404,20 @@ def test_possible_match_example(lists: dict[str, OffenseList], row: dict[str, st
 def test_homicide_range_is_187_to_191_5_inclusive_with_attempts(lists: dict[str, OffenseList]) -> None:
     """PC 667(e)(2)(C)(iv)(IV): "any homicide offense, including any attempted homicide offense, defined
     in Sections 187 to 191.5, inclusive"; manslaughter (192) lies outside."""
-    texts = ["187 PC-X", "189.5 PC-X", "190 PC-X", "190.03 PC-X", "190.25 PC-X", "191.5(B) PC-X", "664/190.2 PC-X",
-             "186 PC-X", "191.55 PC-X", "192(B) PC-X", "664/192 PC-X", "187 HS-X"]
+    texts = [
+        "187 PC-X",
+        "189.5 PC-X",
+        "190 PC-X",
+        "190.03 PC-X",
+        "190.25 PC-X",
+        "191.5(B) PC-X",
+        "664/190.2 PC-X",
+        "186 PC-X",
+        "191.55 PC-X",
+        "192(B) PC-X",
+        "664/192 PC-X",
+        "187 HS-X",
+    ]
     got = lists["super_strikes"].matches(_parse(texts, [""] * len(texts))).tolist()
     assert got == [True] * 7 + [False] * 5
 
@@ -407,17 +436,17 @@ def test_every_mistake_in_an_offense_list_file_is_named_at_once_with_its_line(tm
     """A file with four mistakes on four lines gets one message per mistake, each ``file:line:``,
     in one error (fix them in one pass, not one per run)."""
     body = (
-        "lists:\n"                                                            # 1
-        "  a:\n"                                                              # 2
-        "    statute: s\n"                                                    # 3
-        "    entries:\n"                                                      # 4
-        "      - {code: PC, number: 191.5, label: x}\n"                       # 5 unquoted decimal
-        "      - {code: PC, number: '187', label: y}\n"                       # 6
-        "      - {code: PC, number: '187', label: z}\n"                       # 7 repeats line 6
-        "  b:\n"                                                              # 8
-        "    statute: s\n"                                                    # 9
-        "    entries:\n"                                                      # 10
-        "      - {code: P, number: '187', label: x}\n"                        # 11 code too short
+        "lists:\n"  # 1
+        "  a:\n"  # 2
+        "    statute: s\n"  # 3
+        "    entries:\n"  # 4
+        "      - {code: PC, number: 191.5, label: x}\n"  # 5 unquoted decimal
+        "      - {code: PC, number: '187', label: y}\n"  # 6
+        "      - {code: PC, number: '187', label: z}\n"  # 7 repeats line 6
+        "  b:\n"  # 8
+        "    statute: s\n"  # 9
+        "    entries:\n"  # 10
+        "      - {code: P, number: '187', label: x}\n"  # 11 code too short
         "      - {code: PC, number: '245', subsections: ['D3'], label: w}\n"  # 12 bad subsection
     )
     pack = _write(tmp_path, body)

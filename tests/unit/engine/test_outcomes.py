@@ -35,18 +35,44 @@ def _row(person: dict, **values: str) -> list[str]:
 
 
 def _person(pid: str, dob: str, race: str = "WHITE", gender: str = "M") -> dict:
-    return {"SUBJECT_ID": pid, "CII_NUMBER": f"A{pid}9999", "PRI_NAME": f"PERSON,NUMBER {pid}",
-            "GENDER": gender, "PRI_DOB": dob, "RACE_DESCR": race}
+    return {
+        "SUBJECT_ID": pid,
+        "CII_NUMBER": f"A{pid}9999",
+        "PRI_NAME": f"PERSON,NUMBER {pid}",
+        "GENDER": gender,
+        "PRI_DOB": dob,
+        "RACE_DESCR": race,
+    }
 
 
-def _conviction(person: dict, cnt: str, offense: str, date: str, level: str, county: str = COUNTY,
-                toc: str = "", sentence: tuple[str, str, str] = ("PROBATION", "1", "Y")) -> list[str]:
+def _conviction(
+    person: dict,
+    cnt: str,
+    offense: str,
+    date: str,
+    level: str,
+    county: str = COUNTY,
+    toc: str = "",
+    sentence: tuple[str, str, str] = ("PROBATION", "1", "Y"),
+) -> list[str]:
     # Every row of a DOJ cycle carries the cycle's (arrest) date: here the day of the conviction.
-    return _row(person, STP_TYPE_DESCR="COURT ACTION", CNT_ORDER=cnt, OFFENSE_DESCR=offense, STP_EVENT_DATE=date,
-                CYC_DATE=date,
-                STP_ORI_CNTY_NAME=county, STP_ORI_DESCR=f"CASC {county}", DISP_DESCR="CONVICTED",
-                CONV_STAT_DESCR=level, OFFENSE_TOC=toc, OFN=f"CASE{cnt[:6]}",
-                SENT_LOC_DESCR=sentence[0], SENT_LENGTH=sentence[1], SENT_TIME_CODE=sentence[2])
+    return _row(
+        person,
+        STP_TYPE_DESCR="COURT ACTION",
+        CNT_ORDER=cnt,
+        OFFENSE_DESCR=offense,
+        STP_EVENT_DATE=date,
+        CYC_DATE=date,
+        STP_ORI_CNTY_NAME=county,
+        STP_ORI_DESCR=f"CASC {county}",
+        DISP_DESCR="CONVICTED",
+        CONV_STAT_DESCR=level,
+        OFFENSE_TOC=toc,
+        OFN=f"CASE{cnt[:6]}",
+        SENT_LOC_DESCR=sentence[0],
+        SENT_LENGTH=sentence[1],
+        SENT_TIME_CODE=sentence[2],
+    )
 
 
 def people_rows() -> dict[str, list[list[str]]]:
@@ -57,45 +83,63 @@ def people_rows() -> dict[str, list[list[str]]]:
     p["1"] = [_conviction(a, "001001001000", "11359 HS-POSSESS FOR SALE", "20050301", "FELONY")]
     # 2: misdemeanor 11357 dismissed, with a related 647(F) PC in the same case.
     b = _person("2", "19840000", race="BLACK", gender="F")
-    p["2"] = [_conviction(b, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
-              _conviction(b, "001001002000", "647(F) PC-DISORDERLY CONDUCT", "20100505", "MISDEMEANOR")]
+    p["2"] = [
+        _conviction(b, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
+        _conviction(b, "001001002000", "647(F) PC-DISORDERLY CONDUCT", "20100505", "MISDEMEANOR"),
+    ]
     # 3: the same, but the 647(F) PC is in another case: never dismissed with the cannabis charge.
     c = _person("3", "19840000", race="BLACK", gender="F")
-    p["3"] = [_conviction(c, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
-              _conviction(c, "002001001000", "647(F) PC-DISORDERLY CONDUCT", "20100505", "MISDEMEANOR")]
+    p["3"] = [
+        _conviction(c, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
+        _conviction(c, "002001001000", "647(F) PC-DISORDERLY CONDUCT", "20100505", "MISDEMEANOR"),
+    ]
     # 4: a dismissed 11357 and an old burglary whose date is unknown: it may be recent.
     d = _person("4", "19700615", race="HISPANIC")
-    p["4"] = [_conviction(d, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
-              _conviction(d, "002001001000", "459 PC-BURGLARY", "NULL", "MISDEMEANOR")]
+    p["4"] = [
+        _conviction(d, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
+        _conviction(d, "002001001000", "459 PC-BURGLARY", "NULL", "MISDEMEANOR"),
+    ]
     # 5: a dismissed 11357 and a conviction of unknown level (a possible felony).
     e = _person("5", "19700615", race="HISPANIC")
-    p["5"] = [_conviction(e, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
-              _conviction(e, "002001001000", "594 PC-VANDALISM", "20050101", "", toc="")]
+    p["5"] = [
+        _conviction(e, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
+        _conviction(e, "002001001000", "594 PC-VANDALISM", "20050101", "", toc=""),
+    ]
     # 6: a felony 11360 after Proposition 64: not eligible, no relief; within the last seven years.
     f = _person("6", "20000701")
     p["6"] = [_conviction(f, "001001001000", "11360 HS-TRANSPORT", "20180505", "FELONY")]
     # 7: a dismissed 11357 here, and a felony 11359 in another county (context, never evaluated).
     g = _person("7", "19990000")
-    p["7"] = [_conviction(g, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
-              _conviction(g, "002001001000", "11359 HS-POSSESS FOR SALE", "20080101", "FELONY", county="FRESNO")]
+    p["7"] = [
+        _conviction(g, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
+        _conviction(g, "002001001000", "11359 HS-POSSESS FOR SALE", "20080101", "FELONY", county="FRESNO"),
+    ]
     # 8: only an out-of-county cannabis conviction: not evaluated, not in the outcomes.
     h = _person("8", "19700101")
-    p["8"] = [_conviction(h, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR",
-                          county="FRESNO")]
+    p["8"] = [
+        _conviction(h, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR", county="FRESNO")
+    ]
     # 9: still serving a felony 11359 (10 years from 2016-01-01): recall and resentence.
     i = _person("9", "19800101")
-    p["9"] = [_conviction(i, "001001001000", "11359 HS-POSSESS FOR SALE", "20160101", "FELONY",
-                          sentence=("PRISON", "10", "Y"))]
+    p["9"] = [
+        _conviction(
+            i, "001001001000", "11359 HS-POSSESS FOR SALE", "20160101", "FELONY", sentence=("PRISON", "10", "Y")
+        )
+    ]
     # 10: a dismissed 11357, a partial-date conviction that may fall after the cut-off (2013-07-01),
     # and one just before it: the partial one keeps "no conviction in 7 years" false.
     j = _person("10", "1970XXXX")
-    p["10"] = [_conviction(j, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
-               _conviction(j, "002001001000", "459 PC-BURGLARY", "20130000", "MISDEMEANOR"),
-               _conviction(j, "003001001000", "459 PC-BURGLARY", "20130630", "MISDEMEANOR")]
+    p["10"] = [
+        _conviction(j, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
+        _conviction(j, "002001001000", "459 PC-BURGLARY", "20130000", "MISDEMEANOR"),
+        _conviction(j, "003001001000", "459 PC-BURGLARY", "20130630", "MISDEMEANOR"),
+    ]
     # 11: like 10 but only the conviction dated the day before the cut-off: no recent conviction.
     k = _person("11", "19700101")
-    p["11"] = [_conviction(k, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
-               _conviction(k, "003001001000", "459 PC-BURGLARY", "20130630", "MISDEMEANOR")]
+    p["11"] = [
+        _conviction(k, "001001001000", "11357(C) HS-POSSESS MARIJUANA", "20100505", "MISDEMEANOR"),
+        _conviction(k, "003001001000", "459 PC-BURGLARY", "20130630", "MISDEMEANOR"),
+    ]
     return p
 
 
@@ -112,8 +156,9 @@ def write_doj(path: Path, person_ids: list[str] | None = None) -> Path:
 
 def evaluate_file(path: Path) -> Evaluation:
     read = read_doj_files([path])
-    return evaluate_rows(read.rows, [f.file for f in read.files], read.issues, load_rule_pack(),
-                         load_policy("california"), COUNTY, AS_OF)
+    return evaluate_rows(
+        read.rows, [f.file for f in read.files], read.issues, load_rule_pack(), load_policy("california"), COUNTY, AS_OF
+    )
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +240,9 @@ def test_redesignate_infraction_and_no_relief_from_the_decisions(evaluation):
     decisions = evaluation.decisions.copy()
     decisions.loc[decisions["person_id"] == "1", "relief"] = "redesignate_infraction"
     decisions.loc[decisions["person_id"] == "9", "relief"] = ""
-    changed = person_outcomes(dataclasses.replace(evaluation, decisions=decisions), load_rule_pack()).set_index("person_id")
+    changed = person_outcomes(dataclasses.replace(evaluation, decisions=decisions), load_rule_pack()).set_index(
+        "person_id"
+    )
     assert changed.loc["1", "policy_no_felony"] and changed.loc["1", "policy_helped"]
     assert not changed.loc["9", "policy_no_felony"] and not changed.loc["9", "policy_helped"]
 

@@ -37,7 +37,10 @@ def test_california_states_its_bases_and_grounds_as_hs_11361_8_has_them():
     # sentence applies for dismissal and sealing or redesignation; (m): offenses committed under 18.
     assert (texts.track_bases.serving, texts.track_bases.completed) == ("HS 11361.8(b)", "HS 11361.8(f)")
     assert (texts.filing_bases.serving, texts.filing_bases.completed, texts.filing_bases.juvenile) == (
-        "HS 11361.8(b)", "HS 11361.8(e)-(f)", "HS 11361.8(e)-(f), (m)")
+        "HS 11361.8(b)",
+        "HS 11361.8(e)-(f)",
+        "HS 11361.8(e)-(f), (m)",
+    )
     # HS 11361.9 is the process that brings the bases to court.
     assert texts.filing_bases.via == "HS 11361.9"
     # The public-safety ground is HS 11361.8(b)'s: only against a person still serving.
@@ -55,7 +58,9 @@ def test_illinois_states_no_california_words():
 def test_an_empty_text_is_named_with_its_file_and_line(pack):
     line = _edit(pack, '  completed: "HS 11361.8(f)"', '  completed: ""')
     load_pack_texts.cache_clear()
-    with pytest.raises(PolicyError, match=rf"prop64/pack.yaml:{line}: track_bases.completed: String should have at least 1 character"):
+    with pytest.raises(
+        PolicyError, match=rf"prop64/pack.yaml:{line}: track_bases.completed: String should have at least 1 character"
+    ):
         load_rule_pack(str(pack))
 
 
@@ -90,9 +95,11 @@ def test_a_policy_with_by_track_bases_needs_the_packs_track_bases(pack, tmp_path
     (pack / "pack.yaml").write_text(text[:start] + text[end:])
     load_pack_texts.cache_clear()
     policy = tmp_path / "p.yaml"
-    policy.write_text(f"name: p\nrule_pack: {pack}\nrules:\n  - id: all\n    when: {{always: true}}\n"
-                      "    determination: Eligible\n    relief: dismiss_and_seal\n    basis: by_track\n"
-                      "    reason_code: ALL\n    reason: all\n")
+    policy.write_text(
+        f"name: p\nrule_pack: {pack}\nrules:\n  - id: all\n    when: {{always: true}}\n"
+        "    determination: Eligible\n    relief: dismiss_and_seal\n    basis: by_track\n"
+        "    reason_code: ALL\n    reason: all\n"
+    )
     with pytest.raises(PolicyError, match=r"p.yaml:\d+: rule 1 \('all'\): basis 'by_track' needs 'track_bases'"):
         load_policy(policy)
 
@@ -107,7 +114,10 @@ def test_a_pack_must_declare_its_reliefs(pack, tmp_path):
 
 
 def test_a_relief_key_the_kit_does_not_know_is_refused(pack):
-    _edit(pack, "    doj_disposition: DISMISSED AND SEALED HS 11361.8\n",
-          "    doj_disposition: DISMISSED AND SEALED HS 11361.8\n    court_text: x\n")
+    _edit(
+        pack,
+        "    doj_disposition: DISMISSED AND SEALED HS 11361.8\n",
+        "    doj_disposition: DISMISSED AND SEALED HS 11361.8\n    court_text: x\n",
+    )
     with pytest.raises(PolicyError, match="relief 'dismiss_and_seal' has unknown key\\(s\\) court_text"):
         pack_reliefs(str(pack))

@@ -26,9 +26,14 @@ def policy_file(tmp_path, body: str, name: str = "county.yaml"):
 
 
 def rules_file(tmp_path, *rules: dict, header: str = "name: county\n"):
-    text = header + "rules:\n" + "".join(
-        RULE.format(**{"id": "r", "when": "{always: true}", "relief": "dismiss_and_seal", "reason": "because", **r})
-        for r in rules)
+    text = (
+        header
+        + "rules:\n"
+        + "".join(
+            RULE.format(**{"id": "r", "when": "{always: true}", "relief": "dismiss_and_seal", "reason": "because", **r})
+            for r in rules
+        )
+    )
     return policy_file(tmp_path, text)
 
 
@@ -65,15 +70,18 @@ def test_unknown_predicate_names_rule_and_condition(tmp_path):
     assert "felony" in message  # the known conditions are listed
 
 
-@pytest.mark.parametrize("when, problem", [
-    ("{felony: 'yes'}", "condition 'felony' expects true or false"),
-    ("{age_on_evaluation_date: {between: 50}}", "condition 'age_on_evaluation_date' unknown comparison 'between'"),
-    ("{age_on_evaluation_date: {at_least: -3}}", "'at_least' expects a non-negative number, got -3"),
-    ("{conviction_before: 'last year'}", "condition 'conviction_before' expects a date YYYY-MM-DD"),
-    ("{level_in: [felony, wobbler]}", "unknown level 'wobbler'"),
-    ("{sentence: maybe}", "condition 'sentence' expects 'running' or 'complete'"),
-    ("{section_in: []}", "condition 'section_in' expects a list of code sections"),
-])
+@pytest.mark.parametrize(
+    "when, problem",
+    [
+        ("{felony: 'yes'}", "condition 'felony' expects true or false"),
+        ("{age_on_evaluation_date: {between: 50}}", "condition 'age_on_evaluation_date' unknown comparison 'between'"),
+        ("{age_on_evaluation_date: {at_least: -3}}", "'at_least' expects a non-negative number, got -3"),
+        ("{conviction_before: 'last year'}", "condition 'conviction_before' expects a date YYYY-MM-DD"),
+        ("{level_in: [felony, wobbler]}", "unknown level 'wobbler'"),
+        ("{sentence: maybe}", "condition 'sentence' expects 'running' or 'complete'"),
+        ("{section_in: []}", "condition 'section_in' expects a list of code sections"),
+    ],
+)
 def test_bad_argument_names_rule_and_problem(tmp_path, when, problem):
     message = error_of(rules_file(tmp_path, {"id": "bad-one", "when": when}))
     assert "rule 1 ('bad-one'): " in message and problem in message
@@ -91,7 +99,9 @@ def test_unknown_relief_names_rule_and_the_allowed_reliefs(tmp_path):
 
 
 def test_structural_errors_name_the_rule(tmp_path):
-    path = policy_file(tmp_path, """
+    path = policy_file(
+        tmp_path,
+        """
         name: county
         rules:
           - id: fine
@@ -105,7 +115,8 @@ def test_structural_errors_name_the_rule(tmp_path):
             reason_code: not-upper-case
             reason: ok
             whenn: {felony: true}
-        """)
+        """,
+    )
     message = error_of(path)
     assert "rule 2 ('broken')" in message
     assert "reason_code" in message and "whenn" in message
@@ -113,13 +124,19 @@ def test_structural_errors_name_the_rule(tmp_path):
 
 def test_unknown_references_to_settings(tmp_path):
     header = "name: county\nsettings:\n  age: 50\n  flag: false\n"
-    message = error_of(rules_file(tmp_path, {"id": "r1", "when": "{age_on_evaluation_date: {at_least: $agee}}"},
-                                  header=header))
+    message = error_of(
+        rules_file(tmp_path, {"id": "r1", "when": "{age_on_evaluation_date: {at_least: $agee}}"}, header=header)
+    )
     assert "rule 1 ('r1'): refers to unknown setting 'agee'" in message
     message = error_of(rules_file(tmp_path, {"id": "r1", "reason": "{years} years"}, header=header))
     assert "rule 1 ('r1'): reason refers to unknown setting" in message and "years" in message
-    path = policy_file(tmp_path, header + "rules:\n" + RULE.format(
-        id="r1", when="{always: true}", relief="dismiss_and_seal", reason="x") + "    enabled_if: missing\n")
+    path = policy_file(
+        tmp_path,
+        header
+        + "rules:\n"
+        + RULE.format(id="r1", when="{always: true}", relief="dismiss_and_seal", reason="x")
+        + "    enabled_if: missing\n",
+    )
     assert "rule 1 ('r1'): enabled_if names unknown setting 'missing'" in error_of(path)
 
 
@@ -133,14 +150,17 @@ def test_not_yaml_and_not_a_mapping(tmp_path):
 
 
 def test_extends_with_settings(tmp_path):
-    path = policy_file(tmp_path, """
+    path = policy_file(
+        tmp_path,
+        """
         name: my-county
         extends: california
         settings:
           dismiss_if_age_at_least: 50
           reduce_sections: ["11359", "11360"]
           dismiss_sections: ["11357", "11358"]
-        """)
+        """,
+    )
     policy = load_policy(path)
     base = load_policy("california")
     assert policy.name == "my-county" and policy.source == str(path)
@@ -150,10 +170,15 @@ def test_extends_with_settings(tmp_path):
     # The age rule, off in the preset, is on here, with the setting substituted and the reason filled in.
     assert "dismiss-by-age" not in {r.id for r in base.rules}
     age = rules["dismiss-by-age"]
-    assert [(c.predicate, c.argument) for c in age.conditions] == [("felony", True),
-                                                                  ("age_on_evaluation_date", ("at_least", 50.0))]
+    assert [(c.predicate, c.argument) for c in age.conditions] == [
+        ("felony", True),
+        ("age_on_evaluation_date", ("at_least", 50.0)),
+    ]
     assert age.reason == "50 years or older (county policy)"
-    assert dict((c.predicate, c.argument) for c in rules["felony-dismiss"].conditions)["section_in"] == ("11357", "11358")
+    assert dict((c.predicate, c.argument) for c in rules["felony-dismiss"].conditions)["section_in"] == (
+        "11357",
+        "11358",
+    )
     assert [r.id for r in policy.rules if r.id in {r.id for r in base.rules}] == [r.id for r in base.rules]
 
 
@@ -166,18 +191,23 @@ def test_extends_with_an_unknown_setting_or_preset(tmp_path):
 
 
 def test_extends_with_a_badly_typed_setting_names_the_rule(tmp_path):
-    message = error_of(policy_file(tmp_path, "name: c\nextends: california\nsettings:\n  dismiss_if_age_at_least: fifty\n"))
+    message = error_of(
+        policy_file(tmp_path, "name: c\nextends: california\nsettings:\n  dismiss_if_age_at_least: fifty\n")
+    )
     assert "('dismiss-by-age')" in message and "'at_least' expects a non-negative number, got 'fifty'" in message
 
 
-@pytest.mark.parametrize("setting, rule", [
-    ("dismiss_if_age_at_least: 50", "dismiss-by-age"),
-    ("dismiss_if_under_21_at_conviction: true", "dismiss-under-21"),
-    ("dismiss_if_years_since_conviction: 10", "dismiss-old-conviction"),
-    ("dismiss_if_years_crime_free: 10", "dismiss-crime-free"),
-    ("dismiss_if_only_cannabis_and_complete: true", "dismiss-only-cannabis"),
-    ("dismiss_if_deceased: true", "dismiss-deceased"),
-])
+@pytest.mark.parametrize(
+    "setting, rule",
+    [
+        ("dismiss_if_age_at_least: 50", "dismiss-by-age"),
+        ("dismiss_if_under_21_at_conviction: true", "dismiss-under-21"),
+        ("dismiss_if_years_since_conviction: 10", "dismiss-old-conviction"),
+        ("dismiss_if_years_crime_free: 10", "dismiss-crime-free"),
+        ("dismiss_if_only_cannabis_and_complete: true", "dismiss-only-cannabis"),
+        ("dismiss_if_deceased: true", "dismiss-deceased"),
+    ],
+)
 def test_enabled_if_off_skips_the_rule(tmp_path, setting, rule):
     assert rule not in {r.id for r in load_policy("california").rules}
     policy = load_policy(policy_file(tmp_path, f"name: c\nextends: california\nsettings:\n  {setting}\n"))

@@ -21,14 +21,33 @@ def test_a_conviction_is_the_first_convicted_row_of_each_count(tmp_path):
     p = Person("1")
     rows = [
         p.arrest("001001001000", OFFENSE, "19990101"),
-        p.court("001002001000", OFFENSE, "19990301", "CONVICTED-PROBATION", CONV_STAT_DESCR="FELONY",
-                STP_ORI_DESCR="CASC FIRST ROW", SENT_LOC_DESCR="PROBATION", SENT_LENGTH="3", SENT_TIME_CODE="Y"),
-        p.court("001002001000", OFFENSE, "19990301", "CONVICTED", CONV_STAT_DESCR="FELONY",
-                STP_ORI_DESCR="CASC SECOND ROW", SENT_LOC_DESCR="JAIL", SENT_LENGTH="90", SENT_TIME_CODE="D"),
+        p.court(
+            "001002001000",
+            OFFENSE,
+            "19990301",
+            "CONVICTED-PROBATION",
+            CONV_STAT_DESCR="FELONY",
+            STP_ORI_DESCR="CASC FIRST ROW",
+            SENT_LOC_DESCR="PROBATION",
+            SENT_LENGTH="3",
+            SENT_TIME_CODE="Y",
+        ),
+        p.court(
+            "001002001000",
+            OFFENSE,
+            "19990301",
+            "CONVICTED",
+            CONV_STAT_DESCR="FELONY",
+            STP_ORI_DESCR="CASC SECOND ROW",
+            SENT_LOC_DESCR="JAIL",
+            SENT_LENGTH="90",
+            SENT_TIME_CODE="D",
+        ),
         p.court("001002002000", "11360 HS-TRANSPORT MARIJUANA", "19990301", "DISMISSED"),
         p.court("001002003000", "11358 HS-CULTIVATE MARIJUANA", "19990301", "NOT CONVICTED"),
-        p.court("001002004000", "11357 HS-POSSESS MARIJUANA", "19990301", "  convicted-jail ",
-                CONV_STAT_DESCR="MISDEMEANOR"),
+        p.court(
+            "001002004000", "11357 HS-POSSESS MARIJUANA", "19990301", "  convicted-jail ", CONV_STAT_DESCR="MISDEMEANOR"
+        ),
     ]
     records, _ = records_of(tmp_path, rows)
     conv = by_id(records)
@@ -66,8 +85,10 @@ def test_sentence_parts_add_up_within_their_own_count_only(tmp_path):
 
 def test_the_same_cnt_order_of_two_people_is_two_counts(tmp_path):
     a, b = Person("1"), Person("2")
-    rows = [a.conviction("001002001000", OFFENSE, "19990301", sentence=("JAIL", "10", "D")),
-            b.conviction("001002001000", OFFENSE, "19990301", sentence=("JAIL", "20", "D"))]
+    rows = [
+        a.conviction("001002001000", OFFENSE, "19990301", sentence=("JAIL", "10", "D")),
+        b.conviction("001002001000", OFFENSE, "19990301", sentence=("JAIL", "20", "D")),
+    ]
     conv = by_id(records_of(tmp_path, rows)[0])
     assert conv.loc["1:001002001000", "sentence_days"] == 10
     assert conv.loc["2:001002001000", "sentence_days"] == 20
@@ -114,20 +135,23 @@ def test_a_malformed_cnt_order_is_kept_alone_and_flagged(tmp_path, cnt):
     assert facts.loc["1:L0.3", "case_numbers"] == ""  # its court case is unknown
 
 
-@pytest.mark.parametrize("level, toc, expected", [
-    ("FELONY", "", "felony"),
-    ("FELONY", "M", "felony"),
-    (" felony ", "", "felony"),
-    ("MISDEMEANOR", "F", "misdemeanor"),
-    ("INFRACTION", "", "infraction"),
-    ("", "F", "felony"),
-    ("", " f ", "felony"),
-    ("", "M", "misdemeanor"),
-    ("", "I", "infraction"),
-    ("", "", "unknown"),
-    ("", "X", "unknown"),
-    ("WOBBLER", "F", "unknown"),
-])
+@pytest.mark.parametrize(
+    "level, toc, expected",
+    [
+        ("FELONY", "", "felony"),
+        ("FELONY", "M", "felony"),
+        (" felony ", "", "felony"),
+        ("MISDEMEANOR", "F", "misdemeanor"),
+        ("INFRACTION", "", "infraction"),
+        ("", "F", "felony"),
+        ("", " f ", "felony"),
+        ("", "M", "misdemeanor"),
+        ("", "I", "infraction"),
+        ("", "", "unknown"),
+        ("", "X", "unknown"),
+        ("WOBBLER", "F", "unknown"),
+    ],
+)
 def test_level_from_conviction_status_or_type_of_charge(tmp_path, level, toc, expected):
     p = Person("1")
     records, issues = records_of(tmp_path, [p.conviction("001002001000", OFFENSE, "19990301", level=level, toc=toc)])
@@ -145,10 +169,8 @@ def test_case_numbers_come_from_the_court_rows_of_the_same_case(tmp_path):
     rows = [
         p.arrest("001001001000", OFFENSE, "19990101", OFN="ARREST1"),
         p.conviction("001002001000", OFFENSE, "19990301", ofn="99F111"),
-        p.court("001002002000", "11360 HS-TRANSPORT", "19990301", "DISMISSED", ofn=" 99F112 ",
-                FE_NUM_CRT_CASE="NULL"),
-        p.court("001002003000", "11360 HS-TRANSPORT", "19990301", "DISMISSED", ofn="NULL",
-                FE_NUM_CRT_CASE="CRT-7"),
+        p.court("001002002000", "11360 HS-TRANSPORT", "19990301", "DISMISSED", ofn=" 99F112 ", FE_NUM_CRT_CASE="NULL"),
+        p.court("001002003000", "11360 HS-TRANSPORT", "19990301", "DISMISSED", ofn="NULL", FE_NUM_CRT_CASE="CRT-7"),
         p.court("001002004000", "11360 HS-TRANSPORT", "19990301", "DISMISSED", ofn="99F111"),  # repeated once
         p.conviction("002001001000", "11357 HS-POSSESS", "20050301", ofn="NULL"),
         p.court("003001001000", "459 PC-BURGLARY", "20060301", "CONVICTED", ofn="OTHER"),
@@ -163,8 +185,11 @@ def test_the_first_row_of_a_person_is_authoritative(tmp_path):
     # (A different date of birth on a later row is a contradiction, not a detail the first row
     # overrides: see test_contradictions.py.)
     later = Person("1", dob="19700101", name="OTHER,NAME", gender="MALE", race="WHITE")
-    rows = [first.arrest("001001001000", OFFENSE, "19990101"), later.conviction("001002001000", OFFENSE, "19990301"),
-            first.conviction("001002002000", OFFENSE, "19990301")]
+    rows = [
+        first.arrest("001001001000", OFFENSE, "19990101"),
+        later.conviction("001002001000", OFFENSE, "19990301"),
+        first.conviction("001002002000", OFFENSE, "19990301"),
+    ]
     records, _ = records_of(tmp_path, rows)
     person = records.people.loc["1"]
     assert (person["name"], person["gender"], person["race"]) == ("FIRST,NAME", "FEMALE", "BLACK")
@@ -181,8 +206,10 @@ def test_date_problems_are_reported_without_personal_values(tmp_path):
     assert dob[["line", "code"]].values.tolist() == [[2, "PARTIAL_DATE"], [3, "INVALID_DATE"]]
     assert set(dob["value"]) == {""}  # a date of birth is personal: never copied into the report
     conv = issues[issues["column"] == "STP_EVENT_DATE"]
-    assert conv[["line", "code", "value"]].values.tolist() == [[2, "PARTIAL_DATE", "19990000"],
-                                                               [3, "MISSING_DATE", "NULL"]]
+    assert conv[["line", "code", "value"]].values.tolist() == [
+        [2, "PARTIAL_DATE", "19990000"],
+        [3, "MISSING_DATE", "NULL"],
+    ]
     people = records.people
     assert people.loc["1", "dob_status"] == "partial" and people.loc["2", "dob_status"] == "invalid"
     assert pd.isna(people.loc["2", "dob_lo"])
@@ -192,9 +219,12 @@ def test_date_problems_are_reported_without_personal_values(tmp_path):
 def test_deceased_and_pc290_registration(tmp_path):
     dead, registered, undated, other = Person("1"), Person("2"), Person("3"), Person("4")
     rows = [
-        dead.conviction("001002001000", OFFENSE, "19990301"), dead.deceased("20190101"),
-        registered.conviction("001002001000", OFFENSE, "19990301"), registered.registration("19950505"),
-        undated.conviction("001002001000", OFFENSE, "19990301"), undated.registration(""),
+        dead.conviction("001002001000", OFFENSE, "19990301"),
+        dead.deceased("20190101"),
+        registered.conviction("001002001000", OFFENSE, "19990301"),
+        registered.registration("19950505"),
+        undated.conviction("001002001000", OFFENSE, "19990301"),
+        undated.registration(""),
         # A narcotics registration (HS 11590) is not a PC 290 registration; a DECEASED word elsewhere is not death.
         other.conviction("001002001000", OFFENSE, "19990301", comment="DECEASED"),
         other.registration("19950505", offense="11590 HS-NARCOTICS REGISTRATION"),
@@ -239,9 +269,11 @@ def test_a_court_row_with_a_malformed_cnt_order_gives_no_case_number(tmp_path):
 
 def test_two_equal_sentence_parts_are_both_shown_and_summed(tmp_path):
     p = Person("1")
-    rows = [p.conviction("001002001000", OFFENSE, "19990301", sentence=("JAIL", "90", "D")),
-            p.sentence_part("001002001000", OFFENSE, "19990301", ("PROBATION", "3", "Y")),
-            p.sentence_part("001002001000", OFFENSE, "19990301", ("JAIL", "90", "D"))]
+    rows = [
+        p.conviction("001002001000", OFFENSE, "19990301", sentence=("JAIL", "90", "D")),
+        p.sentence_part("001002001000", OFFENSE, "19990301", ("PROBATION", "3", "Y")),
+        p.sentence_part("001002001000", OFFENSE, "19990301", ("JAIL", "90", "D")),
+    ]
     conv = by_id(records_of(tmp_path, rows)[0])
     assert conv.loc["1:001002001000", "sentence_days"] == pytest.approx(180 + 3 * YEAR)
     assert conv.loc["1:001002001000", "sentence"] == "90D JAIL; 3Y PROBATION; 90D JAIL"

@@ -17,9 +17,26 @@ import datetime as dt
 
 import pytest
 
-from blueprint.filings import ReviewRejected, assemble_filings, finalize, load_run, plan_document_batches, render_document_batch
+from blueprint.filings import (
+    ReviewRejected,
+    assemble_filings,
+    finalize,
+    load_run,
+    plan_document_batches,
+    render_document_batch,
+)
 from blueprint.review.reader import read_review
-from filing_rows import PROFILE, conviction, docx_text, pdf_pages, pdf_text, review_with, row_of, serving, write_hand_run
+from filing_rows import (
+    PROFILE,
+    conviction,
+    docx_text,
+    pdf_pages,
+    pdf_text,
+    review_with,
+    row_of,
+    serving,
+    write_hand_run,
+)
 
 
 def read_csv(path):
@@ -29,21 +46,45 @@ def read_csv(path):
 
 ROWS = [
     # HS 11360 sale/transport: not "now legal" conduct, though the county's policy dismisses it.
-    conviction("300001", code_section="11360 HS", section="11360", level="misdemeanor", relief="dismiss_and_seal",
-               determination="Eligible for Dismissal", offense="SELL/TRANSPORT MARIJUANA"),
+    conviction(
+        "300001",
+        code_section="11360 HS",
+        section="11360",
+        level="misdemeanor",
+        relief="dismiss_and_seal",
+        determination="Eligible for Dismissal",
+        offense="SELL/TRANSPORT MARIJUANA",
+    ),
     conviction("300002"),  # felony 11359, redesignated as a misdemeanor
     serving("300003"),  # recall and resentence
     conviction("300004", case_numbers=""),  # no case number in the record
     conviction("300005", date_of_birth=None, date_of_birth_recorded="19841345"),  # not a valid date
     conviction("300006", date_of_birth=None, date_of_birth_recorded=""),  # no date of birth at all
     # Committed at 16 (date of birth 1990-06-01, arrested 2007-03-01): the juvenile track.
-    conviction("300007", track="juvenile", juvenile="yes", relief="redesignate_infraction", level="misdemeanor",
-               date_of_birth=dt.date(1990, 6, 1), arrest_date=dt.date(2007, 3, 1), conviction_date=dt.date(2007, 5, 1),
-               basis="HS 11361.8(f)", determination="Eligible for Reduction"),
+    conviction(
+        "300007",
+        track="juvenile",
+        juvenile="yes",
+        relief="redesignate_infraction",
+        level="misdemeanor",
+        date_of_birth=dt.date(1990, 6, 1),
+        arrest_date=dt.date(2007, 3, 1),
+        conviction_date=dt.date(2007, 5, 1),
+        basis="HS 11361.8(f)",
+        determination="Eligible for Reduction",
+    ),
     # Conduct after 9 November 2016: out of scope, not a challenge.
-    conviction("300008", outcome="out_of_scope", relief="", basis="", reason="Conduct after 9 November 2016",
-               reason_code="OUT_OF_SCOPE_AFTER_LINE", statutory_exclusion="after_line",
-               arrest_date=dt.date(2017, 4, 1), conviction_date=dt.date(2017, 8, 1)),
+    conviction(
+        "300008",
+        outcome="out_of_scope",
+        relief="",
+        basis="",
+        reason="Conduct after 9 November 2016",
+        reason_code="OUT_OF_SCOPE_AFTER_LINE",
+        statutory_exclusion="after_line",
+        arrest_date=dt.date(2017, 4, 1),
+        conviction_date=dt.date(2017, 8, 1),
+    ),
 ]
 CID = {row["person_id"]: row["conviction_id"] for row in ROWS}
 
@@ -68,7 +109,10 @@ def attachment_rows(out):
 
 
 def test_the_notice_cites_the_subdivision_of_each_relief_and_never_calls_the_conduct_legal(filed):
-    for text in (pdf_text(filed / "01-notice-of-non-challenge.pdf"), docx_text(filed / "01-notice-of-non-challenge.docx")):
+    for text in (
+        pdf_text(filed / "01-notice-of-non-challenge.pdf"),
+        docx_text(filed / "01-notice-of-non-challenge.docx"),
+    ):
         assert "now legal" not in text.lower() and "lawful today" in text  # "not a statement that ... is lawful today"
         assert "Completed sentences (Health and Safety Code section 11361.8, subdivisions (e) and (f))" in text
         assert "Sentences still being served (Health and Safety Code section 11361.8, subdivisions (a) to (d))" in text
@@ -122,12 +166,15 @@ def split_run(run_dir, out, **plan):
     return out
 
 
-@pytest.mark.parametrize("plan, asked", [
-    ({"filing_date": dt.date(2019, 12, 31)}, True),  # the day before the repeal took effect
-    ({"filing_date": dt.date(2020, 1, 1)}, False),  # the day it took effect
-    ({"today": dt.date(2019, 6, 1)}, True),  # dated by hand at signing: the day the set is made decides
-    ({"today": dt.date(2027, 1, 5)}, False),
-])
+@pytest.mark.parametrize(
+    "plan, asked",
+    [
+        ({"filing_date": dt.date(2019, 12, 31)}, True),  # the day before the repeal took effect
+        ({"filing_date": dt.date(2020, 1, 1)}, False),  # the day it took effect
+        ({"today": dt.date(2019, 6, 1)}, True),  # dated by hand at signing: the day the set is made decides
+        ({"today": dt.date(2027, 1, 5)}, False),
+    ],
+)
 def test_release_from_hs_11590_is_asked_only_before_its_repeal(run_dir, tmp_path, plan, asked):
     out = split_run(run_dir, tmp_path / "out", **plan)
     for name in ("01-notice-of-non-challenge.pdf", "03-proposed-order.pdf", "case-orders/order-300002-001001.pdf"):
@@ -209,8 +256,10 @@ def test_an_offense_committed_under_18_is_filed_in_the_juvenile_court_only(filed
     (row,) = read_csv(filed / "05-juvenile-list.csv")
     assert (row["conviction_id"], row["item"], row["relief"]) == (juvenile, "1", "redesignate_infraction")
     assert row["statutory_basis"] == "HS 11361.8(e)-(f), (m) via HS 11361.9"
-    for text in (pdf_text(filed / "05-juvenile-notice-of-non-challenge.pdf"),
-                 docx_text(filed / "05-juvenile-notice-of-non-challenge.docx")):
+    for text in (
+        pdf_text(filed / "05-juvenile-notice-of-non-challenge.pdf"),
+        docx_text(filed / "05-juvenile-notice-of-non-challenge.docx"),
+    ):
         assert "JUVENILE COURT" in text and "SURNAME300007,GIVEN" in text
         for form in ("JV-744", "JV-744A", "JV-745", "JV-746"):
             assert form in text
@@ -220,15 +269,31 @@ def test_an_offense_committed_under_18_is_filed_in_the_juvenile_court_only(filed
 
 
 def test_a_juvenile_offense_is_never_redesignated_as_an_adult_misdemeanor(run_dir, tmp_path):
-    path = review_with(run_dir, tmp_path / "r.xlsx", {CID["300007"]: {
-        "Prosecutor decision": "No challenge - different relief", "Relief if different": "Recall and resentence"}})
+    path = review_with(
+        run_dir,
+        tmp_path / "r.xlsx",
+        {
+            CID["300007"]: {
+                "Prosecutor decision": "No challenge - different relief",
+                "Relief if different": "Recall and resentence",
+            }
+        },
+    )
     with pytest.raises(ReviewRejected) as info:
         read_review(path, load_run(run_dir))
     (problem,) = info.value.problems
     assert (problem.row, problem.column) == (row_of(run_dir, CID["300007"]), "Relief if different")
     assert "HS 11361.8(m)" in problem.message
-    ok = review_with(run_dir, tmp_path / "ok.xlsx", {CID["300007"]: {
-        "Prosecutor decision": "No challenge - different relief", "Relief if different": "Dismiss and seal"}})
+    ok = review_with(
+        run_dir,
+        tmp_path / "ok.xlsx",
+        {
+            CID["300007"]: {
+                "Prosecutor decision": "No challenge - different relief",
+                "Relief if different": "Dismiss and seal",
+            }
+        },
+    )
     assert read_review(ok, load_run(run_dir)).decisions[CID["300007"]].relief == "dismiss_and_seal"
 
 
@@ -242,17 +307,29 @@ def test_out_of_scope_is_listed_not_challenged(filed):
 
 
 def test_the_office_may_not_challenge_out_of_scope_nor_mark_an_eligible_row_out_of_scope(run_dir, tmp_path):
-    path = review_with(run_dir, tmp_path / "r.xlsx", {
-        CID["300008"]: {"Prosecutor decision": "Challenge - does not meet HS 11361.8 criteria"},
-        CID["300002"]: {"Prosecutor decision": "Out of scope - not filed"},
-    })
+    path = review_with(
+        run_dir,
+        tmp_path / "r.xlsx",
+        {
+            CID["300008"]: {"Prosecutor decision": "Challenge - does not meet HS 11361.8 criteria"},
+            CID["300002"]: {"Prosecutor decision": "Out of scope - not filed"},
+        },
+    )
     with pytest.raises(ReviewRejected) as info:
         read_review(path, load_run(run_dir))
     found = {p.row: p.message for p in info.value.problems}
     assert "nothing to challenge" in found[row_of(run_dir, CID["300008"])]
     assert "must get the relief or a notice of challenge" in found[row_of(run_dir, CID["300002"])]
     # Relief for the out-of-scope conviction needs the reviewer's override (the statute does not reach it).
-    grant = review_with(run_dir, tmp_path / "g.xlsx", {CID["300008"]: {
-        "Prosecutor decision": "No challenge - different relief", "Relief if different": "Dismiss and seal"}})
+    grant = review_with(
+        run_dir,
+        tmp_path / "g.xlsx",
+        {
+            CID["300008"]: {
+                "Prosecutor decision": "No challenge - different relief",
+                "Relief if different": "Dismiss and seal",
+            }
+        },
+    )
     with pytest.raises(ReviewRejected, match="out of scope"):
         read_review(grant, load_run(run_dir))

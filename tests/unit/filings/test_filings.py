@@ -25,12 +25,12 @@ from blueprint.filings import (
     render_document_batch,
 )
 from blueprint.engine.rulepack import load_rule_pack
+from blueprint.filings.exports import CMS_COLUMNS, DOJ_COLUMNS
+from blueprint.review.layout import HEADERS as REVIEW_HEADERS
+from sample_run import write_sample_run
 
 #: The public-safety ground as California's pack words it (HS 11361.8(b)).
 DEFAULT_PUBLIC_SAFETY_GROUND = load_rule_pack("california/prop64").texts.challenge_grounds.public_safety
-from blueprint.filings.exports import CMS_COLUMNS, DOJ_COLUMNS
-from sample_run import write_sample_run
-from blueprint.review.layout import HEADERS as REVIEW_HEADERS
 
 REPO = Path(__file__).resolve().parents[3]
 PROFILE = REPO / "templates" / "office-profile.example.yaml"
@@ -67,10 +67,17 @@ def reviewed(sample_run, tmp_path_factory):
     frame = run.convictions
     review = tmp_path_factory.mktemp("review") / "reviewed.xlsx"
     shutil.copy(sample_run / "review.xlsx", review)
-    felony = next(i for i, (lvl, rel) in enumerate(zip(frame["level"], frame["relief"])) if lvl == "felony" and rel == "redesignate_misdemeanor")
+    felony = next(
+        i
+        for i, (lvl, rel) in enumerate(zip(frame["level"], frame["relief"]))
+        if lvl == "felony" and rel == "redesignate_misdemeanor"
+    )
     # HS 11361.8(b): the public-safety ground only against a person still serving, with the facts behind it.
-    risky = next(i for i, (rel, track) in enumerate(zip(frame["relief"], frame["track"]))
-                 if rel and i != felony and track == "currently serving")
+    risky = next(
+        i
+        for i, (rel, track) in enumerate(zip(frame["relief"], frame["track"]))
+        if rel and i != felony and track == "currently serving"
+    )
     out_of_scope = next(i for i, d in enumerate(frame["determination"]) if d == "Not eligible")
     hand = next(i for i, d in enumerate(frame["determination"]) if d == "Hand Review")
     book = openpyxl.load_workbook(review)
@@ -84,12 +91,19 @@ def reviewed(sample_run, tmp_path_factory):
     put(risky, "Prosecutor decision", "Challenge - unreasonable risk to public safety")
     put(risky, "Ground / notes", "Arrested in 2026 on a pending charge of attempted murder")
     put(out_of_scope, "Prosecutor decision", "No challenge - different relief")
-    put(out_of_scope, "Relief if different", "Redesignate as misdemeanor" if frame["level"][out_of_scope] == "felony" else "Dismiss and seal")
+    put(
+        out_of_scope,
+        "Relief if different",
+        "Redesignate as misdemeanor" if frame["level"][out_of_scope] == "felony" else "Dismiss and seal",
+    )
     put(out_of_scope, "Override out-of-scope", "Y")
     put(hand, "Prosecutor decision", "No challenge - different relief")
     put(hand, "Relief if different", "Dismiss and seal")
     book.save(review)
-    ids = {k: frame["conviction_id"][v] for k, v in dict(felony=felony, risky=risky, out_of_scope=out_of_scope, hand=hand).items()}
+    ids = {
+        k: frame["conviction_id"][v]
+        for k, v in dict(felony=felony, risky=risky, out_of_scope=out_of_scope, hand=hand).items()
+    }
     return review, ids
 
 
@@ -163,13 +177,23 @@ def test_notice_of_non_challenge_states_the_totals_and_the_office(filings):
     assert f"do not challenge relief for the {n} convictions of {people} persons listed in Attachment A" in text
     attachment_pages = len(PdfReader(out / "02-attachment-a.pdf").pages)
     assert f"items 1 to {n}) on {attachment_pages} pages" in text
-    for expected in ("ALEX EXAMPLE", "State Bar No. 000001", "JORDAN SAMPLE", "FOR THE COUNTY OF EXAMPLE", "THE PEOPLE OF THE STATE OF CALIFORNIA", "Dated: January 5, 2027"):
+    for expected in (
+        "ALEX EXAMPLE",
+        "State Bar No. 000001",
+        "JORDAN SAMPLE",
+        "FOR THE COUNTY OF EXAMPLE",
+        "THE PEOPLE OF THE STATE OF CALIFORNIA",
+        "Dated: January 5, 2027",
+    ):
         assert expected in text
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
         assert all(str(k) in page.splitlines() for k in range(1, 29))  # pleading line numbers
     # the relief table adds up
-    totals = re.findall(r"(Dismiss and seal|Redesignate as misdemeanor|Recall and resentence) HS 11361\.8(?:\(b\)|\(e\)-\(f\)) (\d+)", text)
+    totals = re.findall(
+        r"(Dismiss and seal|Redesignate as misdemeanor|Recall and resentence) HS 11361\.8(?:\(b\)|\(e\)-\(f\)) (\d+)",
+        text,
+    )
     assert sum(int(count) for _, count in totals) == n
     assert f"Total {n}" in text
     docx_body = " ".join(docx_text(out / "01-notice-of-non-challenge.docx").split())
@@ -215,7 +239,9 @@ def test_public_defender_list_has_every_challenge(filings):
 
 def test_per_case_orders_one_per_court_case(filings, sample_run):
     out, _, _, attachment = filings
-    cases = {r["case_key"] for r in load_run(sample_run).convictions.to_dict("records") if r["conviction_id"] in attachment}
+    cases = {
+        r["case_key"] for r in load_run(sample_run).convictions.to_dict("records") if r["conviction_id"] in attachment
+    }
     orders = sorted((out / "case-orders").glob("*.pdf"))
     assert len(orders) == len(cases)
     some_case = sorted(cases)[0]
@@ -259,7 +285,11 @@ def test_filing_summary_lists_counts_and_overrides(filings):
 def test_index_lists_every_file_with_its_sha256(filings):
     out, result, _, _ = filings
     index = json.loads((out / "index.json").read_text())["files"]
-    on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name not in ("index.json", "SHA256SUMS"))
+    on_disk = sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and p.name not in ("index.json", "SHA256SUMS")
+    )
     assert [f["path"] for f in index] == on_disk
     for entry in index:
         assert hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
@@ -286,7 +316,9 @@ def test_batches_in_any_order_give_the_same_filing_set(sample_run, tmp_path, fil
     # The plan records its batches (7 per batch here, the default in finalize), and the summary lists the
     # plan's size; every other file must be byte for byte the same.
     differ = ("plan.json", "filing-summary.pdf", "filing-summary.docx")
-    mismatched = [(a["path"]) for a, b in zip(result.files, again.files) if a["sha256"] != b["sha256"] and a["path"] not in differ]
+    mismatched = [
+        (a["path"]) for a, b in zip(result.files, again.files) if a["sha256"] != b["sha256"] and a["path"] not in differ
+    ]
     assert not mismatched
     assert [(f["path"], f["sha256"]) for f in result.files if f["path"] not in differ] == [
         (f["path"], f["sha256"]) for f in again.files if f["path"] not in differ
@@ -332,7 +364,9 @@ def test_a_county_edits_wording_in_its_own_templates(sample_run, tmp_path):
     templates = tmp_path / "templates"
     shutil.copytree(REPO / "templates", templates)
     notice = templates / "filings" / "notice-of-non-challenge.xml.j2"
-    notice.write_text(notice.read_text().replace("Respectfully submitted,", "Submitted with respect by Example County,"))
+    notice.write_text(
+        notice.read_text().replace("Respectfully submitted,", "Submitted with respect by Example County,")
+    )
     out = tmp_path / "out"
     finalize(sample_run, out, approve_all=True, profile=PROFILE, templates=templates)
     assert "Submitted with respect by Example County," in " ".join(pdf_text(out / "01-notice-of-non-challenge.pdf"))
@@ -364,4 +398,6 @@ def test_a_run_with_nothing_to_grant_still_gives_a_consistent_set(tmp_path):
     assert len(read_csv(tmp_path / "out" / "04-public-defender-list.csv")) == 4
     assert "Page 1 of 1" in pdf_text(tmp_path / "out" / "02-attachment-a.pdf")[0]
     empty = write_sample_run(tmp_path / "empty", 0, 0, 0)
-    assert finalize(empty, tmp_path / "out-empty", approve_all=True, profile=PROFILE).counts["evaluated_convictions"] == 0
+    assert (
+        finalize(empty, tmp_path / "out-empty", approve_all=True, profile=PROFILE).counts["evaluated_convictions"] == 0
+    )

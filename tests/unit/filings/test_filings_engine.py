@@ -53,8 +53,11 @@ def test_a_resaved_and_edited_engine_workbook_drives_the_filings(engine_run, pro
     header = [c.value for c in sheet[1]]
     decision_col = header.index(DECISION_COLUMN) + 1
     track_col = header.index("Track") + 1
-    challenged_row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, decision_col).value == "No challenge"
-                          and sheet.cell(r, track_col).value != "juvenile")
+    challenged_row = next(
+        r
+        for r in range(2, sheet.max_row + 1)
+        if sheet.cell(r, decision_col).value == "No challenge" and sheet.cell(r, track_col).value != "juvenile"
+    )
     sheet.cell(challenged_row, decision_col).value = "challenge - does not meet HS 11361.8 criteria "
     sheet.cell(challenged_row, header.index("Ground / notes") + 1).value = "The court file shows 40 plants"
     book.save(reviewed)
@@ -69,8 +72,11 @@ def test_a_resaved_and_edited_engine_workbook_drives_the_filings(engine_run, pro
     attachment = PdfReader(out / "02-attachment-a.pdf")
     text = "\n".join(p.extract_text() for p in attachment.pages)
     challenged_id = sheet.cell(challenged_row, header.index("Conviction ID") + 1).value
-    granted = run.convictions[(run.convictions["relief"] != "") & (run.convictions["conviction_id"] != challenged_id)
-                              & (run.convictions["track"] != "juvenile")]
+    granted = run.convictions[
+        (run.convictions["relief"] != "")
+        & (run.convictions["conviction_id"] != challenged_id)
+        & (run.convictions["track"] != "juvenile")
+    ]
     missing = [case for cases in granted["case_numbers"] for case in cases.split("; ") if case not in text]
     assert not missing
     assert f"Page {len(attachment.pages)} of {len(attachment.pages)}" in text
@@ -85,10 +91,19 @@ def test_the_engines_workbook_refuses_a_public_safety_challenge_of_a_completed_s
     header = [c.value for c in sheet[1]]
     decision_col = header.index(DECISION_COLUMN) + 1
     track_col = header.index("Track") + 1
-    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, decision_col).value == "No challenge"
-               and sheet.cell(r, track_col).value == "completed sentence")
-    (validation,) = [dv for dv in sheet.data_validations.dataValidation if next(iter(dv.sqref.ranges)).min_col == decision_col]
-    assert validation.formula1 == f'IF(${get_column_letter(header.index("Track") + 1)}2="currently serving",DecisionsServing,DecisionsNotServing)'
+    row = next(
+        r
+        for r in range(2, sheet.max_row + 1)
+        if sheet.cell(r, decision_col).value == "No challenge"
+        and sheet.cell(r, track_col).value == "completed sentence"
+    )
+    (validation,) = [
+        dv for dv in sheet.data_validations.dataValidation if next(iter(dv.sqref.ranges)).min_col == decision_col
+    ]
+    assert (
+        validation.formula1
+        == f'IF(${get_column_letter(header.index("Track") + 1)}2="currently serving",DecisionsServing,DecisionsNotServing)'
+    )
     sheet.cell(row, decision_col).value = "Challenge - unreasonable risk to public safety"
     sheet.cell(row, header.index("Ground / notes") + 1).value = "Pending violent felony"
     book.save(reviewed)

@@ -11,7 +11,17 @@ from blueprint.filings.xlsx import column_letter, write_text_table
 
 
 def test_column_letters():
-    assert [column_letter(i) for i in (0, 1, 25, 26, 27, 51, 52, 701, 702)] == ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]
+    assert [column_letter(i) for i in (0, 1, 25, 26, 27, 51, 52, 701, 702)] == [
+        "A",
+        "B",
+        "Z",
+        "AA",
+        "AB",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
+    ]
 
 
 def test_text_cells_read_back_exactly_with_frozen_header_and_filter(tmp_path):

@@ -21,19 +21,46 @@ PENDING = {"400004": "misdemeanor", "400005": "felony"}
 ROWS = [
     conviction("400001"),
     conviction("400002", relief="dismiss_and_seal", level="misdemeanor"),
-    conviction("400003", outcome="not_eligible", relief="", basis="", prior_kind="pc290", prior_section="647.6(A) PC",
-               prior_date="1998-02-03", prior_court="CASC EXAMPLE", prior_case_numbers="98M1",
-               statutory_exclusion="disqualifying_prior"),
+    conviction(
+        "400003",
+        outcome="not_eligible",
+        relief="",
+        basis="",
+        prior_kind="pc290",
+        prior_section="647.6(A) PC",
+        prior_date="1998-02-03",
+        prior_court="CASC EXAMPLE",
+        prior_case_numbers="98M1",
+        statutory_exclusion="disqualifying_prior",
+    ),
     *(conviction(p, outcome="hand_review", relief="", basis="", level=level) for p, level in PENDING.items()),
-    conviction("400006", track="juvenile", juvenile="yes", outcome="hand_review", relief="", basis="", level="misdemeanor",
-               date_of_birth=dt.date(1990, 6, 1), arrest_date=dt.date(2007, 3, 1), conviction_date=dt.date(2007, 5, 1)),
+    conviction(
+        "400006",
+        track="juvenile",
+        juvenile="yes",
+        outcome="hand_review",
+        relief="",
+        basis="",
+        level="misdemeanor",
+        date_of_birth=dt.date(1990, 6, 1),
+        arrest_date=dt.date(2007, 3, 1),
+        conviction_date=dt.date(2007, 5, 1),
+    ),
 ]
 CID = {row["person_id"]: row["conviction_id"] for row in ROWS}
 LATER = {
-    CID["400004"]: {"Prosecutor decision": "No challenge - different relief", "Relief if different": "Dismiss and seal"},
-    CID["400005"]: {"Prosecutor decision": "Challenge - does not meet HS 11361.8 criteria",
-                    "Ground / notes": "The court file shows a sale to a minor (HS 11360(a)(3)(C))"},
-    CID["400006"]: {"Prosecutor decision": "No challenge - different relief", "Relief if different": "Dismiss and seal"},
+    CID["400004"]: {
+        "Prosecutor decision": "No challenge - different relief",
+        "Relief if different": "Dismiss and seal",
+    },
+    CID["400005"]: {
+        "Prosecutor decision": "Challenge - does not meet HS 11361.8 criteria",
+        "Ground / notes": "The court file shows a sale to a minor (HS 11360(a)(3)(C))",
+    },
+    CID["400006"]: {
+        "Prosecutor decision": "No challenge - different relief",
+        "Relief if different": "Dismiss and seal",
+    },
 }
 
 
@@ -51,14 +78,18 @@ def sets(tmp_path_factory):
     finalize(run_dir, first, approve_all=True, profile=PROFILE, filing_date=dt.date(2027, 1, 5))
     later = review_with(run_dir, tmp / "later.xlsx", LATER)
     second = tmp / "filings-2"
-    result = finalize(run_dir, second, review=later, profile=PROFILE, filing_date=dt.date(2027, 3, 1), supplement_to=first)
+    result = finalize(
+        run_dir, second, review=later, profile=PROFILE, filing_date=dt.date(2027, 3, 1), supplement_to=first
+    )
     return run_dir, first, second, result, later
 
 
 def test_the_first_set_leaves_the_pending_convictions_out(sets):
     _, first, *_ = sets
     assert [r["conviction_id"] for r in read_csv(first / "02-attachment-a.csv")] == [CID["400001"], CID["400002"]]
-    assert {r["conviction_id"] for r in read_csv(first / "pending-hand-review.csv")} == {CID[p] for p in ("400004", "400005", "400006")}
+    assert {r["conviction_id"] for r in read_csv(first / "pending-hand-review.csv")} == {
+        CID[p] for p in ("400004", "400005", "400006")
+    }
 
 
 def test_the_supplement_files_only_what_was_decided_since_numbered_on(sets):
@@ -105,9 +136,17 @@ def test_nothing_new_to_file_is_refused(sets, tmp_path):
 
 def test_a_changed_position_on_a_filed_conviction_is_refused_naming_the_row(sets, tmp_path):
     run_dir, first, _, _, _ = sets
-    changed = review_with(run_dir, tmp_path / "changed.xlsx", {
-        **LATER, CID["400002"]: {"Prosecutor decision": "Challenge - does not meet HS 11361.8 criteria",
-                                 "Ground / notes": "Second thoughts"}})
+    changed = review_with(
+        run_dir,
+        tmp_path / "changed.xlsx",
+        {
+            **LATER,
+            CID["400002"]: {
+                "Prosecutor decision": "Challenge - does not meet HS 11361.8 criteria",
+                "Ground / notes": "Second thoughts",
+            },
+        },
+    )
     with pytest.raises(ReviewRejected) as info:
         finalize(run_dir, tmp_path / "out", review=changed, profile=PROFILE, supplement_to=first)
     (problem,) = info.value.problems
@@ -117,17 +156,23 @@ def test_a_changed_position_on_a_filed_conviction_is_refused_naming_the_row(sets
 
 
 def test_a_chain_of_supplements_numbers_on_from_the_last(tmp_path):
-    rows = [conviction("410001"), *(conviction(p, outcome="hand_review", relief="", basis="") for p in ("410002", "410003"))]
+    rows = [
+        conviction("410001"),
+        *(conviction(p, outcome="hand_review", relief="", basis="") for p in ("410002", "410003")),
+    ]
     run_dir = write_hand_run(tmp_path / "run", rows)
     first = tmp_path / "one"
     finalize(run_dir, first, approve_all=True, profile=PROFILE)
     grant = {"Prosecutor decision": "No challenge - different relief", "Relief if different": "Dismiss and seal"}
     review_2 = review_with(run_dir, tmp_path / "r2.xlsx", {rows[1]["conviction_id"]: grant})
     finalize(run_dir, tmp_path / "two", review=review_2, profile=PROFILE, supplement_to=first)
-    review_3 = review_with(run_dir, tmp_path / "r3.xlsx", {rows[1]["conviction_id"]: grant, rows[2]["conviction_id"]: grant})
+    review_3 = review_with(
+        run_dir, tmp_path / "r3.xlsx", {rows[1]["conviction_id"]: grant, rows[2]["conviction_id"]: grant}
+    )
     result = finalize(run_dir, tmp_path / "three", review=review_3, profile=PROFILE, supplement_to=tmp_path / "two")
-    assert [(r["conviction_id"], r["item"]) for r in read_csv(tmp_path / "three" / "02-attachment-a.csv")] == \
-        [(rows[2]["conviction_id"], "3")]
+    assert [(r["conviction_id"], r["item"]) for r in read_csv(tmp_path / "three" / "02-attachment-a.csv")] == [
+        (rows[2]["conviction_id"], "3")
+    ]
     assert result.counts["earlier_filed_convictions"] == 2
 
 
@@ -149,10 +194,31 @@ def test_what_is_not_an_earlier_filing_set_is_refused(sets, tmp_path):
 
 def test_the_clearance_command_makes_a_supplement(sets, tmp_path):
     run_dir, first, _, _, later = sets
-    result = subprocess.run([sys.executable, "-m", "blueprint.cli.main", "finalize", "--run", str(run_dir), "--review", str(later),
-                             "--profile", str(PROFILE), "--out", str(tmp_path / "supp"), "--supplement-to", str(first)],
-                            capture_output=True, text=True, cwd=REPO, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "blueprint.cli.main",
+            "finalize",
+            "--run",
+            str(run_dir),
+            "--review",
+            str(later),
+            "--profile",
+            str(PROFILE),
+            "--out",
+            str(tmp_path / "supp"),
+            "--supplement-to",
+            str(first),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Supplemental filing set written to")
-    assert "Supplement to filings: 3 convictions filed there skipped (never filed twice); Attachment A continues at item 3." \
+    assert (
+        "Supplement to filings: 3 convictions filed there skipped (never filed twice); Attachment A continues at item 3."
         in result.stdout
+    )

@@ -12,10 +12,20 @@ from functions.environment import EnvironmentProblem, IngestEnvironment, NotifyE
 from functions.run_start import Upload, evaluation_date, execution_input, upload_date
 from tests.e2e.aws_support import FakeContext
 
-INGEST_ENV = {"TABLE_NAME": "clearance-runs", "STATE_MACHINE_ARN": "arn:aws:states:us-west-2:1:stateMachine:m",
-              "COUNTY": "SACRAMENTO", "POLICY": "california", "TIME_ZONE": "America/Los_Angeles"}
-RUN = {"run_id": "20260301-0123456789ab", "county": "SACRAMENTO", "policy": "california",
-       "evaluation_date": "2026-03-01", "compat": False}
+INGEST_ENV = {
+    "TABLE_NAME": "clearance-runs",
+    "STATE_MACHINE_ARN": "arn:aws:states:us-west-2:1:stateMachine:m",
+    "COUNTY": "SACRAMENTO",
+    "POLICY": "california",
+    "TIME_ZONE": "America/Los_Angeles",
+}
+RUN = {
+    "run_id": "20260301-0123456789ab",
+    "county": "SACRAMENTO",
+    "policy": "california",
+    "evaluation_date": "2026-03-01",
+    "compat": False,
+}
 SOURCE = {"bucket": "clearance-uploads", "key": "incoming/Garcia, Maria 1980-04-02.dat", "version_id": "v1", "size": 10}
 
 
@@ -33,8 +43,9 @@ def test_a_missing_variable_is_named_and_the_others_are_not_blamed():
 
 def test_an_empty_variable_counts_as_missing():
     with pytest.raises(EnvironmentProblem, match="environment variable TOPIC_ARN is not set"):
-        NotifyEnvironment.load({"TABLE_NAME": "runs", "TOPIC_ARN": "", "RESULTS_BUCKET": "results",
-                                "UPLOAD_BUCKET": "uploads"})
+        NotifyEnvironment.load(
+            {"TABLE_NAME": "runs", "TOPIC_ARN": "", "RESULTS_BUCKET": "results", "UPLOAD_BUCKET": "uploads"}
+        )
 
 
 def test_a_malformed_variable_is_named_without_its_value():
@@ -66,8 +77,11 @@ def test_a_handler_stops_before_any_work_when_its_environment_is_incomplete(monk
 
 
 def test_a_bad_execution_input_is_refused_naming_the_fields_and_no_personal_data():
-    bad = {"run": {**RUN, "evaluation_date": "Maria Garcia", "run_id": "../x"}, "options": {"rows_per_shard": 0},
-           "source": {**SOURCE, "size": "1980-04-02"}}
+    bad = {
+        "run": {**RUN, "evaluation_date": "Maria Garcia", "run_id": "../x"},
+        "options": {"rows_per_shard": 0},
+        "source": {**SOURCE, "size": "1980-04-02"},
+    }
     with pytest.raises(EventRefused) as refused:
         parse(ExecutionInput, bad, "execution input")
     message = str(refused.value)
@@ -82,9 +96,21 @@ def test_an_execution_input_needs_its_source_or_a_review_to_refile():
         parse(ExecutionInput, {"run": RUN, "options": {}}, "execution input")
     with pytest.raises(EventRefused, match="review"):
         parse(ExecutionInput, {"run": RUN, "options": {}, "restart_at": "apply_review"}, "execution input")
-    refile = parse(ExecutionInput, {"run": RUN, "options": {}, "restart_at": "apply_review",
-                                    "review": {"bucket": "clearance-uploads", "key": "reviews/r/APPROVE_ALL",
-                                               "version_id": "", "approve_all": True}}, "execution input")
+    refile = parse(
+        ExecutionInput,
+        {
+            "run": RUN,
+            "options": {},
+            "restart_at": "apply_review",
+            "review": {
+                "bucket": "clearance-uploads",
+                "key": "reviews/r/APPROVE_ALL",
+                "version_id": "",
+                "approve_all": True,
+            },
+        },
+        "execution input",
+    )
     assert refile.review.approve_all and refile.source is None
 
 
@@ -107,16 +133,18 @@ def test_a_bad_event_reaches_step_functions_without_its_values(monkeypatch):
 
 
 def test_notifications_are_told_apart_by_kind():
-    failed = parse(Notification, {"kind": "failed", "run": RUN, "error": {"Error": "InputRejected", "Cause": "x"}},
-                   "notification")
+    failed = parse(
+        Notification, {"kind": "failed", "run": RUN, "error": {"Error": "InputRejected", "Cause": "x"}}, "notification"
+    )
     assert type(failed) is notify.Failed and failed.error.error == "InputRejected"
     with pytest.raises(EventRefused, match="unknown notification kind"):
         parse(Notification, {"kind": "party", "run": RUN}, "notification")
 
 
 def test_a_rejection_keeps_the_shape_the_state_machine_routes_on():
-    assert Rejection(rejected=StepError(Error="InputRejected", Cause="see data_issues.csv")).dump() == \
-        {"rejected": {"Error": "InputRejected", "Cause": "see data_issues.csv"}}
+    assert Rejection(rejected=StepError(Error="InputRejected", Cause="see data_issues.csv")).dump() == {
+        "rejected": {"Error": "InputRejected", "Cause": "see data_issues.csv"}
+    }
 
 
 # -- the time zone that dates a run -------------------------------------------------------------------
@@ -132,8 +160,9 @@ def test_an_upload_is_dated_by_the_time_zone_of_the_setting():
 
 
 def test_the_execution_input_is_the_json_the_state_machine_reads():
-    upload = Upload(**SOURCE, files=[{"key": SOURCE["key"], "version_id": "v1", "size": 10}],
-                    event_time="2026-03-01T18:00:00Z")
+    upload = Upload(
+        **SOURCE, files=[{"key": SOURCE["key"], "version_id": "v1", "size": 10}], event_time="2026-03-01T18:00:00Z"
+    )
     started = json.loads(execution_input(IngestEnvironment.load(INGEST_ENV), upload).model_dump_json(exclude_none=True))
     assert set(started) == {"run", "options", "source"}
     assert started["run"]["evaluation_date"] == "2026-03-01" and started["run"]["county"] == "SACRAMENTO"

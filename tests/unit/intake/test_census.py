@@ -127,8 +127,13 @@ def test_every_run_writes_the_census_and_counts_it_in_the_summary(doj, tmp_path)
     clearance(["inspect", "--input", str(doj), "--out", str(inspected)])
     assert census.values.tolist() == _census(inspected).values.tolist()
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["offense_texts"] == {"distinct": len(census), "unreadable": 2, "unreadable_rows": 2,
-                                        "unresolved_cannabis": 1, "unresolved_cannabis_rows": 1}
+    assert summary["offense_texts"] == {
+        "distinct": len(census),
+        "unreadable": 2,
+        "unreadable_rows": 2,
+        "unresolved_cannabis": 1,
+        "unresolved_cannabis_rows": 1,
+    }
     assert summary["convictions"]["section_unreadable"] == 1
     assert summary["convictions"]["by_section"]["unreadable"] == 1
     assert "offense_texts.csv" in result.manifest["outputs"]
@@ -146,7 +151,9 @@ def test_the_cloud_steps_give_the_same_census(doj, tmp_path):
     for shard in split["shards"]:
         evaluate_shard(tmp_path / "split" / shard, SETTINGS, evaluated, file_names=split["file_names"])
     combine([evaluated], split, tmp_path / "split", SETTINGS, tmp_path / "combined")
-    assert (tmp_path / "combined" / "offense_texts.csv").read_text() == (local.out_dir / "offense_texts.csv").read_text()
+    assert (tmp_path / "combined" / "offense_texts.csv").read_text() == (
+        local.out_dir / "offense_texts.csv"
+    ).read_text()
     combined = json.loads((tmp_path / "combined" / "summary.json").read_text())
     assert combined["offense_texts"] == json.loads((local.out_dir / "summary.json").read_text())["offense_texts"]
 
@@ -157,8 +164,20 @@ def test_inspect_reads_another_states_extract_with_its_own_rules(tmp_path):
 
     example = Path(__file__).resolve().parents[3] / "blueprint" / "rules" / "illinois" / "crta" / "example"
     out = tmp_path / "census.csv"
-    assert clearance(["inspect", "--input", str(example / "circuit-clerk-extract.csv"), "--policy",
-                      "illinois/crta:default", "--out", str(out)]) == 0
+    assert (
+        clearance(
+            [
+                "inspect",
+                "--input",
+                str(example / "circuit-clerk-extract.csv"),
+                "--policy",
+                "illinois/crta:default",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     census = _census(out).set_index("offense_text")
     assert census.iloc[0]["status"] == UNREADABLE  # the city ordinance no rewrite rule covers
     row = census.loc["12-3.05(A)(1) CRIM-AGGRAVATED BATTERY"]

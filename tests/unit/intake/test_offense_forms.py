@@ -55,8 +55,7 @@ def read_forms():
 def test_form_is_read_as_written_in_the_table(read_forms, pos):
     parsed, on_list, named = read_forms
     row, got = FORMS[pos], parsed.iloc[pos]
-    for column in ("code_section", "number", "subsection", "code", "second_number", "second_subsection",
-                   "second_code"):
+    for column in ("code_section", "number", "subsection", "code", "second_number", "second_subsection", "second_code"):
         assert got[column] == row[column], column
     assert bool(got["attempt"]) is _bool(row["attempt"])
     assert bool(got["readable"]) is (row["number"] != "")
@@ -82,8 +81,9 @@ def test_every_form_family_has_positive_and_negative_examples():
     # Near misses named explicitly: a lettered-looking PC section that is a subdivision, a dash that
     # is the description dash, a comment mention that is only a hint.
     assert any(r["number"] == "647" and r["subsection"] == "(F)" for r in FORMS)
-    assert any(r["second_number"] == "" and "-" in r["offense_descr"].split(" ")[0] and r["attempt"] == "true"
-               for r in FORMS)
+    assert any(
+        r["second_number"] == "" and "-" in r["offense_descr"].split(" ")[0] and r["attempt"] == "true" for r in FORMS
+    )
     assert any(r["comment_text"] and r["unresolved"] == "false" and r["cannabis"] == "false" for r in FORMS)
 
 
@@ -142,9 +142,17 @@ def test_every_cannabis_form_in_the_county_gets_a_decision(tmp_path):
     the rules decide such a conviction like any other (HS 11361.8(a), (e): the conduct is before the line).
     """
     rows = [r for r in FORMS if r["cannabis"] == "true" or r["unresolved"] == "true"]
-    built = [Person(str(100 + i)).conviction("001001001000", r["offense_descr"], "20170301", level="MISDEMEANOR",
-                                             comment=r["comment_text"], CYC_DATE="20160601")
-             for i, r in enumerate(rows)]
+    built = [
+        Person(str(100 + i)).conviction(
+            "001001001000",
+            r["offense_descr"],
+            "20170301",
+            level="MISDEMEANOR",
+            comment=r["comment_text"],
+            CYC_DATE="20160601",
+        )
+        for i, r in enumerate(rows)
+    ]
     county = tmp_path / "county.yaml"
     county.write_text("name: county\nextends: california\nsettings:\n  review_arrested_before_convicted_after: false\n")
     decisions = decide(tmp_path, built, load_policy(county))
@@ -154,9 +162,14 @@ def test_every_cannabis_form_in_the_county_gets_a_decision(tmp_path):
         got = by_person.loc[str(100 + i)]
         assert got["determination"] != "", r["why"]
         if r["unresolved"] == "true":
-            assert (got["determination"], got["reason_code"]) == ("Hand Review", "CANNABIS_SECTION_UNREADABLE"), r["why"]
-        elif r["second_number"] and r["second_number"] in ("11357", "11358", "11359", "11360") \
-                and r["number"] in ("11357", "11358", "11359", "11360"):
+            assert (got["determination"], got["reason_code"]) == ("Hand Review", "CANNABIS_SECTION_UNREADABLE"), r[
+                "why"
+            ]
+        elif (
+            r["second_number"]
+            and r["second_number"] in ("11357", "11358", "11359", "11360")
+            and r["number"] in ("11357", "11358", "11359", "11360")
+        ):
             assert (got["determination"], got["reason_code"]) == ("Hand Review", "CANNABIS_TWO_SECTIONS"), r["why"]
         else:
             # A misdemeanor for conduct before November 2016 is dismissed (HS 11361.8(e)-(f)).
@@ -167,9 +180,11 @@ def test_an_unreadable_cannabis_section_is_a_data_issue_and_not_another_offense(
     # HS 11361.9(b): the prosecution reviews every potentially eligible case; a charge it cannot read
     # is reported and reviewed, never left out.
     p = "HS 11359-POSSESS MARIJUANA FOR SALE"
-    rows = [_cannabis("1", p), _cannabis("2", "11357 HS-POSSESS MARIJUANA"),
-            Person("2").conviction("002001001000", "11357 PC-POSSESS", "20110301", level="MISDEMEANOR",
-                                   county="FRESNO")]
+    rows = [
+        _cannabis("1", p),
+        _cannabis("2", "11357 HS-POSSESS MARIJUANA"),
+        Person("2").conviction("002001001000", "11357 PC-POSSESS", "20110301", level="MISDEMEANOR", county="FRESNO"),
+    ]
     records, issues = records_of(tmp_path, rows)
     conv = records.convictions.set_index("person_id")
     assert bool(conv.loc["1", "section_unresolved"]) and conv.loc["1", "named_sections"] == "11359"
@@ -188,8 +203,10 @@ def test_an_unreadable_cannabis_section_is_a_data_issue_and_not_another_offense(
 def test_two_cannabis_sections_on_one_line_count_for_both_sections(tmp_path):
     from doj_builder import facts_of
 
-    rows = [_cannabis("1", "11357/11360 HS-POSSESS/SELL MARIJUANA"),
-            Person("1").conviction("002001001000", "11360 HS-SELL MARIJUANA", "20120301", level="FELONY")]
+    rows = [
+        _cannabis("1", "11357/11360 HS-POSSESS/SELL MARIJUANA"),
+        Person("1").conviction("002001001000", "11360 HS-SELL MARIJUANA", "20120301", level="FELONY"),
+    ]
     facts = facts_of(tmp_path, rows).sort_values("conv_lo")
     assert facts["evaluated_sections"].tolist() == [2, 1]
     assert facts["count_11357"].tolist() == [1, 1] and facts["count_11360"].tolist() == [2, 2]
@@ -236,13 +253,26 @@ def test_the_earlier_tool_compatibility_mode_surfaces_them_too(tmp_path):
     from doj_builder import write_doj
 
     settings = tmp_path / "settings.json"
-    settings.write_text(json.dumps({"baselineEligibility": {"dismiss": ["11357"], "reduce": ["11358", "11359", "11360"]},
-                                    "additionalRelief": {}}))
-    rows = [_cannabis("1", "HS 11359-POSSESS MARIJUANA FOR SALE"), _cannabis("2", "11357/11360 HS-POSS/SELL"),
-            _cannabis("3", "11357B2 HS-POSSESS MARIJUANA"), _cannabis("4", "11360(B) SELL/FURNISH/ETC MARIJUANA")]
+    settings.write_text(
+        json.dumps(
+            {
+                "baselineEligibility": {"dismiss": ["11357"], "reduce": ["11358", "11359", "11360"]},
+                "additionalRelief": {},
+            }
+        )
+    )
+    rows = [
+        _cannabis("1", "HS 11359-POSSESS MARIJUANA FOR SALE"),
+        _cannabis("2", "11357/11360 HS-POSS/SELL"),
+        _cannabis("3", "11357B2 HS-POSSESS MARIJUANA"),
+        _cannabis("4", "11360(B) SELL/FURNISH/ETC MARIJUANA"),
+    ]
     path = write_doj(tmp_path / "doj.dat", rows)
-    result = run_local([path], RunSettings(county="SACRAMENTO", policy=str(settings), evaluation_date="2020-07-01",
-                                           compat=True), tmp_path / "run")
+    result = run_local(
+        [path],
+        RunSettings(county="SACRAMENTO", policy=str(settings), evaluation_date="2020-07-01", compat=True),
+        tmp_path / "run",
+    )
     with open(result.compat_files["Prop64_Results.csv"], newline="") as fh:
         found = list(csv_module.DictReader(fh))
     summary = json.loads(result.compat_files["summary.json"].read_text())

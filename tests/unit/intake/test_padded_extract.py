@@ -21,9 +21,20 @@ from blueprint.intake.reader import read_doj_files
 
 SETTINGS = RunSettings(county="SACRAMENTO", evaluation_date="2020-07-01")
 #: Widths to pad to (trailing spaces), as fixed-width extracts do.
-TRAILING = {"PRI_NAME": 30, "RACE_DESCR": 25, "STP_TYPE_DESCR": 25, "STP_ORI_DESCR": 40, "STP_ORI_CNTY_NAME": 25,
-            "OFFENSE_DESCR": 70, "DISP_DESCR": 40, "CONV_STAT_DESCR": 15, "SENT_LOC_DESCR": 20, "OFN": 20,
-            "FE_NUM_CRT_CASE": 20, "GENDER": 8}
+TRAILING = {
+    "PRI_NAME": 30,
+    "RACE_DESCR": 25,
+    "STP_TYPE_DESCR": 25,
+    "STP_ORI_DESCR": 40,
+    "STP_ORI_CNTY_NAME": 25,
+    "OFFENSE_DESCR": 70,
+    "DISP_DESCR": 40,
+    "CONV_STAT_DESCR": 15,
+    "SENT_LOC_DESCR": 20,
+    "OFN": 20,
+    "FE_NUM_CRT_CASE": 20,
+    "GENDER": 8,
+}
 #: Fields also given leading spaces (right-aligned numbers, a stray space before a text).
 LEADING = ("CNT_ORDER", "SENT_LENGTH", "COMMENT_TEXT", "STP_EVENT_DATE")
 
@@ -97,13 +108,34 @@ def test_a_padded_extract_gives_byte_identical_results(extracts, workers, monkey
 from doj_builder import Person, write_doj  # noqa: E402
 
 #: Fields padded with trailing spaces to a fixed width, as fixed-width extracts write them.
-HAND_TRAILING = {"PRI_NAME": 30, "GENDER": 8, "RACE_DESCR": 25, "STP_TYPE_DESCR": 25, "STP_ORI_DESCR": 40,
-                 "STP_ORI_CNTY_NAME": 25, "OFFENSE_DESCR": 70, "OFFENSE_TOC": 3, "DISP_DESCR": 40,
-                 "CONV_STAT_DESCR": 15, "SENT_LOC_DESCR": 20, "SENT_TIME_CODE": 3, "OFN": 20,
-                 "FE_NUM_CRT_CASE": 20, "COMMENT_TEXT": 120}
+HAND_TRAILING = {
+    "PRI_NAME": 30,
+    "GENDER": 8,
+    "RACE_DESCR": 25,
+    "STP_TYPE_DESCR": 25,
+    "STP_ORI_DESCR": 40,
+    "STP_ORI_CNTY_NAME": 25,
+    "OFFENSE_DESCR": 70,
+    "OFFENSE_TOC": 3,
+    "DISP_DESCR": 40,
+    "CONV_STAT_DESCR": 15,
+    "SENT_LOC_DESCR": 20,
+    "SENT_TIME_CODE": 3,
+    "OFN": 20,
+    "FE_NUM_CRT_CASE": 20,
+    "COMMENT_TEXT": 120,
+}
 #: Fields right-aligned with leading spaces (numbers and dates), or given a stray leading space.
-HAND_LEADING = ("SUBJECT_ID", "CII_NUMBER", "CNT_ORDER", "SENT_LENGTH", "STP_EVENT_DATE", "CYC_DATE", "CYC_AGE",
-                "COMMENT_TEXT")
+HAND_LEADING = (
+    "SUBJECT_ID",
+    "CII_NUMBER",
+    "CNT_ORDER",
+    "SENT_LENGTH",
+    "STP_EVENT_DATE",
+    "CYC_DATE",
+    "CYC_AGE",
+    "COMMENT_TEXT",
+)
 
 
 def _hand_rows() -> list[list[str]]:
@@ -113,27 +145,88 @@ def _hand_rows() -> list[list[str]]:
     d = Person("1004", name="SMITH,ANN", dob="19900101", gender="F")
     return [
         a.arrest("001001001000", "11357(C) HS-POSSESS MARIJUANA OVER 28.5 GRAMS", "20100105"),
-        a.conviction("001001001000", "11357(C) HS-POSSESS MARIJUANA OVER 28.5 GRAMS", "20100301", level="MISDEMEANOR",
-                     sentence=("JAIL", "30", "D"), CYC_DATE="20100105", CYC_AGE="29", comment="CONCURRENT"),
-        a.sentence_part("001001001000", "11357(C) HS-POSSESS MARIJUANA OVER 28.5 GRAMS", "20100301",
-                        ("PROBATION", "36", "M"), level="MISDEMEANOR", CYC_DATE="20100105", CYC_AGE="29"),
+        a.conviction(
+            "001001001000",
+            "11357(C) HS-POSSESS MARIJUANA OVER 28.5 GRAMS",
+            "20100301",
+            level="MISDEMEANOR",
+            sentence=("JAIL", "30", "D"),
+            CYC_DATE="20100105",
+            CYC_AGE="29",
+            comment="CONCURRENT",
+        ),
+        a.sentence_part(
+            "001001001000",
+            "11357(C) HS-POSSESS MARIJUANA OVER 28.5 GRAMS",
+            "20100301",
+            ("PROBATION", "36", "M"),
+            level="MISDEMEANOR",
+            CYC_DATE="20100105",
+            CYC_AGE="29",
+        ),
         a.court("001002001000", "148(A)(1) PC-OBSTRUCT/RESIST OFFICER", "20100301", "DISMISSED", CYC_DATE="20100105"),
-        a.row(STP_TYPE_DESCR="ARREST/DETAINED/CITED", PRI_NAME="GARCIA-LOPEZ,MARIA", CNT_ORDER="002001001000",
-              OFFENSE_DESCR="459 PC-BURGLARY", STP_EVENT_DATE="20120601", CYC_DATE="20120601"),
-        b.conviction("003001001000", "SEE COMMENT FOR CHARGE", "20010917", sentence=("PRISON", "2", "Y"),
-                     comment="11360(A) HS SELL/TRANSPORT MARIJUANA", CYC_DATE="20010520", CYC_AGE="35"),
+        a.row(
+            STP_TYPE_DESCR="ARREST/DETAINED/CITED",
+            PRI_NAME="GARCIA-LOPEZ,MARIA",
+            CNT_ORDER="002001001000",
+            OFFENSE_DESCR="459 PC-BURGLARY",
+            STP_EVENT_DATE="20120601",
+            CYC_DATE="20120601",
+        ),
+        b.conviction(
+            "003001001000",
+            "SEE COMMENT FOR CHARGE",
+            "20010917",
+            sentence=("PRISON", "2", "Y"),
+            comment="11360(A) HS SELL/TRANSPORT MARIJUANA",
+            CYC_DATE="20010520",
+            CYC_AGE="35",
+        ),
         b.registration("20030101"),
-        b.conviction("004001001000", "11359 HS-POSSESS MARIJUANA FOR SALE", "20180402", sentence=("JAIL", "180", "D"),
-                     CYC_DATE="20180101", CYC_AGE="52"),
-        c.conviction("005001001000", "11358 HS-CULTIVATE MARIJUANA", "20050000", level="", toc="F",
-                     sentence=("PROBATION", "3", "Y"), CYC_DATE="20041110", CYC_AGE="34"),
-        c.conviction("12AB", "11357 HS-POSSESS MARIJUANA", "20060606", level="MISDEMEANOR", sentence=("FINE", "", ""),
-                     CYC_DATE="20060606"),
+        b.conviction(
+            "004001001000",
+            "11359 HS-POSSESS MARIJUANA FOR SALE",
+            "20180402",
+            sentence=("JAIL", "180", "D"),
+            CYC_DATE="20180101",
+            CYC_AGE="52",
+        ),
+        c.conviction(
+            "005001001000",
+            "11358 HS-CULTIVATE MARIJUANA",
+            "20050000",
+            level="",
+            toc="F",
+            sentence=("PROBATION", "3", "Y"),
+            CYC_DATE="20041110",
+            CYC_AGE="34",
+        ),
+        c.conviction(
+            "12AB",
+            "11357 HS-POSSESS MARIJUANA",
+            "20060606",
+            level="MISDEMEANOR",
+            sentence=("FINE", "", ""),
+            CYC_DATE="20060606",
+        ),
         c.deceased("20190101"),
-        d.conviction("006001001000", "11360(A) HS-SELL/TRANSPORT/ETC MARIJUANA", "20140214", county="ALAMEDA",
-                     CYC_DATE="20140101", CYC_AGE="24"),
-        d.conviction("007001001000", "11357(B) HS-POSSESS MARIJUANA 28.5 GRAMS OR LESS", "20150505", level="INFRACTION",
-                     sentence=None, CYC_DATE="20150505", CYC_AGE="25"),
+        d.conviction(
+            "006001001000",
+            "11360(A) HS-SELL/TRANSPORT/ETC MARIJUANA",
+            "20140214",
+            county="ALAMEDA",
+            CYC_DATE="20140101",
+            CYC_AGE="24",
+        ),
+        d.conviction(
+            "007001001000",
+            "11357(B) HS-POSSESS MARIJUANA 28.5 GRAMS OR LESS",
+            "20150505",
+            level="INFRACTION",
+            sentence=None,
+            CYC_DATE="20150505",
+            CYC_AGE="25",
+        ),
     ]
 
 
@@ -167,9 +260,13 @@ def test_a_padded_extract_written_by_hand_gives_the_same_decisions_and_outputs(t
     # The outputs compared are not trivial: every hand-written conviction is there, decided.
     # (The ALAMEDA conviction is another county's; the malformed CNT_ORDER is a count of its own, L0.11.)
     assert dict(zip(decisions["conviction_id"], decisions["determination"])) == {
-        "1001:001001001000": "Eligible for Dismissal", "1002:003001001000": "Eligible for Reduction",
-        "1002:004001001000": "Out of scope", "1003:005001001000": "Hand Review", "1003:L0.11": "Hand Review",
-        "1004:007001001000": "Eligible for Dismissal"}
+        "1001:001001001000": "Eligible for Dismissal",
+        "1002:003001001000": "Eligible for Reduction",
+        "1002:004001001000": "Out of scope",
+        "1003:005001001000": "Hand Review",
+        "1003:L0.11": "Hand Review",
+        "1004:007001001000": "Eligible for Dismissal",
+    }
     issues = pd.read_csv(first.out_dir / "data_issues.csv", dtype=str, keep_default_na=False)
     assert {"BAD_CNT_ORDER", "PARTIAL_DATE"} <= set(issues["code"])
     by_id = decisions.set_index("conviction_id")

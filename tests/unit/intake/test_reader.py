@@ -17,8 +17,16 @@ import pytest
 
 from blueprint.intake.columns import DOJ_COLUMNS, ENGINE_COLUMNS
 from blueprint.intake.issues import IssueLog
-from blueprint.intake.reader import (BackgroundRead, FileRejected, FileReport, ReadCancelled, iter_file, read_doj_files,
-                              shard_numbers, sniff)
+from blueprint.intake.reader import (
+    BackgroundRead,
+    FileRejected,
+    FileReport,
+    ReadCancelled,
+    iter_file,
+    read_doj_files,
+    shard_numbers,
+    sniff,
+)
 from blueprint.engine.records import build_records
 from blueprint.engine.rulepack import load_rule_pack
 from doj_builder import Person, csv_line, write_doj
@@ -29,8 +37,9 @@ Q = Person("200", dob="19800101")
 
 def conv(line: int, person: Person = P, cnt: str | None = None, **extra) -> list[str]:
     """A conviction row that knows the physical line it will be written on."""
-    return person.conviction(cnt or f"{line:03d}001001000", "11357 HS-POSSESS MARIJUANA", "20100101",
-                             CYC_AGE=str(line), **extra)
+    return person.conviction(
+        cnt or f"{line:03d}001001000", "11357 HS-POSSESS MARIJUANA", "20100101", CYC_AGE=str(line), **extra
+    )
 
 
 def lines_ok(table: pa.Table) -> None:
@@ -125,8 +134,11 @@ def test_latin1_bytes_only_in_a_later_chunk(tmp_path):
 def test_ascii_chunks_around_latin1_and_utf8_ones_read_the_same(tmp_path):
     """Plain-ASCII chunks skip Arrow's UTF-8 check; the chunks around them must still read exactly."""
     accented = Person("300", name="PE\u00d1A,ANA")
-    rows = ([conv(line) for line in range(2, 12)] + [conv(12, accented, comment="A\u00d1O")]
-            + [conv(line) for line in range(13, 30)])
+    rows = (
+        [conv(line) for line in range(2, 12)]
+        + [conv(12, accented, comment="A\u00d1O")]
+        + [conv(line) for line in range(13, 30)]
+    )
     for encoding in ("latin-1", "utf-8"):
         path = write_doj(tmp_path / f"{encoding}.dat", rows, encoding=encoding)
         for chunk_bytes in (700, 1 << 20):  # ASCII chunks before and after the accented one; one chunk
@@ -149,12 +161,24 @@ def test_bytes_that_are_neither_ascii_nor_utf8_are_still_read_as_latin1(tmp_path
 
 def test_kept_rows_arrive_without_their_padding(tmp_path):
     """Pruned rows (what the engine reads) lose the spaces around their values; nothing else changes."""
-    padded = {"OFFENSE_DESCR": "  11357 HS-POSSESS MARIJUANA" + " " * 30, "DISP_DESCR": "CONVICTED" + " " * 31,
-              "STP_ORI_DESCR": "CASC SACRAMENTO" + " " * 25, "COMMENT_TEXT": " CONCURRENT WITH 002 "}
+    padded = {
+        "OFFENSE_DESCR": "  11357 HS-POSSESS MARIJUANA" + " " * 30,
+        "DISP_DESCR": "CONVICTED" + " " * 31,
+        "STP_ORI_DESCR": "CASC SACRAMENTO" + " " * 25,
+        "COMMENT_TEXT": " CONCURRENT WITH 002 ",
+    }
     plain = {k: v.strip() for k, v in padded.items()}
-    rows = [P.row(CNT_ORDER="002001001000", STP_TYPE_DESCR="COURT ACTION".ljust(25), STP_EVENT_DATE="20100101",
-                  STP_ORI_CNTY_NAME="SACRAMENTO".ljust(25), CONV_STAT_DESCR="FELONY".ljust(15), CYC_AGE="2",
-                  **padded)]
+    rows = [
+        P.row(
+            CNT_ORDER="002001001000",
+            STP_TYPE_DESCR="COURT ACTION".ljust(25),
+            STP_EVENT_DATE="20100101",
+            STP_ORI_CNTY_NAME="SACRAMENTO".ljust(25),
+            CONV_STAT_DESCR="FELONY".ljust(15),
+            CYC_AGE="2",
+            **padded,
+        )
+    ]
     path = write_doj(tmp_path / "pad.dat", rows)
     as_written = read_doj_files([path]).rows
     assert as_written["DISP_DESCR"].to_pylist() == [padded["DISP_DESCR"]]  # an unpruned read keeps every byte
@@ -268,13 +292,15 @@ def test_quoted_line_break_at_any_chunk_boundary(tmp_path):
     lines_ok(whole)
     assert whole_report.rows_read == 6
     data = path.read_bytes()
-    breaks = [i for i in range(len(data)) if data[i:i + 3] == b"A\nB"]
+    breaks = [i for i in range(len(data)) if data[i : i + 3] == b"A\nB"]
     # Chunk sizes that put a chunk's end right around each line break inside quotes.
     for b in breaks[:2]:
         for size in range(b - 2, b + 4):
             table, report, issues = read_chunked(path, size)
-            assert table.select(list(ENGINE_COLUMNS) + ["_line"]).to_pylist() == \
-                whole.select(list(ENGINE_COLUMNS) + ["_line"]).to_pylist(), size
+            assert (
+                table.select(list(ENGINE_COLUMNS) + ["_line"]).to_pylist()
+                == whole.select(list(ENGINE_COLUMNS) + ["_line"]).to_pylist()
+            ), size
             assert (report.rows_read, report.rows_skipped, len(issues)) == (6, 0, 0), size
 
 
@@ -282,7 +308,7 @@ def test_quoted_line_break_at_any_chunk_boundary(tmp_path):
 
 
 def test_file_level_failures_name_the_file_and_reason_and_others_are_read(tmp_path):
-    good = write_doj(tmp_path / "good.dat", [conv(2), conv(3, Q)])
+    write_doj(tmp_path / "good.dat", [conv(2), conv(3, Q)])
     (tmp_path / "empty.dat").write_bytes(b"")
     (tmp_path / "blank.dat").write_bytes(b"\r\n\r\n")
     write_doj(tmp_path / "header_only.dat", [])
@@ -299,8 +325,20 @@ def test_file_level_failures_name_the_file_and_reason_and_others_are_read(tmp_pa
     book.save(tmp_path / "export.xlsx")  # a DOJ file opened in Excel and saved as a workbook
     (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << >> endobj\n")
     (tmp_path / "random.bin").write_bytes(bytes(range(256)) * 4)
-    inputs = ["empty.dat", "blank.dat", "header_only.dat", "other.csv", "wrong_header.dat", "short_header.dat",
-              "missing.dat", "folder.dat", "export.xlsx", "scan.pdf", "random.bin", "good.dat"]
+    inputs = [
+        "empty.dat",
+        "blank.dat",
+        "header_only.dat",
+        "other.csv",
+        "wrong_header.dat",
+        "short_header.dat",
+        "missing.dat",
+        "folder.dat",
+        "export.xlsx",
+        "scan.pdf",
+        "random.bin",
+        "good.dat",
+    ]
     result = read_doj_files([tmp_path / n for n in inputs])
     by_name = {f.file: f for f in result.files}
     assert [f.file for f in result.files] == inputs
@@ -314,11 +352,11 @@ def test_file_level_failures_name_the_file_and_reason_and_others_are_read(tmp_pa
         "missing.dat": "does not exist (check the name and the folder)",
         "folder.dat": "is a folder, not a file: give the DOJ file(s) inside it",
         "export.xlsx": "is an Excel workbook or another zip archive, not a DOJ research file (a text file of "
-                       "comma-separated values); use the file as DOJ delivered it",
+        "comma-separated values); use the file as DOJ delivered it",
         "scan.pdf": "is a PDF document, not a DOJ research file (a text file of comma-separated values); use the file "
-                    "as DOJ delivered it",
+        "as DOJ delivered it",
         "random.bin": "is a binary file, not a DOJ research file (a text file of comma-separated values); use the file "
-                      "as DOJ delivered it",
+        "as DOJ delivered it",
     }
     for name, reason in expected.items():
         report = by_name[name]
@@ -479,8 +517,10 @@ def test_shard_numbers_follow_the_subject_id_wherever_it_appears():
     assert shard_numbers(pa.array(ids).slice(5, 100), 2).tolist() == whole[5:105].tolist()
     # Only the last 16 bytes count, and every part is used when there are more parts.
     assert len(set(shard_numbers(pa.array(ids[:1000]), 3).tolist())) == 3
-    assert shard_numbers(pa.array(["prefix-A-0123456789abcdef", "prefix-B-0123456789abcdef"]), 7).tolist()[0] == \
-        shard_numbers(pa.array(["prefix-B-0123456789abcdef"]), 7).tolist()[0]
+    assert (
+        shard_numbers(pa.array(["prefix-A-0123456789abcdef", "prefix-B-0123456789abcdef"]), 7).tolist()[0]
+        == shard_numbers(pa.array(["prefix-B-0123456789abcdef"]), 7).tolist()[0]
+    )
     assert shard_numbers(pa.array(ids), 1).tolist() == [0] * len(ids)
 
 
@@ -527,8 +567,9 @@ def test_a_file_repeating_an_earlier_one_is_rejected_and_its_rows_count_once(tmp
         assert first.as_dict() == once.files[0].as_dict()
         for report in (repeat, same_path):
             assert report.status == "failed" and report.balanced
-            assert report.error == ("has the same content as doj.dat (identical SHA-256), so its rows were used "
-                                    "once, from doj.dat")
+            assert report.error == (
+                "has the same content as doj.dat (identical SHA-256), so its rows were used once, from doj.dat"
+            )
             assert (report.rows_read, report.rows_used, report.rows_skipped) == (0, 0, 0)
             assert report.sha256 == first.sha256  # the fingerprint still identifies what was given
         assert sorted(twice.rows["_line"].to_pylist()) == sorted(once.rows["_line"].to_pylist())

@@ -44,8 +44,9 @@ def jail(order: str) -> list[str]:
 def evaluate(paths, **read_options):
     read = read_doj_files(paths, **read_options)
     pack = load_rule_pack()
-    ev = evaluate_rows(read.rows, [f.file for f in read.files], read.issues, pack, load_policy("california"),
-                       COUNTY, AS_OF)
+    ev = evaluate_rows(
+        read.rows, [f.file for f in read.files], read.issues, pack, load_policy("california"), COUNTY, AS_OF
+    )
     return read, ev.decisions.set_index("conviction_id"), read.issues.frame()
 
 
@@ -63,8 +64,9 @@ def test_a_sentence_part_repeated_in_a_second_file_counts_once(tmp_path):
     # Three parts: 3 years of probation and two different 90-day jail terms; the repeated one once.
     assert decisions.loc["1:" + CNT, "sentence"] == "3Y PROBATION; 90D JAIL; 90D JAIL"
     assert decisions.loc["1:" + CNT, "sentence_days"] == pytest.approx(3 * YEAR + 180)
-    assert repeated(issues) == [("b.dat", 2, "row is identical to line 3 of a.dat, read earlier in this run; "
-                                             "it is used once, from there")]
+    assert repeated(issues) == [
+        ("b.dat", 2, "row is identical to line 3 of a.dat, read earlier in this run; it is used once, from there")
+    ]
     dup = issues[issues["code"] == "DUPLICATE_ROW"].iloc[0]
     assert (dup["column"], dup["action"], dup["value"]) == ("(row)", "row skipped", "")  # no personal values
     first, second = read.files
@@ -98,8 +100,9 @@ def test_a_row_that_differs_in_any_byte_is_another_row(tmp_path):
     a = write_doj(tmp_path / "a.dat", [conviction(), jail("002")])
     # The same jail part with another sentence order number (a column the engine does not read), and
     # with a padded value: both are rows of their own.
-    b = write_doj(tmp_path / "b.dat", [jail("003"), P.sentence_part(CNT, CAN, "19990301", ("JAIL", "90 ", "D"),
-                                                                        SENT_ORDER="002")])
+    b = write_doj(
+        tmp_path / "b.dat", [jail("003"), P.sentence_part(CNT, CAN, "19990301", ("JAIL", "90 ", "D"), SENT_ORDER="002")]
+    )
     read, decisions, issues = evaluate([a, b])
     assert repeated(issues) == []
     assert read.files[1].rows_used == 2
@@ -126,7 +129,9 @@ def test_a_third_file_names_the_file_where_the_row_was_first_read(tmp_path):
     c = write_doj(tmp_path / "c.dat", [conviction(), Q.conviction(CNT, CAN, "19990301")], header=False)
     _, _, issues = evaluate([a, b, c])
     assert [(f, line, p.split(",")[0]) for f, line, p in repeated(issues)] == [
-        ("c.dat", 1, "row is identical to line 2 of b.dat"), ("c.dat", 2, "row is identical to line 2 of a.dat")]
+        ("c.dat", 1, "row is identical to line 2 of b.dat"),
+        ("c.dat", 2, "row is identical to line 2 of a.dat"),
+    ]
 
 
 def rows_of(path: Path, index: int, seen: RowFingerprints, issues: IssueLog) -> np.ndarray:
@@ -155,7 +160,9 @@ def test_a_rejected_file_leaves_no_rows_behind(tmp_path):
     assert rows_of(files["d.dat"], 3, seen, issues).tolist() == [False, True, False]
     seen.close()
     assert [(f, line, p.split(",")[0]) for f, line, p in repeated(issues.frame())] == [
-        ("d.dat", 1, "row is identical to line 1 of c.dat"), ("d.dat", 3, "row is identical to line 2 of a.dat")]
+        ("d.dat", 1, "row is identical to line 1 of c.dat"),
+        ("d.dat", 3, "row is identical to line 2 of a.dat"),
+    ]
 
 
 def test_rows_that_share_a_sample_key_are_compared_byte_for_byte(tmp_path):
@@ -196,8 +203,10 @@ def test_lines_stay_exact_with_quoted_line_breaks_malformed_rows_and_small_chunk
     read = read_doj_files([a, b], chunk_bytes=chunk_bytes)
     issues = read.issues.frame()
     assert [(f, line) for f, line, _ in repeated(issues)] == [("b.dat", 3), ("b.dat", 6)]
-    assert [p.split(",")[0] for _, _, p in repeated(issues)] == ["row is identical to line 3 of a.dat",
-                                                                "row is identical to line 5 of a.dat"]
+    assert [p.split(",")[0] for _, _, p in repeated(issues)] == [
+        "row is identical to line 3 of a.dat",
+        "row is identical to line 5 of a.dat",
+    ]
     b_rows = read.rows.filter(np.asarray(read.rows["_file"]) == 1)
     assert b_rows["_line"].to_pylist() == [5]
     second = read.files[1]
@@ -229,8 +238,7 @@ def cut(tmp_path_factory):
     return tmp, original, a, b, j, k, whole, parts
 
 
-KEY = ["conviction_id", "determination", "reason_code", "relief", "sentence", "rule_facts", "flags",
-       "case_numbers"]
+KEY = ["conviction_id", "determination", "reason_code", "relief", "sentence", "rule_facts", "flags", "case_numbers"]
 
 
 def results(out_dir: Path, name: str) -> pd.DataFrame:
@@ -246,7 +254,9 @@ def expected_repeats(whole_issues: pd.DataFrame, j: int, k: int) -> list[int]:
 
 def test_two_overlapping_files_decide_exactly_as_the_one_file(cut):
     tmp, original, a, b, j, k, whole, parts = cut
-    assert parts.manifest["reconciliation"]["balanced"] and parts.manifest["reconciliation"]["every_skipped_row_reported"]
+    assert (
+        parts.manifest["reconciliation"]["balanced"] and parts.manifest["reconciliation"]["every_skipped_row_reported"]
+    )
     one = results(whole.out_dir, "convictions.csv")[KEY].sort_values("conviction_id").values.tolist()
     two = results(parts.out_dir, "convictions.csv")[KEY].sort_values("conviction_id").values.tolist()
     assert len(one) > 50 and one == two
@@ -282,8 +292,10 @@ def test_the_cloud_split_writes_a_repeated_row_once(cut):
     assert split["shard_count"] >= 2
     read_issues = pd.read_parquet(split_dir / split["read_issues"])
     local_issues = results(parts.out_dir, "data_issues.csv")
-    assert (read_issues.loc[read_issues["code"] == "DUPLICATE_ROW", "line"].tolist()
-            == local_issues.loc[local_issues["code"] == "DUPLICATE_ROW", "line"].astype(int).tolist())
+    assert (
+        read_issues.loc[read_issues["code"] == "DUPLICATE_ROW", "line"].tolist()
+        == local_issues.loc[local_issues["code"] == "DUPLICATE_ROW", "line"].astype(int).tolist()
+    )
     assert split["files"] == [f.as_dict() | {"file": f.file} for f in parts.files]
     for shard in split["shards"]:
         evaluate_shard(split_dir / shard, SETTINGS, evaluated, file_names=split["file_names"])
@@ -296,8 +308,11 @@ def test_the_cloud_split_writes_a_repeated_row_once(cut):
 
 def test_a_conviction_row_repeated_across_files_does_not_lengthen_its_sentence(tmp_path):
     """A repeated conviction row has its count's CNT_ORDER: read twice, it would be a second sentence part."""
-    felony = [P.conviction("001002001000", CAN, "19900301"), P.conviction("002002001000", CAN, "19950301"),
-              P.conviction("003002001000", CAN, "19990301")]
+    felony = [
+        P.conviction("001002001000", CAN, "19900301"),
+        P.conviction("002002001000", CAN, "19950301"),
+        P.conviction("003002001000", CAN, "19990301"),
+    ]
     a = write_doj(tmp_path / "a.dat", felony[:2])
     b = write_doj(tmp_path / "b.dat", felony[1:])  # the 1995 conviction again, then the 1999 one
     _, decisions, issues = evaluate([a, b])

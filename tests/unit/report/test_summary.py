@@ -18,15 +18,32 @@ from blueprint.run.policies import load_policy  # noqa: E402
 from blueprint.engine.rulepack import load_rule_pack  # noqa: E402
 from blueprint.report.summary import render_summary_html, summarize, write_summary_html  # noqa: E402
 
-FILES = [{"file": "people.dat", "path": "/secret/place/people.dat", "status": "ok", "sha256": "ab" * 32,
-          "bytes": 4096, "rows_read": 20, "rows_used": 19, "rows_skipped": 1, "error": "row 3 broken",
-          "encoding": "utf-8"}]
+FILES = [
+    {
+        "file": "people.dat",
+        "path": "/secret/place/people.dat",
+        "status": "ok",
+        "sha256": "ab" * 32,
+        "bytes": 4096,
+        "rows_read": 20,
+        "rows_used": 19,
+        "rows_skipped": 1,
+        "error": "row 3 broken",
+        "encoding": "utf-8",
+    }
+]
 TIMINGS = {"read": 0.5, "evaluate": 1.0, "total": 2.0}
 
 
 def _summary(decisions, outcomes, **overrides):
-    args = dict(county="sacramento ", as_of="2020-07-01", policy=load_policy("california"), issues_count=3,
-                files=FILES, timings=TIMINGS)
+    args = dict(
+        county="sacramento ",
+        as_of="2020-07-01",
+        policy=load_policy("california"),
+        issues_count=3,
+        files=FILES,
+        timings=TIMINGS,
+    )
     args.update(overrides)
     return summarize(decisions, outcomes, **args)
 
@@ -60,8 +77,13 @@ def test_counts_by_hand(run):
     # whether the offense was committed under 18; person 1's 11359 reduced; person 9's 11359 (still
     # serving) recalled and resentenced; person 6's 11360 of 2018 is out of scope (conduct after
     # 9 November 2016: HS 11361.8(a), (e)), neither relieved nor challenged.
-    assert conv["by_relief"] == {"dismiss_and_seal": 6, "redesignate_misdemeanor": 1, "redesignate_infraction": 0,
-                                 "recall_and_resentence": 1, "none": 2}
+    assert conv["by_relief"] == {
+        "dismiss_and_seal": 6,
+        "redesignate_misdemeanor": 1,
+        "redesignate_infraction": 0,
+        "recall_and_resentence": 1,
+        "none": 2,
+    }
     assert conv["by_outcome"] == {"eligible": 8, "not_eligible": 0, "hand_review": 1, "out_of_scope": 1}
     assert conv["by_section"] == {"11357": 7, "11359": 2, "11360": 1}
     assert conv["by_level"] == {"felony": 3, "misdemeanor": 7, "infraction": 0, "unknown": 0}
@@ -89,7 +111,7 @@ def test_people_and_what_ifs(run):
 
 def test_demographics_add_up(run):
     _, outcomes, s = run
-    for name, column in (("race", "race"), ("sex", "gender"), ("age_band", "age_band")):
+    for name, _column in (("race", "race"), ("sex", "gender"), ("age_band", "age_band")):
         rows = s["demographics"][name]
         assert sum(r["people"] for r in rows) == len(outcomes)
         assert sum(r["helped"] for r in rows) == s["people"]["helped"]
@@ -113,7 +135,7 @@ def test_json_safe_and_free_of_personal_data(run):
     evaluation, _, s = run
     text = json.dumps(s)
     assert json.loads(text) == s
-    for pid, rows in people_rows().items():
+    for rows in people_rows().values():
         for row in rows:
             for value in (row[11], row[12], row[14]):  # CII_NUMBER, PRI_NAME, PRI_DOB
                 assert value not in text
@@ -137,8 +159,21 @@ def test_shards_concatenated_give_the_same_summary(tmp_path, run):
 def test_works_from_a_result_table_read_back_from_parquet(tmp_path, run):
     evaluation, outcomes, whole = run
     table = evaluation.decisions.rename(columns={"number": "section"})[
-        ["conviction_id", "person_id", "section", "level", "determination", "relief", "track", "reason_code",
-         "reason", "conviction_date", "outcome", "statutory_exclusion"]].copy()
+        [
+            "conviction_id",
+            "person_id",
+            "section",
+            "level",
+            "determination",
+            "relief",
+            "track",
+            "reason_code",
+            "reason",
+            "conviction_date",
+            "outcome",
+            "statutory_exclusion",
+        ]
+    ].copy()
     table["relief"] = table["relief"].replace("", None)
     table.to_parquet(tmp_path / "convictions.parquet")
     outcomes.to_parquet(tmp_path / "people.parquet")
@@ -177,7 +212,9 @@ def test_html_shows_the_numbers_and_loads_nothing(tmp_path, run):
         assert f'<tr><td>{label}</td><td class="n">{count}</td>' in html
     for key, count in s["convictions"]["by_relief"].items():
         assert f'<tr><td>{s["labels"]["relief"][key]}</td><td class="n">{count}</td>' in html
-    assert '<tr><td>Left with no conviction</td><td class="n">0</td><td class="n">3</td><td class="n">4</td></tr>' in html
+    assert (
+        '<tr><td>Left with no conviction</td><td class="n">0</td><td class="n">3</td><td class="n">4</td></tr>' in html
+    )
     assert '<tr><td>BLACK</td><td class="n">2</td><td class="n">2</td><td class="n">100%</td></tr>' in html
     for pattern in (r"<script", r"<link", r"<img", r"<iframe", r"@import", r"url\(", r"https?:", r"src\s*="):
         assert not re.search(pattern, html, re.IGNORECASE), pattern
@@ -198,7 +235,8 @@ def test_templates_folder_override_and_fallback(tmp_path, monkeypatch, run):
     custom.mkdir(parents=True)
     # The county's own summary page still uses the kit's chart partial, found by fallback.
     (custom / "summary.html.j2").write_text(
-        '{% import "report/_charts.html.j2" as charts %}COUNTY PAGE {{ s.county }} {{ charts.hbar(view.relief, 1) }}')
+        '{% import "report/_charts.html.j2" as charts %}COUNTY PAGE {{ s.county }} {{ charts.hbar(view.relief, 1) }}'
+    )
     html = render_summary_html(s, templates_dir=tmp_path / "county")
     assert html.startswith("COUNTY PAGE SACRAMENTO") and "<svg" in html
     monkeypatch.setenv("CLEARANCE_TEMPLATES", str(tmp_path / "county"))

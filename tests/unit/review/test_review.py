@@ -146,8 +146,11 @@ def test_different_relief_public_safety_challenge_and_notes_are_read(run_dir):
     frame = run.convictions
     felony_row = next(i for i, (lvl, rel) in enumerate(zip(frame["level"], frame["relief"])) if lvl == "felony" and rel)
     # HS 11361.8(b): a public-safety challenge only against a person still serving the sentence.
-    other_row = next(i for i, (rel, track) in enumerate(zip(frame["relief"], frame["track"]))
-                     if rel and i != felony_row and track == "currently serving")
+    other_row = next(
+        i
+        for i, (rel, track) in enumerate(zip(frame["relief"], frame["track"]))
+        if rel and i != felony_row and track == "currently serving"
+    )
 
     def change(sheet, _):
         sheet.cell(felony_row + 2, col("Prosecutor decision")).value = "No challenge - different relief"
@@ -176,7 +179,10 @@ def test_relief_for_an_out_of_scope_conviction_needs_the_override_flag(run_dir):
     error = rejected(run_dir)
     assert [(p.row, p.column) for p in error.problems] == [(row + 2, "Override out-of-scope")]
 
-    edit(run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(row + 2, col("Override out-of-scope")), "value", "y"))
+    edit(
+        run_dir / "review.xlsx",
+        lambda sheet, _: setattr(sheet.cell(row + 2, col("Override out-of-scope")), "value", "y"),
+    )
     result = read_review(run_dir / "review.xlsx", run)
     decision = result.decisions[run.convictions["conviction_id"][row]]
     assert decision.override and decision.relief == "dismiss_and_seal"
@@ -187,12 +193,16 @@ def test_relief_for_an_out_of_scope_conviction_needs_the_override_flag(run_dir):
 
 
 def test_a_value_that_is_not_allowed_is_reported_with_row_and_column(run_dir):
-    edit(run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(14, col("Prosecutor decision")), "value", "Maybe"))
+    edit(
+        run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(14, col("Prosecutor decision")), "value", "Maybe")
+    )
     error = rejected(run_dir)
     assert len(error.problems) == 1
     problem = error.problems[0]
     assert (problem.sheet, problem.row, problem.column) == ("Convictions", 14, "Prosecutor decision")
-    assert str(problem).startswith("sheet 'Convictions', row 14, column 'Prosecutor decision': 'Maybe' is not an allowed value")
+    assert str(problem).startswith(
+        "sheet 'Convictions', row 14, column 'Prosecutor decision': 'Maybe' is not an allowed value"
+    )
     assert "row 14" in str(error)
 
 
@@ -243,7 +253,10 @@ def test_a_changed_identifying_column_is_reported_without_its_value(run_dir, col
 
 
 def test_editing_the_recommended_relief_column_is_reported_not_ignored(run_dir):
-    edit(run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(3, col("Relief")), "value", "Recall and resentence"))
+    edit(
+        run_dir / "review.xlsx",
+        lambda sheet, _: setattr(sheet.cell(3, col("Relief")), "value", "Recall and resentence"),
+    )
     error = rejected(run_dir)
     assert [(p.row, p.column) for p in error.problems] == [(3, "Relief")]
     assert "Relief if different" in str(error)
@@ -252,7 +265,9 @@ def test_editing_the_recommended_relief_column_is_reported_not_ignored(run_dir):
 def test_different_relief_needs_an_allowed_relief_that_fits_the_level(run_dir):
     run = load_run(run_dir)
     frame = run.convictions
-    misdemeanor = next(i for i, (lvl, rel) in enumerate(zip(frame["level"], frame["relief"])) if lvl == "misdemeanor" and rel)
+    misdemeanor = next(
+        i for i, (lvl, rel) in enumerate(zip(frame["level"], frame["relief"])) if lvl == "misdemeanor" and rel
+    )
     felony = next(i for i, (lvl, rel) in enumerate(zip(frame["level"], frame["relief"])) if lvl == "felony" and rel)
 
     def change(sheet, _):
@@ -270,19 +285,28 @@ def test_different_relief_needs_an_allowed_relief_that_fits_the_level(run_dir):
 def test_no_challenge_without_a_recommended_relief_is_refused(run_dir):
     run = load_run(run_dir)
     row = next(i for i, d in enumerate(run.convictions["determination"]) if d == "Hand Review")
-    edit(run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(row + 2, col("Prosecutor decision")), "value", "No challenge"))
+    edit(
+        run_dir / "review.xlsx",
+        lambda sheet, _: setattr(sheet.cell(row + 2, col("Prosecutor decision")), "value", "No challenge"),
+    )
     error = rejected(run_dir)
     assert [(p.row, p.column) for p in error.problems] == [(row + 2, "Prosecutor decision")]
     assert "recommended none" in str(error)
 
 
 def test_an_override_value_other_than_y_is_refused(run_dir):
-    edit(run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(2, col("Override out-of-scope")), "value", "perhaps"))
+    edit(
+        run_dir / "review.xlsx",
+        lambda sheet, _: setattr(sheet.cell(2, col("Override out-of-scope")), "value", "perhaps"),
+    )
     assert [(p.row, p.column) for p in rejected(run_dir).problems] == [(2, "Override out-of-scope")]
 
 
 def test_a_missing_or_renamed_column_is_reported(run_dir):
-    edit(run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(1, col("Prosecutor decision")), "value", "Decision"))
+    edit(
+        run_dir / "review.xlsx",
+        lambda sheet, _: setattr(sheet.cell(1, col("Prosecutor decision")), "value", "Decision"),
+    )
     error = rejected(run_dir)
     assert [(p.row, p.column) for p in error.problems] == [(1, "Prosecutor decision")]
 
@@ -327,8 +351,10 @@ def test_a_relief_beside_a_plain_no_challenge_is_refused_naming_the_row(run_dir,
     frame = run.convictions
     row = next(i for i, rel in enumerate(frame["relief"]) if rel == "redesignate_misdemeanor")
 
-    edit(run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(row + 2, col("Relief if different")), "value",
-                                                           "Dismiss and seal"))
+    edit(
+        run_dir / "review.xlsx",
+        lambda sheet, _: setattr(sheet.cell(row + 2, col("Relief if different")), "value", "Dismiss and seal"),
+    )
     error = rejected(run_dir)
     (problem,) = error.problems
     assert (problem.sheet, problem.row, problem.column) == ("Convictions", row + 2, "Relief if different")
@@ -339,8 +365,10 @@ def test_a_relief_beside_a_plain_no_challenge_is_refused_naming_the_row(run_dir,
 def test_the_recommended_relief_repeated_beside_no_challenge_is_accepted(run_dir):
     run = load_run(run_dir)
     row = next(i for i, rel in enumerate(run.convictions["relief"]) if rel == "dismiss_and_seal")
-    edit(run_dir / "review.xlsx", lambda sheet, _: setattr(sheet.cell(row + 2, col("Relief if different")), "value",
-                                                           "dismiss and SEAL"))
+    edit(
+        run_dir / "review.xlsx",
+        lambda sheet, _: setattr(sheet.cell(row + 2, col("Relief if different")), "value", "dismiss and SEAL"),
+    )
     decision = read_review(run_dir / "review.xlsx", run).decisions[run.convictions["conviction_id"][row]]
     assert (decision.decision, decision.relief) == (Decision.NO_CHALLENGE, "dismiss_and_seal")
 

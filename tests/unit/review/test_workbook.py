@@ -20,12 +20,41 @@ from doj_builder import Person, write_doj
 C = "001002001000"
 CAN = "11359 HS-POSSESS MARIJUANA FOR SALE"
 
-HEADERS = ["Conviction ID", "Person ID", "Name", "CII", "Date of birth", "Case numbers", "Court", "Count",
-           "Conviction date", "Code section", "Level", "Sentence", "Sentence status", "Track", "Determination", "Relief",
-           "Basis", "Reason", "Rule", "Facts", "Flags", "Prosecutor decision", "Relief if different",
-           "Ground / notes", "Override out-of-scope"]
-DECISIONS = ["No challenge", "No challenge - different relief", "Challenge - does not meet HS 11361.8 criteria",
-             "Challenge - unreasonable risk to public safety", "Out of scope - not filed", "Hand review pending"]
+HEADERS = [
+    "Conviction ID",
+    "Person ID",
+    "Name",
+    "CII",
+    "Date of birth",
+    "Case numbers",
+    "Court",
+    "Count",
+    "Conviction date",
+    "Code section",
+    "Level",
+    "Sentence",
+    "Sentence status",
+    "Track",
+    "Determination",
+    "Relief",
+    "Basis",
+    "Reason",
+    "Rule",
+    "Facts",
+    "Flags",
+    "Prosecutor decision",
+    "Relief if different",
+    "Ground / notes",
+    "Override out-of-scope",
+]
+DECISIONS = [
+    "No challenge",
+    "No challenge - different relief",
+    "Challenge - does not meet HS 11361.8 criteria",
+    "Challenge - unreasonable risk to public safety",
+    "Out of scope - not filed",
+    "Hand review pending",
+]
 RELIEFS = ["Dismiss and seal", "Redesignate as misdemeanor", "Redesignate as infraction", "Recall and resentence"]
 TRICKY_NAME = 'MU\u00d1OZ & <SONS> "JR",JOS\u00c9'
 
@@ -61,7 +90,16 @@ def by_conviction(ws) -> dict[str, dict]:
 
 def test_sheets(run):
     book, *_ = run
-    assert book.sheetnames == ["Convictions", "People", "Summary", "Data issues", "Policy", "Run", "Lists", "Offense texts"]
+    assert book.sheetnames == [
+        "Convictions",
+        "People",
+        "Summary",
+        "Data issues",
+        "Policy",
+        "Run",
+        "Lists",
+        "Offense texts",
+    ]
     assert book["Lists"].sheet_state == "hidden"  # the decision dropdown's two lists
 
 
@@ -69,8 +107,16 @@ def test_offense_texts_sheet_is_the_runs_census(run):
     """Every distinct offense text of the input, its counts and its reading; the same as offense_texts.csv."""
     book, _, _, out = run
     rows = sheet_rows(book["Offense texts"])
-    assert rows[0][:8] == ["Status", "Offense text", "Comment (when the charge is there)", "Rows", "Conviction rows",
-                           "Read from", "Read as", "Code"]
+    assert rows[0][:8] == [
+        "Status",
+        "Offense text",
+        "Comment (when the charge is there)",
+        "Rows",
+        "Conviction rows",
+        "Read from",
+        "Read as",
+        "Code",
+    ]
     got = {r[1]: (r[0], r[3], r[4], r[8], r[14]) for r in rows[1:]}
     assert got == {CAN: ("read", 4, 4, "11359", "cannabis"), "11357 HS-POSSESS": ("read", 1, 1, "11357", "cannabis")}
     census = pd.read_csv(out / "offense_texts.csv", dtype=str, keep_default_na=False)
@@ -90,8 +136,13 @@ def test_one_row_per_evaluated_conviction_matching_the_result_table(run):
     assert manifest["counts"]["convictions_evaluated"] == len(rows)
     for _, r in csv.iterrows():
         row = rows[r["conviction_id"]]
-        assert (row["Person ID"], row["Code section"], row["Determination"], row["Rule"], row["Reason"]) == \
-            (r["person_id"], r["code_section"], r["determination"], r["rule_id"], r["reason"])
+        assert (row["Person ID"], row["Code section"], row["Determination"], row["Rule"], row["Reason"]) == (
+            r["person_id"],
+            r["code_section"],
+            r["determination"],
+            r["rule_id"],
+            r["reason"],
+        )
         assert (row["Relief"] or "") == r["relief_label"] and (row["Basis"] or "") == r["basis"]
 
 
@@ -122,11 +173,20 @@ def test_prosecutor_decision_is_prefilled_from_the_recommendation(run):
     rows = by_conviction(book["Convictions"])
     # Person 2 was convicted (and arrested) in 2018: conduct after 9 November 2016 is out of scope
     # (HS 11361.8(a), (e)), neither relieved nor challenged (this expected a challenge before issue 11).
-    expected = {f"1:{C}": "No challenge", f"2:{C}": "Out of scope - not filed",
-                f"3:{C}": "Hand review pending", f"4:{C}": "No challenge", f"5:{C}": "No challenge"}
+    expected = {
+        f"1:{C}": "No challenge",
+        f"2:{C}": "Out of scope - not filed",
+        f"3:{C}": "Hand review pending",
+        f"4:{C}": "No challenge",
+        f"5:{C}": "No challenge",
+    }
     assert {k: rows[k]["Prosecutor decision"] for k in expected} == expected
-    prefill = {"eligible": "No challenge", "not_eligible": "Challenge - does not meet HS 11361.8 criteria",
-               "out_of_scope": "Out of scope - not filed", "hand_review": "Hand review pending"}
+    prefill = {
+        "eligible": "No challenge",
+        "not_eligible": "Challenge - does not meet HS 11361.8 criteria",
+        "out_of_scope": "Out of scope - not filed",
+        "hand_review": "Hand review pending",
+    }
     for (_, r), outcome in zip(csv.iterrows(), outcomes(csv)):  # the documented rule, on every row
         assert rows[r["conviction_id"]]["Prosecutor decision"] == prefill[outcome]
         for office in ("Relief if different", "Ground / notes", "Override out-of-scope"):
@@ -181,10 +241,17 @@ def test_run_sheet_keys_match_the_manifest(run):
     book, _, manifest, _ = run
     rows = sheet_rows(book["Run"])
     assert rows[0][:2] == ["Item", "Value"]
-    keys = rows[1:rows.index(next(r for r in rows if not any(r)))]  # the keys, up to the first blank row
+    keys = rows[1 : rows.index(next(r for r in rows if not any(r)))]  # the keys, up to the first blank row
     values = {r[0]: r[1] for r in keys}
-    assert list(values) == ["run_id", "inputs_sha256", "policy_name", "policy_sha256", "evaluation_date", "county",
-                            "software_version"]
+    assert list(values) == [
+        "run_id",
+        "inputs_sha256",
+        "policy_name",
+        "policy_sha256",
+        "evaluation_date",
+        "county",
+        "software_version",
+    ]
     assert values["run_id"] == manifest["run_id"] and values["inputs_sha256"] == manifest["inputs_sha256"]
     assert values["policy_name"] == "california" and values["policy_sha256"] == manifest["policy"]["sha256"]
     assert (values["evaluation_date"], values["county"]) == ("2020-07-01", "SACRAMENTO")
@@ -195,16 +262,36 @@ def test_run_sheet_keys_match_the_manifest(run):
 def test_people_sheet(run):
     book, *_ = run
     rows = sheet_rows(book["People"])
-    assert rows[0] == ["Person ID", "Name", "CII", "Other names", "Evaluated convictions", "With relief recommended",
-                       "Hand review", "Not eligible", "Out of scope"]
+    assert rows[0] == [
+        "Person ID",
+        "Name",
+        "CII",
+        "Other names",
+        "Evaluated convictions",
+        "With relief recommended",
+        "Hand review",
+        "Not eligible",
+        "Out of scope",
+    ]
     people = {r[0]: r for r in rows[1:]}
     assert sorted(people) == ["1", "2", "3", "4", "5"]
     # Person 2's conviction of 2018 is out of scope, not "not eligible".
-    assert people["1"][4:] == [1, 1, 0, 0, 0] and people["2"][4:] == [1, 0, 0, 0, 1] and people["3"][4:] == [1, 0, 1, 0, 0]
+    assert (
+        people["1"][4:] == [1, 1, 0, 0, 0] and people["2"][4:] == [1, 0, 0, 0, 1] and people["3"][4:] == [1, 0, 1, 0, 0]
+    )
 
 
-ISSUE_HEADERS = ["Source file", "Source line", "Person ID", "Conviction ID", "Column", "Code", "Problem",
-                 "What the engine did", "Value"]
+ISSUE_HEADERS = [
+    "Source file",
+    "Source line",
+    "Person ID",
+    "Conviction ID",
+    "Column",
+    "Code",
+    "Problem",
+    "What the engine did",
+    "Value",
+]
 
 
 def test_data_issues_sheet_matches_the_csv_without_personal_values(run):
@@ -214,8 +301,9 @@ def test_data_issues_sheet_matches_the_csv_without_personal_values(run):
     issues = pd.read_csv(out / "data_issues.csv", dtype=str, keep_default_na=False)
     body = [dict(zip(ISSUE_HEADERS, r)) for r in rows[1:] if r[0]]
     assert len(body) == len(issues) > 0
-    assert [(r["Source file"], r["Source line"], r["Code"]) for r in body] == \
-        list(zip(issues["file"], issues["line"].astype(int), issues["code"]))
+    assert [(r["Source file"], r["Source line"], r["Code"]) for r in body] == list(
+        zip(issues["file"], issues["line"].astype(int), issues["code"])
+    )
     assert ("doj.dat", 7, "FIELD_COUNT") in [(r["Source file"], r["Source line"], r["Code"]) for r in body]
     dob = [r for r in body if r["Column"] == "PRI_DOB"]
     assert dob and all(r["Value"] in (None, "") for r in dob)  # a date of birth is never copied
@@ -234,8 +322,17 @@ def test_data_issues_name_the_person_and_the_conviction_of_their_row(run):
     conviction = csv.set_index("conviction_id").loc[f"3:{C}"]
     assert (conviction["source_file"], conviction["source_line"]) == ("doj.dat", "4")
     issues = pd.read_csv(out / "data_issues.csv", dtype=str, keep_default_na=False)
-    assert list(issues.columns) == ["file", "line", "column", "code", "problem", "action", "value", "person_id",
-                                    "conviction_id"]
+    assert list(issues.columns) == [
+        "file",
+        "line",
+        "column",
+        "code",
+        "problem",
+        "action",
+        "value",
+        "person_id",
+        "conviction_id",
+    ]
     assert set(issues.loc[issues["line"] == "4", "conviction_id"]) == {f"3:{C}"}
 
 
@@ -246,7 +343,7 @@ def test_policy_sheet_lists_the_rules_in_order(run):
     rows = sheet_rows(book["Policy"])
     assert "sha256" in rows[0][0]
     header = rows.index(next(r for r in rows if r[:2] == ["Order", "Rule"]))
-    listed = [r[1] for r in rows[header + 1:] if isinstance(r[0], (int, float))]
+    listed = [r[1] for r in rows[header + 1 :] if isinstance(r[0], (int, float))]
     assert listed == [r.id for r in load_policy("california").rules]
 
 
@@ -324,8 +421,10 @@ def test_every_dropdown_has_a_prompt_and_an_error_message(run):
     for dv in validations:
         assert dv.showInputMessage and dv.promptTitle and len(dv.prompt) > 40
         assert dv.showErrorMessage and dv.errorStyle in (None, "stop") and dv.errorTitle and dv.error
-    text = {HEADERS[column_index_from_string(coordinate_from_string(str(dv.sqref).split(":")[0])[0]) - 1]: dv
-            for dv in validations}
+    text = {
+        HEADERS[column_index_from_string(coordinate_from_string(str(dv.sqref).split(":")[0])[0]) - 1]: dv
+        for dv in validations
+    }
     assert "No challenge - different relief" in text["Relief if different"].prompt
     assert "filing summary" in text["Override out-of-scope"].prompt
 
@@ -335,7 +434,7 @@ def test_rows_pending_hand_review_are_highlighted(run):
     ws = book["Convictions"]
     n = len(by_conviction(ws))
     decision = get_column_letter(HEADERS.index("Prosecutor decision") + 1)
-    (rng, rules), = [(str(r.sqref), r.rules) for r in ws.conditional_formatting]
+    ((rng, rules),) = [(str(r.sqref), r.rules) for r in ws.conditional_formatting]
     assert rng == f"A2:{get_column_letter(len(HEADERS))}{n + 1}"
     (rule,) = rules
     assert rule.type == "expression" and rule.formula == [f'${decision}2="Hand review pending"']
@@ -358,7 +457,7 @@ def test_run_sheet_lists_every_input_file_with_its_status(tmp_path):
     rows = sheet_rows(openpyxl.load_workbook(out / "review.xlsx")["Run"])
     header = next(i for i, r in enumerate(rows) if r[0] == "Input file")
     assert rows[header][:6] == ["Input file", "Status", "Rows read", "Rows used", "Rows skipped", "Problem"]
-    files = {r[0]: r for r in rows[header + 1:] if r[0]}
+    files = {r[0]: r for r in rows[header + 1 :] if r[0]}
     assert files["doj.dat"][1:5] == ["ok", 1, 1, 0]
     assert files["notes.txt"][1] == "failed" and files["notes.txt"][5].startswith("is not a DOJ research file")
 

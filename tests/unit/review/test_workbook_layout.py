@@ -36,7 +36,10 @@ def test_prefill_follows_the_typed_outcome_not_the_determination_label():
         ("hand_review", "", "Out of scope"),
     )
     assert list(recommended_decisions(frame)) == [
-        Decision.NO_CHALLENGE, Decision.CHALLENGE_CRITERIA, Decision.OUT_OF_SCOPE, Decision.HAND_REVIEW_PENDING,
+        Decision.NO_CHALLENGE,
+        Decision.CHALLENGE_CRITERIA,
+        Decision.OUT_OF_SCOPE,
+        Decision.HAND_REVIEW_PENDING,
     ]
 
 
@@ -49,7 +52,8 @@ def test_an_eligible_outcome_without_a_relief_is_left_to_hand_review():
 def test_labels_of_prefilled_decisions():
     decisions = recommended_decisions(_rows(("not_eligible", "", ""), ("eligible", "dismiss_and_seal", "")))
     assert list(labelled(decisions, DECISION_LABELS)) == [
-        "Challenge - does not meet HS 11361.8 criteria", "No challenge",
+        "Challenge - does not meet HS 11361.8 criteria",
+        "No challenge",
     ]
 
 
@@ -71,7 +75,7 @@ def test_a_pack_without_a_heading_gets_the_plain_words(tmp_path):
     assert decision_labels(CRITERIA_HEADING)[Decision.CHALLENGE_CRITERIA] == "Challenge - does not meet the criteria"
 
 
-@pytest.mark.parametrize("bad", ["''", "[HS 11361.8]", "\"two\\nlines\"", "'" + "x" * 61 + "'"])
+@pytest.mark.parametrize("bad", ["''", "[HS 11361.8]", '"two\\nlines"', "'" + "x" * 61 + "'"])
 def test_a_malformed_heading_is_refused_naming_the_key(tmp_path, bad):
     (tmp_path / "pack.yaml").write_text(f"name: test/bad\nreview_criteria_heading: {bad}\n")
     with pytest.raises(PolicyError, match="review_criteria_heading"):

@@ -43,7 +43,11 @@ EXPECTED = {
     "IL-0006": ("Hand Review", "", "BRACKET_UNKNOWN"),  # "550/4" without the weight bracket
     "IL-0007": ("Not eligible", "", "SECTION_7_ENHANCEMENT"),  # Section 7 charged in the same case
     "IL-0008": ("Hand Review", "", "DATA_PROBLEM"),  # disposition date 13/45/2013
-    "IL-0009": ("Eligible for Expungement", "vacate_and_expunge", "MINOR_CANNABIS_OFFENSE"),  # violent crime in ANOTHER case
+    "IL-0009": (
+        "Eligible for Expungement",
+        "vacate_and_expunge",
+        "MINOR_CANNABIS_OFFENSE",
+    ),  # violent crime in ANOTHER case
     "IL-0011": ("Hand Review", "", "UNDECIDABLE"),  # an unreadable (ordinance) charge in the same case
     "IL-0012": ("Eligible for Expungement", "vacate_and_expunge", "MINOR_CANNABIS_OFFENSE"),
 }
@@ -53,7 +57,9 @@ ELIGIBLE = sorted(p for p, (_, relief, _) in EXPECTED.items() if relief)
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("illinois") / "run"
-    result = run_local([EXAMPLE], RunSettings(county="EXAMPLE", policy="illinois/crta:default", evaluation_date=AS_OF), out)
+    result = run_local(
+        [EXAMPLE], RunSettings(county="EXAMPLE", policy="illinois/crta:default", evaluation_date=AS_OF), out
+    )
     assert not result.failed
     return out
 
@@ -147,7 +153,11 @@ def test_mapped_reader_accounts_for_every_row_and_names_source_columns():
     first = rows[rows["_line"] == 2].iloc[0]
     assert first["OFFENSE_DESCR"] == "4(B) CCA-POSSESSION OF CANNABIS 2.5-10 GRAMS"
     assert (first["PRI_DOB"], first["STP_EVENT_DATE"], first["OFFENSE_TOC"], first["DISP_DESCR"]) == (
-        "19850412", "20150310", "M", "CONVICTED")
+        "19850412",
+        "20150310",
+        "M",
+        "CONVICTED",
+    )
     # Cases get DOJ-style count orders: person IL-0009's two cases are distinct, counts within a case follow.
     nine = rows[rows["SUBJECT_ID"] == "IL-0009"]["CNT_ORDER"].tolist()
     assert nine == ["000001001000", "000002001000"]
@@ -169,7 +179,6 @@ def test_a_file_without_a_mapped_column_fails_alone(tmp_path):
 
 
 def test_a_mapped_file_repeating_an_earlier_one_is_rejected(tmp_path):
-    import shutil
 
     again = tmp_path / "again.csv"
     shutil.copy(EXAMPLE, again)
@@ -183,7 +192,7 @@ def test_a_mapped_file_repeating_an_earlier_one_is_rejected(tmp_path):
 
 def test_a_person_keeps_case_numbers_across_files(tmp_path):
     lines = EXAMPLE.read_text().splitlines()
-    header, nine = lines[0], [l for l in lines if l.startswith("IL-0009")]
+    header, nine = lines[0], [line for line in lines if line.startswith("IL-0009")]
     (tmp_path / "a.csv").write_text(header + "\n" + nine[0] + "\n")
     # A second count of the first file's case, in the second file (the same row again would be a
     # repeated row, used once: see the next test).
@@ -195,14 +204,16 @@ def test_a_person_keeps_case_numbers_across_files(tmp_path):
 
 def test_a_row_repeated_in_a_later_mapped_file_is_used_once_and_reported(tmp_path):
     lines = EXAMPLE.read_text().splitlines()
-    header, nine = lines[0], [l for l in lines if l.startswith("IL-0009")]
+    header, nine = lines[0], [line for line in lines if line.startswith("IL-0009")]
     (tmp_path / "a.csv").write_text(header + "\n" + nine[0] + "\n")
     # The same row in a file whose columns come in another order is the same row.
     names = header.split(",")
     order = list(reversed(range(len(names))))
+
     def reorder(line):
         fields = next(csv.reader([line]))
         return ",".join(fields[i] for i in order)
+
     (tmp_path / "b.csv").write_text(reorder(header) + "\n" + reorder(nine[1]) + "\n" + reorder(nine[0]) + "\n")
     read = read_mapped_files([tmp_path / "a.csv", tmp_path / "b.csv"], PACK.input_mapping)
     assert read.rows["_line"].to_pylist() == [2, 2]  # a.csv line 2, b.csv line 2; b.csv line 3 repeats a.csv
@@ -229,10 +240,7 @@ def test_mapping_errors_name_the_problem(tmp_path):
 
 
 def test_every_constructed_person_gets_the_expected_decision(decisions):
-    got = {
-        row.person_id: (row.determination, row.relief, row.reason_code)
-        for row in decisions.itertuples()
-    }
+    got = {row.person_id: (row.determination, row.relief, row.reason_code) for row in decisions.itertuples()}
     assert got == EXPECTED  # IL-0010 has supervision (not a conviction) and a DUI: nothing evaluated
     eligible = decisions[decisions["relief"] != ""]
     assert set(eligible["relief_label"]) == {"Vacate and expunge"}
@@ -263,8 +271,9 @@ def test_manifest_summary_and_workbook(run_dir, decisions):
 
 def test_filings_from_the_run_name_the_right_people_and_relief(run_dir, decisions, tmp_path):
     out = tmp_path / "filings"
-    result = finalize(run_dir, out, approve_all=True, profile=PROFILE, templates=TEMPLATES,
-                      filing_date=dt.date(2026, 2, 2))
+    result = finalize(
+        run_dir, out, approve_all=True, profile=PROFILE, templates=TEMPLATES, filing_date=dt.date(2026, 2, 2)
+    )
     assert result.counts["granted_convictions"] == len(ELIGIBLE)
 
     def text(name: str) -> str:
@@ -296,16 +305,46 @@ def test_filings_from_the_run_name_the_right_people_and_relief(run_dir, decision
 
 
 def test_the_clearance_command_runs_the_illinois_pack(tmp_path, capsys):
-    code = clearance(["run", "--input", str(EXAMPLE), "--county", "EXAMPLE", "--policy", "illinois/crta:default",
-                      "--as-of", "2026-01-15", "--out", str(tmp_path / "run"), "--quiet"])
+    code = clearance(
+        [
+            "run",
+            "--input",
+            str(EXAMPLE),
+            "--county",
+            "EXAMPLE",
+            "--policy",
+            "illinois/crta:default",
+            "--as-of",
+            "2026-01-15",
+            "--out",
+            str(tmp_path / "run"),
+            "--quiet",
+        ]
+    )
     assert code == 0
     decided = pd.read_parquet(tmp_path / "run" / "convictions.parquet")
     assert sorted(decided.loc[decided["relief"] != "", "person_id"]) == ELIGIBLE
     # A policy file that extends the preset works the same way.
     county = tmp_path / "county.yaml"
-    county.write_text("name: example-county\nrule_pack: illinois/crta\nextends: default\nsettings:\n  effective_date: '2016-01-01'\n")
-    code = clearance(["run", "--input", str(EXAMPLE), "--county", "EXAMPLE", "--policy", str(county),
-                      "--as-of", "2026-01-15", "--out", str(tmp_path / "run2"), "--quiet"])
+    county.write_text(
+        "name: example-county\nrule_pack: illinois/crta\nextends: default\nsettings:\n  effective_date: '2016-01-01'\n"
+    )
+    code = clearance(
+        [
+            "run",
+            "--input",
+            str(EXAMPLE),
+            "--county",
+            "EXAMPLE",
+            "--policy",
+            str(county),
+            "--as-of",
+            "2026-01-15",
+            "--out",
+            str(tmp_path / "run2"),
+            "--quiet",
+        ]
+    )
     assert code == 0
     decided = pd.read_parquet(tmp_path / "run2" / "convictions.parquet")
     later = decided.set_index("person_id")["reason_code"]

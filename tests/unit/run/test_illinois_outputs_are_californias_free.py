@@ -28,7 +28,9 @@ PACK = load_rule_pack("illinois/crta")
 #: California's statutes, initiative, state, county and courts' names as an output could carry them.
 CALIFORNIA = re.compile(
     r"11361|1136[0-9]|1135[7-9]|Proposition 64|Prop\.? 64|California|Los Angeles|Los_Angeles"
-    r"|Health and Safety|\bHS \d|AB 1793|AB 1706|Adult Use of Marijuana", re.IGNORECASE)
+    r"|Health and Safety|\bHS \d|AB 1793|AB 1706|Adult Use of Marijuana",
+    re.IGNORECASE,
+)
 
 #: What still carries California text into an Illinois output: each file, and the matches found in it.
 #: - review.xlsx: blueprint/review/* writes data-validation prompts citing HS 11361.8(b) and 11361.9,
@@ -39,8 +41,17 @@ CALIFORNIA = re.compile(
 #:   blueprint/report/summary.py) print a section number as "HS <n>". Still to move: see docs/forking.md.
 REMAINING: dict[str, set[str]] = {
     "run/review.xlsx": {"HS 1", "HS 4", "HS 5"},
-    "run/summary.html": {"HS 1", "HS 4", "HS 5", "11357", "11358", "11359", "11360",
-                         "Health and Safety", "Proposition 64"},
+    "run/summary.html": {
+        "HS 1",
+        "HS 4",
+        "HS 5",
+        "11357",
+        "11358",
+        "11359",
+        "11360",
+        "Health and Safety",
+        "Proposition 64",
+    },
 }
 
 
@@ -59,12 +70,20 @@ def _text(path: Path) -> str:
 def outputs(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("illinois-scan")
     example = PACK.folder / "example"
-    result = run_local([example / "circuit-clerk-extract.csv"],
-                       RunSettings(county="EXAMPLE", policy="illinois/crta:default", evaluation_date=dt.date(2026, 1, 15)),
-                       root / "run")
+    result = run_local(
+        [example / "circuit-clerk-extract.csv"],
+        RunSettings(county="EXAMPLE", policy="illinois/crta:default", evaluation_date=dt.date(2026, 1, 15)),
+        root / "run",
+    )
     assert not result.failed
-    filed = finalize(root / "run", root / "filings", approve_all=True, profile=example / "office-profile.yaml",
-                     templates=PACK.folder / "templates", filing_date=dt.date(2026, 2, 2))
+    filed = finalize(
+        root / "run",
+        root / "filings",
+        approve_all=True,
+        profile=example / "office-profile.yaml",
+        templates=PACK.folder / "templates",
+        filing_date=dt.date(2026, 2, 2),
+    )
     assert filed.counts["granted_convictions"] > 0
     return root
 
@@ -73,10 +92,21 @@ def test_no_california_text_reaches_any_illinois_output(outputs):
     files = sorted(p for p in outputs.rglob("*") if p.is_file())
     names = {str(p.relative_to(outputs)) for p in files}
     # What was scanned: the run folder and the filing set, including the challenges and the exports.
-    for expected in ("run/convictions.parquet", "run/convictions.csv", "run/manifest.json", "run/summary.json",
-                     "run/summary.html", "run/review.xlsx", "run/data_issues.csv", "filings/01-notice-of-non-challenge.pdf",
-                     "filings/02-attachment-a.csv", "filings/03-proposed-order.docx", "filings/04-public-defender-list.pdf",
-                     "filings/exports/doj-disposition-update.csv", "filings/exports/court-cms-update.csv"):
+    for expected in (
+        "run/convictions.parquet",
+        "run/convictions.csv",
+        "run/manifest.json",
+        "run/summary.json",
+        "run/summary.html",
+        "run/review.xlsx",
+        "run/data_issues.csv",
+        "filings/01-notice-of-non-challenge.pdf",
+        "filings/02-attachment-a.csv",
+        "filings/03-proposed-order.docx",
+        "filings/04-public-defender-list.pdf",
+        "filings/exports/doj-disposition-update.csv",
+        "filings/exports/court-cms-update.csv",
+    ):
         assert expected in names, expected
     assert any(n.startswith("filings/challenges/") for n in names)
     leaks = {}

@@ -41,9 +41,11 @@ def test_a_pool_that_cannot_start_falls_back_to_one_process(doj_file, tmp_path, 
 
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", Broken)
     fallback = _run(doj_file, tmp_path / "fallback", monkeypatch, 2)
-    one = _run(doj_file, tmp_path / "one", monkeypatch, 1)
+    _run(doj_file, tmp_path / "one", monkeypatch, 1)
     assert fallback.manifest["evaluation_processes"] == 1
-    assert (tmp_path / "fallback" / "convictions.csv").read_bytes() == (tmp_path / "one" / "convictions.csv").read_bytes()
+    assert (tmp_path / "fallback" / "convictions.csv").read_bytes() == (
+        tmp_path / "one" / "convictions.csv"
+    ).read_bytes()
 
 
 def test_small_runs_stay_in_one_process(monkeypatch):

@@ -40,14 +40,17 @@ def documented_result_columns() -> list[str]:
 
 def small_file(path: Path) -> Path:
     a, b = Person("1", dob="19700615"), Person("2", dob="19800000")
-    return write_doj(path, [
-        a.arrest("001001001000", CAN, "20050101"),
-        a.conviction(C, CAN, "20050301", sentence=("PROBATION", "3", "Y")),
-        a.sentence_part(C, CAN, "20050301", ("JAIL", "90", "D")),
-        b.conviction(C, "11357(B) HS-POSSESS", "20100505", level="MISDEMEANOR"),
-        b.conviction("002001001000", "11360 HS-TRANSPORT", "20180505"),
-        "broken,row",
-    ])
+    return write_doj(
+        path,
+        [
+            a.arrest("001001001000", CAN, "20050101"),
+            a.conviction(C, CAN, "20050301", sentence=("PROBATION", "3", "Y")),
+            a.sentence_part(C, CAN, "20050301", ("JAIL", "90", "D")),
+            b.conviction(C, "11357(B) HS-POSSESS", "20100505", level="MISDEMEANOR"),
+            b.conviction("002001001000", "11360 HS-TRANSPORT", "20180505"),
+            "broken,row",
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +63,25 @@ def local_run(tmp_path_factory):
 
 def test_every_documented_output_is_written(local_run):
     _, result, out = local_run
-    for name in ("convictions.csv", "convictions.parquet", "data_issues.csv", "review.xlsx", "summary.json",
-                 "summary.html", "offense_texts.csv", "manifest.json"):
+    for name in (
+        "convictions.csv",
+        "convictions.parquet",
+        "data_issues.csv",
+        "review.xlsx",
+        "summary.json",
+        "summary.html",
+        "offense_texts.csv",
+        "manifest.json",
+    ):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
-    assert set(result.manifest["outputs"]) >= {"convictions.csv", "convictions.parquet", "data_issues.csv",
-                                               "review.xlsx", "summary.json", "summary.html"}
+    assert set(result.manifest["outputs"]) >= {
+        "convictions.csv",
+        "convictions.parquet",
+        "data_issues.csv",
+        "review.xlsx",
+        "summary.json",
+        "summary.html",
+    }
     assert json.loads((out / "manifest.json").read_text()) == json.loads(json.dumps(result.manifest, default=str))
     assert not result.failed
 
@@ -116,8 +133,22 @@ def test_a_bad_file_fails_alone_exit_code_1_and_good_results_written(tmp_path, c
     good = small_file(tmp_path / "good.dat")
     (tmp_path / "bad.dat").write_text("this is not,a DOJ file\n")
     out = tmp_path / "out"
-    code = cli.main(["run", "--input", str(tmp_path / "bad.dat"), "--input", str(good), "--county", "SACRAMENTO",
-                     "--as-of", "2020-07-01", "--out", str(out), "--quiet"])
+    code = cli.main(
+        [
+            "run",
+            "--input",
+            str(tmp_path / "bad.dat"),
+            "--input",
+            str(good),
+            "--county",
+            "SACRAMENTO",
+            "--as-of",
+            "2020-07-01",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 1
     err = capsys.readouterr().err
     assert "error: bad.dat: is not a DOJ research file" in err
@@ -179,7 +210,10 @@ def test_shards_give_the_same_decisions_as_the_local_run(synthetic, tmp_path):
     sharded = pd.read_csv(tmp_path / "combined" / "convictions.csv", dtype=str, keep_default_na=False)
     whole = pd.read_csv(local.out_dir / "convictions.csv", dtype=str, keep_default_na=False)
     assert len(whole) > 100 and whole["determination"].nunique() >= 3
-    assert sharded[KEY].sort_values("conviction_id").values.tolist() == whole[KEY].sort_values("conviction_id").values.tolist()
+    assert (
+        sharded[KEY].sort_values("conviction_id").values.tolist()
+        == whole[KEY].sort_values("conviction_id").values.tolist()
+    )
     assert manifest["reconciliation"] == local.manifest["reconciliation"]
     assert manifest["counts"] == local.manifest["counts"]
     assert manifest["run_id"] == local.manifest["run_id"]
@@ -206,8 +240,12 @@ def test_pruned_rows_decide_the_same_as_every_row(synthetic):
     assert pruned.rows.num_rows < full.rows.num_rows
     decided = {}
     for name, read in (("full", full), ("pruned", pruned)):
-        ev = evaluate_rows(read.rows, [f.file for f in read.files], read.issues, pack, policy, "SACRAMENTO", "2020-07-01")
-        decided[name] = ev.decisions[KEY + ["case_numbers", "name", "other_names"]].sort_values("conviction_id").values.tolist()
+        ev = evaluate_rows(
+            read.rows, [f.file for f in read.files], read.issues, pack, policy, "SACRAMENTO", "2020-07-01"
+        )
+        decided[name] = (
+            ev.decisions[KEY + ["case_numbers", "name", "other_names"]].sort_values("conviction_id").values.tolist()
+        )
         decided[name + "_issues"] = read.issues.frame().values.tolist()
     assert decided["full"] == decided["pruned"]
     assert decided["full_issues"] == decided["pruned_issues"]
@@ -257,8 +295,9 @@ def test_a_policy_error_stops_the_background_read(tmp_path, monkeypatch):
     bad = tmp_path / "bad-policy.yaml"
     bad.write_text("name: broken\nrules: not-a-list\n")
     with pytest.raises(PolicyError):
-        run_local([path], RunSettings(county="SACRAMENTO", policy=str(bad), evaluation_date="2020-07-01"),
-                  tmp_path / "out")
+        run_local(
+            [path], RunSettings(county="SACRAMENTO", policy=str(bad), evaluation_date="2020-07-01"), tmp_path / "out"
+        )
     assert len(cancelled) == 1
     assert not any(t.name == "doj-reader" for t in threading.enumerate())
     assert not (tmp_path / "out").exists()
@@ -287,5 +326,8 @@ def test_result_parquet_holds_text_as_arrow_strings_whatever_pandas_held(synthet
         text = {f.name for f in schema if pa.types.is_string(f.type)}
         assert {"offense", "court", "sentence", "cnt_order", "name", "determination", "flags"} <= text
         assert not [f.name for f in schema if pa.types.is_large_string(f.type)]
-    assert pq.read_table(local.out_dir / "convictions.parquet").replace_schema_metadata(None).equals(
-        pq.read_table(parallel.out_dir / "convictions.parquet").replace_schema_metadata(None))
+    assert (
+        pq.read_table(local.out_dir / "convictions.parquet")
+        .replace_schema_metadata(None)
+        .equals(pq.read_table(parallel.out_dir / "convictions.parquet").replace_schema_metadata(None))
+    )

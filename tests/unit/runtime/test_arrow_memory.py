@@ -15,8 +15,9 @@ def run_python(code: str, **env) -> str:
 
     environment = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     environment.update(env)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env=environment).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environment
+    ).stdout.strip()
 
 
 def test_jemalloc_becomes_the_default_where_pyarrow_has_it():

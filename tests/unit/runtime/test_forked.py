@@ -82,7 +82,9 @@ def test_large_runs_write_the_same_files_with_the_tables_in_a_child(tmp_path, mo
         assert (tmp_path / "child" / name).read_bytes() == (tmp_path / "here" / name).read_bytes(), name
 
     def summary(folder):  # the processing times differ from run to run, nothing else may
-        return {k: v for k, v in json.loads((tmp_path / folder / "summary.json").read_text()).items() if k != "processing"}
+        return {
+            k: v for k, v in json.loads((tmp_path / folder / "summary.json").read_text()).items() if k != "processing"
+        }
 
     assert summary("child") == summary("here")
     assert "<h2>1. Determinations</h2>" in (tmp_path / "child" / "summary.html").read_text()

@@ -10,8 +10,16 @@ from blueprint.runtime.xlsx_rows import Column, column_letter, replace_rows
 
 
 def test_column_letters():
-    assert [column_letter(i) for i in (0, 25, 26, 27, 51, 52, 701, 702)] == \
-        ["A", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]
+    assert [column_letter(i) for i in (0, 25, 26, 27, 51, 52, 701, 702)] == [
+        "A",
+        "Z",
+        "AA",
+        "AB",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
+    ]
 
 
 def test_rows_keep_text_numbers_styles_and_escape_what_xml_forbids(tmp_path):
@@ -28,8 +36,19 @@ def test_rows_keep_text_numbers_styles_and_escape_what_xml_forbids(tmp_path):
     wb.close()
     texts = np.array(["A & B <c>", "  padded", "", "bell\x07gone", "tab\tkept"], dtype=object)
     serials = np.array([45000.0, math.nan, 36526.0, 1.5, 0.0])
-    replace_rows(path, {1: (2, [Column(texts), Column(serials, "number"),
-                                Column(np.array(["x", "", "", "", ""], dtype=object), keep_empty=True)])})
+    replace_rows(
+        path,
+        {
+            1: (
+                2,
+                [
+                    Column(texts),
+                    Column(serials, "number"),
+                    Column(np.array(["x", "", "", "", ""], dtype=object), keep_empty=True),
+                ],
+            )
+        },
+    )
 
     sheet = load_workbook(path)["Sheet"]
     assert [sheet.cell(r, 1).value for r in range(2, 7)] == ["A & B <c>", "  padded", None, "bellgone", "tab\tkept"]

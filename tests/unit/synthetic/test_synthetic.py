@@ -75,8 +75,7 @@ class Record:
 
     def cannabis_in_county(self, person: str, county: str = COUNTY) -> list[list[str]]:
         return [
-            r for r in self.convictions[person]
-            if _CANNABIS.match(_section(r)) and r[C["STP_ORI_CNTY_NAME"]] == county
+            r for r in self.convictions[person] if _CANNABIS.match(_section(r)) and r[C["STP_ORI_CNTY_NAME"]] == county
         ]
 
 
@@ -153,9 +152,7 @@ def test_stats_match_an_independent_count_of_the_file(sample):
     assert stats.convictions == sum(len(v) for v in record.convictions.values())
     cannabis = {p: record.cannabis_in_county(p) for p in record.by_person}
     assert stats.cannabis_convictions_in_county == sum(len(v) for v in cannabis.values())
-    assert stats.cannabis_attempts_in_county == sum(
-        _section(r).startswith("664") for v in cannabis.values() for r in v
-    )
+    assert stats.cannabis_attempts_in_county == sum(_section(r).startswith("664") for v in cannabis.values() for r in v)
     assert stats.people_with_cannabis_in_county == stats.people
     # Every person is in the file because of 1-3 cannabis convictions in the run's county.
     assert {len(v) for v in cannabis.values()} <= {1, 2, 3}
@@ -214,7 +211,12 @@ def test_coded_values(sample):
         return {r[C[name]] for r in rows}
 
     assert values("STP_TYPE_DESCR") == {
-        "ARREST/DETAINED/CITED", "COURT ACTION", "REGISTRATION", "DECEASED", "PROBATION", "CUSTODY"
+        "ARREST/DETAINED/CITED",
+        "COURT ACTION",
+        "REGISTRATION",
+        "DECEASED",
+        "PROBATION",
+        "CUSTODY",
     }
     assert values("CONV_STAT_DESCR") == {"", "FELONY", "MISDEMEANOR", "INFRACTION"}
     assert values("OFFENSE_TOC") <= {"", "F", "M", "I"} and {"F", "M", "I"} <= values("OFFENSE_TOC")
@@ -303,7 +305,9 @@ def test_see_comment_and_blank_offense_put_the_charge_in_the_comment(sample):
     assert see and blank
     assert all(_SECTION.match(r[C["COMMENT_TEXT"]]) or "-" in r[C["COMMENT_TEXT"]] for r in see + blank)
     cannabis_see = [
-        r for p in record.by_person for r in record.cannabis_in_county(p)
+        r
+        for p in record.by_person
+        for r in record.cannabis_in_county(p)
         if r[C["OFFENSE_DESCR"]].strip() == "SEE COMMENT FOR CHARGE"
     ]
     assert cannabis_see, "a cannabis conviction recorded as SEE COMMENT FOR CHARGE"
@@ -368,10 +372,14 @@ def test_repeat_offenders_have_two_earlier_convictions_of_the_same_section(sampl
             base = _CANNABIS.match(_section(r)).group("n")
             day = _conviction_day(r)
             earlier = [
-                o for o in convictions
-                if o is not r and _CANNABIS.match(_section(o))
+                o
+                for o in convictions
+                if o is not r
+                and _CANNABIS.match(_section(o))
                 and _CANNABIS.match(_section(o)).group("n") == base
-                and _conviction_day(o) and day and _conviction_day(o) < day
+                and _conviction_day(o)
+                and day
+                and _conviction_day(o) < day
             ]
             if len(earlier) >= 2:
                 repeaters += 1
@@ -401,7 +409,9 @@ def test_people_still_serving_and_convictions_after_prop_64(sample):
     serving = {k[0] for k, v in by_count.items() if (_sentence_end(v) or date.min) > date(2026, 1, 1)}
     assert len(serving) >= 5
     late = [
-        r for p in record.by_person for r in record.cannabis_in_county(p)
+        r
+        for p in record.by_person
+        for r in record.cannabis_in_county(p)
         if (_conviction_day(r) or date.min) > date(2016, 11, 9)
     ]
     assert late
@@ -461,7 +471,9 @@ def test_out_of_county_events_and_arrests_without_conviction(sample):
     )
     assert elsewhere_convictions > 100
     cannabis_elsewhere = sum(
-        1 for v in record.convictions.values() for r in v
+        1
+        for v in record.convictions.values()
+        for r in v
         if _CANNABIS.match(_section(r)) and r[C["STP_ORI_CNTY_NAME"]] != COUNTY
     )
     assert cannabis_elsewhere > 0
@@ -534,8 +546,12 @@ def test_malformed_rows_leave_the_people_unchanged(tmp_path):
     broken_kept = []
     for line in broken_lines:
         r = next(csv.reader([line]))
-        malformed = (len(r) != 95 or r[C["SUBJECT_ID"]] == "" or len(r[C["CNT_ORDER"]]) < 12
-                     or r[C["CONV_STAT_DESCR"]] == "FELONYISH")
+        malformed = (
+            len(r) != 95
+            or r[C["SUBJECT_ID"]] == ""
+            or len(r[C["CNT_ORDER"]]) < 12
+            or r[C["CONV_STAT_DESCR"]] == "FELONYISH"
+        )
         if malformed:
             continue
         broken_kept.append(line)

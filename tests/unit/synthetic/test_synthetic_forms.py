@@ -124,7 +124,9 @@ def test_every_text_in_the_generated_file_reads_as_meant(generated):
         seen = {row[C["OFFENSE_DESCR"]].strip() for row in csv.reader(fh) if row[0] != "RECORD_ID"}
     found = sorted(t for t in seen if t in meant)
     assert len(found) > 150
-    parsed = parse_code_sections(pd.Series(found, dtype=object), pd.Series([""] * len(found), dtype=object), PACK.reading)
+    parsed = parse_code_sections(
+        pd.Series(found, dtype=object), pd.Series([""] * len(found), dtype=object), PACK.reading
+    )
     for i, text in enumerate(found):
         reading, _ = meant[text]
         if reading is not None:
