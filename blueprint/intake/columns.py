@@ -1,6 +1,6 @@
 """The California DOJ research file's 95 columns, in order, and the ones the engine reads.
 
-The order is fixed by DOJ's extract format (see docs/reference and shared/domain/doj-research-file.md).
+The order is fixed by DOJ's extract format (see docs/reference/input.md).
 Keeping the list in one place means the reader, the synthetic generator and the compatibility
 writer can never disagree about where a column is.
 """

@@ -79,7 +79,7 @@ def run_local(
     The outputs are written into a temporary folder beside ``out_dir`` and moved into place at the
     end (``blueprint.base.staging``): an interrupted or failed run leaves ``out_dir`` as it was. A folder
     that holds an earlier run (or anything else) is refused unless ``force``; see
-    :func:`blueprint.run.outputs.earlier_run`. A run whose every input file failed, or whose input has
+    :func:`blueprint.report.run_folder.earlier_run`. A run whose every input file failed, or whose input has
     no row in the county, stops with a :class:`~blueprint.base.errors.UsageError` before writing anything.
     """
     from ..runtime.arrow_memory import use_jemalloc_if_available

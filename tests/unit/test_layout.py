@@ -2,8 +2,8 @@
 module imports itself back through others (docs/architecture.md).
 
 Every import is counted, including the ones inside functions and under ``TYPE_CHECKING``: a lazy
-import still ties two modules together. Importing ``blueprint.x.y`` from outside ``blueprint.x`` also
-runs ``blueprint/x/__init__``, so such an import reaches that package too.
+import still ties two modules together. Importing ``blueprint.<package>.<module>`` from outside the
+package also runs the package's ``__init__.py``, so such an import reaches that package too.
 """
 
 from __future__ import annotations

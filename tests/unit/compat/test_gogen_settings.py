@@ -1,7 +1,8 @@
 """The earlier desktop tool's settings file, imported with its exact decision order and labels.
 
-Expected determinations and reasons are the table "Decision order of the settings file" of
-shared/domain/bear-gogen-compatibility.md. County SACRAMENTO, evaluation date 2020-07-01.
+Expected determinations and reasons follow the table of what a settings file becomes, in
+docs/policy-reference.md ("Importing the earlier desktop tool's settings"). County SACRAMENTO,
+evaluation date 2020-07-01.
 """
 
 from __future__ import annotations
