@@ -2,7 +2,7 @@
 
 The engine is single-threaded once the file is read. On a machine with several cores a large run
 is split into shards of whole people (a hash of ``SUBJECT_ID``, so every row of a person is in one
-shard; the reader does the split while it reads, see ``blueprint.intake.reader.shard_numbers``), each
+shard; the reader does the split while it reads, see ``blueprint.runtime.partition.shard_numbers``), each
 shard is evaluated by the same :func:`blueprint.engine.decide.evaluate_rows` in a forked worker process,
 and the decisions, outcomes and record-level issues are concatenated.
 A person's decisions never depend on another person's rows, so the result is the same as a
