@@ -17,6 +17,11 @@ What the reader guarantees (see docs/reference/input.md for the format):
 - File-level failures (not a DOJ file, empty, unreadable) stop only that file, with a message naming
   the file and the reason. The other files of the run still complete.
 - Every data row is accounted for: ``rows_read == rows_used + rows_skipped`` per file.
+
+The machinery that makes the read fast without knowing what a DOJ file is lives in
+``blueprint.runtime``: the read buffers, the prefetch thread and the byte counting in
+``blueprint.runtime.buffers``, the hash that splits people into parts in
+``blueprint.runtime.partition``.
 """
 
 from __future__ import annotations
@@ -25,8 +30,6 @@ import csv
 import functools
 import hashlib
 import io
-import os
-import queue
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,25 +40,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ..runtime.buffers import (
+    BLOCK_SIZE,
+    CHUNK_BYTES,
+    PARSE_IN_THREADS,
+    READ_BUFFERS,
+    ByteCounter,
+    is_ascii,
+    line_chunks,
+    prefetch,
+)
+from ..runtime.partition import shard_numbers
 from .columns import DOJ_COLUMNS, ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
 from .repeated_rows import RowFingerprints, drop_repeated, line_extents, record_extents, sample_keys
 
 #: How many lines at the start of a file are inspected to decide whether it is a DOJ file at all.
 SNIFF_LINES = 50
-#: A chunk (about this many bytes of the file) is what is in memory at once.
-CHUNK_BYTES = 16 << 20
-#: Whether Arrow parses a chunk on several threads of its own. The read already runs as a pipeline
-#: of threads (read and hash, parse, prune), which keeps two cores busy; there, Arrow's own
-#: threads only add their hand-over cost (a million wide rows took 1.6 s of processor time to
-#: parse on threads against 1.0 s on one, and left more freed memory behind). With four cores or
-#: more the parse is the pipeline's longest step, and its threads shorten it.
-PARSE_IN_THREADS = (os.cpu_count() or 1) >= 4
-#: Arrow parses a chunk in blocks of this size (one per thread at a time, or one after the other).
-#: On one thread, 2 MB blocks stay in the processor's cache better than 4 MB blocks (a sixth less
-#: parse time) and still make few enough column pieces for the steps after.
-BLOCK_SIZE = (4 if PARSE_IN_THREADS else 2) << 20
-
 
 #: A function that sees each chunk of rows as it is read: ``observe(file_index, rows)``.
 Observer = Callable[[int, pa.Table], None]
@@ -241,114 +242,22 @@ def _column_names(field_count: int) -> list[str]:
     return names
 
 
-class _ByteCounter:
-    """Counts one byte value in a buffer with numpy, into a reused scratch array.
-
-    ``bytes.count`` holds Python's global lock and looks at one byte at a time; numpy compares
-    16 or 32 bytes per instruction and lets the other threads run meanwhile (a quarter of the time
-    on a 16 MB piece). The scratch array is allocated once, so no fresh memory is mapped per piece.
-    """
-
-    def __init__(self) -> None:
-        self._scratch = np.empty(0, dtype=bool)
-
-    def count(self, buf, value: int, end: int) -> int:
-        return int(np.count_nonzero(self._equal(buf, value, end)))
-
-    def positions(self, buf, value: int, end: int) -> np.ndarray:
-        """Where the byte value is, in the same pass a count takes."""
-        return np.flatnonzero(self._equal(buf, value, end))
-
-    def _equal(self, buf, value: int, end: int) -> np.ndarray:
-        if end <= 0:
-            return self._scratch[:0]
-        if len(self._scratch) < end:
-            self._scratch = np.empty(end, dtype=bool)
-        return np.equal(np.frombuffer(buf, dtype=np.uint8, count=end), value, out=self._scratch[:end])
-
-
-#: Read buffers in rotation: one being parsed, one waiting in the prefetch queue, one being filled.
-READ_BUFFERS = 3
-#: Room in each buffer for the unfinished last line carried over from the previous piece.
-CARRY_HEADROOM = 1 << 20
-
-
-def _chunks(fh, size: int, counter: _ByteCounter) -> Iterator[memoryview]:
-    """Read a file in pieces of about ``size`` bytes that end on a line boundary.
-
-    The pieces are views of a few read buffers used in rotation, so a file of any size is read
-    into the same memory: no fresh copy of the file, and no fresh pages for the operating system to
-    map on every piece (on a virtual machine that mapping cost more than Arrow's parse).
-
-    A piece stays valid until its consumer asks for the next one. That holds because
-    :func:`_prefetch` keeps at most ``READ_BUFFERS - 2`` pieces queued: with one buffer being
-    filled and one queued, the third is the consumer's.
-    """
-    pool: list[bytearray | None] = [None] * READ_BUFFERS
-    carry = memoryview(b"")
-    turn = 0
-    while True:
-        slot = turn % READ_BUFFERS
-        turn += 1
-        kept = len(carry)
-        buf = pool[slot]
-        if buf is None or len(buf) < kept + size:  # first use, or a carry longer than the headroom
-            buf = pool[slot] = bytearray(kept + size + CARRY_HEADROOM)
-        view = memoryview(buf)
-        view[:kept] = carry  # the rest of the previous piece's last line (a different buffer)
-        end = kept
-        while end < kept + size:
-            got = fh.readinto(view[end : kept + size])
-            if not got:
-                break
-            end += got
-        if end == kept:  # end of file
-            if kept:
-                yield view[:kept]
-            return
-        cut = buf.rfind(b"\n", 0, end)
-        # A line break inside a quoted value is not a row boundary: step back to a line break with
-        # balanced quotes (an even count before it). If there is none, read on (the value may end in
-        # the next block), up to twice the chunk size; then keep the plain line cut (stray quote).
-        quotes = counter.count(buf, ord('"'), cut) if cut != -1 else 0
-        balanced = cut
-        while balanced != -1 and quotes % 2:
-            previous = buf.rfind(b"\n", 0, balanced)
-            quotes -= buf.count(b'"', previous + 1, balanced)
-            balanced = previous
-        if balanced != -1 or end < 2 * size:
-            cut = balanced
-        if cut == -1:  # no usable line break yet (a very long line): read more into this slot
-            carry = memoryview(bytes(view[:end]))
-            turn -= 1
-            continue
-        carry = view[cut + 1 : end]
-        yield view[: cut + 1]
-
-
-def _is_ascii(data) -> bool:
-    """Whether every byte of ``data`` is below 128, eight bytes at a time (a few ms per 16 MB)."""
-    raw = np.frombuffer(data, dtype=np.uint8)
-    whole = len(raw) // 8 * 8
-    high = int(np.bitwise_or.reduce(raw[:whole].view(np.uint64))) if whole else 0
-    return not (high & 0x8080808080808080 or int(raw[whole:].max(initial=0)) & 0x80)
-
-
 def _counted_chunks(
     fh, size: int, digest, line_keys_for: int | None = None
 ) -> Iterator[tuple[memoryview, int, tuple | None, bool]]:
     """Chunks with their physical line count, fed to the file's SHA-256 on the way.
 
-    Each chunk also says whether it is plain ASCII (``_is_ascii``): ASCII is valid UTF-8, so such a
-    chunk is parsed without Arrow's UTF-8 check (a tenth of the parse), in this thread's time.
+    Each chunk also says whether it is plain ASCII (``blueprint.runtime.buffers.is_ascii``): ASCII is
+    valid UTF-8, so such a chunk is parsed without Arrow's UTF-8 check (a tenth of the parse), in
+    this thread's time.
 
     With ``line_keys_for`` (the file's field count), each chunk also comes with every physical
     line's byte extent and sample key (``blueprint.intake.repeated_rows``), computed here, in the reading
     thread, while the previous chunk is parsed.
     """
-    counter = _ByteCounter()
+    counter = ByteCounter()
     first = True
-    for data in _chunks(fh, size, counter):
+    for data in line_chunks(fh, size, counter):
         digest.update(data)
         lines = None
         if line_keys_for is None:
@@ -361,52 +270,7 @@ def _counted_chunks(
         if data[-1:] != b"\n":  # type: ignore[comparison-overlap]  # a memoryview equals bytes of its content
             lines_here += 1
         first = False
-        yield data, lines_here, lines, _is_ascii(data)
-
-
-def _prefetch(items: Iterator, depth: int = 1) -> Iterator:
-    """Produce the next item in a background thread while the caller works on the current one.
-
-    Reading, hashing and counting the next chunk overlaps Arrow's parse of this one (both release
-    the GIL). Exceptions from the producer are re-raised in the caller; if the caller stops early
-    (a rejected file), the producer is told to stop and the thread ends.
-    """
-    done = object()
-    stop = threading.Event()
-    q: queue.Queue = queue.Queue(maxsize=depth)
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-        except BaseException as exc:  # handed to the consumer
-            put(exc)
-            return
-        put(done)
-
-    thread = threading.Thread(target=produce, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+        yield data, lines_here, lines, is_ascii(data)
 
 
 def _parse_chunk(
@@ -523,7 +387,7 @@ def iter_file(
     with fh:
         first = True
         chunks = _counted_chunks(fh, chunk_bytes, digest, None if seen is None else sn.field_count)
-        for data, lines_here, physical, ascii_only in _prefetch(chunks, depth=READ_BUFFERS - 2):
+        for data, lines_here, physical, ascii_only in prefetch(chunks, depth=READ_BUFFERS - 2):
             if cancel is not None and cancel.is_set():
                 raise ReadCancelled(path.name)
             chunk_offset = report.bytes  # where this chunk starts in the file
@@ -779,41 +643,6 @@ def _per_distinct(column: pa.ChunkedArray, test: Callable[[pa.Array], pa.Array])
     return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
-def shard_numbers(subject_ids: pa.ChunkedArray | pa.Array, shards: int) -> np.ndarray:
-    """The part (0 to ``shards`` - 1) each row's person belongs to, from a hash of its SUBJECT_ID.
-
-    The same SUBJECT_ID always gets the same number, so every row of a person lands in one part
-    whichever chunk or file it came from; different people spread evenly. The hash (FNV-1a over the
-    last 16 bytes of the ID, then a bit mixer) is computed with numpy straight from Arrow's buffers,
-    and depends on nothing but those bytes. A local run splits its rows this way while reading, for
-    one evaluation process per core (``blueprint.run.parallel``); the cloud's split step, for its shards.
-    """
-    values = subject_ids.combine_chunks() if isinstance(subject_ids, pa.ChunkedArray) else subject_ids
-    n = len(values)
-    if shards <= 1 or n == 0:
-        return np.zeros(n, dtype=np.int64)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + n + 1].astype(np.int64)
-    data_buffer = values.buffers()[2]
-    data = (
-        np.frombuffer(data_buffer, dtype=np.uint8)
-        if data_buffer is not None and data_buffer.size
-        else np.zeros(1, np.uint8)
-    )
-    ends = offsets[1:]
-    lengths = ends - offsets[:-1]
-    digest = np.full(n, 0xCBF29CE484222325, dtype=np.uint64)
-    prime = np.uint64(0x100000001B3)
-    for back in range(1, int(min(16, lengths.max(initial=0))) + 1):
-        present = lengths >= back
-        byte = data[np.where(present, ends - back, 0)].astype(np.uint64)
-        digest = np.where(present, (digest ^ byte) * prime, digest)
-    # FNV's low bits follow the bytes' low bits (numbered IDs split unevenly): mix the high bits in.
-    digest ^= digest >> np.uint64(33)
-    digest *= np.uint64(0xFF51AFD7ED558CCD)
-    digest ^= digest >> np.uint64(33)
-    return (digest % np.uint64(shards)).astype(np.int64)
-
-
 def _read_file_parts(
     path: Path,
     file_index: int,
@@ -828,7 +657,7 @@ def _read_file_parts(
     observe: Observer | None = None,
     seen: RowFingerprints | None = None,
 ) -> tuple[list[pa.Table] | None, FileReport]:
-    """Read one file into ``parts`` tables of whole people (see :func:`shard_numbers`).
+    """Read one file into ``parts`` tables of whole people (see ``blueprint.runtime.partition.shard_numbers``).
 
     A file with the same content as one of the ``earlier`` files of the run is rejected once read
     (see :func:`reject_repeat`): its rows would otherwise count twice. With ``seen``, a single row
@@ -839,8 +668,9 @@ def _read_file_parts(
     report = FileReport(file=path.name, path=str(path))
     file_issues = IssueLog()
     pieces: list[list[pa.Table]] = [[] for _ in range(parts)]
-    # Parsing (a thread of its own, see _prefetch) overlaps the pruning and splitting of the
-    # previous chunk here: both are Arrow work that runs outside Python's global lock.
+    # Parsing (a thread of its own, see ``blueprint.runtime.buffers.prefetch``) overlaps the pruning
+    # and splitting of the previous chunk here: both are Arrow work that runs outside Python's
+    # global lock.
     chunks = iter_file(
         path,
         file_index,
@@ -852,7 +682,7 @@ def _read_file_parts(
         seen=seen,
     )
     try:
-        for table in _prefetch(chunks, depth=1):
+        for table in prefetch(chunks, depth=1):
             if observe is not None:
                 observe(file_index, table)
             if parts == 1:
@@ -1038,7 +868,6 @@ __all__ = [
     "ReadResult",
     "read_doj_files",
     "reject_repeat",
-    "shard_numbers",
     "split_people",
     "sniff",
     "estimate_rows",

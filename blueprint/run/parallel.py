@@ -2,8 +2,9 @@
 
 The engine is single-threaded once the file is read. On a machine with several cores a large run
 is split into shards of whole people (a hash of ``SUBJECT_ID``, so every row of a person is in one
-shard; the reader does the split while it reads, see ``blueprint.intake.reader.shard_numbers``), each
-shard is evaluated by the same :func:`blueprint.engine.decide.evaluate_rows` in a forked worker process,
+shard; the reader does the split while it reads, see ``blueprint.runtime.partition.shard_numbers``), each
+shard is evaluated by the same :func:`blueprint.engine.decide.evaluate_rows` in a forked worker process
+(``blueprint.runtime.forked.in_children``, which the workers inherit the shards through, unpickled),
 and the decisions, outcomes and record-level issues are concatenated.
 A person's decisions never depend on another person's rows, so the result is the same as a
 single-process run (tested). If the platform cannot fork, or a worker fails, the run falls back to
@@ -12,14 +13,14 @@ one process; ``CLEARANCE_WORKERS=1`` turns the parallel path off.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from ..runtime.forked import quiet_worker, stop_pool
+from ..runtime.forked import in_children
 from ..intake.issues import IssueLog
 
 if TYPE_CHECKING:
@@ -30,9 +31,6 @@ if TYPE_CHECKING:
 
 #: Below this many rows the cost of starting workers outweighs the gain.
 MIN_ROWS = 300_000
-
-# The shards and the run's context, inherited by forked workers (never pickled).
-_WORK: dict[str, Any] = {}
 
 
 def workers_for(rows: int) -> int:
@@ -45,12 +43,15 @@ def workers_for(rows: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _evaluate_shard(index: int) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
+def _evaluate_shard(
+    shards: list[pa.Table], context: tuple, index: int
+) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
+    """One shard's decisions, outcomes and issues (in a forked worker, which inherits the shards)."""
     from ..engine.decide import evaluate_rows
     from ..engine.outcomes import person_outcomes
 
-    rows = _WORK["shards"][index]
-    names, pack, policy, county, as_of = _WORK["context"]
+    rows = shards[index]
+    names, pack, policy, county, as_of = context
     issues = IssueLog()
     evaluation = evaluate_rows(rows, names, issues, pack, policy, county, as_of)
     return evaluation.decisions, person_outcomes(evaluation, pack), issues.parts
@@ -79,25 +80,12 @@ def evaluate_in_parallel(
     from ..intake.reader import split_people
 
     shards = list(parts) if parts is not None and len(parts) == workers else split_people(rows, workers, prune=False)
-    _WORK["shards"] = shards
-    _WORK["context"] = (names, pack, policy, county, as_of)
-    pool = None
+    context = (names, pack, policy, county, as_of)
     try:
-        pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=quiet_worker
-        )
-        results = list(pool.map(_evaluate_shard, range(workers)))
+        # An interrupt stops the workers now, not when their shard is done, and is raised here.
+        results = in_children(functools.partial(_evaluate_shard, shards, context), workers)
     except Exception:  # a worker died or the pool could not start: the serial path is always there
-        if pool is not None:
-            stop_pool(pool)
         return None
-    except BaseException:  # an interrupt: the workers stop now, not when their shard is done
-        if pool is not None:
-            stop_pool(pool)
-        raise
-    finally:
-        _WORK.clear()
-    pool.shutdown()
     decisions = pd.concat([r[0] for r in results], ignore_index=True)
     outcomes = pd.concat([r[1] for r in results], ignore_index=True)
     for r in results:

@@ -1,13 +1,21 @@
-"""One function run in a forked child process while this process carries on.
+"""Work run in forked child processes while this process carries on or waits.
 
-A local run writes its review workbook (the largest output: a third of a second for a large
-county) in a child process while the parent writes the tables and the report, so both cores work.
-The child is forked, so it inherits the arguments as they are in memory: nothing is pickled on
-the way in, only the function's result (or its exception) on the way back.
+Two forms, one mechanism (a ``ProcessPoolExecutor`` that forks, its workers set up by
+:func:`quiet_worker`, stopped at once by :func:`stop_pool` on an interrupt):
 
-Where a process cannot be forked (Windows, or AWS Lambda, which has no shared memory for the
-pool's locks) or the child dies, the function simply runs in this process: same result, no
-parallelism.
+- :class:`InChild`, one call in one child while the parent does other work. A local run writes its
+  review workbook (the largest output: a third of a second for a large county) in a child process
+  while the parent writes the tables and the report, so both cores work. Where a process cannot be
+  forked (Windows, or AWS Lambda, which has no shared memory for the pool's locks) or the child
+  dies, the call simply runs in this process: same result, no parallelism.
+- :func:`in_children`, the same function on each of ``count`` indexes, each in a child of its own,
+  all at once (the local run's evaluation, one shard of people per core, ``blueprint.run.parallel``).
+  It runs nothing here in place of a failed call and raises instead: the caller has its own way to
+  do the work in one process, and decides when to use it.
+
+The children are forked, so they inherit the work as it is in memory: nothing is pickled on the way
+in (only a key, and for :func:`in_children` an index), only each call's result (or its exception)
+on the way back.
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
 
 # The calls waiting to be picked up by a forked child, by key. The child reads its own copy.
 _PENDING: dict[int, tuple[Callable, tuple, dict]] = {}
@@ -41,9 +51,46 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _fork_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes forked from this one (at its first submit), each quiet."""
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=quiet_worker
+    )
+
+
 def _call(key: int) -> Any:
     fn, args, kwargs = _PENDING[key]
     return fn(*args, **kwargs)
+
+
+def _call_at(key: int, index: int) -> Any:
+    fn, args, kwargs = _PENDING[key]
+    return fn(*args, index, **kwargs)
+
+
+def in_children(fn: Callable[[int], T], count: int) -> list[T]:
+    """``[fn(0), ..., fn(count - 1)]``, each call in a forked child of its own, all at the same time.
+
+    Raises the first error in the order of the calls: a call's own exception, ``BrokenProcessPool``
+    when a child died, or the error of a pool that could not start (no fork on this platform). The
+    other children are then stopped at once, as they are on an interrupt. Nothing is run in this
+    process instead: unlike :class:`InChild`, the caller decides what to do.
+    """
+    key = next(_KEYS)
+    _PENDING[key] = (fn, (), {})
+    pool = None
+    try:
+        pool = _fork_pool(count)
+        # A forking pool starts all its children at the first submit; _PENDING[key] is in place until the end.
+        results = list(pool.map(_call_at, [key] * count, range(count)))
+    except BaseException:
+        if pool is not None:
+            stop_pool(pool)
+        raise
+    finally:
+        del _PENDING[key]
+    pool.shutdown()
+    return results
 
 
 class InProcess:
@@ -71,9 +118,7 @@ class InChild(InProcess):
         _PENDING[key] = self._call
         try:
             if "fork" in multiprocessing.get_all_start_methods():
-                pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=quiet_worker
-                )
+                pool = _fork_pool(1)
                 try:
                     self._future = pool.submit(_call, key)  # forks here, with _PENDING[key] in place
                 except Exception:
@@ -114,4 +159,4 @@ class InChild(InProcess):
             self._future = None
 
 
-__all__ = ["InChild", "InProcess", "quiet_worker", "stop_pool"]
+__all__ = ["InChild", "InProcess", "in_children", "quiet_worker", "stop_pool"]

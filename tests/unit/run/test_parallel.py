@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from blueprint.run import parallel
+from blueprint.runtime import forked
 from blueprint.run.local import RunSettings, run_local
 from blueprint.synthetic.doj_file import generate
 
@@ -39,7 +40,7 @@ def test_a_pool_that_cannot_start_falls_back_to_one_process(doj_file, tmp_path, 
         def __init__(self, *args, **kwargs):
             raise OSError("no processes here")
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Broken)
+    monkeypatch.setattr(forked, "ProcessPoolExecutor", Broken)
     fallback = _run(doj_file, tmp_path / "fallback", monkeypatch, 2)
     _run(doj_file, tmp_path / "one", monkeypatch, 1)
     assert fallback.manifest["evaluation_processes"] == 1

@@ -9,7 +9,7 @@ import pytest
 
 from blueprint.runtime import forked
 from blueprint.run import outputs
-from blueprint.runtime.forked import InChild
+from blueprint.runtime.forked import InChild, in_children
 
 
 def test_the_call_runs_in_a_child_with_arguments_inherited_not_pickled():
@@ -54,6 +54,53 @@ def test_a_child_that_dies_is_replaced_by_a_run_here():
         return "done here"
 
     assert InChild(die_in_child).wait() == "done here"
+
+
+def test_each_index_runs_in_a_child_of_its_own_and_the_results_keep_their_order():
+    parent = os.getpid()
+    shards = [lambda: "first", lambda: "second", lambda: "third"]  # inherited, never pickled
+
+    results = in_children(lambda index: (os.getpid(), shards[index]()), 3)
+    assert [text for _, text in results] == ["first", "second", "third"]
+    assert parent not in {pid for pid, _ in results}
+    assert not forked._PENDING  # nothing of the work is left behind
+
+
+def test_a_failed_call_is_raised_and_nothing_runs_here_instead():
+    parent = os.getpid()
+    ran_here = []
+
+    def work(index):
+        if os.getpid() == parent:
+            ran_here.append(index)
+        if index == 1:
+            raise ValueError("shard 1 failed")
+        return index
+
+    with pytest.raises(ValueError, match="shard 1 failed"):
+        in_children(work, 3)
+    assert ran_here == [] and not forked._PENDING
+
+
+def test_a_child_that_dies_is_reported_not_replaced():
+    from concurrent.futures.process import BrokenProcessPool
+
+    def die(index):
+        os._exit(3)
+
+    with pytest.raises(BrokenProcessPool):
+        in_children(die, 2)
+
+
+def test_without_children_the_pool_error_is_raised(monkeypatch):
+    class NoProcesses:
+        def __init__(self, *args, **kwargs):
+            raise OSError("no shared memory for locks (as on AWS Lambda)")
+
+    monkeypatch.setattr(forked, "ProcessPoolExecutor", NoProcesses)
+    with pytest.raises(OSError, match="no shared memory"):
+        in_children(lambda index: index, 2)
+    assert not forked._PENDING
 
 
 def test_large_runs_write_the_same_files_with_the_tables_in_a_child(tmp_path, monkeypatch):
