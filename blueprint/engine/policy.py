@@ -26,12 +26,11 @@ from functools import partial
 from pathlib import Path
 from typing import AbstractSet, Any, Callable
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..base.errors import PolicyError
-from .filing_rules import Outcome, outcomes
+from .filing_rules import Outcome
 from .pack_spec import RULES_DIR, pack_texts
 from .pack_spec import pack_reliefs as _pack_reliefs
 from .pack_texts import TrackBases
@@ -76,8 +75,9 @@ class RuleSpec(BaseModel):
     reason: str
     law: str = ""
     enabled_if: str | None = None
-    #: The typed outcome (``eligible``, ``not_eligible``, ``hand_review``, ``out_of_scope``); when a
-    #: rule does not declare it, it is derived once from the relief and the determination.
+    #: The typed outcome (``eligible``, ``not_eligible``, ``hand_review``, ``out_of_scope``) code
+    #: decides on; the determination is only words. A rule with a relief is ``eligible`` (it may say
+    #: so); a rule without one must declare it.
     outcome: Outcome | None = None
     # ``relief`` is checked against the rule pack's relief kinds in ``build_policy``.
 
@@ -207,7 +207,7 @@ def _read_spec(path: Path, problems: Problems | None = None) -> tuple[PolicySpec
             except ValidationError as exc:
                 failed = problems.add_validation(exc, ("rules", index), name=partial(_located, label))
                 # Check what can be checked of the rest of the rule too (its conditions, relief...).
-                broken_keys = {loc[0] for loc in failed if loc}
+                broken_keys = {loc[0] for loc in failed if loc} - {"outcome"}  # kept: no second "missing"
                 rule = RuleSpec.model_construct(
                     **{k: v for k, v in raw.items() if k in RuleSpec.model_fields and k not in broken_keys}
                 )
@@ -382,13 +382,19 @@ def _build(
             report(("relief",), f"{label}: unknown relief '{relief}'; allowed: {', '.join(relief_labels)}")
         if getattr(rs, "basis", "") == BY_TRACK and track_bases is None and reliefs:
             report(("basis",), f"{label}: basis '{BY_TRACK}' needs 'track_bases' in the rule pack's pack.yaml")
-        outcome = rule_outcome(
-            getattr(rs, "outcome", None), getattr(rs, "relief", None), getattr(rs, "determination", None) or ""
-        )
-        if getattr(rs, "outcome", None) == Outcome.ELIGIBLE and not relief:
+        declared = getattr(rs, "outcome", None)  # a broken rule keeps a wrong value: reported already
+        typed = declared if declared in tuple(Outcome) else None
+        outcome = rule_outcome(declared, relief)
+        if declared is None and not relief:
+            report(
+                (),
+                f"{label}: outcome: missing; a rule without a relief declares its outcome "
+                f"({', '.join(o.value for o in Outcome if o is not Outcome.ELIGIBLE)})",
+            )
+        elif typed == Outcome.ELIGIBLE and not relief:
             report(("outcome",), f"{label}: outcome 'eligible' needs a relief")
-        elif getattr(rs, "outcome", None) not in (None, Outcome.ELIGIBLE) and relief:
-            report(("outcome",), f"{label}: outcome '{rs.outcome}' cannot come with a relief ('{relief}')")
+        elif typed not in (None, Outcome.ELIGIBLE) and relief:
+            report(("outcome",), f"{label}: outcome '{typed}' cannot come with a relief ('{relief}')")
         if index in broken:
             continue
         assert isinstance(reason, str), "a sound rule's spec has its reason"
@@ -439,14 +445,15 @@ def _build(
     )
 
 
-def rule_outcome(declared: Outcome | str | None, relief: str | None, determination: str) -> Outcome:
-    """A rule's typed outcome: the one it declares, else derived once from its relief and its
-    determination, the way ``blueprint.engine.filing_rules.outcomes`` reads a run written before outcomes
-    were typed (a relief: eligible; "Not eligible...": not_eligible; "Out of scope...": out_of_scope;
-    anything else: hand_review)."""
+def rule_outcome(declared: Outcome | str | None, relief: str | None) -> Outcome:
+    """A rule's typed outcome: the one it declares, else ``eligible`` for a rule with a relief.
+
+    A rule without either is reported by the policy's check; it is given ``hand_review`` here only so
+    that the rest of the policy can still be checked. Never derived from the determination's words.
+    """
     if declared in tuple(Outcome):  # a wrong value is reported by the validation, not here
         return Outcome(declared)
-    return Outcome(outcomes(pd.DataFrame({"relief": [relief or ""], "determination": [determination]}))[0])
+    return Outcome.ELIGIBLE if relief else Outcome.HAND_REVIEW
 
 
 def _condition(name: str, raw: Any, settings: dict, label: str, report: Callable[..., None]) -> Condition | None:

@@ -429,7 +429,7 @@ def totals(decided: pd.DataFrame) -> dict[str, Any]:
     g = granted(decided)
     j = granted_juvenile(decided)
     c = challenged(decided)
-    outcome = decided["outcome"] if "outcome" in decided.columns else filing_rules.outcomes(decided)
+    outcome = filing_rules.outcomes(decided)
     recall = g[g["filed_relief"] == "recall_and_resentence"]
     return {
         "evaluated_convictions": len(decided),
