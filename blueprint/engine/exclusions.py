@@ -20,49 +20,47 @@ California's (HS 11361.8; readings for county counsel in docs/policy-reference.m
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..base.errors import PolicyError
+from ..base.yaml_files import Problems, SyntaxProblem, read_located
 from .filing_rules import Outcome
+from .pack_spec import Exclusion, pack_file_name
 from .policy import Policy, PolicySpec, RuleSpec, build_policy
 from .predicates import PREDICATES, EvalContext
 
 
-def load_exclusions(declared, folder: Path) -> Policy | None:
-    """A pack's ``statutory_exclusions`` (``[{code, when, statute}]``) checked like a policy's rules."""
+def load_exclusions(declared: Sequence[Exclusion] | None, folder: Path) -> Policy | None:
+    """A pack's ``statutory_exclusions`` (their shape checked with its ``pack.yaml``,
+    ``blueprint.engine.pack_spec``) checked like a policy's rules: every unknown condition or wrong
+    value at once, each with its line in ``pack.yaml``."""
     if not declared:
         return None
-    if not isinstance(declared, list):
-        raise PolicyError(f"rule pack {folder}: statutory_exclusions is a list of {{code, when}}")
-    rules = []
-    for position, item in enumerate(declared):
-        if (
-            not isinstance(item, dict)
-            or set(item) - {"code", "when", "statute"}
-            or "code" not in item
-            or "when" not in item
-        ):
-            raise PolicyError(
-                f"rule pack {folder}: statutory_exclusions[{position}] needs 'code' and 'when' "
-                "(and optionally 'statute')"
-            )
-        code = str(item["code"])
-        rules.append(
-            RuleSpec(
-                id=code.replace("_", "-"),
-                when=item["when"],
-                determination=code,
-                reason_code=code.upper(),
-                reason=str(item.get("statute", code)),
-                outcome=Outcome.HAND_REVIEW,
-            )
+    rules = [
+        RuleSpec(
+            id=item.code.replace("_", "-"),
+            when=item.when,
+            determination=item.code,
+            reason_code=item.code.upper(),
+            reason=item.statute or item.code,
+            outcome=Outcome.HAND_REVIEW,
         )
+        for item in declared
+    ]
+    meta_path = folder / "pack.yaml"
+    try:
+        located = read_located(meta_path, kind="yaml")
+    except (OSError, SyntaxProblem):
+        located = None  # a pack built in code (a test's); the messages then name the key only
+    problems = Problems(pack_file_name(meta_path), located)
     return build_policy(
         PolicySpec(name="statutory-exclusions", rule_pack=str(folder), rules=rules),
         source=str(folder),
-        where=f"{folder.name}/pack.yaml statutory_exclusions",
+        problems=problems,
+        placed=lambda i: ("statutory_exclusions", i),
+        labels={i: f"statutory_exclusions[{i}] ('{item.code}')" for i, item in enumerate(declared)},
     )
 
 

@@ -69,9 +69,9 @@ JUVENILE_RELIEFS = ("dismiss_and_seal", "redesignate_infraction")
 HS11590_REPEALED = dt.date(2020, 1, 1)
 
 #: Columns the contract between the run and the filings adds to the decision table, with the value
-#: an older run folder (written before them) is given on load.
+#: an older run folder (written before them) is given on load: empty. Not ``outcome``: a run without
+#: it is refused (:func:`outcomes`), because an outcome is never guessed.
 CONTRACT_COLUMNS = (
-    "outcome",
     "juvenile",
     "arrest_date",
     "prior_kind",
@@ -84,43 +84,33 @@ CONTRACT_COLUMNS = (
 )
 
 
-def _per_value(values: pd.Series, decide) -> np.ndarray:
-    """``decide`` applied once per distinct value of a column (a few labels over many rows)."""
-    codes, uniques = pd.factorize(values.fillna("").astype(str), sort=False)
-    if len(values) == 0:
-        return np.array([], dtype=object)
-    return np.array([decide(u) for u in uniques], dtype=object)[codes]
-
-
-def _label_outcome(label: str) -> str:
-    label = label.strip().casefold()
-    if label.startswith("not eligible"):
-        return NOT_ELIGIBLE
-    if label.startswith("out of scope"):
-        return OUT_OF_SCOPE
-    return HAND_REVIEW
+class OutcomeMissing(ValueError):
+    """A decision table without the typed outcome of every conviction (a run written before the
+    ``outcome`` column existed, or a table assembled by hand): it is refused, never guessed from
+    the determination's words."""
 
 
 def outcomes(frame: pd.DataFrame) -> np.ndarray:
-    """Each conviction's typed outcome: the run's ``outcome`` column.
+    """Each conviction's typed outcome: the run's ``outcome`` column, checked.
 
-    A run written before that column existed gets it derived once, from the relief and the
-    determination label (the only place a label is read): relief -> eligible; "Not eligible..." ->
-    not_eligible; "Out of scope..." -> out_of_scope; anything else -> hand_review. The work is done
-    per distinct value, never per row.
+    The outcome is recorded by the rule that decided the conviction (its policy declares it); the
+    determination is words for people and is never read to find it. A table without the column, or
+    with a blank or unknown value in it, raises :class:`OutcomeMissing`. The check is done per
+    distinct value, never per row.
     """
-    n = len(frame)
-    if "outcome" in frame.columns:
-        recorded = _per_value(frame["outcome"], str.strip)
-        if n == 0 or (recorded != "").all():
-            return recorded
-    else:
-        recorded = np.full(n, "", dtype=object)
-    empty = pd.Series([""] * n, index=frame.index, dtype=object)
-    has_relief = _per_value(frame["relief"] if "relief" in frame else empty, lambda r: r.strip() != "").astype(bool)
-    by_label = _per_value(frame["determination"] if "determination" in frame else empty, _label_outcome)
-    derived = np.where(has_relief, ELIGIBLE, by_label)
-    return np.where(recorded != "", recorded, derived).astype(object)
+    if "outcome" not in frame.columns:
+        raise OutcomeMissing(
+            "the conviction table has no 'outcome' column: it was written before runs recorded each "
+            "conviction's typed outcome; evaluate the input again with this version of the kit"
+        )
+    codes, uniques = pd.factorize(frame["outcome"].fillna("").astype(str).str.strip(), sort=False)
+    unknown = sorted(set(uniques) - set(OUTCOMES))
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown)
+        raise OutcomeMissing(
+            f"the conviction table's 'outcome' column holds {shown}; each row must be one of {', '.join(OUTCOMES)}"
+        )
+    return np.asarray(uniques, dtype=object)[codes] if len(frame) else np.array([], dtype=object)
 
 
 def public_safety_allowed(track: str) -> bool:

@@ -6,18 +6,14 @@ under 18) but not what a state's statute calls them: the pack says which basis a
 grants (``filing_bases``) and the grounds of a challenge (``challenge_grounds``). A pack that sets
 none of them has no by-track rules and keeps its rules' own basis in the filings (docs/forking.md).
 
-Every key is checked when the pack is loaded; a mistake is reported as ``pack.yaml:<line>: <key>: ...``.
+These are models only: ``blueprint.engine.pack_spec`` reads the whole ``pack.yaml`` once, these keys
+with the others, and reports every mistake as ``pack.yaml:<line>: <key>: ...``; its ``pack_texts``
+gives a pack's texts as :class:`PackTexts`.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from ..base.errors import PolicyError
-from ..base.yaml_files import Problems, SyntaxProblem, read_located
+from pydantic import BaseModel, ConfigDict, Field
 
 _TEXT = Field(min_length=1)
 
@@ -70,57 +66,3 @@ class PackTexts(_Strict):
     filing_bases: FilingBases | None = None
     #: Every pack states them: a run's not-eligible convictions are challenged in its words.
     challenge_grounds: ChallengeGrounds | None = None
-
-
-#: The ``pack.yaml`` keys this module reads.
-KEYS = tuple(PackTexts.model_fields)
-
-
-_RULES_DIR = Path(__file__).parent.parent / "rules"
-
-
-def pack_texts(rule_pack: str) -> PackTexts:
-    """The texts of a rule pack named by its folder under ``blueprint/rules`` (or an absolute path);
-    none for a pack without a ``pack.yaml`` (its loader reports that)."""
-    folder = Path(rule_pack) if Path(rule_pack).is_absolute() else _RULES_DIR / rule_pack
-    meta_path = folder / "pack.yaml"
-    return load_pack_texts(meta_path) if meta_path.is_file() else PackTexts()
-
-
-def pack_file_name(meta_path: Path) -> str:
-    """How messages name a pack's ``pack.yaml``: ``<state>/<program>/pack.yaml`` under blueprint/rules."""
-    parts = meta_path.parts
-    return "/".join(parts[-3:]) if len(parts) >= 3 else str(meta_path)
-
-
-@lru_cache(maxsize=16)
-def load_pack_texts(meta_path: Path) -> PackTexts:
-    """The texts of the pack whose ``pack.yaml`` is ``meta_path``, checked (``PolicyError`` naming file:line)."""
-    try:
-        located = read_located(meta_path, kind="yaml")
-    except SyntaxProblem as exc:
-        where = f"{pack_file_name(meta_path)}:{exc.line}" if exc.line else pack_file_name(meta_path)
-        raise PolicyError(f"{where}: {exc}") from None
-    meta = located.data if isinstance(located.data, dict) else {}
-    problems = Problems(pack_file_name(meta_path), located)
-    given = {key: meta[key] for key in KEYS if meta.get(key) is not None}
-    try:
-        texts = PackTexts.model_validate(given)
-    except ValidationError as exc:
-        problems.add_validation(exc)
-        texts = PackTexts()
-    if "challenge_grounds" not in given and not problems:
-        # A missing key has no line of its own (line 0: the message names the file only).
-        problems.add(
-            (), "challenge_grounds: missing (the grounds a notice of challenge states, docs/forking.md)", line=0
-        )
-    if meta.get("juvenile_track"):
-        if texts.filing_bases is not None and texts.filing_bases.juvenile is None:
-            problems.add(("filing_bases",), "filing_bases.juvenile: needed because juvenile_track is true")
-        if texts.challenge_grounds is not None and texts.challenge_grounds.criteria.juvenile is None:
-            problems.add(
-                ("challenge_grounds", "criteria"),
-                "challenge_grounds.criteria.juvenile: needed because juvenile_track is true",
-            )
-    problems.raise_if_any(PolicyError)
-    return texts

@@ -21,28 +21,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import AbstractSet, Any, Callable
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..base.errors import PolicyError
-from .filing_rules import Outcome, outcomes
-from .pack_texts import TrackBases, pack_texts
+from .filing_rules import Outcome
+from .pack_spec import RULES_DIR, pack_texts
+from .pack_spec import pack_reliefs as _pack_reliefs
+from .pack_texts import TrackBases
 from .predicates import PREDICATES
-from ..base.yaml_files import Problems, SyntaxProblem, read_located, safe_load
+from ..base.yaml_files import Problems, SyntaxProblem, read_located
 
-RULES_DIR = Path(__file__).parent.parent / "rules"
 DEFAULT_PACK = "california/prop64"
-
-#: What each relief does to the conviction on the person's record (``blueprint.engine.outcomes``):
-#: ``removed`` (no conviction left), ``misdemeanor`` or ``infraction`` (a felony becomes that level).
-RECORD_EFFECTS = ("removed", "misdemeanor", "infraction")
 
 #: A rule's ``basis`` that stands for the pack's basis of the conviction's track (``track_bases``).
 BY_TRACK = "by_track"
@@ -52,48 +47,9 @@ def pack_reliefs(rule_pack: str = DEFAULT_PACK) -> dict[str, dict[str, str]]:
     """The relief kinds a rule pack's policies may name: ``{code: {label, effect_on_record[, doj_disposition]}}``.
 
     A pack declares them under ``reliefs:`` in its ``pack.yaml`` (docs/forking.md); every pack must.
+    Checked with the rest of the file (``blueprint.engine.pack_spec``).
     """
     return _pack_reliefs(str(rule_pack))
-
-
-@lru_cache(maxsize=16)
-def _pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
-    folder = Path(rule_pack) if Path(rule_pack).is_absolute() else RULES_DIR / rule_pack
-    meta_path = folder / "pack.yaml"
-    meta = safe_load(meta_path.read_text()) if meta_path.is_file() else None
-    declared = (meta or {}).get("reliefs")
-    if not declared:
-        raise PolicyError(
-            f"rule pack '{rule_pack}': pack.yaml declares no 'reliefs' (the relief kinds its policies name)"
-        )
-    if not isinstance(declared, dict):
-        raise PolicyError(f"rule pack '{rule_pack}': 'reliefs' is a mapping of relief codes")
-    out: dict[str, dict[str, str]] = {}
-    for code, spec in declared.items():
-        if not re.match(r"^[a-z][a-z0-9_]*$", str(code)):
-            raise PolicyError(f"rule pack '{rule_pack}': relief code '{code}' must be lower_case_with_underscores")
-        spec = spec or {}
-        label = str(spec.get("label", "")).strip() if isinstance(spec, dict) else ""
-        effect = spec.get("effect_on_record") if isinstance(spec, dict) else None
-        if not label:
-            raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' needs a label")
-        if effect not in RECORD_EFFECTS:
-            raise PolicyError(
-                f"rule pack '{rule_pack}': relief '{code}' effect_on_record must be one of {', '.join(RECORD_EFFECTS)}"
-            )
-        out[str(code)] = {"label": label, "effect_on_record": effect}
-        disposition = spec.get("doj_disposition") if isinstance(spec, dict) else None
-        if disposition is not None:
-            if not str(disposition).strip():
-                raise PolicyError(f"rule pack '{rule_pack}': relief '{code}' doj_disposition is empty")
-            out[str(code)]["doj_disposition"] = str(disposition).strip()
-        unknown = sorted(set(spec) - {"label", "effect_on_record", "doj_disposition"}) if isinstance(spec, dict) else []
-        if unknown:
-            raise PolicyError(
-                f"rule pack '{rule_pack}': relief '{code}' has unknown key(s) {', '.join(unknown)}; "
-                "allowed: label, effect_on_record, doj_disposition"
-            )
-    return out
 
 
 #: The default pack's (California's) relief labels by code, from its ``pack.yaml``.
@@ -119,8 +75,9 @@ class RuleSpec(BaseModel):
     reason: str
     law: str = ""
     enabled_if: str | None = None
-    #: The typed outcome (``eligible``, ``not_eligible``, ``hand_review``, ``out_of_scope``); when a
-    #: rule does not declare it, it is derived once from the relief and the determination.
+    #: The typed outcome (``eligible``, ``not_eligible``, ``hand_review``, ``out_of_scope``) code
+    #: decides on; the determination is only words. A rule with a relief is ``eligible`` (it may say
+    #: so); a rule without one must declare it.
     outcome: Outcome | None = None
     # ``relief`` is checked against the rule pack's relief kinds in ``build_policy``.
 
@@ -250,7 +207,7 @@ def _read_spec(path: Path, problems: Problems | None = None) -> tuple[PolicySpec
             except ValidationError as exc:
                 failed = problems.add_validation(exc, ("rules", index), name=partial(_located, label))
                 # Check what can be checked of the rest of the rule too (its conditions, relief...).
-                broken_keys = {loc[0] for loc in failed if loc}
+                broken_keys = {loc[0] for loc in failed if loc} - {"outcome"}  # kept: no second "missing"
                 rule = RuleSpec.model_construct(
                     **{k: v for k, v in raw.items() if k in RuleSpec.model_fields and k not in broken_keys}
                 )
@@ -315,10 +272,23 @@ def _load_yaml(path: Path, source: str) -> Policy:
     return policy
 
 
-def build_policy(spec: PolicySpec, source: str, where: str = "policy") -> Policy:
-    """Validate every rule against the predicate library and the settings; resolve ``$`` references."""
-    problems = Problems(where)
-    policy = _build(spec, source, problems)
+def build_policy(
+    spec: PolicySpec,
+    source: str,
+    where: str = "policy",
+    *,
+    problems: Problems | None = None,
+    placed: Callable[[int], tuple | None] | None = None,
+    labels: dict[int, str] | None = None,
+) -> Policy:
+    """Validate every rule against the predicate library and the settings; resolve ``$`` references.
+
+    Every problem is reported at once (``PolicyError``). By default the messages name ``where``; a
+    caller whose rules come from a file gives its ``problems`` (the file and its lines), ``placed(i)``
+    (the path of rule ``i`` in the file) and ``labels`` (how the messages name each rule).
+    """
+    problems = Problems(where) if problems is None else problems
+    policy = _build(spec, source, problems, placed=placed or (lambda i: None), labels=labels)
     problems.raise_if_any(PolicyError)
     return policy
 
@@ -412,13 +382,19 @@ def _build(
             report(("relief",), f"{label}: unknown relief '{relief}'; allowed: {', '.join(relief_labels)}")
         if getattr(rs, "basis", "") == BY_TRACK and track_bases is None and reliefs:
             report(("basis",), f"{label}: basis '{BY_TRACK}' needs 'track_bases' in the rule pack's pack.yaml")
-        outcome = rule_outcome(
-            getattr(rs, "outcome", None), getattr(rs, "relief", None), getattr(rs, "determination", None) or ""
-        )
-        if getattr(rs, "outcome", None) == Outcome.ELIGIBLE and not relief:
+        declared = getattr(rs, "outcome", None)  # a broken rule keeps a wrong value: reported already
+        typed = declared if declared in tuple(Outcome) else None
+        outcome = rule_outcome(declared, relief)
+        if declared is None and not relief:
+            report(
+                (),
+                f"{label}: outcome: missing; a rule without a relief declares its outcome "
+                f"({', '.join(o.value for o in Outcome if o is not Outcome.ELIGIBLE)})",
+            )
+        elif typed == Outcome.ELIGIBLE and not relief:
             report(("outcome",), f"{label}: outcome 'eligible' needs a relief")
-        elif getattr(rs, "outcome", None) not in (None, Outcome.ELIGIBLE) and relief:
-            report(("outcome",), f"{label}: outcome '{rs.outcome}' cannot come with a relief ('{relief}')")
+        elif typed not in (None, Outcome.ELIGIBLE) and relief:
+            report(("outcome",), f"{label}: outcome '{typed}' cannot come with a relief ('{relief}')")
         if index in broken:
             continue
         assert isinstance(reason, str), "a sound rule's spec has its reason"
@@ -469,14 +445,15 @@ def _build(
     )
 
 
-def rule_outcome(declared: Outcome | str | None, relief: str | None, determination: str) -> Outcome:
-    """A rule's typed outcome: the one it declares, else derived once from its relief and its
-    determination, the way ``blueprint.engine.filing_rules.outcomes`` reads a run written before outcomes
-    were typed (a relief: eligible; "Not eligible...": not_eligible; "Out of scope...": out_of_scope;
-    anything else: hand_review)."""
+def rule_outcome(declared: Outcome | str | None, relief: str | None) -> Outcome:
+    """A rule's typed outcome: the one it declares, else ``eligible`` for a rule with a relief.
+
+    A rule without either is reported by the policy's check; it is given ``hand_review`` here only so
+    that the rest of the policy can still be checked. Never derived from the determination's words.
+    """
     if declared in tuple(Outcome):  # a wrong value is reported by the validation, not here
         return Outcome(declared)
-    return Outcome(outcomes(pd.DataFrame({"relief": [relief or ""], "determination": [determination]}))[0])
+    return Outcome.ELIGIBLE if relief else Outcome.HAND_REVIEW
 
 
 def _condition(name: str, raw: Any, settings: dict, label: str, report: Callable[..., None]) -> Condition | None:

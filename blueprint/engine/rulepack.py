@@ -2,7 +2,7 @@
 
 A rule pack is a folder under ``blueprint/rules/<state>/<program>/`` with:
 
-- ``pack.yaml``: what the pack is, the statutes, which offense list is evaluated and which list holds
+- ``pack.yaml``: checked whole by ``blueprint.engine.pack_spec``; what the pack is, the statutes, which offense list is evaluated and which list holds
   the "related charges" of the what-if report;
 - ``offenses.yaml``: the offense lists (``blueprint.engine.offenses``);
 - ``sections.yaml``: how a section is read out of an offense text: the codes, their lettered
@@ -28,10 +28,11 @@ from pathlib import Path
 from .current_law import CurrentLaw, load_current_law
 from .exclusions import load_exclusions
 from .offenses import OffenseList, load_offense_lists
-from .pack_texts import PackTexts, load_pack_texts
-from .policy import DEFAULT_PACK, RULES_DIR, Policy, PolicyError, pack_reliefs
+from .pack_spec import RULES_DIR as RULES_DIR  # where callers have long found it
+from .pack_spec import load_pack_spec, pack_folder, pack_reliefs
+from .pack_texts import PackTexts
+from .policy import DEFAULT_PACK, Policy
 from ..intake.section_reading import ReadingRules, load_reading_rules
-from ..base.yaml_files import safe_load
 
 
 @dataclass(frozen=True)
@@ -83,53 +84,36 @@ class RulePack:
 
 @lru_cache(maxsize=8)
 def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
-    """Load and check a rule pack by its folder name under ``blueprint/rules`` (or an absolute path)."""
-    folder = Path(name) if Path(name).is_absolute() else RULES_DIR / name
-    meta_path = folder / "pack.yaml"
-    if not meta_path.exists():
-        raise PolicyError(f"rule pack '{name}' not found (expected {meta_path})")
-    meta = safe_load(meta_path.read_text()) or {}
-    texts = load_pack_texts(meta_path)  # first: the exclusions below are a policy of this pack
+    """Load and check a rule pack by its folder name under ``blueprint/rules`` (or an absolute path).
+
+    Its ``pack.yaml`` is checked whole first (``blueprint.engine.pack_spec``: every mistake at once, with
+    its line), then the files it names: the offense lists, the section reading, current law, and the
+    statutory exclusions as policy rules.
+    """
+    spec = load_pack_spec(name)
+    folder = pack_folder(name)
     lists = load_offense_lists(folder)
-    evaluated = meta.get("evaluated_list", "cannabis")
-    if evaluated not in lists:
-        raise PolicyError(f"rule pack '{name}': evaluated_list '{evaluated}' is not one of its offense lists")
-    related = meta.get("related_list")
-    if related and related not in lists:
-        raise PolicyError(f"rule pack '{name}': related_list '{related}' is not one of its offense lists")
-    context = tuple(meta.get("case_context_lists") or ())
-    for list_name in context:
-        if list_name not in lists:
-            raise PolicyError(
-                f"rule pack '{name}': case_context_lists names '{list_name}', which is not one of its offense lists"
-            )
-    mapping = meta.get("input_mapping")
-    time_zone = meta.get("time_zone")
-    if time_zone is not None and not _is_time_zone(time_zone):
-        raise PolicyError(
-            f"rule pack '{name}': time_zone '{time_zone}' is not an IANA time zone name such as America/Los_Angeles"
-        )
     return RulePack(
-        name=meta.get("name", name),
-        state=meta.get("state", ""),
-        title=meta.get("title", ""),
-        statutes=meta.get("statutes", {}),
-        evaluated_list=evaluated,
-        related_list=related,
-        default_preset=meta.get("default_preset", ""),
-        input_format=meta.get("input_format", "doj-research-file"),
+        name=spec.name,
+        state=spec.state,
+        title=spec.title,
+        statutes=dict(spec.statutes),
+        evaluated_list=spec.evaluated_list,
+        related_list=spec.related_list,
+        default_preset=spec.default_preset,
+        input_format=spec.input_format,
         lists=lists,
         folder=folder,
         reliefs=pack_reliefs(name),
-        case_context_lists=context,
-        input_mapping=(folder / mapping) if mapping else None,
+        case_context_lists=spec.case_context_lists,
+        input_mapping=(folder / spec.input_mapping) if spec.input_mapping else None,
         reading=load_reading_rules(folder),
         current_law=load_current_law(folder),
-        statutory_exclusions=load_exclusions(meta.get("statutory_exclusions"), folder),
-        juvenile_track=bool(meta.get("juvenile_track", False)),
-        time_zone=time_zone,
-        review_criteria_heading=review_criteria_heading(name),
-        texts=texts,
+        statutory_exclusions=load_exclusions(spec.statutory_exclusions, folder),
+        juvenile_track=spec.juvenile_track,
+        time_zone=spec.time_zone,
+        review_criteria_heading=spec.review_criteria_heading or CRITERIA_HEADING,
+        texts=spec.texts,
     )
 
 
@@ -138,37 +122,10 @@ CRITERIA_HEADING = "the criteria"
 
 
 def review_criteria_heading(name: str = DEFAULT_PACK) -> str:
-    """A rule pack's ``review_criteria_heading``: one line of text, checked; :data:`CRITERIA_HEADING`
+    """A rule pack's ``review_criteria_heading`` (checked with its ``pack.yaml``); :data:`CRITERIA_HEADING`
     when the pack declares none.
 
     Read from ``pack.yaml`` alone (not the whole pack), because the review workbook's layout needs it
     when the reader of a finished run knows only the pack's name.
     """
-    return _review_criteria_heading(str(name))
-
-
-@lru_cache(maxsize=16)
-def _review_criteria_heading(name: str) -> str:
-    folder = Path(name) if Path(name).is_absolute() else RULES_DIR / name
-    meta_path = folder / "pack.yaml"
-    if not meta_path.is_file():
-        raise PolicyError(f"rule pack '{name}' not found (expected {meta_path})")
-    meta = safe_load(meta_path.read_text()) or {}
-    heading = meta.get("review_criteria_heading")
-    if heading is None:
-        return CRITERIA_HEADING
-    if not isinstance(heading, str) or not heading.strip() or "\n" in heading.strip() or len(heading) > 60:
-        raise PolicyError(
-            f"rule pack '{name}': review_criteria_heading must be one line of text of at most 60 "
-            f"characters, such as 'HS 11361.8 criteria'"
-        )
-    return heading.strip()
-
-
-def _is_time_zone(name: object) -> bool:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return isinstance(name, str) and ZoneInfo(name) is not None
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
+    return load_pack_spec(str(name)).review_criteria_heading or CRITERIA_HEADING

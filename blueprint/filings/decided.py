@@ -27,7 +27,8 @@ import pandas as pd
 
 from ..engine import dates
 from ..engine import filing_rules
-from ..engine.pack_texts import ChallengeGrounds, pack_texts
+from ..engine.pack_spec import pack_texts
+from ..engine.pack_texts import ChallengeGrounds
 from ..review.layout import RELIEF_LABELS, Decision
 from ..review.reader import ReviewResult
 from ..report.finished_run import RunData

@@ -35,7 +35,7 @@ from ..review.layout import RELIEF_LABELS, Decision
 from ..documents import render_document, render_docx, render_pdf
 from . import exports
 from ..engine import filing_rules
-from ..engine.pack_texts import pack_texts
+from ..engine.pack_spec import pack_texts
 from .decided import challenged, decided_table, filed_earlier, granted, granted_juvenile, out_of_scope, pending
 from ..base.progress import SILENT, Phases
 from ..base.staging import Earlier, merge_into, staged_folder
@@ -429,7 +429,7 @@ def totals(decided: pd.DataFrame) -> dict[str, Any]:
     g = granted(decided)
     j = granted_juvenile(decided)
     c = challenged(decided)
-    outcome = decided["outcome"] if "outcome" in decided.columns else filing_rules.outcomes(decided)
+    outcome = filing_rules.outcomes(decided)
     recall = g[g["filed_relief"] == "recall_and_resentence"]
     return {
         "evaluated_convictions": len(decided),

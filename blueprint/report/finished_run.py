@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..engine.filing_rules import CONTRACT_COLUMNS, outcomes
+from ..engine.filing_rules import CONTRACT_COLUMNS, OutcomeMissing, outcomes
 from ..engine.policy import DEFAULT_PACK
 
 #: Columns the filings need from the run's conviction table (docs/reference/results.md).
@@ -154,7 +154,11 @@ def load_run(run_dir: str | os.PathLike[str]) -> RunData:
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise RunError(f"the run's conviction table lacks the columns: {', '.join(missing)}")
-    return RunData(run_dir, manifest, with_contract_columns(as_text(frame)))
+    table = parquet if parquet.is_file() else csv
+    try:
+        return RunData(run_dir, manifest, with_contract_columns(as_text(frame)))
+    except OutcomeMissing as exc:
+        raise RunError(f"{table}: {exc}") from None
 
 
 #: Documented result columns the filings print when present (a run folder assembled by hand may lack them).
@@ -164,8 +168,9 @@ OPTIONAL_COLUMNS = ("sentence", "flags")
 def with_contract_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """The table with every column of the run-to-filings contract (``blueprint.engine.filing_rules``).
 
-    A run folder written before a column existed gets it empty, and its typed ``outcome`` derived
-    once from the relief and the determination; a run that records them keeps its own values."""
+    A run folder written before a column existed gets it empty, except the typed ``outcome``: a
+    table without it, or with a blank or unknown outcome, raises ``OutcomeMissing`` (the outcome is
+    never guessed from the determination's words)."""
     for column in (*CONTRACT_COLUMNS, *OPTIONAL_COLUMNS):
         if column not in frame.columns:
             frame[column] = ""

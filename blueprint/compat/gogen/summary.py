@@ -59,8 +59,10 @@ from ...engine.policy import DEFAULT_PACK
 from ...intake.reader import ReadResult
 from ...engine.rulepack import RulePack, load_rule_pack
 
-DISMISSAL = "Eligible for Dismissal"
-REDUCTION = "Eligible for Reduction"
+#: The reliefs the earlier tool counted as a dismissal, and as a reduction (by relief code, never by
+#: the determination's words: a policy words its determinations as it likes).
+DISMISSAL = ("dismiss_and_seal",)
+REDUCTION = ("redesignate_misdemeanor", "redesignate_infraction")
 SECTIONS = ("11357", "11358", "11359", "11360")
 #: Dismissals that are not "additional relief": the baseline section rule and the non-felony rule.
 BASELINE_REASON_PREFIXES = ("Dismiss all HS", "Misdemeanor or Infraction")
@@ -122,21 +124,22 @@ def _by_section(decisions: pd.DataFrame, mask: np.ndarray) -> dict[str, int]:
     return {str(v): int(c) for v, c in zip(values, counts)}
 
 
+def _with_relief(decisions: pd.DataFrame, reliefs: tuple[str, ...]) -> np.ndarray:
+    return decisions["relief"].fillna("").astype(str).isin(reliefs).to_numpy()
+
+
 def _section_relief(
-    decisions: pd.DataFrame, settings: dict, key: str, determination: str, label: str
+    decisions: pd.DataFrame, settings: dict, key: str, reliefs: tuple[str, ...], label: str
 ) -> dict[str, int]:
-    det = decisions["determination"].to_numpy()
+    granted = _with_relief(decisions, reliefs)
     if isinstance(settings.get(key), list):
         reasons = decisions["reason"].to_numpy()
-        return {
-            s: int(((det == determination) & (reasons == f"{label} all HS {s} convictions")).sum())
-            for s in settings[key]
-        }
-    return _by_section(decisions, det == determination)
+        return {s: int((granted & (reasons == f"{label} all HS {s} convictions")).sum()) for s in settings[key]}
+    return _by_section(decisions, granted)
 
 
 def _additional_relief(decisions: pd.DataFrame) -> dict[str, int]:
-    d = decisions[decisions["determination"].to_numpy() == DISMISSAL]
+    d = decisions[_with_relief(decisions, DISMISSAL)]
     keep = ~d["reason"].astype(str).str.startswith(BASELINE_REASON_PREFIXES) & ~d["reason_code"].isin(
         BASELINE_REASON_CODES
     )

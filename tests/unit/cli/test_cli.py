@@ -163,7 +163,7 @@ def test_check_policy_invalid_is_exit_2_with_the_problem(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "name: bad\nrules:\n  - id: only\n    when: {felony: maybe}\n    determination: X\n"
-        "    reason_code: X\n    reason: x\n"
+        "    outcome: hand_review\n    reason_code: X\n    reason: x\n"
     )
     assert cli.main(["check-policy", str(bad)]) == 2
     err = capsys.readouterr().err

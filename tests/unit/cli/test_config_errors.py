@@ -70,6 +70,8 @@ def test_every_mistake_of_a_policy_file_is_listed_with_its_key_and_line(tmp_path
         "county.yaml:14: rule 2 ('second'): unknown relief 'pardon'; allowed: dismiss_and_seal, "
         "redesignate_misdemeanor, redesignate_infraction, recall_and_resentence",
         "county.yaml:16: rule 3 ('first'): duplicate rule id",
+        "county.yaml:16: rule 3 ('first'): outcome: missing; a rule without a relief declares its outcome "
+        "(not_eligible, hand_review, out_of_scope)",
         "county.yaml:20: rule 3 ('first'): reason refers to unknown setting 'nothing'",
     ]
 
@@ -109,8 +111,8 @@ def test_check_policy_prints_every_problem_and_exits_2(tmp_path, capsys):
     path.write_text(BROKEN_POLICY)
     assert cli.main(["check-policy", str(path)]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "error: county.yaml has 8 problems:"
-    assert [line.split(":")[1] for line in err[1:]] == ["2", "5", "8", "10", "12", "14", "16", "20"]
+    assert err[0] == "error: county.yaml has 9 problems:"
+    assert [line.split(":")[1] for line in err[1:]] == ["2", "5", "8", "10", "12", "14", "16", "16", "20"]
     assert all(line.startswith("county.yaml:") for line in err[1:])
 
 

@@ -26,16 +26,19 @@ KLEENE = """
 - id: felony-with-strike
   when: {felony: true, prior_super_strike: true}
   determination: Not eligible
+  outcome: not_eligible
   reason_code: STRIKE
   reason: strike
 - id: dead-or-registered
   when: {any: [{deceased: true}, {prior_registration: true}]}
   determination: Any
+  outcome: hand_review
   reason_code: ANY
   reason: any
 - id: rest
   when: {always: true}
   determination: Rest
+  outcome: hand_review
   reason_code: REST
   reason: rest
 """

@@ -10,11 +10,11 @@ import pytest
 from blueprint.engine.rulepack import load_rule_pack
 
 from blueprint.engine import filing_rules as rules
-from blueprint.filings import load_run
+from blueprint.filings import RunError, load_run
 from filing_rows import conviction, write_hand_run
 
 
-def test_the_recorded_outcome_is_used_and_an_older_run_gets_it_from_relief_and_label():
+def test_the_recorded_outcome_is_used_and_a_table_without_it_is_refused_never_guessed():
     recorded = pd.DataFrame(
         {
             "outcome": ["out_of_scope", "eligible"],
@@ -23,19 +23,12 @@ def test_the_recorded_outcome_is_used_and_an_older_run_gets_it_from_relief_and_l
         }
     )
     assert list(rules.outcomes(recorded)) == ["out_of_scope", "eligible"]  # never re-read from the label
-    older = pd.DataFrame(
-        {
-            "relief": ["dismiss_and_seal", "", "", "", ""],
-            "determination": [
-                "Eligible for Dismissal",
-                "Not eligible",
-                "Out of scope",
-                "Hand Review",
-                "To be reviewed by City Attorneys",
-            ],
-        }
-    )
-    assert list(rules.outcomes(older)) == ["eligible", "not_eligible", "out_of_scope", "hand_review", "hand_review"]
+    older = recorded.drop(columns=["outcome"])
+    with pytest.raises(rules.OutcomeMissing, match="no 'outcome' column: it was written before runs recorded"):
+        rules.outcomes(older)
+    # A blank or unknown outcome is refused too, naming the value (the label beside it is not read).
+    with pytest.raises(rules.OutcomeMissing, match=r"holds '', 'maybe'; each row must be one of eligible, "):
+        rules.outcomes(recorded.assign(outcome=["", "maybe"]))
 
 
 @pytest.mark.parametrize(
@@ -88,17 +81,30 @@ def test_public_safety_ground_only_for_a_person_still_serving():
         assert not rules.public_safety_allowed(track)
 
 
-def test_a_run_folder_from_before_the_contract_columns_loads_with_them(tmp_path):
-    row = conviction("500001", outcome="", determination="Not eligible", relief="", basis="")
-    frame_dir = write_hand_run(tmp_path / "run", [row])
-    table = pd.read_parquet(frame_dir / "convictions.parquet").drop(columns=list(rules.CONTRACT_COLUMNS))
-    table.to_parquet(frame_dir / "convictions.parquet", index=False)
-    manifest = frame_dir / "manifest.json"
+def _rewrite_table(frame_dir, drop: list[str]) -> None:
+    """Drop columns from a run's table by hand, as a run folder written before them would be."""
     import json
 
+    table = pd.read_parquet(frame_dir / "convictions.parquet").drop(columns=drop)
+    table.to_parquet(frame_dir / "convictions.parquet", index=False)
+    manifest = frame_dir / "manifest.json"
     data = json.loads(manifest.read_text())
     data["output_sha256"].pop("convictions.parquet")  # the table was rewritten by hand
     manifest.write_text(json.dumps(data))
+
+
+def test_a_run_folder_from_before_the_contract_columns_loads_with_them_empty(tmp_path):
+    row = conviction("500001", outcome="not_eligible", determination="Not eligible", relief="", basis="")
+    frame_dir = write_hand_run(tmp_path / "run", [row])
+    _rewrite_table(frame_dir, list(rules.CONTRACT_COLUMNS))
     loaded = load_run(frame_dir).convictions
     assert loaded["outcome"].tolist() == ["not_eligible"]
-    assert all(loaded[c].tolist() == [""] for c in rules.CONTRACT_COLUMNS if c != "outcome")
+    assert all(loaded[c].tolist() == [""] for c in rules.CONTRACT_COLUMNS)
+
+
+def test_a_run_folder_from_before_the_outcome_column_is_refused_naming_its_file(tmp_path):
+    row = conviction("500001", outcome="not_eligible", determination="Not eligible", relief="", basis="")
+    frame_dir = write_hand_run(tmp_path / "run", [row])
+    _rewrite_table(frame_dir, ["outcome"])
+    with pytest.raises(RunError, match=r"run/convictions.parquet: the conviction table has no 'outcome' column"):
+        load_run(frame_dir)

@@ -182,5 +182,5 @@ def test_each_rule_pack_declares_its_time_zone_and_the_loader_checks_it(tmp_path
     shutil.copytree(RULES_DIR / "california" / "prop64", pack)
     meta = pack / "pack.yaml"
     meta.write_text(meta.read_text().replace("time_zone: America/Los_Angeles", "time_zone: California/Pacific"))
-    with pytest.raises(PolicyError, match="time_zone 'California/Pacific' is not an IANA time zone"):
+    with pytest.raises(PolicyError, match=r"pack.yaml:\d+: time_zone: 'California/Pacific' is not an IANA time zone"):
         load_rule_pack(str(pack))

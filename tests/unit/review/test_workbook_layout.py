@@ -3,10 +3,12 @@ follows the rules' typed outcome, never a label, and the criteria ground is name
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
-from blueprint.engine.policy import PolicyError
+from blueprint.engine.policy import RULES_DIR, PolicyError
 from blueprint.engine.rulepack import CRITERIA_HEADING, load_rule_pack, review_criteria_heading
 from blueprint.review.layout import (
     DECISION_LABELS,
@@ -69,17 +71,26 @@ def test_another_packs_labels_carry_no_california_text():
     assert not any("11361" in label for label in labels.values())
 
 
+def _pack_with_heading(tmp_path, heading: str | None):
+    """A copy of the Illinois pack whose review_criteria_heading is ``heading`` (the line left out if None)."""
+    folder = tmp_path / "pack"
+    shutil.copytree(RULES_DIR / "illinois" / "crta", folder)
+    path = folder / "pack.yaml"
+    old = 'review_criteria_heading: "20 ILCS 2630/5.2(i) criteria"\n'
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, "" if heading is None else f"review_criteria_heading: {heading}\n"))
+    return str(folder)
+
+
 def test_a_pack_without_a_heading_gets_the_plain_words(tmp_path):
-    (tmp_path / "pack.yaml").write_text("name: test/none\n")
-    assert review_criteria_heading(str(tmp_path)) == CRITERIA_HEADING
+    assert review_criteria_heading(_pack_with_heading(tmp_path, None)) == CRITERIA_HEADING
     assert decision_labels(CRITERIA_HEADING)[Decision.CHALLENGE_CRITERIA] == "Challenge - does not meet the criteria"
 
 
 @pytest.mark.parametrize("bad", ["''", "[HS 11361.8]", '"two\\nlines"', "'" + "x" * 61 + "'"])
 def test_a_malformed_heading_is_refused_naming_the_key(tmp_path, bad):
-    (tmp_path / "pack.yaml").write_text(f"name: test/bad\nreview_criteria_heading: {bad}\n")
-    with pytest.raises(PolicyError, match="review_criteria_heading"):
-        review_criteria_heading(str(tmp_path))
+    with pytest.raises(PolicyError, match=r"pack/pack.yaml:\d+: review_criteria_heading: "):
+        review_criteria_heading(_pack_with_heading(tmp_path, bad))
 
 
 def test_one_header_list_for_writer_reader_and_sample():

@@ -99,7 +99,7 @@ def test_a_case_context_list_the_pack_does_not_declare_is_an_error(tmp_path, run
     policy.write_text(
         "name: ctx\nrule_pack: illinois/crta\nrules:\n"
         "  - id: x\n    when: {case_has_charge_on: minor_cannabis}\n    determination: Not eligible\n"
-        "    reason_code: X\n    reason: x\n"
+        "    outcome: not_eligible\n    reason_code: X\n    reason: x\n"
     )
     with pytest.raises(ValueError, match="needs 'minor_cannabis' in the rule pack's case_context_lists"):
         run_local([EXAMPLE], RunSettings(county="EXAMPLE", policy=str(policy), evaluation_date=AS_OF), tmp_path / "r")
