@@ -25,12 +25,38 @@ def _say(args, text: str) -> None:
         print(text)
 
 
+def _inputs(args) -> list:
+    """``--input`` with a path given more than once (``doj/*.dat doj/a.dat``) read once, said in a note."""
+    from ..intake.reader import distinct_paths
+
+    paths, again = distinct_paths(args.input)
+    for path, first in again:
+        same = "was given more than once" if path == first else f"is {first} again"
+        print(f"note: {path} {same}; it is read once", file=sys.stderr)
+    return paths
+
+
+def _report_inputs(files: list) -> list:
+    """One line on standard error per input file that failed (an error) or repeats another (a note);
+    returns the failed ones. Each is a file report or its manifest entry."""
+    failed = []
+    for f in files:
+        f = f if isinstance(f, dict) else f.as_dict()
+        if f["status"] == "failed":
+            failed.append(f)
+            print(f"error: {f['file']}: {f['error']}", file=sys.stderr)
+        elif f["status"] == "repeat":
+            print(f"note: {f['file']}: {f['note']}", file=sys.stderr)
+    return failed
+
+
 def cmd_run(args) -> int:
     from ..run.local import RunSettings, run_local
     from .preflight import check_as_of, check_output_folder
 
     check_output_folder(args.out)
     check_as_of(args.as_of, force=args.force)
+    inputs = _inputs(args)
     settings = _settings(
         RunSettings,
         county=args.county,
@@ -39,11 +65,9 @@ def cmd_run(args) -> int:
         run_id=args.run_id,
         compat=args.compat == "gogen",
     )
-    result = run_local(args.input, settings, args.out, force=args.force, phases=_phases(args))
+    result = run_local(inputs, settings, args.out, force=args.force, phases=_phases(args))
     m = result.manifest
-    failed = [f for f in m["inputs"] if f["status"] != "ok"]
-    for f in failed:
-        print(f"error: {f['file']}: {f['error']}", file=sys.stderr)
+    failed = _report_inputs(m["inputs"])
     for old, kept in result.kept:
         print(
             f"note: {args.out / old} had been changed since the earlier run; it was kept as {args.out / kept}",
@@ -59,6 +83,7 @@ def cmd_run(args) -> int:
                     "reconciliation": m["reconciliation"],
                     "timings_seconds": m["timings_seconds"],
                     "failed_files": [f["file"] for f in failed],
+                    "repeated_files": [f["file"] for f in m["inputs"] if f["status"] == "repeat"],
                     "kept": [{"file": old, "kept_as": new} for old, new in result.kept],
                 }
             )
@@ -134,10 +159,11 @@ def cmd_inspect(args) -> int:
     from ..run.policies import load_policy
     from ..engine.rulepack import load_rule_pack
 
-    census, reports = census_of_files(args.input, load_rule_pack(load_policy(args.policy).rule_pack))
-    for report in reports:
-        if report.status != "ok":
-            print(f"error: {report.file}: {report.error}", file=sys.stderr)
+    from ..intake.reader import refuse_if_none_usable
+
+    census, reports = census_of_files(_inputs(args), load_rule_pack(load_policy(args.policy).rule_pack))
+    refuse_if_none_usable(reports)  # as `run` does: one line, exit 2, no empty CSV
+    failed = _report_inputs(reports)
     if args.out:
         write_census_csv(census, args.out)
     else:
@@ -154,16 +180,16 @@ def cmd_inspect(args) -> int:
         f"first{f'; written to {args.out}' if args.out else ''}.",
         file=sys.stdout if args.out else sys.stderr,
     )
-    return EXIT_FILE_FAILED if any(r.status != "ok" for r in reports) else EXIT_OK
+    return EXIT_FILE_FAILED if failed else EXIT_OK
 
 
 def cmd_finalize(args) -> int:
     from ..filings import finalize
-    from .preflight import check_existing_file, check_output_folder
+    from .preflight import check_existing_file, check_output_folder, check_workbook
 
     check_output_folder(args.out)
     if args.review is not None:
-        check_existing_file(args.review, "--review", "reviewed workbook")
+        check_workbook(args.review, "--review")
     if args.profile is not None:
         check_existing_file(args.profile, "--profile", "office profile")
     supplement_to = getattr(args, "supplement_to", None)

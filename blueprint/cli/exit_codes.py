@@ -4,7 +4,7 @@ Exit codes (also in ``docs/local-run.md``):
 
 ==== =====================================================================================
 0    success
-1    the run finished, but an input file failed (the other files completed; ``run`` only)
+1    the run finished, but an input file failed (the other files completed; ``run`` and ``inspect``)
 2    a usage, input or configuration error: nothing was written
 3    the reviewed workbook was refused: nothing was filed
 4    an unexpected error (a fault in the kit or the machine): nothing was written
@@ -12,7 +12,8 @@ Exit codes (also in ``docs/local-run.md``):
 ==== =====================================================================================
 
 Every error is printed as one line on standard error, starting ``error:``, naming the file,
-option or setting and what to do; never a traceback, unless the command was given ``--debug``.
+option or setting and what to do; never a traceback, unless the command was given ``--debug``
+(which adds the traceback above that line and leaves the exit code as it is without it).
 An unexpected error prints only its type and where it happened in the kit's code (never its
 message, which might quote a value from the data), and asks for ``--debug``.
 
@@ -124,8 +125,9 @@ def guarded(command: Callable[[], int], *, debug: bool, known: dict[type, int]) 
     """Run ``command`` and turn what it raises into one line and an exit code.
 
     ``known`` maps the exception types that carry a message meant for the user to their exit code
-    (checked in order, so list subclasses first). With ``debug``, every error propagates with its
-    traceback instead.
+    (checked in order, so list subclasses first). With ``debug``, the full traceback is printed
+    first; the line and the exit code are the same as without it, so a script that runs the
+    command with ``--debug`` sees the same outcome.
     """
     staging.COMMITTED.clear()
     _received.clear()
@@ -137,7 +139,7 @@ def guarded(command: Callable[[], int], *, debug: bool, known: dict[type, int]) 
         stop_children()
         staging.discard_all()
         if debug:
-            raise
+            traceback.print_exception(exc, file=sys.stderr)
         if isinstance(exc, KeyboardInterrupt) or _received:
             return _interrupted(exc.signal_name if isinstance(exc, Interrupted) else (_received or ["SIGINT"])[0])
         for kind, code in known.items():
@@ -151,7 +153,7 @@ def guarded(command: Callable[[], int], *, debug: bool, known: dict[type, int]) 
         where = _where(exc)
         error(
             f"unexpected {type(exc).__name__}{' at ' + where if where else ''}; nothing was written. "
-            "Run the command again with --debug for details"
+            + ("The traceback above has the details" if debug else "Run the command again with --debug for details")
         )
         return EXIT_UNEXPECTED
 

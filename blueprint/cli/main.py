@@ -9,7 +9,7 @@
     clearance policies                   # the built-in presets
     clearance check-policy my-county.yaml
 
-Exit codes: 0 success; 1 the run finished but an input file failed (the others completed);
+Exit codes: 0 success; 1 ``run`` or ``inspect`` finished but an input file failed (the others completed);
 2 a usage, input or configuration error (nothing was written); 3 the reviewed workbook was
 refused (nothing was filed); 4 an unexpected error (nothing was written; ``--debug`` shows the
 traceback); 130 interrupted by Ctrl-C or SIGTERM (nothing was written). See
@@ -96,15 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="evaluate DOJ file(s) and write the review outputs")
-    run.add_argument(
-        "--input",
-        action="extend",
-        nargs="+",
-        required=True,
-        type=Path,
-        metavar="FILE",
-        help="DOJ file(s): several after one --input (a shell pattern such as doj/*.dat works), or --input repeated",
-    )
+    _input_flag(run)
     run.add_argument("--county", required=True, help="the county as written in the DOJ data, e.g. SACRAMENTO")
     run.add_argument(
         "--policy", default="california", help="preset name, a policy .yaml, or a desktop-tool settings .json"
@@ -122,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     _output_flags(run)
 
     ins = sub.add_parser("inspect", help="list every distinct offense text of DOJ file(s) and how it is read (CSV)")
-    ins.add_argument("--input", action="append", required=True, type=Path, help="a DOJ file (repeat for several)")
+    _input_flag(ins)
     ins.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
     ins.add_argument("--policy", default="california", help="the policy whose rule pack reads the texts")
 
@@ -182,6 +174,20 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("policy")
     _debug_flag(chk)
     return p
+
+
+def _input_flag(p: argparse.ArgumentParser) -> None:
+    """``--input``, the same for every command that reads DOJ files: several files after one flag (so
+    a shell pattern works), or the flag repeated; a path given twice is read once."""
+    p.add_argument(
+        "--input",
+        action="extend",
+        nargs="+",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="DOJ file(s): several after one --input (a shell pattern such as doj/*.dat works), or --input repeated",
+    )
 
 
 def _debug_flag(p: argparse.ArgumentParser) -> None:

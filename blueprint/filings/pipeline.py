@@ -318,10 +318,12 @@ def _run_context(manifest: dict, office: OfficeProfile) -> dict[str, str]:
 
 
 def _inputs(manifest: dict) -> list[dict[str, Any]]:
-    """Every input file of the run with its status (the filing summary names each one)."""
-    keys = ("file", "status", "rows_read", "rows_used", "rows_skipped", "error")
+    """Every input file of the run with its status (the filing summary names each one): why a failed
+    file failed, and which earlier file a repeated one repeats."""
+    keys = ("file", "status", "rows_read", "rows_used", "rows_skipped", "error", "note")
     return [
-        {k: f.get(k, "" if k in ("file", "status", "error") else 0) for k in keys} for f in manifest.get("inputs") or []
+        {k: f.get(k, "" if k in ("file", "status", "error", "note") else 0) for k in keys}
+        for f in manifest.get("inputs") or []
     ]
 
 
@@ -731,7 +733,7 @@ def assemble_filings(
         "earlier_filed_convictions": t["earlier_filed_convictions"],
         "filing_day": work.plan.get("filing_day", ""),
         "inputs": work.plan.get("inputs") or [],
-        "failed_inputs": [f for f in work.plan.get("inputs") or [] if f.get("status") != "ok"],
+        "failed_inputs": [f for f in work.plan.get("inputs") or [] if f.get("status") == "failed"],
     }
     files_before = _file_groups(work.out)
     _write_document(work, "filings/filing-summary.xml.j2", work.context(summary=summary, files=files_before), SUMMARY)

@@ -257,7 +257,7 @@ def census_of_files(
         read = read_inputs(pack, paths, progress)
         return census_table(count_rows(read.rows), pack), read.files
     from .issues import IssueLog
-    from .reader import FileRejected, FileReport, iter_file, reject_repeat
+    from .reader import FileRejected, FileReport, iter_file, mark_repeat
 
     counter = TextCounter()
     reports: list = []
@@ -269,7 +269,7 @@ def census_of_files(
         except FileRejected as exc:
             report.status, report.error, report.rows_used = "failed", exc.reason, 0
         if report.status == "ok":
-            reject_repeat(report, reports)
+            mark_repeat(report, reports)
         reports.append(report)
     used = [i for i, r in enumerate(reports) if r.status == "ok"]
     return census_table(counter.frame(used), pack), reports

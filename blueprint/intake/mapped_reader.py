@@ -57,7 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .columns import ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
-from .reader import EMPTY_SCHEMA, FileRejected, FileReport, ReadResult, read_doj_files, reject_repeat
+from .reader import EMPTY_SCHEMA, FileRejected, FileReport, ReadResult, read_doj_files, mark_repeat
 from .repeated_rows import RecordsSeen, report_repeats
 from ..base.yaml_files import load_yaml_model
 
@@ -243,7 +243,7 @@ def read_mapped_file(
 
     ``case_numbers`` numbers each (person, case) pair across the run's files, so that a person's
     cases keep distinct, stable case keys whichever file they come from. A file with the same
-    content as one of the ``earlier`` files is rejected (:func:`blueprint.intake.reader.reject_repeat`);
+    content as one of the ``earlier`` files is a repeat (:func:`blueprint.intake.reader.mark_repeat`);
     with ``seen``, a single row repeating a row of an earlier file is skipped and reported as
     ``DUPLICATE_ROW`` (``blueprint.intake.repeated_rows``; here "the same row" means the same value, as
     written, in every column of the file, matched by column name, so two files may order their
@@ -259,7 +259,7 @@ def read_mapped_file(
         if seen is not None:
             seen.discard()
         return None, report
-    if reject_repeat(report, earlier):
+    if mark_repeat(report, earlier):
         if seen is not None:
             seen.discard()
         return None, report

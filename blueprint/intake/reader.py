@@ -3,7 +3,8 @@
 What the reader guarantees (see docs/reference/input.md for the format):
 
 - One or more files make one run; a person's rows may be spread over several files. A file that
-  repeats an earlier file of the run whole is rejected; a single row that repeats a row of an
+  repeats an earlier file of the run whole (the same bytes) is a ``repeat``: nothing is read from it,
+  the earlier file's rows stand, and it is not a failure; a single row that repeats a row of an
   earlier file is skipped and reported as ``DUPLICATE_ROW`` (``blueprint.intake.repeated_rows``): every
   row is used once.
 - A header is optional (first field ``RECORD_ID``), may carry one trailing empty field, and may be
@@ -75,14 +76,20 @@ class FileRejected(Exception):
         self.reason = reason
 
 
+#: The status of a file that could not be read (its rows are not in the run), and of a file whose
+#: content repeats an earlier file of the run (its rows are in the run once, from that file).
+FAILED, REPEAT = "failed", "repeat"
+
+
 @dataclass
 class FileReport:
     """What happened to one input file: its fingerprint and how every row was accounted for."""
 
     file: str
     path: str
-    status: str = "ok"  # "ok" or "failed"
+    status: str = "ok"  # "ok", "failed" (``error`` says why) or "repeat" (``note`` names the earlier file)
     error: str = ""
+    note: str = ""
     sha256: str = ""
     bytes: int = 0
     has_header: bool = False
@@ -100,6 +107,7 @@ class FileReport:
             "file": self.file,
             "status": self.status,
             "error": self.error,
+            "note": self.note,
             "sha256": self.sha256,
             "bytes": self.bytes,
             "has_header": self.has_header,
@@ -127,7 +135,8 @@ class ReadResult:
 
     @property
     def failed(self) -> list[FileReport]:
-        return [f for f in self.files if f.status != "ok"]
+        """The files that could not be read (not the repeats, whose rows are in the run once)."""
+        return [f for f in self.files if f.status == FAILED]
 
 
 @dataclass(frozen=True)
@@ -659,8 +668,8 @@ def _read_file_parts(
 ) -> tuple[list[pa.Table] | None, FileReport]:
     """Read one file into ``parts`` tables of whole people (see ``blueprint.runtime.partition.shard_numbers``).
 
-    A file with the same content as one of the ``earlier`` files of the run is rejected once read
-    (see :func:`reject_repeat`): its rows would otherwise count twice. With ``seen``, a single row
+    A file with the same content as one of the ``earlier`` files of the run is set aside once read
+    (see :func:`mark_repeat`): its rows would otherwise count twice. With ``seen``, a single row
     repeating a row of an earlier file is skipped and reported (``blueprint.intake.repeated_rows``).
     ``observe`` sees every chunk before it is pruned (``observe(file_index, rows)``), repeated rows
     already left out.
@@ -691,7 +700,7 @@ def _read_file_parts(
             for part, piece in enumerate(split_people(table, parts, prune)):
                 pieces[part].append(piece)
     except FileRejected as exc:
-        report.status = "failed"
+        report.status = FAILED
         report.error = exc.reason
         report.rows_used = 0
         if seen is not None:
@@ -701,7 +710,7 @@ def _read_file_parts(
         if seen is not None:
             seen.discard()
         raise
-    if reject_repeat(report, earlier):
+    if mark_repeat(report, earlier):
         if seen is not None:
             seen.discard()
         return None, report
@@ -711,22 +720,60 @@ def _read_file_parts(
     return [pa.concat_tables(p) if p else EMPTY_SCHEMA.empty_table() for p in pieces], report
 
 
-def reject_repeat(report: FileReport, earlier: Iterable[FileReport]) -> bool:
-    """Reject a file whose content (SHA-256) repeats an earlier file of the run; True if it does.
+def mark_repeat(report: FileReport, earlier: Iterable[FileReport]) -> bool:
+    """Set aside a file whose content (SHA-256) repeats an earlier file of the run; True if it does.
 
-    The same extract uploaded twice, or one file given twice, would otherwise double every
-    sentence and every count of earlier convictions. The repeat is reported as a failed file
-    with nothing read from it; the earlier file's rows stand.
+    The same extract uploaded twice, or copied under a second name, would otherwise double every
+    sentence and every count of earlier convictions. The repeat keeps its fingerprint, gets the
+    status ``repeat`` (not a failure: none of the run's convictions is missing) and a note naming
+    the earlier file; nothing is read from it and the earlier file's rows stand.
     """
     original = next((e for e in earlier if e.status == "ok" and e.sha256 and e.sha256 == report.sha256), None)
     if original is None:
         return False
-    report.status = "failed"
-    report.error = (
-        f"has the same content as {original.file} (identical SHA-256), so its rows were used once, from {original.file}"
-    )
+    report.status = REPEAT
+    report.error = ""
+    report.note = repeat_note(original.file)
     report.rows_read = report.rows_used = report.rows_skipped = 0
     return True
+
+
+def repeat_note(original: str) -> str:
+    """What a repeated file's report says, in the manifest, the Run sheet and the filing summary."""
+    return f"repeats {original} (identical content, SHA-256); its rows were used once, from {original}"
+
+
+def refuse_if_none_usable(files: list[FileReport]) -> None:
+    """Stop with a :class:`~blueprint.base.errors.UsageError` when no input file could be read.
+
+    One file: one line naming it and the reason. Several: a line, then one line per file. The
+    command then writes nothing (``clearance run`` and ``clearance inspect`` alike).
+    """
+    from ..base.errors import UsageError
+
+    if not files or any(f.status != FAILED for f in files):
+        return
+    if len(files) == 1:
+        raise UsageError(f"{files[0].file}: {files[0].error} (nothing was written)")
+    lines = "\n".join(f"  {f.file}: {f.error}" for f in files)
+    raise UsageError(f"none of the {len(files)} input files can be used (nothing was written):\n{lines}")
+
+
+def distinct_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """The input paths with a path given again left out, and each one left out with the path it repeats.
+
+    ``--input doj.dat doj.dat`` (or ``doj.dat ../here/doj.dat``, or a link to it) names one file: it
+    is read once, so that it is not taken for a second file with the same content.
+    """
+    kept: dict[Path, Path] = {}
+    again: list[tuple[Path, Path]] = []
+    for p in map(Path, paths):
+        key = p.resolve()
+        if key in kept:
+            again.append((p, kept[key]))
+        else:
+            kept[key] = p
+    return list(kept.values()), again
 
 
 def split_people(table: pa.Table, parts: int, prune: bool) -> list[pa.Table]:
@@ -867,7 +914,12 @@ __all__ = [
     "ReadCancelled",
     "ReadResult",
     "read_doj_files",
-    "reject_repeat",
+    "FAILED",
+    "REPEAT",
+    "distinct_paths",
+    "mark_repeat",
+    "refuse_if_none_usable",
+    "repeat_note",
     "split_people",
     "sniff",
     "estimate_rows",

@@ -117,8 +117,11 @@ def read_manifest(run_dir: str | os.PathLike[str]) -> dict:
 
 
 def failed_inputs(manifest: dict) -> list[dict]:
-    """The run's input files that failed (their rows are not in the run)."""
-    return [f for f in manifest.get("inputs") or [] if f.get("status", "ok") != "ok"]
+    """The run's input files that failed (their rows are not in the run).
+
+    A file that repeats an earlier file of the run (status ``repeat``) is not one of them: its rows
+    are in the run once, from the earlier file."""
+    return [f for f in manifest.get("inputs") or [] if f.get("status", "ok") == "failed"]
 
 
 def _check_belongs(path: Path, manifest: dict, run_dir: Path) -> None:

@@ -59,7 +59,8 @@ TWO_SECTIONS = "CANNABIS_TWO_SECTIONS"
 UNDECIDABLE_LABEL = "The data cannot decide a rule (an unknown date, level or section); review by hand"
 
 #: File facts copied into the summary. Paths and error texts stay out: they can carry local details.
-FILE_KEYS = ("file", "status", "sha256", "bytes", "rows_read", "rows_used", "rows_skipped")
+#: The note of a repeated file names only the run's own earlier file.
+FILE_KEYS = ("file", "status", "note", "sha256", "bytes", "rows_read", "rows_used", "rows_skipped")
 
 TEMPLATE = "report/summary.html.j2"
 TEMPLATES_ENV = "CLEARANCE_TEMPLATES"

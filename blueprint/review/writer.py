@@ -396,10 +396,11 @@ def _issues_sheet(wb, issues: pd.DataFrame | None, header) -> list[Column]:
 
 
 def _inputs_table(ws, inputs: list[dict], row: int, header) -> None:
-    """Every input file of the run with its status, below the Run sheet's keys."""
+    """Every input file of the run with its status, below the Run sheet's keys: why a failed file
+    failed, or which earlier file a repeated one repeats (its rows were used once, from that file)."""
     if not inputs:
         return
-    titles = ["Input file", "Status", "Rows read", "Rows used", "Rows skipped", "Problem"]
+    titles = ["Input file", "Status", "Rows read", "Rows used", "Rows skipped", "Problem or note"]
     ws.set_column(2, 4, 12)
     ws.set_column(5, 5, 60)
     for c, t in enumerate(titles):
@@ -409,7 +410,7 @@ def _inputs_table(ws, inputs: list[dict], row: int, header) -> None:
         ws.write_string(r, 1, str(f.get("status", "")))
         for c, key in enumerate(("rows_read", "rows_used", "rows_skipped"), start=2):
             ws.write_number(r, c, int(f.get(key) or 0))
-        ws.write_string(r, 5, str(f.get("error") or ""))
+        ws.write_string(r, 5, str(f.get("error") or f.get("note") or ""))
 
 
 def _policy_sheet(wb, policy: Policy, header) -> None:

@@ -29,7 +29,7 @@ from ..intake.reader import (
     FileReport,
     estimate_rows,
     iter_file,
-    reject_repeat,
+    mark_repeat,
     sniff,
     split_people,
 )
@@ -118,7 +118,7 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
         except FileRejected as exc:
             report.status, report.error, report.rows_used = "failed", exc.reason, 0
         if report.status == "ok":
-            reject_repeat(report, reports)
+            mark_repeat(report, reports)
         if seen is not None and report.status == "ok":
             seen.commit(index, path.name, path)
         elif seen is not None:

@@ -18,11 +18,10 @@ from typing import TYPE_CHECKING, Callable
 import pyarrow as pa
 from pydantic import BaseModel, field_validator
 
-from ..base.errors import UsageError
 from ..report.run_folder import MANIFEST_FILE, earlier_run, record_outputs
 from ..base.progress import SILENT, Phases
 from ..intake.census import TextCounter, census_table, count_rows
-from ..intake.reader import BackgroundRead, FileReport, estimate_rows
+from ..intake.reader import BackgroundRead, FileReport, estimate_rows, refuse_if_none_usable
 from ..base.staging import merge_into, staged_folder
 
 if TYPE_CHECKING:
@@ -218,12 +217,7 @@ def _check_usable(read, county: str) -> None:
     the county (a typing slip); each with one line per reason."""
     from ..intake.counties import check_county
 
-    if read.files and all(f.status != "ok" for f in read.files):
-        if len(read.files) == 1:
-            f = read.files[0]
-            raise UsageError(f"{f.file}: {f.error} (nothing was written)")
-        lines = "\n".join(f"  {f.file}: {f.error}" for f in read.files)
-        raise UsageError(f"none of the {len(read.files)} input files can be used (nothing was written):\n{lines}")
+    refuse_if_none_usable(read.files)
     check_county(read.rows, county)
 
 

@@ -221,7 +221,8 @@ def write_outputs(
             "people": int(decisions["person_id"].nunique()) if len(decisions) else 0,
             "convictions_evaluated": int(len(decisions)),
             "data_issues": int(len(issues)),
-            "files_failed": int(sum(1 for f in files if f.get("status") != "ok")),
+            "files_failed": int(sum(1 for f in files if f.get("status") == "failed")),
+            "files_repeated": int(sum(1 for f in files if f.get("status") == "repeat")),
         },
         "timings_seconds": timings,
     }

@@ -151,7 +151,7 @@ def file_errors(read: ReadResult) -> dict[str, dict[str, str]]:
     """Failed input files by name, in the earlier tool's error shape (no personal data: reasons only)."""
     out = {}
     for f in read.files:
-        if f.status == "ok":
+        if f.status != "failed":  # a repeat of an earlier file is no error: its rows were used once
             continue
         kind = "PARSING" if any(m in f.error for m in PARSING_MARKERS) else "OTHER"
         out[f.file] = {"errorType": kind, "errorMessage": f.error}

@@ -189,7 +189,7 @@ def test_out_that_is_a_file_or_cannot_be_created(work):
     result = clearance(*RUN[:-1], "doj.dat/run", "--input", "doj.dat", cwd=work)
     assert (result.returncode, one_error(result)) == (
         2,
-        f"error: --out doj.dat/run cannot be created: {work / 'doj.dat'} is a file, not a folder",
+        f"error: cannot create the output folder doj.dat/run (--out): {work / 'doj.dat'} is a file, not a folder",
     )
 
 
@@ -442,4 +442,194 @@ def test_an_unexpected_error_is_one_line_without_its_message_and_debug_shows_it(
         text=True,
         cwd=finished,
     )
-    assert debug.returncode != 0 and "Traceback (most recent call last)" in debug.stderr
+    assert debug.returncode == 4 and "Traceback (most recent call last)" in debug.stderr  # the same code
+
+
+# -- inspect: input files, as run meets them ------------------------------------------------------
+
+
+@pytest.mark.parametrize("out", [(), ("--out", "census.csv")])
+def test_inspect_with_its_only_input_missing_is_one_line_exit_2_and_writes_nothing(work, out):
+    result = clearance("inspect", "--input", "missing.dat", *out, cwd=work)
+    assert (result.returncode, one_error(result)) == (
+        2,
+        "error: missing.dat: does not exist (check the name and the folder) (nothing was written)",
+    )
+    assert result.stdout == ""  # no empty CSV header, no "0 distinct offense texts"
+    nothing_written(work, "census.csv")
+
+
+def test_inspect_with_every_input_unusable_lists_them_and_writes_nothing(work):
+    result = clearance("inspect", "--input", "missing.dat", "empty.dat", "--out", "census.csv", cwd=work)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "error: none of the 2 input files can be used (nothing was written):",
+        "  missing.dat: does not exist (check the name and the folder)",
+        "  empty.dat: is empty: it has no data rows",
+    ]
+    nothing_written(work, "census.csv")
+
+
+def test_inspect_takes_several_files_after_one_input_and_names_a_failed_one(work):
+    write_doj(work / "part2.dat", [Person("9").conviction(C, "11358 HS-CULTIVATE MARIJUANA", "20040101")])
+    result = clearance("inspect", "--input", "doj.dat", "part2.dat", "--out", "census.csv", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("3 distinct offense texts in 4 rows;")  # 3 rows of doj.dat, 1 of part2.dat
+    texts = (work / "census.csv").read_text()
+    assert "11358 HS-CULTIVATE MARIJUANA" in texts and CAN in texts
+    # --input repeated still works; a file that fails beside a good one is named, with exit 1.
+    result = clearance("inspect", "--input", "doj.dat", "--input", "notes.txt", "--out", "census2.csv", cwd=work)
+    assert result.returncode == 1
+    assert one_error(result).startswith("error: notes.txt: is not a DOJ research file")
+    assert result.stdout.startswith("2 distinct offense texts in 3 rows;")
+
+
+# -- one file given twice, or two copies of one file ----------------------------------------------
+
+
+def test_the_same_path_given_twice_is_read_once_and_said_in_one_line(work):
+    result = clearance(*RUN, "--input", "doj.dat", "a folder/../doj.dat", "--json", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines() == ["note: a folder/../doj.dat is doj.dat again; it is read once"]
+    assert json.loads(result.stdout)["failed_files"] == []
+    manifest = json.loads((work / "out" / "manifest.json").read_text())
+    assert [(f["file"], f["status"]) for f in manifest["inputs"]] == [("doj.dat", "ok")]
+    result = clearance("inspect", "--input", "doj.dat", "--input", "doj.dat", "--out", "census.csv", cwd=work)
+    assert result.returncode == 0
+    assert result.stderr.strip().splitlines() == ["note: doj.dat was given more than once; it is read once"]
+    assert result.stdout.startswith("2 distinct offense texts in 3 rows;")
+
+
+def test_a_copy_of_an_input_is_a_repeat_used_once_and_finalize_files_the_run(work):
+    """A second file with the same bytes: its rows are used once, it is no failure, and finalize
+    files the run without --allow-failed-inputs, naming the file it repeats. A single row repeated
+    in another file is still used once and listed (DUPLICATE_ROW)."""
+    import yaml
+    from pypdf import PdfReader
+
+    (work / "copy.dat").write_bytes((work / "doj.dat").read_bytes())
+    write_doj(  # person 1's row again (byte for byte), and a new person
+        work / "more.dat",
+        [Person("1").conviction(C, CAN, "20050301"), Person("9").conviction(C, CAN, "20040101")],
+    )
+    assert clearance(*RUN[:-1], "alone", "--input", "doj.dat", "more.dat", cwd=work).returncode == 0
+    result = clearance(*RUN, "--input", "doj.dat", "copy.dat", "more.dat", "--json", cwd=work)
+    assert result.returncode == 0, result.stderr
+    note = "repeats doj.dat (identical content, SHA-256); its rows were used once, from doj.dat"
+    assert result.stderr.strip().splitlines() == [f"note: copy.dat: {note}"]
+    out = json.loads(result.stdout)
+    assert (out["failed_files"], out["repeated_files"]) == ([], ["copy.dat"])
+    manifest = json.loads((work / "out" / "manifest.json").read_text())
+    assert [(f["file"], f["status"], f["note"], f["error"]) for f in manifest["inputs"]] == [
+        ("doj.dat", "ok", "", ""),
+        ("copy.dat", "repeat", note, ""),
+        ("more.dat", "ok", "", ""),
+    ]
+    assert (manifest["counts"]["files_failed"], manifest["counts"]["files_repeated"]) == (0, 1)
+    # The same convictions as without the copy; the repeated row of more.dat is used once and listed.
+    assert (work / "out" / "convictions.csv").read_bytes() == (work / "alone" / "convictions.csv").read_bytes()
+    issues = (work / "out" / "data_issues.csv").read_text()
+    assert issues.count("DUPLICATE_ROW") == 1 and "more.dat" in issues
+    run_sheet = [r for r in openpyxl.load_workbook(work / "out" / "review.xlsx")["Run"].iter_rows(values_only=True)]
+    assert ("copy.dat", "repeat", 0, 0, 0, note) in [tuple(r[:6]) for r in run_sheet]
+
+    profile = yaml.safe_load(PROFILE.read_text())
+    profile["county"] = "SACRAMENTO"
+    (work / "office.yaml").write_text(yaml.safe_dump(profile))
+    result = clearance(*FINALIZE, "--review", "out/review.xlsx", "--quiet", cwd=work)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((work / "filings" / "filing-summary.json").read_text())
+    assert [(f["file"], f["status"], f["note"]) for f in summary["inputs"]] == [
+        ("doj.dat", "ok", ""),
+        ("copy.dat", "repeat", note),
+        ("more.dat", "ok", ""),
+    ]
+    text = " ".join(page.extract_text() for page in PdfReader(work / "filings" / "filing-summary.pdf").pages)
+    assert "repeats doj.dat" in " ".join(text.split()) and "WARNING" not in text
+
+
+# -- finalize: a --review that is not a workbook --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda p: p.write_text("these are not the droids\n"),
+            "it is a text file; give the review.xlsx of the run as the office saved it in Excel (a workbook "
+            "saved as CSV or text loses its Run sheet)",
+        ),
+        (
+            lambda p: p.write_bytes(b"PK\x03\x04 half a zip archive"),
+            "its zip archive is damaged or incomplete (copied before it was fully saved?); copy the workbook "
+            "again from where the office saved it",
+        ),
+        (
+            lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)),
+            "it is in the older Excel 97-2003 format (.xls) or another old Office format; open it in Excel and "
+            "save it as an Excel Workbook (.xlsx)",
+        ),
+        (lambda p: p.write_bytes(b""), "the file is empty (0 bytes)"),
+    ],
+)
+def test_a_review_that_is_not_an_excel_workbook_is_one_line_and_exit_2(finished, make, message):
+    make(finished / "fake.xlsx")
+    result = clearance(*FINALIZE, "--review", "fake.xlsx", cwd=finished)
+    assert (result.returncode, one_error(result)) == (
+        2,
+        f"error: --review fake.xlsx is not an Excel workbook (.xlsx): {message}",
+    )
+    nothing_written(finished, "filings")
+
+
+def test_a_review_that_is_a_folder_or_another_zip_is_one_line_and_exit_2(finished):
+    import zipfile
+
+    (finished / "reviews.xlsx").mkdir()
+    result = clearance(*FINALIZE, "--review", "reviews.xlsx", cwd=finished)
+    assert (result.returncode, one_error(result)) == (
+        2,
+        "error: --review reviews.xlsx is a folder, not an Excel workbook (.xlsx): give the reviewed workbook "
+        "file itself",
+    )
+    with zipfile.ZipFile(finished / "letter.xlsx", "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    result = clearance(*FINALIZE, "--review", "letter.xlsx", cwd=finished)
+    assert (result.returncode, one_error(result)) == (
+        2,
+        "error: --review letter.xlsx is not an Excel workbook (.xlsx): it is a Word document (.docx); give the "
+        "review.xlsx of the run",
+    )
+    nothing_written(finished, "filings")
+
+
+# -- --debug keeps the exit code; --out that cannot be created -------------------------------------
+
+
+def test_debug_shows_the_traceback_and_keeps_the_exit_code_of_a_usage_error(work):
+    plain = clearance(*RUN, "--input", "missing.dat", cwd=work)
+    debug = subprocess.run(
+        [sys.executable, "-m", "blueprint.cli.main", "--debug", *RUN, "--input", "missing.dat"],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        timeout=300,
+    )
+    assert (plain.returncode, debug.returncode) == (2, 2)
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert debug.stderr.strip().splitlines()[-1] == one_error(plain)  # the same line, after the traceback
+    nothing_written(work, "out")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where nothing can be created")
+def test_out_where_nothing_can_be_created_says_what_and_why(work):
+    result = clearance(*RUN[:-1], "/proc/nope", "--input", "doj.dat", cwd=work)
+    why = (
+        "nothing can be created in /proc (No such file or directory); choose a folder you can write to"
+        if os.access("/proc", os.W_OK | os.X_OK)  # root may write there, but /proc takes no new entries
+        else "no permission to write in /proc"
+    )
+    assert (result.returncode, one_error(result)) == (
+        2,
+        f"error: cannot create the output folder /proc/nope (--out): {why}",
+    )

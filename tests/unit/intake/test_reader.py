@@ -523,8 +523,9 @@ def test_a_split_read_puts_each_person_in_one_part_and_loses_no_row(tmp_path):
     assert sum(f.rows_used for f in every_row.files) == every_row.rows.num_rows
 
 
-def test_a_file_repeating_an_earlier_one_is_rejected_and_its_rows_count_once(tmp_path):
-    """The same extract given twice would double every sentence: the repeat fails, the original stands."""
+def test_a_file_repeating_an_earlier_one_is_a_repeat_and_its_rows_count_once(tmp_path):
+    """The same extract given twice would double every sentence: the repeat is set aside (a repeat, not
+    a failure), the original stands."""
     import shutil
 
     from blueprint.synthetic.doj_file import generate
@@ -539,15 +540,16 @@ def test_a_file_repeating_an_earlier_one_is_rejected_and_its_rows_count_once(tmp
         first, repeat, same_path = twice.files
         assert first.as_dict() == once.files[0].as_dict()
         for report in (repeat, same_path):
-            assert report.status == "failed" and report.balanced
-            assert report.error == (
-                "has the same content as doj.dat (identical SHA-256), so its rows were used once, from doj.dat"
+            assert report.status == "repeat" and report.balanced and report.error == ""
+            assert report.note == (
+                "repeats doj.dat (identical content, SHA-256); its rows were used once, from doj.dat"
             )
             assert (report.rows_read, report.rows_used, report.rows_skipped) == (0, 0, 0)
             assert report.sha256 == first.sha256  # the fingerprint still identifies what was given
         assert sorted(twice.rows["_line"].to_pylist()) == sorted(once.rows["_line"].to_pylist())
         assert set(twice.rows["_file"].to_pylist()) == {0}
         assert twice.issues.frame().equals(once.issues.frame())
+        assert twice.failed == []  # a repeat is not a failed file
     # A file that differs by one byte is another file.
     changed = tmp_path / "changed.dat"
     changed.write_bytes(original.read_bytes().replace(b"SACRAMENTO", b"SACRAMENTo", 1))

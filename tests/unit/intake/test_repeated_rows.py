@@ -185,12 +185,12 @@ def test_rows_that_share_a_sample_key_are_compared_byte_for_byte(tmp_path):
     seen.close()
 
 
-def test_a_whole_repeated_file_is_rejected_without_a_report_per_row(tmp_path):
+def test_a_whole_repeated_file_is_set_aside_without_a_report_per_row(tmp_path):
     a = write_doj(tmp_path / "a.dat", [conviction(), jail("002")])
     again = tmp_path / "again.dat"
     again.write_bytes(a.read_bytes())
     read = read_doj_files([a, again])
-    assert read.files[1].status == "failed" and read.files[1].error.startswith("has the same content as a.dat")
+    assert read.files[1].status == "repeat" and read.files[1].note.startswith("repeats a.dat (identical content")
     assert repeated(read.issues.frame()) == []
 
 

@@ -452,14 +452,23 @@ def test_decision_columns_are_wide_enough_for_their_values(run):
 def test_run_sheet_lists_every_input_file_with_its_status(tmp_path):
     good = write_doj(tmp_path / "doj.dat", [Person("1").conviction(C, CAN, "20050301")])
     (tmp_path / "notes.txt").write_text("not a DOJ file\n")
+    (tmp_path / "copy.dat").write_bytes(good.read_bytes())
     out = tmp_path / "out"
-    run_local([good, tmp_path / "notes.txt"], RunSettings(county="SACRAMENTO", evaluation_date="2020-07-01"), out)
+    inputs = [good, tmp_path / "notes.txt", tmp_path / "copy.dat"]
+    run_local(inputs, RunSettings(county="SACRAMENTO", evaluation_date="2020-07-01"), out)
     rows = sheet_rows(openpyxl.load_workbook(out / "review.xlsx")["Run"])
     header = next(i for i, r in enumerate(rows) if r[0] == "Input file")
-    assert rows[header][:6] == ["Input file", "Status", "Rows read", "Rows used", "Rows skipped", "Problem"]
+    assert rows[header][:6] == ["Input file", "Status", "Rows read", "Rows used", "Rows skipped", "Problem or note"]
     files = {r[0]: r for r in rows[header + 1 :] if r[0]}
     assert files["doj.dat"][1:5] == ["ok", 1, 1, 0]
     assert files["notes.txt"][1] == "failed" and files["notes.txt"][5].startswith("is not a DOJ research file")
+    assert files["copy.dat"][1:6] == [
+        "repeat",
+        0,
+        0,
+        0,
+        "repeats doj.dat (identical content, SHA-256); its rows were used once, from doj.dat",
+    ]
 
 
 def test_a_run_with_nothing_to_review_still_writes_a_valid_workbook(tmp_path):

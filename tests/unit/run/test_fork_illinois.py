@@ -178,14 +178,14 @@ def test_a_file_without_a_mapped_column_fails_alone(tmp_path):
     assert set(read.rows.to_pandas()["_file"]) == {1}
 
 
-def test_a_mapped_file_repeating_an_earlier_one_is_rejected(tmp_path):
+def test_a_mapped_file_repeating_an_earlier_one_is_a_repeat(tmp_path):
 
     again = tmp_path / "again.csv"
     shutil.copy(EXAMPLE, again)
     read = read_mapped_files([EXAMPLE, again], PACK.input_mapping)
     once = read_mapped_files([EXAMPLE], PACK.input_mapping)
-    assert [f.status for f in read.files] == ["ok", "failed"]
-    assert read.files[1].error.startswith("has the same content as circuit-clerk-extract.csv")
+    assert [f.status for f in read.files] == ["ok", "repeat"]
+    assert read.files[1].note.startswith("repeats circuit-clerk-extract.csv (identical content")
     assert read.rows.equals(once.rows)
     assert read.issues.frame().equals(once.issues.frame())
 

@@ -258,12 +258,14 @@ def test_a_repeated_file_is_left_out_of_the_shards_and_the_run_says_so(synthetic
     again = tmp_path / "again.dat"
     shutil.copy(path, again)
     split = split_into_shards([path, again], tmp_path / "split", rows_per_shard=1500)
-    assert [f["status"] for f in split["files"]] == ["ok", "failed"]
-    assert split["files"][1]["error"].startswith("has the same content as synthetic.dat")
+    assert [f["status"] for f in split["files"]] == ["ok", "repeat"]
+    assert split["files"][1]["note"].startswith("repeats synthetic.dat (identical content")
     assert not list((tmp_path / "split").glob("shard-*/part-0001.parquet"))  # nothing of the repeat is evaluated
     assert split["rows_read"] == local.manifest["reconciliation"]["rows_read"]
     repeated = run_local([path, again], SETTINGS, tmp_path / "local")
-    assert repeated.failed  # the command exits with 1 and names the file
+    assert not repeated.failed  # a repeat is no failure: the command exits with 0 and notes it
+    assert [f["status"] for f in repeated.manifest["inputs"]] == ["ok", "repeat"]
+    assert (repeated.manifest["counts"]["files_failed"], repeated.manifest["counts"]["files_repeated"]) == (0, 1)
     assert (tmp_path / "local" / "convictions.csv").read_bytes() == (local.out_dir / "convictions.csv").read_bytes()
 
 
