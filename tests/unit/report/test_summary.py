@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent.parent))
+sys.path.insert(0, str(Path(__file__).parent.parent / "engine"))  # test_outcomes lives with the engine tests
 from test_outcomes import evaluate_file, people_rows, write_doj  # noqa: E402
 
 from blueprint.engine.outcomes import person_outcomes  # noqa: E402
