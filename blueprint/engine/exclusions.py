@@ -31,7 +31,7 @@ from .predicates import PREDICATES, EvalContext
 
 
 def load_exclusions(declared, folder: Path) -> Policy | None:
-    """A pack's ``statutory_exclusions`` (``[{code, when, statute}]``) checked like a policy's rules."""
+    """A pack's ``statutory_exclusions`` (``[{code, when, statute, label}]``) checked like a policy's rules."""
     if not declared:
         return None
     if not isinstance(declared, list):
@@ -40,13 +40,13 @@ def load_exclusions(declared, folder: Path) -> Policy | None:
     for position, item in enumerate(declared):
         if (
             not isinstance(item, dict)
-            or set(item) - {"code", "when", "statute"}
+            or set(item) - {"code", "when", "statute", "label"}
             or "code" not in item
             or "when" not in item
         ):
             raise PolicyError(
                 f"rule pack {folder}: statutory_exclusions[{position}] needs 'code' and 'when' "
-                "(and optionally 'statute')"
+                "(and optionally 'statute' and 'label')"
             )
         code = str(item["code"])
         rules.append(
@@ -64,6 +64,18 @@ def load_exclusions(declared, folder: Path) -> Policy | None:
         source=str(folder),
         where=f"{folder.name}/pack.yaml statutory_exclusions",
     )
+
+
+def exclusion_labels(declared) -> dict[str, str]:
+    """What the summary and the review reader call each of a pack's exclusions, by code, in the pack's
+    order: its ``label``, or the code itself (``load_exclusions`` has checked the entries)."""
+    if not isinstance(declared, list):
+        return {}
+    return {
+        str(item["code"]): str(item.get("label") or item["code"])
+        for item in declared
+        if isinstance(item, dict) and "code" in item
+    }
 
 
 def _values(facts: pd.DataFrame, ctx: EvalContext, cond) -> pd.arrays.BooleanArray:

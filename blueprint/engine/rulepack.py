@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .current_law import CurrentLaw, load_current_law
-from .exclusions import load_exclusions
+from .exclusions import exclusion_labels, load_exclusions
 from .offenses import OffenseList, load_offense_lists
 from .pack_texts import PackTexts, load_pack_texts
 from .policy import DEFAULT_PACK, RULES_DIR, Policy, PolicyError, pack_reliefs
@@ -63,6 +63,9 @@ class RulePack:
     #: or cannot be ruled out, whatever the policy, so that ``finalize`` refuses relief the statute
     #: excludes without an override. None for a pack without any.
     statutory_exclusions: Policy | None = None
+    #: What the summary and the review reader call each exclusion, by code (``label`` of each entry of
+    #: ``statutory_exclusions``), in the pack's order; empty for a pack without any.
+    exclusion_labels: dict[str, str] = field(default_factory=dict)
     #: Whether an offense committed under 18 follows its own track (``track = juvenile``), as
     #: HS 11361.8(m) has it in California.
     juvenile_track: bool = False
@@ -79,6 +82,13 @@ class RulePack:
     @property
     def evaluated(self) -> OffenseList:
         return self.lists[self.evaluated_list]
+
+    def section_citation(self, number: str) -> str:
+        """A section number of the evaluated list as people cite it, by its code's ``cite`` in
+        ``sections.yaml`` (``HS 11357``, ``720 ILCS 550/4``); anything else (``unreadable``, a number
+        of no entry, a code without ``cite``) as it is."""
+        code = next((e.code for e in self.evaluated.entries if e.number == number), "")
+        return self.reading.cite(code, number) if self.reading is not None and code else number
 
 
 @lru_cache(maxsize=8)
@@ -126,6 +136,7 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
         reading=load_reading_rules(folder),
         current_law=load_current_law(folder),
         statutory_exclusions=load_exclusions(meta.get("statutory_exclusions"), folder),
+        exclusion_labels=exclusion_labels(meta.get("statutory_exclusions")),
         juvenile_track=bool(meta.get("juvenile_track", False)),
         time_zone=time_zone,
         review_criteria_heading=review_criteria_heading(name),

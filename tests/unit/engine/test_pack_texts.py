@@ -81,7 +81,7 @@ def test_a_pack_with_a_juvenile_track_needs_its_juvenile_basis(pack):
 def test_every_pack_states_its_challenge_grounds(pack):
     text = (pack / "pack.yaml").read_text()
     start = text.index("challenge_grounds:")
-    end = text.index("# The statute's exclusions")
+    end = text.index("# The review workbook's words")
     (pack / "pack.yaml").write_text(text[:start] + text[end:])
     load_pack_texts.cache_clear()
     with pytest.raises(PolicyError, match=r"^ca/prop64/pack.yaml: challenge_grounds: missing"):

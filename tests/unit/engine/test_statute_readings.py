@@ -517,7 +517,7 @@ def test_an_earlier_tools_settings_run_cannot_file_what_the_statute_excludes(tmp
         approve_all(load_run(tmp_path / "run"))
     messages = [p.message for p in refused.value.problems]
     assert [m.split(": ")[0] for m in messages] == [f"conviction 2:{C}", f"conviction 3:{C}"]
-    assert "for conduct after 9 November 2016" in messages[0] and "disqualifying prior" in messages[1]
+    assert "conduct on or after 9 November 2016" in messages[0] and "disqualifying prior" in messages[1]
     with pytest.raises(ReviewRejected):
         finalize(tmp_path / "run", tmp_path / "refused", approve_all=True, profile=profile)
 
