@@ -8,8 +8,9 @@ A rule pack is a folder under ``blueprint/rules/<state>/<program>/`` with:
 - ``sections.yaml``: how a section is read out of an offense text: the codes, their lettered
   sections, the attempt form, the joiners of two sections (``blueprint.intake.section_reading``);
 - ``presets/*.yaml``: built-in policies (``blueprint.engine.policy``);
-- ``reliefs`` (the relief kinds its policies name); optionally ``track_bases``, ``filing_bases`` and
-  ``challenge_grounds`` (the statute's words, ``blueprint.engine.pack_texts``), ``case_context_lists`` (lists checked
+- ``reliefs`` (the relief kinds its policies name); ``challenge_grounds``, ``review_prompts`` and
+  ``report`` and optionally ``track_bases`` and ``filing_bases`` (the statute's words,
+  ``blueprint.engine.pack_texts``, which also refuses a key no loader reads), ``case_context_lists`` (lists checked
   against every charge of the same court case), ``statutory_exclusions`` (conditions marking the
   convictions the statute excludes, whatever the policy) and, for ``input_format: mapped-csv``, an
   ``input_mapping`` file (``blueprint.intake.mapped_reader``);
