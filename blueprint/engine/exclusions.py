@@ -64,6 +64,12 @@ def load_exclusions(declared: Sequence[Exclusion] | None, folder: Path) -> Polic
     )
 
 
+def exclusion_labels(declared: Sequence[Exclusion] | None) -> dict[str, str]:
+    """What the summary and the review reader call each of a pack's exclusions, by code, in the pack's
+    order: its ``label``, or the code itself."""
+    return {item.code: item.label or item.code for item in declared or ()}
+
+
 def _values(facts: pd.DataFrame, ctx: EvalContext, cond) -> pd.arrays.BooleanArray:
     if isinstance(cond, tuple):  # "any": Kleene OR
         result = pd.array(np.zeros(len(facts), dtype=bool), dtype="boolean")

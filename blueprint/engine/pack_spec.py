@@ -40,7 +40,7 @@ from pydantic_core import PydanticCustomError
 
 from ..base.errors import PolicyError
 from ..base.yaml_files import Located, Problems, SyntaxProblem, read_located, safe_load
-from .pack_texts import ChallengeGrounds, FilingBases, PackTexts, TrackBases
+from .pack_texts import ChallengeGrounds, FilingBases, PackTexts, ReportTexts, ReviewPrompts, TrackBases
 
 #: Where the kit's rule packs live: ``blueprint/rules/<state>/<program>/``.
 RULES_DIR = Path(__file__).parent.parent / "rules"
@@ -76,6 +76,8 @@ class Exclusion(_Strict):
     code: _Text = Field(description="the exclusion's code, recorded on the conviction")
     when: dict[str, Any] = Field(description="the condition, in the policy language")
     statute: _Text | None = None
+    #: What the summary and the review reader call it; the code if none.
+    label: _Text | None = None
 
 
 def _bad(message: str) -> PydanticCustomError:
@@ -110,6 +112,11 @@ class PackSpec(PackTexts):
     #: Every pack states them: a run's not-eligible convictions are challenged in its words.
     #: Required here, optional in PackTexts (a pack always states them).
     challenge_grounds: ChallengeGrounds = Field(description="the grounds a notice of challenge states, docs/forking.md")
+    #: Required too: the review workbook and the HTML report speak only of the pack's own statute.
+    review_prompts: ReviewPrompts = Field(
+        description="the review workbook's decision prompt and error, docs/forking.md"
+    )
+    report: ReportTexts = Field(description="the words of the run's HTML report, docs/forking.md")
 
     @property
     def texts(self) -> PackTexts:

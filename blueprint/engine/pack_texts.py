@@ -4,11 +4,16 @@ The engine knows tracks (a person currently serving, a completed sentence, an of
 under 18) but not what a state's statute calls them: the pack says which basis a rule with
 ``basis: by_track`` records (``track_bases``), which basis the filings cite for a relief the office
 grants (``filing_bases``) and the grounds of a challenge (``challenge_grounds``). A pack that sets
-none of them has no by-track rules and keeps its rules' own basis in the filings (docs/forking.md).
+none of the first two has no by-track rules and keeps its rules' own basis in the filings
+(docs/forking.md).
 
 These are models only: ``blueprint.engine.pack_spec`` reads the whole ``pack.yaml`` once, these keys
 with the others, and reports every mistake as ``pack.yaml:<line>: <key>: ...``; its ``pack_texts``
 gives a pack's texts as :class:`PackTexts`.
+
+The words the run's own outputs print are the pack's too: the review workbook's decision prompt and the
+reader's refusals (``review_prompts``) and the HTML report's explanations (``report``), so that a
+state's run shows no other state's law.
 """
 
 from __future__ import annotations
@@ -61,8 +66,56 @@ class ChallengeGrounds(_Strict):
     public_safety: str | None = Field(default=None, min_length=1)
 
 
+#: Excel shows at most this many characters of a data validation's prompt or error message, and
+#: cuts the rest without a word: a longer text is refused when the pack loads.
+EXCEL_VALIDATION_TEXT = 255
+
+
+class ReviewPrompts(_Strict):
+    """The review workbook's words for the office's decision, and the reader's words for a refusal."""
+
+    #: The prompt Excel shows on a "Prosecutor decision" cell: the statute's positions, in a few words.
+    decision_prompt: str = Field(min_length=1, max_length=EXCEL_VALIDATION_TEXT)
+    #: What Excel says when a value outside the row's list is typed into that cell.
+    decision_error: str = Field(min_length=1, max_length=EXCEL_VALIDATION_TEXT)
+    #: What the statute does not reach, in the reader's refusals about an out-of-scope conviction
+    #: ("the rules found this conviction out of scope (<this>)").
+    out_of_scope: str = Field(default="conduct the statute does not reach", min_length=1)
+
+
+class ReportTerm(_Strict):
+    """One term of the report's explanations: printed emphasised, followed by its text."""
+
+    term: str = _TEXT
+    text: str = _TEXT
+
+
+class ReportTexts(_Strict):
+    """The state's words in the run's HTML report (``templates/report/summary.html.j2``): the template
+    itself names no statute, no initiative and no agency."""
+
+    #: The page's heading, before ": summary" (the program and its statutes).
+    heading: str = _TEXT
+    #: Where the convictions come from, as "the kit found in <source>".
+    source: str = _TEXT
+    #: The evaluated offenses, as "convictions in <county> County under <offenses>".
+    offenses: str = _TEXT
+    #: What each determination means (section 1), in the order printed.
+    determinations: tuple[ReportTerm, ...] = Field(min_length=1)
+    #: What each relief does (section 2), in the order printed.
+    reliefs: tuple[ReportTerm, ...] = Field(min_length=1)
+    #: What the code sections are (section 3): one or two sentences.
+    sections: str = _TEXT
+    #: What the track is (section 4), as "The level of each conviction as recorded, and <tracks>".
+    tracks: str = _TEXT
+
+
 class PackTexts(_Strict):
     track_bases: TrackBases | None = None
     filing_bases: FilingBases | None = None
     #: Every pack states them: a run's not-eligible convictions are challenged in its words.
     challenge_grounds: ChallengeGrounds | None = None
+    #: Every pack states them: the review workbook and its reader speak of the pack's statute.
+    review_prompts: ReviewPrompts | None = None
+    #: Every pack states them: the run's HTML report explains the pack's statute.
+    report: ReportTexts | None = None

@@ -8,8 +8,9 @@ A rule pack is a folder under ``blueprint/rules/<state>/<program>/`` with:
 - ``sections.yaml``: how a section is read out of an offense text: the codes, their lettered
   sections, the attempt form, the joiners of two sections (``blueprint.intake.section_reading``);
 - ``presets/*.yaml``: built-in policies (``blueprint.engine.policy``);
-- ``reliefs`` (the relief kinds its policies name); optionally ``track_bases``, ``filing_bases`` and
-  ``challenge_grounds`` (the statute's words, ``blueprint.engine.pack_texts``), ``case_context_lists`` (lists checked
+- ``reliefs`` (the relief kinds its policies name); ``challenge_grounds``, ``review_prompts`` and
+  ``report`` and optionally ``track_bases`` and ``filing_bases`` (the statute's words,
+  ``blueprint.engine.pack_texts``, which also refuses a key no loader reads), ``case_context_lists`` (lists checked
   against every charge of the same court case), ``statutory_exclusions`` (conditions marking the
   convictions the statute excludes, whatever the policy) and, for ``input_format: mapped-csv``, an
   ``input_mapping`` file (``blueprint.intake.mapped_reader``);
@@ -26,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .current_law import CurrentLaw, load_current_law
-from .exclusions import load_exclusions
+from .exclusions import exclusion_labels, load_exclusions
 from .offenses import OffenseList, load_offense_lists
 from .pack_spec import RULES_DIR as RULES_DIR  # where callers have long found it
 from .pack_spec import load_pack_spec, pack_folder, pack_reliefs
@@ -64,6 +65,9 @@ class RulePack:
     #: or cannot be ruled out, whatever the policy, so that ``finalize`` refuses relief the statute
     #: excludes without an override. None for a pack without any.
     statutory_exclusions: Policy | None = None
+    #: What the summary and the review reader call each exclusion, by code (``label`` of each entry of
+    #: ``statutory_exclusions``), in the pack's order; empty for a pack without any.
+    exclusion_labels: dict[str, str] = field(default_factory=dict)
     #: Whether an offense committed under 18 follows its own track (``track = juvenile``), as
     #: HS 11361.8(m) has it in California.
     juvenile_track: bool = False
@@ -80,6 +84,13 @@ class RulePack:
     @property
     def evaluated(self) -> OffenseList:
         return self.lists[self.evaluated_list]
+
+    def section_citation(self, number: str) -> str:
+        """A section number of the evaluated list as people cite it, by its code's ``cite`` in
+        ``sections.yaml`` (``HS 11357``, ``720 ILCS 550/4``); anything else (``unreadable``, a number
+        of no entry, a code without ``cite``) as it is."""
+        code = next((e.code for e in self.evaluated.entries if e.number == number), "")
+        return self.reading.cite(code, number) if self.reading is not None and code else number
 
 
 @lru_cache(maxsize=8)
@@ -110,6 +121,7 @@ def load_rule_pack(name: str = DEFAULT_PACK) -> RulePack:
         reading=load_reading_rules(folder),
         current_law=load_current_law(folder),
         statutory_exclusions=load_exclusions(spec.statutory_exclusions, folder),
+        exclusion_labels=exclusion_labels(spec.statutory_exclusions),
         juvenile_track=spec.juvenile_track,
         time_zone=spec.time_zone,
         review_criteria_heading=spec.review_criteria_heading or CRITERIA_HEADING,

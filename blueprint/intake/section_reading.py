@@ -100,6 +100,19 @@ class _CodeSpec(BaseModel):
     name: str = Field(min_length=1)
     lettered_sections: tuple[str, ...] = ()
     undivided_sections: tuple[str, ...] = ()
+    #: How people cite a section of this code, with ``{number}`` for its number (``HS {number}``,
+    #: ``720 ILCS 550/{number}``): the summary, the report and the workbook print sections this way.
+    cite: str | None = None
+
+    @field_validator("cite")
+    @classmethod
+    def _cite(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        fields = re.findall(r"\{[^{}]*\}", value)
+        if fields != ["{number}"] or value.count("{") != 1 or value.count("}") != 1:
+            raise ValueError('must hold "{number}" once and no other braces, such as "HS {number}"')
+        return value
 
     @field_validator("undivided_sections", mode="before")
     @classmethod
@@ -199,6 +212,8 @@ class ReadingRules:
     joiners: tuple[str, ...]
     article_sections: bool
     source: str
+    #: How a section of each code is cited (``cite`` in ``sections.yaml``), for the codes that say.
+    cites: dict[str, str] = field(default_factory=dict, compare=False)
     _compiled: "_Reader" = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -215,6 +230,12 @@ class ReadingRules:
         if code:
             return self.undivided.get(code, frozenset())
         return frozenset().union(*self.undivided.values()) if self.undivided else frozenset()
+
+    def cite(self, code: str, number: str) -> str:
+        """Section ``number`` of ``code`` as people cite it (``HS 11357``); the number alone when the
+        code gives no ``cite``."""
+        form = self.cites.get(code)
+        return form.replace("{number}", number) if form else number
 
     def read_description(self, text: str) -> tuple:
         """One cleaned ``OFFENSE_DESCR`` read as a tuple in :data:`_RESULT` order."""
@@ -249,6 +270,7 @@ def load_reading_rules(pack_dir: str | Path) -> ReadingRules:
         joiners=tuple(spec.joiners),
         article_sections=spec.article_sections,
         source=str(path),
+        cites={code: c.cite for code, c in spec.codes.items() if c.cite},
     )
 
 

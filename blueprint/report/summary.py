@@ -15,6 +15,11 @@ full dates, and its partial dates count as unknown.
 ``write_summary_html`` renders the same dictionary with ``templates/report/summary.html.j2`` into
 one self-contained page (inline CSS and SVG charts, no scripts, no external resources) that opens
 offline in any browser.
+
+The state's words are the rule pack's: the summary carries the pack's ``report`` texts (what the
+template explains), each section as the pack cites it (``labels.section``: ``HS 11357``,
+``720 ILCS 550/4``) and the pack's statutory exclusions by their labels, so that neither this module
+nor the template names any state's law.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import blueprint
 from ..engine import filing_rules
 from ..engine.outcomes import AGE_BANDS, AGE_UNKNOWN, OUTCOME_MEASURES, SCENARIOS
 from ..engine.policy import Policy
+from ..engine.rulepack import load_rule_pack
 
 SUMMARY_VERSION = 1
 NO_RELIEF = "none"
@@ -45,12 +51,6 @@ OUTCOME_LABELS = {
     filing_rules.NOT_ELIGIBLE: "Not eligible (challenge)",
     filing_rules.HAND_REVIEW: "Hand review",
     filing_rules.OUT_OF_SCOPE: "Out of scope (neither relief nor challenge)",
-}
-#: The statute's exclusions marked on the convictions (``blueprint.engine.exclusions``), in words.
-EXCLUSION_LABELS = {
-    "after_line": "Conduct on or after 9 November 2016",
-    "disqualifying_prior": "Felony with a disqualifying prior",
-    "stays_felony_hint": "Felony that may stay a felony (hint)",
 }
 UNDECIDABLE = "UNDECIDABLE"
 #: Reason codes of the engine's section checks (``blueprint.engine.evaluate.SECTION_REVIEWS``).
@@ -167,6 +167,7 @@ def summarize(
     many distinct texts the input held, how many could not be read, and how many of those name a
     cannabis section (with their row counts).
     """
+    pack = load_rule_pack(policy.rule_pack)
     level = _text(decisions, "level").str.lower()
     relief = _text(decisions, "relief")
     section = _text(decisions, "section") if "section" in decisions else _text(decisions, "number")
@@ -192,7 +193,7 @@ def summarize(
             pd.Series(filing_rules.outcomes(decisions), index=decisions.index, dtype=object), tuple(OUTCOME_LABELS)
         ),
         "by_statutory_exclusion": _counts(
-            _text(decisions, "statutory_exclusion"), (*EXCLUSION_LABELS, "none"), blank="none"
+            _text(decisions, "statutory_exclusion"), (*pack.exclusion_labels, "none"), blank="none"
         ),
         "relief_despite_exclusion": int(((relief != "") & (_text(decisions, "statutory_exclusion") != "")).sum()),
         "by_relief": _counts(relief, relief_order, blank=NO_RELIEF),
@@ -239,8 +240,10 @@ def summarize(
             "relief": {**policy.relief_labels, NO_RELIEF: "No relief"},
             "reason_code": _reason_labels(reason_code, _text(decisions, "reason")),
             "outcome": dict(OUTCOME_LABELS),
-            "statutory_exclusion": {**EXCLUSION_LABELS, "none": "None"},
+            "statutory_exclusion": {**pack.exclusion_labels, "none": "None"},
+            "section": {key: pack.section_citation(key) for key in convictions["by_section"]},
         },
+        "report": pack.texts.report.model_dump(mode="json") if pack.texts.report is not None else {},
         "people": people,
         "scenarios": scenarios,
         "demographics": {
@@ -311,7 +314,7 @@ def report_view(summary: dict) -> dict:
         "determination": _pairs(conv["by_determination"]),
         "outcome": _pairs(conv.get("by_outcome") or {}, summary["labels"].get("outcome")),
         "relief": _pairs(conv["by_relief"], relief_labels),
-        "section": [(("HS " + k) if k[:1].isdigit() else k, v) for k, v in conv["by_section"].items()],
+        "section": _pairs(conv["by_section"], summary["labels"].get("section")),
         "level": _pairs(conv["by_level"]),
         "track": _pairs(conv["by_track"]),
         "whatif_series": [row["label"] for row in summary["scenarios"]],

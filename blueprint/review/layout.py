@@ -12,8 +12,10 @@ same layout, and the tests check against it. All of them take the layout from he
   (:func:`decision_labels`). HS 11361.9 allows two positions: not to challenge the relief, or to
   challenge it on one of two grounds (the person does not meet the criteria; an unreasonable risk to
   public safety, only against a person still serving, HS 11361.8(b)). The label of the criteria ground
-  names the rule pack's criteria (``review_criteria_heading`` in ``pack.yaml``). Reliefs are shown by
-  the rule pack's relief labels (:data:`RELIEF_LABELS` for California).
+  names the rule pack's criteria (``review_criteria_heading`` in ``pack.yaml``), and the public-safety
+  ground is offered only by a pack that states one (``challenge_grounds.public_safety``,
+  :func:`pack_decisions`). Reliefs are shown by the rule pack's relief labels (:data:`RELIEF_LABELS`
+  for California).
 - **The pre-filled decision** follows the rules' typed outcome (:func:`recommended_decisions`), never
   a display label.
 """
@@ -26,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine import filing_rules
+from ..engine.pack_spec import pack_texts
 from ..engine.policy import DEFAULT_PACK, RELIEF_LABELS
 from ..engine.rulepack import review_criteria_heading
 
@@ -79,6 +82,16 @@ def decision_labels(criteria_heading: str) -> dict[Decision, str]:
 def pack_decision_labels(rule_pack: str | None) -> dict[Decision, str]:
     """The decision labels of a rule pack's workbook (the default pack's when none is named)."""
     return decision_labels(review_criteria_heading(rule_pack or DEFAULT_PACK))
+
+
+def pack_decisions(rule_pack: str | None) -> tuple[Decision, ...]:
+    """The decisions a rule pack's workbook offers, in the dropdown's order: every one, less the
+    public-safety challenge when the pack's statute has no such ground (no
+    ``challenge_grounds.public_safety`` in its ``pack.yaml``, as Illinois')."""
+    grounds = pack_texts(rule_pack or DEFAULT_PACK).challenge_grounds
+    if grounds is not None and grounds.public_safety:
+        return tuple(Decision)
+    return tuple(d for d in Decision if d is not Decision.CHALLENGE_PUBLIC_SAFETY)
 
 
 #: The decision labels of the default (California) rule pack.

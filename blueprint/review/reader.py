@@ -2,14 +2,15 @@
 
 After a run, the office reviews ``review.xlsx`` (sheet **Convictions**, one row per evaluated
 conviction, layout in ``docs/reference/results.md``) and records its position on each conviction in
-the column **Prosecutor decision**. HS 11361.9 allows the prosecution two positions: not to challenge
-the relief (the court then grants it), or to challenge it, and only on two grounds: the person does not
-meet the criteria of HS 11361.8, or granting relief presents an unreasonable risk to public safety.
-The public-safety ground is open only against a person still serving a sentence (HS 11361.8(b)); for a
-completed sentence (HS 11361.8(e)-(f)) the only ground is not meeting the criteria
-(``blueprint.engine.filing_rules``). "Hand review pending" keeps a conviction out of this filing until someone
-decides; "Out of scope - not filed" records that the statute does not reach a conviction (conduct after
-9 November 2016), which is then neither granted nor challenged.
+the column **Prosecutor decision**. California's HS 11361.9, for one, allows the prosecution two
+positions: not to challenge the relief (the court then grants it), or to challenge it, and only on two
+grounds: the person does not meet the criteria of HS 11361.8, or granting relief presents an
+unreasonable risk to public safety. The public-safety ground is open only against a person still
+serving a sentence (``blueprint.engine.filing_rules``), and only where the rule pack states one
+(``challenge_grounds.public_safety``; Illinois' does not). "Hand review pending" keeps a conviction out
+of this filing until someone decides; "Out of scope - not filed" records that the statute does not
+reach a conviction, which is then neither granted nor challenged. The refusals speak of the rule pack's
+statute in its words (:class:`ReviewWords`).
 
 People edit the workbook in Excel or LibreOffice, so the reader is tolerant where tolerance is safe
 (re-saved files, reordered or filtered rows, extra columns, stray spaces, other capitalisation of the
@@ -35,6 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..engine import filing_rules
+from ..engine.policy import DEFAULT_PACK
+from ..engine.rulepack import load_rule_pack
 from .layout import (  # the workbook's layout, re-exported for the filings
     CONVICTIONS_SHEET,
     DECISION_COLUMN,
@@ -49,6 +52,7 @@ from .layout import (  # the workbook's layout, re-exported for the filings
     RUN_SHEET,
     Decision,
     pack_decision_labels,
+    pack_decisions,
     recommended_decisions,
 )
 
@@ -123,14 +127,58 @@ class ReviewResult:
 
 def run_decision_labels(run: RunData) -> dict[Decision, str]:
     """The decision labels of the workbook of ``run``: its rule pack's (the manifest's policy names it)."""
-    return pack_decision_labels((run.manifest.get("policy") or {}).get("rule_pack"))
+    return pack_decision_labels(_run_pack(run))
+
+
+def _run_pack(run: RunData) -> str:
+    return (run.manifest.get("policy") or {}).get("rule_pack") or DEFAULT_PACK
+
+
+@dataclass(frozen=True)
+class ReviewWords:
+    """What the run's rule pack says that the reader's checks and refusals need, in its words."""
+
+    #: The rule pack's name (as the run's policy names it).
+    rule_pack: str
+    #: The decisions its workbook offers (:func:`blueprint.review.layout.pack_decisions`).
+    offered: tuple[Decision, ...]
+    #: What its criteria are called (``review_criteria_heading``).
+    criteria_heading: str
+    #: What its statute does not reach (``review_prompts.out_of_scope``).
+    out_of_scope: str
+    #: Its statutory exclusions' labels, by code.
+    exclusions: dict[str, str]
+    #: The bases of ``filing_bases`` by track (``serving``, ``completed``, ``juvenile``), where the pack
+    #: states them: the subdivision of each track's ground, cited in the refusals.
+    bases: dict[str, str] = field(default_factory=dict)
+
+    def cited(self, track: str) -> str:
+        """`` (<basis>)`` of a track, or nothing for a pack without ``filing_bases``."""
+        basis = self.bases.get(track, "")
+        return f" ({basis})" if basis else ""
+
+
+def review_words(rule_pack: str | None = None) -> ReviewWords:
+    """The reader's words for a rule pack (the default pack's when none is named)."""
+    name = rule_pack or DEFAULT_PACK
+    pack = load_rule_pack(name)
+    prompts = pack.texts.review_prompts
+    bases = pack.texts.filing_bases
+    return ReviewWords(
+        rule_pack=pack.name,
+        offered=pack_decisions(name),
+        criteria_heading=pack.review_criteria_heading,
+        out_of_scope=prompts.out_of_scope if prompts is not None else "conduct the statute does not reach",
+        exclusions=dict(pack.exclusion_labels),
+        bases={k: v for k, v in (bases.model_dump() if bases is not None else {}).items() if isinstance(v, str) and v},
+    )
 
 
 def approve_all(run: RunData) -> ReviewResult:
     """Accept every recommendation as the workbook would pre-fill it, without a workbook.
 
     Eligible convictions are not challenged (relief as recommended); convictions the rules found not
-    eligible are challenged as not meeting HS 11361.8's criteria; out-of-scope ones are listed as out
+    eligible are challenged as not meeting the rule pack's criteria; out-of-scope ones are listed as out
     of scope; anything else stays pending.
 
     Relief the statute excludes (a run with an earlier tool's settings recommends it, but the row has a
@@ -138,7 +186,7 @@ def approve_all(run: RunData) -> ReviewResult:
     such a run is refused, naming the convictions, and must be reviewed in the workbook.
     """
     frame = run.convictions
-    facts = RowFacts(frame)
+    facts = RowFacts(frame, review_words(_run_pack(run)))
     labels = run_decision_labels(run)
     decisions = {}
     problems = []
@@ -336,7 +384,7 @@ class _ConvictionsSheet:
             for header, columns in RECOMMENDATION_COLUMNS.items()
         }
         self.reliefs = frame["relief"].tolist()
-        self.facts = RowFacts(frame)
+        self.facts = RowFacts(frame, review_words(_run_pack(run)))
         self.levels = frame["level"].tolist() if "level" in frame.columns else [""] * len(frame)
         self.seen: dict[str, int] = {}
         self._private: frozenset[str] | None = None
@@ -474,22 +522,15 @@ class _ConvictionsSheet:
         ]
 
 
-#: Why the statute excludes a conviction, by the run's ``statutory_exclusion`` code (the contract
-#: between the run and the filings): relief for it needs an explicit override.
-EXCLUSION_WORDS = {
-    "after_line": "for conduct after 9 November 2016, which HS 11361.8 does not reach",
-    "disqualifying_prior": "that stays a felony because of a disqualifying prior conviction",
-    "stays_felony_hint": "that may stay a felony under current law (sale to a minor, import or export, environmental harm)",
-}
-
-
 class RowFacts:
     """What the run says about each conviction that decides which decisions it allows: the typed
     outcome, the track, the statutory exclusion, and whether the kit has facts to print behind a
-    challenge (a disqualifying prior, a data problem, or a not-eligible finding of the rules)."""
+    challenge (a disqualifying prior, a data problem, or a not-eligible finding of the rules), and
+    the rule pack's words for them (:class:`ReviewWords`)."""
 
-    def __init__(self, frame):
+    def __init__(self, frame, words: ReviewWords | None = None):
         n = len(frame)
+        self.words = words or review_words()
 
         def column(name: str) -> list[str]:
             return frame[name].tolist() if name in frame.columns else [""] * n
@@ -504,12 +545,13 @@ class RowFacts:
     def excluded(self, i: int) -> str:
         """Why relief for row ``i`` needs an override, in words ('' when it does not)."""
         if self.outcome[i] == filing_rules.OUT_OF_SCOPE:
-            return "the rules found out of scope (conduct after 9 November 2016, which HS 11361.8 does not reach)"
+            return f"the rules found out of scope ({self.words.out_of_scope})"
         if self.outcome[i] == filing_rules.NOT_ELIGIBLE and not self.relief[i]:
             return "the rules found not eligible"
         code = self.exclusion[i]
         if code:
-            return "the statute excludes: " + EXCLUSION_WORDS.get(code, code)
+            label = self.words.exclusions.get(code, code)
+            return "the statute excludes: " + label[:1].lower() + label[1:]
         return ""
 
     def has_facts(self, i: int) -> bool:
@@ -528,34 +570,42 @@ def _decision_fits_the_row(
     i: int,
     labels: dict[Decision, str] = DECISION_LABELS,
 ) -> ReviewProblem | None:
-    """The decision must be one the statute allows for this conviction (``blueprint.engine.filing_rules``)."""
+    """The decision must be one the rule pack offers and the statute allows for this conviction
+    (``blueprint.engine.filing_rules``); the refusal speaks of the pack's statute in its words."""
     track, outcome = facts.track[i], facts.outcome[i]
+    words = facts.words
 
     def problem(column: str, message: str) -> ReviewProblem:
         return ReviewProblem(CONVICTIONS_SHEET, row, column, message)
 
     criteria = f"'{labels[Decision.CHALLENGE_CRITERIA]}'"
+    if decision not in words.offered:
+        return problem(
+            DECISION_COLUMN,
+            f"'{labels[decision]}' is not a decision of the rule pack {words.rule_pack}: its statute states no "
+            f"such ground (challenge_grounds in its pack.yaml); choose {criteria} or another decision of the list",
+        )
     if decision is Decision.CHALLENGE_PUBLIC_SAFETY and not filing_rules.public_safety_allowed(track):
         shown = track or "unknown"
         return problem(
             DECISION_COLUMN,
-            "an unreasonable risk to public safety is a ground only against a person still serving the sentence "
-            f"(HS 11361.8(b)); the run records this conviction's track as '{shown}', where the only ground is "
-            f"that the person does not meet the criteria (HS 11361.8(e)-(f)): choose {criteria}",
+            "an unreasonable risk to public safety is a ground only against a person still serving the sentence"
+            f"{words.cited('serving')}; the run records this conviction's track as '{shown}', where the only "
+            f"ground is that the person does not meet the criteria{words.cited('completed')}: choose {criteria}",
         )
     if decision.is_challenge and outcome == filing_rules.OUT_OF_SCOPE:
         return problem(
             DECISION_COLUMN,
-            "the rules found this conviction out of scope (conduct after 9 November 2016): HS 11361.8 does not "
-            f"reach it, so there is nothing to challenge; choose '{DECISION_LABELS[Decision.OUT_OF_SCOPE]}'",
+            f"the rules found this conviction out of scope ({words.out_of_scope}), so there is nothing to "
+            f"challenge; choose '{labels[Decision.OUT_OF_SCOPE]}'",
         )
     if decision is Decision.OUT_OF_SCOPE and outcome not in (filing_rules.OUT_OF_SCOPE, filing_rules.HAND_REVIEW):
         found = "eligible" if outcome == filing_rules.ELIGIBLE else "not eligible"
         return problem(
             DECISION_COLUMN,
-            f"'{DECISION_LABELS[Decision.OUT_OF_SCOPE]}' is for a conviction the statute does not reach; the rules "
-            f"found this one {found} under HS 11361.8, so the person must get the relief or a notice of "
-            f"challenge: choose a decision that files one",
+            f"'{labels[Decision.OUT_OF_SCOPE]}' is for a conviction the statute does not reach; the rules "
+            f"found this one {found} under {words.criteria_heading}, so the person must get the relief or a "
+            f"notice of challenge: choose a decision that files one",
         )
     if decision is Decision.CHALLENGE_PUBLIC_SAFETY and not notes:
         return problem(
@@ -575,8 +625,8 @@ def _decision_fits_the_row(
         return problem(
             column,
             f"'{RELIEF_LABELS.get(relief, relief)}' is not a relief for an offense committed under 18: the "
-            f"juvenile track allows {allowed} (HS 11361.8(m)); choose "
-            f"'{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' with one of them",
+            f"juvenile track allows {allowed}{words.cited('juvenile')}; choose "
+            f"'{labels[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' with one of them",
         )
     return None
 
@@ -658,7 +708,7 @@ def _relief_without_its_decision(value, decision: Decision, recommended: str, ro
 
 
 def _relief_fits_level(relief: str, level: str, row: int) -> ReviewProblem | None:
-    """Redesignation lowers the level (HS 11361.8(f)); it cannot apply at or below the target level."""
+    """Redesignation lowers the level (California's HS 11361.8(f)); it cannot apply at or below the target level."""
     level = _norm(level)
     impossible = (relief == "redesignate_misdemeanor" and level in ("misdemeanor", "infraction")) or (
         relief == "redesignate_infraction" and level == "infraction"

@@ -84,8 +84,9 @@ def summary_tables(summary: dict) -> list[Table]:
     by_section = conv.get("by_section_and_relief") or {}
     reliefs = [code for code in relief_labels if any(code in counts for counts in by_section.values())]
     section_rows = []
+    cited = labels.get("section") or {}  # each section as the rule pack cites it (HS 11357)
     for section, counts in by_section.items():
-        name = f"HS {section}" if section[:1].isdigit() else section
+        name = cited.get(section, section)
         section_rows.append([name, *(counts.get(code, 0) for code in reliefs), sum(counts.values())])
     tables.append(
         Table(

@@ -4,8 +4,10 @@ One row per evaluated conviction on the **Convictions** sheet with everything a 
 follow the decision (the rule, the facts that made it fire, the statute) and four columns for the
 office's own decision. The ``Prosecutor decision`` column has a dropdown and is pre-filled from the
 recommendation, so "approve everything recommended" is simply sending the workbook back unchanged.
-The dropdown follows each row's track: the public-safety challenge is offered only where the person
-is still serving the sentence (HS 11361.8(b); ``blueprint.engine.filing_rules``). One list validation covers
+The dropdown offers the decisions of the run's rule pack (no public-safety challenge for a pack whose
+statute has no such ground) and follows each row's track: the public-safety challenge is offered only
+where the person is still serving the sentence (``blueprint.engine.filing_rules``). Its prompt and
+error message are the pack's words (``review_prompts`` in its ``pack.yaml``). One list validation covers
 every row, its list chosen per row by a formula on the row's ``Track`` cell, so a large county's sheet
 costs nothing more to write; ``finalize`` refuses the ground on any other row as well.
 The layout is a stable interface (docs/reference/results.md), defined once in
@@ -34,6 +36,7 @@ import pandas as pd
 import xlsxwriter
 
 from ..engine import filing_rules
+from ..engine.pack_spec import pack_texts
 from ..engine.policy import Policy
 from ..runtime.xlsx_rows import Column, column_letter, replace_rows, text_column
 from .layout import (
@@ -53,6 +56,7 @@ from .layout import (
     Decision,
     labelled,
     pack_decision_labels,
+    pack_decisions,
     recommended_decisions,
 )
 from .summary_sheet import write_summary_sheet
@@ -114,7 +118,16 @@ def write_review_workbook(
     bulk[1] = (
         2,
         _convictions_sheet(
-            wb, decisions, header, office, date_fmt, input_fmt, policy.relief_labels, pending_fmt, labels
+            wb,
+            decisions,
+            header,
+            office,
+            date_fmt,
+            input_fmt,
+            policy.relief_labels,
+            pending_fmt,
+            labels,
+            decision_text(policy.rule_pack),
         ),
     )
     bulk[2] = (2, _people_sheet(wb, decisions if people is None else people, header))
@@ -126,7 +139,7 @@ def write_review_workbook(
     run_sheet = _key_value_sheet(wb, RUN_SHEET, list(run.items()), header)
     _inputs_table(run_sheet, list(inputs), len(run) + 2, header)
     run_sheet.protect()  # the Run sheet identifies the run; finalisation compares it
-    _lists_sheet(wb, labels)
+    _lists_sheet(wb, labels, pack_decisions(policy.rule_pack))
     if census is not None:
         from ..intake.census import add_offense_texts_sheet
 
@@ -138,15 +151,15 @@ def write_review_workbook(
     return path
 
 
-#: Prompt and error text of each dropdown (Excel shows at most 255 characters of each).
+#: Prompt and error text of the decision dropdown for a pack without ``review_prompts`` (a pack
+#: that loads has them: ``blueprint.engine.pack_texts``).
+DECISION_TEXT = (
+    "The office's position. 'No challenge' asks for the recommended relief; "
+    "'Hand review pending' leaves the conviction out of this filing.",
+    "Choose a decision from this row's list (click the arrow at the right of the cell).",
+)
+#: Prompt and error text of the other dropdowns (Excel shows at most 255 characters of each).
 DROPDOWN_TEXT = {
-    DECISION_COLUMN: (
-        "The office's position (HS 11361.9). 'No challenge' asks for the recommended relief; "
-        "'Hand review pending' leaves the conviction out of this filing. The public-safety challenge "
-        "is offered only where Track is 'currently serving' (HS 11361.8(b)).",
-        "Choose a decision from this row's list (click the arrow at the right of the cell). A public-safety "
-        "challenge is allowed only against a person still serving the sentence (HS 11361.8(b)).",
-    ),
     RELIEF_COLUMN: (
         "Read only when the decision is 'No challenge - different relief': the relief the office asks "
         "for instead of the recommended one. Leave it empty otherwise.",
@@ -160,9 +173,26 @@ DROPDOWN_TEXT = {
 }
 
 
-def _dropdown(ws, row: int, last: int, col: int, name: str, values: list[str] | str, *, blank_ok: bool) -> None:
-    """A list validation with its prompt and error text; ``values`` is the list, or a formula giving it."""
-    prompt, error = DROPDOWN_TEXT[name]
+def decision_text(rule_pack: str | None) -> tuple[str, str]:
+    """The prompt and error message of the decision dropdown: the rule pack's ``review_prompts``."""
+    prompts = pack_texts(rule_pack).review_prompts if rule_pack else None
+    return (prompts.decision_prompt, prompts.decision_error) if prompts is not None else DECISION_TEXT
+
+
+def _dropdown(
+    ws,
+    row: int,
+    last: int,
+    col: int,
+    name: str,
+    values: list[str] | str,
+    *,
+    blank_ok: bool,
+    text: tuple[str, str] | None = None,
+) -> None:
+    """A list validation with its prompt and error text (``text``, else the column's in
+    :data:`DROPDOWN_TEXT`); ``values`` is the list, or a formula giving it."""
+    prompt, error = text or DROPDOWN_TEXT[name]
     ws.data_validation(
         row,
         col,
@@ -191,6 +221,7 @@ def _convictions_sheet(
     relief_labels: dict[str, str] = RELIEF_LABELS,
     pending_fmt=None,
     labels: dict[Decision, str] = DECISION_LABELS,
+    decision_prompts: tuple[str, str] = DECISION_TEXT,
 ) -> list[Column]:
     ws = wb.add_worksheet(CONVICTIONS_SHEET)
     n = len(d)
@@ -235,6 +266,7 @@ def _convictions_sheet(
             DECISION_COLUMN,
             f'=IF(${track}2="{filing_rules.TRACK_SERVING}",{LIST_SERVING},{LIST_NOT_SERVING})',
             blank_ok=False,
+            text=decision_prompts,
         )
         _dropdown(ws, 1, n, first_office + 1, RELIEF_COLUMN, list(relief_labels.values()), blank_ok=True)
         _dropdown(ws, 1, n, first_office + 3, OVERRIDE_COLUMN, ["Y"], blank_ok=True)
@@ -273,10 +305,11 @@ def _convictions_sheet(
     return columns
 
 
-def _lists_sheet(wb, labels: dict[Decision, str]) -> None:
-    """The hidden sheet with the decision dropdown's two lists, named for the per-row formula."""
+def _lists_sheet(wb, labels: dict[Decision, str], offered: tuple[Decision, ...] = tuple(Decision)) -> None:
+    """The hidden sheet with the decision dropdown's two lists, named for the per-row formula: the
+    decisions the rule pack ``offered``, and those of them open to a person not serving a sentence."""
     ws = wb.add_worksheet(LISTS_SHEET)
-    lists = ([labels[d] for d in Decision], [labels[d] for d in DECISIONS_NOT_SERVING])
+    lists = ([labels[d] for d in offered], [labels[d] for d in offered if d in DECISIONS_NOT_SERVING])
     for r in range(max(map(len, lists))):  # row by row: the workbook streams rows (constant memory)
         for c, values in enumerate(lists):
             if r < len(values):

@@ -77,7 +77,7 @@ def test_a_pack_with_a_juvenile_track_needs_its_juvenile_basis(pack):
 def test_every_pack_states_its_challenge_grounds(pack):
     text = (pack / "pack.yaml").read_text()
     start = text.index("challenge_grounds:")
-    end = text.index("# The statute's exclusions")
+    end = text.index("# The review workbook's words")
     (pack / "pack.yaml").write_text(text[:start] + text[end:])
     with pytest.raises(
         PolicyError,
@@ -123,3 +123,66 @@ def test_a_relief_key_the_kit_does_not_know_is_refused(pack):
         PolicyError, match=rf"pack.yaml:{line}: reliefs.dismiss_and_seal.court_text: Extra inputs are not permitted"
     ):
         pack_reliefs(str(pack))
+
+
+def test_a_decision_prompt_longer_than_excel_shows_is_refused_with_its_line(pack):
+    # Excel cuts a data validation's prompt at 255 characters without a word: refused when the pack loads.
+    line = _edit(pack, "  decision_error: >-\n", "  decision_error: >-\n    " + "x" * 100 + "\n")
+    with pytest.raises(
+        PolicyError, match=rf"prop64/pack.yaml:{line}: review_prompts.decision_error: String should have at most 255"
+    ):
+        load_rule_pack(str(pack))
+
+
+def test_californias_prompts_fit_in_excel():
+    prompts = load_rule_pack("california/prop64").texts.review_prompts
+    assert 40 < len(prompts.decision_prompt) <= 255 and 40 < len(prompts.decision_error) <= 255
+
+
+def test_an_unknown_top_level_key_is_refused_with_its_line(pack):
+    line = _edit(pack, "time_zone: America/Los_Angeles\n", "time_zone: America/Los_Angeles\ntimezone: UTC\n") + 1
+    with pytest.raises(PolicyError, match=rf"prop64/pack.yaml:{line}: timezone: not a pack.yaml key; known: "):
+        load_rule_pack(str(pack))
+
+
+@pytest.mark.parametrize("key", ["review_prompts", "report"])
+def test_every_pack_states_its_review_prompts_and_report_words(pack, key):
+    text = (pack / "pack.yaml").read_text()
+    start = text.index(f"\n{key}:\n") + 1
+    following = {"review_prompts": "# The run's HTML report", "report": "# The statute's exclusions"}[key]
+    (pack / "pack.yaml").write_text(text[:start] + text[text.index(following) :])
+    with pytest.raises(PolicyError, match=rf"ca/prop64/pack.yaml:\d+: {key}: missing"):
+        load_rule_pack(str(pack))
+
+
+def test_a_report_term_without_its_text_is_named_with_its_line(pack):
+    line = _edit(pack, "      text: removes the conviction from the record\n", "")
+    with pytest.raises(PolicyError, match=rf"prop64/pack.yaml:{line - 1}: report.reliefs\[0\].text: missing"):
+        load_rule_pack(str(pack))
+
+
+def test_a_citation_form_needs_its_number(pack):
+    from blueprint.intake.section_reading import SectionReadingError, load_reading_rules
+
+    sections = pack / "sections.yaml"
+    sections.write_text(sections.read_text().replace('cite: "HS {number}"', 'cite: "HS {section}"'))
+    with pytest.raises(SectionReadingError, match=r"codes.HS.cite: .*\{number\}"):
+        load_reading_rules(pack)
+
+
+def test_sections_are_cited_as_each_pack_cites_them():
+    california, illinois = load_rule_pack("california/prop64"), load_rule_pack("illinois/crta")
+    assert california.section_citation("11359") == "HS 11359"
+    assert illinois.section_citation("5") == "720 ILCS 550/5"
+    # What is not a section of the evaluated list is printed as it is.
+    assert california.section_citation("unreadable") == "unreadable"
+    assert illinois.section_citation("unknown") == "unknown"
+
+
+def test_the_exclusions_are_named_by_their_labels():
+    assert load_rule_pack("california/prop64").exclusion_labels == {
+        "after_line": "Conduct on or after 9 November 2016",
+        "disqualifying_prior": "Felony with a disqualifying prior",
+        "stays_felony_hint": "Felony that may stay a felony (hint)",
+    }
+    assert load_rule_pack("illinois/crta").exclusion_labels == {}

@@ -512,12 +512,15 @@ def test_an_earlier_tools_settings_run_cannot_file_what_the_statute_excludes(tmp
         "1990-01-01",
     ]
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["convictions"]["relief_despite_exclusion"] == 2
+    # The report names the exclusions by the pack's labels (statutory_exclusions in pack.yaml).
+    html = " ".join((tmp_path / "run" / "summary.html").read_text().split())
+    assert "exclusions may apply (conduct on or after 9 November 2016, felony with a disqualifying prior" in html
 
     with pytest.raises(ReviewRejected) as refused:
         approve_all(load_run(tmp_path / "run"))
     messages = [p.message for p in refused.value.problems]
     assert [m.split(": ")[0] for m in messages] == [f"conviction 2:{C}", f"conviction 3:{C}"]
-    assert "for conduct after 9 November 2016" in messages[0] and "disqualifying prior" in messages[1]
+    assert "conduct on or after 9 November 2016" in messages[0] and "disqualifying prior" in messages[1]
     with pytest.raises(ReviewRejected):
         finalize(tmp_path / "run", tmp_path / "refused", approve_all=True, profile=profile)
 

@@ -283,7 +283,8 @@ def test_a_juvenile_offense_is_never_redesignated_as_an_adult_misdemeanor(run_di
         read_review(path, load_run(run_dir))
     (problem,) = info.value.problems
     assert (problem.row, problem.column) == (row_of(run_dir, CID["300007"]), "Relief if different")
-    assert "HS 11361.8(m)" in problem.message
+    # The juvenile track's basis, as the pack's filing_bases cite it (HS 11361.8(m) among it).
+    assert "(HS 11361.8(e)-(f), (m))" in problem.message
     ok = review_with(
         run_dir,
         tmp_path / "ok.xlsx",

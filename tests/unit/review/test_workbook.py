@@ -14,6 +14,7 @@ import pytest
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
 from blueprint.engine.filing_rules import outcomes
+from blueprint.engine.rulepack import load_rule_pack
 from blueprint.run.local import RunSettings, run_local
 from doj_builder import Person, write_doj
 
@@ -427,6 +428,10 @@ def test_every_dropdown_has_a_prompt_and_an_error_message(run):
     }
     assert "No challenge - different relief" in text["Relief if different"].prompt
     assert "filing summary" in text["Override out-of-scope"].prompt
+    # The decision's prompt and error are the rule pack's words (review_prompts in its pack.yaml).
+    prompts = load_rule_pack("california/prop64").texts.review_prompts
+    assert text["Prosecutor decision"].prompt == prompts.decision_prompt
+    assert text["Prosecutor decision"].error == prompts.decision_error
 
 
 def test_rows_pending_hand_review_are_highlighted(run):

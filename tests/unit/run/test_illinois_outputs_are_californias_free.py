@@ -3,56 +3,45 @@
 The run (``run_local``) and the filing set (``finalize`` with the pack's own templates) are made from
 the pack's example extract, then every file of both folders is read as text (PDF pages, the XML parts
 of XLSX and DOCX files, Parquet tables as CSV, every other file as UTF-8) and searched for California's
-law and places. California's words now come from its ``pack.yaml`` (``track_bases``, ``filing_bases``,
-``challenge_grounds``, ``reliefs``); what still reaches an Illinois output is listed in ``REMAINING``
-with the piece of code that writes it, so that the test fails both on a new leak and when one is fixed.
+law, dates and places. California's words come from its ``pack.yaml`` (``track_bases``,
+``filing_bases``, ``challenge_grounds``, ``reliefs``, ``review_prompts``, ``report``, the labels of its
+``statutory_exclusions``) and its ``sections.yaml`` (each code's ``cite``), so none reaches Illinois'.
+The Illinois workbook offers no public-safety challenge (its statute has none), and its reader refuses
+one, naming the row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from pypdf import PdfReader
 
 from blueprint.engine.rulepack import load_rule_pack
 from blueprint.filings import finalize
+from blueprint.report.finished_run import load_run
+from blueprint.review.layout import DECISION_LABELS, Decision
+from blueprint.review.reader import ReviewRejected, read_review
 from blueprint.run.local import RunSettings, run_local
+from filing_rows import review_with, row_of
 
 PACK = load_rule_pack("illinois/crta")
 
-#: California's statutes, initiative, state, county and courts' names as an output could carry them.
+#: California's statutes, initiative, its line date, state, county, agency and courts' names as an output
+#: could carry them. (The column header "CII", the name of California's state identification number,
+#: is still the workbook's and Attachment A's for every state: a stable interface, docs/forking.md.)
 CALIFORNIA = re.compile(
     r"11361|1136[0-9]|1135[7-9]|Proposition 64|Prop\.? 64|California|Los Angeles|Los_Angeles"
-    r"|Health and Safety|\bHS \d|AB 1793|AB 1706|Adult Use of Marijuana",
+    r"|Health and Safety|\bHS \d|\bHS-|\bPC \d|Penal Code|AB 1793|AB 1706|Adult Use of Marijuana"
+    r"|9 November 2016|November 9,? 2016|2016-11-09|Department of Justice",
     re.IGNORECASE,
 )
-
-#: What still carries California text into an Illinois output: each file, and the matches found in it.
-#: - review.xlsx: blueprint/review/* writes data-validation prompts citing HS 11361.8(b) and 11361.9,
-#:   and sections as "HS <n>" on its summary sheet. (The challenge decision's label now comes from the
-#:   pack's ``review_criteria_heading``, so the filings made from the review's labels are free of it.)
-#: - summary.html is rendered from the one report template (templates/report/summary.html.j2), whose
-#:   explanations quote HS 11361.8, Proposition 64 and HS 11357-11360, and whose section rows (and
-#:   blueprint/report/summary.py) print a section number as "HS <n>". Still to move: see docs/forking.md.
-REMAINING: dict[str, set[str]] = {
-    "run/review.xlsx": {"HS 1", "HS 4", "HS 5"},
-    "run/summary.html": {
-        "HS 1",
-        "HS 4",
-        "HS 5",
-        "11357",
-        "11358",
-        "11359",
-        "11360",
-        "Health and Safety",
-        "Proposition 64",
-    },
-}
 
 
 def _text(path: Path) -> str:
@@ -114,9 +103,70 @@ def test_no_california_text_reaches_any_illinois_output(outputs):
         hits = {m.group(0) for m in CALIFORNIA.finditer(_text(path))}
         if hits:
             leaks[str(path.relative_to(outputs))] = hits
-    # Every filing document the pack's templates write (notices, Attachment A, orders, challenges, the
-    # exports) is free of California text; what remains is only where REMAINING says, nothing more.
-    assert leaks == REMAINING
+    # Every file of the run (workbook, report, tables) and every filing document the pack's templates
+    # write (notices, Attachment A, orders, challenges, the exports) is free of California text.
+    assert leaks == {}
+
+
+def test_the_pattern_finds_californias_words_where_they_are():
+    # The scan is only as good as its pattern: California's own report words match it.
+    report = load_rule_pack("california/prop64").texts.report
+    found = {m.group(0) for m in CALIFORNIA.finditer(report.model_dump_json())}
+    assert {"HS 1", "Proposition 64", "9 November 2016", "Health and Safety", "Department of Justice"} <= found
+
+
+def test_the_illinois_report_prints_its_own_words(outputs):
+    html = (outputs / "run" / "summary.html").read_text()
+    report = PACK.texts.report
+    assert report.heading in html and "720 ILCS 550/4" in html and "720 ILCS 550/5" in html
+    summary = json.loads((outputs / "run" / "summary.json").read_text())
+    assert summary["labels"]["section"]["4"] == "720 ILCS 550/4"
+    assert summary["labels"]["statutory_exclusion"] == {"none": "None"}
+
+
+def test_the_illinois_workbook_offers_no_public_safety_challenge(outputs):
+    book = openpyxl.load_workbook(outputs / "run" / "review.xlsx")
+    lists = book["Lists"]
+    offered = {c.value for row in lists.iter_rows() for c in row if c.value}
+    assert DECISION_LABELS[Decision.CHALLENGE_PUBLIC_SAFETY] not in offered
+    assert "Challenge - does not meet 20 ILCS 2630/5.2(i) criteria" in offered
+    (decision,) = [
+        dv for dv in book["Convictions"].data_validations.dataValidation if dv.promptTitle == "Prosecutor decision"
+    ]
+    assert decision.prompt == PACK.texts.review_prompts.decision_prompt
+
+
+def test_the_illinois_reader_refuses_a_public_safety_challenge_naming_the_row(outputs, tmp_path):
+    run_dir = outputs / "run"
+    run = load_run(run_dir)
+    cid = str(run.convictions.loc[run.convictions["relief"] != "", "conviction_id"].iloc[0])
+    reviewed = review_with(
+        run_dir,
+        tmp_path / "reviewed.xlsx",
+        {
+            cid: {
+                "Prosecutor decision": DECISION_LABELS[Decision.CHALLENGE_PUBLIC_SAFETY],
+                "Ground / notes": "facts",
+            }
+        },
+    )
+    with pytest.raises(ReviewRejected) as info:
+        read_review(reviewed, run)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column) == (row_of(run_dir, cid), "Prosecutor decision")
+    assert "not a decision of the rule pack illinois/crta" in problem.message
+    assert not CALIFORNIA.search(problem.message)
+    # finalize reads the same workbook, so it stops too: nothing is filed.
+    with pytest.raises(ReviewRejected):
+        finalize(
+            run_dir,
+            tmp_path / "filings",
+            review=reviewed,
+            profile=PACK.folder / "example" / "office-profile.yaml",
+            templates=PACK.folder / "templates",
+            filing_date=dt.date(2026, 2, 2),
+        )
+    assert not (tmp_path / "filings" / "01-notice-of-non-challenge.pdf").exists()
 
 
 def test_the_illinois_words_come_from_its_pack(outputs):
