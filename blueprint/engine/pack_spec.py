@@ -52,6 +52,12 @@ RECORD_EFFECTS = ("removed", "misdemeanor", "infraction")
 #: The longest criteria heading the review workbook's decision list holds (Excel's list cells are short).
 HEADING_MAX = 60
 
+#: What the outputs call the state's identification number of a person when the pack does not say:
+#: California's "CII" (Criminal Identification and Information number, assigned by its DOJ).
+PERSON_ID_LABEL = "CII"
+#: The longest such label: it heads a narrow column of the review workbook and of Attachment A.
+PERSON_ID_LABEL_MAX = 12
+
 _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
@@ -101,6 +107,9 @@ class PackSpec(PackTexts):
     related_list: _Text | None = None
     case_context_lists: tuple[_Text, ...] = ()
     review_criteria_heading: str | None = None
+    #: What the review workbook, Attachment A, the other filings and the exports' headers call the
+    #: person's state identification number (the run's ``cii_number`` column); California's by default.
+    person_id_label: str = PERSON_ID_LABEL
     default_preset: _Text = Field(description="the preset a run uses when none is named")
     time_zone: str | None = None
     input_format: str = "doj-research-file"
@@ -147,6 +156,16 @@ class PackSpec(PackTexts):
         text = value.strip()
         if not text or "\n" in text or len(value) > HEADING_MAX:
             raise _bad(f"must be one line of text of at most {HEADING_MAX} characters, such as 'HS 11361.8 criteria'")
+        return text
+
+    @field_validator("person_id_label")
+    @classmethod
+    def _person_id_label(cls, value: str) -> str:
+        text = value.strip()
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9 .#-]*", text) or len(text) > PERSON_ID_LABEL_MAX:
+            raise _bad(
+                f"must be a short label of at most {PERSON_ID_LABEL_MAX} letters, digits or spaces, such as 'CII' or 'SID'"
+            )
         return text
 
     @field_validator("default_preset")
@@ -362,6 +381,18 @@ def load_pack_texts(meta_path: Path) -> PackTexts:
     return load_pack_spec(Path(meta_path).resolve()).texts
 
 
+def pack_person_id_label(rule_pack: str) -> str:
+    """What a rule pack's outputs call a person's state identification number (``person_id_label``);
+    :data:`PERSON_ID_LABEL` for a pack without a ``pack.yaml`` (its loader reports that)."""
+    meta_path = pack_folder(rule_pack) / "pack.yaml"
+    return load_pack_spec(meta_path.resolve()).person_id_label if meta_path.is_file() else PERSON_ID_LABEL
+
+
+def pack_relief_labels(rule_pack: str) -> dict[str, str]:
+    """The labels of a rule pack's relief kinds, by code, in the pack's order (``reliefs.<code>.label``)."""
+    return {code: kind.label for code, kind in load_pack_spec(rule_pack).reliefs.items()}
+
+
 def pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
     """The relief kinds a rule pack's policies may name: ``{code: {label, effect_on_record[, doj_disposition]}}``."""
     out: dict[str, dict[str, str]] = {}
@@ -373,6 +404,7 @@ def pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
 
 
 __all__ = [
+    "PERSON_ID_LABEL",
     "RECORD_EFFECTS",
     "RULES_DIR",
     "ChallengeGrounds",
@@ -385,6 +417,8 @@ __all__ = [
     "load_pack_texts",
     "pack_file_name",
     "pack_folder",
+    "pack_person_id_label",
+    "pack_relief_labels",
     "pack_reliefs",
     "pack_texts",
 ]

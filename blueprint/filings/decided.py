@@ -29,7 +29,7 @@ from ..engine import dates
 from ..engine import filing_rules
 from ..engine.pack_spec import pack_texts
 from ..engine.pack_texts import ChallengeGrounds
-from ..review.layout import RELIEF_LABELS, Decision
+from ..review.layout import Decision, pack_person_id_label, pack_relief_labels
 from ..review.reader import ReviewResult
 from ..report.finished_run import RunData
 
@@ -71,7 +71,8 @@ STAYS_FELONY = {
 ATTACHMENT_A_LIST = "attachment_a"
 JUVENILE_LIST = "juvenile_list"
 NO_CASE_NUMBER = "NONE RECORDED - see note"
-CASE_NOTE = "No case number in the record: clerk to identify the case (court, name, CII, date, section)."
+#: The clerk's note on a conviction without a case number; ``{person_id}`` is the rule pack's ``person_id_label``.
+CASE_NOTE = "No case number in the record: clerk to identify the case (court, name, {person_id}, date, section)."
 DOB_INVALID_NOTE = "Date of birth in the record is not a valid date: left blank."
 DOB_MISSING_NOTE = "No date of birth in the record."
 
@@ -202,9 +203,10 @@ def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.Dat
     frame["decision"] = [d.decision.value for d in decisions]
     frame["decision_label"] = [review.labels[d.decision] for d in decisions]  # the run's rule pack's labels
     frame["filed_relief"] = [d.relief if d.decision.grants_relief else "" for d in decisions]
-    # Another state's rule pack declares its own relief kinds: the run recorded their labels.
+    # The relief kinds and their labels are the run's rule pack's (``reliefs`` in its pack.yaml).
+    relief_labels = pack_relief_labels(run.rule_pack)
     frame["filed_relief_label"] = [
-        RELIEF_LABELS.get(r) or (label if r == rec else "")
+        relief_labels.get(r) or (label if r == rec else "")
         for r, rec, label in zip(frame["filed_relief"], frame["relief"], frame["relief_label"])
     ]
     frame["filed_basis"] = [
@@ -274,7 +276,8 @@ def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.Dat
         "" if dob else (DOB_INVALID_NOTE if raw else DOB_MISSING_NOTE)
         for dob, raw in zip(frame["date_of_birth"], dob_recorded)
     ]
-    frame["case_note"] = [CASE_NOTE if not c else "" for c in frame["case_numbers"]]
+    case_note = CASE_NOTE.format(person_id=pack_person_id_label(run.rule_pack))
+    frame["case_note"] = [case_note if not c else "" for c in frame["case_numbers"]]
     frame["case_numbers_shown"] = frame["case_numbers"].where(frame["case_numbers"] != "", NO_CASE_NUMBER)
     frame["clerk_note"] = [" ".join(n for n in pair if n) for pair in zip(frame["case_note"], frame["dob_note"])]
 

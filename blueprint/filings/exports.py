@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-#: Attachment A as data: (CSV column, XLSX header, decided-table column).
+#: Attachment A as data: (CSV column, XLSX header, decided-table column), as the default (California)
+#: rule pack heads it: :func:`attachment_a_columns` heads the state identification number by the pack's
+#: ``person_id_label``. The CSV column names are the same for every state.
 ATTACHMENT_A_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("item", "Item", "item"),
     ("court", "Court", "court"),
@@ -33,6 +35,15 @@ ATTACHMENT_A_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("person_id", "Person ID", "person_id"),
     ("clerk_note", "Note for the clerk", "clerk_note"),
 )
+
+
+def attachment_a_columns(person_id_label: str) -> tuple[tuple[str, str, str], ...]:
+    """:data:`ATTACHMENT_A_COLUMNS` with the XLSX header of ``cii_number`` the rule pack's ``person_id_label``."""
+    return tuple(
+        (name, person_id_label if name == "cii_number" else header, source)
+        for name, header, source in ATTACHMENT_A_COLUMNS
+    )
+
 
 #: The court CMS update: one row per conviction and the relief the order grants.
 CMS_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -26,12 +26,12 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 
 from ..review import reader as review_module
-from ..review.layout import RELIEF_LABELS, Decision
+from ..review.layout import RELIEF_LABELS, Decision, pack_person_id_label, pack_relief_labels
 from ..documents import render_document, render_docx, render_pdf
 from . import exports
 from ..engine import filing_rules
@@ -353,9 +353,14 @@ class _Work:
     _totals: dict | None = None
 
     @property
+    def rule_pack(self) -> str:
+        """The run's rule pack, as the plan carries it (the run folder may not be at hand)."""
+        return self.plan.get("rule_pack") or DEFAULT_PACK
+
+    @property
     def totals(self) -> dict[str, Any]:
         if self._totals is None:
-            self._totals = totals(self.decided)
+            self._totals = totals(self.decided, tuple(pack_relief_labels(self.rule_pack)))
         return self._totals
 
     def context(self, **extra) -> dict[str, Any]:
@@ -371,6 +376,8 @@ class _Work:
             "under_seal": bool(self.plan.get("under_seal", False)),
             "sealed": False,
             "public": False,
+            # What the rule pack calls the person's state identification number (California's "CII").
+            "person_id_label": pack_person_id_label(self.rule_pack),
         }
         base.update(extra)
         return base
@@ -409,19 +416,23 @@ def render_document_batch(
     raise FilingError(f"unknown batch kind: {kind!r}")
 
 
-def _by_relief(rows: pd.DataFrame) -> list[dict[str, Any]]:
+def _by_relief(rows: pd.DataFrame, order: Sequence[str] = tuple(RELIEF_LABELS)) -> list[dict[str, Any]]:
+    """The granted convictions by relief and basis, the reliefs in the rule pack's ``order``."""
     by_relief = []
     if len(rows):
         grouped = rows.groupby(["filed_relief", "filed_relief_label", "filed_basis"], sort=True).size()
         for (code, label, basis), n in grouped.items():
             by_relief.append({"code": code, "label": label, "basis": basis, "convictions": int(n)})
-        order = list(RELIEF_LABELS)
+        order = list(order)
         by_relief.sort(key=lambda r: (order.index(r["code"]) if r["code"] in order else 99, r["basis"]))
     return by_relief
 
 
-def totals(decided: pd.DataFrame) -> dict[str, Any]:
+def totals(decided: pd.DataFrame, reliefs: Sequence[str] = tuple(RELIEF_LABELS)) -> dict[str, Any]:
     """The counts every document quotes (computed from the decided table, never typed).
+
+    ``reliefs`` are the codes of the run's rule pack's relief kinds, in its order (``reliefs`` in its
+    ``pack.yaml``): ``relief`` counts each, ``by_relief`` lists them in that order.
 
     ``granted_*`` is Attachment A (adult track), ``juvenile_*`` the juvenile list; both, and the
     challenges, count only what this filing files (a supplement skips ``earlier_filed_convictions``).
@@ -451,9 +462,9 @@ def totals(decided: pd.DataFrame) -> dict[str, Any]:
         "no_valid_dob_convictions": int((g["date_of_birth"] == "").sum()),
         "first_item": int(g["item"].astype(int).min()) if len(g) else 0,
         "last_item": int(g["item"].astype(int).max()) if len(g) else 0,
-        "relief": {code: int((g["filed_relief"] == code).sum()) for code in RELIEF_LABELS},
-        "by_relief": _by_relief(g),
-        "juvenile_by_relief": _by_relief(j),
+        "relief": {code: int((g["filed_relief"] == code).sum()) for code in reliefs},
+        "by_relief": _by_relief(g, reliefs),
+        "juvenile_by_relief": _by_relief(j, reliefs),
     }
 
 
@@ -469,7 +480,7 @@ def _write_document(work: _Work, template: str, context: dict, base: str, tables
 
 def _render_bulk(work: _Work) -> list[str]:
     decided = work.decided
-    reliefs = pack_reliefs(work.plan.get("rule_pack") or DEFAULT_PACK)
+    reliefs = pack_reliefs(work.rule_pack)
     g = exports.with_export_columns(
         granted(decided), reliefs=reliefs, hs11590_release=work.context()["hs11590_release"]
     )
@@ -481,13 +492,18 @@ def _render_bulk(work: _Work) -> list[str]:
         work, "filings/attachment-a.xml.j2", work.context(sealed=sealed), ATTACHMENT_A, tables
     )
     written += paths
-    if sealed:  # the public version: no dates of birth, no CII numbers (Cal. Rules of Court, rule 2.551)
+    if (
+        sealed
+    ):  # the public version: no dates of birth, no state identification numbers (Cal. Rules of Court, rule 2.551)
         written += _write_document(
             work, "filings/attachment-a.xml.j2", work.context(public=True), ATTACHMENT_A_PUBLIC, tables
         )[0]
     csv_columns = tuple((name, source) for name, _, source in exports.ATTACHMENT_A_COLUMNS)
     exports.write_csv(g, csv_columns, work.out / f"{ATTACHMENT_A}.csv")
-    exports.write_xlsx(g, exports.ATTACHMENT_A_COLUMNS, work.out / f"{ATTACHMENT_A}.xlsx", "Attachment A")
+    person_id_label = work.context()["person_id_label"]
+    exports.write_xlsx(
+        g, exports.attachment_a_columns(person_id_label), work.out / f"{ATTACHMENT_A}.xlsx", "Attachment A"
+    )
     written += [f"{ATTACHMENT_A}.csv", f"{ATTACHMENT_A}.xlsx"]
 
     attachment = {"pages": attachment_pages}
@@ -506,7 +522,11 @@ def _render_bulk(work: _Work) -> list[str]:
     j = granted_juvenile(decided)
     if len(j):
         written += _write_document(
-            work, "filings/juvenile-notice.xml.j2", work.context(), JUVENILE_NOTICE, {"juvenile": _juvenile_rows(j)}
+            work,
+            "filings/juvenile-notice.xml.j2",
+            work.context(),
+            JUVENILE_NOTICE,
+            {"juvenile": _juvenile_rows(j, person_id_label)},
         )[0]
         exports.write_csv(j, csv_columns, work.out / JUVENILE_LIST_CSV)
         written.append(JUVENILE_LIST_CSV)
@@ -527,8 +547,9 @@ def _render_bulk(work: _Work) -> list[str]:
     return written
 
 
-def _juvenile_rows(rows: pd.DataFrame) -> dict[str, list[str]]:
-    """The juvenile list's columns, composed so that it fits a portrait pleading page."""
+def _juvenile_rows(rows: pd.DataFrame, person_id_label: str = "CII") -> dict[str, list[str]]:
+    """The juvenile list's columns, composed so that it fits a portrait pleading page; the person's state
+    identification number is labelled ``person_id_label`` (the rule pack's)."""
 
     def joined(*parts: str) -> str:
         return "; ".join(p for p in parts if p)
@@ -543,7 +564,7 @@ def _juvenile_rows(rows: pd.DataFrame) -> dict[str, list[str]]:
             joined(
                 name,
                 f"born {dob}" if dob else "date of birth not a valid date in the record",
-                f"CII {cii}" if cii else "",
+                f"{person_id_label} {cii}" if cii else "",
             )
             for name, dob, cii in zip(rows["name"], rows["date_of_birth"], rows["cii_number"])
         ],

@@ -8,14 +8,18 @@ same layout, and the tests check against it. All of them take the layout from he
 - **Columns.** The Convictions sheet has the run's columns (:data:`CONVICTION_COLUMNS`: header, result
   column, width, kind) and then the office's four (:data:`OFFICE_HEADERS`). The identifying columns
   (:data:`IDENTIFYING_COLUMNS`) key each row to its conviction: the reader refuses a change to any.
+  The person's state identification number is headed by the rule pack's ``person_id_label``
+  (:func:`pack_conviction_columns`): "CII", California's name for it, unless the pack says otherwise
+  (Illinois: "SID"). The reader finds that column by the pack's label or by "CII" (:data:`PERSON_ID_HEADER`).
 - **Allowed values.** The office's position on a conviction is a :class:`Decision`, shown by its label
   (:func:`decision_labels`). HS 11361.9 allows two positions: not to challenge the relief, or to
   challenge it on one of two grounds (the person does not meet the criteria; an unreasonable risk to
   public safety, only against a person still serving, HS 11361.8(b)). The label of the criteria ground
   names the rule pack's criteria (``review_criteria_heading`` in ``pack.yaml``), and the public-safety
   ground is offered only by a pack that states one (``challenge_grounds.public_safety``,
-  :func:`pack_decisions`). Reliefs are shown by the rule pack's relief labels (:data:`RELIEF_LABELS`
-  for California).
+  :func:`pack_decisions`). Reliefs are shown by the rule pack's relief labels (:func:`pack_relief_labels`;
+  :data:`RELIEF_LABELS` for California): the "Relief if different" dropdown offers them and the reader
+  accepts only them.
 - **The pre-filled decision** follows the rules' typed outcome (:func:`recommended_decisions`), never
   a display label.
 """
@@ -28,6 +32,8 @@ import numpy as np
 import pandas as pd
 
 from ..engine import filing_rules
+from ..engine.pack_spec import pack_person_id_label as _pack_person_id_label
+from ..engine.pack_spec import pack_relief_labels as _pack_relief_labels
 from ..engine.pack_spec import pack_texts
 from ..engine.policy import DEFAULT_PACK, RELIEF_LABELS
 from ..engine.rulepack import review_criteria_heading
@@ -101,13 +107,20 @@ DECISION_LABELS: dict[Decision, str] = pack_decision_labels(DEFAULT_PACK)
 #: completed sentence, a juvenile-track or an unknown track (HS 11361.8(b), (e)-(f)).
 DECISIONS_NOT_SERVING = tuple(d for d in Decision if d is not Decision.CHALLENGE_PUBLIC_SAFETY)
 
-#: (header, result column, width, kind) of the run's columns, in the documented order.
+#: The header of the person's state identification number in the default (California) pack's workbook,
+#: and in a workbook written before a rule pack could name it: the reader accepts it for every pack.
+PERSON_ID_HEADER = "CII"
+#: The result column that header shows (its name stays ``cii_number`` for every state: the run's contract).
+PERSON_ID_COLUMN = "cii_number"
+
+#: (header, result column, width, kind) of the run's columns, in the documented order, as the default
+#: (California) pack's workbook heads them (:func:`pack_conviction_columns` for another pack's).
 #: kind: text or date.
 CONVICTION_COLUMNS: tuple[tuple[str, str, int, str], ...] = (
     ("Conviction ID", "conviction_id", 20, "text"),
     ("Person ID", "person_id", 11, "text"),
     ("Name", "name", 24, "text"),
-    ("CII", "cii_number", 11, "text"),
+    (PERSON_ID_HEADER, PERSON_ID_COLUMN, 11, "text"),
     ("Date of birth", "date_of_birth", 11, "date"),
     ("Case numbers", "case_numbers", 16, "text"),
     ("Court", "court", 18, "text"),
@@ -135,13 +148,51 @@ OFFICE_HEADERS = (DECISION_COLUMN, RELIEF_COLUMN, NOTES_COLUMN, OVERRIDE_COLUMN)
 #: Every header of the Convictions sheet, in order.
 HEADERS = tuple(h for h, _, _, _ in CONVICTION_COLUMNS) + OFFICE_HEADERS
 
-#: Identifying columns: workbook header -> run column. A change to any of them stops finalisation,
-#: because it means a row no longer describes the conviction it is keyed to.
-IDENTIFYING_COLUMNS: dict[str, str] = {
-    header: column
-    for header, column, _, _ in CONVICTION_COLUMNS
-    if header in ("Conviction ID", "Person ID", "Name", "CII", "Case numbers", "Code section", "Conviction date")
-}
+#: The run columns of the identifying columns (see :func:`identifying_columns`).
+_IDENTIFYING = (
+    "conviction_id",
+    "person_id",
+    "name",
+    PERSON_ID_COLUMN,
+    "case_numbers",
+    "code_section",
+    "conviction_date",
+)
+
+
+def conviction_columns(person_id_label: str = PERSON_ID_HEADER) -> tuple[tuple[str, str, int, str], ...]:
+    """The run's columns of the Convictions sheet, the person's state identification number headed
+    ``person_id_label`` (a rule pack's ``person_id_label``)."""
+    return tuple(
+        (person_id_label if column == PERSON_ID_COLUMN else header, column, width, kind)
+        for header, column, width, kind in CONVICTION_COLUMNS
+    )
+
+
+def identifying_columns(person_id_label: str = PERSON_ID_HEADER) -> dict[str, str]:
+    """Identifying columns: workbook header -> run column. A change to any of them stops finalisation,
+    because it means a row no longer describes the conviction it is keyed to."""
+    return {header: column for header, column, _, _ in conviction_columns(person_id_label) if column in _IDENTIFYING}
+
+
+def pack_person_id_label(rule_pack: str | None) -> str:
+    """What a rule pack's workbook and filings call a person's state identification number
+    (``person_id_label`` in its ``pack.yaml``; the default pack's when none is named)."""
+    return _pack_person_id_label(rule_pack or DEFAULT_PACK)
+
+
+def pack_conviction_columns(rule_pack: str | None) -> tuple[tuple[str, str, int, str], ...]:
+    """The run's columns of a rule pack's Convictions sheet (its ``person_id_label`` heads the number)."""
+    return conviction_columns(pack_person_id_label(rule_pack))
+
+
+def pack_relief_labels(rule_pack: str | None) -> dict[str, str]:
+    """The reliefs a rule pack's workbook offers in "Relief if different", by code (its ``reliefs``)."""
+    return _pack_relief_labels(rule_pack or DEFAULT_PACK)
+
+
+#: The identifying columns of the default (California) pack's workbook.
+IDENTIFYING_COLUMNS: dict[str, str] = identifying_columns()
 #: The rules' recommendation columns: shown for reading, not read back. Editing them is reported,
 #: because an office that types a new relief there would otherwise be ignored without knowing it.
 #: The Relief cell may show the run's label or its code.

@@ -10,7 +10,10 @@ serving a sentence (``blueprint.engine.filing_rules``), and only where the rule 
 (``challenge_grounds.public_safety``; Illinois' does not). "Hand review pending" keeps a conviction out
 of this filing until someone decides; "Out of scope - not filed" records that the statute does not
 reach a conviction, which is then neither granted nor challenged. The refusals speak of the rule pack's
-statute in its words (:class:`ReviewWords`).
+statute in its words (:class:`ReviewWords`). The reliefs the office may choose in "Relief if different"
+are the rule pack's own (``reliefs`` in its ``pack.yaml``): another state's relief is refused, naming the
+row. The column of the person's state identification number is found by the pack's ``person_id_label``
+(or by "CII", its header before a pack could name it).
 
 People edit the workbook in Excel or LibreOffice, so the reader is tolerant where tolerance is safe
 (re-saved files, reordered or filtered rows, extra columns, stray spaces, other capitalisation of the
@@ -42,17 +45,21 @@ from .layout import (  # the workbook's layout, re-exported for the filings
     CONVICTIONS_SHEET,
     DECISION_COLUMN,
     DECISION_LABELS,
-    IDENTIFYING_COLUMNS,
     NOTES_COLUMN,
+    OFFICE_HEADERS,
     OVERRIDE_COLUMN,
+    PERSON_ID_COLUMN,
+    PERSON_ID_HEADER,
     RECOMMENDATION_COLUMNS,
     RELIEF_COLUMN,
     RELIEF_LABELS,
-    REQUIRED_HEADERS,
     RUN_SHEET,
     Decision,
+    identifying_columns,
     pack_decision_labels,
     pack_decisions,
+    pack_person_id_label,
+    pack_relief_labels,
     recommended_decisions,
 )
 
@@ -151,6 +158,10 @@ class ReviewWords:
     #: The bases of ``filing_bases`` by track (``serving``, ``completed``, ``juvenile``), where the pack
     #: states them: the subdivision of each track's ground, cited in the refusals.
     bases: dict[str, str] = field(default_factory=dict)
+    #: Its relief kinds' labels, by code, in its order (``reliefs``): the only reliefs the office may choose.
+    reliefs: dict[str, str] = field(default_factory=lambda: dict(RELIEF_LABELS))
+    #: What its workbook calls the person's state identification number (``person_id_label``).
+    person_id_label: str = PERSON_ID_HEADER
 
     def cited(self, track: str) -> str:
         """`` (<basis>)`` of a track, or nothing for a pack without ``filing_bases``."""
@@ -171,6 +182,8 @@ def review_words(rule_pack: str | None = None) -> ReviewWords:
         out_of_scope=prompts.out_of_scope if prompts is not None else "conduct the statute does not reach",
         exclusions=dict(pack.exclusion_labels),
         bases={k: v for k, v in (bases.model_dump() if bases is not None else {}).items() if isinstance(v, str) and v},
+        reliefs=pack_relief_labels(name),
+        person_id_label=pack_person_id_label(name),
     )
 
 
@@ -324,10 +337,12 @@ def _read_convictions(
     header = next(rows, None)
     if header is None:
         return {}, [ReviewProblem(CONVICTIONS_SHEET, 1, None, "the sheet is empty")]
-    positions, problems = _column_positions(header)
+    words = review_words(_run_pack(run))
+    identifying = identifying_columns(words.person_id_label)
+    positions, problems = _column_positions(header, identifying)
     if problems:
         return {}, problems
-    sheet = _ConvictionsSheet(run, positions, labels)
+    sheet = _ConvictionsSheet(run, positions, labels, words, identifying)
     decisions: dict[str, OfficeDecision] = {}
     for row_number, values in enumerate(rows, start=2):
         if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
@@ -349,9 +364,17 @@ def _read_convictions(
     return decisions, problems
 
 
-def _column_positions(header: Sequence) -> tuple[dict[str, int | None], list[ReviewProblem]]:
+def _column_positions(
+    header: Sequence, identifying: dict[str, str] | None = None
+) -> tuple[dict[str, int | None], list[ReviewProblem]]:
     """Where each column the reader knows is (by its normalised header), and the header's problems:
-    a column that appears twice, a required column that is missing."""
+    a column that appears twice, a required column that is missing.
+
+    ``identifying`` are the rule pack's identifying columns (:func:`identifying_columns`); the person's
+    state identification number is found under the pack's label or, failing that, under "CII" (a
+    workbook written before the pack named it)."""
+    identifying = identifying if identifying is not None else identifying_columns()
+    required = (*identifying, *OFFICE_HEADERS)
     problems: list[ReviewProblem] = []
     positions: dict[str, int] = {}
     for index, title in enumerate(header):
@@ -361,8 +384,11 @@ def _column_positions(header: Sequence) -> tuple[dict[str, int | None], list[Rev
         if key in positions:
             problems.append(ReviewProblem(CONVICTIONS_SHEET, 1, _cell_text(title).strip(), "the column appears twice"))
         positions.setdefault(key, index)
-    wanted = {name: positions.get(_norm(name)) for name in (*REQUIRED_HEADERS, *RECOMMENDATION_COLUMNS)}
-    for name in REQUIRED_HEADERS:
+    wanted = {name: positions.get(_norm(name)) for name in (*required, *RECOMMENDATION_COLUMNS)}
+    for name, column in identifying.items():
+        if column == PERSON_ID_COLUMN and wanted[name] is None:
+            wanted[name] = positions.get(_norm(PERSON_ID_HEADER))
+    for name in required:
         if wanted[name] is None:
             problems.append(ReviewProblem(CONVICTIONS_SHEET, 1, name, "the column is missing (renamed or deleted?)"))
     return wanted, problems
@@ -372,19 +398,28 @@ class _ConvictionsSheet:
     """The Convictions sheet read against the run: the run's values of each conviction, where each
     column is, and which rows have been seen."""
 
-    def __init__(self, run: RunData, positions: dict[str, int | None], labels: dict[Decision, str]):
+    def __init__(
+        self,
+        run: RunData,
+        positions: dict[str, int | None],
+        labels: dict[Decision, str],
+        words: ReviewWords | None = None,
+        identifying: dict[str, str] | None = None,
+    ):
         frame = run.convictions
         self.frame = frame
         self.positions = positions
         self.labels = labels
+        self.words = words or review_words(_run_pack(run))
+        identifying = identifying if identifying is not None else identifying_columns(self.words.person_id_label)
         self.expected = {cid: i for i, cid in enumerate(frame["conviction_id"])}
-        self.id_columns = {header: frame[column].tolist() for header, column in IDENTIFYING_COLUMNS.items()}
+        self.id_columns = {header: frame[column].tolist() for header, column in identifying.items()}
         self.recommendation = {
             header: [frame[c].tolist() for c in columns if c in frame.columns]
             for header, columns in RECOMMENDATION_COLUMNS.items()
         }
         self.reliefs = frame["relief"].tolist()
-        self.facts = RowFacts(frame, review_words(_run_pack(run)))
+        self.facts = RowFacts(frame, self.words)
         self.levels = frame["level"].tolist() if "level" in frame.columns else [""] * len(frame)
         self.seen: dict[str, int] = {}
         self._private: frozenset[str] | None = None
@@ -437,7 +472,7 @@ class _ConvictionsSheet:
                 header,
                 "an identifying value was changed; identifying columns must stay as the run wrote them",
             )
-            for header in IDENTIFYING_COLUMNS
+            for header in self.id_columns
             if header != "Conviction ID" and not _same(self.cell(values, header), self.id_columns[header][i])
         ]
         edited = [
@@ -466,7 +501,9 @@ class _ConvictionsSheet:
         if problem:
             return None, problem
         notes = _cell_text(self.cell(values, NOTES_COLUMN)).strip()
-        problem = _relief_without_its_decision(self.cell(values, RELIEF_COLUMN), decision, self.reliefs[i], row)
+        problem = _relief_without_its_decision(
+            self.cell(values, RELIEF_COLUMN), decision, self.reliefs[i], row, self.words.reliefs, self.labels
+        )
         if problem:
             return None, problem
         relief, problem = self.relief(values, decision, i, row)
@@ -502,10 +539,10 @@ class _ConvictionsSheet:
                 )
             return self.reliefs[i], None
         if decision is Decision.NO_CHALLENGE_DIFFERENT_RELIEF:
-            relief, problem = _relief(self.cell(values, RELIEF_COLUMN), row, self.private)
+            relief, problem = _relief(self.cell(values, RELIEF_COLUMN), row, self.private, self.words, self.labels)
             if problem:
                 return "", problem
-            return relief, _relief_fits_level(relief, self.levels[i], row)
+            return relief, _relief_fits_level(relief, self.levels[i], row, self.words.reliefs)
         return "", None
 
     def missing_rows(self) -> list[ReviewProblem]:
@@ -621,20 +658,21 @@ def _decision_fits_the_row(
         )
     if decision.grants_relief and filing_rules.is_juvenile(track) and relief not in filing_rules.JUVENILE_RELIEFS:
         column = RELIEF_COLUMN if decision is Decision.NO_CHALLENGE_DIFFERENT_RELIEF else DECISION_COLUMN
-        allowed = " or ".join(f"'{RELIEF_LABELS[r]}'" for r in filing_rules.JUVENILE_RELIEFS)
+        allowed = " or ".join(f"'{words.reliefs.get(r, r)}'" for r in filing_rules.JUVENILE_RELIEFS)
         return problem(
             column,
-            f"'{RELIEF_LABELS.get(relief, relief)}' is not a relief for an offense committed under 18: the "
+            f"'{words.reliefs.get(relief, relief)}' is not a relief for an offense committed under 18: the "
             f"juvenile track allows {allowed}{words.cited('juvenile')}; choose "
             f"'{labels[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' with one of them",
         )
     return None
 
 
-_RELIEF_BY_TEXT = {
-    **{label.casefold(): code for code, label in RELIEF_LABELS.items()},
-    **{code: code for code in RELIEF_LABELS},
-}
+@lru_cache(maxsize=8)
+def _reliefs_by_text(reliefs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Each relief code of a rule pack by its label as read back (spaces and capitals ignored), or by
+    the code itself."""
+    return {**{_norm(label): code for code, label in reliefs}, **{code: code for code, _ in reliefs}}
 
 
 @lru_cache(maxsize=8)
@@ -661,22 +699,37 @@ def _decision(
     return decision, None
 
 
-def _relief(value, row: int, private: Callable[[], frozenset[str]]) -> tuple[str, ReviewProblem | None]:
+def _relief(
+    value,
+    row: int,
+    private: Callable[[], frozenset[str]],
+    words: ReviewWords,
+    labels: dict[Decision, str] = DECISION_LABELS,
+) -> tuple[str, ReviewProblem | None]:
+    """The relief chosen in 'Relief if different': one of the rule pack's (``words.reliefs``), by its
+    label or its code; any other value, another state's relief among them, is refused naming the row."""
     text = _norm(_cell_text(value))
-    code = _RELIEF_BY_TEXT.get(text)
+    code = _reliefs_by_text(tuple(words.reliefs.items())).get(text)
     if code is None:
         shown = "an empty value" if not text else _show(value, private)
         return "", ReviewProblem(
             CONVICTIONS_SHEET,
             row,
             RELIEF_COLUMN,
-            f"{shown} is not an allowed value with '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' "
-            f"(allowed: {', '.join(repr(v) for v in RELIEF_LABELS.values())})",
+            f"{shown} is not an allowed value with '{labels[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' "
+            f"(allowed: {', '.join(repr(v) for v in words.reliefs.values())})",
         )
     return code, None
 
 
-def _relief_without_its_decision(value, decision: Decision, recommended: str, row: int) -> ReviewProblem | None:
+def _relief_without_its_decision(
+    value,
+    decision: Decision,
+    recommended: str,
+    row: int,
+    reliefs: dict[str, str] = RELIEF_LABELS,
+    labels: dict[Decision, str] = DECISION_LABELS,
+) -> ReviewProblem | None:
     """A relief written in 'Relief if different' is read only with 'No challenge - different relief'.
 
     Filled in beside any other decision it would be ignored, and the office would file something other
@@ -688,26 +741,28 @@ def _relief_without_its_decision(value, decision: Decision, recommended: str, ro
     if not text or decision in (Decision.NO_CHALLENGE_DIFFERENT_RELIEF, Decision.HAND_REVIEW_PENDING):
         return None
     if decision is Decision.NO_CHALLENGE:
-        if recommended and _RELIEF_BY_TEXT.get(text) == recommended:
+        if recommended and _reliefs_by_text(tuple(reliefs.items())).get(text) == recommended:
             return None
-        wanted = f"'{RELIEF_LABELS[recommended]}'" if recommended in RELIEF_LABELS else "the recommended relief"
+        wanted = f"'{reliefs[recommended]}'" if recommended in reliefs else "the recommended relief"
         return ReviewProblem(
             CONVICTIONS_SHEET,
             row,
             RELIEF_COLUMN,
-            f"a relief is filled in, but the decision '{DECISION_LABELS[decision]}' asks for {wanted}; to ask for the "
-            f"relief written here choose '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}', otherwise clear the cell",
+            f"a relief is filled in, but the decision '{labels[decision]}' asks for {wanted}; to ask for the "
+            f"relief written here choose '{labels[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}', otherwise clear the cell",
         )
     return ReviewProblem(
         CONVICTIONS_SHEET,
         row,
         RELIEF_COLUMN,
-        f"a relief is filled in, but the decision '{DECISION_LABELS[decision]}' challenges relief; clear the cell, or "
-        f"choose '{DECISION_LABELS[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' to ask for that relief",
+        f"a relief is filled in, but the decision '{labels[decision]}' challenges relief; clear the cell, or "
+        f"choose '{labels[Decision.NO_CHALLENGE_DIFFERENT_RELIEF]}' to ask for that relief",
     )
 
 
-def _relief_fits_level(relief: str, level: str, row: int) -> ReviewProblem | None:
+def _relief_fits_level(
+    relief: str, level: str, row: int, reliefs: dict[str, str] = RELIEF_LABELS
+) -> ReviewProblem | None:
     """Redesignation lowers the level (California's HS 11361.8(f)); it cannot apply at or below the target level."""
     level = _norm(level)
     impossible = (relief == "redesignate_misdemeanor" and level in ("misdemeanor", "infraction")) or (
@@ -718,7 +773,7 @@ def _relief_fits_level(relief: str, level: str, row: int) -> ReviewProblem | Non
             CONVICTIONS_SHEET,
             row,
             RELIEF_COLUMN,
-            f"'{RELIEF_LABELS[relief]}' does not apply to a conviction recorded as {level}",
+            f"'{reliefs.get(relief, relief)}' does not apply to a conviction recorded as {level}",
         )
     return None
 

@@ -50,13 +50,16 @@ from .layout import (
     LISTS_SHEET,
     NOTES_COLUMN,
     OVERRIDE_COLUMN,
+    PERSON_ID_HEADER,
     RELIEF_COLUMN,
     RELIEF_LABELS,
     RUN_SHEET,
     Decision,
     labelled,
     pack_decision_labels,
+    pack_conviction_columns,
     pack_decisions,
+    pack_person_id_label,
     recommended_decisions,
 )
 from .summary_sheet import write_summary_sheet
@@ -64,7 +67,7 @@ from .summary_sheet import write_summary_sheet
 #: The office's columns and their widths in characters: the two dropdowns fit their longest value.
 OFFICE_COLUMNS: tuple[tuple[str, int], ...] = (
     (DECISION_COLUMN, max(len(d) for d in DECISION_LABELS.values()) + 3),
-    (RELIEF_COLUMN, max(len(r) for r in RELIEF_LABELS.values()) + 3),
+    (RELIEF_COLUMN, 20),  # widened to the rule pack's longest relief label (_convictions_sheet)
     (NOTES_COLUMN, 40),
     (OVERRIDE_COLUMN, 12),
 )
@@ -128,9 +131,11 @@ def write_review_workbook(
             pending_fmt,
             labels,
             decision_text(policy.rule_pack),
+            pack_conviction_columns(policy.rule_pack),
         ),
     )
-    bulk[2] = (2, _people_sheet(wb, decisions if people is None else people, header))
+    person_id_label = pack_person_id_label(policy.rule_pack)
+    bulk[2] = (2, _people_sheet(wb, decisions if people is None else people, header, person_id_label))
     write_summary_sheet(wb, summary or {}, header, title)
     issue_rows = _issues_sheet(wb, issues, header)
     if issue_rows:
@@ -222,14 +227,17 @@ def _convictions_sheet(
     pending_fmt=None,
     labels: dict[Decision, str] = DECISION_LABELS,
     decision_prompts: tuple[str, str] = DECISION_TEXT,
+    conviction_columns: tuple[tuple[str, str, int, str], ...] = CONVICTION_COLUMNS,
 ) -> list[Column]:
+    """The Convictions sheet: the run's ``conviction_columns`` (as the rule pack heads them), then the
+    office's, whose dropdowns offer the pack's decisions (``labels``) and reliefs (``relief_labels``)."""
     ws = wb.add_worksheet(CONVICTIONS_SHEET)
     n = len(d)
-    ncols = len(CONVICTION_COLUMNS) + len(OFFICE_COLUMNS)
-    for c, (title, _, width, _) in enumerate(CONVICTION_COLUMNS):
+    ncols = len(conviction_columns) + len(OFFICE_COLUMNS)
+    for c, (title, _, width, _) in enumerate(conviction_columns):
         ws.set_column(c, c, width)
         ws.write_string(0, c, title, header)
-    first_office = len(CONVICTION_COLUMNS)
+    first_office = len(conviction_columns)
     for i, (title, width) in enumerate(OFFICE_COLUMNS):
         c = first_office + i
         if title == DECISION_COLUMN:
@@ -256,7 +264,7 @@ def _convictions_sheet(
         },
     )
     if n:
-        track = column_letter(next(c for c, (_, col, _, _) in enumerate(CONVICTION_COLUMNS) if col == "track"))
+        track = column_letter(next(c for c, (_, col, _, _) in enumerate(conviction_columns) if col == "track"))
         # Relative to the first data row, so each row's list follows its own Track cell.
         _dropdown(
             ws,
@@ -286,15 +294,15 @@ def _convictions_sheet(
 
     # One probe row carries each column's format; the rows themselves are generated in bulk
     # (blueprint.runtime.xlsx_rows) because per-cell writes cost seconds on a large county.
-    for c, (_, _, _, kind) in enumerate(CONVICTION_COLUMNS):
+    for c, (_, _, _, kind) in enumerate(conviction_columns):
         if kind == "date":
             ws.write_blank(1, c, None, date_fmt)
     for extra in range(len(OFFICE_COLUMNS)):
-        ws.write_blank(1, len(CONVICTION_COLUMNS) + extra, None, input_fmt)
+        ws.write_blank(1, len(conviction_columns) + extra, None, input_fmt)
     if n == 0:
         return []
     columns = []
-    for _, col, _, kind in CONVICTION_COLUMNS:
+    for _, col, _, kind in conviction_columns:
         if kind == "date":
             columns.append(Column(_excel_serial(d[col]), "number"))
         else:
@@ -320,12 +328,12 @@ def _lists_sheet(wb, labels: dict[Decision, str], offered: tuple[Decision, ...] 
     ws.hide()
 
 
-def _people_sheet(wb, d: pd.DataFrame, header) -> list[Column]:
+def _people_sheet(wb, d: pd.DataFrame, header, person_id_label: str = PERSON_ID_HEADER) -> list[Column]:
     ws = wb.add_worksheet("People")
     titles = [
         "Person ID",
         "Name",
-        "CII",
+        person_id_label,
         "Other names",
         "Evaluated convictions",
         "With relief recommended",

@@ -126,3 +126,20 @@ def test_both_packs_of_the_kit_are_valid():
     for name in ("california/prop64", "illinois/crta"):
         spec = load_pack_spec(name)
         assert spec.name == name and spec.reliefs and spec.time_zone
+
+
+def test_the_person_id_label_is_californias_cii_unless_the_pack_names_its_own(pack):
+    assert load_pack_spec("california/prop64").person_id_label == "CII"
+    assert load_pack_spec("illinois/crta").person_id_label == "SID"
+    path = pack / "pack.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("related_list: related\n", "related_list: related\nperson_id_label: ' SID '\n", 1))
+    assert load_pack_spec(str(pack)).person_id_label == "SID"
+    # A label too long for the narrow column it heads is refused with its line.
+    path.write_text(
+        text.replace("related_list: related\n", "related_list: related\nperson_id_label: a state number\n", 1)
+    )
+    line = path.read_text().splitlines().index("person_id_label: a state number") + 1
+    with pytest.raises(PolicyError) as info:
+        load_pack_spec(str(pack))
+    assert f"ca/prop64/pack.yaml:{line}: person_id_label: must be a short label" in str(info.value)

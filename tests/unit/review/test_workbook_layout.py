@@ -11,13 +11,18 @@ import pytest
 from blueprint.engine.policy import RULES_DIR, PolicyError
 from blueprint.engine.rulepack import CRITERIA_HEADING, load_rule_pack, review_criteria_heading
 from blueprint.review.layout import (
+    CONVICTION_COLUMNS,
     DECISION_LABELS,
     HEADERS,
     IDENTIFYING_COLUMNS,
+    RELIEF_LABELS,
     Decision,
     decision_labels,
+    identifying_columns,
     labelled,
+    pack_conviction_columns,
     pack_decision_labels,
+    pack_relief_labels,
     recommended_decisions,
 )
 from blueprint.review.writer import OFFICE_COLUMNS
@@ -98,3 +103,21 @@ def test_one_header_list_for_writer_reader_and_sample():
     assert HEADERS[-4:] == tuple(title for title, _ in OFFICE_COLUMNS)
     assert set(IDENTIFYING_COLUMNS) <= set(HEADERS)
     assert len(set(HEADERS)) == len(HEADERS)
+
+
+def test_the_persons_number_is_headed_by_the_packs_label_and_californias_layout_is_unchanged():
+    # California's workbook keeps its documented headers (docs/reference/results.md).
+    assert pack_conviction_columns("california/prop64") == CONVICTION_COLUMNS
+    assert [h for h, c, _, _ in CONVICTION_COLUMNS if c == "cii_number"] == ["CII"]
+    assert identifying_columns() == IDENTIFYING_COLUMNS
+    # Illinois' differs only in that one header, and its identifying columns name it so.
+    illinois = pack_conviction_columns("illinois/crta")
+    changed = [(a, b) for a, b in zip(CONVICTION_COLUMNS, illinois) if a != b]
+    assert changed == [(("CII", "cii_number", 11, "text"), ("SID", "cii_number", 11, "text"))]
+    assert list(identifying_columns("SID")) == ["SID" if h == "CII" else h for h in IDENTIFYING_COLUMNS]
+
+
+def test_the_reliefs_offered_are_the_packs():
+    assert pack_relief_labels("california/prop64") == RELIEF_LABELS
+    assert pack_relief_labels(None) == RELIEF_LABELS
+    assert pack_relief_labels("illinois/crta") == {"vacate_and_expunge": "Vacate and expunge"}

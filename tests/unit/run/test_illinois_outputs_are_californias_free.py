@@ -26,7 +26,7 @@ from pypdf import PdfReader
 from blueprint.engine.rulepack import load_rule_pack
 from blueprint.filings import finalize
 from blueprint.report.finished_run import load_run
-from blueprint.review.layout import DECISION_LABELS, Decision
+from blueprint.review.layout import DECISION_LABELS, HEADERS as REVIEW_HEADERS, Decision
 from blueprint.review.reader import ReviewRejected, read_review
 from blueprint.run.local import RunSettings, run_local
 from filing_rows import review_with, row_of
@@ -34,10 +34,11 @@ from filing_rows import review_with, row_of
 PACK = load_rule_pack("illinois/crta")
 
 #: California's statutes, initiative, its line date, state, county, agency and courts' names as an output
-#: could carry them. (The column header "CII", the name of California's state identification number,
-#: is still the workbook's and Attachment A's for every state: a stable interface, docs/forking.md.)
+#: could carry them, and "CII", California's name for a person's state identification number (Illinois'
+#: pack names it "SID": person_id_label). The machine name ``cii_number`` of the result and export
+#: columns is the same for every state and is not matched (no word boundary before the underscore).
 CALIFORNIA = re.compile(
-    r"11361|1136[0-9]|1135[7-9]|Proposition 64|Prop\.? 64|California|Los Angeles|Los_Angeles"
+    r"11361|1136[0-9]|1135[7-9]|Proposition 64|Prop\.? 64|California|Los Angeles|Los_Angeles|\bCII\b"
     r"|Health and Safety|\bHS \d|\bHS-|\bPC \d|Penal Code|AB 1793|AB 1706|Adult Use of Marijuana"
     r"|9 November 2016|November 9,? 2016|2016-11-09|Department of Justice",
     re.IGNORECASE,
@@ -113,6 +114,8 @@ def test_the_pattern_finds_californias_words_where_they_are():
     report = load_rule_pack("california/prop64").texts.report
     found = {m.group(0) for m in CALIFORNIA.finditer(report.model_dump_json())}
     assert {"HS 1", "Proposition 64", "9 November 2016", "Health and Safety", "Department of Justice"} <= found
+    # California's workbook header of the state identification number, but not the machine column name.
+    assert [m.group(0) for m in CALIFORNIA.finditer(" ".join(REVIEW_HEADERS) + " cii_number")] == ["CII"]
 
 
 def test_the_illinois_report_prints_its_own_words(outputs):
