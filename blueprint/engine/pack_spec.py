@@ -60,6 +60,9 @@ PERSON_ID_LABEL_MAX = 12
 
 _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
+#: A relief's level after it is granted when its pack does not say (``reliefs.<code>.level_after``).
+LEVEL_AFTER_EFFECT = {"removed": "removed from the record", "misdemeanor": "misdemeanor", "infraction": "infraction"}
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -74,6 +77,12 @@ class ReliefKind(_Strict):
     )
     #: What the DOJ record should say once the court grants it (the filings' DOJ export); none if not given.
     doj_disposition: _Text | None = None
+    #: What the court's order does, in the words the orders and the exports use ("Dismissed and
+    #: sealed"); the label if not given.
+    order_effect: _Text | None = None
+    #: The conviction's level once the relief is granted (the exports' ``level_after_relief``);
+    #: if not given, from ``effect_on_record`` (:data:`LEVEL_AFTER_EFFECT`).
+    level_after: _Text | None = None
 
 
 class Exclusion(_Strict):
@@ -394,16 +403,23 @@ def pack_relief_labels(rule_pack: str) -> dict[str, str]:
 
 
 def pack_reliefs(rule_pack: str) -> dict[str, dict[str, str]]:
-    """The relief kinds a rule pack's policies may name: ``{code: {label, effect_on_record[, doj_disposition]}}``."""
+    """The relief kinds a rule pack's policies may name:
+    ``{code: {label, effect_on_record, order_effect, level_after[, doj_disposition]}}``."""
     out: dict[str, dict[str, str]] = {}
     for code, kind in load_pack_spec(rule_pack).reliefs.items():
-        out[code] = {"label": kind.label, "effect_on_record": kind.effect_on_record}
+        out[code] = {
+            "label": kind.label,
+            "effect_on_record": kind.effect_on_record,
+            "order_effect": kind.order_effect or kind.label,
+            "level_after": kind.level_after or LEVEL_AFTER_EFFECT[kind.effect_on_record],
+        }
         if kind.doj_disposition is not None:
             out[code]["doj_disposition"] = kind.doj_disposition
     return out
 
 
 __all__ = [
+    "LEVEL_AFTER_EFFECT",
     "PERSON_ID_LABEL",
     "RECORD_EFFECTS",
     "RULES_DIR",

@@ -27,26 +27,12 @@ import pandas as pd
 
 from ..engine import dates
 from ..engine import filing_rules
-from ..engine.pack_spec import pack_texts
+from ..engine.pack_spec import pack_reliefs, pack_texts
 from ..engine.pack_texts import ChallengeGrounds
 from ..review.layout import Decision, pack_person_id_label, pack_relief_labels
 from ..review.reader import ReviewResult
 from ..report.finished_run import RunData
 
-#: What the court's order does for each relief, in the words the order and the exports use.
-RELIEF_EFFECT = {
-    "dismiss_and_seal": "Dismissed and sealed",
-    "redesignate_misdemeanor": "Redesignated as a misdemeanor",
-    "redesignate_infraction": "Redesignated as an infraction",
-    "recall_and_resentence": "Sentence recalled; resentenced",
-}
-#: The level of the conviction once the relief is granted (exports): "dismissed" has no level.
-LEVEL_AFTER = {
-    "dismiss_and_seal": "dismissed",
-    "redesignate_misdemeanor": "misdemeanor",
-    "redesignate_infraction": "infraction",
-    "recall_and_resentence": "as resentenced by the court",
-}
 #: The disqualifying prior in words, by the run's ``prior_kind`` (the contract with the run).
 PRIOR_WORDS = {
     "super_strike": 'a prior conviction of an offense listed in Penal Code section 667(e)(2)(C)(iv) (a "super strike")',
@@ -213,8 +199,10 @@ def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.Dat
         filing_rules.filed_basis(r, track, basis, rec, texts.filing_bases) if r else ""
         for r, rec, basis, track in zip(frame["filed_relief"], frame["relief"], frame["basis"], frame["track"])
     ]
-    frame["relief_effect"] = [RELIEF_EFFECT.get(r, "") for r in frame["filed_relief"]]
-    frame["level_after"] = [LEVEL_AFTER.get(r, "") for r in frame["filed_relief"]]
+    # What the order does and the level after it, in the pack's words (``reliefs`` in its pack.yaml).
+    kinds = pack_reliefs(run.rule_pack)
+    frame["relief_effect"] = [kinds[r]["order_effect"] if r in kinds else "" for r in frame["filed_relief"]]
+    frame["level_after"] = [kinds[r]["level_after"] if r in kinds else "" for r in frame["filed_relief"]]
     statements, facts = [], []
     prior_columns = zip(
         frame["prior_kind"],

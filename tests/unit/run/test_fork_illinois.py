@@ -74,7 +74,14 @@ def decisions(run_dir) -> pd.DataFrame:
 
 def test_pack_declares_its_reliefs_context_lists_and_reader():
     assert PACK.input_format == "mapped-csv" and PACK.input_mapping.is_file()
-    assert PACK.reliefs == {"vacate_and_expunge": {"label": "Vacate and expunge", "effect_on_record": "removed"}}
+    assert PACK.reliefs == {
+        "vacate_and_expunge": {
+            "label": "Vacate and expunge",
+            "effect_on_record": "removed",
+            "order_effect": "Vacated and expunged",
+            "level_after": "expunged",
+        }
+    }
     assert PACK.case_context_lists == ("violent", "enhancement")
     policy = load_policy("illinois/crta:default")
     assert policy.rule_pack == "illinois/crta"

@@ -177,3 +177,13 @@ def test_the_illinois_words_come_from_its_pack(outputs):
     grounds = set(decided.loc[decided["ground_statement"] != "", "ground_statement"])
     assert grounds == {PACK.texts.challenge_grounds.criteria.completed}
     assert set(decided.loc[decided["filed_basis"] != "", "filed_basis_full"]) == {"20 ILCS 2630/5.2(i)"}
+
+
+def test_the_exports_say_what_the_illinois_order_does(outputs):
+    # The court export's disposition and level after relief are the pack's words for its own relief
+    # (reliefs.vacate_and_expunge.order_effect and level_after), not blank as for a relief the filings
+    # code did not know, and not California's "Dismissed and sealed".
+    court = pd.read_csv(outputs / "filings" / "exports" / "court-cms-update.csv", dtype=str, keep_default_na=False)
+    assert len(court) > 0
+    assert set(court["disposition"]) == {"Vacated and expunged"}
+    assert set(court["level_after_relief"]) == {"expunged"}
