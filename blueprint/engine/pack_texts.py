@@ -18,7 +18,10 @@ state's run shows no other state's law.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 _TEXT = Field(min_length=1)
 
@@ -58,12 +61,43 @@ class CriteriaGrounds(_Strict):
     unknown: str = _TEXT
 
 
+class FelonyWithPrior(_Strict):
+    """One subdivision under which an offense of ``section`` stays a felony for a person with a ``prior``."""
+
+    prior: Literal["super_strike", "pc290", "two_priors", "registration"]
+    #: The evaluated offense's section number, as the run records it ("11358").
+    section: str = _TEXT
+    #: What the notice cites ("HS 11358(d)(1)").
+    subdivision: str = _TEXT
+
+
 class ChallengeGrounds(_Strict):
     """The grounds a notice of challenge states: the person does not meet the criteria (by track), or,
     where the statute allows it, relief would be a risk to public safety."""
 
     criteria: CriteriaGrounds
     public_safety: str | None = Field(default=None, min_length=1)
+    #: What a notice says a disqualifying prior is, by the kind of prior the run records
+    #: (:data:`PRIOR_KINDS`); a kind the pack does not word is printed as its code.
+    priors: dict[str, str] = Field(default_factory=dict)
+    #: The subdivisions under which the offense may still be punished as a felony for a person with such
+    #: a prior, which a notice cites for a felony conviction.
+    felony_with_prior: tuple[FelonyWithPrior, ...] = ()
+
+    @field_validator("priors")
+    @classmethod
+    def _kinds(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(PRIOR_KINDS))
+        if unknown:
+            known = ", ".join(PRIOR_KINDS)
+            raise PydanticCustomError("pack_value", f"unknown kind(s) of prior {', '.join(unknown)}; known: {known}")
+        if any(not text.strip() for text in value.values()):
+            raise PydanticCustomError("pack_value", "each kind of prior needs its words")
+        return value
+
+
+#: The kinds of disqualifying prior the engine records on a conviction (``prior_kind``).
+PRIOR_KINDS = ("super_strike", "pc290", "two_priors", "registration")
 
 
 #: Excel shows at most this many characters of a data validation's prompt or error message, and

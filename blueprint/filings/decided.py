@@ -33,27 +33,6 @@ from ..review.layout import Decision, pack_person_id_label, pack_relief_labels
 from ..review.reader import ReviewResult
 from ..report.finished_run import RunData
 
-#: The disqualifying prior in words, by the run's ``prior_kind`` (the contract with the run).
-PRIOR_WORDS = {
-    "super_strike": 'a prior conviction of an offense listed in Penal Code section 667(e)(2)(C)(iv) (a "super strike")',
-    "pc290": "a prior conviction of an offense requiring registration under Penal Code section 290(c)",
-    "two_priors": "two or more prior convictions of the same offense",
-    "registration": "a registration under Penal Code section 290 in the record",
-}
-#: Under current law the offense may still be punished as a felony for a person with such priors:
-#: the subdivision that says so, by (kind of prior, cannabis section).
-STAYS_FELONY = {
-    ("super_strike", "11358"): "HS 11358(d)(1)",
-    ("pc290", "11358"): "HS 11358(d)(1)",
-    ("two_priors", "11358"): "HS 11358(d)(2)",
-    ("super_strike", "11359"): "HS 11359(c)(1)",
-    ("pc290", "11359"): "HS 11359(c)(1)",
-    ("two_priors", "11359"): "HS 11359(c)(2)",
-    ("super_strike", "11360"): "HS 11360(a)(3)(A)",
-    ("pc290", "11360"): "HS 11360(a)(3)(A)",
-    ("two_priors", "11360"): "HS 11360(a)(3)(B)",
-}
-
 ATTACHMENT_A_LIST = "attachment_a"
 JUVENILE_LIST = "juvenile_list"
 NO_CASE_NUMBER = "NONE RECORDED - see note"
@@ -94,9 +73,20 @@ def _section_of(code_section: str, section: str) -> str:
     return digits[:5]
 
 
-def prior_facts(kind: str, sections: str, dates: str, courts: str, cases: str, section: str, level: str) -> str:
-    """The disqualifying prior as a notice of challenge states it: what it is, and each conviction's
-    section, court, case and date as the record shows them (the People carry the burden)."""
+def prior_facts(
+    kind: str,
+    sections: str,
+    dates: str,
+    courts: str,
+    cases: str,
+    section: str,
+    level: str,
+    grounds: ChallengeGrounds,
+) -> str:
+    """The disqualifying prior as a notice of challenge states it: what it is (the pack's words,
+    ``challenge_grounds.priors``), and each conviction's section, court, case and date as the record
+    shows them (the People carry the burden); for a felony, the subdivision under which it may stay
+    one (``challenge_grounds.felony_with_prior``)."""
     entries = []
     for sec, date, court, case in zip_longest(
         *(v.split("; ") if v else [] for v in (sections, dates, courts, cases)), fillvalue=""
@@ -106,8 +96,10 @@ def prior_facts(kind: str, sections: str, dates: str, courts: str, cases: str, s
         parts.append(f"case {case}" if case else "case number not recorded")
         parts.append(f"convicted {date}" if date else "conviction date not recorded")
         entries.append(", ".join(parts))
-    text = f"{PRIOR_WORDS.get(kind, kind)}: " + ("; ".join(entries) if entries else "details not recorded") + "."
-    subdivision = STAYS_FELONY.get((kind, section))
+    # A kind the pack does not word prints as its code.
+    text = f"{grounds.priors.get(kind, kind)}: " + ("; ".join(entries) if entries else "details not recorded") + "."
+    stays: dict[tuple[str, str], str] = {(i.prior, i.section): i.subdivision for i in grounds.felony_with_prior}
+    subdivision = stays.get((kind, section))
     if subdivision and level == "felony":
         text += f" Under {subdivision} the offense may still be punished as a felony for a person with such a prior."
     return text[0].upper() + text[1:]
@@ -152,7 +144,7 @@ def challenge_text(
     statement = criteria_ground(grounds, track)
     kind = prior[0]
     if kind:
-        facts.append(prior_facts(kind, *prior[1:], section=section, level=level))
+        facts.append(prior_facts(kind, *prior[1:], section=section, level=level, grounds=grounds))
     problems = data_problems(flags)
     if problems:
         facts.append("The record has a data problem: " + "; ".join(problems) + ".")

@@ -186,3 +186,27 @@ def test_the_exclusions_are_named_by_their_labels():
         "stays_felony_hint": "Felony that may stay a felony (hint)",
     }
     assert load_rule_pack("illinois/crta").exclusion_labels == {}
+
+
+def test_california_words_each_disqualifying_prior_and_where_a_felony_stays_one():
+    # HS 11361.8(e) excepts a person with a prior super strike (PC 667(e)(2)(C)(iv)) or PC 290(c)
+    # offense; HS 11358(d), 11359(c) and 11360(a)(3) keep the felony for such a person, (d)(2), (c)(2) and
+    # (a)(3)(B) for two priors of the same offense. The notices print these words from the pack.
+    grounds = load_rule_pack("california/prop64").texts.challenge_grounds
+    assert set(grounds.priors) == {"super_strike", "pc290", "two_priors", "registration"}
+    assert "667(e)(2)(C)(iv)" in grounds.priors["super_strike"]
+    assert "290(c)" in grounds.priors["pc290"]
+    stays = {(i.prior, i.section): i.subdivision for i in grounds.felony_with_prior}
+    assert stays[("two_priors", "11360")] == "HS 11360(a)(3)(B)"
+    assert stays[("pc290", "11359")] == "HS 11359(c)(1)"
+    assert ("two_priors", "11357") not in stays  # possession has no felony-with-priors subdivision
+
+
+def test_an_unknown_kind_of_prior_is_refused_with_its_line(pack):
+    _edit(pack, '    two_priors: "two or more', '    two_prior: "two or more')
+    text = (pack / "pack.yaml").read_text()
+    line = text[: text.index("  priors:\n")].count("\n") + 1  # the problem is the mapping's, at its key
+    with pytest.raises(
+        PolicyError, match=rf"prop64/pack.yaml:{line}: challenge_grounds.priors: unknown kind\(s\) of prior two_prior;"
+    ):
+        load_rule_pack(str(pack))
