@@ -134,13 +134,17 @@ def test_the_workbook_heads_the_persons_number_with_the_packs_label(run_dir):
     assert _header(run_dir / "review.xlsx", "People")[:3] == ["Person ID", "Name", "SID"]
 
 
-def test_a_changed_sid_is_refused_naming_the_sid_column(run_dir, tmp_path):
-    run = load_run(run_dir)
+def _copy_to_edit(run_dir, tmp_path):
+    """A copy of the run's workbook to edit, its Convictions sheet and the column of the SID."""
     target = tmp_path / "reviewed.xlsx"
     shutil.copy(run_dir / "review.xlsx", target)
     book = openpyxl.load_workbook(target)
-    sheet = book["Convictions"]
-    column = _header(run_dir / "review.xlsx").index("SID") + 1
+    return target, book, book["Convictions"], _header(run_dir / "review.xlsx").index("SID") + 1
+
+
+def test_a_changed_sid_is_refused_naming_the_sid_column(run_dir, tmp_path):
+    run = load_run(run_dir)
+    target, book, sheet, column = _copy_to_edit(run_dir, tmp_path)
     row = row_of(run_dir, ELIGIBLE)
     sheet.cell(row, column, "SID999999")
     book.save(target)
@@ -153,11 +157,7 @@ def test_a_changed_sid_is_refused_naming_the_sid_column(run_dir, tmp_path):
 
 def test_a_workbook_headed_cii_before_the_pack_named_its_number_is_still_read(run_dir, tmp_path):
     run = load_run(run_dir)
-    target = tmp_path / "reviewed.xlsx"
-    shutil.copy(run_dir / "review.xlsx", target)
-    book = openpyxl.load_workbook(target)
-    sheet = book["Convictions"]
-    column = _header(run_dir / "review.xlsx").index("SID") + 1
+    target, book, sheet, column = _copy_to_edit(run_dir, tmp_path)
     sheet.cell(1, column, "CII")
     book.save(target)
     review = read_review(target, run)
