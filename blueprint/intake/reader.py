@@ -58,6 +58,10 @@ from .repeated_rows import RowFingerprints, drop_repeated, line_extents, record_
 
 #: How many lines at the start of a file are inspected to decide whether it is a DOJ file at all.
 SNIFF_LINES = 50
+#: Parsed chunks that may wait for the thread that prunes and splits them. That thread is
+#: usually the faster one and finds none waiting; at the start of a local run it waits while the
+#: main thread loads pandas (pyarrow's conversions to numpy need it), and the parse goes on meanwhile.
+PARSED_AHEAD = 4
 
 #: A function that sees each chunk of rows as it is read: ``observe(file_index, rows)``.
 Observer = Callable[[int, pa.Table], None]
@@ -511,11 +515,16 @@ def _drop_repeated(
 def _drop_unattachable(
     table: pa.Table, lines: np.ndarray, name: str, file_index: int, issues: IssueLog, report: FileReport
 ) -> pa.Table:
-    """Skip blank lines and rows without SUBJECT_ID (they cannot be attached to a person)."""
+    """Skip blank lines and rows without SUBJECT_ID (they cannot be attached to a person).
+
+    A chunk where every row has a SUBJECT_ID (nearly all of them) is handled without calling
+    anything of pyarrow that loads pandas (see :func:`_numpy_column`): the first chunks are parsed
+    while the local run's main thread loads pandas, and this thread would otherwise wait for that.
+    """
     subject = pc.utf8_trim_whitespace(table["SUBJECT_ID"])
-    no_subject = pc.equal(subject, "")
-    no_subject_np = no_subject.to_numpy(zero_copy_only=False)
-    if no_subject_np.any():
+    if table.num_rows and pc.min(pc.binary_length(subject)).as_py() == 0:
+        no_subject = pc.equal(subject, "")
+        no_subject_np = no_subject.to_numpy(zero_copy_only=False)
         # Only now (rarely) look at the other columns: a row with none of them is a blank line.
         blank = no_subject
         for column in ("CNT_ORDER", "OFFENSE_DESCR", "PRI_NAME", "DISP_DESCR"):
@@ -539,8 +548,18 @@ def _drop_unattachable(
         lines = lines[keep]
         subject = subject.filter(pa.array(keep))
     table = table.set_column(table.schema.get_field_index("SUBJECT_ID"), "SUBJECT_ID", subject)
-    table = table.append_column("_file", pa.array(np.full(table.num_rows, file_index, dtype=np.int16)))
-    return table.append_column("_line", pa.array(lines))
+    table = table.append_column("_file", _numpy_column(np.full(table.num_rows, file_index, dtype=np.int16)))
+    return table.append_column("_line", _numpy_column(lines.astype(np.int64, copy=False)))
+
+
+def _numpy_column(values: np.ndarray) -> pa.Array:
+    """A numpy array of numbers as an Arrow array (no nulls), sharing its memory.
+
+    The same array as ``pa.array(values)``, made without that call: pyarrow's ``pa.array`` (like its
+    scalars and ``to_numpy``) loads pandas on first use, and the reading thread must not wait for it.
+    """
+    values = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(values)])
 
 
 EMPTY_SCHEMA = pa.schema([(c, pa.string()) for c in ENGINE_COLUMNS] + [("_file", pa.int16()), ("_line", pa.int64())])
@@ -691,7 +710,7 @@ def _read_file_parts(
         seen=seen,
     )
     try:
-        for table in prefetch(chunks, depth=1):
+        for table in prefetch(chunks, depth=PARSED_AHEAD):
             if observe is not None:
                 observe(file_index, table)
             if parts == 1:
