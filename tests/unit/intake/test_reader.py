@@ -8,6 +8,8 @@ whatever the layout, the chunking or the problems around the row.
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -451,6 +453,37 @@ def test_a_cancelled_read_stops_and_keeps_nothing(tmp_path):
     reading = BackgroundRead([path])
     reading.cancel()
     assert not reading._thread.is_alive()
+
+
+def test_parsing_a_clean_file_does_not_wait_for_pandas(tmp_path):
+    """The local run parses its first chunks while its main thread loads pandas; a parse that
+    needed pandas (pyarrow loads it on its first ``pa.array`` or ``to_numpy``) would wait for that
+    load instead. A fresh interpreter is used: this one has pandas loaded already."""
+    path = write_doj(tmp_path / "a.dat", [conv(2), conv(3, Q), conv(4)])
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from blueprint.intake.issues import IssueLog\n"
+        "from blueprint.intake.reader import FileReport, iter_file\n"
+        f"path = Path({str(path)!r})\n"
+        "rows = list(iter_file(path, 0, IssueLog(), FileReport(file=path.name, path=str(path))))\n"
+        "assert sum(t.num_rows for t in rows) == 3, rows\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_a_chunk_without_a_subject_id_is_still_reported_and_kept_apart(tmp_path):
+    """The same chunk, with one row lacking SUBJECT_ID: the slower path that finds it gives the
+    same row numbers and the same columns as the fast one."""
+    path = write_doj(tmp_path / "a.dat", [conv(2), conv(3, SUBJECT_ID=""), conv(4)])
+    table, report, issues = read_chunked(path, 1 << 20)
+    lines_ok(table)
+    assert table["_line"].to_pylist() == [2, 4]
+    assert table.schema.field("_line").type == pa.int64() and table.schema.field("_file").type == pa.int16()
+    assert issues.frame()["code"].tolist() == ["MISSING_SUBJECT_ID"]
+    assert report.rows_skipped == 1
 
 
 def test_background_read_hands_its_error_to_the_caller(tmp_path, monkeypatch):
