@@ -174,7 +174,6 @@ class ProcessingPipeline(Construct):
             "ROWS_PER_SHARD": str(settings.rows_per_shard),
             # The largest upload a run accepts: what "Split into shards" can hold (functions/limits.py).
             "MAX_INPUT_BYTES": str(largest_input(SPLIT.ephemeral_mb)),
-            "CLEARANCE_TEMPLATES": "/var/task/templates",
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }

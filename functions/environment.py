@@ -86,7 +86,8 @@ class PlanEnvironment(ResultsEnvironment):
 
 
 class DocumentsEnvironment(ResultsEnvironment):
-    #: The folder of the filing templates in the package (None: the kit's own).
+    #: A folder of filing templates that replaces the run's (None, as deployed: the run's rule pack's own
+    #: set if it has one, else the kit's; blueprint.filings.pipeline).
     templates: str | None = Field(None, alias="CLEARANCE_TEMPLATES")
 
 

@@ -397,6 +397,16 @@ def pack_person_id_label(rule_pack: str) -> str:
     return load_pack_spec(meta_path.resolve()).person_id_label if meta_path.is_file() else PERSON_ID_LABEL
 
 
+def pack_templates(rule_pack: str) -> Path | None:
+    """The rule pack's own filing templates folder (``templates`` in its ``pack.yaml``), or None for a
+    pack that uses the kit's (California's)."""
+    meta_path = pack_folder(rule_pack) / "pack.yaml"
+    if not meta_path.is_file():
+        return None
+    folder = load_pack_spec(meta_path.resolve()).templates
+    return meta_path.parent / folder if folder else None
+
+
 def pack_relief_labels(rule_pack: str) -> dict[str, str]:
     """The labels of a rule pack's relief kinds, by code, in the pack's order (``reliefs.<code>.label``)."""
     return {code: kind.label for code, kind in load_pack_spec(rule_pack).reliefs.items()}
@@ -436,5 +446,6 @@ __all__ = [
     "pack_person_id_label",
     "pack_relief_labels",
     "pack_reliefs",
+    "pack_templates",
     "pack_texts",
 ]

@@ -33,9 +33,10 @@ import pandas as pd
 from ..review import reader as review_module
 from ..review.layout import RELIEF_LABELS, Decision, pack_person_id_label, pack_relief_labels
 from ..documents import render_document, render_docx, render_pdf
+from ..documents.templates import TEMPLATES_ENV_VAR
 from . import exports
 from ..engine import filing_rules
-from ..engine.pack_spec import pack_texts
+from ..engine.pack_spec import pack_templates, pack_texts
 from .decided import challenged, decided_table, filed_earlier, granted, granted_juvenile, out_of_scope, pending
 from ..base.progress import SILENT, Phases
 from ..base.staging import Earlier, merge_into, staged_folder
@@ -390,7 +391,19 @@ def _load_work(out_dir: str | os.PathLike[str], templates: str | os.PathLike[str
     except FileNotFoundError:
         raise FilingError(f"no filing plan in {out}: run plan_document_batches first") from None
     decided = pd.read_parquet(out / DECIDED_FILE)
-    return _Work(out, plan, load_profile(out / PROFILE_COPY), decided, str(templates) if templates else None)
+    return _Work(out, plan, load_profile(out / PROFILE_COPY), decided, _templates_for(plan, templates))
+
+
+def _templates_for(plan: dict, templates: str | os.PathLike[str] | None) -> str | None:
+    """The filing templates a run's documents are rendered from: the folder the caller names, else
+    ``$CLEARANCE_TEMPLATES`` (an office's own copy), else the run's rule pack's own set (``templates``
+    in its pack.yaml: Illinois's documents cite Illinois law), else the kit's (None)."""
+    if templates:
+        return str(templates)
+    if os.environ.get(TEMPLATES_ENV_VAR):
+        return os.environ[TEMPLATES_ENV_VAR]
+    own = pack_templates(plan.get("rule_pack") or DEFAULT_PACK)
+    return str(own) if own is not None else None
 
 
 def render_document_batch(

@@ -69,7 +69,9 @@ def test_function_runtime_tracing_logs_and_dead_letters(synthesized, name):
     env = props["Environment"]["Variables"]
     assert env["POWERTOOLS_SERVICE_NAME"] == "clearance-" + name.replace("_", "-")
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "ClearanceKit"
-    assert env["CLEARANCE_TEMPLATES"] == "/var/task/templates"
+    # No templates folder is imposed: the filings use the run's rule pack's own templates (Illinois's
+    # cite Illinois law), else the kit's, which the package carries where the code finds them.
+    assert "CLEARANCE_TEMPLATES" not in env
     assert env["COUNTY"] == "SACRAMENTO"
     assert env["POLICY"] == "california"
 

@@ -100,7 +100,6 @@ def run_clean(folder: Path, runtime: Path, group: str) -> dict:
         "AWS_REGION": "us-west-2",
         "AWS_DEFAULT_REGION": "us-west-2",
         "POWERTOOLS_SERVICE_NAME": "clearance-check",
-        "CLEARANCE_TEMPLATES": str(folder / "templates"),
     }
     # -I: no environment or user site; -S: no site-packages; -B: the package stays read-only, as /var/task is
     result = subprocess.run(

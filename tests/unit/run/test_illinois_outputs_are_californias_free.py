@@ -13,10 +13,12 @@ one, naming the row.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import json
 import re
 import zipfile
 from pathlib import Path
+from unittest import mock
 
 import openpyxl
 import pandas as pd
@@ -66,14 +68,17 @@ def outputs(tmp_path_factory) -> Path:
         root / "run",
     )
     assert not result.failed
-    filed = finalize(
-        root / "run",
-        root / "filings",
-        approve_all=True,
-        profile=example / "office-profile.yaml",
-        templates=PACK.folder / "templates",
-        filing_date=dt.date(2026, 2, 2),
-    )
+    # No templates folder is named: the filings take the pack's own (``templates`` in its pack.yaml), as
+    # `clearance finalize` and the cloud's render step do.
+    with mock.patch.dict(os.environ):
+        os.environ.pop("CLEARANCE_TEMPLATES", None)
+        filed = finalize(
+            root / "run",
+            root / "filings",
+            approve_all=True,
+            profile=example / "office-profile.yaml",
+            filing_date=dt.date(2026, 2, 2),
+        )
     assert filed.counts["granted_convictions"] > 0
     return root
 
@@ -187,3 +192,16 @@ def test_the_exports_say_what_the_illinois_order_does(outputs):
     assert len(court) > 0
     assert set(court["disposition"]) == {"Vacated and expunged"}
     assert set(court["level_after_relief"]) == {"expunged"}
+
+
+def test_which_templates_the_filings_use(monkeypatch, tmp_path):
+    from blueprint.filings.pipeline import _templates_for
+
+    monkeypatch.delenv("CLEARANCE_TEMPLATES", raising=False)
+    # The pack's own set when it has one; None (the kit's, California's) when it has none.
+    assert _templates_for({"rule_pack": "illinois/crta"}, None) == str(PACK.folder / "templates")
+    assert _templates_for({"rule_pack": "california/prop64"}, None) is None
+    # An office's own copy wins: named in the environment, or passed by the caller (which wins over both).
+    monkeypatch.setenv("CLEARANCE_TEMPLATES", str(tmp_path / "office"))
+    assert _templates_for({"rule_pack": "illinois/crta"}, None) == str(tmp_path / "office")
+    assert _templates_for({"rule_pack": "illinois/crta"}, tmp_path / "mine") == str(tmp_path / "mine")
