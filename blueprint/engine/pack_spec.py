@@ -378,11 +378,18 @@ def _offense_list_names(folder: Path) -> tuple[str, ...] | None:
 # --- what the other modules read ---------------------------------------------------------------------
 
 
+def _spec_if_any(rule_pack: str) -> PackSpec | None:
+    """The checked ``pack.yaml`` of a rule pack, or None for a folder without one (its loader,
+    ``load_rule_pack``, reports that)."""
+    meta_path = pack_folder(rule_pack) / "pack.yaml"
+    return load_pack_spec(meta_path.resolve()) if meta_path.is_file() else None
+
+
 def pack_texts(rule_pack: str) -> PackTexts:
     """The statute's words of a rule pack named by its folder under ``blueprint/rules`` (or an absolute
-    path); none for a pack without a ``pack.yaml`` (its loader reports that)."""
-    meta_path = pack_folder(rule_pack) / "pack.yaml"
-    return load_pack_texts(meta_path) if meta_path.is_file() else PackTexts()
+    path); none for a pack without a ``pack.yaml``."""
+    spec = _spec_if_any(rule_pack)
+    return spec.texts if spec is not None else PackTexts()
 
 
 def load_pack_texts(meta_path: Path) -> PackTexts:
@@ -392,19 +399,16 @@ def load_pack_texts(meta_path: Path) -> PackTexts:
 
 def pack_person_id_label(rule_pack: str) -> str:
     """What a rule pack's outputs call a person's state identification number (``person_id_label``);
-    :data:`PERSON_ID_LABEL` for a pack without a ``pack.yaml`` (its loader reports that)."""
-    meta_path = pack_folder(rule_pack) / "pack.yaml"
-    return load_pack_spec(meta_path.resolve()).person_id_label if meta_path.is_file() else PERSON_ID_LABEL
+    :data:`PERSON_ID_LABEL` for a pack without a ``pack.yaml``."""
+    spec = _spec_if_any(rule_pack)
+    return spec.person_id_label if spec is not None else PERSON_ID_LABEL
 
 
 def pack_templates(rule_pack: str) -> Path | None:
     """The rule pack's own filing templates folder (``templates`` in its ``pack.yaml``), or None for a
     pack that uses the kit's (California's)."""
-    meta_path = pack_folder(rule_pack) / "pack.yaml"
-    if not meta_path.is_file():
-        return None
-    folder = load_pack_spec(meta_path.resolve()).templates
-    return meta_path.parent / folder if folder else None
+    spec = _spec_if_any(rule_pack)
+    return pack_folder(rule_pack) / spec.templates if spec is not None and spec.templates else None
 
 
 def pack_relief_labels(rule_pack: str) -> dict[str, str]:

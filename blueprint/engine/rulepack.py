@@ -10,7 +10,7 @@ A rule pack is a folder under ``blueprint/rules/<state>/<program>/`` with:
 - ``presets/*.yaml``: built-in policies (``blueprint.engine.policy``);
 - ``reliefs`` (the relief kinds its policies name); ``challenge_grounds``, ``review_prompts`` and
   ``report`` and optionally ``track_bases`` and ``filing_bases`` (the statute's words,
-  ``blueprint.engine.pack_texts``, which also refuses a key no loader reads), ``case_context_lists`` (lists checked
+  ``blueprint.engine.pack_texts``; ``blueprint.engine.pack_spec`` refuses a key it does not know), ``case_context_lists`` (lists checked
   against every charge of the same court case), ``statutory_exclusions`` (conditions marking the
   convictions the statute excludes, whatever the policy) and, for ``input_format: mapped-csv``, an
   ``input_mapping`` file (``blueprint.intake.mapped_reader``);

@@ -29,7 +29,7 @@ from ..engine import dates
 from ..engine import filing_rules
 from ..engine.pack_spec import pack_reliefs, pack_texts
 from ..engine.pack_texts import ChallengeGrounds
-from ..review.layout import Decision, pack_person_id_label, pack_relief_labels
+from ..review.layout import Decision, pack_person_id_label
 from ..review.reader import ReviewResult
 from ..report.finished_run import RunData
 
@@ -181,8 +181,10 @@ def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.Dat
     frame["decision"] = [d.decision.value for d in decisions]
     frame["decision_label"] = [review.labels[d.decision] for d in decisions]  # the run's rule pack's labels
     frame["filed_relief"] = [d.relief if d.decision.grants_relief else "" for d in decisions]
-    # The relief kinds and their labels are the run's rule pack's (``reliefs`` in its pack.yaml).
-    relief_labels = pack_relief_labels(run.rule_pack)
+    # The relief kinds, their labels, what the order does and the level after it are the run's rule
+    # pack's (``reliefs`` in its pack.yaml).
+    kinds = pack_reliefs(run.rule_pack)
+    relief_labels = {code: kind["label"] for code, kind in kinds.items()}
     frame["filed_relief_label"] = [
         relief_labels.get(r) or (label if r == rec else "")
         for r, rec, label in zip(frame["filed_relief"], frame["relief"], frame["relief_label"])
@@ -191,8 +193,6 @@ def decided_table(run: RunData, review: ReviewResult, *, earlier=None) -> pd.Dat
         filing_rules.filed_basis(r, track, basis, rec, texts.filing_bases) if r else ""
         for r, rec, basis, track in zip(frame["filed_relief"], frame["relief"], frame["basis"], frame["track"])
     ]
-    # What the order does and the level after it, in the pack's words (``reliefs`` in its pack.yaml).
-    kinds = pack_reliefs(run.rule_pack)
     frame["relief_effect"] = [kinds[r]["order_effect"] if r in kinds else "" for r in frame["filed_relief"]]
     frame["level_after"] = [kinds[r]["level_after"] if r in kinds else "" for r in frame["filed_relief"]]
     statements, facts = [], []

@@ -356,7 +356,7 @@ class _Work:
     @property
     def rule_pack(self) -> str:
         """The run's rule pack, as the plan carries it (the run folder may not be at hand)."""
-        return self.plan.get("rule_pack") or DEFAULT_PACK
+        return _plan_rule_pack(self.plan)
 
     @property
     def totals(self) -> dict[str, Any]:
@@ -391,10 +391,16 @@ def _load_work(out_dir: str | os.PathLike[str], templates: str | os.PathLike[str
     except FileNotFoundError:
         raise FilingError(f"no filing plan in {out}: run plan_document_batches first") from None
     decided = pd.read_parquet(out / DECIDED_FILE)
-    return _Work(out, plan, load_profile(out / PROFILE_COPY), decided, _templates_for(plan, templates))
+    templates_used = _templates_for(_plan_rule_pack(plan), templates)
+    return _Work(out, plan, load_profile(out / PROFILE_COPY), decided, templates_used)
 
 
-def _templates_for(plan: dict, templates: str | os.PathLike[str] | None) -> str | None:
+def _plan_rule_pack(plan: dict) -> str:
+    """The run's rule pack as the filing plan names it (a plan from before it did: California's)."""
+    return plan.get("rule_pack") or DEFAULT_PACK
+
+
+def _templates_for(rule_pack: str, templates: str | os.PathLike[str] | None) -> str | None:
     """The filing templates a run's documents are rendered from: the folder the caller names, else
     ``$CLEARANCE_TEMPLATES`` (an office's own copy), else the run's rule pack's own set (``templates``
     in its pack.yaml: Illinois's documents cite Illinois law), else the kit's (None)."""
@@ -402,7 +408,7 @@ def _templates_for(plan: dict, templates: str | os.PathLike[str] | None) -> str 
         return str(templates)
     if os.environ.get(TEMPLATES_ENV_VAR):
         return os.environ[TEMPLATES_ENV_VAR]
-    own = pack_templates(plan.get("rule_pack") or DEFAULT_PACK)
+    own = pack_templates(rule_pack)
     return str(own) if own is not None else None
 
 
@@ -505,9 +511,9 @@ def _render_bulk(work: _Work) -> list[str]:
         work, "filings/attachment-a.xml.j2", work.context(sealed=sealed), ATTACHMENT_A, tables
     )
     written += paths
-    if (
-        sealed
-    ):  # the public version: no dates of birth, no state identification numbers (Cal. Rules of Court, rule 2.551)
+    # Under seal, also the public version: no dates of birth, no state identification numbers (Cal. Rules
+    # of Court, rule 2.551).
+    if sealed:
         written += _write_document(
             work, "filings/attachment-a.xml.j2", work.context(public=True), ATTACHMENT_A_PUBLIC, tables
         )[0]
@@ -560,7 +566,7 @@ def _render_bulk(work: _Work) -> list[str]:
     return written
 
 
-def _juvenile_rows(rows: pd.DataFrame, person_id_label: str = "CII") -> dict[str, list[str]]:
+def _juvenile_rows(rows: pd.DataFrame, person_id_label: str) -> dict[str, list[str]]:
     """The juvenile list's columns, composed so that it fits a portrait pleading page; the person's state
     identification number is labelled ``person_id_label`` (the rule pack's)."""
 

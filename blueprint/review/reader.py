@@ -134,11 +134,7 @@ class ReviewResult:
 
 def run_decision_labels(run: RunData) -> dict[Decision, str]:
     """The decision labels of the workbook of ``run``: its rule pack's (the manifest's policy names it)."""
-    return pack_decision_labels(_run_pack(run))
-
-
-def _run_pack(run: RunData) -> str:
-    return (run.manifest.get("policy") or {}).get("rule_pack") or DEFAULT_PACK
+    return pack_decision_labels(run.rule_pack)
 
 
 @dataclass(frozen=True)
@@ -199,7 +195,7 @@ def approve_all(run: RunData) -> ReviewResult:
     such a run is refused, naming the convictions, and must be reviewed in the workbook.
     """
     frame = run.convictions
-    facts = RowFacts(frame, review_words(_run_pack(run)))
+    facts = RowFacts(frame, review_words(run.rule_pack))
     labels = run_decision_labels(run)
     decisions = {}
     problems = []
@@ -337,7 +333,7 @@ def _read_convictions(
     header = next(rows, None)
     if header is None:
         return {}, [ReviewProblem(CONVICTIONS_SHEET, 1, None, "the sheet is empty")]
-    words = review_words(_run_pack(run))
+    words = review_words(run.rule_pack)
     identifying = identifying_columns(words.person_id_label)
     positions, problems = _column_positions(header, identifying)
     if problems:
@@ -410,7 +406,7 @@ class _ConvictionsSheet:
         self.frame = frame
         self.positions = positions
         self.labels = labels
-        self.words = words or review_words(_run_pack(run))
+        self.words = words or review_words(run.rule_pack)
         identifying = identifying if identifying is not None else identifying_columns(self.words.person_id_label)
         self.expected = {cid: i for i, cid in enumerate(frame["conviction_id"])}
         self.id_columns = {header: frame[column].tolist() for header, column in identifying.items()}

@@ -199,9 +199,9 @@ def test_which_templates_the_filings_use(monkeypatch, tmp_path):
 
     monkeypatch.delenv("CLEARANCE_TEMPLATES", raising=False)
     # The pack's own set when it has one; None (the kit's, California's) when it has none.
-    assert _templates_for({"rule_pack": "illinois/crta"}, None) == str(PACK.folder / "templates")
-    assert _templates_for({"rule_pack": "california/prop64"}, None) is None
+    assert _templates_for("illinois/crta", None) == str(PACK.folder / "templates")
+    assert _templates_for("california/prop64", None) is None
     # An office's own copy wins: named in the environment, or passed by the caller (which wins over both).
     monkeypatch.setenv("CLEARANCE_TEMPLATES", str(tmp_path / "office"))
-    assert _templates_for({"rule_pack": "illinois/crta"}, None) == str(tmp_path / "office")
-    assert _templates_for({"rule_pack": "illinois/crta"}, tmp_path / "mine") == str(tmp_path / "mine")
+    assert _templates_for("illinois/crta", None) == str(tmp_path / "office")
+    assert _templates_for("illinois/crta", tmp_path / "mine") == str(tmp_path / "mine")
