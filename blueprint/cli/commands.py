@@ -11,6 +11,7 @@ import os
 import sys
 
 from .exit_codes import EXIT_FILE_FAILED, EXIT_OK
+from ..intake.file_status import FAILED, REPEAT
 
 
 def _phases(args):
@@ -42,10 +43,10 @@ def _report_inputs(files: list) -> list:
     failed = []
     for f in files:
         f = f if isinstance(f, dict) else f.as_dict()
-        if f["status"] == "failed":
+        if f["status"] == FAILED:
             failed.append(f)
             print(f"error: {f['file']}: {f['error']}", file=sys.stderr)
-        elif f["status"] == "repeat":
+        elif f["status"] == REPEAT:
             print(f"note: {f['file']}: {f['note']}", file=sys.stderr)
     return failed
 
@@ -83,7 +84,7 @@ def cmd_run(args) -> int:
                     "reconciliation": m["reconciliation"],
                     "timings_seconds": m["timings_seconds"],
                     "failed_files": [f["file"] for f in failed],
-                    "repeated_files": [f["file"] for f in m["inputs"] if f["status"] == "repeat"],
+                    "repeated_files": [f["file"] for f in m["inputs"] if f["status"] == REPEAT],
                     "kept": [{"file": old, "kept_as": new} for old, new in result.kept],
                 }
             )

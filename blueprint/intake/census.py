@@ -257,6 +257,7 @@ def census_of_files(
         read = read_inputs(pack, paths, progress)
         return census_table(count_rows(read.rows), pack), read.files
     from .issues import IssueLog
+    from .file_status import FAILED, OK
     from .reader import FileRejected, FileReport, iter_file, mark_repeat
 
     counter = TextCounter()
@@ -267,11 +268,11 @@ def census_of_files(
             for table in iter_file(path, index, IssueLog(), report, progress):
                 counter.add(index, table)
         except FileRejected as exc:
-            report.status, report.error, report.rows_used = "failed", exc.reason, 0
-        if report.status == "ok":
+            report.status, report.error, report.rows_used = FAILED, exc.reason, 0
+        if report.status == OK:
             mark_repeat(report, reports)
         reports.append(report)
-    used = [i for i, r in enumerate(reports) if r.status == "ok"]
+    used = [i for i, r in enumerate(reports) if r.status == OK]
     return census_table(counter.frame(used), pack), reports
 
 

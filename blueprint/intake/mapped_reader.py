@@ -60,6 +60,7 @@ from .issues import SKIPPED, IssueLog
 from .reader import EMPTY_SCHEMA, FileRejected, FileReport, ReadResult, read_doj_files, mark_repeat
 from .repeated_rows import RecordsSeen, report_repeats
 from ..base.yaml_files import load_yaml_model
+from .file_status import FAILED
 
 #: Input formats a rule pack can name in ``input_format``.
 INPUT_FORMATS = ("doj-research-file", "mapped-csv")
@@ -255,7 +256,7 @@ def read_mapped_file(
     try:
         table = _read(path, file_index, mapping, file_issues, report, case_numbers, seen)
     except FileRejected as exc:
-        report.status, report.error, report.rows_used = "failed", exc.reason, 0
+        report.status, report.error, report.rows_used = FAILED, exc.reason, 0
         if seen is not None:
             seen.discard()
         return None, report

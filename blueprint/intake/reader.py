@@ -55,6 +55,7 @@ from ..runtime.partition import shard_numbers
 from .columns import DOJ_COLUMNS, ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
 from .repeated_rows import RowFingerprints, drop_repeated, line_extents, record_extents, sample_keys
+from .file_status import FAILED, OK, REPEAT
 
 #: How many lines at the start of a file are inspected to decide whether it is a DOJ file at all.
 SNIFF_LINES = 50
@@ -76,18 +77,13 @@ class FileRejected(Exception):
         self.reason = reason
 
 
-#: The status of a file that could not be read (its rows are not in the run), and of a file whose
-#: content repeats an earlier file of the run (its rows are in the run once, from that file).
-FAILED, REPEAT = "failed", "repeat"
-
-
 @dataclass
 class FileReport:
     """What happened to one input file: its fingerprint and how every row was accounted for."""
 
     file: str
     path: str
-    status: str = "ok"  # "ok", "failed" (``error`` says why) or "repeat" (``note`` names the earlier file)
+    status: str = OK  # OK, FAILED (``error`` says why) or REPEAT (``note`` names the earlier file): ``file_status``
     error: str = ""
     note: str = ""
     sha256: str = ""
@@ -747,7 +743,7 @@ def mark_repeat(report: FileReport, earlier: Iterable[FileReport]) -> bool:
     status ``repeat`` (not a failure: none of the run's convictions is missing) and a note naming
     the earlier file; nothing is read from it and the earlier file's rows stand.
     """
-    original = next((e for e in earlier if e.status == "ok" and e.sha256 and e.sha256 == report.sha256), None)
+    original = next((e for e in earlier if e.status == OK and e.sha256 and e.sha256 == report.sha256), None)
     if original is None:
         return False
     report.status = REPEAT

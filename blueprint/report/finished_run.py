@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..engine.filing_rules import CONTRACT_COLUMNS, OutcomeMissing, outcomes
 from ..engine.policy import DEFAULT_PACK
+from ..intake.file_status import FAILED, OK
 
 #: Columns the filings need from the run's conviction table (docs/reference/results.md).
 REQUIRED_COLUMNS = (
@@ -121,7 +122,7 @@ def failed_inputs(manifest: dict) -> list[dict]:
 
     A file that repeats an earlier file of the run (status ``repeat``) is not one of them: its rows
     are in the run once, from the earlier file."""
-    return [f for f in manifest.get("inputs") or [] if f.get("status", "ok") == "failed"]
+    return [f for f in manifest.get("inputs") or [] if f.get("status", OK) == FAILED]
 
 
 def _check_belongs(path: Path, manifest: dict, run_dir: Path) -> None:

@@ -35,6 +35,7 @@ from ..intake.reader import (
 )
 from ..intake.repeated_rows import RowFingerprints
 from .local import RunSettings, with_person_ids
+from ..intake.file_status import FAILED, OK
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,25 +117,25 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
                         writers[shard] = pq.ParquetWriter(out_dir / names[shard] / part, piece.schema)
                     writers[shard].write_table(piece)
         except FileRejected as exc:
-            report.status, report.error, report.rows_used = "failed", exc.reason, 0
-        if report.status == "ok":
+            report.status, report.error, report.rows_used = FAILED, exc.reason, 0
+        if report.status == OK:
             mark_repeat(report, reports)
-        if seen is not None and report.status == "ok":
+        if seen is not None and report.status == OK:
             seen.commit(index, path.name, path)
         elif seen is not None:
             seen.discard()
         for shard, writer in writers.items():
             writer.close()
-            if report.status != "ok":  # a failed or repeated file: nothing of it is evaluated
+            if report.status != OK:  # a failed or repeated file: nothing of it is evaluated
                 (out_dir / names[shard] / part).unlink(missing_ok=True)
-        if report.status == "ok":
+        if report.status == OK:
             issues.extend(file_issues)
         reports.append(report)
     if seen is not None:
         seen.close()
     written = [n for n in names if (out_dir / n).is_dir() and any((out_dir / n).iterdir())]
     issues.frame().to_parquet(out_dir / READ_ISSUES, index=False)
-    texts.frame(i for i, r in enumerate(reports) if r.status == "ok").to_parquet(out_dir / TEXT_COUNTS, index=False)
+    texts.frame(i for i, r in enumerate(reports) if r.status == OK).to_parquet(out_dir / TEXT_COUNTS, index=False)
     split = {
         "shards": written,
         "shard_count": len(written),
@@ -146,7 +147,7 @@ def split_into_shards(inputs: list[Path], out_dir: Path, *, rows_per_shard: int 
         "rows_read": sum(r.rows_read for r in reports),
     }
     (out_dir / SPLIT_MANIFEST).write_text(json.dumps(split, indent=2))
-    if all(r.status != "ok" for r in reports):
+    if all(r.status != OK for r in reports):
         raise InputRejected("; ".join(f"{r.file}: {r.error}" for r in reports))
     return split
 

@@ -23,6 +23,7 @@ from ..base.progress import SILENT, Phases
 from ..intake.census import TextCounter, census_table, count_rows
 from ..intake.reader import BackgroundRead, FileReport, estimate_rows, refuse_if_none_usable
 from ..base.staging import merge_into, staged_folder
+from ..intake.file_status import OK
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,7 +117,7 @@ def run_local(
             except BaseException:  # an interrupt while waiting: stop the reading thread too
                 reading.cancel()
                 raise
-            counts = texts.frame(i for i, f in enumerate(read.files) if f.status == "ok")
+            counts = texts.frame(i for i, f in enumerate(read.files) if f.status == OK)
         else:  # another state's extract, read through the pack's input mapping (docs/forking.md)
             from ..intake.mapped_reader import read_inputs
 

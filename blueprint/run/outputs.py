@@ -25,6 +25,7 @@ from ..engine.policy import Policy
 from ..report.run_folder import MANIFEST_FILE, REVIEW_FILE, record_outputs
 from ..base.staging import sha256_of
 from ..review.writer import write_review_workbook
+from ..intake.file_status import FAILED, REPEAT
 
 #: From this many evaluated convictions on, the tables and report are written in a forked child
 #: process alongside the workbook (below it, starting the child costs more than it saves).
@@ -221,8 +222,8 @@ def write_outputs(
             "people": int(decisions["person_id"].nunique()) if len(decisions) else 0,
             "convictions_evaluated": int(len(decisions)),
             "data_issues": int(len(issues)),
-            "files_failed": int(sum(1 for f in files if f.get("status") == "failed")),
-            "files_repeated": int(sum(1 for f in files if f.get("status") == "repeat")),
+            "files_failed": int(sum(1 for f in files if f.get("status") == FAILED)),
+            "files_repeated": int(sum(1 for f in files if f.get("status") == REPEAT)),
         },
         "timings_seconds": timings,
     }

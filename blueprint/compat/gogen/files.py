@@ -50,6 +50,7 @@ from .summary import build_summary, write_summary
 from ...engine.decide import Evaluation
 from ...intake.reader import FileRejected, ReadResult, sniff
 from ...engine.rulepack import RulePack
+from ...intake.file_status import OK
 
 #: The earlier tool's eligibility columns, in its order.
 ELIGIBILITY_COLUMNS: tuple[str, ...] = (
@@ -302,7 +303,7 @@ def write_gogen_files(
         files_out[CONDENSED].write(_header(CONDENSED_COLUMNS + ELIGIBILITY_COLUMNS))
         empty_suffix = "," * len(ELIGIBILITY_COLUMNS)
         for index, report in enumerate(read.files):
-            if report.status != "ok":
+            if report.status != OK:
                 continue
             wanted = by_file.get(index, {})
             try:

@@ -58,6 +58,7 @@ from ...engine.outcomes import RECENT_YEARS, person_outcomes
 from ...engine.policy import DEFAULT_PACK
 from ...intake.reader import ReadResult
 from ...engine.rulepack import RulePack, load_rule_pack
+from ...intake.file_status import FAILED, OK
 
 #: The reliefs the earlier tool counted as a dismissal, and as a reduction (by relief code, never by
 #: the determination's words: a policy words its determinations as it likes).
@@ -151,7 +152,7 @@ def file_errors(read: ReadResult) -> dict[str, dict[str, str]]:
     """Failed input files by name, in the earlier tool's error shape (no personal data: reasons only)."""
     out = {}
     for f in read.files:
-        if f.status != "failed":  # a repeat of an earlier file is no error: its rows were used once
+        if f.status != FAILED:  # a repeat of an earlier file is no error: its rows were used once
             continue
         kind = "PARSING" if any(m in f.error for m in PARSING_MARKERS) else "OTHER"
         out[f.file] = {"errorType": kind, "errorMessage": f.error}
@@ -187,7 +188,7 @@ def build_summary(
     return {
         "county": county,
         "earliestConviction": earliest,
-        "lineCount": int(sum(f.rows_read for f in read.files if f.status == "ok")),
+        "lineCount": int(sum(f.rows_read for f in read.files if f.status == OK)),
         "processingTimeInSeconds": float(processing_seconds),
         "reliefWithCurrentEligibilityChoices": people["reliefWithCurrentEligibilityChoices"],
         "reliefWithDismissAllProp64": people["reliefWithDismissAllProp64"],
