@@ -338,6 +338,19 @@ def _column(values, index) -> pd.Series:
     return pd.Series(values, index=index, copy=False)
 
 
+def _rows_at(column: pa.ChunkedArray, positions: np.ndarray) -> np.ndarray:
+    """The values at ``positions`` (distinct) of a text column, in the order given, as Python strings.
+
+    Picked with a filter, which copies piece by piece: a take on a column of many pieces first
+    joins them all, a copy of every comment of a shard to pick out a few thousand.
+    """
+    keep = np.zeros(len(column), dtype=bool)
+    keep[positions] = True
+    out = np.empty(len(positions), dtype=object)
+    out[np.argsort(positions, kind="stable")] = _text(column.filter(pa.array(keep)))
+    return out
+
+
 def _text(col) -> np.ndarray:
     """An Arrow string column as a numpy object array (one conversion, at the end of the Arrow work)."""
     return np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
@@ -705,8 +718,8 @@ def _charges(
     pair = pc.dictionary_encode(pc.binary_join_element_wise(offense, comment, "\x1f")).combine_chunks()
     codes = pair.indices.to_numpy(zero_copy_only=False)
     _, first_pos = np.unique(codes, return_index=True)
-    unique_offense = pd.Series(_text(offense.take(first_pos)), dtype=object)
-    unique_comment = pd.Series(_text(comment.take(first_pos)), dtype=object)
+    unique_offense = pd.Series(_rows_at(offense, first_pos), dtype=object)
+    unique_comment = pd.Series(_rows_at(comment, first_pos), dtype=object)
     unique_parsed = parse_code_sections(unique_offense, unique_comment, reading)
     info = _evaluated_sections(
         unique_parsed, unique_offense, unique_comment, lists.get(evaluated) if evaluated else None
@@ -963,9 +976,8 @@ def _report_unresolved(
     if not unresolved.any():
         return
     rows = np.flatnonzero(unresolved)
-    take = pa.array(rows)
-    offense_text = _text(offense.take(take))
-    comment_text = _text(comment.take(take))
+    offense_text = _rows_at(offense, rows)
+    comment_text = _rows_at(comment, rows)
     in_comment = np.array([o == "" or o.upper().startswith("SEE COMMENT") for o in offense_text], dtype=bool)
     shown = np.where(
         in_comment,
