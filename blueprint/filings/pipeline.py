@@ -44,7 +44,6 @@ from .profile import PROFILE_ENV_VAR, OfficeProfile, ProfileError, load_profile
 from ..engine.policy import DEFAULT_PACK, pack_reliefs
 from ..report.finished_run import failed_inputs, load_run, read_manifest
 from .supplement import EarlierSet, SupplementError, read_earlier_set
-from ..intake.file_status import FAILED
 
 PLAN_FILE = "plan.json"
 DECIDED_FILE = "decisions.parquet"
@@ -774,7 +773,7 @@ def assemble_filings(
         "earlier_filed_convictions": t["earlier_filed_convictions"],
         "filing_day": work.plan.get("filing_day", ""),
         "inputs": work.plan.get("inputs") or [],
-        "failed_inputs": [f for f in work.plan.get("inputs") or [] if f.get("status") == FAILED],
+        "failed_inputs": failed_inputs(work.plan),  # the plan carries the manifest's inputs
     }
     files_before = _file_groups(work.out)
     _write_document(work, "filings/filing-summary.xml.j2", work.context(summary=summary, files=files_before), SUMMARY)
