@@ -8,6 +8,7 @@ results are the same files.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -125,7 +126,9 @@ def run_local(
             read = read_inputs(pack, inputs, progress)
             counts = count_rows(read.rows)
     _check_usable(read, settings.county)
-    census = census_table(counts, pack)
+    # The census needs nothing of the evaluation: a parallel run makes it while its workers
+    # evaluate (this process would only wait), a serial run before it. Made once either way.
+    census_of_texts = functools.cache(lambda: census_table(counts, pack))
     t1 = time.perf_counter()
     names = [f.file for f in read.files]
     evaluation = None
@@ -142,6 +145,7 @@ def run_local(
                 settings.evaluation_date,
                 workers,
                 parts=read.parts or None,
+                meanwhile=census_of_texts,
             )
             if workers > 1
             else None
@@ -154,6 +158,7 @@ def run_local(
             )
             decisions, outcomes = evaluation.decisions, person_outcomes(evaluation, pack)
     t2 = time.perf_counter()
+    census = census_of_texts()
     files = [f.as_dict() for f in read.files]
     rows_read = sum(f.rows_read for f in read.files)
     timings = {"read": round(t1 - t0, 3), "evaluate": round(t2 - t1, 3)}

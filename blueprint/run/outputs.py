@@ -7,10 +7,12 @@ every other file of the run is complete.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -149,17 +151,28 @@ def write_outputs(
         decisions = decisions.sort_values(["person_id", "conviction_id"], kind="stable").reset_index(drop=True)
     issues = with_conviction_ids(issues, decisions)
 
-    summary = summarize(
-        decisions,
-        outcomes,
-        county=county,
-        as_of=as_of,
-        policy=policy,
-        issues_count=len(issues),
-        files=files,
-        timings=timings,
-        census=census,
+    # The summary is made by each process that writes from it: a forked child copies this cache
+    # empty and makes its own (the same function of the same values, in parallel with this one);
+    # a run writing everything here makes it once.
+    summary_of_run = functools.cache(
+        functools.partial(
+            summarize,
+            decisions,
+            outcomes,
+            county=county,
+            as_of=as_of,
+            policy=policy,
+            issues_count=len(issues),
+            files=files,
+            timings=timings,
+            census=census,
+        )
     )
+    # A large run writes its tables and report in a forked child while this process writes the
+    # workbook (the largest file), so both cores work; a small one writes them one after the other.
+    side = InChild if len(decisions) >= PARALLEL_OUTPUT_ROWS else InProcess
+    tables = side(_write_tables_and_report, out_dir, decisions, issues, summary_of_run)
+    summary = summary_of_run()
     if census is not None:
         from ..intake.census import write_census_csv
 
@@ -173,10 +186,6 @@ def write_outputs(
         "county": county.upper(),
         "software_version": __version__,
     }
-    # A large run writes its tables and report in a forked child while this process writes the
-    # workbook (the largest file), so both cores work; a small one writes them one after the other.
-    side = InChild if len(decisions) >= PARALLEL_OUTPUT_ROWS else InProcess
-    tables = side(_write_tables_and_report, out_dir, decisions, issues, summary)
     if workbook:
         try:
             write_review_workbook(
@@ -234,12 +243,13 @@ def write_outputs(
 
 
 def _write_tables_and_report(
-    out_dir: Path, decisions: pd.DataFrame, issues: pd.DataFrame, summary: dict
+    out_dir: Path, decisions: pd.DataFrame, issues: pd.DataFrame, summary_of_run: Callable[[], dict]
 ) -> dict[str, str]:
     """``convictions.csv``/``.parquet``, ``data_issues.csv``, ``summary.json`` and ``summary.html``;
     returns each file's SHA-256 (computed here, beside the workbook's writing, for the manifest)."""
     from ..report.summary import write_summary_html
 
+    summary = summary_of_run()
     results = result_table(decisions)
     # One Arrow table serves both files; Arrow's CSV writer is C++ (pandas' took 0.5 s per 17,000 rows).
     table = _plain_strings(pa.Table.from_pandas(results, preserve_index=False))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pyarrow as pa
 
@@ -67,6 +67,7 @@ def evaluate_in_parallel(
     as_of,
     workers: int,
     parts: list[pa.Table] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Decisions and outcomes of ``rows`` evaluated in ``workers`` processes, or None to run serially.
 
@@ -74,6 +75,9 @@ def evaluate_in_parallel(
     (``ReadResult.parts``), are used as they are; otherwise the rows are split here.
     Record-level issues are added to ``issues``. Returns None (and changes nothing) when the
     parallel path cannot be used, so the caller runs the ordinary single-process evaluation.
+    ``meanwhile`` is called in this process while the workers evaluate (see
+    :func:`blueprint.runtime.forked.in_children`); if it fails, None is returned as for a failed
+    worker, and the caller meets the same error when it makes that call itself.
     """
     import pandas as pd
 
@@ -83,7 +87,7 @@ def evaluate_in_parallel(
     context = (names, pack, policy, county, as_of)
     try:
         # An interrupt stops the workers now, not when their shard is done, and is raised here.
-        results = in_children(functools.partial(_evaluate_shard, shards, context), workers)
+        results = in_children(functools.partial(_evaluate_shard, shards, context), workers, meanwhile=meanwhile)
     except Exception:  # a worker died or the pool could not start: the serial path is always there
         return None
     decisions = pd.concat([r[0] for r in results], ignore_index=True)

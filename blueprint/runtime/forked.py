@@ -68,13 +68,18 @@ def _call_at(key: int, index: int) -> Any:
     return fn(*args, index, **kwargs)
 
 
-def in_children(fn: Callable[[int], T], count: int) -> list[T]:
+def in_children(fn: Callable[[int], T], count: int, *, meanwhile: Callable[[], Any] | None = None) -> list[T]:
     """``[fn(0), ..., fn(count - 1)]``, each call in a forked child of its own, all at the same time.
 
+    ``meanwhile``, if given, is called here once the children have started, before their results
+    are collected: work that needs none of theirs runs in the time this process would spend
+    waiting. The children are forked before it runs, so they do not inherit what it makes.
+
     Raises the first error in the order of the calls: a call's own exception, ``BrokenProcessPool``
-    when a child died, or the error of a pool that could not start (no fork on this platform). The
-    other children are then stopped at once, as they are on an interrupt. Nothing is run in this
-    process instead: unlike :class:`InChild`, the caller decides what to do.
+    when a child died, or the error of a pool that could not start (no fork on this platform); or the
+    error of ``meanwhile``. The other children are then stopped at once, as they are on an
+    interrupt. Nothing is run in this process instead: unlike :class:`InChild`, the caller decides
+    what to do.
     """
     key = next(_KEYS)
     _PENDING[key] = (fn, (), {})
@@ -82,7 +87,10 @@ def in_children(fn: Callable[[int], T], count: int) -> list[T]:
     try:
         pool = _fork_pool(count)
         # A forking pool starts all its children at the first submit; _PENDING[key] is in place until the end.
-        results = list(pool.map(_call_at, [key] * count, range(count)))
+        running = pool.map(_call_at, [key] * count, range(count))
+        if meanwhile is not None:
+            meanwhile()
+        results = list(running)
     except BaseException:
         if pool is not None:
             stop_pool(pool)

@@ -35,7 +35,15 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_engine import OUT, ROOT, csv_baseline, ensure_file, ensure_wide_file, run_engine  # noqa: E402
+from bench_engine import (  # noqa: E402
+    OUT,
+    ROOT,
+    compile_bytecode,
+    csv_baseline,
+    ensure_file,
+    ensure_wide_file,
+    run_engine,
+)
 
 #: JSON files whose content includes the run's own timings; compared without them.
 TIMED_JSON = {"summary.json", "manifest.json"}
@@ -121,6 +129,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="compare-") as tmp:
         base = export(ref, Path(tmp) / "ref")
         trees = {ref[:10]: base, "this tree": ROOT}
+        for tree in trees.values():  # both run as installed, with their bytecode compiled
+            compile_bytecode(tree)
         for kind in args.files:
             path = ensure_wide_file(args.rows, args.seed) if kind == "wide" else ensure_file(args.rows, args.seed)
             runs = {name: [] for name in trees}

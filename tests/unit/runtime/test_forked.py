@@ -66,6 +66,29 @@ def test_each_index_runs_in_a_child_of_its_own_and_the_results_keep_their_order(
     assert not forked._PENDING  # nothing of the work is left behind
 
 
+def test_meanwhile_runs_here_once_the_children_have_started():
+    parent = os.getpid()
+    made: list[int] = []
+
+    # Each child reports what it sees of the parent's list: forked before meanwhile ran, it is empty.
+    results = in_children(lambda index: len(made), 2, meanwhile=lambda: made.append(os.getpid()))
+    assert made == [parent]
+    assert results == [0, 0]
+
+
+def test_a_failing_meanwhile_is_raised_and_the_children_are_stopped():
+    import time
+
+    def census():
+        raise ValueError("census failed")
+
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="census failed"):
+        in_children(lambda index: time.sleep(60), 2, meanwhile=census)
+    assert time.monotonic() - started < 30  # stopped, not waited for
+    assert not forked._PENDING
+
+
 def test_a_failed_call_is_raised_and_nothing_runs_here_instead():
     parent = os.getpid()
     ran_here = []

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 import xlsxwriter
 from openpyxl import load_workbook
 
@@ -78,3 +79,26 @@ def test_text_columns_reach_arrow_as_str_would_write_them():
     assert text_column(python_strings).to_pylist() == ["a", "", "c"]
     assert text_column(arrow_backed).to_pylist() == ["a", "", "c"]
     assert text_column(mixed).to_pylist() == ["a", "7", "", "2.5"]
+
+
+def test_the_rewritten_archive_keeps_every_member_in_order_and_refuses_a_missing_sheet(tmp_path):
+    import zipfile
+
+    path = tmp_path / "t.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    for name in ("One", "Two", "Three"):
+        ws = wb.add_worksheet(name)
+        ws.write_string(0, 0, "Header")
+    wb.close()
+    before = zipfile.ZipFile(path).namelist()
+
+    replace_rows(path, {1: (2, [Column(np.array(["a", "b"], dtype=object))]), 3: (2, [Column(np.array(["c"]))])})
+    assert zipfile.ZipFile(path).namelist() == before
+    book = load_workbook(path)
+    assert [book["One"].cell(r, 1).value for r in (1, 2, 3)] == ["Header", "a", "b"]
+    assert [book["Three"].cell(r, 1).value for r in (1, 2)] == ["Header", "c"]
+    assert book["Two"].max_row == 1
+
+    with pytest.raises(KeyError, match="no sheet xl/worksheets/sheet4.xml"):
+        replace_rows(path, {4: (2, [Column(np.array(["d"]))])})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]  # nothing half-written left behind
