@@ -127,7 +127,8 @@ def run_local(
             counts = count_rows(read.rows)
     _check_usable(read, settings.county)
     # The census needs nothing of the evaluation: a parallel run makes it while its workers
-    # evaluate (this process would only wait), a serial run before it. Made once either way.
+    # evaluate (this process would only wait), a serial run after it. Made once either way, and
+    # timed with the evaluation either way.
     census_of_texts = functools.cache(lambda: census_table(counts, pack))
     t1 = time.perf_counter()
     names = [f.file for f in read.files]
@@ -157,8 +158,8 @@ def run_local(
                 read.rows, names, read.issues, pack, policy, settings.county, settings.evaluation_date
             )
             decisions, outcomes = evaluation.decisions, person_outcomes(evaluation, pack)
-    t2 = time.perf_counter()
     census = census_of_texts()
+    t2 = time.perf_counter()
     files = [f.as_dict() for f in read.files]
     rows_read = sum(f.rows_read for f in read.files)
     timings = {"read": round(t1 - t0, 3), "evaluate": round(t2 - t1, 3)}
