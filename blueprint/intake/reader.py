@@ -910,8 +910,8 @@ def read_doj_files(
 class BackgroundRead:
     """:func:`read_doj_files` in a thread of its own, started at once; :meth:`result` waits for it.
 
-    The local run starts reading before it loads pandas, the engine and the policy. Arrow's parse,
-    the file reads and the SHA-256 run outside Python's global lock, so that half second of
+    The local run starts reading before it loads pandas, the engine and the policy. Arrow's parse
+    and the file reads run outside Python's global lock, so that half second of
     loading and the first chunks of the read happen at the same time instead of one after the
     other. The result is exactly what :func:`read_doj_files` returns.
     """
