@@ -51,7 +51,7 @@ from ..runtime.buffers import (
     line_chunks,
     prefetch,
 )
-from ..runtime.file_digest import CHANGED, FileDigest, file_identity
+from ..runtime.file_digest import CHANGED, FileDigest, digest_for, file_identity
 from ..runtime.partition import shard_numbers
 from .columns import DOJ_COLUMNS, ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
@@ -392,7 +392,7 @@ def _fingerprinted(path: Path, fh, report: FileReport) -> Iterator[None]:
     and its file has no fingerprint.
     """
     identity = file_identity(fh)
-    digest = FileDigest(path, identity, name=path.name)
+    digest = digest_for(path, identity, path.name)
     try:
         yield
         if file_identity(fh) != identity:

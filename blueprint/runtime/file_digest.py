@@ -31,7 +31,7 @@ from pathlib import Path
 from ..base.errors import UsageError
 
 #: Bytes read at a time by the hashing thread (one buffer, reused).
-BLOCK_BYTES = 4 << 20
+BLOCK_BYTES = 16 << 20
 #: The niceness of the hashing thread: the lowest priority (Linux: 19).
 LOWEST_PRIORITY = 19
 
@@ -83,6 +83,47 @@ def lower_this_thread() -> bool:
     return True
 
 
+#: Digests started by :func:`start_early`, waiting for the read that will use them, by resolved path.
+_EARLY: dict[Path, FileDigest] = {}
+
+
+def start_early(paths) -> None:
+    """Start hashing the given files now, before the run that reads them has loaded its libraries.
+
+    The ``clearance run`` command calls this first of all: loading Arrow, pandas and the engine
+    takes a few tenths of a second on one core, and the hashing threads use the other meanwhile.
+    A path that cannot be opened is left to the reader, which reports it.
+    """
+    for path in map(Path, paths):
+        key = path.resolve()
+        if key in _EARLY:
+            continue
+        try:
+            with open(path, "rb") as fh:
+                identity = file_identity(fh)
+        except OSError:
+            continue
+        _EARLY[key] = FileDigest(path, identity)
+
+
+def digest_for(path: Path, identity: Identity, name: str) -> FileDigest:
+    """The digest of the file the caller has open with ``identity``: one started early if it read
+    that same version (:func:`start_early`), else a new one."""
+    early = _EARLY.pop(Path(path).resolve(), None)
+    if early is not None:
+        if early.identity == identity:
+            early.name = name
+            return early
+        early.cancel()
+    return FileDigest(path, identity, name=name)
+
+
+def cancel_early() -> None:
+    """Stop the early digests no read took (a file the policy's own reader reads, or a run that stopped)."""
+    while _EARLY:
+        _EARLY.popitem()[1].cancel()
+
+
 class FileDigest:
     """The SHA-256 of ``path``, computed in a background thread started at once.
 
@@ -92,8 +133,10 @@ class FileDigest:
 
     def __init__(self, path: Path | str, identity: Identity, *, name: str | None = None):
         self._path = Path(path)
-        self._name = name or self._path.name
-        self._identity = identity
+        #: The file's name as messages give it.
+        self.name = name or self._path.name
+        #: The version of the file this digest is of (see :func:`file_identity`).
+        self.identity = identity
         self._stop = threading.Event()
         self._hex: str | None = None
         self._error: BaseException | None = None
@@ -106,8 +149,8 @@ class FileDigest:
             digest = hashlib.sha256()
             view = memoryview(bytearray(BLOCK_BYTES))
             with open(self._path, "rb", buffering=0) as fh:
-                if file_identity(fh) != self._identity:
-                    raise FileChanged(self._name)
+                if file_identity(fh) != self.identity:
+                    raise FileChanged(self.name)
                 while not self._stop.is_set():
                     n = fh.readinto(view)
                     if not n:
@@ -115,16 +158,16 @@ class FileDigest:
                     digest.update(view[:n])  # hashlib lets the other threads run meanwhile
                 if self._stop.is_set():
                     return
-                if file_identity(fh) != self._identity:
-                    raise FileChanged(self._name)
+                if file_identity(fh) != self.identity:
+                    raise FileChanged(self.name)
             self._hex = digest.hexdigest()
         except FileChanged as exc:
             self._error = exc
         except FileNotFoundError:  # moved or deleted after the parser opened it
-            self._error = FileChanged(self._name)
+            self._error = FileChanged(self.name)
         except OSError as exc:  # a read failed after the parser had read the same bytes
             reason = f"could not be read a second time for its SHA-256 ({exc.strerror or type(exc).__name__})"
-            self._error = FileChanged(self._name, reason)
+            self._error = FileChanged(self.name, reason)
 
     def hexdigest(self) -> str:
         """The SHA-256 (hex), waiting for the thread if it is still reading."""
@@ -140,4 +183,14 @@ class FileDigest:
         self._stop.set()
 
 
-__all__ = ["BLOCK_BYTES", "CHANGED", "FileChanged", "FileDigest", "file_identity", "lower_this_thread"]
+__all__ = [
+    "BLOCK_BYTES",
+    "CHANGED",
+    "FileChanged",
+    "FileDigest",
+    "cancel_early",
+    "digest_for",
+    "file_identity",
+    "lower_this_thread",
+    "start_early",
+]

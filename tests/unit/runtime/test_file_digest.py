@@ -146,3 +146,42 @@ def test_only_a_file_of_the_same_size_is_compared_for_a_repeat(tmp_path):
     same = FileReport(file="c.dat", path="c.dat", bytes=5)
     same.sha256 = later.sha256
     assert mark_repeat(same, [later]) is True and same.status == "repeat"
+
+
+def test_a_digest_started_early_is_the_one_the_read_uses(tmp_path):
+    """``clearance run`` starts hashing before its libraries load; the read then takes that digest."""
+    path = write_doj(tmp_path / "doj.dat", rows(10))
+    file_digest.start_early([path, str(path)])  # a path given twice is hashed once
+    early = file_digest._EARLY[path.resolve()]
+    try:
+        report = read_doj_files([path]).files[0]
+        assert report.digest is early and path.resolve() not in file_digest._EARLY
+        assert report.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    finally:
+        file_digest.cancel_early()
+
+
+def test_an_early_digest_of_another_version_is_not_used(tmp_path):
+    path = write_doj(tmp_path / "doj.dat", rows(10))
+    file_digest.start_early([path])
+    early = file_digest._EARLY[path.resolve()]
+    early.hexdigest()  # done with the first version
+    write_doj(path, rows(12))  # the file is replaced before the run reads it
+    try:
+        report = read_doj_files([path]).files[0]
+        assert report.digest is not early
+        assert report.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    finally:
+        file_digest.cancel_early()
+
+
+def test_early_digests_no_read_took_are_stopped(tmp_path, monkeypatch):
+    monkeypatch.setattr(file_digest, "BLOCK_BYTES", 1)
+    path = tmp_path / "other-format.csv"
+    path.write_bytes(b"x" * 200_000)
+    file_digest.start_early([path, tmp_path / "missing.dat"])  # a missing file is left to the reader
+    early = file_digest._EARLY[path.resolve()]
+    assert len(file_digest._EARLY) == 1
+    file_digest.cancel_early()
+    early._thread.join(timeout=10)
+    assert not file_digest._EARLY and not early._thread.is_alive()
