@@ -52,6 +52,18 @@ def _report_inputs(files: list) -> list:
 
 
 def cmd_run(args) -> int:
+    from ..runtime.file_digest import cancel_early, start_early
+
+    # First of all: the input files' SHA-256 is computed on the core that is idle while the
+    # libraries below load (blueprint.runtime.file_digest).
+    start_early(args.input)
+    try:
+        return _run(args)
+    finally:
+        cancel_early()
+
+
+def _run(args) -> int:
     from ..run.local import RunSettings, run_local
     from .preflight import check_as_of, check_output_folder
 

@@ -247,6 +247,17 @@ def main(argv: list[str] | None = None) -> int:
         restore_signal_handlers(previous)
 
 
+def one_blas_thread() -> None:
+    """Ask numpy's linear-algebra library (OpenBLAS) for one thread, unless the machine says otherwise.
+
+    Imported with its defaults, OpenBLAS starts a thread per core, and each spins for about a tenth
+    of a second waiting for work. The kit does no linear algebra, so that spin only takes a core
+    from the run, just when the other core's work (hashing the input files) could use it. Set
+    before numpy loads; an ``OPENBLAS_NUM_THREADS`` already set is kept.
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def entry() -> None:
     """The installed ``clearance`` command: :func:`main`, then a prompt exit.
 
@@ -256,6 +267,7 @@ def entry() -> None:
     before :func:`main` returns, so only the standard streams need flushing first. Errors that
     escape :func:`main` (and ``--help``) end the ordinary way.
     """
+    one_blas_thread()
     code = main()
     try:
         sys.stdout.flush()

@@ -27,9 +27,9 @@ The machinery that makes the read fast without knowing what a DOJ file is lives 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
-import hashlib
 import io
 import threading
 from dataclasses import dataclass, field
@@ -51,6 +51,7 @@ from ..runtime.buffers import (
     line_chunks,
     prefetch,
 )
+from ..runtime.file_digest import CHANGED, FileDigest, digest_for, file_identity
 from ..runtime.partition import shard_numbers
 from .columns import DOJ_COLUMNS, ENGINE_COLUMNS
 from .issues import SKIPPED, IssueLog
@@ -86,13 +87,33 @@ class FileReport:
     status: str = OK  # OK, FAILED (``error`` says why) or REPEAT (``note`` names the earlier file): ``file_status``
     error: str = ""
     note: str = ""
-    sha256: str = ""
     bytes: int = 0
     has_header: bool = False
     encoding: str = "utf-8"
     rows_read: int = 0
     rows_used: int = 0
     rows_skipped: int = 0
+    #: The file's SHA-256 while a background thread still computes it (see :attr:`sha256`).
+    digest: FileDigest | None = field(default=None, repr=False, compare=False)
+    _sha256: str = field(default="", repr=False)
+
+    @property
+    def sha256(self) -> str:
+        """The file's SHA-256 (hex); empty for a file that failed before it was read to the end.
+
+        Computed beside the read (``blueprint.runtime.file_digest``): the first call waits for it if it
+        is not done yet, and raises :class:`~blueprint.runtime.file_digest.FileChanged` if the file
+        changed between the parser's read and the hashing thread's.
+        """
+        if self.digest is not None:
+            self._sha256 = self.digest.hexdigest()
+            self.digest = None
+        return self._sha256
+
+    @sha256.setter
+    def sha256(self, value: str) -> None:
+        self.digest = None
+        self._sha256 = value
 
     @property
     def balanced(self) -> bool:
@@ -248,9 +269,9 @@ def _column_names(field_count: int) -> list[str]:
 
 
 def _counted_chunks(
-    fh, size: int, digest, line_keys_for: int | None = None
+    fh, size: int, line_keys_for: int | None = None
 ) -> Iterator[tuple[memoryview, int, tuple | None, bool]]:
-    """Chunks with their physical line count, fed to the file's SHA-256 on the way.
+    """Chunks with their physical line count.
 
     Each chunk also says whether it is plain ASCII (``blueprint.runtime.buffers.is_ascii``): ASCII is
     valid UTF-8, so such a chunk is parsed without Arrow's UTF-8 check (a tenth of the parse), in
@@ -263,7 +284,6 @@ def _counted_chunks(
     counter = ByteCounter()
     first = True
     for data in line_chunks(fh, size, counter):
-        digest.update(data)
         lines = None
         if line_keys_for is None:
             lines_here = counter.count(data.obj, ord("\n"), len(data))  # every piece starts at its buffer's start
@@ -361,6 +381,28 @@ def _locate_records(
     return np.asarray(good, dtype=np.int64), bad
 
 
+@contextlib.contextmanager
+def _fingerprinted(path: Path, fh, report: FileReport) -> Iterator[None]:
+    """Around one read of a file: its SHA-256 computed beside it, given to ``report`` if the read ends well.
+
+    The hashing thread (``blueprint.runtime.file_digest``) reads the file a second time on idle processor
+    time. Both reads must see the version of the file identified when it was opened: a file changed
+    during this read is refused here, and one changed during the hashing thread's read is refused
+    when its fingerprint is asked for. A read that fails or is abandoned stops the hashing thread,
+    and its file has no fingerprint.
+    """
+    identity = file_identity(fh)
+    digest = digest_for(path, identity, path.name)
+    try:
+        yield
+        if file_identity(fh) != identity:
+            raise FileRejected(path.name, CHANGED)
+    except BaseException:
+        digest.cancel()
+        raise
+    report.digest = digest
+
+
 def iter_file(
     path: Path,
     file_index: int,
@@ -382,16 +424,15 @@ def iter_file(
     """
     sn = sniff(path)
     report.has_header = sn.has_header
-    digest = hashlib.sha256()
     encoding = "utf-8"
     next_line = 1  # physical line number of the first line of the next chunk
     try:
         fh = open(path, "rb")
     except OSError as exc:
         raise FileRejected(path.name, f"could not be read ({exc.strerror or exc.__class__.__name__})") from None
-    with fh:
+    with fh, _fingerprinted(path, fh, report):
         first = True
-        chunks = _counted_chunks(fh, chunk_bytes, digest, None if seen is None else sn.field_count)
+        chunks = _counted_chunks(fh, chunk_bytes, None if seen is None else sn.field_count)
         for data, lines_here, physical, ascii_only in prefetch(chunks, depth=READ_BUFFERS - 2):
             if cancel is not None and cancel.is_set():
                 raise ReadCancelled(path.name)
@@ -449,7 +490,6 @@ def iter_file(
             if progress:
                 progress(table.num_rows + malformed)
             yield table
-    report.sha256 = digest.hexdigest()
     if report.rows_read == 0:
         raise FileRejected(path.name, "is empty: it has no data rows")
 
@@ -743,7 +783,12 @@ def mark_repeat(report: FileReport, earlier: Iterable[FileReport]) -> bool:
     status ``repeat`` (not a failure: none of the run's convictions is missing) and a note naming
     the earlier file; nothing is read from it and the earlier file's rows stand.
     """
-    original = next((e for e in earlier if e.status == OK and e.sha256 and e.sha256 == report.sha256), None)
+    # Only a file of the same size can repeat this one: the fingerprints are compared (and waited
+    # for, see FileReport.sha256) for those alone.
+    original = next(
+        (e for e in earlier if e.status == OK and e.bytes == report.bytes and e.sha256 and e.sha256 == report.sha256),
+        None,
+    )
     if original is None:
         return False
     report.status = REPEAT
@@ -865,8 +910,8 @@ def read_doj_files(
 class BackgroundRead:
     """:func:`read_doj_files` in a thread of its own, started at once; :meth:`result` waits for it.
 
-    The local run starts reading before it loads pandas, the engine and the policy. Arrow's parse,
-    the file reads and the SHA-256 run outside Python's global lock, so that half second of
+    The local run starts reading before it loads pandas, the engine and the policy. Arrow's parse
+    and the file reads run outside Python's global lock, so that half second of
     loading and the first chunks of the read happen at the same time instead of one after the
     other. The result is exactly what :func:`read_doj_files` returns.
     """

@@ -24,7 +24,6 @@ nor the template names any state's law.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -105,8 +104,8 @@ def _conviction_dates(decisions: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 def _file_facts(report) -> dict:
     """The shareable facts of one input file (a dict or the reader's ``FileReport``)."""
-    if dataclasses.is_dataclass(report) and not isinstance(report, type):
-        report = dataclasses.asdict(report)
+    if not isinstance(report, dict):
+        report = report.as_dict()
     out: dict[str, Any] = {}
     for key in FILE_KEYS:
         if key in report:

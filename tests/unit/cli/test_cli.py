@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -209,3 +210,27 @@ def test_the_command_as_a_process_flushes_its_output_and_keeps_exit_codes(doj, t
     assert "error: bad.dat:" in failed.stderr and "Review workbook:" in failed.stdout
     usage = command("check-policy", tmp_path / "absent.yaml")
     assert usage.returncode == 2 and usage.stderr.startswith("error:")
+
+
+def test_the_command_asks_numpy_for_one_blas_thread_unless_told_otherwise(monkeypatch):
+    """OpenBLAS's idle threads spin on a core the run's hashing thread uses (cli.main.one_blas_thread)."""
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    cli.one_blas_thread()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")  # an office's own setting is kept
+    cli.one_blas_thread()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads through Linux's /proc")
+def test_with_one_blas_thread_numpy_starts_no_thread_of_its_own():
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    script = (
+        "import os; from blueprint.cli.main import one_blas_thread; one_blas_thread(); "
+        "import numpy; print(len(os.listdir('/proc/self/task')))"
+    )
+    threads = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert threads.stdout.strip() == "1"

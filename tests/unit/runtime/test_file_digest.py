@@ -1,0 +1,187 @@
+"""The SHA-256 computed beside the read (blueprint.runtime.file_digest), and how the reader uses it.
+
+The fingerprint must be the SHA-256 of the bytes the parser read: these tests compare it with
+hashlib's digest of the file, and check that a file changed between the two reads is refused
+rather than fingerprinted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import threading
+
+import pytest
+
+import blueprint.runtime.file_digest as file_digest
+from blueprint.base.errors import UsageError
+from blueprint.intake.issues import IssueLog
+from blueprint.intake.reader import FileRejected, FileReport, iter_file, mark_repeat, read_doj_files
+from blueprint.runtime.file_digest import CHANGED, FileChanged, FileDigest, file_identity, lower_this_thread
+from doj_builder import Person, write_doj
+
+
+def identity_of(path) -> tuple:
+    with open(path, "rb") as fh:
+        return file_identity(fh)
+
+
+def test_digest_is_the_files_sha256_across_several_blocks(tmp_path, monkeypatch):
+    monkeypatch.setattr(file_digest, "BLOCK_BYTES", 1000)  # many reads of one reused buffer
+    path = tmp_path / "doj.dat"
+    path.write_bytes(os.urandom(10_500))
+    assert FileDigest(path, identity_of(path)).hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_file_changed_after_the_parser_opened_it_is_refused(tmp_path):
+    path = tmp_path / "doj.dat"
+    path.write_bytes(b"one version\n")
+    seen_by_parser = identity_of(path)
+    path.write_bytes(b"another, longer version\n")
+    with pytest.raises(FileChanged) as caught:
+        FileDigest(path, seen_by_parser).hexdigest()
+    # A usage error (exit code 2, nothing written) that names the file and nothing of its content.
+    assert isinstance(caught.value, UsageError)
+    assert str(caught.value) == f"doj.dat: {CHANGED}"
+
+
+def test_a_file_removed_before_the_second_read_is_refused(tmp_path):
+    path = tmp_path / "doj.dat"
+    path.write_bytes(b"rows\n")
+    seen_by_parser = identity_of(path)
+    path.unlink()
+    with pytest.raises(FileChanged, match="^doj.dat: the file changed while it was being read"):
+        FileDigest(path, seen_by_parser).hexdigest()
+
+
+def test_a_cancelled_digest_stops_and_has_no_value(tmp_path, monkeypatch):
+    monkeypatch.setattr(file_digest, "BLOCK_BYTES", 1)  # so that the thread is still reading when cancelled
+    path = tmp_path / "doj.dat"
+    path.write_bytes(b"x" * 200_000)
+    digest = FileDigest(path, identity_of(path))
+    digest.cancel()
+    digest._thread.join(timeout=10)
+    assert not digest._thread.is_alive()
+    with pytest.raises(RuntimeError, match="cancelled"):
+        digest.hexdigest()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="threads are scheduled one by one on Linux only")
+def test_only_the_hashing_thread_is_given_the_lowest_priority():
+    seen: dict = {}
+
+    def in_thread() -> None:
+        seen["lowered"] = lower_this_thread()
+        me = threading.get_native_id()
+        seen["policy"] = os.sched_getscheduler(me)
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, me)
+
+    before = (os.sched_getscheduler(0), os.getpriority(os.PRIO_PROCESS, 0))
+    worker = threading.Thread(target=in_thread)
+    worker.start()
+    worker.join()
+    assert seen["lowered"] is True
+    assert seen["policy"] == os.SCHED_IDLE or seen["nice"] == file_digest.LOWEST_PRIORITY
+    # The calling thread (here the main thread, which forks the evaluation processes) is unchanged.
+    assert (os.sched_getscheduler(0), os.getpriority(os.PRIO_PROCESS, 0)) == before
+
+
+def rows(count: int) -> list[list[str]]:
+    """Convicted counts of one person, enough to fill several 2,000-byte pieces."""
+    person = Person(subject_id="100")
+    return [
+        person.row(CNT_ORDER=f"{i + 1:03d}", STP_TYPE_DESCR="COURT ACTION", DISP_DESCR="CONVICTED")
+        for i in range(count)
+    ]
+
+
+def test_the_reports_fingerprint_is_of_the_bytes_read(tmp_path):
+    path = write_doj(tmp_path / "doj.dat", rows(40))
+    report = read_doj_files([path], chunk_bytes=2_000).files[0]
+    assert report.status == "ok"
+    assert report.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert report.as_dict()["sha256"] == report.sha256
+
+
+def test_a_file_extended_while_it_is_parsed_is_refused(tmp_path):
+    """A file still being copied in grows between pieces: the read refuses it at its end."""
+    path = write_doj(tmp_path / "doj.dat", rows(40))
+    extra = path.read_bytes().splitlines(keepends=True)[-1]
+
+    def grow(_rows: int) -> None:
+        with open(path, "ab") as fh:
+            fh.write(extra)
+
+    report = FileReport(file=path.name, path=str(path))
+    with pytest.raises(FileRejected) as caught:
+        for _ in iter_file(path, 0, IssueLog(), report, progress=grow, chunk_bytes=2_000):
+            pass
+    assert caught.value.reason == CHANGED
+    assert report.sha256 == ""  # a refused read has no fingerprint
+
+
+def test_a_report_whose_file_changed_during_hashing_raises_when_asked(tmp_path):
+    path = tmp_path / "doj.dat"
+    path.write_bytes(b"rows\n")
+    stale = identity_of(path)
+    path.write_bytes(b"other rows\n")
+    report = FileReport(file="doj.dat", path=str(path))
+    report.digest = FileDigest(path, stale, name="doj.dat")
+    with pytest.raises(FileChanged):
+        report.as_dict()
+
+
+def test_only_a_file_of_the_same_size_is_compared_for_a_repeat(tmp_path):
+    """mark_repeat waits for fingerprints only where a repeat is possible (same size)."""
+    path = tmp_path / "doj.dat"
+    path.write_bytes(b"rows\n")
+    earlier = FileReport(file="a.dat", path="a.dat", bytes=999)
+    earlier.digest = FileDigest(path, identity_of(path))
+    earlier.digest.cancel()  # asking for it would raise: it must not be asked
+    earlier.digest._thread.join()
+    later = FileReport(file="b.dat", path="b.dat", bytes=5)
+    later.sha256 = hashlib.sha256(b"rows\n").hexdigest()
+    assert mark_repeat(later, [earlier]) is False
+    same = FileReport(file="c.dat", path="c.dat", bytes=5)
+    same.sha256 = later.sha256
+    assert mark_repeat(same, [later]) is True and same.status == "repeat"
+
+
+def test_a_digest_started_early_is_the_one_the_read_uses(tmp_path):
+    """``clearance run`` starts hashing before its libraries load; the read then takes that digest."""
+    path = write_doj(tmp_path / "doj.dat", rows(10))
+    file_digest.start_early([path, str(path)])  # a path given twice is hashed once
+    early = file_digest._EARLY[path.resolve()]
+    try:
+        report = read_doj_files([path]).files[0]
+        assert report.digest is early and path.resolve() not in file_digest._EARLY
+        assert report.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    finally:
+        file_digest.cancel_early()
+
+
+def test_an_early_digest_of_another_version_is_not_used(tmp_path):
+    path = write_doj(tmp_path / "doj.dat", rows(10))
+    file_digest.start_early([path])
+    early = file_digest._EARLY[path.resolve()]
+    early.hexdigest()  # done with the first version
+    write_doj(path, rows(12))  # the file is replaced before the run reads it
+    try:
+        report = read_doj_files([path]).files[0]
+        assert report.digest is not early
+        assert report.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    finally:
+        file_digest.cancel_early()
+
+
+def test_early_digests_no_read_took_are_stopped(tmp_path, monkeypatch):
+    monkeypatch.setattr(file_digest, "BLOCK_BYTES", 1)
+    path = tmp_path / "other-format.csv"
+    path.write_bytes(b"x" * 200_000)
+    file_digest.start_early([path, tmp_path / "missing.dat"])  # a missing file is left to the reader
+    early = file_digest._EARLY[path.resolve()]
+    assert len(file_digest._EARLY) == 1
+    file_digest.cancel_early()
+    early._thread.join(timeout=10)
+    assert not file_digest._EARLY and not early._thread.is_alive()
