@@ -9,6 +9,7 @@ results are the same files.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import time
 from dataclasses import dataclass, field
@@ -83,6 +84,22 @@ def run_local(
     :func:`blueprint.report.run_folder.earlier_run`. A run whose every input file failed, or whose input has
     no row in the county, stops with a :class:`~blueprint.base.errors.UsageError` before writing anything.
     """
+    try:
+        return _run_local(inputs, settings, out_dir, progress=progress, force=force, phases=phases)
+    finally:
+        gc.unfreeze()  # _run_local freezes what the run holds for the run's length only (see there)
+
+
+def _run_local(
+    inputs: list[Path],
+    settings: RunSettings,
+    out_dir: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+    force: bool = False,
+    phases: Phases = SILENT,
+) -> RunResult:
+    """:func:`run_local`'s work; the caller undoes its ``gc.freeze()``."""
     from ..runtime.arrow_memory import use_jemalloc_if_available
     from .parallel import workers_for
 
@@ -132,6 +149,11 @@ def run_local(
     census_of_texts = functools.cache(lambda: census_table(counts, pack))
     t1 = time.perf_counter()
     names = [f.file for f in read.files]
+    # Everything this process holds now (modules, the rows, the policy) lives to the end of the
+    # run: frozen, Python's cycle collector no longer walks it in each full pass. One such pass
+    # in the outputs walked it all, holding the lock the workbook's writing needed (65 ms). The
+    # freeze ends with the run (run_local), so a process that runs the kit again frees this one.
+    gc.freeze()
     evaluation = None
     workers = 1 if settings.compat else workers_for(read.rows.num_rows)  # compat needs the records in hand
     with phases.phase(f"evaluating ({workers} processes)" if workers > 1 else "evaluating"):

@@ -59,7 +59,9 @@ class ByteCounter:
         if end <= 0:
             return self._scratch[:0]
         if len(self._scratch) < end:
-            self._scratch = np.empty(end, dtype=bool)
+            # Room to spare: pieces differ in length by the carried-over line, and an array sized
+            # to each new longest piece was freed and mapped afresh a dozen times per file.
+            self._scratch = np.empty(end + (end >> 3), dtype=bool)
         return np.equal(np.frombuffer(buf, dtype=np.uint8, count=end), value, out=self._scratch[:end])
 
 

@@ -52,3 +52,38 @@ def test_a_pool_that_cannot_start_falls_back_to_one_process(doj_file, tmp_path, 
 def test_small_runs_stay_in_one_process(monkeypatch):
     monkeypatch.delenv("CLEARANCE_WORKERS", raising=False)
     assert parallel.workers_for(parallel.MIN_ROWS - 1) == 1
+
+
+def _collector_after_a_shard(shards, context, index):
+    """In a forked worker: evaluate one shard as the local run does, then say whether gc is on."""
+    import gc
+
+    parallel._evaluate_shard(shards, context, index)
+    return gc.isenabled()
+
+
+def test_a_worker_evaluates_with_the_cycle_collector_off_and_the_run_restores_it(doj_file, tmp_path, monkeypatch):
+    """The collector only costs a worker time (its full passes copy the parent's pages); the
+    freeze of what the parent holds lasts one run (blueprint.run.local)."""
+    import functools
+    import gc
+
+    from blueprint.engine.rulepack import load_rule_pack
+    from blueprint.intake.reader import read_doj_files
+    from blueprint.run.policies import load_policy
+
+    read = read_doj_files([doj_file], prune=True, parts=2)
+    policy = load_policy("california")
+    context = (
+        [f.file for f in read.files],
+        load_rule_pack(policy.rule_pack),
+        policy,
+        "SACRAMENTO",
+        SETTINGS.evaluation_date,
+    )
+    enabled = forked.in_children(functools.partial(_collector_after_a_shard, read.parts, context), 2)
+    assert enabled == [False, False] and gc.isenabled()
+
+    assert gc.get_freeze_count() == 0
+    _run(doj_file, tmp_path / "two", monkeypatch, 2)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()

@@ -74,6 +74,17 @@ def test_the_byte_counter_agrees_with_python():
     assert counter.count(bytearray(b"\n\n"), ord("\n"), 2) == 2  # the scratch array shrinks nothing
 
 
+def test_pieces_a_little_longer_than_the_last_reuse_the_counters_memory():
+    """Pieces differ by the line carried over; each new longest one must not map fresh memory."""
+    counter = ByteCounter()
+    size = 1 << 20
+    counter.count(bytearray(size), ord("\n"), size)
+    scratch = counter._scratch
+    for longer in (size + 100, size + 70_000, size + size // 10):
+        assert counter.count(bytearray(longer), ord("\n"), longer) == 0
+        assert counter._scratch is scratch
+
+
 @pytest.mark.parametrize("at", [0, 7, 8, 100, 1022, 1023])
 def test_one_high_byte_anywhere_makes_a_piece_not_ascii(at):
     plain = bytearray(b"abcdefgh" * 128)  # 1024 bytes: every position of the 8-byte words and the tail
