@@ -84,10 +84,14 @@ def run_local(
     :func:`blueprint.report.run_folder.earlier_run`. A run whose every input file failed, or whose input has
     no row in the county, stops with a :class:`~blueprint.base.errors.UsageError` before writing anything.
     """
+    collecting = gc.isenabled()
     try:
         return _run_local(inputs, settings, out_dir, progress=progress, force=force, phases=phases)
     finally:
-        gc.unfreeze()  # _run_local freezes what the run holds for the run's length only (see there)
+        # _run_local pauses Python's cycle collector while it reads and freezes what the run holds
+        # for the run's length only (see there).
+        gc.unfreeze()
+        (gc.enable if collecting else gc.disable)()
 
 
 def _run_local(
@@ -99,7 +103,14 @@ def _run_local(
     force: bool = False,
     phases: Phases = SILENT,
 ) -> RunResult:
-    """:func:`run_local`'s work; the caller undoes its ``gc.freeze()``."""
+    """:func:`run_local`'s work; the caller undoes its ``gc.disable()`` and ``gc.freeze()``.
+
+    While the files are read, Python's cycle collector is paused: what is made then is modules,
+    the policy and Arrow's rows, which all live to the end of the run, and the collector's passes
+    over them (one of 30 ms while pandas loads) held the lock that the reading threads need
+    between Arrow calls.
+    """
+    gc.disable()
     from ..runtime.arrow_memory import use_jemalloc_if_available
     from .parallel import workers_for
 
@@ -154,6 +165,7 @@ def _run_local(
     # in the outputs walked it all, holding the lock the workbook's writing needed (65 ms). The
     # freeze ends with the run (run_local), so a process that runs the kit again frees this one.
     gc.freeze()
+    gc.enable()
     evaluation = None
     workers = 1 if settings.compat else workers_for(read.rows.num_rows)  # compat needs the records in hand
     with phases.phase(f"evaluating ({workers} processes)" if workers > 1 else "evaluating"):

@@ -87,3 +87,9 @@ def test_a_worker_evaluates_with_the_cycle_collector_off_and_the_run_restores_it
     assert gc.get_freeze_count() == 0
     _run(doj_file, tmp_path / "two", monkeypatch, 2)
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+    gc.disable()  # a caller that runs without the collector keeps it off
+    try:
+        _run(doj_file, tmp_path / "again", monkeypatch, 2)
+        assert gc.get_freeze_count() == 0 and not gc.isenabled()
+    finally:
+        gc.enable()
