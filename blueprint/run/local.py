@@ -194,10 +194,11 @@ def _run_local(
             decisions, outcomes = evaluation.decisions, person_outcomes(evaluation, pack)
     census = census_of_texts()
     t2 = time.perf_counter()
+    issues = with_person_ids(read.issues.frame(), read.rows, names)
+    # Asked for last: the files' SHA-256 may still be being computed (blueprint.runtime.file_digest).
     files = [f.as_dict() for f in read.files]
     rows_read = sum(f.rows_read for f in read.files)
     timings = {"read": round(t1 - t0, 3), "evaluate": round(t2 - t1, 3)}
-    issues = with_person_ids(read.issues.frame(), read.rows, names)
     with staged_folder(out_dir) as stage:
         with phases.phase("writing the review workbook and tables"):
             manifest = write_outputs(
