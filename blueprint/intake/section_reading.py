@@ -573,7 +573,13 @@ def comment_mentions(comment_text: pd.Series, numbers: list[str] | tuple[str, ..
     comment = clean_text(comment_text)
     result = pd.Series("", index=comment.index, dtype=object)
     for number in dict.fromkeys(numbers):  # distinct, order kept
-        hit = comment.str.contains(_mention_pattern(number), regex=True).to_numpy(dtype=bool)
+        # The pattern cannot match where the number itself is absent, and Python's regular
+        # expressions scan slowly for one that begins with look-behinds (court remarks run to
+        # hundreds of characters): only comments holding the plain number are searched with it.
+        holds = comment.str.contains(number.strip().upper(), regex=False).to_numpy(dtype=bool)
+        hit = np.zeros(len(comment), dtype=bool)
+        if holds.any():
+            hit[holds] = comment[holds].str.contains(_mention_pattern(number), regex=True).to_numpy(dtype=bool)
         if not hit.any():
             continue
         cur = result.to_numpy(dtype=object)

@@ -132,6 +132,16 @@ def test_comment_mentions(comment: str | None, expected: str) -> None:
     assert out.iloc[0] == expected
 
 
+def test_comment_mentions_of_many_comments_keep_their_rows() -> None:
+    """Only comments holding a number are searched with its pattern; each result stays on its row."""
+    comments = pd.Series(
+        ["COURT REMARKS WITHOUT ANY SECTION " * 20, "11359 HS", None, "664.11357 AND 11360", "111357 113600"],
+        index=[7, 3, 9, 1, 5],
+    )
+    out = comment_mentions(comments, ["11357", "11358", "11359", "11360"])
+    assert out.to_dict() == {7: "", 3: "11359", 9: "", 1: "11357, 11360", 5: ""}
+
+
 # --- matching ---------------------------------------------------------------------------------------
 
 
