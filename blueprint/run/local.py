@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, ParamSpec
 
 import pyarrow as pa
 from pydantic import BaseModel, field_validator
@@ -64,6 +64,30 @@ class RunResult:
     kept: list[tuple[str, str]] = field(default_factory=list)
 
 
+_P = ParamSpec("_P")
+
+
+def _restores_cycle_collector(run: Callable[_P, RunResult]) -> Callable[_P, RunResult]:
+    """Leave Python's cycle collector as the caller had it when ``run`` ends, however it ends.
+
+    A run pauses the collector while it reads and freezes what it holds from the evaluation on
+    (see :func:`run_local`); both last one run only, so a process that runs the kit again still
+    frees what this run made.
+    """
+
+    @functools.wraps(run)
+    def restoring(*args: _P.args, **kwargs: _P.kwargs) -> RunResult:
+        collecting = gc.isenabled()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            gc.unfreeze()
+            (gc.enable if collecting else gc.disable)()
+
+    return restoring
+
+
+@_restores_cycle_collector
 def run_local(
     inputs: list[Path],
     settings: RunSettings,
@@ -83,32 +107,11 @@ def run_local(
     that holds an earlier run (or anything else) is refused unless ``force``; see
     :func:`blueprint.report.run_folder.earlier_run`. A run whose every input file failed, or whose input has
     no row in the county, stops with a :class:`~blueprint.base.errors.UsageError` before writing anything.
-    """
-    collecting = gc.isenabled()
-    try:
-        return _run_local(inputs, settings, out_dir, progress=progress, force=force, phases=phases)
-    finally:
-        # _run_local pauses Python's cycle collector while it reads and freezes what the run holds
-        # for the run's length only (see there).
-        gc.unfreeze()
-        (gc.enable if collecting else gc.disable)()
-
-
-def _run_local(
-    inputs: list[Path],
-    settings: RunSettings,
-    out_dir: Path,
-    *,
-    progress: Callable[[int], None] | None = None,
-    force: bool = False,
-    phases: Phases = SILENT,
-) -> RunResult:
-    """:func:`run_local`'s work; the caller undoes its ``gc.disable()`` and ``gc.freeze()``.
 
     While the files are read, Python's cycle collector is paused: what is made then is modules,
     the policy and Arrow's rows, which all live to the end of the run, and the collector's passes
     over them (one of 30 ms while pandas loads) held the lock that the reading threads need
-    between Arrow calls.
+    between Arrow calls. The collector is restored when the run ends (:func:`_restores_cycle_collector`).
     """
     gc.disable()
     from ..runtime.arrow_memory import use_jemalloc_if_available
