@@ -11,7 +11,9 @@ operating system's file cache serves that read: the parser has just read the sam
 lowest scheduling priority the system offers a thread (on Linux; elsewhere at normal priority).
 The thread then runs on time no other thread of the run wants: while Python loads its libraries,
 between the read and the evaluation, and while the outputs are written. The result is asked for
-only when it is needed (the manifest, or a second file of the same size).
+only when it is needed (the manifest, or a second file of the same size). A run given many files
+hashes :data:`AT_ONCE` of them at a time, each with a buffer no larger than the file, so that
+their buffers stay a few megabytes however many files there are.
 
 The value must be the SHA-256 of the bytes the parser read. Both reads take the file's identity
 (device, inode, size and modification time) when they open it and again when they finish, and
@@ -34,6 +36,10 @@ from ..base.errors import UsageError
 BLOCK_BYTES = 16 << 20
 #: The niceness of the hashing thread: the lowest priority (Linux: 19).
 LOWEST_PRIORITY = 19
+#: Files hashed at the same time: a run given many files (``--input doj/*.dat``) hashes them a few
+#: at a time, so that their buffers never add up to more than this many blocks.
+AT_ONCE = 2
+_SLOTS = threading.BoundedSemaphore(AT_ONCE)
 
 Identity = tuple[int, int, int, int]
 
@@ -145,9 +151,19 @@ class FileDigest:
 
     def _run(self) -> None:
         lower_this_thread()
+        while not _SLOTS.acquire(timeout=0.1):
+            if self._stop.is_set():
+                return
+        try:
+            self._hash()
+        finally:
+            _SLOTS.release()
+
+    def _hash(self) -> None:
         try:
             digest = hashlib.sha256()
-            view = memoryview(bytearray(BLOCK_BYTES))
+            # A small file needs no more than its own size (plus one byte, to see its end).
+            view = memoryview(bytearray(max(1, min(BLOCK_BYTES, self.identity[2] + 1))))
             with open(self._path, "rb", buffering=0) as fh:
                 if file_identity(fh) != self.identity:
                     raise FileChanged(self.name)
@@ -184,6 +200,7 @@ class FileDigest:
 
 
 __all__ = [
+    "AT_ONCE",
     "BLOCK_BYTES",
     "CHANGED",
     "FileChanged",

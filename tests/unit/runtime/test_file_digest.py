@@ -185,3 +185,28 @@ def test_early_digests_no_read_took_are_stopped(tmp_path, monkeypatch):
     file_digest.cancel_early()
     early._thread.join(timeout=10)
     assert not file_digest._EARLY and not early._thread.is_alive()
+
+
+def test_many_files_are_hashed_a_few_at_a_time_and_all_correctly(tmp_path, monkeypatch):
+    """``--input doj/*.dat`` with many files: at most AT_ONCE buffers exist at a time."""
+    monkeypatch.setattr(file_digest, "BLOCK_BYTES", 512)
+    paths = []
+    for i in range(7):
+        path = tmp_path / f"part-{i}.dat"
+        path.write_bytes(os.urandom(3_000 + i))
+        paths.append(path)
+    digests = [FileDigest(path, identity_of(path)) for path in paths]
+    assert [d.hexdigest() for d in digests] == [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
+
+
+def test_a_digest_cancelled_while_it_waits_for_its_turn_ends(tmp_path, monkeypatch):
+    monkeypatch.setattr(file_digest, "_SLOTS", threading.BoundedSemaphore(1))
+    file_digest._SLOTS.acquire()  # every slot taken (by files hashed before this one)
+    path = tmp_path / "doj.dat"
+    path.write_bytes(b"rows\n")
+    digest = FileDigest(path, identity_of(path))
+    digest.cancel()
+    digest._thread.join(timeout=10)
+    assert not digest._thread.is_alive()
+    with pytest.raises(RuntimeError, match="cancelled"):
+        digest.hexdigest()
