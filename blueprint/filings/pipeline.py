@@ -18,7 +18,6 @@ the output folder that step 1 wrote. Nothing here knows about AWS.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -39,7 +38,7 @@ from ..engine import filing_rules
 from ..engine.pack_spec import pack_templates, pack_texts
 from .decided import challenged, decided_table, filed_earlier, granted, granted_juvenile, out_of_scope, pending
 from ..base.progress import SILENT, Phases
-from ..base.staging import Earlier, merge_into, staged_folder
+from ..base.staging import Earlier, merge_into, sha256_of, staged_folder
 from .profile import PROFILE_ENV_VAR, OfficeProfile, ProfileError, load_profile
 from ..engine.policy import DEFAULT_PACK, pack_reliefs
 from ..report.finished_run import failed_inputs, load_run, read_manifest
@@ -849,11 +848,7 @@ def index_files(out: Path) -> list[dict[str, Any]]:
         rel = path.relative_to(out).as_posix()
         if not path.is_file() or rel in (INDEX_JSON, SHA256SUMS):
             continue
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        files.append({"path": rel, "bytes": path.stat().st_size, "sha256": digest.hexdigest()})
+        files.append({"path": rel, "bytes": path.stat().st_size, "sha256": sha256_of(path)})
     return files
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..base.staging import sha256_of
 from ..review.layout import CONVICTIONS_SHEET, DECISION_COLUMN, DECISION_LABELS, Decision
 from ..review.reader import ReviewProblem, ReviewRejected
 from .decided import ATTACHMENT_A_LIST, JUVENILE_LIST
@@ -112,14 +113,6 @@ class EarlierSet:
         return frame
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def read_earlier_set(folder: str | Path) -> EarlierSet:
     """Read an earlier filing set written by ``clearance finalize``; refuse anything else, one line each."""
     folder = Path(folder)
@@ -138,7 +131,7 @@ def read_earlier_set(folder: str | Path) -> EarlierSet:
                 f"{where}: the filing set has no {name} (it was written by an older version of the kit, "
                 "or the file was removed): a supplement needs it to know what was filed"
             )
-        if _sha256(folder / name) != listed[name]:
+        if sha256_of(folder / name) != listed[name]:
             raise SupplementError(
                 f"{where}: {name} was changed since the filing set was written (its SHA-256 differs "
                 f"from {INDEX_JSON}): a supplement cannot trust it"

@@ -55,16 +55,21 @@ def test_a_file_removed_before_the_second_read_is_refused(tmp_path):
         FileDigest(path, seen_by_parser).hexdigest()
 
 
+def assert_stopped_without_value(digest: FileDigest) -> None:
+    """A cancelled digest's thread ends, and asking for its value says it was cancelled."""
+    digest._thread.join(timeout=10)
+    assert not digest._thread.is_alive()
+    with pytest.raises(RuntimeError, match="cancelled"):
+        digest.hexdigest()
+
+
 def test_a_cancelled_digest_stops_and_has_no_value(tmp_path, monkeypatch):
     monkeypatch.setattr(file_digest, "BLOCK_BYTES", 1)  # so that the thread is still reading when cancelled
     path = tmp_path / "doj.dat"
     path.write_bytes(b"x" * 200_000)
     digest = FileDigest(path, identity_of(path))
     digest.cancel()
-    digest._thread.join(timeout=10)
-    assert not digest._thread.is_alive()
-    with pytest.raises(RuntimeError, match="cancelled"):
-        digest.hexdigest()
+    assert_stopped_without_value(digest)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="threads are scheduled one by one on Linux only")
@@ -206,7 +211,4 @@ def test_a_digest_cancelled_while_it_waits_for_its_turn_ends(tmp_path, monkeypat
     path.write_bytes(b"rows\n")
     digest = FileDigest(path, identity_of(path))
     digest.cancel()
-    digest._thread.join(timeout=10)
-    assert not digest._thread.is_alive()
-    with pytest.raises(RuntimeError, match="cancelled"):
-        digest.hexdigest()
+    assert_stopped_without_value(digest)
