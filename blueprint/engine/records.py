@@ -874,7 +874,13 @@ def _add_list_flags(
     Each distinct offense text is matched twice: without the companion (entries that need one never
     match) and as if the case had it. A row is on the list if the first holds, or the second holds
     and its case really has the companion.
+
+    The lists look only at how a charge's sections were read, and the few thousand distinct texts of
+    a large run (their comments differ) read as a few hundred distinct sections: each distinct
+    reading is matched once (:func:`_distinct_readings`).
     """
+    unique_parsed, reading_of = _distinct_readings(unique_parsed)
+    codes = reading_of[codes]
     for name, offense_list in lists.items():
         unique_on = offense_list.matches(unique_parsed).to_numpy(dtype=bool)
         on_list = unique_on[codes]
@@ -902,6 +908,17 @@ def _add_list_flags(
             )
             maybe = maybe | (pd.Series(case_key).isin(cases_with_companion).to_numpy() & with_companion)
         out[f"maybe_{name}"] = maybe & ~on_list
+
+
+def _distinct_readings(parsed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct rows of ``parsed`` (section readings), in order of first appearance, and for each
+    row of ``parsed`` the position of its distinct row."""
+    if len(parsed) == 0:
+        return parsed.reset_index(drop=True), np.zeros(0, dtype=np.int64)
+    keys = pd.Series(list(zip(*(parsed[c].to_numpy(dtype=object) for c in parsed.columns))), dtype=object)
+    reading_of, _ = pd.factorize(keys)
+    _, first = np.unique(reading_of, return_index=True)  # factorize numbers them by first appearance
+    return parsed.iloc[first].reset_index(drop=True), reading_of
 
 
 #: The lists whose *possible* matches (a section recorded without the subdivision the list needs)
