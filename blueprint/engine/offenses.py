@@ -341,13 +341,13 @@ class OffenseList:
         candidates = np.flatnonzero(in_list)
         if candidates.size == 0:
             return result
-        cand = parsed.iloc[candidates]
-        num = cand[f"{prefix}number"].to_numpy(dtype=object)
-        code = cand[f"{prefix}code"].to_numpy(dtype=object)
+        # The four columns read here, for the candidate rows only (not the whole frame's rows).
+        num = numbers[candidates]
+        code = parsed[f"{prefix}code"].to_numpy(dtype=object)[candidates]
         if self.assume_code_when_missing:
             code = np.where(code == "", self.assume_code_when_missing, code)
-        attempt = cand[f"{prefix}attempt"].to_numpy(dtype=bool)
-        subsection = cand[f"{prefix}subsection"].astype(str)
+        attempt = parsed[f"{prefix}attempt"].to_numpy(dtype=bool)[candidates]
+        subsection = parsed[f"{prefix}subsection"].iloc[candidates].astype(str)
         companion_ok = None
         if same_case_has is not None:
             if not same_case_has.index.equals(parsed.index):
@@ -355,7 +355,12 @@ class OffenseList:
             companion_ok = same_case_has.to_numpy(dtype=bool)[candidates]
         found = np.full(len(candidates), -1, dtype=np.int64)
         sub_text = subsection.to_numpy(dtype=object)
+        # Only entries naming a number some row has (or a range) can match: a list has hundreds of
+        # entries, the rows a few numbers, and each entry costs several array operations.
+        present = set(num)
         for pos, entry in enumerate(entries):
+            if entry.number not in present and getattr(entry, "through", None) is None:
+                continue
             names = entry.covers(num) if isinstance(entry, OffenseEntry) else (num == entry.number)
             hit = names & (code == entry.code) & (found == -1)
             if not hit.any():

@@ -554,8 +554,6 @@ def _convictions(
     when = _count_dates(first, counts)
     level, level_conflict, unknown_level = _levels(first, conv, count_of, counts, rows)
     case_key, count, step_doubt = _cases(first, cnt.take(first_idx), wf_first, key, conv, count_of, rows)
-    parsed = charge.parsed
-
     problems = np.where(wf_first, "", "BAD_CNT_ORDER").astype(object)
     for flag, code in (
         (unknown_level, "UNKNOWN_LEVEL"),
@@ -577,14 +575,14 @@ def _convictions(
             "court": pc.utf8_trim_whitespace(first["STP_ORI_DESCR"]),
             "offense": charge.offense,
             "comment": charge.comment,
-            "code_section": parsed["code_section"].to_numpy(dtype=object),
-            "number": parsed["number"].to_numpy(dtype=object),
-            "subsection": parsed["subsection"].to_numpy(dtype=object),
-            "code": parsed["code"].to_numpy(dtype=object),
-            "attempt": parsed["attempt"].to_numpy(dtype=bool),
-            "second_number": parsed["second_number"].to_numpy(dtype=object),
-            "second_subsection": parsed["second_subsection"].to_numpy(dtype=object),
-            "section_readable": parsed["readable"].to_numpy(dtype=bool),
+            "code_section": charge.per_count("code_section"),
+            "number": charge.per_count("number"),
+            "subsection": charge.per_count("subsection"),
+            "code": charge.per_count("code"),
+            "attempt": charge.per_count("attempt", bool),
+            "second_number": charge.per_count("second_number"),
+            "second_subsection": charge.per_count("second_subsection"),
+            "section_readable": charge.per_count("readable", bool),
             "evaluated_sections": charge.evaluated_sections,
             "section_unresolved": charge.unresolved,
             "named_sections": charge.named,
@@ -699,10 +697,17 @@ class _Charges:
     comment: pa.ChunkedArray
     unique_parsed: pd.DataFrame  # parse_code_sections of each distinct text
     codes: np.ndarray  # each count's row of unique_parsed
-    parsed: pd.DataFrame  # unique_parsed spread back to the counts
     evaluated_sections: np.ndarray  # per count: 0, 1 or 2 sections on the evaluated list
     unresolved: np.ndarray  # per count: names an evaluated section that cannot be read
     named: np.ndarray  # per count: the evaluated numbers an unresolved charge names
+
+    def per_count(self, column: str, dtype=object) -> np.ndarray:
+        """One column of ``unique_parsed`` spread back to the counts.
+
+        Taken column by column, as numpy arrays: the distinct texts' values are made once and each
+        count points at its text's (a DataFrame take of every column made them again per count).
+        """
+        return self.unique_parsed[column].to_numpy(dtype=dtype)[self.codes]
 
 
 def _charges(
@@ -725,7 +730,6 @@ def _charges(
         unique_parsed, unique_offense, unique_comment, lists.get(evaluated) if evaluated else None
     )
     # np.unique sorts by code, so unique_parsed row i describes dictionary entry i.
-    parsed = unique_parsed.iloc[codes].reset_index(drop=True)
     unresolved = info["unresolved"].to_numpy(dtype=bool)[codes]
     named = info["named"].to_numpy(dtype=object)[codes]
     _report_unresolved(
@@ -736,7 +740,6 @@ def _charges(
         comment=comment,
         unique_parsed=unique_parsed,
         codes=codes,
-        parsed=parsed,
         evaluated_sections=info["sections"].to_numpy(dtype=np.int8)[codes],
         unresolved=unresolved,
         named=named,
@@ -874,7 +877,13 @@ def _add_list_flags(
     Each distinct offense text is matched twice: without the companion (entries that need one never
     match) and as if the case had it. A row is on the list if the first holds, or the second holds
     and its case really has the companion.
+
+    The lists look only at how a charge's sections were read, and the few thousand distinct texts of
+    a large run (their comments differ) read as a few hundred distinct sections: each distinct
+    reading is matched once (:func:`_distinct_readings`).
     """
+    unique_parsed, reading_of = _distinct_readings(unique_parsed)
+    codes = reading_of[codes]
     for name, offense_list in lists.items():
         unique_on = offense_list.matches(unique_parsed).to_numpy(dtype=bool)
         on_list = unique_on[codes]
@@ -902,6 +911,17 @@ def _add_list_flags(
             )
             maybe = maybe | (pd.Series(case_key).isin(cases_with_companion).to_numpy() & with_companion)
         out[f"maybe_{name}"] = maybe & ~on_list
+
+
+def _distinct_readings(parsed: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct rows of ``parsed`` (section readings), in order of first appearance, and for each
+    row of ``parsed`` the position of its distinct row."""
+    if len(parsed) == 0:
+        return parsed.reset_index(drop=True), np.zeros(0, dtype=np.int64)
+    keys = pd.Series(list(zip(*(parsed[c].to_numpy(dtype=object) for c in parsed.columns))), dtype=object)
+    reading_of, _ = pd.factorize(keys)
+    _, first = np.unique(reading_of, return_index=True)  # factorize numbers them by first appearance
+    return parsed.iloc[first].reset_index(drop=True), reading_of
 
 
 #: The lists whose *possible* matches (a section recorded without the subdivision the list needs)

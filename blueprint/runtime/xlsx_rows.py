@@ -6,7 +6,8 @@ frozen panes, protection), but it spends about 20 microseconds on every cell: 8 
 
 1. XlsxWriter writes each sheet's header and one *probe* row whose cells carry the column's format;
 2. :func:`replace_rows` rewrites that sheet's rows from the probe row on, generating the cell XML
-   column by column, and reuses the style numbers XlsxWriter gave the probe cells.
+   column by column, a block of rows at a time (each block is compressed while the next is made),
+   and reuses the style numbers XlsxWriter gave the probe cells.
 
 The result is the same OOXML XlsxWriter would write (inline strings, numbers, styles by index); only
 the row data is produced here. Excel, LibreOffice and openpyxl read it as usual (tested).
@@ -17,10 +18,10 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -112,6 +113,12 @@ def text_column(column: pd.Series) -> pa.Array:
         return pa.array(column.fillna("").astype(str).to_numpy(dtype=object), pa.string())
 
 
+#: Rows of a sheet made at a time. The writer thread compresses each block while the next one is
+#: made, so a large sheet's compression (about as long as making its rows) mostly overlaps its
+#: making instead of following it; per block, each column costs a few Arrow calls more.
+BLOCK_ROWS = 4096
+
+
 def replace_rows(xlsx: Path, sheets: dict[int, tuple[int, list[Column]]]) -> None:
     """Replace the bulk rows of several sheets: ``{sheet number: (first row, columns)}``.
 
@@ -123,8 +130,8 @@ def replace_rows(xlsx: Path, sheets: dict[int, tuple[int, list[Column]]]) -> Non
     rewritten = {f"xl/worksheets/sheet{number}.xml": rows for number, rows in sheets.items()}
     tmp = xlsx.with_name(xlsx.name + ".partial")
     # One thread writes the new archive, member after member in the original order, while this one
-    # makes the next sheet's rows: compressing a large sheet (a third of this function's time) and
-    # making the rows (Arrow) both run outside Python's global lock, so they overlap on two cores.
+    # makes the rows: compressing (zlib) and making the rows (Arrow) both run outside Python's
+    # global lock, so they overlap on two cores.
     with zipfile.ZipFile(xlsx) as src:
         missing = sorted(set(rewritten) - set(src.namelist()))
         if missing:
@@ -139,24 +146,54 @@ def replace_rows(xlsx: Path, sheets: dict[int, tuple[int, list[Column]]]) -> Non
 
 def _write_archive(src: zipfile.ZipFile, tmp: Path, rewritten: dict[str, tuple[int, list[Column]]]) -> None:
     """Copy every member of ``src`` into a new archive ``tmp``, in order, the ``rewritten`` sheets
-    with their bulk rows (see :func:`replace_rows`)."""
+    with their bulk rows (see :func:`replace_rows`).
+
+    A rewritten sheet is written as a stream: its XML is made :data:`BLOCK_ROWS` rows at a time
+    (:func:`_rewritten`), and each piece is compressed by the writer thread as soon as it is made.
+    Every call on the new archive runs in that one thread, in the order it was asked for.
+    """
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst, ThreadPoolExecutor(max_workers=1) as writer:
         written = []
         for item in src.infolist():
-            if item.filename in rewritten:
-                first_row, columns = rewritten[item.filename]
-                xml = _rewrite(src.read(item.filename), item.filename, first_row, columns)
-                written.append(
-                    writer.submit(dst.writestr, item, xml, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
-                )
-            else:
+            if item.filename not in rewritten:
                 written.append(writer.submit(dst.writestr, item, src.read(item.filename)))
-        for member in written:
-            member.result()  # a failed write is raised here
+                continue
+            first_row, columns = rewritten[item.filename]
+            # Read before the new archive's writing touches ``item``: ZipFile.open(item, "w") resets
+            # its sizes, which a later read from ``src`` would then trust.
+            xml = src.read(item.filename)
+            _compress_fast(item)
+            member = writer.submit(dst.open, item, "w")
+            try:
+                for piece in _rewritten(xml, item.filename, first_row, columns):
+                    written.append(writer.submit(_write_piece, member, piece))
+            finally:  # closed however the making ends, so that the archive itself can be closed
+                written.append(writer.submit(_close_member, member))
+        for step in written:
+            step.result()  # a failed write is raised here
 
 
-def _rewrite(xml: bytes, member: str, first_row: int, columns: list[Column]) -> bytes:
-    """The sheet's XML (UTF-8 bytes) with the bulk rows in place of the probe row."""
+def _compress_fast(info: zipfile.ZipInfo) -> None:
+    """Deflate ``info``'s member at level 1: a sheet of bulk rows is large and repetitive, and level 1
+    compresses it several times faster than zlib's default for a file a few percent larger."""
+    info.compress_type = zipfile.ZIP_DEFLATED
+    if hasattr(info, "compress_level"):  # Python 3.13 and later name it publicly
+        info.compress_level = 1
+    else:
+        info._compresslevel = 1  # type: ignore[attr-defined]  # what writestr(..., compresslevel=1) sets on 3.11-3.12
+
+
+def _write_piece(member: Future, piece: bytes | memoryview) -> None:
+    member.result().write(piece)
+
+
+def _close_member(member: Future) -> None:
+    member.result().close()
+
+
+def _rewritten(xml: bytes, member: str, first_row: int, columns: list[Column]) -> Iterator[bytes | memoryview]:
+    """The sheet's XML (UTF-8) with the bulk rows in place of the probe row, in pieces: the sheet's
+    head, the rows :data:`BLOCK_ROWS` at a time, and its tail."""
     end = xml.find(b"</sheetData>")
     if end == -1:
         raise ValueError(f"{member}: no sheet data to extend")
@@ -167,20 +204,19 @@ def _rewrite(xml: bytes, member: str, first_row: int, columns: list[Column]) -> 
         probe = xml[start : xml.find(b"</row>", start)].decode("utf-8")
         styles = dict(re.findall(r'<c r="([A-Z]+)\d+" s="(\d+)"', probe))
     n = len(columns[0].values) if columns else 0
-    rows = pc.cast(pa.array(np.arange(first_row, first_row + n)), pa.string())
-    per_column = [_cells(column_letter(i), c, rows, styles.get(column_letter(i))) for i, c in enumerate(columns)]
-    lines = (
-        pc.binary_join_element_wise('<row r="', rows, '">', *per_column, "</row>", "")
-        if n
-        else pa.array([], pa.string())
-    )
     last_row = max(first_row + n - 1, 1)
     last_col = column_letter(max(len(columns), 1) - 1)
     # The dimension element sits in the sheet's head, before the rows: only the head is searched.
-    head = re.sub(
+    yield re.sub(
         rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_col}{last_row}"/>'.encode(), xml[:start], count=1
     )
-    return b"".join((head, _back_to_back(lines), xml[end:]))
+    letters = [column_letter(i) for i in range(len(columns))]
+    for at in range(0, n, BLOCK_ROWS):
+        block = [Column(c.values[at : at + BLOCK_ROWS], c.kind, c.keep_empty) for c in columns]
+        rows = pc.cast(pa.array(np.arange(first_row + at, first_row + at + len(block[0].values))), pa.string())
+        cells = [_cells(letter, c, rows, styles.get(letter)) for letter, c in zip(letters, block)]
+        yield _back_to_back(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))
+    yield xml[end:]
 
 
 def _back_to_back(values: pa.Array) -> memoryview:

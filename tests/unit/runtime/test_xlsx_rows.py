@@ -102,3 +102,49 @@ def test_the_rewritten_archive_keeps_every_member_in_order_and_refuses_a_missing
     with pytest.raises(KeyError, match="no sheet xl/worksheets/sheet4.xml"):
         replace_rows(path, {4: (2, [Column(np.array(["d"]))])})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]  # nothing half-written left behind
+
+
+def _one_sheet(path):
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("Sheet")
+    ws.write_string(0, 0, "Text")
+    ws.write_string(0, 1, "Number")
+    wb.close()
+
+
+def test_a_sheet_made_in_blocks_is_the_sheet_made_at_once(tmp_path, monkeypatch):
+    """The rows are made and compressed a block at a time; the sheet must not show where blocks meet."""
+    import zipfile
+
+    import blueprint.runtime.xlsx_rows as xlsx_rows
+
+    texts = np.array([f"row {i} & more" for i in range(7)], dtype=object)
+    numbers = np.arange(7, dtype=float)
+    sheets = {}
+    for block_rows in (3, 1000):
+        monkeypatch.setattr(xlsx_rows, "BLOCK_ROWS", block_rows)
+        path = tmp_path / f"blocks-{block_rows}.xlsx"
+        _one_sheet(path)
+        replace_rows(path, {1: (2, [Column(texts), Column(numbers, "number")])})
+        with zipfile.ZipFile(path) as book:
+            info = book.getinfo("xl/worksheets/sheet1.xml")
+            sheets[block_rows] = (book.read(info.filename), info.CRC, info.compress_size)
+    assert sheets[3] == sheets[1000]  # the same XML, and the same compressed bytes
+    sheet = load_workbook(tmp_path / "blocks-3.xlsx")["Sheet"]
+    assert [sheet.cell(r, 1).value for r in range(2, 9)] == list(texts)
+    assert [sheet.cell(r, 2).value for r in range(2, 9)] == list(range(7))
+    assert b'<dimension ref="A1:B8"/>' in sheets[3][0]
+
+
+def test_a_failure_in_a_later_block_leaves_the_workbook_as_it_was(tmp_path, monkeypatch):
+    import blueprint.runtime.xlsx_rows as xlsx_rows
+
+    monkeypatch.setattr(xlsx_rows, "BLOCK_ROWS", 2)
+    path = tmp_path / "t.xlsx"
+    _one_sheet(path)
+    before = path.read_bytes()
+    numbers = np.array(["1", "2", "3", "not a number"], dtype=object)  # the second block cannot be made
+    with pytest.raises(ValueError, match="could not convert"):
+        replace_rows(path, {1: (2, [Column(np.array(["a", "b", "c", "d"], dtype=object)), Column(numbers, "number")])})
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]
