@@ -93,6 +93,30 @@ def _condition_values(facts: pd.DataFrame, ctx: EvalContext, cond) -> pd.arrays.
     return PREDICATES[cond.predicate].test(facts, ctx, cond.argument)
 
 
+class _Rows:
+    """Some rows of the facts, each column taken only when a description reads it.
+
+    A rule's description reads the few columns its conditions name; taking all ninety-odd fact
+    columns for its rows (``facts.iloc[rows]``) cost more than the descriptions themselves (about
+    20 ms per shard of 250,000 input rows). It offers what a description may use of a frame
+    (:attr:`blueprint.engine.predicates.Predicate.describe`): ``rows[column]`` (a Series, indexed as
+    in ``facts``), ``column in rows`` and ``len(rows)``.
+    """
+
+    def __init__(self, facts: pd.DataFrame, rows: np.ndarray):
+        self._facts = facts
+        self._rows = rows
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return self._facts[column].iloc[self._rows]
+
+    def __contains__(self, column: object) -> bool:
+        return column in self._facts
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 def _describe(
     facts: pd.DataFrame,
     ctx: EvalContext,
@@ -101,7 +125,7 @@ def _describe(
     only_unknown: list[pd.arrays.BooleanArray] | None = None,
 ) -> np.ndarray:
     """``label=value; …`` for the rule's conditions, on the selected rows (each fact once)."""
-    sub = facts.iloc[rows]
+    sub = _Rows(facts, rows)
     flat: list[Condition] = []
     for cond in rule.conditions:
         flat.extend(cond if isinstance(cond, tuple) else (cond,))

@@ -100,7 +100,10 @@ class Predicate:
     test: Callable[[pd.DataFrame, EvalContext, Any], pd.arrays.BooleanArray]
     reads: tuple[str, ...]  # the fact columns it reads (``blueprint.engine.fact_names``)
     label: str  # the label of its values in a decision's ``rule_facts`` ("" shows nothing)
-    describe: Callable[[pd.DataFrame, EvalContext, Any], np.ndarray]  # the values it looked at, per row
+    # The values it looked at, per row. It is given the rows to describe as a frame, or as a view
+    # that takes a column when it is read (blueprint.engine.evaluate): it may use ``f[column]``,
+    # ``column in f`` and ``len(f)``, nothing else of a DataFrame.
+    describe: Callable[[pd.DataFrame, EvalContext, Any], np.ndarray]
     validate: Callable[[Any], Any]  # checks and converts the argument a policy writes; ValueError if wrong
     # Its row of the table in docs/policy-reference.md:
     argument: str
