@@ -58,12 +58,16 @@ def _evaluate_shard(
     gc.disable()
     from ..engine.decide import evaluate_rows
     from ..engine.outcomes import person_outcomes
+    from .local import with_person_ids
 
     rows = shards[index]
     names, pack, policy, county, as_of = context
     issues = IssueLog()
     evaluation = evaluate_rows(rows, names, issues, pack, policy, county, as_of)
-    return evaluation.decisions, person_outcomes(evaluation, pack), issues.parts
+    # The shard's issues are about its own rows: each names its person here, beside the other
+    # shard's work, instead of in the parent afterwards (as a cloud shard does).
+    named = [with_person_ids(issues.frame(), rows, names)] if issues.parts else []
+    return evaluation.decisions, person_outcomes(evaluation, pack), named
 
 
 def evaluate_in_parallel(
