@@ -34,7 +34,8 @@ from ..intake.reader import (
     split_people,
 )
 from ..intake.repeated_rows import RowFingerprints
-from .local import RunSettings, with_person_ids
+from .local import RunSettings
+from .person_ids import with_person_ids
 from ..intake.file_status import FAILED, OK
 
 if TYPE_CHECKING:

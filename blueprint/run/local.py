@@ -15,10 +15,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, ParamSpec
+from typing import Callable, ParamSpec
 
-import numpy as np
-import pyarrow as pa
 from pydantic import BaseModel, field_validator
 
 from ..report.run_folder import MANIFEST_FILE, earlier_run, record_outputs
@@ -27,9 +25,7 @@ from ..intake.census import TextCounter, census_table, count_rows
 from ..intake.reader import BackgroundRead, FileReport, estimate_rows, refuse_if_none_usable
 from ..base.staging import merge_into, staged_folder
 from ..intake.file_status import OK
-
-if TYPE_CHECKING:
-    import pandas as pd
+from .person_ids import with_person_ids
 
 # pandas and the engine are imported inside the functions below, not here: the local run starts
 # reading its input first and imports them while Arrow parses (about half a second saved), and
@@ -267,33 +263,4 @@ def _check_usable(read, county: str) -> None:
     check_county(read.rows, county)
 
 
-def with_person_ids(issues: "pd.DataFrame", rows: pa.Table, names: list[str]) -> "pd.DataFrame":
-    """The data issues with the ``person_id`` (SUBJECT_ID) of the row each one is about, where the row
-    belongs to a person (a skipped row without SUBJECT_ID has none). Only the issues' own lines are
-    looked up, so the cost follows the number of issues, not of rows.
-
-    Issues that already name their person keep it: an evaluation process (``blueprint.run.parallel``)
-    or a cloud shard looks its own issues up in its own rows, where they are, and only the issues
-    without a ``person_id`` value (those of the read) are looked up here.
-    """
-    import pandas as pd
-    import pyarrow.compute as pc
-
-    issues = issues.copy()
-    todo = issues["person_id"].isna().to_numpy() if "person_id" in issues else np.ones(len(issues), dtype=bool)
-    issues["person_id"] = issues["person_id"].fillna("").astype(str) if "person_id" in issues else ""
-    if not todo.any() or not rows.num_rows:
-        return issues
-    asked = issues[todo]
-    wanted = pa.array(pd.unique(asked["line"].to_numpy()), pa.int64())
-    hit = rows.filter(pc.is_in(rows["_line"], value_set=wanted)).select(["_file", "_line", "SUBJECT_ID"]).to_pandas()
-    if not len(hit):
-        return issues
-    hit["file"] = [names[int(i)] if 0 <= int(i) < len(names) else "" for i in hit["_file"]]
-    lookup = hit.drop_duplicates(["file", "_line"]).set_index(["file", "_line"])["SUBJECT_ID"]
-    keys = pd.MultiIndex.from_arrays([asked["file"], asked["line"]])
-    issues.loc[todo, "person_id"] = lookup.reindex(keys).fillna("").astype(str).to_numpy()
-    return issues
-
-
-__all__ = ["RunSettings", "RunResult", "run_local", "with_person_ids"]
+__all__ = ["RunSettings", "RunResult", "run_local"]

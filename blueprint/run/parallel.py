@@ -58,7 +58,7 @@ def _evaluate_shard(
     gc.disable()
     from ..engine.decide import evaluate_rows
     from ..engine.outcomes import person_outcomes
-    from .local import with_person_ids
+    from .person_ids import with_person_ids
 
     rows = shards[index]
     names, pack, policy, county, as_of = context

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from blueprint.run.local import with_person_ids
+from blueprint.run.person_ids import with_person_ids
 
 ROWS = pa.table(
     {
