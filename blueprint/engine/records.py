@@ -84,19 +84,37 @@ def _strip(s: pd.Series) -> pd.Series:
 def join_by_key(keys, values, sep: str = "; ", distinct: bool = True) -> pd.Series:
     """Join the non-empty ``values`` of each key, in input order, de-duplicated: ``{key: "a; b"}``.
 
-    With ``distinct=False`` every value is kept (two equal sentence parts are two parts).
+    With ``distinct=False`` every value is kept (two equal sentence parts are two parts). Keys come
+    out in the order they first appear, and so do the values within a key.
 
-    Done in Arrow (hash aggregation into lists, then a list join) because a pandas groupby with a
-    Python join costs seconds on a few hundred thousand rows.
+    Done with Arrow dictionary codes and one stable numpy sort, then an Arrow list join: a pandas
+    groupby with a Python join costs seconds on a few hundred thousand rows, and Arrow's own
+    ``group_by`` loads its query engine (pyarrow.acero) into every evaluation process for this one call.
     """
-    table = pa.table({"k": _arrow_text(keys), "v": _arrow_text(values)})
-    table = table.filter(pc.not_equal(table["v"], ""))
-    if table.num_rows == 0:
+    k, v = _arrow_text(keys), _arrow_text(values)
+    if isinstance(k, pa.ChunkedArray):
+        k = k.combine_chunks()
+    if isinstance(v, pa.ChunkedArray):
+        v = v.combine_chunks()
+    present = pc.fill_null(pc.not_equal(v, ""), False)
+    k, v = k.filter(present), v.filter(present)
+    if len(v) == 0:
         return pd.Series(dtype=object)
-    how = ("v", "distinct", pc.CountOptions(mode="only_valid")) if distinct else ("v", "list")
-    grouped = table.group_by("k", use_threads=False).aggregate([how])
-    joined = pc.binary_join(grouped["v_distinct" if distinct else "v_list"], sep)
-    return pd.Series(joined.to_numpy(zero_copy_only=False), index=grouped["k"].to_numpy(zero_copy_only=False))
+    # Codes in order of first appearance (Arrow numbers dictionary entries as it meets them).
+    key_enc = pc.dictionary_encode(k, null_encoding="encode")
+    key_code = key_enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    keep = np.arange(len(v))
+    if distinct:
+        value_code = pc.dictionary_encode(v).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        pair = key_code * (int(value_code.max()) + 1) + value_code
+        keep = np.sort(np.unique(pair, return_index=True)[1])
+        key_code = key_code[keep]
+    order = keep[np.argsort(key_code, kind="stable")]
+    offsets = np.zeros(len(key_enc.dictionary) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(key_code, minlength=len(key_enc.dictionary)), out=offsets[1:])
+    lists = pa.ListArray.from_arrays(pa.array(offsets), v.take(pa.array(order)))
+    joined = pc.binary_join(lists, sep)
+    return pd.Series(joined.to_numpy(zero_copy_only=False), index=key_enc.dictionary.to_numpy(zero_copy_only=False))
 
 
 def _arrow_text(values) -> pa.Array | pa.ChunkedArray:
