@@ -195,8 +195,12 @@ def run_local(
     census = census_of_texts()
     t2 = time.perf_counter()
     issues = with_person_ids(read.issues.frame(), read.rows, names)
-    # Asked for last: the files' SHA-256 may still be being computed (blueprint.runtime.file_digest).
-    files = [f.as_dict() for f in read.files]
+
+    # Asked for as late as possible: the files' SHA-256 may still be being computed
+    # (blueprint.runtime.file_digest), and write_outputs starts the result tables meanwhile.
+    def files() -> list[dict]:
+        return [f.as_dict() for f in read.files]
+
     rows_read = sum(f.rows_read for f in read.files)
     timings = {"read": round(t1 - t0, 3), "evaluate": round(t2 - t1, 3)}
     with staged_folder(out_dir) as stage:

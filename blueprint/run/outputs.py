@@ -7,7 +7,6 @@ every other file of the run is complete.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import time
@@ -21,7 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .. import __version__
-from ..runtime.forked import InChild, InProcess
+from ..runtime.forked import InChild, InProcess, Later
 from ..intake.issues import with_conviction_ids
 from ..engine.policy import Policy
 from ..report.run_folder import MANIFEST_FILE, REVIEW_FILE, record_outputs
@@ -126,7 +125,7 @@ def write_outputs(
     decisions: pd.DataFrame,
     outcomes: pd.DataFrame,
     issues: pd.DataFrame,
-    files: list[dict],
+    files: list[dict] | Callable[[], list[dict]],
     policy: Policy,
     county: str,
     as_of: str,
@@ -137,6 +136,10 @@ def write_outputs(
 ) -> dict:
     """Write every result file of a run into ``out_dir``; return the manifest (also written).
 
+    ``files`` are the input files' reports (``FileReport.as_dict``), or a function that gives them:
+    the local run's SHA-256 of its inputs may still be being computed when the evaluation ends
+    (``blueprint.runtime.file_digest``), and the result tables, which do not name the inputs, are
+    started before it is asked for. An error it raises stops the writing (nothing is kept).
     ``census`` (``blueprint.intake.census``, the run's offense texts and how they were read) is written as
     ``offense_texts.csv``, counted in the summary and added to the workbook as "Offense texts".
     """
@@ -146,33 +149,51 @@ def write_outputs(
     out_dir.mkdir(parents=True, exist_ok=True)
     timings = dict(timings or {})
     started = time.perf_counter()
-    run_id = run_id or run_identity(files, policy, county, as_of)
     if len(decisions):
         decisions = decisions.sort_values(["person_id", "conviction_id"], kind="stable").reset_index(drop=True)
     issues = with_conviction_ids(issues, decisions)
 
-    # The summary is made by each process that writes from it: a forked child copies this cache
-    # empty and makes its own (the same function of the same values, in parallel with this one);
-    # a run writing everything here makes it once.
-    summary_of_run = functools.cache(
-        functools.partial(
-            summarize,
-            decisions,
-            outcomes,
-            county=county,
-            as_of=as_of,
-            policy=policy,
-            issues_count=len(issues),
-            files=files,
-            timings=timings,
-            census=census,
-        )
-    )
+    # The summary names the input files, so it waits for them. Each process that writes from it
+    # makes its own (a forked child cannot share this one's: the same function of the same values,
+    # made in parallel); a run writing everything here makes it once.
+    made: list[tuple[list[dict], dict]] = []
+
+    def summary_of(inputs: list[dict]) -> dict:
+        if not made or made[0][0] is not inputs:
+            made[:] = [
+                (
+                    inputs,
+                    summarize(
+                        decisions,
+                        outcomes,
+                        county=county,
+                        as_of=as_of,
+                        policy=policy,
+                        issues_count=len(issues),
+                        files=inputs,
+                        timings=timings,
+                        census=census,
+                    ),
+                )
+            ]
+        return made[0][1]
+
     # A large run writes its tables and report in a forked child while this process writes the
     # workbook (the largest file), so both cores work; a small one writes them one after the other.
+    # The child starts on the tables at once, and is given the input files for its report when
+    # they are known: on a large extract their SHA-256 is often still being computed now.
     side = InChild if len(decisions) >= PARALLEL_OUTPUT_ROWS else InProcess
-    tables = side(_write_tables_and_report, out_dir, decisions, issues, summary_of_run)
-    summary = summary_of_run()
+    inputs_later = Later()
+    tables = side(_write_tables_and_report, out_dir, decisions, issues, summary_of, inputs_later)
+    inputs_later.attach(tables)
+    try:
+        files = files() if callable(files) else files
+    except BaseException:  # the fingerprint could not be given (or an interrupt): stop the child too
+        tables.cancel()
+        raise
+    inputs_later.give(files)
+    run_id = run_id or run_identity(files, policy, county, as_of)
+    summary = summary_of(files)
     if census is not None:
         from ..intake.census import write_census_csv
 
@@ -243,13 +264,20 @@ def write_outputs(
 
 
 def _write_tables_and_report(
-    out_dir: Path, decisions: pd.DataFrame, issues: pd.DataFrame, summary_of_run: Callable[[], dict]
+    out_dir: Path,
+    decisions: pd.DataFrame,
+    issues: pd.DataFrame,
+    summary_of: Callable[[list[dict]], dict],
+    inputs: Later,
 ) -> dict[str, str]:
     """``convictions.csv``/``.parquet``, ``data_issues.csv``, ``summary.json`` and ``summary.html``;
-    returns each file's SHA-256 (computed here, beside the workbook's writing, for the manifest)."""
+    returns each file's SHA-256 (computed here, beside the workbook's writing, for the manifest).
+
+    The tables come first: they need nothing of the inputs. The report then waits for the input
+    files' reports (``inputs``, given by the process that started this call once it has them).
+    """
     from ..report.summary import write_summary_html
 
-    summary = summary_of_run()
     results = result_table(decisions)
     # One Arrow table serves both files; Arrow's CSV writer is C++ (pandas' took 0.5 s per 17,000 rows).
     table = _plain_strings(pa.Table.from_pandas(results, preserve_index=False))
@@ -260,6 +288,7 @@ def _write_tables_and_report(
         out_dir / "data_issues.csv",
         pacsv.WriteOptions(quoting_style="needed"),
     )
+    summary = summary_of(inputs.get())
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     write_summary_html(summary, out_dir / "summary.html")
     names = ("convictions.parquet", "convictions.csv", "data_issues.csv", "summary.json", "summary.html")

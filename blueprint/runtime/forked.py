@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -169,4 +170,54 @@ class InChild(InProcess):
             self._future = None
 
 
-__all__ = ["InChild", "InProcess", "in_children", "quiet_worker", "stop_pool"]
+class Later:
+    """A value this process makes after it started a call that needs it, handed to that call.
+
+    The local run starts writing its result tables in a child before the input files' SHA-256 is
+    ready (``blueprint.run.outputs``); the child needs the fingerprints only at the end, for the
+    summary. The call is given a ``Later`` and asks :meth:`get` when it needs the value; this process
+    calls :meth:`attach` with the started call, then :meth:`give` once the value exists.
+
+    In a forked child the value comes through a pipe (pickled, like a call's result); a call run in
+    this process (:class:`InProcess`, or :class:`InChild` after its child died) reads it directly.
+    """
+
+    def __init__(self) -> None:
+        self._given = False
+        self._value: Any = None
+        self._receive, self._send = multiprocessing.Pipe(duplex=False)
+        self._to_child = False
+        self._owner = os.getpid()
+
+    def attach(self, call: InProcess) -> None:
+        """Say where the call runs: :meth:`give` then sends the value to its child, if it has one."""
+        self._to_child = getattr(call, "forked", False)
+        # This process never reads the pipe: with its own end closed, a child that died makes the
+        # send fail at once instead of filling the pipe with nobody to read it.
+        self._receive.close()
+        if not self._to_child:
+            self._send.close()
+
+    def give(self, value: Any) -> None:
+        """The value is ready: the call's :meth:`get` returns it."""
+        self._value, self._given = value, True
+        if self._to_child:
+            self._to_child = False
+            try:
+                self._send.send(value)
+            except OSError:  # the child is gone; InChild.wait runs the call here, where get() has it
+                pass
+            finally:
+                self._send.close()
+
+    def get(self) -> Any:
+        """The value, waiting for :meth:`give` if this is the child and it has not come yet."""
+        if os.getpid() == self._owner:
+            if not self._given:
+                raise RuntimeError("Later.get() in the process that gives the value, before give()")
+            return self._value
+        self._send.close()  # the child's copy: if the parent ends without giving, recv() ends too
+        return self._receive.recv()
+
+
+__all__ = ["InChild", "InProcess", "Later", "in_children", "quiet_worker", "stop_pool"]

@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from concurrent.futures.process import BrokenProcessPool
 
 from blueprint.runtime import forked
 from blueprint.run import outputs
@@ -159,3 +160,89 @@ def test_large_runs_write_the_same_files_with_the_tables_in_a_child(tmp_path, mo
     assert summary("child") == summary("here")
     assert "<h2>1. Determinations</h2>" in (tmp_path / "child" / "summary.html").read_text()
     assert (tmp_path / "child" / "review.xlsx").exists()
+
+
+def test_a_value_given_after_the_start_reaches_the_child():
+    parent = os.getpid()
+    later = forked.Later()
+
+    def use(value):
+        return os.getpid(), value.get()
+
+    call = InChild(use, later)
+    later.attach(call)
+    later.give({"sha256": "ab" * 32})  # made after the child started
+    pid, value = call.wait()
+    assert call.forked and pid != parent
+    assert value == {"sha256": "ab" * 32}
+
+
+def test_a_call_run_here_reads_the_given_value_directly():
+    later = forked.Later()
+    call = forked.InProcess(lambda value: value.get(), later)
+    later.attach(call)
+    later.give(["a"] * 100_000)  # far more than a pipe holds: nothing is sent, nothing blocks
+    assert call.wait() == ["a"] * 100_000
+
+
+def test_giving_to_a_child_that_died_neither_blocks_nor_fails_and_the_call_runs_here():
+    parent = os.getpid()
+    later = forked.Later()
+
+    def die_in_child(value):
+        if os.getpid() != parent:
+            os._exit(3)
+        return len(value.get())
+
+    call = InChild(die_in_child, later)
+    later.attach(call)
+    with pytest.raises(BrokenProcessPool):
+        call._future.result()  # the child is gone before the value exists
+    later.give("x" * 1_000_000)  # larger than a pipe's buffer: with no reader, it must not wait
+    assert call.wait() == 1_000_000
+
+
+def test_the_value_is_not_read_before_it_is_given():
+    later = forked.Later()
+    later.attach(forked.InProcess(lambda: None))
+    with pytest.raises(RuntimeError, match="before give"):
+        later.get()
+
+
+def test_when_the_inputs_cannot_be_given_the_outputs_stop_and_the_report_is_not_written(tmp_path, monkeypatch):
+    """The local run's fingerprints are asked for after the tables have started (write_outputs);
+    a file that changed meanwhile stops everything, the child included, and raises."""
+    import datetime
+
+    from blueprint.base.errors import UsageError
+    from blueprint.run.local import RunSettings, run_local
+    from blueprint.runtime.file_digest import FileChanged
+    from blueprint.synthetic.doj_file import generate
+
+    path = tmp_path / "doj.dat"
+    generate(path, rows=3_000, county="SACRAMENTO", seed=3)
+    settings = RunSettings(county="SACRAMENTO", evaluation_date=datetime.date(2020, 7, 1))
+    monkeypatch.setattr(outputs, "PARALLEL_OUTPUT_ROWS", 1)
+    children, started_in_child = [], []
+    real = outputs.InChild
+
+    def spy(*args, **kwargs):
+        children.append(real(*args, **kwargs))
+        started_in_child.append(children[-1].forked)
+        return children[-1]
+
+    monkeypatch.setattr(outputs, "InChild", spy)
+    real_write = outputs.write_outputs
+
+    def changed_inputs(stage, **kwargs):
+        def files():
+            raise FileChanged("doj.dat")
+
+        return real_write(stage, **{**kwargs, "files": files})
+
+    monkeypatch.setattr(outputs, "write_outputs", changed_inputs)  # run_local imports it when it runs
+    with pytest.raises(UsageError, match="doj.dat: the file changed"):
+        run_local([path], settings, tmp_path / "out")
+    assert started_in_child == [True]
+    assert not children[0].forked and children[0]._pool is None  # stopped, not left waiting for the inputs
+    assert not (tmp_path / "out").exists()
