@@ -166,6 +166,28 @@ def summarize(
     many distinct texts the input held, how many could not be read, and how many of those name a
     cannabis section (with their row counts).
     """
+    results = summarize_results(
+        decisions, outcomes, county=county, as_of=as_of, policy=policy, issues_count=issues_count, census=census
+    )
+    return with_processing(results, files, timings)
+
+
+def summarize_results(
+    decisions: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    *,
+    county: str,
+    as_of,
+    policy: Policy,
+    issues_count: int,
+    census: pd.DataFrame | None = None,
+) -> dict:
+    """The summary without its ``processing`` part (input files, rows, timings): see :func:`summarize`.
+
+    Almost all of the summary's work is here, and none of it needs the input files' fingerprints,
+    which a local run may still be computing when its evaluation ends (``blueprint.run.outputs``).
+    ``processing`` is left ``None``, in its place among the keys, for :func:`with_processing`.
+    """
     pack = load_rule_pack(policy.rule_pack)
     level = _text(decisions, "level").str.lower()
     relief = _text(decisions, "relief")
@@ -221,14 +243,6 @@ def summarize(
         scenarios.append(row)
     people["helped"] = scenarios[0]["helped"]
 
-    files = [_file_facts(f) for f in files]
-    read = sum(int(f.get("rows_read", 0) or 0) for f in files)
-    used = sum(int(f.get("rows_used", 0) or 0) for f in files)
-    skipped = sum(int(f.get("rows_skipped", 0) or 0) for f in files)
-    # Durations only: a count passed along with them (``rows_read``, ``rows_per_second``) is not a step.
-    seconds = {str(k): round(float(v), 3) for k, v in timings.items() if not str(k).startswith("rows")}
-    total = seconds.get("total", sum(seconds.values()))
-
     summary = {
         "summary_version": SUMMARY_VERSION,
         "county": county.strip().upper(),
@@ -251,20 +265,33 @@ def summarize(
             "age_band": _demographic(outcomes, "age_band", tuple(b[0] for b in AGE_BANDS) + (AGE_UNKNOWN,)),
         },
         "data_issues": int(issues_count),
-        "processing": {
-            "files": files,
-            "rows_read": read,
-            "rows_used": used,
-            "rows_skipped": skipped,
-            "timings_seconds": seconds,
-            "rows_per_second": round(read / total, 1) if total > 0 else None,
-        },
+        "processing": None,
     }
     if census is not None:
         from ..intake.census import census_counts
 
         summary["offense_texts"] = census_counts(census)
     return summary
+
+
+def with_processing(results: dict, files: list[dict], timings: dict) -> dict:
+    """The whole summary: :func:`summarize_results` with the input files, row counts and timings."""
+    files = [_file_facts(f) for f in files]
+    read = sum(int(f.get("rows_read", 0) or 0) for f in files)
+    used = sum(int(f.get("rows_used", 0) or 0) for f in files)
+    skipped = sum(int(f.get("rows_skipped", 0) or 0) for f in files)
+    # Durations only: a count passed along with them (``rows_read``, ``rows_per_second``) is not a step.
+    seconds = {str(k): round(float(v), 3) for k, v in timings.items() if not str(k).startswith("rows")}
+    total = seconds.get("total", sum(seconds.values()))
+    processing = {
+        "files": files,
+        "rows_read": read,
+        "rows_used": used,
+        "rows_skipped": skipped,
+        "timings_seconds": seconds,
+        "rows_per_second": round(read / total, 1) if total > 0 else None,
+    }
+    return {**results, "processing": processing}  # the key keeps its place
 
 
 def templates_root(templates_dir: str | Path | None = None) -> Path:

@@ -7,6 +7,7 @@ every other file of the run is complete.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -143,7 +144,7 @@ def write_outputs(
     ``census`` (``blueprint.intake.census``, the run's offense texts and how they were read) is written as
     ``offense_texts.csv``, counted in the summary and added to the workbook as "Offense texts".
     """
-    from ..report.summary import summarize
+    from ..report.summary import summarize_results, with_processing
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -153,30 +154,24 @@ def write_outputs(
         decisions = decisions.sort_values(["person_id", "conviction_id"], kind="stable").reset_index(drop=True)
     issues = with_conviction_ids(issues, decisions)
 
-    # The summary names the input files, so it waits for them. Each process that writes from it
-    # makes its own (a forked child cannot share this one's: the same function of the same values,
-    # made in parallel); a run writing everything here makes it once.
-    made: list[tuple[list[dict], dict]] = []
+    # The summary: its results are made by each process that writes from it (a forked child cannot
+    # share this one's: the same function of the same values, made in parallel), once per process;
+    # its processing part names the input files, so it is added when they are known.
+    results = functools.cache(
+        functools.partial(
+            summarize_results,
+            decisions,
+            outcomes,
+            county=county,
+            as_of=as_of,
+            policy=policy,
+            issues_count=len(issues),
+            census=census,
+        )
+    )
 
     def summary_of(inputs: list[dict]) -> dict:
-        if not made or made[0][0] is not inputs:
-            made[:] = [
-                (
-                    inputs,
-                    summarize(
-                        decisions,
-                        outcomes,
-                        county=county,
-                        as_of=as_of,
-                        policy=policy,
-                        issues_count=len(issues),
-                        files=inputs,
-                        timings=timings,
-                        census=census,
-                    ),
-                )
-            ]
-        return made[0][1]
+        return with_processing(results(), inputs, timings)
 
     # A large run writes its tables and report in a forked child while this process writes the
     # workbook (the largest file), so both cores work; a small one writes them one after the other.
@@ -187,17 +182,19 @@ def write_outputs(
     tables = side(_write_tables_and_report, out_dir, decisions, issues, summary_of, inputs_later)
     inputs_later.attach(tables)
     try:
+        # What needs no fingerprint is made while they may still be being computed.
+        results()
+        if census is not None:
+            from ..intake.census import write_census_csv
+
+            write_census_csv(census, out_dir / CENSUS_FILE)
         files = files() if callable(files) else files
-    except BaseException:  # the fingerprint could not be given (or an interrupt): stop the child too
+    except BaseException:  # no fingerprint (a file changed), an error or an interrupt: stop the child too
         tables.cancel()
         raise
     inputs_later.give(files)
     run_id = run_id or run_identity(files, policy, county, as_of)
     summary = summary_of(files)
-    if census is not None:
-        from ..intake.census import write_census_csv
-
-        write_census_csv(census, out_dir / CENSUS_FILE)
     run_sheet = {
         "run_id": run_id,
         "inputs_sha256": inputs_fingerprint(files),
