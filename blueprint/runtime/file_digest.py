@@ -32,8 +32,10 @@ from pathlib import Path
 
 from ..base.errors import UsageError
 
-#: Bytes read at a time by the hashing thread (one buffer, reused).
-BLOCK_BYTES = 16 << 20
+#: Bytes read at a time by the hashing thread (one buffer, reused). Small enough to stay in the
+#: processor's cache between the copy from the file cache and the hashing: on the 2-core test
+#: machine, 800 MB took 0.55 s of processor time with 1 MB blocks against 0.62 s with 16 MB ones.
+BLOCK_BYTES = 1 << 20
 #: The niceness of the hashing thread: the lowest priority (Linux: 19).
 LOWEST_PRIORITY = 19
 #: Files hashed at the same time: a run given many files (``--input doj/*.dat``) hashes them a few
