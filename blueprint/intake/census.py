@@ -141,7 +141,12 @@ class TextCounter:
 
 
 def _plain(column) -> pa.Array:
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    """One Arrow array, nulls as empty text. A column of one chunk (each chunk the reader hands over)
+    is used as it is: combining one chunk would copy it."""
+    if isinstance(column, pa.ChunkedArray):
+        array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    else:
+        array = column
     return array.fill_null("") if array.null_count else array
 
 
