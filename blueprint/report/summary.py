@@ -143,33 +143,13 @@ def _demographic(outcomes: pd.DataFrame, column: str, order: tuple[str, ...] | N
     return [{"group": str(k), "people": int(table.at[k, "people"]), "helped": int(table.at[k, "helped"])} for k in keys]
 
 
-def summarize(
-    decisions: pd.DataFrame,
-    outcomes: pd.DataFrame,
-    *,
-    county: str,
-    as_of,
-    policy: Policy,
-    issues_count: int,
-    files: list[dict],
-    timings: dict,
-    census: pd.DataFrame | None = None,
-) -> dict:
+def summarize(decisions: pd.DataFrame, outcomes: pd.DataFrame, *, files: list[dict], timings: dict, **run) -> dict:
     """The content of ``summary.json``: counts only, JSON-safe (str, int, float, None, lists, dicts).
 
-    ``decisions`` are the evaluated convictions (engine decisions or the result table, possibly the
-    concatenation of several shards); ``outcomes`` the matching ``person_outcomes`` rows. ``files``
-    are the reader's per-file reports as dicts; ``timings`` maps a step name to seconds. Rows per
-    second divide the rows read by ``total`` when given, else by the sum of the steps; keys starting
-    with ``rows`` are counts, not steps, and are left out.
-    ``census`` (``blueprint.intake.census``: one row per distinct offense text) adds ``offense_texts``: how
-    many distinct texts the input held, how many could not be read, and how many of those name a
-    cannabis section (with their row counts).
+    :func:`summarize_results` (``run`` holds its keyword arguments) with :func:`with_processing`.
+    ``files`` are the reader's per-file reports as dicts; ``timings`` maps a step name to seconds.
     """
-    results = summarize_results(
-        decisions, outcomes, county=county, as_of=as_of, policy=policy, issues_count=issues_count, census=census
-    )
-    return with_processing(results, files, timings)
+    return with_processing(summarize_results(decisions, outcomes, **run), files, timings)
 
 
 def summarize_results(
@@ -183,6 +163,12 @@ def summarize_results(
     census: pd.DataFrame | None = None,
 ) -> dict:
     """The summary without its ``processing`` part (input files, rows, timings): see :func:`summarize`.
+
+    ``decisions`` are the evaluated convictions (engine decisions or the result table, possibly the
+    concatenation of several shards); ``outcomes`` the matching ``person_outcomes`` rows.
+    ``census`` (``blueprint.intake.census``: one row per distinct offense text) adds ``offense_texts``: how
+    many distinct texts the input held, how many could not be read, and how many of those name a
+    cannabis section (with their row counts).
 
     Almost all of the summary's work is here, and none of it needs the input files' fingerprints,
     which a local run may still be computing when its evaluation ends (``blueprint.run.outputs``).
@@ -275,7 +261,11 @@ def summarize_results(
 
 
 def with_processing(results: dict, files: list[dict], timings: dict) -> dict:
-    """The whole summary: :func:`summarize_results` with the input files, row counts and timings."""
+    """The whole summary: :func:`summarize_results` with the input files, row counts and timings.
+
+    Rows per second divide the rows read by ``total`` when given, else by the sum of the steps;
+    keys of ``timings`` starting with ``rows`` are counts, not steps, and are left out.
+    """
     files = [_file_facts(f) for f in files]
     read = sum(int(f.get("rows_read", 0) or 0) for f in files)
     used = sum(int(f.get("rows_used", 0) or 0) for f in files)
