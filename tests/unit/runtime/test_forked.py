@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
-from concurrent.futures.process import BrokenProcessPool
 
 from blueprint.runtime import forked
 from blueprint.run import outputs
