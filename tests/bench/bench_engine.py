@@ -12,11 +12,12 @@ how far below that floor the columnar engine runs. The earlier desktop tool's pu
 (about 25,000 rows/s and 4.9 KB per row) are printed for context only: they were not measured here.
 
 The state of the machine, in the same run: before each run of the engine, the same short loop of
-plain Python runs in one process alone and then in two processes at once, and the work the two got done is
-given in units of the one (``core_scaling``: 2.0 when both cores are free). The project's test
-machine is a shared virtual machine; in its busy hours that figure has fallen to about 1.15, and a
-run that keeps both cores busy then takes far longer while the one-core csv baseline slows less,
-so even the ratio moves. A time is comparable with another only where this figure is too.
+plain Python runs in one process alone and then in two processes at once; the medians of both
+are reported, and the work the two got done in units of the one (``core_scaling``: 2.0 when both
+cores are free). The project's test machine is a shared virtual machine; in its busy hours that
+figure has fallen to about 1.15, and a run that keeps both cores busy then takes far longer while
+the one-core csv baseline slows less, so even the ratio moves. A time is comparable with another
+only where these figures are too.
 
     make bench                      # or: python tests/bench/bench_engine.py --rows 1000000
     make bench-wide                 # the same on wide rows (about 800 bytes a row, see widen())
@@ -132,13 +133,9 @@ def csv_baseline(path: Path) -> float:
 SPIN = "import time\nt = time.perf_counter()\nx = 0\nfor i in range(5_000_000):\n    x += i\nprint(time.perf_counter() - t)"
 
 
-def core_scaling(trials: int = 3) -> float:
-    """The work two processes running at once get done, in units of one process running alone.
-
-    Each process times its own loop (its start-up is left out). 2.0: the two cores are free; less:
-    something else shares them (other machines' work on the same host, or two virtual cores that
-    are one physical core's two threads).
-    """
+def core_times() -> tuple[float, float]:
+    """How long the loop of :data:`SPIN` takes in one process alone, then in two processes at once
+    (the longer of the two), each timed by the process itself (its start-up left out)."""
 
     def spin(count: int) -> list[float]:
         procs = [
@@ -146,8 +143,18 @@ def core_scaling(trials: int = 3) -> float:
         ]
         return [float(p.communicate()[0]) for p in procs]
 
-    alone = statistics.median(spin(1)[0] for _ in range(trials))
-    together = statistics.median(max(spin(2)) for _ in range(trials))
+    return spin(1)[0], max(spin(2))
+
+
+def core_scaling(times: list[tuple[float, float]]) -> float:
+    """The work two processes running at once got done, in units of one process running alone,
+    from :func:`core_times` taken between the runs (medians of each).
+
+    2.0: the two cores were free; less: something else shared them (other machines' work on the
+    same host, or two virtual cores that are one physical core's two threads).
+    """
+    alone = statistics.median(t[0] for t in times)
+    together = statistics.median(t[1] for t in times)
     return round(2 * alone / together, 2)
 
 
@@ -217,9 +224,9 @@ def main() -> None:
     report = []
     for rows in sorted(args.rows):
         path = ensure_wide_file(rows, args.seed) if args.wide else ensure_file(rows, args.seed)
-        runs, baselines, scalings = [], [], []
+        runs, baselines, machine = [], [], []
         for _ in range(max(args.repeat, 1)):
-            scalings.append(core_scaling(trials=1))
+            machine.append(core_times())
             baselines.append(csv_baseline(path))
             runs.append(run_engine(path, OUT / f"run-{rows}"))
         walls = [r["wall"] for r in runs]
@@ -246,8 +253,11 @@ def main() -> None:
             "csv_baseline_seconds": round(baseline, 2),
             "ratio_vs_csv_baseline": round(statistics.median(r["wall"] / b for r, b in zip(runs, baselines)), 2),
             "stage_seconds": res["timings_seconds"],
-            "core_scaling": statistics.median(scalings),
-            "core_scaling_range": [min(scalings), max(scalings)],
+            "core_scaling": core_scaling(machine),
+            "spin_seconds_alone_and_two_at_once": [
+                round(statistics.median(t[0] for t in machine), 3),
+                round(statistics.median(t[1] for t in machine), 3),
+            ],
         }
         report.append(entry)
         print(
@@ -257,9 +267,10 @@ def main() -> None:
             f"ratio {entry['ratio_vs_csv_baseline']:.2f}"
         )
         print(f"           stages (median run): {res['timings_seconds']}")
+        alone, together = entry["spin_seconds_alone_and_two_at_once"]
         print(
-            f"           machine: two processes at once did {statistics.median(scalings):.2f}x the work of one "
-            f"({min(scalings):.2f}-{max(scalings):.2f}; 2.00: two free cores)"
+            f"           machine: a loop took {alone:.3f} s alone, {together:.3f} s two at once: "
+            f"{entry['core_scaling']:.2f}x the work of one (2.00: two free cores)"
         )
     if len(report) >= 2:
         small, large = report[0], report[-1]
