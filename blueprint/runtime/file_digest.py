@@ -78,9 +78,12 @@ class FileChanged(UsageError):
 
 
 def file_identity(fh) -> Identity:
-    """What tells one version of an open file from another: device, inode, size, modification time."""
-    st = os.fstat(fh.fileno())
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    """What tells one version of an open file from another: device, inode, size, modification time.
+
+    The hashing process reports the same (``sha256_worker.identity``), and the two are compared.
+    """
+    dev, ino, size, mtime = sha256_worker.identity(fh.fileno())
+    return (dev, ino, size, mtime)
 
 
 def lower_this_thread() -> bool:
