@@ -146,16 +146,19 @@ def core_times() -> tuple[float, float]:
     return spin(1)[0], max(spin(2))
 
 
-def core_scaling(times: list[tuple[float, float]]) -> float:
-    """The work two processes running at once got done, in units of one process running alone,
-    from :func:`core_times` taken between the runs (medians of each).
+def machine_state(times: list[tuple[float, float]]) -> dict:
+    """From :func:`core_times` taken between the runs: the medians of both loop times, and the work
+    two processes running at once got done, in units of one process running alone.
 
     2.0: the two cores were free; less: something else shared them (other machines' work on the
     same host, or two virtual cores that are one physical core's two threads).
     """
     alone = statistics.median(t[0] for t in times)
     together = statistics.median(t[1] for t in times)
-    return round(2 * alone / together, 2)
+    return {
+        "core_scaling": round(2 * alone / together, 2),
+        "spin_seconds_alone_and_two_at_once": [round(alone, 3), round(together, 3)],
+    }
 
 
 def compile_bytecode(tree: Path = ROOT) -> None:
@@ -253,11 +256,7 @@ def main() -> None:
             "csv_baseline_seconds": round(baseline, 2),
             "ratio_vs_csv_baseline": round(statistics.median(r["wall"] / b for r, b in zip(runs, baselines)), 2),
             "stage_seconds": res["timings_seconds"],
-            "core_scaling": core_scaling(machine),
-            "spin_seconds_alone_and_two_at_once": [
-                round(statistics.median(t[0] for t in machine), 3),
-                round(statistics.median(t[1] for t in machine), 3),
-            ],
+            **machine_state(machine),
         }
         report.append(entry)
         print(
